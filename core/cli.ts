@@ -1,0 +1,205 @@
+import { readFile } from 'node:fs/promises';
+import { randomUUID } from 'node:crypto';
+import { Command, CommanderError, Option } from 'commander';
+import pino from 'pino';
+import { loadConfig, type Config } from './config.ts';
+import { migrate, pendingMigrations } from './db/database.ts';
+import { ClarionError } from './errors.ts';
+import { createLogger } from './log.ts';
+import { openDatabase, startClarion } from './runtime.ts';
+import { createApiKey, createTenant } from './tenants.ts';
+
+const VERSION = '0.1.0';
+
+/** One-off commands log warnings to stderr only, so their stdout stays clean for `--json`. */
+function quietLogger(config: Config) {
+  return createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel, pino.destination(2));
+}
+
+async function serve(mode: { gateway: boolean; worker: boolean }) {
+  const config = loadConfig();
+  const log = createLogger(config.logLevel);
+  const clarion = await startClarion({ config, log, ...mode });
+  const what = [mode.gateway && `gateway on ${clarion.url}`, mode.worker && `worker (concurrency ${config.workerConcurrency})`].filter(Boolean).join(', ');
+  const db = clarion.database.embedded ? `embedded PostgreSQL in ${config.dataDir}/postgres` : 'PostgreSQL from DATABASE_URL';
+  console.log(`Clarion ${VERSION} on Node ${process.version}: ${what}; ${db}. Ctrl-C stops.`);
+  let signals = 0;
+  const shutdown = (signal: string) => {
+    signals += 1;
+    if (signals > 1) {
+      log.warn({ signal }, 'second signal: exiting now');
+      process.exit(130);
+    }
+    log.info({ signal }, 'signal received');
+    clarion.stop().then(
+      () => process.exit(0),
+      (err) => {
+        log.error({ err }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', () => shutdown('SIGINT'));
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+}
+
+/** Runs a command against the database (attaching to a running embedded one, or starting it). */
+async function withDatabase<T>(fn: (db: Awaited<ReturnType<typeof openDatabase>>, config: Config) => Promise<T>): Promise<T> {
+  const config = loadConfig();
+  const log = quietLogger(config);
+  const db = await openDatabase(config, log);
+  try {
+    const pending = await pendingMigrations(db.knex).catch(() => ['?']);
+    if (pending.length > 0) await migrate(db.knex, db.url, log);
+    return await fn(db, config);
+  } finally {
+    await db.close();
+  }
+}
+
+const program = new Command()
+  .name('clarion')
+  .description('Clarion notification gateway')
+  .version(VERSION)
+  .showHelpAfterError()
+  .exitOverride();
+
+program
+  .command('start')
+  .description('run the gateway and the worker in one process (embedded PostgreSQL unless DATABASE_URL is set)')
+  .action(() => serve({ gateway: true, worker: true }));
+program.command('gateway').description('run only the HTTP gateway').action(() => serve({ gateway: true, worker: false }));
+program.command('worker').description('run only the job worker (add processes to add throughput)').action(() => serve({ gateway: false, worker: true }));
+
+program
+  .command('migrate')
+  .description('bring the database schema up to date')
+  .option('--status', 'only list the migrations not yet applied')
+  .action(async (options: { status?: boolean }) => {
+    await withDatabaseRaw(async (db, config) => {
+      if (options.status) {
+        const pending = await pendingMigrations(db.knex);
+        console.log(pending.length === 0 ? 'The database is up to date.' : `Pending migrations:\n  ${pending.join('\n  ')}`);
+        return;
+      }
+      const applied = await migrate(db.knex, db.url, quietLogger(config));
+      console.log(applied.length === 0 ? 'The database is up to date.' : `Applied:\n  ${applied.join('\n  ')}`);
+    });
+  });
+
+const tenant = program.command('tenant').description('manage tenants');
+tenant
+  .command('create')
+  .description('create a tenant and its first API key (shown once)')
+  .requiredOption('--name <name>', 'the organisation name')
+  .option('--accept-unvalidated-types', 'accept event types that have no contract')
+  .option('--json', 'print {"tenantId", "apiKey"} as JSON')
+  .action(async (options: { name: string; json?: boolean; acceptUnvalidatedTypes?: boolean }) => {
+    await withDatabase(async (db) => {
+      const { tenant, apiKey } = await createTenant(db.knex, {
+        name: options.name,
+        settings: options.acceptUnvalidatedTypes ? { acceptUnvalidatedTypes: true } : {},
+      });
+      if (options.json) console.log(JSON.stringify({ tenantId: tenant.id, apiKey }));
+      else {
+        console.log(`Tenant ${tenant.name} created: ${tenant.id}`);
+        console.log(`API key (shown once, store it now): ${apiKey}`);
+      }
+    });
+  });
+
+const apikey = program.command('apikey').description('manage API keys');
+apikey
+  .command('create')
+  .description('create another API key for a tenant (shown once)')
+  .requiredOption('--tenant <id>', 'the tenant id')
+  .option('--name <name>', 'a label for the key', 'default')
+  .option('--json', 'print {"tenantId", "apiKey", "keyId"} as JSON')
+  .action(async (options: { tenant: string; name: string; json?: boolean }) => {
+    await withDatabase(async (db) => {
+      const { apiKey, keyId } = await createApiKey(db.knex, options.tenant, options.name);
+      if (options.json) console.log(JSON.stringify({ tenantId: options.tenant, apiKey, keyId }));
+      else console.log(`API key (shown once, store it now): ${apiKey}`);
+    });
+  });
+
+program
+  .command('send')
+  .description('post a CloudEvent to a running gateway')
+  .requiredOption('--type <type>', 'CloudEvent type, e.g. com.acme.order.shipped')
+  .requiredOption('--source <source>', 'CloudEvent source, e.g. /orders')
+  .option('--data <json|@file>', 'event data: inline JSON, or @path/to/file.json')
+  .option('--id <id>', 'CloudEvent id (default: a new UUID)')
+  .option('--subject <subject>', 'CloudEvent subject')
+  .addOption(new Option('--api-key <key>', 'tenant API key').env('CLARION_API_KEY'))
+  .addOption(new Option('--url <url>', 'gateway URL (default: CLARION_PUBLIC_URL or http://HOST:PORT)').env('CLARION_URL'))
+  .action(async (options: { type: string; source: string; data?: string; id?: string; subject?: string; apiKey?: string; url?: string }) => {
+    if (!options.apiKey) throw new ClarionError('CLARION_ERR_CLI_USAGE', 'No API key: pass --api-key or set CLARION_API_KEY (create one with `npx clarion tenant create --name NAME`)');
+    const data = options.data === undefined ? undefined : await readData(options.data);
+    const base = (options.url ?? loadConfig().publicUrl).replace(/\/+$/, '');
+    const event: Record<string, unknown> = { specversion: '1.0', id: options.id ?? randomUUID(), source: options.source, type: options.type, time: new Date().toISOString() };
+    if (options.subject) event.subject = options.subject;
+    if (data !== undefined) {
+      event.datacontenttype = 'application/json';
+      event.data = data;
+    }
+    let response: Response;
+    try {
+      response = await fetch(`${base}/v1/events`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/cloudevents+json', authorization: `Bearer ${options.apiKey}` },
+        body: JSON.stringify(event),
+      });
+    } catch (err) {
+      throw new ClarionError('CLARION_ERR_CLI_GATEWAY_UNREACHABLE', `No gateway answers at ${base} (${(err as Error).cause ?? (err as Error).message}): start it with \`npm start\` or pass --url`);
+    }
+    const text = await response.text();
+    if (!response.ok) {
+      process.exitCode = 1;
+      console.error(`clarion: the gateway refused the event (HTTP ${response.status}):`);
+      console.error(text);
+      return;
+    }
+    console.log(text);
+  });
+
+async function readData(value: string): Promise<unknown> {
+  let text = value;
+  if (value.startsWith('@')) {
+    try {
+      text = await readFile(value.slice(1), 'utf8');
+    } catch (err) {
+      throw new ClarionError('CLARION_ERR_CLI_USAGE', `Cannot read --data file ${value.slice(1)}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    }
+  }
+  try {
+    return JSON.parse(text);
+  } catch (err) {
+    throw new ClarionError('CLARION_ERR_CLI_USAGE', `--data ${value.startsWith('@') ? `file ${value.slice(1)}` : ''} is not valid JSON: ${(err as Error).message}`);
+  }
+}
+
+/** Like withDatabase, without migrating first (the migrate command does that itself). */
+async function withDatabaseRaw<T>(fn: (db: Awaited<ReturnType<typeof openDatabase>>, config: Config) => Promise<T>): Promise<T> {
+  const config = loadConfig();
+  const db = await openDatabase(config, quietLogger(config));
+  try {
+    return await fn(db, config);
+  } finally {
+    await db.close();
+  }
+}
+
+try {
+  await program.parseAsync(process.argv);
+} catch (err) {
+  if (err instanceof CommanderError) {
+    process.exit(err.exitCode);
+  }
+  if (err instanceof ClarionError) {
+    console.error(`clarion: ${err.message}`);
+    process.exit(err.code === 'CLARION_ERR_CLI_USAGE' ? 2 : 1);
+  }
+  console.error('clarion:', err);
+  process.exit(1);
+}

@@ -1,0 +1,192 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { Ajv } from 'ajv';
+import { ClarionError } from './errors.ts';
+
+/**
+ * Clarion's settings. Every one comes from the environment, or from a JSON file named by
+ * `CLARION_CONFIG_FILE` whose keys are the same variable names; the environment wins over the file.
+ * Everything is validated at boot: a bad value stops the start with a message naming the variable
+ * and what is allowed.
+ */
+export interface Config {
+  /** `PORT`: TCP port of the HTTP gateway. Default 8080. */
+  port: number;
+  /** `HOST`: address the gateway listens on. Default 127.0.0.1 (use 0.0.0.0 to expose it). */
+  host: string;
+  /** `DATABASE_URL`: PostgreSQL connection string. Unset: an embedded PostgreSQL under the data dir. */
+  databaseUrl: string | undefined;
+  /** `CLARION_DATA_DIR`: where the embedded database and generated secrets live. Default ./.clarion */
+  dataDir: string;
+  /**
+   * `CLARION_SECRET_KEY`: 32 bytes, base64 or hex, that encrypts provider credentials at rest.
+   * Generated into the data dir in embedded mode; required with `DATABASE_URL`.
+   */
+  secretKey: Buffer | undefined;
+  /** `CLARION_MAX_BODY_BYTES`: largest request body accepted. Default 1048576 (1 MiB). */
+  maxBodyBytes: number;
+  /** `CLARION_LOG_LEVEL` (or `LOG_LEVEL`): trace, debug, info, warn, error, fatal or silent. Default info. */
+  logLevel: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent';
+  /** `CLARION_PUBLIC_URL`: the URL the outside world reaches this gateway at. Default http://HOST:PORT */
+  publicUrl: string;
+  /** `CLARION_WORKER_CONCURRENCY`: jobs run at once per worker process. Default 10. */
+  workerConcurrency: number;
+  /** `CLARION_WORKER_POLL_MS`: fallback poll interval of the worker (jobs normally arrive by LISTEN). Default 2000. */
+  workerPollMs: number;
+  /** `CLARION_DB_POOL_MAX`: PostgreSQL connections per process. Default 10. */
+  dbPoolMax: number;
+  /** `CLARION_INGEST_ALLOWED_ORIGIN`: origin answered in the CloudEvents webhook handshake. Default `*`. */
+  ingestAllowedOrigin: string;
+  /** `CLARION_INGEST_ALLOWED_RATE`: requests per minute announced in the handshake. Default 1200. */
+  ingestAllowedRate: number;
+  /** `CLARION_SHUTDOWN_TIMEOUT_MS`: how long a graceful stop waits for running jobs. Default 10000. */
+  shutdownTimeoutMs: number;
+}
+
+interface Setting {
+  env: string;
+  aliases?: string[];
+  schema: Record<string, unknown>;
+  allowed: string;
+}
+
+const SETTINGS: Record<keyof Omit<Config, 'secretKey'> | 'secretKey', Setting> = {
+  port: { env: 'PORT', schema: { type: 'integer', minimum: 0, maximum: 65535, default: 8080 }, allowed: 'an integer from 0 to 65535' },
+  host: { env: 'HOST', schema: { type: 'string', minLength: 1, default: '127.0.0.1' }, allowed: 'a host name or IP address' },
+  databaseUrl: {
+    env: 'DATABASE_URL',
+    schema: { type: 'string', pattern: '^postgres(ql)?://' },
+    allowed: 'a postgres:// or postgresql:// connection string, or unset for the embedded database',
+  },
+  dataDir: { env: 'CLARION_DATA_DIR', schema: { type: 'string', minLength: 1, default: './.clarion' }, allowed: 'a directory path' },
+  secretKey: {
+    env: 'CLARION_SECRET_KEY',
+    schema: { type: 'string', pattern: '^([0-9a-fA-F]{64}|[A-Za-z0-9+/_-]{43}=?)$' },
+    allowed: '32 random bytes as 64 hex digits or 44 base64 characters (e.g. `openssl rand -base64 32`)',
+  },
+  maxBodyBytes: {
+    env: 'CLARION_MAX_BODY_BYTES',
+    schema: { type: 'integer', minimum: 1024, maximum: 104857600, default: 1048576 },
+    allowed: 'an integer number of bytes from 1024 to 104857600',
+  },
+  logLevel: {
+    env: 'CLARION_LOG_LEVEL',
+    aliases: ['LOG_LEVEL'],
+    schema: { enum: ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'], default: 'info' },
+    allowed: 'one of trace, debug, info, warn, error, fatal, silent',
+  },
+  publicUrl: { env: 'CLARION_PUBLIC_URL', schema: { type: 'string', pattern: '^https?://' }, allowed: 'an http:// or https:// URL' },
+  workerConcurrency: {
+    env: 'CLARION_WORKER_CONCURRENCY',
+    schema: { type: 'integer', minimum: 1, maximum: 200, default: 10 },
+    allowed: 'an integer from 1 to 200',
+  },
+  workerPollMs: {
+    env: 'CLARION_WORKER_POLL_MS',
+    schema: { type: 'integer', minimum: 10, maximum: 600000, default: 2000 },
+    allowed: 'an integer number of milliseconds from 10 to 600000',
+  },
+  dbPoolMax: { env: 'CLARION_DB_POOL_MAX', schema: { type: 'integer', minimum: 2, maximum: 500, default: 10 }, allowed: 'an integer from 2 to 500' },
+  ingestAllowedOrigin: {
+    env: 'CLARION_INGEST_ALLOWED_ORIGIN',
+    schema: { type: 'string', minLength: 1, default: '*' },
+    allowed: 'an origin such as https://events.example.com, or *',
+  },
+  ingestAllowedRate: {
+    env: 'CLARION_INGEST_ALLOWED_RATE',
+    schema: { type: 'integer', minimum: 1, default: 1200 },
+    allowed: 'a positive integer (requests per minute)',
+  },
+  shutdownTimeoutMs: {
+    env: 'CLARION_SHUTDOWN_TIMEOUT_MS',
+    schema: { type: 'integer', minimum: 0, maximum: 600000, default: 10000 },
+    allowed: 'an integer number of milliseconds from 0 to 600000',
+  },
+};
+
+const ajv = new Ajv({ allErrors: true, coerceTypes: true, useDefaults: true, strict: true });
+const validateSettings = ajv.compile({
+  type: 'object',
+  properties: Object.fromEntries(Object.values(SETTINGS).map((s) => [s.env, s.schema])),
+  additionalProperties: true,
+});
+
+export type Env = Record<string, string | undefined>;
+
+/** Reads and validates the configuration. Throws a `ClarionError` naming every bad variable. */
+export function loadConfig(env: Env = process.env): Config {
+  const raw: Record<string, unknown> = {};
+  const file = env.CLARION_CONFIG_FILE;
+  if (file) Object.assign(raw, readConfigFile(file));
+  for (const setting of Object.values(SETTINGS)) {
+    for (const name of [...(setting.aliases ?? []).reverse(), setting.env]) {
+      const value = env[name];
+      if (value !== undefined && value !== '') raw[setting.env] = value;
+    }
+  }
+  if (!validateSettings(raw)) {
+    const problems = (validateSettings.errors ?? []).map((e) => {
+      const name = e.instancePath.replace(/^\//, '');
+      const setting = Object.values(SETTINGS).find((s) => s.env === name);
+      return `${name}=${JSON.stringify(raw[name])} is invalid: expected ${setting?.allowed ?? e.message}`;
+    });
+    throw new ClarionError('CLARION_ERR_CONFIG_INVALID', `Invalid configuration:\n  ${[...new Set(problems)].join('\n  ')}`);
+  }
+  const get = <T>(key: keyof Config) => raw[SETTINGS[key].env] as T;
+  const host = get<string>('host');
+  const port = get<number>('port');
+  const secret = get<string | undefined>('secretKey');
+  return {
+    port,
+    host,
+    databaseUrl: get<string | undefined>('databaseUrl'),
+    dataDir: path.resolve(get<string>('dataDir')),
+    secretKey: secret === undefined ? undefined : decodeSecretKey(secret),
+    maxBodyBytes: get<number>('maxBodyBytes'),
+    logLevel: get<Config['logLevel']>('logLevel'),
+    publicUrl: (get<string | undefined>('publicUrl') ?? `http://${host.includes(':') ? `[${host}]` : host}:${port}`).replace(/\/+$/, ''),
+    workerConcurrency: get<number>('workerConcurrency'),
+    workerPollMs: get<number>('workerPollMs'),
+    dbPoolMax: get<number>('dbPoolMax'),
+    ingestAllowedOrigin: get<string>('ingestAllowedOrigin'),
+    ingestAllowedRate: get<number>('ingestAllowedRate'),
+    shutdownTimeoutMs: get<number>('shutdownTimeoutMs'),
+  };
+}
+
+export function decodeSecretKey(value: string): Buffer {
+  const key = /^[0-9a-fA-F]{64}$/.test(value) ? Buffer.from(value, 'hex') : Buffer.from(value, 'base64');
+  if (key.length !== 32) {
+    throw new ClarionError('CLARION_ERR_CONFIG_INVALID', `CLARION_SECRET_KEY is invalid: expected ${SETTINGS.secretKey.allowed}`);
+  }
+  return key;
+}
+
+function readConfigFile(file: string): Record<string, unknown> {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new ClarionError('CLARION_ERR_CONFIG_INVALID', `CLARION_CONFIG_FILE=${file} cannot be read: ${(err as Error).message}`);
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (err) {
+    throw new ClarionError('CLARION_ERR_CONFIG_INVALID', `CLARION_CONFIG_FILE=${file} is not valid JSON: ${(err as Error).message}`);
+  }
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
+    throw new ClarionError('CLARION_ERR_CONFIG_INVALID', `CLARION_CONFIG_FILE=${file} must hold a JSON object of VARIABLE: value pairs`);
+  }
+  const known = new Set(Object.values(SETTINGS).flatMap((s) => [s.env, ...(s.aliases ?? [])]));
+  const unknown = Object.keys(parsed).filter((k) => !known.has(k));
+  if (unknown.length > 0) {
+    throw new ClarionError('CLARION_ERR_CONFIG_INVALID', `CLARION_CONFIG_FILE=${file} has unknown settings: ${unknown.join(', ')} (allowed: ${[...known].join(', ')})`);
+  }
+  return Object.fromEntries(Object.entries(parsed).map(([k, v]) => [k, typeof v === 'string' ? v : v]));
+}
+
+/** Names and descriptions of every setting, for `clarion config` and the docs. */
+export function describeSettings(): Array<{ env: string; allowed: string; default: unknown }> {
+  return Object.values(SETTINGS).map((s) => ({ env: s.env, allowed: s.allowed, default: s.schema.default }));
+}

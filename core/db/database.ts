@@ -1,0 +1,55 @@
+import { readdir } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { runMigrations } from 'graphile-worker';
+import type { Logger } from 'pino';
+import knexFactory, { type Knex } from 'knex';
+import { Model } from 'objection';
+import pg from 'pg';
+import { graphileLogger } from '../log.ts';
+
+// PostgreSQL bigint/numeric arrive as strings by default; counts here fit a JS number.
+pg.types.setTypeParser(pg.types.builtins.INT8, (value) => Number(value));
+
+export const MIGRATIONS_DIR = fileURLToPath(new URL('../../migrations/', import.meta.url));
+
+/**
+ * Loads migrations with `import()`, so the TypeScript files run as they are on Node's type
+ * stripping; knex's own loader would look for compiled JavaScript.
+ */
+export const migrationSource: Knex.MigrationSource<string> = {
+  async getMigrations() {
+    return (await readdir(MIGRATIONS_DIR)).filter((f) => /^\d{14}_[a-z0-9_]+\.ts$/.test(f)).sort();
+  },
+  getMigrationName: (name) => name,
+  getMigration: (name) => import(pathToFileURL(path.join(MIGRATIONS_DIR, name)).href),
+};
+
+export function createKnex(connectionString: string, poolMax = 10): Knex {
+  const knex = knexFactory({
+    client: 'pg',
+    connection: { connectionString, application_name: 'clarion' },
+    pool: { min: 0, max: poolMax },
+    migrations: { migrationSource, tableName: 'knex_migrations' },
+  });
+  Model.knex(knex);
+  return knex;
+}
+
+/** Brings the database to the current schema: Clarion's tables, then graphile-worker's. */
+export async function migrate(knex: Knex, connectionString: string, log: Logger): Promise<string[]> {
+  const [, applied] = (await knex.migrate.latest()) as [number, string[]];
+  const pool = new pg.Pool({ connectionString, max: 2 });
+  try {
+    await runMigrations({ pgPool: pool, logger: graphileLogger(log) });
+  } finally {
+    await pool.end();
+  }
+  return applied;
+}
+
+/** Migrations not yet applied (for `/readyz` and `clarion migrate --status`). */
+export async function pendingMigrations(knex: Knex): Promise<string[]> {
+  const [, pending] = (await knex.migrate.list()) as [unknown[], Array<{ file: string } | string>];
+  return pending.map((p) => (typeof p === 'string' ? p : p.file));
+}

@@ -1,0 +1,66 @@
+/**
+ * Every error Clarion raises on purpose carries a stable code (`CLARION_ERR_<AREA>_<WHAT>`), an
+ * HTTP status for the gateway, and, for client errors, the failing fields. The catalogue below is
+ * the single source of truth: `docs/errors.md` lists the same codes and a test keeps them in step.
+ */
+
+export interface FieldError {
+  /** JSON Pointer (RFC 6901) into the request, e.g. `/data/amount`, `/2/type`, or `header:ce-id`. */
+  pointer: string;
+  message: string;
+}
+
+export const ERROR_CATALOGUE = {
+  CLARION_ERR_CONFIG_INVALID: { status: 500, title: 'Invalid configuration' },
+  CLARION_ERR_AUTH_MISSING: { status: 401, title: 'Missing API key' },
+  CLARION_ERR_AUTH_INVALID: { status: 401, title: 'Invalid API key' },
+  CLARION_ERR_HTTP_BODY_TOO_LARGE: { status: 413, title: 'Request body too large' },
+  CLARION_ERR_HTTP_UNSUPPORTED_MEDIA_TYPE: { status: 415, title: 'Unsupported media type' },
+  CLARION_ERR_HTTP_MALFORMED_JSON: { status: 400, title: 'Malformed JSON' },
+  CLARION_ERR_HTTP_NOT_FOUND: { status: 404, title: 'Not found' },
+  CLARION_ERR_HTTP_METHOD_NOT_ALLOWED: { status: 405, title: 'Method not allowed' },
+  CLARION_ERR_HTTP_INVALID_REQUEST: { status: 400, title: 'Invalid request' },
+  CLARION_ERR_INGEST_INVALID_EVENT: { status: 400, title: 'Invalid CloudEvent' },
+  CLARION_ERR_INGEST_INVALID_BATCH: { status: 400, title: 'Invalid CloudEvents batch' },
+  CLARION_ERR_INGEST_NO_CONTRACT: { status: 422, title: 'No contract for event type' },
+  CLARION_ERR_INGEST_DATA_INVALID: { status: 422, title: 'Event data violates its contract' },
+  CLARION_ERR_CONTRACT_INVALID_SCHEMA: { status: 422, title: 'Invalid JSON Schema' },
+  CLARION_ERR_CONTRACT_NOT_FOUND: { status: 404, title: 'Contract not found' },
+  CLARION_ERR_EVENT_NOT_FOUND: { status: 404, title: 'Event not found' },
+  CLARION_ERR_EVENT_AMBIGUOUS: { status: 409, title: 'Event id is ambiguous' },
+  CLARION_ERR_TENANT_NOT_FOUND: { status: 404, title: 'Tenant not found' },
+  CLARION_ERR_DB_UNAVAILABLE: { status: 503, title: 'Database unavailable' },
+  CLARION_ERR_DB_EMBEDDED_START: { status: 500, title: 'Embedded PostgreSQL failed to start' },
+  CLARION_ERR_CLI_USAGE: { status: 400, title: 'Invalid command usage' },
+  CLARION_ERR_CLI_GATEWAY_UNREACHABLE: { status: 503, title: 'Gateway unreachable' },
+  CLARION_ERR_INTERNAL: { status: 500, title: 'Internal error' },
+} as const satisfies Record<string, { status: number; title: string }>;
+
+export type ErrorCode = keyof typeof ERROR_CATALOGUE;
+
+export class ClarionError extends Error {
+  readonly code: ErrorCode;
+  readonly status: number;
+  readonly title: string;
+  readonly errors: FieldError[];
+  /** Extra members for the problem document (e.g. `allowed` for a 405). */
+  readonly extensions: Record<string, unknown>;
+
+  constructor(
+    code: ErrorCode,
+    detail: string,
+    options: { errors?: FieldError[]; cause?: unknown; extensions?: Record<string, unknown> } = {},
+  ) {
+    super(detail, { cause: options.cause });
+    this.name = 'ClarionError';
+    this.code = code;
+    this.status = ERROR_CATALOGUE[code].status;
+    this.title = ERROR_CATALOGUE[code].title;
+    this.errors = options.errors ?? [];
+    this.extensions = options.extensions ?? {};
+  }
+}
+
+export function isClarionError(err: unknown): err is ClarionError {
+  return err instanceof ClarionError;
+}

@@ -1,0 +1,66 @@
+import { randomUUID } from 'node:crypto';
+import Router from '@koa/router';
+import Koa from 'koa';
+import { ClarionError } from '../errors.ts';
+import type { Services } from '../services.ts';
+import { requireApiKey } from './auth.ts';
+import { problemMiddleware } from './http.ts';
+import { contractRoutes } from './routes/contracts.ts';
+import { eventRoutes } from './routes/events.ts';
+import { opsRoutes } from './routes/ops.ts';
+import { tenantRoutes } from './routes/tenant.ts';
+
+export interface Gateway {
+  app: Koa;
+  /** Every router, so tests can compare the routes with the OpenAPI document. */
+  routers: Router[];
+}
+
+export function createGateway(services: Services): Gateway {
+  const app = new Koa();
+  app.proxy = false;
+  app.silent = true;
+
+  app.use(async (ctx, next) => {
+    const supplied = ctx.get('x-request-id');
+    ctx.state.reqId = /^[A-Za-z0-9._-]{1,100}$/.test(supplied) ? supplied : randomUUID();
+    ctx.state.log = services.log.child({ reqId: ctx.state.reqId });
+    ctx.set('X-Request-Id', ctx.state.reqId);
+    const started = performance.now();
+    try {
+      await next();
+    } finally {
+      ctx.state.log[ctx.status >= 500 ? 'error' : 'debug'](
+        { method: ctx.method, path: ctx.path, status: ctx.status, ms: Math.round(performance.now() - started) },
+        'request',
+      );
+    }
+  });
+  app.use(problemMiddleware(services.log));
+
+  const open = new Router();
+  opsRoutes(services, open);
+
+  const api = new Router();
+  api.use(async (ctx, next) => {
+    // The CloudEvents abuse-protection handshake comes before any credentials are shared.
+    if (ctx.method === 'OPTIONS' && ctx.path === '/v1/events') return next();
+    return requireApiKey(services.knex)(ctx, next);
+  });
+  eventRoutes(services, api);
+  contractRoutes(services, api);
+  tenantRoutes(services, api);
+
+  const routers = [open, api];
+  for (const router of routers) {
+    app.use(router.routes());
+    app.use(
+      router.allowedMethods({
+        throw: true,
+        methodNotAllowed: () => new ClarionError('CLARION_ERR_HTTP_METHOD_NOT_ALLOWED', 'This route does not accept that method'),
+        notImplemented: () => new ClarionError('CLARION_ERR_HTTP_METHOD_NOT_ALLOWED', 'This method is not implemented'),
+      }),
+    );
+  }
+  return { app, routers };
+}

@@ -1,0 +1,34 @@
+import type { Context, Next } from 'koa';
+import type { Knex } from 'knex';
+import { ClarionError } from '../errors.ts';
+import { authenticate, type TenantRow } from '../tenants.ts';
+
+export interface AuthState {
+  tenant: TenantRow;
+  /** Who is acting, for the audit trail: `api_key:<id>`. */
+  actor: string;
+}
+
+/** `Authorization: Bearer <api key>` resolves the tenant; everything under it is that tenant's. */
+export function requireApiKey(knex: Knex) {
+  return async (ctx: Context, next: Next) => {
+    const header = ctx.get('authorization');
+    if (!header) {
+      ctx.set('WWW-Authenticate', 'Bearer realm="clarion"');
+      throw new ClarionError('CLARION_ERR_AUTH_MISSING', 'Send your API key as Authorization: Bearer <key>');
+    }
+    const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
+    const found = match ? await authenticate(knex, match[1]) : undefined;
+    if (!found) {
+      ctx.set('WWW-Authenticate', 'Bearer realm="clarion", error="invalid_token"');
+      throw new ClarionError('CLARION_ERR_AUTH_INVALID', 'The API key is not valid (unknown, revoked, or not sent as Bearer <key>)');
+    }
+    ctx.state.auth = { tenant: found.tenant, actor: `api_key:${found.keyId}` } satisfies AuthState;
+    ctx.state.log = ctx.state.log.child({ tenantId: found.tenant.id });
+    await next();
+  };
+}
+
+export function auth(ctx: Context): AuthState {
+  return ctx.state.auth as AuthState;
+}

@@ -1,0 +1,90 @@
+import type { Context, Next } from 'koa';
+import getRawBody from 'raw-body';
+import type { Logger } from 'pino';
+import { ClarionError, type FieldError } from '../errors.ts';
+import { parseJsonBody, parseMediaType } from '../ingest/cloudevents.ts';
+
+/**
+ * The one error middleware: every error becomes an RFC 9457 problem document. Messages are shown
+ * for client errors only; a server error says no more than its code and the request id.
+ */
+export function problemMiddleware(log: Logger) {
+  return async (ctx: Context, next: Next) => {
+    try {
+      await next();
+      if (ctx.status === 404 && ctx.body === undefined) {
+        throw new ClarionError('CLARION_ERR_HTTP_NOT_FOUND', `No route ${ctx.method} ${ctx.path}`);
+      }
+    } catch (err) {
+      const error = toClarionError(err);
+      const status = error.status;
+      if (status >= 500) (ctx.state.log ?? log).error({ err, reqId: ctx.state.reqId }, 'request failed');
+      ctx.status = status;
+      ctx.type = 'application/problem+json';
+      const body: Record<string, unknown> = {
+        type: `urn:clarion:error:${error.code}`,
+        title: error.title,
+        status,
+        detail: status < 500 ? error.message : `The server could not complete the request (request id ${ctx.state.reqId}).`,
+        code: error.code,
+        instance: ctx.path,
+        ...error.extensions,
+      };
+      if (status < 500 && error.errors.length > 0) body.errors = error.errors;
+      ctx.body = body;
+      if (status === 405 && Array.isArray(error.extensions.allowed)) ctx.set('Allow', (error.extensions.allowed as string[]).join(', '));
+    }
+  };
+}
+
+function toClarionError(err: unknown): ClarionError {
+  if (err instanceof ClarionError) return err;
+  const e = err as { status?: number; expose?: boolean; message?: string; code?: string; type?: string };
+  if (e?.type === 'entity.too.large' || e?.status === 413) {
+    return new ClarionError('CLARION_ERR_HTTP_BODY_TOO_LARGE', `The body exceeds the limit of ${(e as { limit?: number }).limit ?? 'the configured'} bytes (CLARION_MAX_BODY_BYTES)`);
+  }
+  if (e?.type === 'request.size.invalid' || e?.type === 'request.aborted') {
+    return new ClarionError('CLARION_ERR_HTTP_INVALID_REQUEST', 'The request body was cut short');
+  }
+  if (e?.code === 'ECONNREFUSED' || e?.code === '57P01' || /Knex: Timeout acquiring a connection/.test(e?.message ?? '')) {
+    return new ClarionError('CLARION_ERR_DB_UNAVAILABLE', 'The database is unavailable; retry later', { cause: err });
+  }
+  return new ClarionError('CLARION_ERR_INTERNAL', 'Internal error', { cause: err });
+}
+
+export async function readBody(ctx: Context, limit: number): Promise<Buffer> {
+  const declared = Number(ctx.get('content-length'));
+  if (Number.isFinite(declared) && declared > limit) {
+    // Refuse before reading: a client announcing too much is told at once.
+    throw new ClarionError('CLARION_ERR_HTTP_BODY_TOO_LARGE', `The body (${declared} bytes) exceeds the limit of ${limit} bytes (CLARION_MAX_BODY_BYTES)`);
+  }
+  return getRawBody(ctx.req, { limit, length: ctx.get('content-length') || undefined });
+}
+
+/** Reads a JSON request body (application/json or any +json type). */
+export async function readJson(ctx: Context, limit: number): Promise<unknown> {
+  const media = parseMediaType(ctx.get('content-type'));
+  if (!media || !(media.essence === 'application/json' || media.essence.endsWith('+json'))) {
+    throw new ClarionError('CLARION_ERR_HTTP_UNSUPPORTED_MEDIA_TYPE', `Send the body as application/json (got ${media?.essence ?? 'no Content-Type'})`);
+  }
+  const body = await readBody(ctx, limit);
+  return parseJsonBody(body.toString('utf8'));
+}
+
+/** Reads `limit` and `cursor` query parameters with clear errors. */
+export function pageParams(ctx: Context, max = 200): { limit: number; cursor?: string } {
+  const errors: FieldError[] = [];
+  let limit = 50;
+  if (ctx.query.limit !== undefined) {
+    limit = Number(ctx.query.limit);
+    if (!Number.isInteger(limit) || limit < 1 || limit > max) errors.push({ pointer: '/query/limit', message: `must be an integer from 1 to ${max}` });
+  }
+  const cursor = typeof ctx.query.cursor === 'string' && ctx.query.cursor !== '' ? ctx.query.cursor : undefined;
+  if (errors.length > 0) throw new ClarionError('CLARION_ERR_HTTP_INVALID_REQUEST', 'Invalid query parameters', { errors });
+  return { limit, cursor };
+}
+
+export function queryString(ctx: Context, name: string): string | undefined {
+  const value = ctx.query[name];
+  return typeof value === 'string' && value !== '' ? value : undefined;
+}

@@ -1,0 +1,47 @@
+import type Router from '@koa/router';
+import { ClarionError } from '../../errors.ts';
+import type { Services } from '../../services.ts';
+import { auth } from '../auth.ts';
+import { readJson } from '../http.ts';
+
+const TYPE = /^[A-Za-z0-9][A-Za-z0-9._:/-]{0,254}$/;
+
+export function contractRoutes(services: Services, router: Router): void {
+  router.put('/v1/contracts/:type', async (ctx) => {
+    const type = checkType(ctx.params.type);
+    const schema = await readJson(ctx, services.config.maxBodyBytes);
+    const { tenant, actor } = auth(ctx);
+    const contract = await services.contracts.put(tenant.id, type, schema, actor);
+    ctx.status = contract.version === 1 ? 201 : 200;
+    ctx.set('Location', `/v1/contracts/${encodeURIComponent(type)}`);
+    ctx.body = contract;
+  });
+
+  router.get('/v1/contracts', async (ctx) => {
+    ctx.body = { items: await services.contracts.list(auth(ctx).tenant.id) };
+  });
+
+  router.get('/v1/contracts/:type', async (ctx) => {
+    const type = checkType(ctx.params.type);
+    let version: number | undefined;
+    if (ctx.query.version !== undefined) {
+      version = Number(ctx.query.version);
+      if (!Number.isInteger(version) || version < 1) {
+        throw new ClarionError('CLARION_ERR_HTTP_INVALID_REQUEST', 'Invalid query parameters', { errors: [{ pointer: '/query/version', message: 'must be a positive integer' }] });
+      }
+    }
+    const tenantId = auth(ctx).tenant.id;
+    const contract = await services.contracts.get(tenantId, type, version);
+    if (!contract) throw new ClarionError('CLARION_ERR_CONTRACT_NOT_FOUND', `No contract${version ? ` version ${version}` : ''} for ${type}`);
+    ctx.body = { ...contract, versions: await services.contracts.versions(tenantId, type) };
+  });
+}
+
+function checkType(type: string): string {
+  if (!TYPE.test(type)) {
+    throw new ClarionError('CLARION_ERR_HTTP_INVALID_REQUEST', 'Invalid event type', {
+      errors: [{ pointer: '/path/type', message: 'must be 1-255 characters: letters, digits and . _ : / -, starting with a letter or digit' }],
+    });
+  }
+  return type;
+}

@@ -1,0 +1,31 @@
+import type Router from '@koa/router';
+import type { Services } from '../../services.ts';
+import { pendingMigrations } from '../../db/database.ts';
+import { openApiDocument } from '../openapi.ts';
+
+export function opsRoutes(services: Services, router: Router): void {
+  /** Liveness: the process answers. */
+  router.get('/healthz', (ctx) => {
+    ctx.body = { status: 'ok' };
+  });
+
+  /** Readiness: the database answers and its schema is current. */
+  router.get('/readyz', async (ctx) => {
+    const checks: Record<string, string> = {};
+    try {
+      await services.knex.raw('select 1');
+      checks.database = 'ok';
+      const pending = await pendingMigrations(services.knex);
+      checks.migrations = pending.length === 0 ? 'ok' : `pending: ${pending.join(', ')}`;
+    } catch (err) {
+      checks.database = `unreachable: ${(err as Error).message}`;
+    }
+    const ready = Object.values(checks).every((v) => v === 'ok');
+    ctx.status = ready ? 200 : 503;
+    ctx.body = { status: ready ? 'ready' : 'not ready', checks };
+  });
+
+  router.get('/v1/openapi.json', (ctx) => {
+    ctx.body = openApiDocument(services.config.publicUrl);
+  });
+}

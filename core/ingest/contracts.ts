@@ -1,0 +1,145 @@
+import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
+import addFormats from 'ajv-formats';
+import type { Knex } from 'knex';
+import { ClarionError, type FieldError } from '../errors.ts';
+
+/**
+ * Event contracts: a JSON Schema (2020-12) per tenant and event type, versioned (a replaced
+ * contract keeps its history). Compiled validators are cached by contract row id, which never
+ * changes meaning, so the cache is safe across processes without invalidation.
+ */
+
+export interface ContractRecord {
+  id: string;
+  type: string;
+  version: number;
+  schema: Record<string, unknown>;
+  createdAt: Date;
+}
+
+const MAX_CACHED = 2000;
+
+export class ContractRegistry {
+  readonly #knex: Knex;
+  readonly #ajv: Ajv2020;
+  readonly #validators = new Map<string, ValidateFunction>();
+
+  constructor(knex: Knex) {
+    this.#knex = knex;
+    this.#ajv = new Ajv2020({ allErrors: true, strict: true, strictTypes: false, strictTuples: false, allowUnionTypes: true, validateSchema: true });
+    addFormats.default(this.#ajv);
+  }
+
+  /** Checks a schema without storing it; throws with the reasons when it is not a usable schema. */
+  check(schema: unknown): void {
+    if (schema === null || typeof schema !== 'object' || Array.isArray(schema)) {
+      if (typeof schema !== 'boolean') {
+        throw new ClarionError('CLARION_ERR_CONTRACT_INVALID_SCHEMA', 'A contract is a JSON Schema: an object (or true/false)', {
+          errors: [{ pointer: '', message: 'must be a JSON object' }],
+        });
+      }
+    }
+    const ok = this.#ajv.validateSchema(schema as object);
+    if (!ok) {
+      throw new ClarionError('CLARION_ERR_CONTRACT_INVALID_SCHEMA', 'The contract is not a valid JSON Schema (2020-12)', {
+        errors: toFieldErrors(this.#ajv.errors ?? []),
+      });
+    }
+    try {
+      // Compiling also catches what the meta-schema cannot: unknown keywords, unresolvable $refs.
+      this.#ajv.compile(stripId(schema));
+    } catch (err) {
+      throw new ClarionError('CLARION_ERR_CONTRACT_INVALID_SCHEMA', `The contract cannot be compiled: ${(err as Error).message}`, {
+        errors: [{ pointer: '', message: (err as Error).message }],
+      });
+    }
+  }
+
+  async put(tenantId: string, type: string, schema: unknown, actor: string): Promise<ContractRecord> {
+    this.check(schema);
+    return this.#knex.transaction(async (trx) => {
+      // Serialise concurrent replacements of one type so versions stay dense and unique.
+      await trx.raw('select pg_advisory_xact_lock(hashtext(?))', [`contract:${tenantId}:${type}`]);
+      const current = await trx('contracts').where({ tenant_id: tenantId, type }).max('version as v').first();
+      const version = (current?.v ?? 0) + 1;
+      const [row] = await trx('contracts')
+        .insert({ tenant_id: tenantId, type, version, schema: JSON.stringify(schema) })
+        .returning(['id', 'type', 'version', 'schema', 'created_at']);
+      await trx('audit_logs').insert({
+        tenant_id: tenantId,
+        actor,
+        action: version === 1 ? 'contract.created' : 'contract.replaced',
+        target_type: 'contract',
+        target_id: type,
+        summary: JSON.stringify({ version }),
+      });
+      return toRecord(row);
+    });
+  }
+
+  async list(tenantId: string): Promise<ContractRecord[]> {
+    const rows = await this.#knex('contracts')
+      .distinctOn('type')
+      .where({ tenant_id: tenantId })
+      .orderBy([{ column: 'type' }, { column: 'version', order: 'desc' }])
+      .select('id', 'type', 'version', 'schema', 'created_at');
+    return rows.map(toRecord);
+  }
+
+  async get(tenantId: string, type: string, version?: number): Promise<ContractRecord | undefined> {
+    const query = this.#knex('contracts').where({ tenant_id: tenantId, type });
+    if (version !== undefined) query.where({ version });
+    const row = await query.orderBy('version', 'desc').first('id', 'type', 'version', 'schema', 'created_at');
+    return row ? toRecord(row) : undefined;
+  }
+
+  async versions(tenantId: string, type: string): Promise<Array<{ version: number; createdAt: Date }>> {
+    const rows = await this.#knex('contracts').where({ tenant_id: tenantId, type }).orderBy('version', 'desc').select('version', 'created_at');
+    return rows.map((r) => ({ version: r.version, createdAt: r.created_at }));
+  }
+
+  /** The current validator of each type that has a contract (one query for a whole batch). */
+  async validatorsFor(tenantId: string, types: string[], trx: Knex = this.#knex): Promise<Map<string, { version: number; validate: ValidateFunction }>> {
+    const rows: Array<{ id: string; type: string; version: number }> = await trx('contracts')
+      .distinctOn('type')
+      .where({ tenant_id: tenantId })
+      .whereIn('type', [...new Set(types)])
+      .orderBy([{ column: 'type' }, { column: 'version', order: 'desc' }])
+      .select('id', 'type', 'version');
+    const result = new Map<string, { version: number; validate: ValidateFunction }>();
+    for (const row of rows) {
+      let validate = this.#validators.get(row.id);
+      if (!validate) {
+        const { schema } = await trx('contracts').where({ id: row.id }).first('schema');
+        validate = this.#ajv.compile(stripId(schema));
+        if (this.#validators.size >= MAX_CACHED) this.#validators.delete(this.#validators.keys().next().value!);
+        this.#validators.set(row.id, validate);
+      }
+      result.set(row.type, { version: row.version, validate });
+    }
+    return result;
+  }
+}
+
+/** Ajv refuses a second schema with the same `$id`: validators are cached per version instead. */
+function stripId(schema: unknown): object {
+  if (schema && typeof schema === 'object' && !Array.isArray(schema) && '$id' in schema) {
+    const { $id: _id, ...rest } = schema as Record<string, unknown>;
+    return rest;
+  }
+  return schema as object;
+}
+
+export function toFieldErrors(errors: ErrorObject[], prefix = ''): FieldError[] {
+  return errors.map((e) => {
+    let pointer = prefix + e.instancePath;
+    if (e.keyword === 'required') pointer += `/${(e.params as { missingProperty: string }).missingProperty}`;
+    if (e.keyword === 'additionalProperties') pointer += `/${(e.params as { additionalProperty: string }).additionalProperty}`;
+    const message = e.keyword === 'required' ? 'is required' : e.keyword === 'additionalProperties' ? 'is not allowed' : (e.message ?? 'is invalid');
+    return { pointer, message };
+  });
+}
+
+function toRecord(row: { id: string; type: string; version: number; schema: Record<string, unknown>; created_at: Date }): ContractRecord {
+  return { id: row.id, type: row.type, version: row.version, schema: row.schema, createdAt: row.created_at };
+}

@@ -1,0 +1,107 @@
+import type { Knex } from 'knex';
+import { ClarionError } from '../errors.ts';
+import { isUuid } from '../tenants.ts';
+
+export interface StoredEvent {
+  id: string;
+  status: string;
+  error: string | null;
+  receivedAt: string;
+  processedAt: string | null;
+  contractVersion: number | null;
+  /** The CloudEvent as received, in structured JSON form. */
+  cloudevent: Record<string, unknown>;
+}
+
+export interface Page<T> {
+  items: T[];
+  /** Pass as `?cursor=` for the next page; null on the last one. */
+  nextCursor: string | null;
+}
+
+const COLUMNS = [
+  'id', 'ce_id', 'source', 'type', 'specversion', 'subject', 'time', 'datacontenttype', 'dataschema', 'data', 'data_base64',
+  'extensions', 'contract_version', 'status', 'error', 'received_at', 'processed_at',
+];
+
+/** Reads a tenant's stored events; another tenant's events do not exist for it. */
+export class EventQueries {
+  readonly #knex: Knex;
+
+  constructor(knex: Knex) {
+    this.#knex = knex;
+  }
+
+  /**
+   * By Clarion's id, or by the CloudEvent id (add `source` when several sources used the same id).
+   */
+  async get(tenantId: string, id: string, source?: string): Promise<StoredEvent> {
+    const query = this.#knex('events').where({ tenant_id: tenantId });
+    if (isUuid(id) && !source) query.where((q) => q.where({ id }).orWhere({ ce_id: id }));
+    else query.where({ ce_id: id });
+    if (source) query.where({ source });
+    const rows = await query.select(COLUMNS).limit(3);
+    const exact = rows.find((r) => r.id === id);
+    if (exact) return toStored(exact);
+    if (rows.length === 0) throw new ClarionError('CLARION_ERR_EVENT_NOT_FOUND', `No event ${id}${source ? ` from ${source}` : ''}`);
+    if (rows.length > 1) {
+      throw new ClarionError('CLARION_ERR_EVENT_AMBIGUOUS', `Several sources sent an event with id ${id}: add ?source= to choose`, {
+        extensions: { sources: rows.map((r) => r.source) },
+      });
+    }
+    return toStored(rows[0]);
+  }
+
+  async list(tenantId: string, options: { limit: number; cursor?: string; type?: string; status?: string; source?: string }): Promise<Page<StoredEvent>> {
+    const query = this.#knex('events')
+      .where({ tenant_id: tenantId })
+      .select([...COLUMNS, this.#knex.raw(`to_char(received_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as cursor_ts`)])
+      .orderBy([{ column: 'received_at', order: 'desc' }, { column: 'id', order: 'desc' }])
+      .limit(options.limit + 1);
+    if (options.type) query.where({ type: options.type });
+    if (options.status) query.where({ status: options.status });
+    if (options.source) query.where({ source: options.source });
+    if (options.cursor) {
+      const [ts, id] = decodeCursor(options.cursor);
+      query.whereRaw('(received_at, id) < (?::timestamptz, ?::uuid)', [ts, id]);
+    }
+    const rows = await query;
+    const more = rows.length > options.limit;
+    const items = rows.slice(0, options.limit);
+    const last = items.at(-1);
+    return { items: items.map(toStored), nextCursor: more && last ? encodeCursor(last.cursor_ts, last.id) : null };
+  }
+}
+
+export function encodeCursor(ts: string, id: string): string {
+  return Buffer.from(`${ts}|${id}`).toString('base64url');
+}
+
+export function decodeCursor(cursor: string): [string, string] {
+  const [ts, id] = Buffer.from(cursor, 'base64url').toString('utf8').split('|');
+  if (!ts || !id || !isUuid(id) || Number.isNaN(Date.parse(ts))) {
+    throw new ClarionError('CLARION_ERR_HTTP_INVALID_REQUEST', 'The cursor is not one this API returned', { errors: [{ pointer: '/query/cursor', message: 'is invalid' }] });
+  }
+  return [ts, id];
+}
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+function toStored(row: any): StoredEvent {
+  const cloudevent: Record<string, unknown> = { specversion: row.specversion, id: row.ce_id, source: row.source, type: row.type };
+  if (row.subject !== null) cloudevent.subject = row.subject;
+  if (row.time !== null) cloudevent.time = row.time;
+  if (row.datacontenttype !== null) cloudevent.datacontenttype = row.datacontenttype;
+  if (row.dataschema !== null) cloudevent.dataschema = row.dataschema;
+  Object.assign(cloudevent, row.extensions);
+  if (row.data_base64 !== null) cloudevent.data_base64 = row.data_base64;
+  else if (row.data !== null) cloudevent.data = row.data;
+  return {
+    id: row.id,
+    status: row.status,
+    error: row.error,
+    receivedAt: new Date(row.received_at).toISOString(),
+    processedAt: row.processed_at ? new Date(row.processed_at).toISOString() : null,
+    contractVersion: row.contract_version,
+    cloudevent,
+  };
+}

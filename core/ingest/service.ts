@@ -1,0 +1,128 @@
+import type { Knex } from 'knex';
+import type { Logger } from 'pino';
+import { ClarionError, type FieldError } from '../errors.ts';
+import type { TenantRow } from '../tenants.ts';
+import { toFieldErrors, type ContractRegistry } from './contracts.ts';
+import type { IncomingEvent, Mode } from './cloudevents.ts';
+import { isJsonMedia, parseMediaType } from './cloudevents.ts';
+
+export interface EventRef {
+  /** The CloudEvent's own id. */
+  id: string;
+  source: string;
+  /** Clarion's id of the stored event (`GET /v1/events/:eventId`). */
+  eventId: string;
+}
+
+export interface IngestResult {
+  accepted: EventRef[];
+  duplicates: EventRef[];
+}
+
+/**
+ * Validates events against their contracts, then stores them and enqueues `process_event` in one
+ * transaction: the job exists exactly when the event row exists. A resent event (same tenant,
+ * source and id) is reported as a duplicate and neither stored nor processed again.
+ */
+export class IngestService {
+  readonly #knex: Knex;
+  readonly #contracts: ContractRegistry;
+  readonly #log: Logger;
+
+  constructor(knex: Knex, contracts: ContractRegistry, log: Logger) {
+    this.#knex = knex;
+    this.#contracts = contracts;
+    this.#log = log;
+  }
+
+  async ingest(tenant: TenantRow, mode: Mode, events: IncomingEvent[]): Promise<IngestResult> {
+    const versions = await this.#checkContracts(tenant, mode, events);
+    const rows = events.map((e, i) => ({
+      tenant_id: tenant.id,
+      ce_id: e.id,
+      source: e.source,
+      type: e.type,
+      specversion: e.specversion,
+      subject: e.subject ?? null,
+      time: e.time ?? null,
+      datacontenttype: e.datacontenttype ?? null,
+      dataschema: e.dataschema ?? null,
+      data: e.data === undefined ? null : JSON.stringify(e.data),
+      data_base64: e.dataBase64 ?? null,
+      extensions: JSON.stringify(e.extensions),
+      contract_version: versions[i] ?? null,
+    }));
+
+    const result = await this.#knex.transaction(async (trx) => {
+      const inserted: Array<{ id: string; ce_id: string; source: string }> = await trx('events')
+        .insert(rows)
+        .onConflict(['tenant_id', 'source', 'ce_id'])
+        .ignore()
+        .returning(['id', 'ce_id', 'source']);
+      if (inserted.length > 0) {
+        await trx.raw(
+          `select graphile_worker.add_job('process_event', json_build_object('eventId', x.id, 'tenantId', ?::uuid), max_attempts => 10)
+             from unnest(?::uuid[]) with ordinality as x(id, n) order by n`,
+          [tenant.id, inserted.map((r) => r.id)],
+        );
+      }
+      return inserted;
+    });
+
+    const key = (source: string, id: string) => `${source}\u0000${id}`;
+    const insertedByKey = new Map(result.map((r) => [key(r.source, r.ce_id), r.id]));
+    const accepted: EventRef[] = [];
+    const duplicates: EventRef[] = [];
+    const missing: IncomingEvent[] = [];
+    for (const e of events) {
+      const eventId = insertedByKey.get(key(e.source, e.id));
+      if (eventId) {
+        accepted.push({ id: e.id, source: e.source, eventId });
+        insertedByKey.delete(key(e.source, e.id)); // a repeat inside the same batch is a duplicate
+      } else missing.push(e);
+    }
+    if (missing.length > 0) {
+      const existing: Array<{ id: string; ce_id: string; source: string }> = await this.#knex('events')
+        .where({ tenant_id: tenant.id })
+        .whereIn(['source', 'ce_id'], missing.map((e) => [e.source, e.id]))
+        .select('id', 'ce_id', 'source');
+      const existingByKey = new Map(existing.map((r) => [key(r.source, r.ce_id), r.id]));
+      for (const e of missing) duplicates.push({ id: e.id, source: e.source, eventId: existingByKey.get(key(e.source, e.id)) ?? '' });
+    }
+    for (const ref of accepted) this.#log.info({ ceId: ref.id, ceSource: ref.source, eventId: ref.eventId, tenantId: tenant.id }, 'event accepted');
+    for (const ref of duplicates) this.#log.info({ ceId: ref.id, ceSource: ref.source, eventId: ref.eventId, tenantId: tenant.id }, 'duplicate event ignored');
+    return { accepted, duplicates };
+  }
+
+  /** Validates each event's data against its type's contract; returns the contract versions used. */
+  async #checkContracts(tenant: TenantRow, mode: Mode, events: IncomingEvent[]): Promise<Array<number | undefined>> {
+    const validators = await this.#contracts.validatorsFor(tenant.id, events.map((e) => e.type));
+    const errors: FieldError[] = [];
+    let noContract = false;
+    const versions = events.map((event, index) => {
+      const prefix = mode === 'batch' ? `/${index}` : '';
+      const contract = validators.get(event.type);
+      if (!contract) {
+        if (!tenant.settings.acceptUnvalidatedTypes) {
+          noContract = true;
+          errors.push({ pointer: `${prefix}/type`, message: `has no contract: register one with PUT /v1/contracts/${event.type}, or let the tenant accept unvalidated types` });
+        }
+        return undefined;
+      }
+      const json = event.datacontenttype === undefined || isJsonMedia(parseMediaType(event.datacontenttype)!.essence);
+      if (event.dataBase64 !== undefined || !json) {
+        errors.push({ pointer: `${prefix}/data`, message: `must be JSON: the contract for ${event.type} validates JSON data` });
+      } else if (!contract.validate(event.data ?? null)) {
+        errors.push(...toFieldErrors(contract.validate.errors ?? [], `${prefix}/data`));
+      }
+      return contract.version;
+    });
+    if (errors.length === 0) return versions;
+    if (mode === 'batch') {
+      const bad = new Set(errors.map((e) => e.pointer.split('/')[1])).size;
+      throw new ClarionError('CLARION_ERR_INGEST_INVALID_BATCH', `${bad} of ${events.length} events are invalid; nothing of the batch was accepted`, { errors });
+    }
+    if (noContract) throw new ClarionError('CLARION_ERR_INGEST_NO_CONTRACT', `No contract is registered for the event type ${events[0].type}`, { errors });
+    throw new ClarionError('CLARION_ERR_INGEST_DATA_INVALID', `The data of ${events[0].type} event ${events[0].id} does not match its contract`, { errors });
+  }
+}

@@ -1,0 +1,44 @@
+import { Logger as GraphileLogger, type LogLevel } from 'graphile-worker';
+import pino, { type Logger } from 'pino';
+
+export type { Logger };
+
+/**
+ * JSON logs (pino). Anything that may carry a secret is redacted by path, so an API key in a
+ * header or a provider credential in a config object never reaches the log.
+ */
+export function createLogger(level: string, destination?: pino.DestinationStream): Logger {
+  return pino(
+    {
+      level,
+      base: { service: 'clarion' },
+      redact: {
+        paths: [
+          'req.headers.authorization',
+          'req.headers.cookie',
+          'headers.authorization',
+          'apiKey',
+          '*.apiKey',
+          'config.*',
+          '*.config.*',
+          'password',
+          '*.password',
+          'secret',
+          '*.secret',
+        ],
+        censor: '[redacted]',
+      },
+      timestamp: pino.stdTimeFunctions.isoTime,
+    },
+    destination,
+  );
+}
+
+/** graphile-worker's log calls, forwarded to pino at the same level. */
+export function graphileLogger(log: Logger): GraphileLogger {
+  const child = log.child({ component: 'worker' });
+  return new GraphileLogger(() => (level: LogLevel, message: string, meta?: Record<string, unknown>) => {
+    const method = level === 'error' ? 'error' : level === 'warning' ? 'warn' : level === 'info' ? 'info' : 'debug';
+    child[method](meta ?? {}, message);
+  });
+}

@@ -1,0 +1,157 @@
+import { randomBytes } from 'node:crypto';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import { run, type Runner } from 'graphile-worker';
+import type { Knex } from 'knex';
+import pg from 'pg';
+import type { Logger } from 'pino';
+import { decodeSecretKey, type Config } from './config.ts';
+import { createKnex, migrate } from './db/database.ts';
+import { startEmbedded, type EmbeddedDatabase } from './db/embedded.ts';
+import { ClarionError } from './errors.ts';
+import { createGateway } from './gateway/app.ts';
+import { taskList } from './jobs/index.ts';
+import { graphileLogger } from './log.ts';
+import { createServices, systemClock, type Clock, type Services } from './services.ts';
+
+/**
+ * The database a process uses: `DATABASE_URL`, or the embedded server of the data dir (attached
+ * to when another Clarion process already runs it, started otherwise).
+ */
+export interface Database {
+  url: string;
+  knex: Knex;
+  embedded: EmbeddedDatabase | undefined;
+  secretKey: Buffer;
+  close(): Promise<void>;
+}
+
+export async function openDatabase(config: Config, log: Logger): Promise<Database> {
+  let url = config.databaseUrl;
+  let embedded: EmbeddedDatabase | undefined;
+  let secretKey = config.secretKey;
+  if (!url) {
+    embedded = await startEmbedded(config.dataDir, log.child({ component: 'postgres' }));
+    url = embedded.url;
+    secretKey ??= await readOrCreateSecretKey(config.dataDir);
+  } else if (!secretKey) {
+    throw new ClarionError(
+      'CLARION_ERR_CONFIG_INVALID',
+      'CLARION_SECRET_KEY is required when DATABASE_URL is set: 32 random bytes as 64 hex digits or 44 base64 characters (e.g. `openssl rand -base64 32`)',
+    );
+  }
+  const knex = createKnex(url, config.dbPoolMax);
+  return {
+    url,
+    knex,
+    embedded,
+    secretKey,
+    async close() {
+      await knex.destroy();
+      await embedded?.stop();
+    },
+  };
+}
+
+async function readOrCreateSecretKey(dataDir: string): Promise<Buffer> {
+  const file = path.join(dataDir, 'secret-key');
+  try {
+    return decodeSecretKey((await readFile(file, 'utf8')).trim());
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    await mkdir(dataDir, { recursive: true });
+    const key = randomBytes(32);
+    await writeFile(file, `${key.toString('base64')}\n`, { mode: 0o600, flag: 'wx' }).catch(async (e: NodeJS.ErrnoException) => {
+      if (e.code !== 'EEXIST') throw e;
+    });
+    return decodeSecretKey((await readFile(file, 'utf8')).trim());
+  }
+}
+
+export interface RunningClarion {
+  services: Services;
+  database: Database;
+  /** Base URL of the gateway, when this process runs one. */
+  url: string | undefined;
+  runner: Runner | undefined;
+  /** Graceful stop: no new requests, running jobs finish, then the database (if ours) stops. */
+  stop(): Promise<void>;
+}
+
+export interface StartOptions {
+  config: Config;
+  log: Logger;
+  gateway?: boolean;
+  worker?: boolean;
+  clock?: Clock;
+}
+
+export async function startClarion({ config, log, gateway = true, worker = true, clock = systemClock }: StartOptions): Promise<RunningClarion> {
+  const database = await openDatabase(config, log);
+  let server: http.Server | undefined;
+  let runner: Runner | undefined;
+  let workerPool: pg.Pool | undefined;
+  const services = createServices(config, database.knex, log, clock);
+  let stopping: Promise<void> | undefined;
+
+  const stop = () =>
+    (stopping ??= (async () => {
+      log.info('shutting down');
+      if (server) {
+        const closed = new Promise<void>((resolve) => server!.close(() => resolve()));
+        server.closeIdleConnections();
+        const timer = setTimeout(() => server!.closeAllConnections(), config.shutdownTimeoutMs).unref();
+        await closed;
+        clearTimeout(timer);
+      }
+      if (runner) {
+        // Running jobs finish; graphile-worker releases the rest for the next worker.
+        await Promise.race([runner.stop(), new Promise((resolve) => setTimeout(resolve, config.shutdownTimeoutMs).unref())]);
+      }
+      await workerPool?.end();
+      await database.close();
+      log.info('stopped');
+    })());
+
+  try {
+    const applied = await migrate(database.knex, database.url, log);
+    if (applied.length > 0) log.info({ migrations: applied }, 'database migrated');
+
+    if (worker) {
+      workerPool = new pg.Pool({ connectionString: database.url, max: config.workerConcurrency + 2, application_name: 'clarion-worker' });
+      runner = await run({
+        pgPool: workerPool,
+        taskList: taskList(services),
+        concurrency: config.workerConcurrency,
+        pollInterval: config.workerPollMs,
+        noHandleSignals: true,
+        logger: graphileLogger(log),
+      });
+    }
+    if (gateway) {
+      const { app } = createGateway(services);
+      server = http.createServer(app.callback());
+      server.keepAliveTimeout = 65_000;
+      await new Promise<void>((resolve, reject) => {
+        server!.once('error', reject);
+        server!.listen(config.port, config.host, () => resolve());
+      });
+    }
+  } catch (err) {
+    await stop().catch(() => {});
+    if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE') {
+      throw new ClarionError('CLARION_ERR_CONFIG_INVALID', `PORT=${config.port} is already in use on ${config.host}: stop the other server or choose another PORT`, { cause: err });
+    }
+    throw err;
+  }
+
+  let url: string | undefined;
+  if (server) {
+    const address = server.address() as AddressInfo;
+    const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+    url = `http://${host}:${address.port}`;
+  }
+  return { services, database, url, runner, stop };
+}

@@ -1,0 +1,57 @@
+import { randomBytes } from 'node:crypto';
+import { runOnce } from 'graphile-worker';
+import { loadConfig, type Config } from '../../core/config.ts';
+import { createGateway } from '../../core/gateway/app.ts';
+import { taskList } from '../../core/jobs/index.ts';
+import { graphileLogger } from '../../core/log.ts';
+import { createServices, systemClock, type Clock, type Services } from '../../core/services.ts';
+import { createTenant } from '../../core/tenants.ts';
+import { freshDatabase, silentLog, type TestDatabase } from './postgres.ts';
+
+export const TEST_SECRET = randomBytes(32).toString('base64');
+
+export function testConfig(db: TestDatabase, env: Record<string, string> = {}): Config {
+  return loadConfig({ DATABASE_URL: db.url, CLARION_SECRET_KEY: TEST_SECRET, PORT: '0', CLARION_LOG_LEVEL: 'silent', ...env });
+}
+
+export interface TestApp {
+  db: TestDatabase;
+  services: Services;
+  /** `app.callback()`, for supertest where no socket is needed. */
+  callback: ReturnType<ReturnType<typeof createGateway>['app']['callback']>;
+  routers: ReturnType<typeof createGateway>['routers'];
+  /** Runs every job that is due, then returns (deterministic: no polling, no sleeping). */
+  runJobs(): Promise<void>;
+  tenant(name?: string, settings?: Record<string, unknown>): Promise<{ tenantId: string; apiKey: string }>;
+  close(): Promise<void>;
+}
+
+export async function testApp(options: { env?: Record<string, string>; clock?: Clock } = {}): Promise<TestApp> {
+  const db = await freshDatabase();
+  const config = testConfig(db, options.env);
+  const services = createServices(config, db.knex, silentLog, options.clock ?? systemClock);
+  const gateway = createGateway(services);
+  return {
+    db,
+    services,
+    callback: gateway.app.callback(),
+    routers: gateway.routers,
+    async runJobs() {
+      await runOnce({ connectionString: db.url, taskList: taskList(services), logger: graphileLogger(silentLog) });
+    },
+    async tenant(name = 'Acme', settings = {}) {
+      const { tenant, apiKey } = await createTenant(db.knex, { name, settings });
+      return { tenantId: tenant.id, apiKey };
+    },
+    close: () => db.drop(),
+  };
+}
+
+/** Queued graphile-worker jobs of a task with their payloads (the public `jobs` view hides payloads). */
+export async function queuedJobs(knex: TestDatabase['knex'], task: string): Promise<Array<{ id: string; payload: Record<string, unknown> }>> {
+  const { rows } = await knex.raw(
+    `select j.id, j.payload from graphile_worker._private_jobs j join graphile_worker._private_tasks t on t.id = j.task_id where t.identifier = ?`,
+    [task],
+  );
+  return rows;
+}
