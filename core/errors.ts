@@ -33,7 +33,7 @@ export const ERROR_CATALOGUE = {
   CLARION_ERR_DB_EMBEDDED_START: { status: 500, title: 'Embedded PostgreSQL failed to start' },
   CLARION_ERR_CLI_USAGE: { status: 400, title: 'Invalid command usage' },
   CLARION_ERR_CLI_GATEWAY_UNREACHABLE: { status: 503, title: 'Gateway unreachable' },
-  CLARION_ERR_INTERNAL: { status: 500, title: 'Internal error' },
+  CLARION_ERR_SERVER_INTERNAL: { status: 500, title: 'Internal error' },
 } as const satisfies Record<string, { status: number; title: string }>;
 
 export type ErrorCode = keyof typeof ERROR_CATALOGUE;

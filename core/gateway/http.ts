@@ -49,7 +49,7 @@ function toClarionError(err: unknown): ClarionError {
   if (e?.code === 'ECONNREFUSED' || e?.code === '57P01' || /Knex: Timeout acquiring a connection/.test(e?.message ?? '')) {
     return new ClarionError('CLARION_ERR_DB_UNAVAILABLE', 'The database is unavailable; retry later', { cause: err });
   }
-  return new ClarionError('CLARION_ERR_INTERNAL', 'Internal error', { cause: err });
+  return new ClarionError('CLARION_ERR_SERVER_INTERNAL', 'Internal error', { cause: err });
 }
 
 export async function readBody(ctx: Context, limit: number): Promise<Buffer> {

@@ -40,6 +40,9 @@ export function openApiDocument(serverUrl: string): Record<string, unknown> {
           responses: { '200': json(ref('Readiness')), '503': json(ref('Readiness')) },
         },
       },
+      '/metrics': {
+        get: { tags: ['operations'], summary: 'Prometheus metrics of this process', security: [], responses: { '200': { description: 'Prometheus text format', content: { 'text/plain': { schema: { type: 'string' } } } } } },
+      },
       '/v1/openapi.json': {
         get: { tags: ['operations'], summary: 'This document', security: [], responses: { '200': json({ type: 'object' }) } },
       },

@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import type { Logger } from 'pino';
 import { ClarionError, type FieldError } from '../errors.ts';
+import { eventsReceived } from '../metrics.ts';
 import type { TenantRow } from '../tenants.ts';
 import { toFieldErrors, type ContractRegistry } from './contracts.ts';
 import type { IncomingEvent, Mode } from './cloudevents.ts';
@@ -91,6 +92,8 @@ export class IngestService {
     }
     for (const ref of accepted) this.#log.info({ ceId: ref.id, ceSource: ref.source, eventId: ref.eventId, tenantId: tenant.id }, 'event accepted');
     for (const ref of duplicates) this.#log.info({ ceId: ref.id, ceSource: ref.source, eventId: ref.eventId, tenantId: tenant.id }, 'duplicate event ignored');
+    eventsReceived.inc({ outcome: 'accepted' }, accepted.length);
+    eventsReceived.inc({ outcome: 'duplicate' }, duplicates.length);
     return { accepted, duplicates };
   }
 

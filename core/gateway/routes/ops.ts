@@ -1,6 +1,7 @@
 import type Router from '@koa/router';
 import type { Services } from '../../services.ts';
 import { pendingMigrations } from '../../db/database.ts';
+import { registry } from '../../metrics.ts';
 import { openApiDocument } from '../openapi.ts';
 
 export function opsRoutes(services: Services, router: Router): void {
@@ -23,6 +24,12 @@ export function opsRoutes(services: Services, router: Router): void {
     const ready = Object.values(checks).every((v) => v === 'ok');
     ctx.status = ready ? 200 : 503;
     ctx.body = { status: ready ? 'ready' : 'not ready', checks };
+  });
+
+  /** Prometheus metrics of this process. */
+  router.get('/metrics', async (ctx) => {
+    ctx.type = registry.contentType;
+    ctx.body = await registry.metrics();
   });
 
   router.get('/v1/openapi.json', (ctx) => {

@@ -1,0 +1,2 @@
+export { ConfigError, DeliveryError, PermanentError, TransientError, isDeliveryError } from './errors.ts';
+export type { DeliveryErrorOptions, ErrorClass } from './errors.ts';
