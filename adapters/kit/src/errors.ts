@@ -17,6 +17,11 @@ export interface DeliveryErrorOptions {
   response?: string;
   /** For transient errors: the provider asked us to wait this long (Retry-After). */
   retryAfterMs?: number;
+  /**
+   * The address that can never work again (an unregistered push token, an expired web push
+   * subscription): the engine removes it from the subscriber so it is not tried again.
+   */
+  invalidDestination?: { kind: 'device' | 'email' | 'phone'; value: string };
   cause?: unknown;
 }
 
@@ -26,6 +31,7 @@ export abstract class DeliveryError extends Error {
   readonly status: number | undefined;
   readonly response: string | undefined;
   readonly retryAfterMs: number | undefined;
+  readonly invalidDestination: DeliveryErrorOptions['invalidDestination'];
 
   constructor(message: string, options: DeliveryErrorOptions = {}) {
     super(message, { cause: options.cause });
@@ -33,6 +39,7 @@ export abstract class DeliveryError extends Error {
     this.status = options.status;
     this.response = options.response;
     this.retryAfterMs = options.retryAfterMs;
+    this.invalidDestination = options.invalidDestination;
   }
 }
 

@@ -1,0 +1,74 @@
+import { ConfigError, DeliveryError, PermanentError, TransientError } from './errors.ts';
+
+/** Shared failure classification, so adapters classify the same way and only their codes differ. */
+
+const MAX_EXCERPT = 2000;
+
+export function excerpt(text: string | undefined | null, max = MAX_EXCERPT): string | undefined {
+  if (text === undefined || text === null) return undefined;
+  return text.length > max ? `${text.slice(0, max)}…[${text.length - max} more]` : text;
+}
+
+/** `Retry-After` as milliseconds: delta-seconds or an HTTP date. Undefined when absent or unreadable. */
+export function parseRetryAfter(value: string | null | undefined, now: number = Date.now()): number | undefined {
+  if (!value) return undefined;
+  const trimmed = value.trim();
+  if (/^\d+$/.test(trimmed)) return Number(trimmed) * 1000;
+  const date = Date.parse(trimmed);
+  if (Number.isNaN(date)) return undefined;
+  return Math.max(0, date - now);
+}
+
+/**
+ * Classifies an HTTP failure by status alone: 401/403 config, 408/425/429/5xx transient, other
+ * 4xx permanent. Adapters with documented error codes map those first and fall back to this.
+ */
+export function classifyHttp(status: number, options: { body?: string; code?: string; retryAfter?: string | null; message?: string } = {}): DeliveryError {
+  const message = options.message ?? `provider answered HTTP ${status}`;
+  const common = { status, code: options.code ?? String(status), response: excerpt(options.body) };
+  if (status === 401 || status === 403) return new ConfigError(message, common);
+  if (status === 408 || status === 425 || status === 429 || status >= 500) {
+    return new TransientError(message, { ...common, retryAfterMs: parseRetryAfter(options.retryAfter) });
+  }
+  return new PermanentError(message, common);
+}
+
+/** Network-level failures (no HTTP answer): resets, refusals, DNS, timeouts, aborts are transient. */
+export function classifyNetworkError(err: unknown): DeliveryError {
+  if (err instanceof DeliveryError) return err;
+  const e = err as { name?: string; code?: string; message?: string; cause?: { code?: string; message?: string } };
+  const code = e?.code ?? e?.cause?.code ?? e?.name ?? 'ERR_NETWORK';
+  const message = e?.cause?.message ?? e?.message ?? String(err);
+  if (code === 'ERR_INVALID_URL' || code === 'ERR_TLS_CERT_ALTNAME_INVALID' || code === 'DEPTH_ZERO_SELF_SIGNED_CERT' || code === 'CERT_HAS_EXPIRED') {
+    return new ConfigError(`cannot reach the provider: ${message}`, { code, cause: err });
+  }
+  return new TransientError(`cannot reach the provider: ${message}`, { code, cause: err });
+}
+
+/**
+ * SMTP failures (nodemailer errors carry `responseCode` and `code`): 4xx replies are transient,
+ * 5xx permanent, authentication failures (535, EAUTH) config, connection trouble transient.
+ */
+export function classifySmtp(err: unknown): DeliveryError {
+  if (err instanceof DeliveryError) return err;
+  const e = err as { responseCode?: number; code?: string; response?: string; message?: string };
+  const message = e?.message ?? String(err);
+  const common = { code: e?.responseCode ? String(e.responseCode) : e?.code, status: e?.responseCode, response: excerpt(e?.response), cause: err };
+  if (e?.code === 'EAUTH' || e?.responseCode === 535 || e?.responseCode === 534 || e?.responseCode === 530) return new ConfigError(message, common);
+  if (e?.code === 'ETLS' || e?.code === 'EENVELOPE' && !e?.responseCode) return new PermanentError(message, common);
+  if (typeof e?.responseCode === 'number') {
+    if (e.responseCode >= 400 && e.responseCode < 500) return new TransientError(message, common);
+    if (e.responseCode >= 500) return new PermanentError(message, common);
+  }
+  // ECONNECTION, ETIMEDOUT, ESOCKET, EDNS, ECONNREFUSED...: the server could not be talked to.
+  return new TransientError(message, common);
+}
+
+/** Fetches with the send's signal and classifies network failures. Returns the response for the adapter to read. */
+export async function fetchOrClassify(fetchImpl: typeof fetch, url: string, init: RequestInit): Promise<Response> {
+  try {
+    return await fetchImpl(url, { redirect: 'manual', ...init });
+  } catch (err) {
+    throw classifyNetworkError(err);
+  }
+}

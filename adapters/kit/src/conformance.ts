@@ -1,0 +1,136 @@
+import { Ajv2020 } from 'ajv/dist/2020.js';
+import { expect } from 'chai';
+import { DeliveryError } from './errors.ts';
+import type { AdapterContext, AdapterDefinition, OutboundMessage, SendResult } from './types.ts';
+import { CHANNELS } from './types.ts';
+
+/**
+ * The conformance suite every adapter runs from its own tests:
+ *
+ *   describeConformance(adapter, { validConfig, invalidConfigs, message, success, failures });
+ *
+ * `success` and each `failures[]` entry arrange the provider's answer (nock scopes, a local
+ * server) and return a cleanup; the suite then checks what the engine relies on: the declaration,
+ * the schema, a successful send with a provider message id, classified errors (never strings),
+ * and that an aborted signal stops the send.
+ */
+export interface ConformanceFixtures<Config> {
+  validConfig: Config;
+  /** Configurations the schema must refuse (missing credentials, wrong types). */
+  invalidConfigs: unknown[];
+  message: OutboundMessage;
+  context?: Partial<AdapterContext>;
+  /** Arranges a successful provider answer. */
+  success: () => void | (() => void) | Promise<void | (() => void)>;
+  /** Arranges failures and names the class each must be classified as. */
+  failures: Array<{ name: string; arrange: () => void | (() => void) | Promise<void | (() => void)>; errorClass: 'transient' | 'permanent' | 'config' }>;
+  /** Checks on the successful result beyond the contract (optional). */
+  checkSuccess?: (result: SendResult) => void | Promise<void>;
+  /** Skip the abort check for adapters that send no network request (sandbox, in_app). */
+  noNetwork?: boolean;
+}
+
+export function testContext(overrides: Partial<AdapterContext> = {}): AdapterContext {
+  const noop = () => {};
+  return {
+    log: { debug: noop, info: noop, warn: noop, error: noop },
+    fetch: globalThis.fetch,
+    tenantId: '00000000-0000-4000-8000-000000000001',
+    providerId: '00000000-0000-4000-8000-000000000002',
+    publicUrl: 'https://clarion.example.com',
+    callbackUrl: 'https://clarion.example.com/v1/providers/test/callbacks/00000000-0000-4000-8000-000000000002',
+    host: {},
+    ...overrides,
+  };
+}
+
+export function sampleMessage(overrides: Partial<OutboundMessage> = {}): OutboundMessage {
+  return {
+    tenantId: '00000000-0000-4000-8000-000000000001',
+    notificationId: '00000000-0000-4000-8000-0000000000a1',
+    deliveryId: '00000000-0000-4000-8000-0000000000d1',
+    channel: 'email',
+    priority: 'normal',
+    locale: 'en',
+    to: { id: 'user-1', name: 'Ada Lovelace', email: 'ada@example.com', phone: '+14155550100' },
+    content: { subject: 'Hello', text: 'Hello Ada', html: '<p>Hello Ada</p>', title: 'Hello', body: 'Hello Ada' },
+    ...overrides,
+  };
+}
+
+export function describeConformance<Config>(adapter: AdapterDefinition<Config>, fixtures: ConformanceFixtures<Config>): void {
+  describe(`${adapter.name}: adapter-kit conformance`, () => {
+    const ajv = new Ajv2020({ allErrors: true, strict: false });
+    const options = () => ({ idempotencyKey: `conf-${fixtures.message.deliveryId}`, signal: new AbortController().signal });
+    const arrange = async (fn: () => void | (() => void) | Promise<void | (() => void)>) => (await fn()) ?? (() => {});
+
+    it('declares a name, a known channel and a JSON Schema for its configuration', () => {
+      expect(adapter.name).to.match(/^[a-z][a-z0-9-]+$/);
+      expect(CHANNELS).to.include(adapter.channel);
+      expect(adapter.channel).to.equal(fixtures.message.channel);
+      expect(() => ajv.compile(adapter.configSchema)).to.not.throw();
+    });
+
+    it('accepts the valid configuration and refuses the invalid ones', () => {
+      const validate = ajv.compile(adapter.configSchema);
+      expect(validate(fixtures.validConfig), JSON.stringify(validate.errors)).to.equal(true);
+      for (const bad of fixtures.invalidConfigs) expect(validate(bad), `should refuse ${JSON.stringify(bad)}`).to.equal(false);
+    });
+
+    it('sends and returns the provider message id', async () => {
+      const cleanup = await arrange(fixtures.success);
+      try {
+        const sender = await adapter.create(fixtures.validConfig, testContext(fixtures.context));
+        const result = await sender.send(fixtures.message, options());
+        expect(result.status).to.be.oneOf(['sent', 'delivered']);
+        expect(result.providerMessageId).to.be.a('string').and.not.equal('');
+        await fixtures.checkSuccess?.(result);
+        await sender.close?.();
+      } finally {
+        cleanup();
+      }
+    });
+
+    for (const failure of fixtures.failures) {
+      it(`classifies ${failure.name} as ${failure.errorClass}`, async () => {
+        const cleanup = await arrange(failure.arrange);
+        try {
+          const sender = await adapter.create(fixtures.validConfig, testContext(fixtures.context));
+          let caught: unknown;
+          try {
+            await sender.send(fixtures.message, options());
+          } catch (err) {
+            caught = err;
+          }
+          expect(caught, 'send must throw').to.be.instanceOf(DeliveryError);
+          expect((caught as DeliveryError).errorClass).to.equal(failure.errorClass);
+          await sender.close?.();
+        } finally {
+          cleanup();
+        }
+      });
+    }
+
+    if (!fixtures.noNetwork) {
+      it('gives up with a transient error when the signal is already aborted', async () => {
+        const cleanup = await arrange(fixtures.success);
+        try {
+          const sender = await adapter.create(fixtures.validConfig, testContext(fixtures.context));
+          const controller = new AbortController();
+          controller.abort(new Error('send timeout'));
+          let caught: unknown;
+          try {
+            await sender.send(fixtures.message, { idempotencyKey: 'aborted', signal: controller.signal });
+          } catch (err) {
+            caught = err;
+          }
+          expect(caught, 'send must throw').to.be.instanceOf(DeliveryError);
+          expect((caught as DeliveryError).errorClass).to.equal('transient');
+          await sender.close?.();
+        } finally {
+          cleanup();
+        }
+      });
+    }
+  });
+}
