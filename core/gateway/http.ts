@@ -32,6 +32,8 @@ export function problemMiddleware(log: Logger) {
       };
       if (status < 500 && error.errors.length > 0) body.errors = error.errors;
       ctx.body = body;
+      // A body we refused before reading it all would desynchronise a kept-alive connection.
+      if (!ctx.req.readableEnded) ctx.set('Connection', 'close');
       if (status === 405 && Array.isArray(error.extensions.allowed)) ctx.set('Allow', (error.extensions.allowed as string[]).join(', '));
     }
   };

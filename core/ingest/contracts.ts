@@ -26,7 +26,7 @@ export class ContractRegistry {
 
   constructor(knex: Knex) {
     this.#knex = knex;
-    this.#ajv = new Ajv2020({ allErrors: true, strict: true, strictTypes: false, strictTuples: false, allowUnionTypes: true, validateSchema: true });
+    this.#ajv = new Ajv2020({ allErrors: true, strict: true, strictTypes: false, strictTuples: false, strictRequired: false, allowUnionTypes: true, validateSchema: true });
     addFormats.default(this.#ajv);
   }
 

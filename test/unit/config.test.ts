@@ -1,0 +1,57 @@
+import { writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { expect } from 'chai';
+import { loadConfig } from '../../core/config.ts';
+import { ClarionError } from '../../core/errors.ts';
+
+describe('configuration', () => {
+  it('has documented defaults', () => {
+    const config = loadConfig({});
+    expect(config).to.include({ port: 8080, host: '127.0.0.1', maxBodyBytes: 1048576, logLevel: 'info', databaseUrl: undefined, secretKey: undefined });
+    expect(config.dataDir).to.equal(path.resolve('./.clarion'));
+    expect(config.publicUrl).to.equal('http://127.0.0.1:8080');
+  });
+
+  it('reads and coerces the environment', () => {
+    const key = 'a'.repeat(64);
+    const config = loadConfig({ PORT: '9090', HOST: '0.0.0.0', DATABASE_URL: 'postgres://u:p@db:5432/clarion', CLARION_SECRET_KEY: key, LOG_LEVEL: 'debug', CLARION_MAX_BODY_BYTES: '2048' });
+    expect(config).to.include({ port: 9090, host: '0.0.0.0', databaseUrl: 'postgres://u:p@db:5432/clarion', logLevel: 'debug', maxBodyBytes: 2048 });
+    expect(config.secretKey).to.deep.equal(Buffer.from(key, 'hex'));
+  });
+
+  it('accepts a base64 secret key of 32 bytes and refuses other lengths', () => {
+    const key = Buffer.alloc(32, 7).toString('base64');
+    expect(loadConfig({ CLARION_SECRET_KEY: key }).secretKey).to.deep.equal(Buffer.alloc(32, 7));
+    expect(() => loadConfig({ CLARION_SECRET_KEY: 'short' })).to.throw(ClarionError, /CLARION_SECRET_KEY="short" is invalid: expected 32 random bytes/);
+  });
+
+  it('names every bad variable and what is allowed', () => {
+    try {
+      loadConfig({ PORT: '70000', CLARION_LOG_LEVEL: 'loud', DATABASE_URL: 'mysql://x' });
+      expect.fail('should throw');
+    } catch (err) {
+      expect(err).to.be.instanceOf(ClarionError);
+      const message = (err as Error).message;
+      expect(message).to.include('PORT="70000" is invalid: expected an integer from 0 to 65535');
+      expect(message).to.include('CLARION_LOG_LEVEL="loud" is invalid: expected one of trace, debug, info, warn, error, fatal, silent');
+      expect(message).to.include('DATABASE_URL="mysql://x" is invalid: expected a postgres:// or postgresql:// connection string');
+    }
+  });
+
+  it('reads a JSON file, with the environment winning over it', () => {
+    const file = path.join(tmpdir(), `clarion-config-${process.pid}.json`);
+    writeFileSync(file, JSON.stringify({ PORT: 7000, HOST: '0.0.0.0' }));
+    const config = loadConfig({ CLARION_CONFIG_FILE: file, PORT: '7001' });
+    expect(config).to.include({ port: 7001, host: '0.0.0.0' });
+  });
+
+  it('refuses an unreadable, malformed or unknown-keyed file', () => {
+    const file = path.join(tmpdir(), `clarion-config-bad-${process.pid}.json`);
+    expect(() => loadConfig({ CLARION_CONFIG_FILE: '/nonexistent/clarion.json' })).to.throw(/cannot be read/);
+    writeFileSync(file, '{ nope');
+    expect(() => loadConfig({ CLARION_CONFIG_FILE: file })).to.throw(/is not valid JSON/);
+    writeFileSync(file, JSON.stringify({ PROT: 1 }));
+    expect(() => loadConfig({ CLARION_CONFIG_FILE: file })).to.throw(/unknown settings: PROT/);
+  });
+});
