@@ -1,0 +1,157 @@
+import { ConfigError, DeliveryError, PermanentError, defineAdapter, smsKeyword, smsSegments, toE164 } from '@clarion/adapter-kit';
+import type { CallbackResult, ErrorCodeTable, ReceiptStatus, StatusUpdate } from '@clarion/adapter-kit';
+import twilio from 'twilio';
+import { assertNotAborted, classifyTwilio, credentialDependencies, credentialProperties, twilioClient, verifyTwilioCallback } from './twilio.ts';
+import type { TwilioCredentials } from './twilio.ts';
+
+export interface TwilioSmsConfig extends TwilioCredentials {
+  /** The sender: a Twilio number in E.164, a short code or an alphanumeric sender id. Required unless `messagingServiceSid` is set. */
+  from?: string;
+  /** A Messaging Service (MG…) whose sender pool Twilio picks from. Required unless `from` is set. */
+  messagingServiceSid?: string;
+}
+
+const configSchema = {
+  type: 'object',
+  required: ['accountSid', 'authToken'],
+  additionalProperties: false,
+  properties: {
+    ...credentialProperties,
+    from: {
+      type: 'string',
+      pattern: '^(\\+[1-9][0-9]{6,14}|[0-9]{5,6}|(?=.*[A-Za-z])[A-Za-z0-9 ]{1,11})$',
+      description: 'Sender: a Twilio number in E.164 (+14155550100), a short code, or an alphanumeric sender id (up to 11 letters/digits).',
+    },
+    messagingServiceSid: { type: 'string', pattern: '^MG[0-9a-fA-F]{32}$', description: 'Messaging Service SID (MG…) to send from its sender pool instead of one number.' },
+  },
+  anyOf: [{ required: ['from'] }, { required: ['messagingServiceSid'] }],
+  dependentRequired: credentialDependencies,
+};
+
+/** SMS-specific codes of the Messages API (https://www.twilio.com/docs/api/errors). */
+const SMS_CODES: ErrorCodeTable = {
+  '21212': 'config', // Invalid 'From' number
+  '21265': 'permanent', // 'To' number cannot be a short code
+  '21266': 'permanent', // 'To' and 'From' are the same number
+  '21408': 'config', // SMS to the 'To' number's region is not enabled (geo permissions)
+  '21602': 'permanent', // Message body is required
+  '21603': 'config', // 'From' number is required
+  '21604': 'permanent', // 'To' number is required
+  '21606': 'config', // 'From' is not a message-capable Twilio number for this destination
+  '21609': 'config', // Invalid StatusCallback URL
+  '21610': 'permanent', // The recipient replied STOP to this sender (unsubscribed)
+  '21611': 'transient', // The 'From' number has too many queued messages
+  '21612': 'permanent', // 'To' is not reachable by SMS from this sender
+  '21614': 'permanent', // 'To' is not a mobile number
+  '21617': 'permanent', // Body exceeds 1600 characters
+  '21635': 'permanent', // 'To' is a landline
+  '21659': 'config', // 'From' is not a Twilio number or alphanumeric sender id of the account
+  '21660': 'config', // 'From' belongs to another account
+  '21703': 'config', // The Messaging Service has no number available for this message
+  '21704': 'config', // The Messaging Service contains no phone numbers
+  '21705': 'config', // The Messaging Service is invalid
+  '30001': 'transient', // Queue overflow
+  '30002': 'config', // Account suspended
+};
+
+/** What the codes of failed/undelivered status callbacks mean (https://www.twilio.com/docs/api/errors). */
+const DELIVERY_ERRORS: Record<string, string> = {
+  '21610': 'the recipient replied STOP to this sender',
+  '30001': 'queue overflow',
+  '30002': 'account suspended',
+  '30003': 'unreachable destination handset',
+  '30004': 'message blocked',
+  '30005': 'unknown destination handset',
+  '30006': 'landline or unreachable carrier',
+  '30007': 'message filtered by the carrier',
+  '30008': 'unknown error',
+  '30009': 'missing segment',
+  '30010': 'message price exceeds max price',
+};
+
+const STATUSES: Record<string, ReceiptStatus> = {
+  sent: 'sent',
+  delivered: 'delivered',
+  undelivered: 'undelivered',
+  failed: 'failed',
+  canceled: 'failed',
+  read: 'read',
+};
+
+function statusUpdate(fields: Record<string, string>): StatusUpdate | undefined {
+  const status = STATUSES[fields.MessageStatus];
+  const providerMessageId = fields.MessageSid ?? fields.SmsSid;
+  if (!status || !providerMessageId) return undefined;
+  const errorCode = fields.ErrorCode || undefined;
+  return {
+    providerMessageId,
+    status,
+    ...(errorCode ? { errorCode, errorMessage: fields.ErrorMessage || DELIVERY_ERRORS[errorCode] || `Twilio error ${errorCode}` } : {}),
+  };
+}
+
+const EMPTY_TWIML = new twilio.twiml.MessagingResponse().toString();
+
+export default defineAdapter<TwilioSmsConfig>({
+  name: 'twilio-sms',
+  channel: 'sms',
+  description: 'SMS through the Twilio Messages API, with status callbacks and STOP/START/ACK replies.',
+  configSchema,
+  create(config, context) {
+    return {
+      async send(message, { signal }) {
+        assertNotAborted(signal);
+        const to = toE164(message.to.phone);
+        const body = message.content.text ?? message.content.body ?? '';
+        if (body.trim() === '') throw new PermanentError('the SMS template rendered no text', { code: 'empty_message' });
+        const segments = smsSegments(body);
+        const { client, http } = twilioClient(config, context.fetch, signal);
+        try {
+          const created = await client.messages.create({
+            to,
+            body,
+            ...(config.from ? { from: config.from } : {}),
+            ...(config.messagingServiceSid ? { messagingServiceSid: config.messagingServiceSid } : {}),
+            statusCallback: context.callbackUrl,
+          });
+          return {
+            providerMessageId: created.sid,
+            status: 'sent',
+            details: { to, segments: segments.segments, encoding: segments.encoding, units: segments.units, twilioStatus: created.status },
+          };
+        } catch (err) {
+          throw classifyTwilio(err, SMS_CODES, http.retryAfter);
+        }
+      },
+
+      async verify() {
+        const { client, http } = twilioClient(config, context.fetch);
+        try {
+          const account = await client.api.v2010.accounts(config.accountSid).fetch();
+          if (account.status !== 'active') throw new ConfigError(`the Twilio account is ${account.status}`, { code: '20005' });
+          if (config.messagingServiceSid) await client.messaging.v1.services(config.messagingServiceSid).fetch();
+        } catch (err) {
+          if (err instanceof DeliveryError) throw err;
+          throw classifyTwilio(err, SMS_CODES, http.retryAfter);
+        }
+      },
+
+      async parseCallback(request): Promise<CallbackResult> {
+        const fields = verifyTwilioCallback(request, config);
+        if (fields.MessageStatus !== undefined) {
+          const update = statusUpdate(fields);
+          return { updates: update ? [update] : [] };
+        }
+        if (fields.Body !== undefined && fields.From) {
+          // An incoming SMS (the number's "A message comes in" webhook points here). Twilio's own
+          // opt-out handling answers STOP; Clarion records what the reply means and answers nothing.
+          return {
+            inbound: [{ channel: 'sms', from: fields.From, text: fields.Body, keyword: smsKeyword(fields.Body), providerMessageId: fields.MessageSid }],
+            response: { status: 200, contentType: 'text/xml', body: EMPTY_TWIML },
+          };
+        }
+        return {};
+      },
+    };
+  },
+});
