@@ -22,6 +22,8 @@ export interface DeliveryErrorOptions {
    * subscription): the engine removes it from the subscriber so it is not tried again.
    */
   invalidDestination?: { kind: 'device' | 'email' | 'phone'; value: string };
+  /** All such addresses when a send went to several (push devices); `invalidDestination` is the first. */
+  invalidDestinations?: Array<{ kind: 'device' | 'email' | 'phone'; value: string }>;
   cause?: unknown;
 }
 
@@ -32,6 +34,7 @@ export abstract class DeliveryError extends Error {
   readonly response: string | undefined;
   readonly retryAfterMs: number | undefined;
   readonly invalidDestination: DeliveryErrorOptions['invalidDestination'];
+  readonly invalidDestinations: NonNullable<DeliveryErrorOptions['invalidDestinations']>;
 
   constructor(message: string, options: DeliveryErrorOptions = {}) {
     super(message, { cause: options.cause });
@@ -39,7 +42,8 @@ export abstract class DeliveryError extends Error {
     this.status = options.status;
     this.response = options.response;
     this.retryAfterMs = options.retryAfterMs;
-    this.invalidDestination = options.invalidDestination;
+    this.invalidDestination = options.invalidDestination ?? options.invalidDestinations?.[0];
+    this.invalidDestinations = options.invalidDestinations ?? (this.invalidDestination ? [this.invalidDestination] : []);
   }
 }
 

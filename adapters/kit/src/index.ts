@@ -2,6 +2,13 @@ export { ConfigError, DeliveryError, PermanentError, TransientError, isDeliveryE
 export type { DeliveryErrorOptions, ErrorClass } from './errors.ts';
 export { defineAdapter, secretPaths } from './define.ts';
 export { classifyHttp, classifyNetworkError, classifySmtp, excerpt, fetchOrClassify, parseRetryAfter } from './classify.ts';
-export { CallbackRejected } from './callback.ts';
+export { CallbackRejected, assertFreshSignature, callbackHeader, safeEqual } from './callback.ts';
+export { combineOutcomes } from './fanout.ts';
+export { classifyCode, callbackFields } from './codes.ts';
+export type { ErrorCodeTable } from './codes.ts';
+export { smsKeyword, smsSegments, toE164 } from './sms.ts';
+export type { SmsSegments } from './sms.ts';
+export type { DestinationOutcome } from './fanout.ts';
+export { DestinationRefused, addressAllowed, checkAddress, checkUrl, createGuardedFetch, guardedFetch, parseAllowList, type AddressCheck, type AddressRange, type AllowList, type GuardOptions, type Lookup } from './ssrf.ts';
 export { CHANNELS } from './types.ts';
 export type * from './types.ts';

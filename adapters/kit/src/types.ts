@@ -96,6 +96,11 @@ export interface SendResult {
   details?: Record<string, unknown>;
   /** The provider's response, truncated by the engine before it is stored. */
   response?: string;
+  /**
+   * Addresses that failed for good while the send as a whole succeeded (one of a subscriber's
+   * push devices is unregistered while another received the message): the engine removes them.
+   */
+  invalidDestinations?: Array<{ kind: 'device' | 'email' | 'phone'; value: string }>;
 }
 
 /** A receipt or inbound message, as the provider posted it to Clarion. */
@@ -114,6 +119,8 @@ export type ReceiptStatus = 'sent' | 'delivered' | 'undelivered' | 'bounced' | '
 
 export interface StatusUpdate {
   providerMessageId: string;
+  /** The delivery id Clarion attached to the message, when the provider echoes it back (custom args, user variables). */
+  deliveryId?: string;
   status: ReceiptStatus;
   at?: Date;
   errorCode?: string;
@@ -184,6 +191,13 @@ export interface AdapterDefinition<Config = Record<string, unknown>> {
   /** The package's adapter name, e.g. `twilio-sms`. Unique. */
   name: string;
   channel: Channel;
+  /** For adapters that serve several channels (the sandbox): all of them, `channel` included. */
+  channels?: Channel[];
+  /**
+   * Needs no configuration and serves its channel(s) whenever the tenant configured no provider
+   * for them (the in-app inbox).
+   */
+  implicit?: boolean;
   description?: string;
   /** JSON Schema of the provider configuration (credentials and options). Drives validation and the admin form. */
   configSchema: JSONSchema;

@@ -1,0 +1,45 @@
+import { expect } from 'chai';
+import { ConfigError, PermanentError, TransientError, combineOutcomes } from '@clarion/adapter-kit';
+
+const dead = (token: string) => new PermanentError('unregistered', { code: 'UNREGISTERED', invalidDestination: { kind: 'device', value: token } });
+
+describe('adapter-kit: combineOutcomes', () => {
+  it('succeeds when one device accepted, listing every device and the dead ones', () => {
+    const result = combineOutcomes([
+      { hint: '…aaaa', error: dead('token-a') },
+      { hint: '…bbbb', providerMessageId: 'msg-b' },
+    ]);
+    expect(result).to.deep.equal({
+      providerMessageId: 'msg-b',
+      status: 'sent',
+      details: { sent: 1, failed: 1, devices: [{ device: '…aaaa', errorClass: 'permanent', errorCode: 'UNREGISTERED' }, { device: '…bbbb', messageId: 'msg-b' }] },
+      invalidDestinations: [{ kind: 'device', value: 'token-a' }],
+    });
+  });
+
+  it('throws the single error of a single device as it is', () => {
+    const only = dead('token-a');
+    expect(() => combineOutcomes([{ hint: '…', error: only }])).to.throw(PermanentError).that.equals(only);
+  });
+
+  it('throws the most actionable class when no device accepted, carrying every dead device', () => {
+    const run = (errors: Error[]) => {
+      try {
+        combineOutcomes(errors.map((error) => ({ hint: '…', error: error as PermanentError })));
+      } catch (err) {
+        return err as PermanentError;
+      }
+      throw new Error('should throw');
+    };
+    const transient = run([dead('a'), new TransientError('unavailable'), dead('b')]);
+    expect(transient).to.be.instanceOf(TransientError);
+    expect(transient.invalidDestinations).to.deep.equal([{ kind: 'device', value: 'a' }, { kind: 'device', value: 'b' }]);
+    expect(transient.invalidDestination).to.deep.equal({ kind: 'device', value: 'a' });
+    expect(run([new TransientError('x'), new ConfigError('bad key')])).to.be.instanceOf(ConfigError);
+    expect(run([dead('a'), dead('b')])).to.be.instanceOf(PermanentError);
+  });
+
+  it('refuses an empty list as permanent (nothing to send to)', () => {
+    expect(() => combineOutcomes([], 'subscription')).to.throw(PermanentError).with.property('code', 'NO_DEVICE');
+  });
+});
