@@ -1,7 +1,9 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Ajv } from 'ajv';
+import { parseAllowList } from '@clarion/adapter-kit';
 import { ClarionError } from './errors.ts';
+import { DEFAULT_RETRY_SCHEDULE, parseSchedule } from './webhooks/schedule.ts';
 
 /**
  * Clarion's settings. Every one comes from the environment, or from a JSON file named by
@@ -41,6 +43,41 @@ export interface Config {
   ingestAllowedRate: number;
   /** `CLARION_SHUTDOWN_TIMEOUT_MS`: how long a graceful stop waits for running jobs. Default 10000. */
   shutdownTimeoutMs: number;
+  /** `CLARION_RETRY_BASE_MS`: base delay of delivery retries (exponential backoff, full jitter). Default 1000. */
+  retryBaseMs: number;
+  /** `CLARION_RETRY_MAX_MS`: longest wait between two delivery attempts. Default 3600000 (1 h). */
+  retryMaxMs: number;
+  /** `CLARION_SEND_TIMEOUT_MS`: how long one provider call may take before it counts as a transient failure. Default 15000. */
+  sendTimeoutMs: number;
+  /** `CLARION_CIRCUIT_THRESHOLD`: consecutive transient failures that open a provider's circuit. Default 5. */
+  circuitThreshold: number;
+  /** `CLARION_CIRCUIT_HALF_OPEN_MS`: how long an open circuit fails fast before a probe is let through. Default 30000. */
+  circuitHalfOpenMs: number;
+  /** `CLARION_WORKER_DEAD_AFTER_MS`: a worker silent this long is dead and its jobs are unlocked. Default 60000. */
+  workerDeadAfterMs: number;
+  /** `CLARION_DEFAULT_SANDBOX`: with no provider for a channel, record messages in the sandbox outbox. Default true with the embedded database, false otherwise. */
+  defaultSandbox: boolean;
+  /** `CLARION_ADAPTERS`: extra adapter packages to load, comma-separated (the `@clarion/adapter-*` packages are found by themselves). */
+  adapterPackages: string[];
+  /**
+   * `CLARION_WEBHOOK_RETRY_SCHEDULE`: delays before each attempt of an outgoing webhook message
+   * (the first is normally 0s: at once), comma-separated with units ms, s, m, h or d; each delay is
+   * spread by up to 10 % either way. Default `0s,5s,5m,30m,2h,5h,10h,10h` (8 attempts over ~27.5 h).
+   */
+  webhookRetrySchedule: number[];
+  /** `CLARION_WEBHOOK_RETRY_SCALE`: multiplies every webhook retry delay, e.g. 0.001 in tests and checks. Default 1. */
+  webhookRetryScale: number;
+  /**
+   * `CLARION_WEBHOOK_ALLOW_PRIVATE`: let outgoing webhooks reach loopback, private, link-local and
+   * other non-public addresses (cloud metadata addresses stay refused unless allow-listed). Default
+   * true with the embedded database (DATABASE_URL unset, a laptop), false otherwise.
+   */
+  webhookAllowPrivate: boolean;
+  /**
+   * `CLARION_WEBHOOK_ALLOWLIST`: comma-separated host names, `*.domain`s, IP addresses or CIDR
+   * ranges that outgoing webhooks may reach although they are not public. Default empty.
+   */
+  webhookAllowList: string[];
 }
 
 interface Setting {
@@ -102,6 +139,30 @@ const SETTINGS: Record<keyof Omit<Config, 'secretKey'> | 'secretKey', Setting> =
     schema: { type: 'integer', minimum: 0, maximum: 600000, default: 10000 },
     allowed: 'an integer number of milliseconds from 0 to 600000',
   },
+  retryBaseMs: { env: 'CLARION_RETRY_BASE_MS', schema: { type: 'integer', minimum: 1, maximum: 3600000, default: 1000 }, allowed: 'an integer number of milliseconds from 1 to 3600000' },
+  retryMaxMs: { env: 'CLARION_RETRY_MAX_MS', schema: { type: 'integer', minimum: 1, maximum: 86400000, default: 3600000 }, allowed: 'an integer number of milliseconds from 1 to 86400000' },
+  sendTimeoutMs: { env: 'CLARION_SEND_TIMEOUT_MS', schema: { type: 'integer', minimum: 100, maximum: 300000, default: 15000 }, allowed: 'an integer number of milliseconds from 100 to 300000' },
+  circuitThreshold: { env: 'CLARION_CIRCUIT_THRESHOLD', schema: { type: 'integer', minimum: 1, maximum: 1000, default: 5 }, allowed: 'an integer from 1 to 1000' },
+  circuitHalfOpenMs: { env: 'CLARION_CIRCUIT_HALF_OPEN_MS', schema: { type: 'integer', minimum: 10, maximum: 3600000, default: 30000 }, allowed: 'an integer number of milliseconds from 10 to 3600000' },
+  workerDeadAfterMs: { env: 'CLARION_WORKER_DEAD_AFTER_MS', schema: { type: 'integer', minimum: 1000, maximum: 3600000, default: 60000 }, allowed: 'an integer number of milliseconds from 1000 to 3600000' },
+  defaultSandbox: { env: 'CLARION_DEFAULT_SANDBOX', schema: { type: 'boolean' }, allowed: 'true or false' },
+  webhookRetrySchedule: {
+    env: 'CLARION_WEBHOOK_RETRY_SCHEDULE',
+    schema: { type: 'string', pattern: '^\\s*\\d+(\\.\\d+)?(ms|s|m|h|d)\\s*(,\\s*\\d+(\\.\\d+)?(ms|s|m|h|d)\\s*){0,24}$', default: DEFAULT_RETRY_SCHEDULE },
+    allowed: 'up to 25 comma-separated delays of at most 7 days each, with a unit: ms, s, m, h or d (e.g. 0s,5s,5m,30m,2h,5h,10h,10h)',
+  },
+  webhookRetryScale: {
+    env: 'CLARION_WEBHOOK_RETRY_SCALE',
+    schema: { type: 'number', exclusiveMinimum: 0, maximum: 1, default: 1 },
+    allowed: 'a number greater than 0 and at most 1 (e.g. 0.001 in tests)',
+  },
+  webhookAllowPrivate: { env: 'CLARION_WEBHOOK_ALLOW_PRIVATE', schema: { type: 'boolean' }, allowed: 'true or false' },
+  webhookAllowList: {
+    env: 'CLARION_WEBHOOK_ALLOWLIST',
+    schema: { type: 'string' },
+    allowed: 'comma-separated host names, *.domains, IP addresses or CIDR ranges (e.g. hooks.internal,10.0.0.0/8)',
+  },
+  adapterPackages: { env: 'CLARION_ADAPTERS', schema: { type: 'string', pattern: '^[@a-z0-9._/,\\s-]*$' }, allowed: 'package names separated by commas' },
 };
 
 const ajv = new Ajv({ allErrors: true, coerceTypes: true, useDefaults: true, strict: true });
@@ -152,6 +213,36 @@ export function loadConfig(env: Env = process.env): Config {
     ingestAllowedOrigin: get<string>('ingestAllowedOrigin'),
     ingestAllowedRate: get<number>('ingestAllowedRate'),
     shutdownTimeoutMs: get<number>('shutdownTimeoutMs'),
+    retryBaseMs: get<number>('retryBaseMs'),
+    retryMaxMs: get<number>('retryMaxMs'),
+    sendTimeoutMs: get<number>('sendTimeoutMs'),
+    circuitThreshold: get<number>('circuitThreshold'),
+    circuitHalfOpenMs: get<number>('circuitHalfOpenMs'),
+    workerDeadAfterMs: get<number>('workerDeadAfterMs'),
+    defaultSandbox: get<boolean | undefined>('defaultSandbox') ?? get<string | undefined>('databaseUrl') === undefined,
+    adapterPackages: (get<string | undefined>('adapterPackages') ?? '').split(',').map((p) => p.trim()).filter(Boolean),
+    ...webhookSettings(get),
+  };
+}
+
+function webhookSettings(get: <T>(key: keyof Config) => T): Pick<Config, 'webhookRetrySchedule' | 'webhookRetryScale' | 'webhookAllowPrivate' | 'webhookAllowList'> {
+  const invalid = (key: keyof Config, value: unknown) =>
+    new ClarionError('CLARION_ERR_CONFIG_INVALID', `Invalid configuration:\n  ${SETTINGS[key].env}=${JSON.stringify(value)} is invalid: expected ${SETTINGS[key].allowed}`);
+  const scheduleText = get<string>('webhookRetrySchedule');
+  const schedule = parseSchedule(scheduleText);
+  if (!schedule) throw invalid('webhookRetrySchedule', scheduleText);
+  const allowText = get<string | undefined>('webhookAllowList') ?? '';
+  const allowList = allowText.split(',').map((e) => e.trim()).filter(Boolean);
+  try {
+    parseAllowList(allowList);
+  } catch (err) {
+    throw new ClarionError('CLARION_ERR_CONFIG_INVALID', `Invalid configuration:\n  CLARION_WEBHOOK_ALLOWLIST=${JSON.stringify(allowText)} is invalid: ${(err as Error).message}`);
+  }
+  return {
+    webhookRetrySchedule: schedule,
+    webhookRetryScale: get<number>('webhookRetryScale'),
+    webhookAllowPrivate: get<boolean | undefined>('webhookAllowPrivate') ?? get<string | undefined>('databaseUrl') === undefined,
+    webhookAllowList: allowList,
   };
 }
 

@@ -3,7 +3,8 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import { run, type Runner } from 'graphile-worker';
+import { EventEmitter } from 'node:events';
+import { run, type Runner, type WorkerEvents } from 'graphile-worker';
 import type { Knex } from 'knex';
 import pg from 'pg';
 import type { Logger } from 'pino';
@@ -13,6 +14,7 @@ import { startEmbedded, type EmbeddedDatabase } from './db/embedded.ts';
 import { ClarionError } from './errors.ts';
 import { createGateway } from './gateway/app.ts';
 import { taskList } from './jobs/index.ts';
+import { forgetWorkers, heartbeat, sweepDeadWorkers } from './jobs/liveness.ts';
 import { graphileLogger } from './log.ts';
 import { createServices, systemClock, type Clock, type Services } from './services.ts';
 
@@ -88,13 +90,17 @@ export interface StartOptions {
   clock?: Clock;
 }
 
-export async function startClarion({ config, log, gateway = true, worker = true, clock = systemClock }: StartOptions): Promise<RunningClarion> {
+export async function startClarion({ config: givenConfig, log, gateway = true, worker = true, clock = systemClock }: StartOptions): Promise<RunningClarion> {
+  let config = givenConfig;
   const database = await openDatabase(config, log);
   let server: http.Server | undefined;
   let runner: Runner | undefined;
   let workerPool: pg.Pool | undefined;
+  config = { ...config, secretKey: database.secretKey };
   const services = createServices(config, database.knex, log, clock);
   let stopping: Promise<void> | undefined;
+  let liveness: NodeJS.Timeout | undefined;
+  const workerIds = new Set<string>();
 
   const stop = () =>
     (stopping ??= (async () => {
@@ -106,10 +112,13 @@ export async function startClarion({ config, log, gateway = true, worker = true,
         await closed;
         clearTimeout(timer);
       }
+      if (liveness) clearInterval(liveness);
       if (runner) {
         // Running jobs finish; graphile-worker releases the rest for the next worker.
         await Promise.race([runner.stop(), new Promise((resolve) => setTimeout(resolve, config.shutdownTimeoutMs).unref())]);
+        await forgetWorkers(database.knex, [...workerIds]).catch(() => {});
       }
+      await services.delivery.close();
       await workerPool?.end();
       await database.close();
       log.info('stopped');
@@ -119,7 +128,11 @@ export async function startClarion({ config, log, gateway = true, worker = true,
     const applied = await migrate(database.knex, database.url, log);
     if (applied.length > 0) log.info({ migrations: applied }, 'database migrated');
 
+    await services.ready();
     if (worker) {
+      const events: WorkerEvents = new EventEmitter();
+      events.on('worker:create', ({ worker: w }) => workerIds.add(w.workerId));
+      events.on('worker:stop', ({ worker: w }) => workerIds.delete(w.workerId));
       workerPool = new pg.Pool({ connectionString: database.url, max: config.workerConcurrency + 2, application_name: 'clarion-worker' });
       // An idle client losing its connection (database restart) must not crash the process.
       workerPool.on('error', (err) => log.warn({ err }, 'worker database connection lost'));
@@ -131,7 +144,20 @@ export async function startClarion({ config, log, gateway = true, worker = true,
         pollInterval: config.workerPollMs,
         noHandleSignals: true,
         logger: graphileLogger(log),
+        events,
       });
+      // Beat three times per dead-after period; sweep the jobs of workers that stopped beating.
+      const beat = async () => {
+        try {
+          await heartbeat(database.knex, [...workerIds], clock.now());
+          await sweepDeadWorkers(database.knex, clock.now(), config.workerDeadAfterMs, log);
+        } catch (err) {
+          log.warn({ err }, 'worker liveness check failed');
+        }
+      };
+      await beat();
+      liveness = setInterval(beat, Math.max(500, Math.floor(config.workerDeadAfterMs / 3)));
+      liveness.unref();
     }
     if (gateway) {
       const { app } = createGateway(services);

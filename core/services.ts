@@ -1,9 +1,20 @@
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
 import type { Knex } from 'knex';
 import type { Logger } from 'pino';
 import type { Config } from './config.ts';
+import { DeliveryEngine } from './delivery/engine.ts';
+import { ProviderService } from './delivery/providers.ts';
+import { AdapterRegistry } from './delivery/registry.ts';
 import { ContractRegistry } from './ingest/contracts.ts';
 import { EventQueries } from './ingest/events.ts';
 import { IngestService } from './ingest/service.ts';
+import { PipelineRunner } from './pipeline/runner.ts';
+import { NotificationQueries } from './delivery/queries.ts';
+import { SubscriberService } from './subscribers/service.ts';
+import { TemplateService } from './templates/service.ts';
+import { BUNDLED_DIR, WorkflowService } from './workflows/service.ts';
+import { WebhookService } from './webhooks/service.ts';
 
 /** Injected so tests can move time without sleeping. */
 export interface Clock {
@@ -20,11 +31,34 @@ export interface Services {
   contracts: ContractRegistry;
   ingest: IngestService;
   events: EventQueries;
+  adapters: AdapterRegistry;
+  providers: ProviderService;
+  subscribers: SubscriberService;
+  workflows: WorkflowService;
+  pipeline: PipelineRunner;
+  delivery: DeliveryEngine;
+  notifications: NotificationQueries;
+  /** Outgoing webhooks: endpoints, signed CloudEvents, delivery, replay (core/webhooks). */
+  webhooks: WebhookService;
+  /** Templates: rendering for deliveries, versions, layouts, preview (core/templates). */
+  templates: TemplateService;
+  /** Loads adapters and plugins (once); call before serving or working. */
+  ready(): Promise<void>;
 }
 
 export function createServices(config: Config, knex: Knex, log: Logger, clock: Clock = systemClock): Services {
-  const contracts = new ContractRegistry(knex);
-  return {
+  const workflows = new WorkflowService(knex);
+  const contracts = new ContractRegistry(knex, bundledContracts(workflows));
+  const adapters = new AdapterRegistry();
+  const pipeline = new PipelineRunner();
+  const secretKey = () => {
+    if (!config.secretKey) throw new Error('CLARION_SECRET_KEY is not available to this process');
+    return config.secretKey;
+  };
+  const providers = new ProviderService(knex, adapters, secretKey);
+  const subscribers = new SubscriberService(knex);
+  let loading: Promise<void> | undefined;
+  const services: Services = {
     config,
     knex,
     log,
@@ -32,5 +66,43 @@ export function createServices(config: Config, knex: Knex, log: Logger, clock: C
     contracts,
     ingest: new IngestService(knex, contracts, log.child({ component: 'ingest' })),
     events: new EventQueries(knex),
+    adapters,
+    providers,
+    subscribers,
+    workflows,
+    pipeline,
+    delivery: undefined as unknown as DeliveryEngine,
+    notifications: new NotificationQueries(knex),
+    webhooks: new WebhookService({ knex, config, clock, log }),
+    templates: new TemplateService({ knex, log: log.child({ component: 'templates' }), clock, publicUrl: config.publicUrl, contracts, events: new EventQueries(knex) }),
+    ready: () =>
+      (loading ??= (async () => {
+        await adapters.load(config.adapterPackages, log);
+        await pipeline.load(log);
+      })()),
   };
+  services.delivery = new DeliveryEngine({
+    config,
+    knex,
+    log: log.child({ component: 'delivery' }),
+    clock,
+    adapters,
+    providers,
+    subscribers,
+    workflows,
+    pipeline,
+    templates: () => services.templates,
+    webhooks: () => services.webhooks,
+  });
+  return services;
+}
+
+/** The `schema.json` of each bundled workflow, as the default contract of its trigger type. */
+function bundledContracts(workflows: WorkflowService): Map<string, object> {
+  const contracts = new Map<string, object>();
+  for (const [key, definition] of workflows.bundled()) {
+    const file = path.join(BUNDLED_DIR, key, 'schema.json');
+    if (existsSync(file)) contracts.set(definition.trigger, JSON.parse(readFileSync(file, 'utf8')));
+  }
+  return contracts;
 }

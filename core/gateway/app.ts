@@ -5,10 +5,14 @@ import { ClarionError } from '../errors.ts';
 import type { Services } from '../services.ts';
 import { requireApiKey } from './auth.ts';
 import { problemMiddleware } from './http.ts';
+import { callbackRoutes } from './routes/callbacks.ts';
 import { contractRoutes } from './routes/contracts.ts';
+import { deliveryRoutes } from './routes/delivery.ts';
 import { eventRoutes } from './routes/events.ts';
 import { opsRoutes } from './routes/ops.ts';
 import { tenantRoutes } from './routes/tenant.ts';
+import { templateRoutes } from './routes/templates.ts';
+import { webhookRoutes } from './routes/webhooks.ts';
 
 export interface Gateway {
   app: Koa;
@@ -40,6 +44,7 @@ export function createGateway(services: Services): Gateway {
 
   const open = new Router();
   opsRoutes(services, open);
+  callbackRoutes(services, open);
 
   const api = new Router();
   api.use(async (ctx, next) => {
@@ -50,6 +55,9 @@ export function createGateway(services: Services): Gateway {
   eventRoutes(services, api);
   contractRoutes(services, api);
   tenantRoutes(services, api);
+  deliveryRoutes(services, api);
+  webhookRoutes(services, api);
+  templateRoutes(services, api);
 
   const routers = [open, api];
   for (const router of routers) {

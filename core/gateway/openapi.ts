@@ -1,7 +1,12 @@
+import { deliveryPaths, deliverySchemas } from '../delivery/openapi.ts';
+
 /**
  * The OpenAPI 3.1 document of the REST API, served at `/v1/openapi.json`. A test compares its
  * paths with the routes the gateway registers, so neither can drift from the other.
  */
+
+import { webhookPaths, webhookSchemas } from '../webhooks/openapi.ts';
+import { templatePaths, templateSchemas } from '../templates/openapi.ts';
 
 const problem = { $ref: '#/components/responses/Problem' };
 const errorResponses = (...statuses: number[]) => Object.fromEntries(statuses.map((s) => [String(s), problem]));
@@ -27,8 +32,13 @@ export function openApiDocument(serverUrl: string): Record<string, unknown> {
     },
     servers: [{ url: serverUrl }],
     security: [{ apiKey: [] }],
-    tags: [{ name: 'events' }, { name: 'contracts' }, { name: 'tenant' }, { name: 'operations' }],
+    tags: [
+      { name: 'events' }, { name: 'contracts' }, { name: 'workflows' }, { name: 'subscribers' }, { name: 'templates' }, { name: 'providers' },
+      { name: 'notifications' }, { name: 'deliveries' }, { name: 'webhooks' }, { name: 'audit' }, { name: 'tenant' }, { name: 'operations' },
+    ],
     paths: {
+      ...webhookPaths,
+      ...templatePaths,
       '/healthz': {
         get: { tags: ['operations'], summary: 'Liveness: the process answers', security: [], responses: { '200': json({ type: 'object', properties: { status: { const: 'ok' } } }) } },
       },
@@ -105,7 +115,7 @@ export function openApiDocument(serverUrl: string): Record<string, unknown> {
           tags: ['events'],
           summary: 'Read one event and its processing status',
           parameters: [pathParam('id', "Clarion's event id (`eventId` in the ingest answer) or the CloudEvent `id`."), query('source', 'Disambiguates a CloudEvent id used by several sources.')],
-          responses: { '200': json(ref('StoredEvent')), ...errorResponses(401, 404, 409) },
+          responses: { '200': json({ allOf: [ref('StoredEvent'), { type: 'object', properties: { notifications: { type: 'array', items: ref('Notification') } } }] }), ...errorResponses(401, 404, 409) },
         },
       },
       '/v1/contracts': {
@@ -134,6 +144,7 @@ export function openApiDocument(serverUrl: string): Record<string, unknown> {
           },
         },
       },
+      ...deliveryPaths,
       '/v1/tenant': {
         get: { tags: ['tenant'], summary: 'The tenant the API key belongs to', responses: { '200': json(ref('Tenant')), ...errorResponses(401) } },
         patch: {
@@ -150,6 +161,9 @@ export function openApiDocument(serverUrl: string): Record<string, unknown> {
         Problem: { description: 'An RFC 9457 problem document', content: { 'application/problem+json': { schema: ref('Problem') } } },
       },
       schemas: {
+        ...deliverySchemas,
+        ...webhookSchemas,
+        ...templateSchemas,
         Problem: {
           type: 'object',
           required: ['type', 'title', 'status', 'code'],

@@ -23,11 +23,17 @@ export class ContractRegistry {
   readonly #knex: Knex;
   readonly #ajv: Ajv2020;
   readonly #validators = new Map<string, ValidateFunction>();
+  readonly #bundled: Map<string, ValidateFunction>;
 
-  constructor(knex: Knex) {
+  /**
+   * `bundled`: default contracts by event type (the `schema.json` of bundled workflows), used
+   * while a tenant has registered none of its own for that type.
+   */
+  constructor(knex: Knex, bundled: Map<string, object> = new Map()) {
     this.#knex = knex;
     this.#ajv = new Ajv2020({ allErrors: true, strict: true, strictTypes: false, strictTuples: false, strictRequired: false, allowUnionTypes: true, validateSchema: true });
     addFormats.default(this.#ajv);
+    this.#bundled = new Map([...bundled].map(([type, schema]) => [type, this.#ajv.compile(stripId(schema))]));
   }
 
   /** Checks a schema without storing it; throws with the reasons when it is not a usable schema. */
@@ -116,6 +122,10 @@ export class ContractRegistry {
         this.#validators.set(row.id, validate);
       }
       result.set(row.type, { version: row.version, validate });
+    }
+    for (const type of types) {
+      const bundled = this.#bundled.get(type);
+      if (bundled && !result.has(type)) result.set(type, { version: 0, validate: bundled });
     }
     return result;
   }

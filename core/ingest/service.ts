@@ -118,7 +118,7 @@ export class IngestService {
       } else if (!contract.validate(event.data ?? null)) {
         errors.push(...toFieldErrors(contract.validate.errors ?? [], `${prefix}/data`));
       }
-      return contract.version;
+      return contract.version === 0 ? undefined : contract.version;
     });
     if (errors.length === 0) return versions;
     if (mode === 'batch') {

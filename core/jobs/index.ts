@@ -1,10 +1,16 @@
 import type { TaskList } from 'graphile-worker';
 import type { Services } from '../services.ts';
+import { dispatchNotification } from './dispatch-notification.ts';
+import { deliverWebhook } from './deliver-webhook.ts';
 import { processEvent } from './process-event.ts';
+import { sendDelivery } from './send-delivery.ts';
 
 /** The worker's task list: one file per task, job names are snake_case verbs. */
 export function taskList(services: Services): TaskList {
   return {
     process_event: processEvent(services),
+    send_delivery: sendDelivery(services),
+    dispatch_notification: dispatchNotification(services),
+    deliver_webhook: deliverWebhook(services),
   };
 }

@@ -13,22 +13,10 @@ const check = payloadChecker<ProcessEventPayload>('process_event', {
   properties: { eventId: { type: 'string', minLength: 36, maxLength: 36 }, tenantId: { type: 'string', minLength: 36, maxLength: 36 } },
 });
 
-/**
- * Picks up a stored event. Fan-out to notifications comes with the workflows of the delivery
- * engine; for now the event is marked processed so its status shows it was picked up.
- */
+/** Fans a stored event out to notifications and their deliveries (one transaction). */
 export function processEvent(services: Services): Task {
-  return async (payload, helpers) => {
+  return async (payload) => {
     const { eventId, tenantId } = check(payload);
-    const event = await services.knex('events').where({ id: eventId, tenant_id: tenantId }).first('id', 'ce_id', 'source', 'type', 'status');
-    const log = services.log.child({ task: 'process_event', jobId: helpers.job.id, eventId, ceId: event?.ce_id, tenantId });
-    if (!event) {
-      log.warn('event no longer exists; nothing to do');
-      return;
-    }
-    await services.knex('events')
-      .where({ id: eventId, tenant_id: tenantId })
-      .update({ status: 'processed', processed_at: services.clock.now(), error: null });
-    log.info({ type: event.type }, 'event processed');
+    await services.delivery.processEvent(eventId, tenantId);
   };
 }

@@ -30,6 +30,7 @@ export async function testApp(options: { env?: Record<string, string>; clock?: C
   const db = await freshDatabase();
   const config = testConfig(db, options.env);
   const services = createServices(config, db.knex, silentLog, options.clock ?? systemClock);
+  await services.ready();
   const gateway = createGateway(services);
   return {
     db,

@@ -38,6 +38,8 @@ export function eventRoutes(services: Services, router: Router): void {
   });
 
   router.get('/v1/events/:id', async (ctx) => {
-    ctx.body = await services.events.get(auth(ctx).tenant.id, ctx.params.id, queryString(ctx, 'source'));
+    const tenantId = auth(ctx).tenant.id;
+    const event = await services.events.get(tenantId, ctx.params.id, queryString(ctx, 'source'));
+    ctx.body = { ...event, notifications: await services.notifications.forEvent(tenantId, event.id) };
   });
 }

@@ -1,0 +1,38 @@
+import { CHANNELS, ConfigError, PermanentError, TransientError, defineAdapter } from '@clarion/adapter-kit';
+
+export interface SandboxConfig {
+  /** Refuse messages to these addresses (emails or phone numbers) with a permanent error, to rehearse fallbacks. */
+  rejectAddresses?: string[];
+}
+
+/**
+ * Records every message in Clarion's outbox (`GET /v1/outbox`) instead of sending it. Used for
+ * every channel when no provider is configured and CLARION_DEFAULT_SANDBOX is on (the default of
+ * the embedded start), so a newcomer sees results at once.
+ */
+export default defineAdapter<SandboxConfig>({
+  name: 'sandbox',
+  channel: 'email',
+  channels: [...CHANNELS],
+  description: 'Records messages in the outbox instead of sending them (development).',
+  configSchema: {
+    type: 'object',
+    additionalProperties: false,
+    properties: {
+      rejectAddresses: { type: 'array', items: { type: 'string', minLength: 1 }, maxItems: 1000, description: 'Addresses refused with a permanent error, to rehearse fallbacks' },
+    },
+  },
+  create(config, { host, providerId }) {
+    const outbox = host.outbox;
+    return {
+      async send(message, { signal }) {
+        if (signal.aborted) throw new TransientError('the send was aborted before it started', { code: 'aborted' });
+        if (!outbox) throw new ConfigError('this Clarion offers no outbox to the sandbox adapter', { code: 'no_outbox' });
+        const address = message.to.email ?? message.to.phone;
+        if (address && config.rejectAddresses?.includes(address)) throw new PermanentError(`sandbox rejects ${address}`, { code: 'sandbox_rejected' });
+        const id = await outbox.record('sandbox', message, providerId);
+        return { providerMessageId: `sandbox-${id}`, status: 'delivered' };
+      },
+    };
+  },
+});

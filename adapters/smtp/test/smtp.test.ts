@@ -1,0 +1,95 @@
+import type { AddressInfo } from 'node:net';
+import { describeConformance, sampleMessage } from '@clarion/adapter-kit/conformance';
+import { expect } from 'chai';
+import { SMTPServer, type SMTPServerOptions } from 'smtp-server';
+import adapter, { type SmtpConfig } from '../src/index.ts';
+
+/** A real SMTP server on loopback whose answers each test chooses. */
+class Sink {
+  server!: SMTPServer;
+  port = 0;
+  messages: string[] = [];
+  reply: { code: number; message: string } | undefined;
+  authReply: 'ok' | 'fail' = 'ok';
+
+  async start() {
+    const options: SMTPServerOptions = {
+      secure: false,
+      disabledCommands: ['STARTTLS'],
+      authOptional: true,
+      logger: false,
+      onAuth: (auth, _session, callback) => (this.authReply === 'ok' && auth.password === 'secret' ? callback(null, { user: auth.username }) : callback(Object.assign(new Error('Invalid credentials'), { responseCode: 535 }))),
+      onData: (stream, _session, callback) => {
+        let data = '';
+        stream.on('data', (chunk) => (data += chunk));
+        stream.on('end', () => {
+          if (this.reply) return callback(Object.assign(new Error(this.reply.message), { responseCode: this.reply.code }));
+          this.messages.push(data);
+          callback();
+        });
+      },
+    };
+    this.server = new SMTPServer(options);
+    await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
+    this.port = (this.server.server.address() as AddressInfo).port;
+  }
+
+  stop() {
+    return new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+}
+
+const sink = new Sink();
+before(() => sink.start());
+after(() => sink.stop());
+
+const config = (): SmtpConfig => ({ host: '127.0.0.1', port: sink.port, from: 'Acme <no-reply@acme.example>', user: 'clarion', password: 'secret', timeoutSeconds: 5 });
+
+describe('smtp adapter', () => {
+  describeConformance(adapter, {
+    get validConfig() {
+      return config();
+    },
+    invalidConfigs: [{ from: 'a@b.c' }, { host: 'x' }, { host: 'x', from: 'a@b.c', port: 'twenty-five' }, { host: 'x', from: 'a@b.c', extra: 1 }],
+    message: sampleMessage({ headers: { 'List-Unsubscribe': '<https://clarion.example.com/u/1>' } }),
+    success: () => {
+      sink.reply = undefined;
+      sink.authReply = 'ok';
+    },
+    checkSuccess: () => {
+      const raw = sink.messages.at(-1)!;
+      expect(raw).to.match(/^Subject: Hello/m);
+      expect(raw).to.match(/^To: Ada Lovelace <ada@example.com>/m);
+      expect(raw).to.match(/^List-Unsubscribe: <https:\/\/clarion.example.com\/u\/1>/m);
+      expect(raw).to.match(/^Message-ID: <conf-/m);
+    },
+    failures: [
+      { name: 'a 451 reply', errorClass: 'transient', arrange: () => void (sink.reply = { code: 451, message: 'Try again later' }) },
+      { name: 'a 550 reply', errorClass: 'permanent', arrange: () => void (sink.reply = { code: 550, message: 'No such user' }) },
+      { name: 'a 535 authentication failure', errorClass: 'config', arrange: () => { sink.reply = undefined; sink.authReply = 'fail'; return () => void (sink.authReply = 'ok'); } },
+    ],
+  });
+
+  it('classifies a server that is down as transient', async () => {
+    const sender = await adapter.create({ ...config(), port: 1 }, {} as never);
+    const err = await sender.send(sampleMessage(), { idempotencyKey: 'down', signal: new AbortController().signal }).catch((e) => e);
+    expect(err.errorClass).to.equal('transient');
+    await sender.close?.();
+  });
+
+  it('refuses a message without subject or address as permanent, before talking to the server', async () => {
+    const sender = await adapter.create(config(), {} as never);
+    const noSubject = await sender.send(sampleMessage({ content: { text: 'x' } }), { idempotencyKey: 'a', signal: new AbortController().signal }).catch((e) => e);
+    expect(noSubject.errorClass).to.equal('permanent');
+    const noAddress = await sender.send(sampleMessage({ to: { id: 'u' } }), { idempotencyKey: 'b', signal: new AbortController().signal }).catch((e) => e);
+    expect(noAddress.errorClass).to.equal('permanent');
+    await sender.close?.();
+  });
+
+  it('verify() reports bad credentials as a config error', async () => {
+    const sender = await adapter.create({ ...config(), password: 'wrong' }, {} as never);
+    const err = await sender.verify!().catch((e) => e);
+    expect(err.errorClass).to.equal('config');
+    await sender.close?.();
+  });
+});

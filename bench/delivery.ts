@@ -1,0 +1,99 @@
+/**
+ * Delivery benchmark (not a test): `npm run bench`.
+ *
+ * Starts Clarion (gateway + worker in one process) on a throwaway embedded PostgreSQL with a
+ * local SMTP sink as the tenant's email provider (pooled connections), then:
+ *  1. measures graphile-worker's own no-op job rate on this machine: the ceiling;
+ *  2. posts events at a steady rate (BENCH_RATE, 100/s) for BENCH_SECONDS (10) and reports the
+ *     event-to-SMTP latency (p50/p99), from the POST to the message arriving at the SMTP server;
+ *  3. posts BENCH_BURST (3000) events as fast as batches of 100 allow and reports events/s and
+ *     deliveries/s until the last email arrives.
+ * Each event goes to one subscriber on the email channel.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { runOnce } from 'graphile-worker';
+import { loadConfig } from '../core/config.ts';
+import { createLogger } from '../core/log.ts';
+import { startClarion } from '../core/runtime.ts';
+import { createTenant } from '../core/tenants.ts';
+import { SmtpSink } from '../test/support/smtp.ts';
+
+const rate = Number(process.env.BENCH_RATE ?? 100);
+const seconds = Number(process.env.BENCH_SECONDS ?? 10);
+const burst = Number(process.env.BENCH_BURST ?? 3000);
+const concurrency = process.env.CLARION_WORKER_CONCURRENCY ?? '20';
+
+const pct = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+
+async function main() {
+  const dataDir = await mkdtemp(path.join(tmpdir(), 'clarion-bench-'));
+  const sink = new SmtpSink();
+  await sink.start();
+  const config = loadConfig({ ...process.env, CLARION_DATA_DIR: dataDir, PORT: '0', CLARION_LOG_LEVEL: 'error', CLARION_WORKER_CONCURRENCY: concurrency, CLARION_DB_POOL_MAX: '20' });
+  const clarion = await startClarion({ config, log: createLogger('error') });
+  const knex = clarion.database.knex;
+  try {
+    // 1. The ceiling: graphile-worker running no-op jobs on this database.
+    {
+      const n = 2000;
+      await knex.raw(`select graphile_worker.add_job('bench_noop', '{}'::json) from generate_series(1, ?)`, [n]);
+      const started = performance.now();
+      await runOnce({ connectionString: clarion.database.url, concurrency: Number(concurrency), taskList: { bench_noop: async () => {} } });
+      const s = (performance.now() - started) / 1000;
+      console.log(`graphile-worker no-op ceiling: ${n} jobs in ${s.toFixed(2)} s = ${(n / s).toFixed(0)} jobs/s (concurrency ${concurrency})`);
+    }
+
+    const { apiKey } = await createTenant(knex, { name: 'Bench', settings: { acceptUnvalidatedTypes: true } });
+    const call = (method: string, p: string, body: unknown, contentType = 'application/json') =>
+      fetch(`${clarion.url}${p}`, { method, headers: { authorization: `Bearer ${apiKey}`, 'content-type': contentType }, body: JSON.stringify(body) });
+    await call('POST', '/v1/providers', { channel: 'email', adapter: 'smtp', config: { host: '127.0.0.1', port: sink.port, from: 'bench@clarion.test', maxConnections: 10 } });
+    await call('PUT', '/v1/workflows/bench', { trigger: 'com.clarion.bench', channels: ['email'], templates: { email: { subject: 'bench {{ data.n }}', text: 'Hello {{ subscriber.name }}' } } });
+
+    const sentAt = new Map<string, number>();
+    const latencies: number[] = [];
+    sink.on('mail', (mail: { subject: string }) => {
+      const t = sentAt.get(mail.subject);
+      if (t !== undefined) latencies.push(performance.now() - t);
+    });
+    const event = (n: number) => ({ specversion: '1.0', id: `bench-${n}`, source: '/bench', type: 'com.clarion.bench', data: { n, recipients: [{ id: `user-${n % 500}`, email: `user-${n % 500}@bench.test`, name: 'Bench' }] } });
+
+    // 2. Steady rate: event-to-SMTP latency.
+    {
+      const total = rate * seconds;
+      const started = performance.now();
+      for (let i = 0; i < total; i++) {
+        const due = started + (i * 1000) / rate;
+        const wait = due - performance.now();
+        if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+        sentAt.set(`bench ${i}`, performance.now());
+        void call('POST', '/v1/events', event(i), 'application/cloudevents+json');
+      }
+      while (latencies.length < total) await new Promise((r) => setTimeout(r, 50));
+      const sorted = [...latencies].sort((a, b) => a - b);
+      console.log(`steady ${rate} events/s for ${seconds} s: ${total} emails, event-to-SMTP p50 ${pct(sorted, 50).toFixed(0)} ms, p99 ${pct(sorted, 99).toFixed(0)} ms, max ${sorted.at(-1)!.toFixed(0)} ms`);
+    }
+
+    // 3. Burst: throughput until the last email arrives.
+    {
+      const before = sink.received.length;
+      const started = performance.now();
+      for (let i = 0; i < burst; i += 100) {
+        const batch = Array.from({ length: Math.min(100, burst - i) }, (_, k) => event(100_000 + i + k));
+        const res = await call('POST', '/v1/events', batch, 'application/cloudevents-batch+json');
+        if (res.status !== 202) throw new Error(`batch refused: ${res.status} ${await res.text()}`);
+      }
+      const ingested = (performance.now() - started) / 1000;
+      while (sink.received.length - before < burst) await new Promise((r) => setTimeout(r, 50));
+      const s = (performance.now() - started) / 1000;
+      console.log(`burst of ${burst} events: ingested in ${ingested.toFixed(1)} s (${(burst / ingested).toFixed(0)} events/s); all ${burst} emails delivered in ${s.toFixed(1)} s = ${(burst / s).toFixed(0)} deliveries/s (${((burst / s) * 3600 / 1e6).toFixed(2)} M/hour)`);
+    }
+  } finally {
+    await clarion.stop();
+    await sink.stop();
+    await rm(dataDir, { recursive: true, force: true });
+  }
+}
+
+await main();

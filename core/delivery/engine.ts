@@ -1,0 +1,676 @@
+import type { CallbackRequest, CallbackResult, Channel, OutboundMessage, Priority, RenderedContent, SendResult, Sender } from '@clarion/adapter-kit';
+import { ConfigError, DeliveryError, PermanentError, TransientError, excerpt } from '@clarion/adapter-kit';
+import { BrokenCircuitError, CircuitState, ConsecutiveBreaker, circuitBreaker, handleWhen, type CircuitBreakerPolicy } from 'cockatiel';
+import type { Knex } from 'knex';
+import type { Logger } from 'pino';
+import type { Config } from '../config.ts';
+import { ClarionError } from '../errors.ts';
+import { attemptSeconds, circuitState, deliveriesFinished, deliveryAttempts, notificationsTotal } from '../metrics.ts';
+import type { PipelineRunner } from '../pipeline/runner.ts';
+import type { Clock } from '../services.ts';
+import type { RenderInput, RenderResult } from '../templates/types.ts';
+import type { SubscriberRow, SubscriberService } from '../subscribers/service.ts';
+import type { Workflow, WorkflowService } from '../workflows/service.ts';
+import { audit, type ProviderRecord, type ProviderService } from './providers.ts';
+import type { AdapterRegistry } from './registry.ts';
+import { applyCallback, rejected } from './receipts.ts';
+import { backoffMs, maxAttempts } from './retry.ts';
+import { isUuid } from '../tenants.ts';
+
+/** What the engine needs from the template service. */
+export interface TemplateRenderer {
+  render(input: RenderInput): Promise<RenderResult>;
+}
+
+/** What the engine needs from the outgoing webhook hub. */
+export interface WebhookEmitter {
+  emit(trx: Knex, event: { tenantId: string; type: string; subject?: string; data: Record<string, unknown> }): Promise<number>;
+}
+
+export interface EngineDeps {
+  config: Config;
+  knex: Knex;
+  log: Logger;
+  clock: Clock;
+  adapters: AdapterRegistry;
+  providers: ProviderService;
+  subscribers: SubscriberService;
+  workflows: WorkflowService;
+  pipeline: PipelineRunner;
+  templates: () => TemplateRenderer | undefined;
+  webhooks: () => WebhookEmitter | undefined;
+}
+
+const FINAL_DELIVERY = new Set(['sent', 'delivered', 'undelivered', 'bounced', 'read', 'failed', 'dead', 'cancelled']);
+const SANDBOX = 'sandbox';
+
+/**
+ * The delivery engine: fans an event out to notifications (one per recipient and workflow),
+ * runs each through its pipeline, and sends each delivery through the tenant's providers with
+ * timeouts, classified errors, retries with backoff and jitter, provider failover, channel
+ * fallback, circuit breakers and dead letters. Every attempt and every status change is recorded.
+ */
+export class DeliveryEngine {
+  readonly #deps: EngineDeps;
+  readonly #senders = new Map<string, { version: string; sender: Promise<Sender> }>();
+  readonly #breakers = new Map<string, CircuitBreakerPolicy>();
+
+  constructor(deps: EngineDeps) {
+    this.#deps = deps;
+  }
+
+  // ---------------------------------------------------------------- fan-out
+
+  /** `process_event`: one notification per recipient of every workflow the event triggers. */
+  async processEvent(eventId: string, tenantId: string): Promise<{ notifications: number }> {
+    const { knex, clock, log } = this.#deps;
+    return knex.transaction(async (trx) => {
+      const event = await trx('events').where({ id: eventId, tenant_id: tenantId }).forUpdate().first();
+      if (!event) return { notifications: 0 };
+      if (event.status === 'processed') return { notifications: 0 };
+      const tenant = await trx('tenants').where({ id: tenantId }).first('id', 'name', 'settings');
+      const workflows = await this.#deps.workflows.forTrigger(trx, tenantId, event.type);
+      const problems: string[] = [];
+      let count = 0;
+      for (const workflow of workflows) {
+        const recipients = typeof workflow.recipients === 'string' ? pointer(eventDocument(event), workflow.recipients) : workflow.recipients;
+        if (recipients === undefined) problems.push(`${workflow.key}: no recipients at ${workflow.recipients}`);
+        const { subscribers, problems: found } = await this.#deps.subscribers.resolve(trx, tenantId, recipients);
+        problems.push(...found.map((p) => `${workflow.key}: ${p}`));
+        for (const subscriber of subscribers) {
+          await this.#createNotification(trx, { event, tenant, workflow, subscriber });
+          count++;
+        }
+      }
+      if (workflows.length === 0) problems.push(`no workflow is triggered by ${event.type}`);
+      await trx('events')
+        .where({ id: eventId })
+        .update({ status: 'processed', processed_at: clock.now(), error: problems.length > 0 ? problems.join('\n').slice(0, 4000) : null });
+      log.info({ eventId, ceId: event.ce_id, tenantId, notifications: count, workflows: workflows.map((w) => w.key), problems }, 'event fanned out');
+      return { notifications: count };
+    });
+  }
+
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  async #createNotification(trx: Knex, input: { event: any; tenant: any; workflow: Workflow; subscriber: SubscriberRow }): Promise<void> {
+    const { event, workflow, subscriber } = input;
+    const now = this.#deps.clock.now();
+    const required = workflow.required ?? workflow.priority === 'critical';
+    const [notification] = await trx('notifications')
+      .insert({
+        tenant_id: event.tenant_id,
+        event_id: event.id,
+        subscriber_id: subscriber.id,
+        workflow_key: workflow.key,
+        priority: workflow.priority,
+        status: 'pending',
+        channels: JSON.stringify(workflow.channels),
+      })
+      .returning(['id']);
+    const { final, records } = await this.#deps.pipeline.run(
+      {
+        tenantId: event.tenant_id,
+        notificationId: notification.id,
+        workflow: { key: workflow.key, category: workflow.category, priority: workflow.priority, required, trigger: workflow.trigger },
+        event: { id: event.id, ceId: event.ce_id, source: event.source, type: event.type, subject: event.subject ?? undefined, time: event.time ?? undefined, data: event.data },
+        subscriber: { id: subscriber.id, externalId: subscriber.external_id, locale: subscriber.locale, timezone: subscriber.timezone, teams: subscriber.teams, projects: subscriber.projects },
+        channels: workflow.channels,
+        decisions: [],
+        now,
+        db: trx,
+      },
+      workflow.plugins,
+      this.#deps.log,
+    );
+    let status = 'pending';
+    let scheduledFor: Date | null = null;
+    let channels = workflow.channels;
+    if (final.decision === 'continue') channels = final.channels ?? channels;
+    else if (final.decision === 'suppress') status = 'suppressed';
+    else if (final.decision === 'defer') {
+      status = 'scheduled';
+      scheduledFor = final.until;
+    } else if (final.decision === 'batch') status = 'batched';
+    else if (final.decision === 'schedule') channels = final.steps[0]?.channels ?? channels;
+    await trx('notifications')
+      .where({ id: notification.id })
+      .update({ status, scheduled_for: scheduledFor, channels: JSON.stringify(channels), decisions: JSON.stringify(records), updated_at: trx.fn.now() });
+    notificationsTotal.inc({ status });
+    if (status === 'pending') await this.#createDeliveries(trx, event.tenant_id, notification.id, channels, null);
+    else if (status === 'scheduled') {
+      await trx.raw(`select graphile_worker.add_job('dispatch_notification', json_build_object('notificationId', ?::uuid, 'tenantId', ?::uuid), run_at => ?, job_key => ?)`, [
+        notification.id, event.tenant_id, scheduledFor, `dispatch:${notification.id}`,
+      ]);
+    } else if (status === 'suppressed') {
+      await this.#emit(trx, event.tenant_id, 'io.clarion.notification.suppressed', notification.id, { workflow: workflow.key, subscriberId: subscriber.external_id, reason: (final as { reason?: string }).reason ?? null });
+    }
+  }
+
+  /** `dispatch_notification`: a deferred notification's time has come. */
+  async dispatchNotification(notificationId: string, tenantId: string): Promise<void> {
+    await this.#deps.knex.transaction(async (trx) => {
+      const row = await trx('notifications').where({ id: notificationId, tenant_id: tenantId }).forUpdate().first();
+      if (!row || row.status !== 'scheduled') return;
+      await trx('notifications').where({ id: notificationId }).update({ status: 'pending', updated_at: trx.fn.now() });
+      await this.#createDeliveries(trx, tenantId, notificationId, row.channels as Channel[], null);
+    });
+  }
+
+  async #createDeliveries(trx: Knex, tenantId: string, notificationId: string, channels: Channel[], fallbackOf: string | null): Promise<string[]> {
+    if (channels.length === 0) return [];
+    const rows = channels.map((channel) => ({
+      tenant_id: tenantId,
+      notification_id: notificationId,
+      channel,
+      status: 'pending',
+      idempotency_key: `${notificationId}:${channel}`,
+      fallback_of: fallbackOf,
+    }));
+    const inserted: Array<{ id: string }> = await trx('deliveries').insert(rows).onConflict(['tenant_id', 'idempotency_key']).ignore().returning(['id']);
+    if (inserted.length > 0) {
+      await trx.raw(
+        `select graphile_worker.add_job('send_delivery', json_build_object('deliveryId', d.id, 'tenantId', ?::uuid), job_key => 'send_delivery:' || d.id, max_attempts => 3)
+           from unnest(?::uuid[]) with ordinality as d(id, n) order by n`,
+        [tenantId, inserted.map((r) => r.id)],
+      );
+    }
+    return inserted.map((r) => r.id);
+  }
+
+  // ---------------------------------------------------------------- sending
+
+  /** `send_delivery`: one attempt at one delivery; schedules whatever comes next. */
+  async sendDelivery(deliveryId: string, tenantId: string): Promise<void> {
+    const { knex, log, clock, config } = this.#deps;
+    const delivery = await knex('deliveries').where({ id: deliveryId, tenant_id: tenantId }).first();
+    if (!delivery || FINAL_DELIVERY.has(delivery.status)) return;
+    const notification = await knex('notifications').where({ id: delivery.notification_id }).first();
+    const workflow = await this.#deps.workflows.get(tenantId, notification.workflow_key).catch(() => undefined);
+    const subscriber: SubscriberRow | undefined = notification.subscriber_id ? await knex('subscribers').where({ id: notification.subscriber_id }).first() : undefined;
+    const event = await knex('events').where({ id: notification.event_id }).first();
+    const tenant = await knex('tenants').where({ id: tenantId }).first('id', 'name', 'settings');
+    const channel = delivery.channel as Channel;
+    const priority = notification.priority as Priority;
+    const dlog = log.child({ deliveryId, notificationId: notification.id, eventId: event?.id, ceId: event?.ce_id, tenantId, channel });
+
+    // What to send: rendered in the subscriber's language; a template that cannot render is permanent.
+    let message: OutboundMessage;
+    try {
+      if (!subscriber || subscriber.erased_at) throw new PermanentError('the subscriber no longer exists (erased)', { code: 'subscriber_erased' });
+      if (!workflow) throw new ConfigError(`workflow ${notification.workflow_key} no longer exists`, { code: 'workflow_missing' });
+      checkAddress(channel, subscriber);
+      message = await this.#message({ delivery, notification, subscriber, event, tenant, workflow, channel, priority });
+    } catch (err) {
+      const error = toDeliveryError(err);
+      await this.#finishAttempt({ delivery, notification, workflow, provider: undefined, error, startedAt: clock.now(), durationMs: 0, dlog });
+      return;
+    }
+
+    const candidates = await this.#candidates(tenantId, channel, delivery.providers_tried as string[]);
+    if (candidates.length === 0) {
+      const configured = (await this.#deps.providers.forChannel(tenantId, channel)).length > 0;
+      const error = new ConfigError(configured ? `every ${channel} provider has failed for good for this delivery` : `no ${channel} provider is configured: add one with POST /v1/providers`, { code: configured ? 'providers_exhausted' : 'no_provider' });
+      await this.#finishAttempt({ delivery, notification, workflow, provider: undefined, error, startedAt: clock.now(), durationMs: 0, dlog });
+      return;
+    }
+    // Skip providers whose circuit is open; if all are, come back when the first may be probed.
+    const provider = candidates.find((p) => this.#breaker(p).state !== CircuitState.Open) ?? candidates[0];
+    const breaker = this.#breaker(provider);
+    await knex('deliveries').where({ id: deliveryId }).update({ status: 'sending', provider_config_id: provider.id.includes(':') ? null : provider.id, adapter: provider.adapter, updated_at: knex.fn.now() });
+
+    const startedAt = clock.now();
+    const started = performance.now();
+    const signal = AbortSignal.timeout(config.sendTimeoutMs);
+    try {
+      const sender = await this.#sender(provider);
+      const result = await breaker.execute(() => sender.send(message, { idempotencyKey: delivery.idempotency_key, signal }), signal);
+      const durationMs = Math.round(performance.now() - started);
+      attemptSeconds.observe({ channel, adapter: provider.adapter }, durationMs / 1000);
+      await this.#finishAttempt({ delivery, notification, workflow, provider, result, startedAt, durationMs, dlog, content: message.content });
+    } catch (err) {
+      const durationMs = Math.round(performance.now() - started);
+      if (err instanceof BrokenCircuitError) {
+        await this.#circuitOpen({ delivery, provider, startedAt, dlog });
+        return;
+      }
+      attemptSeconds.observe({ channel, adapter: provider.adapter }, durationMs / 1000);
+      const error = signal.aborted && !(err instanceof DeliveryError) ? new TransientError(`the provider did not answer within ${config.sendTimeoutMs} ms`, { code: 'timeout', cause: err }) : toDeliveryError(err);
+      if (!(err instanceof DeliveryError)) dlog.error({ err }, 'adapter threw something other than a DeliveryError; treated as transient');
+      await this.#finishAttempt({ delivery, notification, workflow, provider, error, startedAt, durationMs, dlog });
+    }
+  }
+
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  async #message(input: { delivery: any; notification: any; subscriber: SubscriberRow; event: any; tenant: any; workflow: Workflow; channel: Channel; priority: Priority }): Promise<OutboundMessage> {
+    const { delivery, notification, subscriber, event, tenant, workflow, channel, priority } = input;
+    const renderer = this.#deps.templates();
+    if (!renderer) throw new ConfigError('no template service is available', { code: 'no_templates' });
+    const links = { ack: undefined as string | undefined, unsubscribe: undefined as string | undefined };
+    const context = {
+      event: { id: event.ce_id, source: event.source, type: event.type, subject: event.subject ?? undefined, time: event.time ?? undefined },
+      data: event.data ?? {},
+      subscriber: { id: subscriber.external_id, name: subscriber.name, email: subscriber.email, phone: subscriber.phone, locale: subscriber.locale, timezone: subscriber.timezone, data: subscriber.data },
+      tenant: { name: tenant.name, brand: tenant.settings?.brand ?? {} },
+      notification: { id: notification.id, priority, ackUrl: links.ack, unsubscribeUrl: links.unsubscribe },
+    };
+    let rendered;
+    try {
+      rendered = await renderer.render({ tenantId: delivery.tenant_id, workflowKey: workflow.key, channel, locale: subscriber.locale, tenantDefaultLocale: tenant.settings?.defaultLocale ?? null, context });
+    } catch (err) {
+      if (err instanceof DeliveryError) throw err;
+      if (err instanceof ClarionError) throw new ConfigError(err.message, { code: err.code });
+      throw new PermanentError(`the template cannot be rendered: ${(err as Error).message}`, { code: 'render_failed', cause: err });
+    }
+    return {
+      tenantId: delivery.tenant_id,
+      notificationId: notification.id,
+      deliveryId: delivery.id,
+      channel,
+      priority,
+      locale: rendered.locale,
+      to: {
+        id: subscriber.external_id,
+        name: subscriber.name ?? undefined,
+        email: subscriber.email ?? undefined,
+        phone: subscriber.phone ?? undefined,
+        locale: subscriber.locale ?? undefined,
+        timezone: subscriber.timezone ?? undefined,
+        devices: subscriber.devices as OutboundMessage['to']['devices'],
+        chat: subscriber.chat as OutboundMessage['to']['chat'],
+        data: subscriber.data,
+      },
+      content: rendered.parts,
+      links,
+      metadata: { notificationId: notification.id, deliveryId: delivery.id, workflow: workflow.key },
+    };
+  }
+
+  /** Providers still to try for this delivery, in order; the sandbox when none is configured and allowed. */
+  async #candidates(tenantId: string, channel: Channel, tried: string[]): Promise<ProviderRecord[]> {
+    const configured = await this.#deps.providers.forChannel(tenantId, channel);
+    if (configured.length === 0) {
+      // Nothing configured: an adapter that needs no configuration (in-app), else the sandbox if allowed.
+      const implicit = this.#deps.adapters.implicitFor(channel)?.definition.name ?? (this.#deps.config.defaultSandbox && this.#deps.adapters.get(SANDBOX) ? SANDBOX : undefined);
+      const id = `${implicit}:${channel}`;
+      return !implicit || tried.includes(id) ? [] : [{ id, tenantId, channel, adapter: implicit, priority: 0, updatedAt: new Date(0) }];
+    }
+    return configured.filter((p) => !tried.includes(p.id));
+  }
+
+  #breaker(provider: ProviderRecord): CircuitBreakerPolicy {
+    const key = `${provider.tenantId}:${provider.id}`;
+    let breaker = this.#breakers.get(key);
+    if (!breaker) {
+      breaker = circuitBreaker(
+        handleWhen((err) => err instanceof TransientError),
+        { halfOpenAfter: this.#deps.config.circuitHalfOpenMs, breaker: new ConsecutiveBreaker(this.#deps.config.circuitThreshold) },
+      );
+      const labels = { provider: provider.id, adapter: provider.adapter };
+      circuitState.set(labels, 0);
+      breaker.onStateChange((state) => {
+        const name = state === CircuitState.Open ? 'open' : state === CircuitState.HalfOpen ? 'half_open' : 'closed';
+        circuitState.set(labels, state === CircuitState.Open ? 1 : state === CircuitState.HalfOpen ? 2 : 0);
+        this.#deps.log.warn({ providerId: provider.id, adapter: provider.adapter, tenantId: provider.tenantId, circuit: name }, 'provider circuit changed');
+        if (!provider.id.includes(':')) {
+          this.#deps.providers.setCircuit(provider.id, name).catch((err) => this.#deps.log.error({ err }, 'cannot record circuit state'));
+        }
+      });
+      this.#breakers.set(key, breaker);
+    }
+    return breaker;
+  }
+
+  /** Provider state visible to the API and metrics, for this process. */
+  circuitStates(): Array<{ provider: string; state: string }> {
+    return [...this.#breakers.entries()].map(([key, b]) => ({ provider: key.split(':').slice(1).join(':'), state: CircuitState[b.state] }));
+  }
+
+  async #sender(provider: ProviderRecord): Promise<Sender> {
+    const version = provider.updatedAt.toISOString();
+    const cached = this.#senders.get(provider.id);
+    if (cached && cached.version === version) return cached.sender;
+    if (cached) cached.sender.then((s) => s.close?.()).catch(() => {});
+    const adapter = this.#deps.adapters.require(provider.adapter);
+    // Implicit providers (`<adapter>:<channel>`) have no stored configuration.
+    const isImplicit = provider.id.includes(':');
+    const sender = (async () => {
+      let config: Record<string, unknown> = {};
+      if (!isImplicit) {
+        try {
+          config = await this.#deps.providers.resolvedConfig(provider.tenantId, provider.id);
+        } catch (err) {
+          throw new ConfigError((err as Error).message, { code: (err as ClarionError).code });
+        }
+      }
+      return adapter.definition.create(config, {
+        log: this.#deps.log.child({ adapter: provider.adapter, providerId: provider.id }),
+        fetch: globalThis.fetch,
+        tenantId: provider.tenantId,
+        providerId: provider.id,
+        publicUrl: this.#deps.config.publicUrl,
+        callbackUrl: `${this.#deps.config.publicUrl}/v1/providers/${provider.adapter}/callbacks/${provider.id}`,
+        host: this.#host(),
+      });
+    })();
+    sender.catch(() => this.#senders.delete(provider.id));
+    this.#senders.set(provider.id, { version, sender });
+    return sender;
+  }
+
+  #host() {
+    const { knex } = this.#deps;
+    return {
+      inbox: {
+        async put(message: OutboundMessage): Promise<string> {
+          const subscriber = await knex('subscribers').where({ tenant_id: message.tenantId, external_id: message.to.id }).first('id');
+          if (!subscriber) throw new PermanentError(`subscriber ${message.to.id} no longer exists`);
+          const [row] = await knex('inbox_items')
+            .insert({
+              tenant_id: message.tenantId,
+              subscriber_id: subscriber.id,
+              notification_id: message.notificationId,
+              title: message.content.title ?? null,
+              body: message.content.body ?? message.content.text ?? null,
+              url: message.content.url ?? null,
+              actions: JSON.stringify(message.content.actions ?? []),
+              data: JSON.stringify(message.content.data ?? {}),
+            })
+            .returning('id');
+          return row.id;
+        },
+      },
+      outbox: {
+        async record(adapter: string, message: OutboundMessage, providerId: string): Promise<string> {
+          const [row] = await knex('outbox_messages')
+            .insert({
+              tenant_id: message.tenantId,
+              adapter,
+              provider_config_id: providerId.includes(':') ? null : providerId,
+              channel: message.channel,
+              notification_id: message.notificationId,
+              delivery_id: message.deliveryId,
+              recipient: JSON.stringify(message.to),
+              content: JSON.stringify(message.content),
+              headers: message.headers ? JSON.stringify(message.headers) : null,
+            })
+            .returning('id');
+          return row.id;
+        },
+      },
+    };
+  }
+
+  async #circuitOpen(input: { delivery: { id: string; tenant_id: string; attempt_count: number }; provider: ProviderRecord; startedAt: Date; dlog: Logger }) {
+    const { knex, config, clock } = this.#deps;
+    const runAt = new Date(clock.now().getTime() + config.circuitHalfOpenMs);
+    deliveryAttempts.inc({ channel: 'unknown', adapter: input.provider.adapter, outcome: 'circuit_open' });
+    await knex.transaction(async (trx) => {
+      await trx('delivery_attempts').insert({
+        tenant_id: input.delivery.tenant_id,
+        delivery_id: input.delivery.id,
+        attempt: input.delivery.attempt_count,
+        provider_config_id: input.provider.id.includes(':') ? null : input.provider.id,
+        adapter: input.provider.adapter,
+        outcome: 'circuit_open',
+        error_message: `circuit open: retrying at ${runAt.toISOString()}`,
+        started_at: input.startedAt,
+        duration_ms: 0,
+      });
+      await trx('deliveries').where({ id: input.delivery.id }).update({ status: 'retrying', next_attempt_at: runAt, updated_at: trx.fn.now() });
+      await this.#schedule(trx, input.delivery.tenant_id, input.delivery.id, runAt);
+    });
+    input.dlog.info({ runAt }, 'circuit open: delivery rescheduled');
+  }
+
+  async #schedule(trx: Knex, tenantId: string, deliveryId: string, runAt: Date | null) {
+    await trx.raw(
+      `select graphile_worker.add_job('send_delivery', json_build_object('deliveryId', ?::uuid, 'tenantId', ?::uuid), run_at => coalesce(?::timestamptz, now()), job_key => ?, max_attempts => 3)`,
+      [deliveryId, tenantId, runAt, `send_delivery:${deliveryId}`],
+    );
+  }
+
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  async #finishAttempt(input: { delivery: any; notification: any; workflow: Workflow | undefined; provider: ProviderRecord | undefined; result?: SendResult; error?: DeliveryError; startedAt: Date; durationMs: number; dlog: Logger; content?: RenderedContent }) {
+    const { knex, clock, config } = this.#deps;
+    const { delivery, notification, workflow, provider, result, error, dlog } = input;
+    const attempt = delivery.attempt_count + 1;
+    const priority = notification.priority as Priority;
+    const channel = delivery.channel as Channel;
+    const adapter = provider?.adapter ?? null;
+    const providerId = provider && !provider.id.includes(':') ? provider.id : null;
+    deliveryAttempts.inc({ channel, adapter: adapter ?? 'none', outcome: error ? error.errorClass : 'success' });
+
+    await knex.transaction(async (trx) => {
+      await trx('delivery_attempts').insert({
+        tenant_id: delivery.tenant_id,
+        delivery_id: delivery.id,
+        attempt,
+        provider_config_id: providerId,
+        adapter,
+        outcome: error ? error.errorClass : 'success',
+        error_code: error?.code ?? null,
+        error_message: error ? error.message.slice(0, 2000) : null,
+        provider_message_id: result?.providerMessageId ?? null,
+        response_excerpt: excerpt(error?.response ?? result?.response ?? (result?.details ? JSON.stringify(result.details) : undefined)) ?? null,
+        started_at: input.startedAt,
+        duration_ms: input.durationMs,
+      });
+
+      if (!error) {
+        const status = result!.status === 'delivered' ? 'delivered' : 'sent';
+        await trx('deliveries').where({ id: delivery.id }).update({
+          status, attempt_count: attempt, provider_message_id: result!.providerMessageId ?? null, provider_config_id: providerId, adapter,
+          error_class: null, error_code: null, error_message: null, next_attempt_at: null, sent_at: clock.now(), ...(status === 'delivered' ? { delivered_at: clock.now() } : {}), updated_at: trx.fn.now(),
+        });
+        if (input.content && channel !== 'in_app') await trx('notifications').where({ id: notification.id }).whereNull('content').update({ content: JSON.stringify({ [channel]: input.content }) });
+        deliveriesFinished.inc({ channel, adapter: adapter ?? 'none', status });
+        for (const destination of result!.invalidDestinations ?? []) {
+          if (destination.kind === 'device' && notification.subscriber_id) await this.#deps.subscribers.removeDevice(trx, notification.subscriber_id, destination.value);
+        }
+        await this.#refreshNotification(trx, notification.id);
+        dlog.info({ adapter, attempt, providerMessageId: result!.providerMessageId }, 'delivery sent');
+        return;
+      }
+
+      const common = { attempt_count: attempt, error_class: error.errorClass, error_code: error.code ?? null, error_message: error.message.slice(0, 2000), updated_at: trx.fn.now() };
+      await this.#emit(trx, delivery.tenant_id, 'io.clarion.delivery.attempt_failed', notification.id, {
+        deliveryId: delivery.id, channel, adapter, attempt, errorClass: error.errorClass, errorCode: error.code ?? null, message: error.message,
+      });
+      for (const destination of error.invalidDestinations ?? []) {
+        if (destination.kind === 'device' && notification.subscriber_id) await this.#deps.subscribers.removeDevice(trx, notification.subscriber_id, destination.value);
+      }
+
+      if (error.errorClass === 'transient') {
+        const providerAttempts = delivery.provider_attempts + 1;
+        if (providerAttempts < maxAttempts(priority)) {
+          const delay = backoffMs({ attempt: providerAttempts, priority, baseMs: config.retryBaseMs, maxMs: config.retryMaxMs, retryAfterMs: error.retryAfterMs });
+          const runAt = new Date(clock.now().getTime() + delay);
+          await trx('deliveries').where({ id: delivery.id }).update({ ...common, status: 'retrying', provider_attempts: providerAttempts, next_attempt_at: runAt });
+          await this.#schedule(trx, delivery.tenant_id, delivery.id, runAt);
+          dlog.warn({ adapter, attempt, code: error.code, retryInMs: delay }, 'transient failure: retrying');
+          return;
+        }
+        // Exhausted: a dead letter an admin can requeue; the message still goes out by the fallback channels.
+        await trx('deliveries').where({ id: delivery.id }).update({ ...common, status: 'dead', provider_attempts: providerAttempts, next_attempt_at: null });
+        deliveriesFinished.inc({ channel, adapter: adapter ?? 'none', status: 'dead' });
+        await audit(trx, delivery.tenant_id, 'system', 'delivery.dead', delivery.id, { channel, attempts: attempt, code: error.code ?? null }, 'delivery');
+        dlog.error({ adapter, attempt, code: error.code }, 'delivery exhausted its attempts: dead letter');
+      } else {
+        // Permanent or config: never retried; the next provider, then the fallback channels.
+        const tried = [...(delivery.providers_tried as string[]), ...(provider ? [provider.id] : [])];
+        const remaining = provider ? (await this.#candidates(delivery.tenant_id, channel, tried)).length : 0;
+        if (remaining > 0) {
+          await trx('deliveries').where({ id: delivery.id }).update({ ...common, status: 'retrying', providers_tried: JSON.stringify(tried), provider_attempts: 0, next_attempt_at: null });
+          await this.#schedule(trx, delivery.tenant_id, delivery.id, null);
+          dlog.warn({ adapter, code: error.code, errorClass: error.errorClass }, 'provider failed for good: trying the next provider');
+          return;
+        }
+        await trx('deliveries').where({ id: delivery.id }).update({ ...common, status: 'failed', providers_tried: JSON.stringify(tried), next_attempt_at: null });
+        deliveriesFinished.inc({ channel, adapter: adapter ?? 'none', status: 'failed' });
+        if (error.errorClass === 'config') {
+          await audit(trx, delivery.tenant_id, 'system', 'provider.config_error', provider && !provider.id.includes(':') ? provider.id : null, { channel, adapter, message: error.message }, 'provider');
+          if (providerId) await trx('provider_configs').where({ id: providerId }).update({ last_error: error.message.slice(0, 500) });
+          dlog.error({ adapter, code: error.code }, 'configuration error: fix the provider; not retried');
+        } else dlog.warn({ adapter, code: error.code }, 'permanent failure');
+      }
+      const fallbacks = (workflow?.fallbacks?.[channel] ?? []).filter((c) => c !== channel);
+      if (fallbacks.length > 0) {
+        const created = await this.#createDeliveries(trx, delivery.tenant_id, notification.id, fallbacks, delivery.id);
+        if (created.length > 0) dlog.info({ fallbacks }, 'falling back to other channels');
+      }
+      await this.#refreshNotification(trx, notification.id);
+    });
+  }
+
+  /** Sets a notification's status from its deliveries; emits the change as a webhook and audits it. */
+  async #refreshNotification(trx: Knex, notificationId: string): Promise<void> {
+    const notification = await trx('notifications').where({ id: notificationId }).forUpdate().first('id', 'tenant_id', 'status', 'workflow_key', 'subscriber_id');
+    if (!notification || ['seen', 'read', 'acknowledged', 'archived', 'suppressed', 'batched'].includes(notification.status)) return;
+    const deliveries: Array<{ status: string }> = await trx('deliveries').where({ notification_id: notificationId }).select('status');
+    let status = 'pending';
+    if (deliveries.some((d) => ['delivered', 'read'].includes(d.status))) status = 'delivered';
+    else if (deliveries.some((d) => d.status === 'sent')) status = 'sent';
+    else if (deliveries.length > 0 && deliveries.every((d) => FINAL_DELIVERY.has(d.status))) status = 'failed';
+    if (status === notification.status) return;
+    await trx('notifications').where({ id: notificationId }).update({ status, updated_at: trx.fn.now() });
+    notificationsTotal.inc({ status });
+    await audit(trx, notification.tenant_id, 'system', 'notification.status_changed', notificationId, { from: notification.status, to: status }, 'notification');
+    if (['sent', 'delivered', 'failed'].includes(status)) {
+      const subscriber = notification.subscriber_id ? await trx('subscribers').where({ id: notification.subscriber_id }).first('external_id') : undefined;
+      await this.#emit(trx, notification.tenant_id, `io.clarion.notification.${status}`, notificationId, { workflow: notification.workflow_key, subscriberId: subscriber?.external_id ?? null, status });
+    }
+  }
+
+  async #emit(trx: Knex, tenantId: string, type: string, subject: string, data: Record<string, unknown>): Promise<void> {
+    const hub = this.#deps.webhooks();
+    if (hub) await hub.emit(trx, { tenantId, type, subject, data: { notificationId: subject, ...data } });
+  }
+
+  // ---------------------------------------------------------------- receipts and tests
+
+  /**
+   * `POST|GET /v1/providers/:adapter/callbacks/:providerId`: the adapter verifies the callback
+   * (CallbackRejected otherwise), then its receipts, inbound keywords and acknowledgements apply.
+   */
+  async handleCallback(adapterName: string, providerId: string, request: CallbackRequest): Promise<CallbackResult['response']> {
+    const { knex, clock, log } = this.#deps;
+    const row = isUuid(providerId) ? await knex('provider_configs').where({ id: providerId, adapter: adapterName }).first('id', 'tenant_id', 'channel', 'adapter', 'priority', 'updated_at') : undefined;
+    if (!row) throw new ClarionError('CLARION_ERR_CALLBACK_UNSUPPORTED', `No ${adapterName} provider ${providerId}`);
+    const provider: ProviderRecord = { id: row.id, tenantId: row.tenant_id, channel: row.channel, adapter: row.adapter, priority: row.priority, updatedAt: row.updated_at };
+    const sender = await this.#sender(provider);
+    if (!sender.parseCallback) throw new ClarionError('CLARION_ERR_CALLBACK_UNSUPPORTED', `Adapter ${adapterName} takes no callbacks`);
+    let result: CallbackResult;
+    try {
+      result = await sender.parseCallback(request);
+    } catch (err) {
+      const refusal = rejected(err);
+      if (refusal) {
+        log.warn({ adapter: adapterName, providerId, reason: (err as Error).message }, 'provider callback refused');
+        throw refusal;
+      }
+      throw err;
+    }
+    await knex.transaction(async (trx) => {
+      const effects = await applyCallback(trx, { tenantId: provider.tenantId, providerId, adapter: adapterName, channel: row.channel, result, now: clock.now(), log });
+      for (const failed of effects.failedDeliveries) {
+        const delivery = await trx('deliveries').where({ id: failed.deliveryId }).first('id', 'notification_id', 'channel');
+        const notification = await trx('notifications').where({ id: delivery.notification_id }).first('workflow_key');
+        const workflow = await this.#deps.workflows.get(failed.tenantId, notification.workflow_key).catch(() => undefined);
+        const fallbacks = (workflow?.fallbacks?.[delivery.channel as Channel] ?? []).filter((c) => c !== delivery.channel);
+        if (fallbacks.length > 0) await this.#createDeliveries(trx, failed.tenantId, delivery.notification_id, fallbacks, delivery.id);
+      }
+      for (const id of new Set(effects.changedNotifications)) await this.#refreshNotification(trx, id);
+      for (const id of new Set(effects.changedNotifications)) {
+        const n = await trx('notifications').where({ id }).first('status', 'tenant_id', 'workflow_key');
+        if (n?.status === 'acknowledged') await this.#emit(trx, n.tenant_id, 'io.clarion.notification.acknowledged', id, { workflow: n.workflow_key, via: adapterName });
+      }
+    });
+    return result.response;
+  }
+
+  /** `POST /v1/providers/:id/test`: sends a test message through one provider, no delivery recorded. */
+  async testProvider(tenantId: string, providerId: string, to: OutboundMessage['to'], actor: string): Promise<Record<string, unknown>> {
+    const { knex } = this.#deps;
+    const row = await knex('provider_configs').where({ id: providerId, tenant_id: tenantId }).first('id', 'tenant_id', 'channel', 'adapter', 'priority', 'updated_at');
+    if (!row) throw new ClarionError('CLARION_ERR_PROVIDER_NOT_FOUND', `No provider ${providerId}`);
+    const provider: ProviderRecord = { id: row.id, tenantId, channel: row.channel, adapter: row.adapter, priority: row.priority, updatedAt: row.updated_at };
+    const text = 'This is a test message from Clarion: your provider configuration works.';
+    const message: OutboundMessage = {
+      tenantId,
+      notificationId: '00000000-0000-0000-0000-000000000000',
+      deliveryId: '00000000-0000-0000-0000-000000000000',
+      channel: row.channel,
+      priority: 'normal',
+      locale: to.locale ?? 'en',
+      to,
+      content: { subject: 'Clarion test message', text, html: `<p>${text}</p>`, title: 'Clarion test', body: text, json: { test: true, text } },
+      metadata: { test: 'true' },
+    };
+    const started = performance.now();
+    try {
+      const sender = await this.#sender(provider);
+      await sender.verify?.();
+      const result = await sender.send(message, { idempotencyKey: `test:${providerId}:${Date.now()}`, signal: AbortSignal.timeout(this.#deps.config.sendTimeoutMs) });
+      await audit(knex, tenantId, actor, 'provider.tested', providerId, { ok: true }, 'provider');
+      return { ok: true, providerMessageId: result.providerMessageId ?? null, status: result.status, details: result.details ?? null, durationMs: Math.round(performance.now() - started) };
+    } catch (err) {
+      const error = toDeliveryError(err);
+      await audit(knex, tenantId, actor, 'provider.tested', providerId, { ok: false, errorClass: error.errorClass, errorCode: error.code ?? null }, 'provider');
+      throw new ClarionError('CLARION_ERR_PROVIDER_TEST_FAILED', `The provider refused the test message: ${error.message}`, {
+        extensions: { errorClass: error.errorClass, errorCode: error.code ?? null, response: excerpt(error.response) ?? null },
+      });
+    }
+  }
+
+  // ---------------------------------------------------------------- dead letters
+
+  async requeue(tenantId: string, deliveryId: string, actor: string): Promise<void> {
+    await this.#deps.knex.transaction(async (trx) => {
+      const delivery = await trx('deliveries').where({ id: deliveryId, tenant_id: tenantId }).forUpdate().first();
+      if (!delivery) throw new ClarionError('CLARION_ERR_DELIVERY_NOT_FOUND', `No delivery ${deliveryId}`);
+      if (!['dead', 'failed'].includes(delivery.status)) {
+        throw new ClarionError('CLARION_ERR_DELIVERY_NOT_REQUEUEABLE', `Delivery ${deliveryId} is ${delivery.status}: only dead or failed deliveries can be requeued`);
+      }
+      await trx('deliveries').where({ id: deliveryId }).update({ status: 'pending', provider_attempts: 0, providers_tried: '[]', next_attempt_at: null, updated_at: trx.fn.now() });
+      await this.#schedule(trx, tenantId, deliveryId, null);
+      await audit(trx, tenantId, actor, 'delivery.requeued', deliveryId, { from: delivery.status }, 'delivery');
+      await this.#refreshNotification(trx, delivery.notification_id);
+    });
+  }
+
+  async close(): Promise<void> {
+    for (const { sender } of this.#senders.values()) await sender.then((s) => s.close?.()).catch(() => {});
+    this.#senders.clear();
+  }
+}
+
+function toDeliveryError(err: unknown): DeliveryError {
+  if (err instanceof DeliveryError) return err;
+  const e = err as { name?: string; message?: string };
+  if (e?.name === 'AbortError' || e?.name === 'TimeoutError') return new TransientError(e.message ?? 'aborted', { code: 'timeout', cause: err });
+  return new TransientError(e?.message ?? String(err), { code: 'adapter_error', cause: err });
+}
+
+function checkAddress(channel: Channel, subscriber: SubscriberRow): void {
+  const missing = (what: string) => new PermanentError(`subscriber ${subscriber.external_id} has no ${what}`, { code: 'no_address' });
+  if (channel === 'email' && !subscriber.email) throw missing('email address');
+  if ((channel === 'sms' || channel === 'voice' || channel === 'whatsapp') && !subscriber.phone) throw missing('phone number');
+  if (channel === 'push' && (!Array.isArray(subscriber.devices) || subscriber.devices.length === 0)) throw missing('push device');
+}
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+function eventDocument(event: any): Record<string, unknown> {
+  return { id: event.ce_id, source: event.source, type: event.type, subject: event.subject, time: event.time, data: event.data, ...event.extensions };
+}
+
+/** RFC 6901 JSON Pointer lookup. */
+export function pointer(document: unknown, path: string): unknown {
+  if (path === '') return document;
+  let node: unknown = document;
+  for (const raw of path.slice(1).split('/')) {
+    const token = raw.replace(/~1/g, '/').replace(/~0/g, '~');
+    if (node === null || typeof node !== 'object') return undefined;
+    node = Array.isArray(node) ? node[Number(token)] : (node as Record<string, unknown>)[token];
+  }
+  return node;
+}

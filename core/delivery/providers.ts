@@ -1,0 +1,252 @@
+import { readFile } from 'node:fs/promises';
+import type { Channel } from '@clarion/adapter-kit';
+import { secretPaths } from '@clarion/adapter-kit';
+import type { Knex } from 'knex';
+import { seal, unseal, type Sealed } from '../crypto.ts';
+import { ClarionError, type FieldError } from '../errors.ts';
+import { toFieldErrors } from '../ingest/contracts.ts';
+import { isUuid } from '../tenants.ts';
+import type { AdapterRegistry } from './registry.ts';
+
+/**
+ * A tenant's provider configurations (bring your own credentials). The config is validated
+ * against the adapter's configSchema, sealed at rest (AES-256-GCM), and never returned in clear:
+ * properties the schema marks `writeOnly` come back masked. A value may also be a reference,
+ * `env:NAME` or `file:/path`, resolved only where it is used (mounted secrets).
+ */
+export interface ProviderView {
+  id: string;
+  channel: Channel;
+  adapter: string;
+  name: string | null;
+  priority: number;
+  enabled: boolean;
+  config: Record<string, unknown>;
+  circuit: { state: string; changedAt: string | null };
+  lastError: string | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface ProviderRecord {
+  id: string;
+  tenantId: string;
+  channel: Channel;
+  adapter: string;
+  priority: number;
+  updatedAt: Date;
+}
+
+export const MASK = '********';
+const REFERENCE = /^(env|file):(.+)$/;
+
+export class ProviderService {
+  readonly #knex: Knex;
+  readonly #registry: AdapterRegistry;
+  readonly #key: () => Buffer;
+
+  constructor(knex: Knex, registry: AdapterRegistry, key: () => Buffer) {
+    this.#knex = knex;
+    this.#registry = registry;
+    this.#key = key;
+  }
+
+  async create(tenantId: string, input: unknown, actor: string): Promise<ProviderView> {
+    const body = asObject(input);
+    const errors: FieldError[] = [];
+    const channel = body.channel as Channel;
+    const adapterName = body.adapter;
+    if (typeof adapterName !== 'string') errors.push({ pointer: '/adapter', message: 'is required (an adapter name, see GET /v1/adapters)' });
+    if (typeof channel !== 'string') errors.push({ pointer: '/channel', message: 'is required' });
+    const priority = body.priority ?? 0;
+    if (!Number.isInteger(priority) || (priority as number) < 0 || (priority as number) > 1000) errors.push({ pointer: '/priority', message: 'must be an integer from 0 to 1000 (lower is tried first)' });
+    if (body.name !== undefined && (typeof body.name !== 'string' || body.name.length > 200)) errors.push({ pointer: '/name', message: 'must be a string of at most 200 characters' });
+    if (body.enabled !== undefined && typeof body.enabled !== 'boolean') errors.push({ pointer: '/enabled', message: 'must be a boolean' });
+    if (body.config === undefined || body.config === null || typeof body.config !== 'object' || Array.isArray(body.config)) errors.push({ pointer: '/config', message: 'must be an object' });
+    if (errors.length > 0) throw new ClarionError('CLARION_ERR_PROVIDER_INVALID_CONFIG', 'Invalid provider', { errors });
+    const adapter = this.#registry.require(adapterName as string);
+    if (!this.#registry.serves(adapterName as string, channel)) {
+      const served = (adapter.definition.channels ?? [adapter.definition.channel]).join(', ');
+      throw new ClarionError('CLARION_ERR_PROVIDER_INVALID_CONFIG', `Adapter ${adapterName} serves ${served}, not ${channel}`, {
+        errors: [{ pointer: '/channel', message: `must be one of ${served} for adapter ${adapterName}` }],
+      });
+    }
+    const config = body.config as Record<string, unknown>;
+    this.#validate(adapterName as string, config);
+    return this.#knex.transaction(async (trx) => {
+      const [row] = await trx('provider_configs')
+        .insert({
+          tenant_id: tenantId,
+          channel,
+          adapter: adapterName,
+          name: body.name ?? null,
+          priority,
+          enabled: body.enabled ?? true,
+          config_encrypted: JSON.stringify(seal(this.#key(), config)),
+        })
+        .returning('*');
+      await audit(trx, tenantId, actor, 'provider.created', row.id, { channel, adapter: adapterName, priority });
+      return this.#view(row);
+    });
+  }
+
+  async update(tenantId: string, id: string, input: unknown, actor: string): Promise<ProviderView> {
+    const body = asObject(input);
+    const errors: FieldError[] = [];
+    for (const key of Object.keys(body)) if (!['name', 'priority', 'enabled', 'config'].includes(key)) errors.push({ pointer: `/${key}`, message: 'cannot be changed (create another provider to change channel or adapter)' });
+    if (body.priority !== undefined && (!Number.isInteger(body.priority) || (body.priority as number) < 0 || (body.priority as number) > 1000)) errors.push({ pointer: '/priority', message: 'must be an integer from 0 to 1000' });
+    if (body.enabled !== undefined && typeof body.enabled !== 'boolean') errors.push({ pointer: '/enabled', message: 'must be a boolean' });
+    if (body.name !== undefined && body.name !== null && typeof body.name !== 'string') errors.push({ pointer: '/name', message: 'must be a string' });
+    if (body.config !== undefined && (body.config === null || typeof body.config !== 'object' || Array.isArray(body.config))) errors.push({ pointer: '/config', message: 'must be an object' });
+    if (errors.length > 0) throw new ClarionError('CLARION_ERR_PROVIDER_INVALID_CONFIG', 'Invalid provider change', { errors });
+    return this.#knex.transaction(async (trx) => {
+      const row = await this.#row(trx, tenantId, id, true);
+      const patch: Record<string, unknown> = { updated_at: trx.fn.now() };
+      if (body.config !== undefined) {
+        // Secrets left out (or sent back masked) keep their stored value.
+        const current = unseal<Record<string, unknown>>(this.#key(), row.config_encrypted as Sealed);
+        const next: Record<string, unknown> = { ...current };
+        for (const [k, v] of Object.entries(body.config as Record<string, unknown>)) {
+          if (v === MASK) continue;
+          if (v === null) delete next[k];
+          else next[k] = v;
+        }
+        this.#validate(row.adapter, next);
+        patch.config_encrypted = JSON.stringify(seal(this.#key(), next));
+      }
+      if (body.priority !== undefined) patch.priority = body.priority;
+      if (body.enabled !== undefined) patch.enabled = body.enabled;
+      if (body.name !== undefined) patch.name = body.name;
+      const [updated] = await trx('provider_configs').where({ id }).update(patch).returning('*');
+      await audit(trx, tenantId, actor, 'provider.updated', id, { changed: Object.keys(body) });
+      return this.#view(updated);
+    });
+  }
+
+  async remove(tenantId: string, id: string, actor: string): Promise<void> {
+    await this.#knex.transaction(async (trx) => {
+      const row = await this.#row(trx, tenantId, id, true);
+      await trx('provider_configs').where({ id }).delete();
+      await audit(trx, tenantId, actor, 'provider.deleted', id, { channel: row.channel, adapter: row.adapter });
+    });
+  }
+
+  async get(tenantId: string, id: string): Promise<ProviderView> {
+    return this.#view(await this.#row(this.#knex, tenantId, id));
+  }
+
+  async list(tenantId: string, channel?: string): Promise<ProviderView[]> {
+    const query = this.#knex('provider_configs').where({ tenant_id: tenantId }).orderBy([{ column: 'channel' }, { column: 'priority' }, { column: 'created_at' }]);
+    if (channel) query.where({ channel });
+    return (await query).map((row) => this.#view(row));
+  }
+
+  /** Enabled providers of a channel, in the order they are tried (ascending priority). */
+  async forChannel(tenantId: string, channel: string): Promise<ProviderRecord[]> {
+    const rows = await this.#knex('provider_configs')
+      .where({ tenant_id: tenantId, channel, enabled: true })
+      .orderBy([{ column: 'priority' }, { column: 'created_at' }])
+      .select('id', 'tenant_id', 'channel', 'adapter', 'priority', 'updated_at');
+    return rows.map((r) => ({ id: r.id, tenantId: r.tenant_id, channel: r.channel, adapter: r.adapter, priority: r.priority, updatedAt: r.updated_at }));
+  }
+
+  /** The clear configuration, references resolved: only for handing to the adapter. */
+  async resolvedConfig(tenantId: string, id: string): Promise<Record<string, unknown>> {
+    const row = await this.#row(this.#knex, tenantId, id);
+    const config = unseal<Record<string, unknown>>(this.#key(), row.config_encrypted as Sealed);
+    return resolveReferences(config);
+  }
+
+  async setCircuit(id: string, state: string, lastError?: string): Promise<void> {
+    await this.#knex('provider_configs').where({ id }).update({ circuit_state: state, circuit_changed_at: this.#knex.fn.now(), ...(lastError !== undefined ? { last_error: lastError } : {}) });
+  }
+
+  #validate(adapterName: string, config: Record<string, unknown>): void {
+    const adapter = this.#registry.require(adapterName);
+    // References are checked for their shape here and resolved where they are used.
+    const copy: Record<string, unknown> = {};
+    const referenced = new Set<string>();
+    for (const [k, v] of Object.entries(config)) {
+      if (typeof v === 'string' && REFERENCE.test(v)) referenced.add(k);
+      else copy[k] = v;
+    }
+    if (adapter.validateConfig(copy)) return;
+    const errors = toFieldErrors(adapter.validateConfig.errors ?? [], '/config').filter((e) => !referenced.has(e.pointer.split('/')[2]));
+    if (errors.length > 0) throw new ClarionError('CLARION_ERR_PROVIDER_INVALID_CONFIG', `The configuration does not match what adapter ${adapterName} needs`, { errors });
+  }
+
+  async #row(db: Knex, tenantId: string, id: string, forUpdate = false) {
+    if (!isUuid(id)) throw new ClarionError('CLARION_ERR_PROVIDER_NOT_FOUND', `No provider ${id}`);
+    const query = db('provider_configs').where({ tenant_id: tenantId, id }).first();
+    if (forUpdate) query.forUpdate();
+    const row = await query;
+    if (!row) throw new ClarionError('CLARION_ERR_PROVIDER_NOT_FOUND', `No provider ${id}`);
+    return row;
+  }
+
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  #view(row: any): ProviderView {
+    const config = unseal<Record<string, unknown>>(this.#key(), row.config_encrypted as Sealed);
+    const adapter = this.#registry.get(row.adapter);
+    return {
+      id: row.id,
+      channel: row.channel,
+      adapter: row.adapter,
+      name: row.name,
+      priority: row.priority,
+      enabled: row.enabled,
+      config: mask(config, adapter ? secretPaths(adapter.definition.configSchema) : Object.keys(config)),
+      circuit: { state: row.circuit_state, changedAt: row.circuit_changed_at ? new Date(row.circuit_changed_at).toISOString() : null },
+      lastError: row.last_error,
+      createdAt: new Date(row.created_at).toISOString(),
+      updatedAt: new Date(row.updated_at).toISOString(),
+    };
+  }
+}
+
+function mask(config: Record<string, unknown>, secrets: string[]): Record<string, unknown> {
+  const out = structuredClone(config);
+  for (const path of secrets) {
+    const parts = path.split('.');
+    let node = out as Record<string, unknown>;
+    for (const part of parts.slice(0, -1)) node = (node?.[part] ?? undefined) as Record<string, unknown>;
+    const last = parts.at(-1)!;
+    if (node && node[last] !== undefined && !(typeof node[last] === 'string' && REFERENCE.test(node[last] as string))) node[last] = MASK;
+  }
+  return out;
+}
+
+/** Resolves `env:NAME` and `file:/path` values; an unresolvable one is a config error naming it. */
+export async function resolveReferences(config: Record<string, unknown>, env: NodeJS.ProcessEnv = process.env): Promise<Record<string, unknown>> {
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(config)) {
+    const match = typeof value === 'string' ? REFERENCE.exec(value) : null;
+    if (!match) {
+      out[key] = value;
+      continue;
+    }
+    if (match[1] === 'env') {
+      const resolved = env[match[2]];
+      if (resolved === undefined || resolved === '') throw new ClarionError('CLARION_ERR_PROVIDER_SECRET_UNRESOLVED', `config.${key} references env:${match[2]}, which is not set`);
+      out[key] = resolved;
+    } else {
+      try {
+        out[key] = (await readFile(match[2], 'utf8')).replace(/\r?\n$/, '');
+      } catch (err) {
+        throw new ClarionError('CLARION_ERR_PROVIDER_SECRET_UNRESOLVED', `config.${key} references file:${match[2]}, which cannot be read (${(err as NodeJS.ErrnoException).code})`);
+      }
+    }
+  }
+  return out;
+}
+
+function asObject(input: unknown): Record<string, unknown> {
+  if (input === null || typeof input !== 'object' || Array.isArray(input)) {
+    throw new ClarionError('CLARION_ERR_HTTP_INVALID_REQUEST', 'The body must be a JSON object', { errors: [{ pointer: '', message: 'must be an object' }] });
+  }
+  return input as Record<string, unknown>;
+}
+
+export async function audit(db: Knex, tenantId: string, actor: string, action: string, targetId: string | null, summary: Record<string, unknown>, targetType?: string): Promise<void> {
+  await db('audit_logs').insert({ tenant_id: tenantId, actor, action, target_type: targetType ?? action.split('.')[0], target_id: targetId, summary: JSON.stringify(summary) });
+}

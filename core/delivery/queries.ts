@@ -1,0 +1,190 @@
+import type { Knex } from 'knex';
+import { ClarionError } from '../errors.ts';
+import { decodeCursor, encodeCursor, type Page } from '../ingest/events.ts';
+import { isUuid } from '../tenants.ts';
+
+/** Read side of notifications, deliveries, attempts, the sandbox outbox and the audit trail. */
+
+const TS = `to_char(%s at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
+const iso = (d: Date | string | null | undefined) => (d ? new Date(d).toISOString() : null);
+
+export interface ListOptions {
+  limit: number;
+  cursor?: string;
+}
+
+export class NotificationQueries {
+  readonly #knex: Knex;
+
+  constructor(knex: Knex) {
+    this.#knex = knex;
+  }
+
+  async list(tenantId: string, options: ListOptions & { status?: string; subscriber?: string; workflow?: string; eventId?: string; since?: string; until?: string }): Promise<Page<Record<string, unknown>>> {
+    const k = this.#knex;
+    const query = k('notifications as n')
+      .leftJoin('subscribers as s', 's.id', 'n.subscriber_id')
+      .where('n.tenant_id', tenantId)
+      .select('n.*', 's.external_id as subscriber_external_id', k.raw(`${TS.replace('%s', 'n.created_at')} as cursor_ts`))
+      .orderBy([{ column: 'n.created_at', order: 'desc' }, { column: 'n.id', order: 'desc' }])
+      .limit(options.limit + 1);
+    if (options.status) query.where('n.status', options.status);
+    if (options.workflow) query.where('n.workflow_key', options.workflow);
+    if (options.subscriber) query.where('s.external_id', options.subscriber);
+    if (options.eventId) query.where('n.event_id', options.eventId);
+    if (options.since) query.where('n.created_at', '>=', options.since);
+    if (options.until) query.where('n.created_at', '<', options.until);
+    if (options.cursor) {
+      const [ts, id] = decodeCursor(options.cursor);
+      query.whereRaw('(n.created_at, n.id) < (?::timestamptz, ?::uuid)', [ts, id]);
+    }
+    const rows = await query;
+    const items = rows.slice(0, options.limit);
+    const last = items.at(-1);
+    return { items: items.map(notificationView), nextCursor: rows.length > options.limit && last ? encodeCursor(last.cursor_ts, last.id) : null };
+  }
+
+  async get(tenantId: string, id: string): Promise<Record<string, unknown>> {
+    if (!isUuid(id)) throw new ClarionError('CLARION_ERR_NOTIFICATION_NOT_FOUND', `No notification ${id}`);
+    const row = await this.#knex('notifications as n')
+      .leftJoin('subscribers as s', 's.id', 'n.subscriber_id')
+      .where({ 'n.tenant_id': tenantId, 'n.id': id })
+      .first('n.*', 's.external_id as subscriber_external_id');
+    if (!row) throw new ClarionError('CLARION_ERR_NOTIFICATION_NOT_FOUND', `No notification ${id}`);
+    const deliveries = await this.#knex('deliveries').where({ notification_id: id }).orderBy('created_at');
+    const attempts = deliveries.length
+      ? await this.#knex('delivery_attempts').whereIn('delivery_id', deliveries.map((d) => d.id)).orderBy([{ column: 'delivery_id' }, { column: 'attempt' }, { column: 'started_at' }])
+      : [];
+    return {
+      ...notificationView(row),
+      content: row.content,
+      deliveries: deliveries.map((d) => ({ ...deliveryView(d), attempts: attempts.filter((a) => a.delivery_id === d.id).map(attemptView) })),
+    };
+  }
+
+  async deliveries(tenantId: string, options: ListOptions & { status?: string; channel?: string }): Promise<Page<Record<string, unknown>>> {
+    const k = this.#knex;
+    const query = k('deliveries').where({ tenant_id: tenantId }).select('*', k.raw(`${TS.replace('%s', 'updated_at')} as cursor_ts`)).orderBy([{ column: 'updated_at', order: 'desc' }, { column: 'id', order: 'desc' }]).limit(options.limit + 1);
+    if (options.status) query.where({ status: options.status });
+    if (options.channel) query.where({ channel: options.channel });
+    if (options.cursor) {
+      const [ts, id] = decodeCursor(options.cursor);
+      query.whereRaw('(updated_at, id) < (?::timestamptz, ?::uuid)', [ts, id]);
+    }
+    const rows = await query;
+    const items = rows.slice(0, options.limit);
+    const last = items.at(-1);
+    return { items: items.map(deliveryView), nextCursor: rows.length > options.limit && last ? encodeCursor(last.cursor_ts, last.id) : null };
+  }
+
+  async delivery(tenantId: string, id: string): Promise<Record<string, unknown>> {
+    if (!isUuid(id)) throw new ClarionError('CLARION_ERR_DELIVERY_NOT_FOUND', `No delivery ${id}`);
+    const row = await this.#knex('deliveries').where({ tenant_id: tenantId, id }).first();
+    if (!row) throw new ClarionError('CLARION_ERR_DELIVERY_NOT_FOUND', `No delivery ${id}`);
+    const attempts = await this.#knex('delivery_attempts').where({ delivery_id: id }).orderBy([{ column: 'attempt' }, { column: 'started_at' }]);
+    return { ...deliveryView(row), attempts: attempts.map(attemptView) };
+  }
+
+  async outbox(tenantId: string, options: ListOptions & { channel?: string; to?: string }): Promise<Page<Record<string, unknown>>> {
+    const k = this.#knex;
+    const query = k('outbox_messages').where({ tenant_id: tenantId }).select('*', k.raw(`${TS.replace('%s', 'created_at')} as cursor_ts`)).orderBy([{ column: 'created_at', order: 'desc' }, { column: 'id', order: 'desc' }]).limit(options.limit + 1);
+    if (options.channel) query.where({ channel: options.channel });
+    if (options.to) query.whereRaw("(recipient->>'id' = ? or recipient->>'email' = ? or recipient->>'phone' = ?)", [options.to, options.to, options.to]);
+    if (options.cursor) {
+      const [ts, id] = decodeCursor(options.cursor);
+      query.whereRaw('(created_at, id) < (?::timestamptz, ?::uuid)', [ts, id]);
+    }
+    const rows = await query;
+    const items = rows.slice(0, options.limit);
+    const last = items.at(-1);
+    return {
+      items: items.map((r) => ({ id: r.id, adapter: r.adapter, channel: r.channel, notificationId: r.notification_id, deliveryId: r.delivery_id, to: r.recipient, content: r.content, headers: r.headers, createdAt: iso(r.created_at) })),
+      nextCursor: rows.length > options.limit && last ? encodeCursor(last.cursor_ts, last.id) : null,
+    };
+  }
+
+  async audit(tenantId: string, options: { limit: number; cursor?: string; targetType?: string; targetId?: string; action?: string }): Promise<Page<Record<string, unknown>>> {
+    const query = this.#knex('audit_logs').where({ tenant_id: tenantId }).orderBy('id', 'desc').limit(options.limit + 1);
+    if (options.targetType) query.where({ target_type: options.targetType });
+    if (options.targetId) query.where({ target_id: options.targetId });
+    if (options.action) query.where({ action: options.action });
+    if (options.cursor) {
+      const before = Number(Buffer.from(options.cursor, 'base64url').toString('utf8'));
+      if (!Number.isInteger(before)) throw new ClarionError('CLARION_ERR_HTTP_INVALID_REQUEST', 'The cursor is not one this API returned', { errors: [{ pointer: '/query/cursor', message: 'is invalid' }] });
+      query.where('id', '<', before);
+    }
+    const rows = await query;
+    const items = rows.slice(0, options.limit);
+    return {
+      items: items.map((r) => ({ id: r.id, actor: r.actor, action: r.action, targetType: r.target_type, targetId: r.target_id, summary: r.summary, createdAt: iso(r.created_at) })),
+      nextCursor: rows.length > options.limit ? Buffer.from(String(items.at(-1)!.id)).toString('base64url') : null,
+    };
+  }
+
+  /** The notifications of an event, for `GET /v1/events/:id`. */
+  async forEvent(tenantId: string, eventId: string): Promise<Record<string, unknown>[]> {
+    const rows = await this.#knex('notifications as n')
+      .leftJoin('subscribers as s', 's.id', 'n.subscriber_id')
+      .where({ 'n.tenant_id': tenantId, 'n.event_id': eventId })
+      .orderBy('n.created_at')
+      .select('n.*', 's.external_id as subscriber_external_id');
+    return rows.map(notificationView);
+  }
+}
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+function notificationView(row: any): Record<string, unknown> {
+  return {
+    id: row.id,
+    eventId: row.event_id,
+    subscriberId: row.subscriber_external_id ?? null,
+    workflow: row.workflow_key,
+    priority: row.priority,
+    status: row.status,
+    channels: row.channels,
+    decisions: row.decisions,
+    scheduledFor: iso(row.scheduled_for),
+    seenAt: iso(row.seen_at),
+    readAt: iso(row.read_at),
+    acknowledgedAt: iso(row.acknowledged_at),
+    createdAt: iso(row.created_at),
+    updatedAt: iso(row.updated_at),
+  };
+}
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export function deliveryView(row: any): Record<string, unknown> {
+  return {
+    id: row.id,
+    notificationId: row.notification_id,
+    channel: row.channel,
+    status: row.status,
+    providerId: row.provider_config_id,
+    adapter: row.adapter,
+    attemptCount: row.attempt_count,
+    providerMessageId: row.provider_message_id,
+    error: row.error_class ? { class: row.error_class, code: row.error_code, message: row.error_message } : null,
+    nextAttemptAt: iso(row.next_attempt_at),
+    fallbackOf: row.fallback_of,
+    sentAt: iso(row.sent_at),
+    deliveredAt: iso(row.delivered_at),
+    createdAt: iso(row.created_at),
+    updatedAt: iso(row.updated_at),
+  };
+}
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+function attemptView(row: any): Record<string, unknown> {
+  return {
+    attempt: row.attempt,
+    providerId: row.provider_config_id,
+    adapter: row.adapter,
+    outcome: row.outcome,
+    errorCode: row.error_code,
+    errorMessage: row.error_message,
+    providerMessageId: row.provider_message_id,
+    response: row.response_excerpt,
+    startedAt: iso(row.started_at),
+    durationMs: row.duration_ms,
+  };
+}

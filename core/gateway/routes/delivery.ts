@@ -1,0 +1,184 @@
+import type Router from '@koa/router';
+import { CHANNELS, type Channel } from '@clarion/adapter-kit';
+import { ClarionError, type FieldError } from '../../errors.ts';
+import type { Services } from '../../services.ts';
+import { auth } from '../auth.ts';
+import { WORKFLOW_KEY, checkWorkflow } from '../../workflows/service.ts';
+import { pageParams, queryString, readJson } from '../http.ts';
+
+const NOTIFICATION_STATUSES = ['pending', 'scheduled', 'batched', 'suppressed', 'sent', 'delivered', 'failed', 'seen', 'read', 'acknowledged', 'archived'];
+const DELIVERY_STATUSES = ['pending', 'sending', 'retrying', 'sent', 'delivered', 'undelivered', 'bounced', 'read', 'failed', 'dead', 'cancelled'];
+
+function oneOf(ctx: { query: Record<string, unknown> }, name: string, allowed: readonly string[], errors: FieldError[]): string | undefined {
+  const value = ctx.query[name];
+  if (value === undefined || value === '') return undefined;
+  if (typeof value !== 'string' || !allowed.includes(value)) errors.push({ pointer: `/query/${name}`, message: `must be one of ${allowed.join(', ')}` });
+  return value as string;
+}
+
+function timeParam(ctx: { query: Record<string, unknown> }, name: string, errors: FieldError[]): string | undefined {
+  const value = ctx.query[name];
+  if (value === undefined || value === '') return undefined;
+  if (typeof value !== 'string' || Number.isNaN(Date.parse(value))) errors.push({ pointer: `/query/${name}`, message: 'must be an RFC 3339 timestamp' });
+  return value as string;
+}
+
+function fail(errors: FieldError[]) {
+  if (errors.length > 0) throw new ClarionError('CLARION_ERR_HTTP_INVALID_REQUEST', 'Invalid query parameters', { errors });
+}
+
+/** Workflows, subscribers, providers, notifications, deliveries, outbox and audit. */
+export function deliveryRoutes(services: Services, router: Router): void {
+  // ---- workflows
+  router.get('/v1/workflows', async (ctx) => {
+    ctx.body = { items: await services.workflows.list(auth(ctx).tenant.id) };
+  });
+  router.get('/v1/workflows/:key', async (ctx) => {
+    ctx.body = await services.workflows.get(auth(ctx).tenant.id, ctx.params.key);
+  });
+  router.put('/v1/workflows/:key', async (ctx) => {
+    const body = await readJson(ctx, services.config.maxBodyBytes);
+    const pluginErrors = body && typeof body === 'object' && 'plugins' in body && body.plugins && typeof body.plugins === 'object' ? services.pipeline.check(body.plugins as Record<string, unknown>) : [];
+    if (pluginErrors.length > 0) throw new ClarionError('CLARION_ERR_WORKFLOW_INVALID', 'Invalid plugin settings', { errors: pluginErrors });
+    const { tenant, actor } = auth(ctx);
+    const key = ctx.params.key;
+    // Validate the workflow first, then its inline templates (syntax errors refuse the whole PUT),
+    // then store: templates given inline become the workflow's published templates.
+    const definition = checkWorkflow(body);
+    if (!WORKFLOW_KEY.test(key)) await services.workflows.put(tenant.id, key, body, actor); // throws the key error
+    const warnings = [];
+    for (const [channel, parts] of Object.entries(definition.templates ?? {})) {
+      const locale = tenant.settings.defaultLocale ?? 'en';
+      try {
+        const saved = await services.templates.save(tenant.id, { workflow: key, channel: channel as Channel, locale }, { parts, publish: true }, actor);
+        warnings.push(...saved.warnings.map((w) => ({ ...w, channel })));
+      } catch (err) {
+        if (err instanceof ClarionError && err.errors.length > 0) {
+          throw new ClarionError(err.code, `templates.${channel}: ${err.message}`, { errors: err.errors.map((e) => ({ ...e, pointer: `/templates/${channel}${e.pointer.replace(/^\/parts/, '')}` })), extensions: err.extensions });
+        }
+        throw err;
+      }
+    }
+    const { workflow, created } = await services.workflows.put(tenant.id, key, body, actor);
+    ctx.status = created ? 201 : 200;
+    ctx.body = { ...workflow, warnings };
+  });
+  router.delete('/v1/workflows/:key', async (ctx) => {
+    const { tenant, actor } = auth(ctx);
+    await services.workflows.remove(tenant.id, ctx.params.key, actor);
+    ctx.status = 204;
+  });
+
+  // ---- subscribers
+  router.get('/v1/subscribers', async (ctx) => {
+    const { limit, cursor } = pageParams(ctx);
+    ctx.body = await services.subscribers.list(auth(ctx).tenant.id, { limit, after: cursor, team: queryString(ctx, 'team'), project: queryString(ctx, 'project') });
+  });
+  router.get('/v1/subscribers/:subscriberId', async (ctx) => {
+    ctx.body = await services.subscribers.get(auth(ctx).tenant.id, ctx.params.subscriberId);
+  });
+  router.put('/v1/subscribers/:subscriberId', async (ctx) => {
+    const body = await readJson(ctx, services.config.maxBodyBytes);
+    const { tenant, actor } = auth(ctx);
+    const { subscriber, created } = await services.subscribers.put(tenant.id, ctx.params.subscriberId, body, actor);
+    ctx.status = created ? 201 : 200;
+    ctx.body = subscriber;
+  });
+  router.delete('/v1/subscribers/:subscriberId', async (ctx) => {
+    const { tenant, actor } = auth(ctx);
+    await services.subscribers.erase(tenant.id, ctx.params.subscriberId, actor);
+    ctx.status = 204;
+  });
+
+  // ---- adapters and providers
+  router.get('/v1/adapters', (ctx) => {
+    ctx.body = { items: services.adapters.list() };
+  });
+  router.get('/v1/providers', async (ctx) => {
+    const errors: FieldError[] = [];
+    const channel = oneOf(ctx, 'channel', CHANNELS, errors);
+    fail(errors);
+    ctx.body = { items: await services.providers.list(auth(ctx).tenant.id, channel) };
+  });
+  router.post('/v1/providers', async (ctx) => {
+    const body = await readJson(ctx, services.config.maxBodyBytes);
+    const { tenant, actor } = auth(ctx);
+    const provider = await services.providers.create(tenant.id, body, actor);
+    ctx.status = 201;
+    ctx.set('Location', `/v1/providers/${provider.id}`);
+    ctx.body = provider;
+  });
+  router.get('/v1/providers/:id', async (ctx) => {
+    ctx.body = await services.providers.get(auth(ctx).tenant.id, ctx.params.id);
+  });
+  router.patch('/v1/providers/:id', async (ctx) => {
+    const body = await readJson(ctx, services.config.maxBodyBytes);
+    const { tenant, actor } = auth(ctx);
+    ctx.body = await services.providers.update(tenant.id, ctx.params.id, body, actor);
+  });
+  router.post('/v1/providers/:id/test', async (ctx) => {
+    const body = (await readJson(ctx, services.config.maxBodyBytes)) as { to?: unknown };
+    const to = body?.to;
+    const recipient = typeof to === 'string' ? (to.includes('@') ? { id: 'test', email: to } : { id: 'test', phone: to }) : to;
+    if (!recipient || typeof recipient !== 'object' || Array.isArray(recipient)) {
+      throw new ClarionError('CLARION_ERR_HTTP_INVALID_REQUEST', 'Say where to send the test message', {
+        errors: [{ pointer: '/to', message: 'must be an email address, an E.164 phone number, or a recipient object ({email, phone, devices, chat})' }],
+      });
+    }
+    const { tenant, actor } = auth(ctx);
+    ctx.body = await services.delivery.testProvider(tenant.id, ctx.params.id, { id: 'test', ...(recipient as object) }, actor);
+  });
+  router.delete('/v1/providers/:id', async (ctx) => {
+    const { tenant, actor } = auth(ctx);
+    await services.providers.remove(tenant.id, ctx.params.id, actor);
+    ctx.status = 204;
+  });
+
+  // ---- notifications and deliveries
+  router.get('/v1/notifications', async (ctx) => {
+    const { limit, cursor } = pageParams(ctx);
+    const errors: FieldError[] = [];
+    const status = oneOf(ctx, 'status', NOTIFICATION_STATUSES, errors);
+    const since = timeParam(ctx, 'since', errors);
+    const until = timeParam(ctx, 'until', errors);
+    fail(errors);
+    ctx.body = await services.notifications.list(auth(ctx).tenant.id, {
+      limit, cursor, status, since, until, subscriber: queryString(ctx, 'subscriber'), workflow: queryString(ctx, 'workflow'),
+    });
+  });
+  router.get('/v1/notifications/:id', async (ctx) => {
+    ctx.body = await services.notifications.get(auth(ctx).tenant.id, ctx.params.id);
+  });
+  router.get('/v1/deliveries', async (ctx) => {
+    const { limit, cursor } = pageParams(ctx);
+    const errors: FieldError[] = [];
+    const status = oneOf(ctx, 'status', DELIVERY_STATUSES, errors);
+    const channel = oneOf(ctx, 'channel', CHANNELS, errors);
+    fail(errors);
+    ctx.body = await services.notifications.deliveries(auth(ctx).tenant.id, { limit, cursor, status, channel });
+  });
+  router.get('/v1/deliveries/:id', async (ctx) => {
+    ctx.body = await services.notifications.delivery(auth(ctx).tenant.id, ctx.params.id);
+  });
+  router.post('/v1/deliveries/:id/requeue', async (ctx) => {
+    const { tenant, actor } = auth(ctx);
+    await services.delivery.requeue(tenant.id, ctx.params.id, actor);
+    ctx.status = 202;
+    ctx.body = await services.notifications.delivery(tenant.id, ctx.params.id);
+  });
+
+  // ---- sandbox outbox and audit trail
+  router.get('/v1/outbox', async (ctx) => {
+    const { limit, cursor } = pageParams(ctx);
+    const errors: FieldError[] = [];
+    const channel = oneOf(ctx, 'channel', CHANNELS, errors);
+    fail(errors);
+    ctx.body = await services.notifications.outbox(auth(ctx).tenant.id, { limit, cursor, channel, to: queryString(ctx, 'to') });
+  });
+  router.get('/v1/audit', async (ctx) => {
+    const { limit, cursor } = pageParams(ctx);
+    ctx.body = await services.notifications.audit(auth(ctx).tenant.id, {
+      limit, cursor, targetType: queryString(ctx, 'targetType'), targetId: queryString(ctx, 'targetId'), action: queryString(ctx, 'action'),
+    });
+  });
+}

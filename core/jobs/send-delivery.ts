@@ -1,0 +1,17 @@
+import type { Task } from 'graphile-worker';
+import type { Services } from '../services.ts';
+import { payloadChecker } from './payload.ts';
+
+const check = payloadChecker<{ deliveryId: string; tenantId: string }>('send_delivery', {
+  type: 'object',
+  required: ['deliveryId', 'tenantId'],
+  properties: { deliveryId: { type: 'string', minLength: 36, maxLength: 36 }, tenantId: { type: 'string', minLength: 36, maxLength: 36 } },
+});
+
+/** One attempt at one delivery; the engine schedules retries, failover and fallbacks itself. */
+export function sendDelivery(services: Services): Task {
+  return async (payload) => {
+    const { deliveryId, tenantId } = check(payload);
+    await services.delivery.sendDelivery(deliveryId, tenantId);
+  };
+}

@@ -1,0 +1,113 @@
+import { existsSync, readdirSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
+import type { Logger } from 'pino';
+import { ClarionError } from '../errors.ts';
+import type { Decision, DecisionRecord, NotificationContext, PipelinePlugin } from './types.ts';
+
+const PLUGINS_DIR = fileURLToPath(new URL('../../plugins/', import.meta.url));
+
+interface LoadedPlugin {
+  plugin: PipelinePlugin;
+  validate: ValidateFunction;
+}
+
+/**
+ * Loads the plugins of `plugins/` by folder name (each declares its name and options schema; the
+ * loader checks them at boot) and runs a workflow's chain: every enabled plugin in dependency
+ * order, stopping at the first decision other than `continue`. Every decision is recorded.
+ */
+export class PipelineRunner {
+  readonly #plugins = new Map<string, LoadedPlugin>();
+  readonly #ajv = new Ajv2020({ allErrors: true, strict: false, useDefaults: true });
+
+  async load(log: Logger, dir = PLUGINS_DIR): Promise<void> {
+    if (!existsSync(dir)) return;
+    for (const entry of readdirSync(dir, { withFileTypes: true })) {
+      const file = path.join(dir, entry.name, 'index.ts');
+      if (!entry.isDirectory() || !existsSync(file)) continue;
+      const mod = (await import(pathToFileURL(file).href)) as { default?: PipelinePlugin };
+      this.register(mod.default, file);
+    }
+    log.debug({ plugins: [...this.#plugins.keys()] }, 'pipeline plugins loaded');
+  }
+
+  register(plugin: PipelinePlugin | undefined, origin: string): void {
+    if (!plugin || typeof plugin.name !== 'string' || typeof plugin.run !== 'function' || typeof plugin.optionsSchema !== 'object') {
+      throw new ClarionError('CLARION_ERR_PIPELINE_PLUGIN', `${origin} does not default-export a pipeline plugin ({ name, optionsSchema, run })`);
+    }
+    if (this.#plugins.has(plugin.name)) throw new ClarionError('CLARION_ERR_PIPELINE_PLUGIN', `Two plugins are named ${plugin.name}`);
+    this.#plugins.set(plugin.name, { plugin: plugin as PipelinePlugin, validate: this.#ajv.compile(plugin.optionsSchema) });
+  }
+
+  names(): string[] {
+    return [...this.#plugins.keys()].sort();
+  }
+
+  /** Checks a workflow's `plugins` object (at save time): known names, valid options. */
+  check(plugins: Record<string, unknown>): Array<{ pointer: string; message: string }> {
+    const errors = [];
+    for (const [name, options] of Object.entries(plugins)) {
+      const loaded = this.#plugins.get(name);
+      if (!loaded) {
+        errors.push({ pointer: `/plugins/${name}`, message: `is not an installed plugin (installed: ${this.names().join(', ') || 'none'})` });
+        continue;
+      }
+      if (options === false) continue;
+      const copy = structuredClone(options === true ? {} : options);
+      if (!loaded.validate(copy)) {
+        for (const e of loaded.validate.errors ?? []) errors.push({ pointer: `/plugins/${name}${e.instancePath}`, message: e.message ?? 'is invalid' });
+      }
+    }
+    return errors;
+  }
+
+  /** Runs the chain; returns the final decision and every decision made. */
+  async run(ctx: NotificationContext, plugins: Record<string, unknown>, log: Logger): Promise<{ final: Decision; records: DecisionRecord[] }> {
+    const records: DecisionRecord[] = [];
+    for (const name of this.#order(Object.keys(plugins).filter((n) => plugins[n] !== false))) {
+      const loaded = this.#plugins.get(name);
+      const at = ctx.now.toISOString();
+      if (!loaded) {
+        const record = { decision: 'continue', plugin: name, at, reason: 'plugin not installed: skipped' } as DecisionRecord;
+        records.push(record);
+        log.warn({ plugin: name }, 'workflow names a plugin that is not installed');
+        continue;
+      }
+      const options = structuredClone({ ...(loaded.plugin.defaults ?? {}), ...(plugins[name] === true ? {} : (plugins[name] as object)) });
+      if (!loaded.validate(options)) {
+        const record = { decision: 'continue', plugin: name, at, reason: `invalid options: ${this.#ajv.errorsText(loaded.validate.errors)}: skipped` } as DecisionRecord;
+        records.push(record);
+        continue;
+      }
+      let decision: Decision;
+      try {
+        decision = await loaded.plugin.run({ ...ctx, decisions: [...records] }, options as Record<string, unknown>);
+      } catch (err) {
+        // A broken plugin must not lose the notification: it is recorded and the chain goes on.
+        log.error({ err, plugin: name }, 'pipeline plugin threw');
+        records.push({ decision: 'continue', plugin: name, at, reason: `plugin failed: ${(err as Error).message}` } as DecisionRecord);
+        continue;
+      }
+      records.push({ ...decision, plugin: name, at } as DecisionRecord);
+      if (decision.decision === 'continue') {
+        if (decision.channels) ctx = { ...ctx, channels: decision.channels };
+        continue;
+      }
+      return { final: decision, records };
+    }
+    return { final: { decision: 'continue', channels: ctx.channels }, records };
+  }
+
+  #order(names: string[]): string[] {
+    const result: string[] = [];
+    const visit = (name: string, stack: string[]) => {
+      if (result.includes(name) || stack.includes(name)) return;
+      for (const dep of this.#plugins.get(name)?.plugin.after ?? []) if (names.includes(dep)) visit(dep, [...stack, name]);
+      result.push(name);
+    };
+    for (const name of names) visit(name, []);
+    return result;
+  }
+}

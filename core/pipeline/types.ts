@@ -1,0 +1,55 @@
+import type { Channel, Priority } from '@clarion/adapter-kit';
+import type { Knex } from 'knex';
+
+/**
+ * The pipeline plugin contract (DESIGN.md "Extension points"). A plugin looks at one notification
+ * and returns a decision; it never throws to steer the flow and never calls an adapter. Plugins
+ * live in `plugins/<name>/index.ts` and are enabled per workflow through `"plugins": {...}`.
+ */
+export type JSONSchema = Record<string, unknown>;
+
+export interface NotificationContext {
+  tenantId: string;
+  notificationId: string;
+  workflow: { key: string; category?: string; priority: Priority; required: boolean; trigger: string };
+  event: { id: string; ceId: string; source: string; type: string; subject?: string; time?: string; data: unknown };
+  subscriber: {
+    id: string;
+    externalId: string;
+    locale: string | null;
+    timezone: string | null;
+    teams: string[];
+    projects: string[];
+  };
+  /** The channel plan so far (a plugin may narrow or reorder it). */
+  channels: Channel[];
+  /** Decisions of the plugins that ran before this one. */
+  decisions: DecisionRecord[];
+  /** Injected clock: plugins never read the system time themselves. */
+  now: Date;
+  /** The transaction the notification is created in: plugins read (and may write their own rows) here. */
+  db: Knex;
+}
+
+export type Decision =
+  | { decision: 'continue'; channels?: Channel[]; reason?: string; details?: Record<string, unknown> }
+  | { decision: 'suppress'; reason: string; details?: Record<string, unknown> }
+  | { decision: 'defer'; until: Date; reason: string; details?: Record<string, unknown> }
+  | { decision: 'batch'; key: string; until: Date; reason?: string; details?: Record<string, unknown> }
+  | { decision: 'schedule'; steps: Array<{ at: Date; channels: Channel[]; recipients?: string[] }>; reason?: string; details?: Record<string, unknown> };
+
+export type DecisionRecord = Decision & { plugin: string; at: string };
+
+export interface PipelinePlugin<Options = Record<string, unknown>> {
+  name: string;
+  /** Plugins this one must run after, when both are enabled. */
+  after?: string[];
+  optionsSchema: JSONSchema;
+  /** Options applied when a workflow enables the plugin without giving them. */
+  defaults?: Partial<Options>;
+  run(ctx: NotificationContext, options: Options): Promise<Decision>;
+}
+
+export function definePlugin<Options>(plugin: PipelinePlugin<Options>): PipelinePlugin<Options> {
+  return plugin;
+}

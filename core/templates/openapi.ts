@@ -1,0 +1,229 @@
+import { CHANNELS } from '@clarion/adapter-kit';
+import { ALL_PART_NAMES } from './parts.ts';
+import { previewSchema, saveSchema } from './service.ts';
+
+/** The template routes and schemas of the OpenAPI document (spread into core/gateway/openapi.ts). */
+
+const problem = { $ref: '#/components/responses/Problem' };
+const errors = (...statuses: number[]) => Object.fromEntries(statuses.map((s) => [String(s), problem]));
+const json = (schema: object, description = 'OK') => ({ description, content: { 'application/json': { schema } } });
+const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
+const pathParam = (name: string, description: string, schema: object = { type: 'string' }) => ({ name, in: 'path', required: true, description, schema });
+const query = (name: string, description: string, schema: object = { type: 'string' }) => ({ name, in: 'query', required: false, description, schema });
+const tags = ['templates'];
+
+const keyParams = [
+  pathParam('workflow', 'The workflow key, e.g. `quotation.status_changed`', { type: 'string', pattern: '^[a-z0-9][a-z0-9._-]{0,99}$' }),
+  pathParam('channel', 'The channel', { enum: CHANNELS }),
+  pathParam('locale', 'The locale (BCP 47), e.g. `en`, `fr`, `fr-CA`'),
+];
+const versionParam = pathParam('version', 'The version number', { type: 'integer', minimum: 1 });
+const layoutParam = pathParam('name', 'The layout name: used as `{% extends "_layouts/<name>.njk" %}`', { type: 'string', pattern: '^[a-z0-9][a-z0-9_-]{0,63}$' });
+
+export const templatePaths = {
+  '/v1/templates': {
+    get: {
+      tags,
+      summary: "List templates: the bundled defaults and the tenant's own, one item per workflow, channel and locale",
+      parameters: [query('workflow', 'Only this workflow.'), query('channel', 'Only this channel.', { enum: CHANNELS }), query('locale', 'Only this locale.')],
+      responses: { '200': json({ type: 'object', required: ['items'], properties: { items: { type: 'array', items: ref('TemplateSummary') } } }), ...errors(400, 401) },
+    },
+  },
+  '/v1/templates/preview': {
+    post: {
+      tags,
+      summary: 'Render a template with sample data, a stored event, or inline parts (live preview)',
+      description:
+        'Renders what a subscriber would receive, without sending anything. Give `template` (inline parts) to render unsaved edits, `version` to render a stored version, ' +
+        'or neither to render what deliveries would use (the published tenant template, else the bundled one). Data comes from `data`, a stored event (`eventId`), or ' +
+        "the bundled workflow's sample. SMS previews report the encoding and segment count; push previews the payload size against each platform's limit.",
+      requestBody: { required: true, content: { 'application/json': { schema: previewSchema } } },
+      responses: { '200': json(ref('TemplatePreview')), ...errors(400, 401, 404, 415, 422, 503) },
+    },
+  },
+  '/v1/templates/layouts': {
+    get: {
+      tags,
+      summary: 'List layouts: the bundled ones and the tenant\'s own (which replace bundled ones of the same name)',
+      responses: { '200': json({ type: 'object', required: ['items'], properties: { items: { type: 'array', items: ref('TemplateLayout') } } }), ...errors(401) },
+    },
+  },
+  '/v1/templates/layouts/{name}': {
+    get: { tags, summary: 'Read a layout (the tenant\'s, else the bundled one)', parameters: [layoutParam], responses: { '200': json(ref('TemplateLayout')), ...errors(400, 401, 404) } },
+    put: {
+      tags,
+      summary: 'Save a tenant layout',
+      description: 'Email templates use it with `{% extends "_layouts/<name>.njk" %}`; a tenant layout named like a bundled one (`email`) replaces it for every template, bundled ones included. Syntax errors are refused (422 with line and column).',
+      parameters: [layoutParam],
+      requestBody: { required: true, content: { 'application/json': { schema: { type: 'object', required: ['content'], additionalProperties: false, properties: { content: { type: 'string', description: 'Nunjucks source' } } } } } },
+      responses: {
+        '200': json({ allOf: [ref('TemplateLayout'), { type: 'object', properties: { warnings: { type: 'array', items: ref('TemplateWarning') } } }] }),
+        '201': json({ allOf: [ref('TemplateLayout'), { type: 'object', properties: { warnings: { type: 'array', items: ref('TemplateWarning') } } }] }, 'Created'),
+        ...errors(400, 401, 413, 415, 422),
+      },
+    },
+    delete: { tags, summary: 'Delete a tenant layout (the bundled one of the same name applies again)', parameters: [layoutParam], responses: { '204': { description: 'Deleted' }, ...errors(400, 401, 404) } },
+  },
+  '/v1/templates/{workflow}/{channel}/{locale}': {
+    get: {
+      tags,
+      summary: 'Read the template that renders for exactly this workflow, channel and locale: the published tenant version, else the bundled default',
+      parameters: keyParams,
+      responses: { '200': json(ref('Template')), ...errors(400, 401, 404) },
+    },
+  },
+  '/v1/templates/{workflow}/{channel}/{locale}/versions': {
+    get: {
+      tags,
+      summary: 'List the saved versions, newest first',
+      parameters: [...keyParams, query('limit', 'Page size (1-200, default 50).', { type: 'integer', minimum: 1, maximum: 200 }), query('cursor', 'The `nextCursor` of the previous page.')],
+      responses: {
+        '200': json({ type: 'object', required: ['items', 'nextCursor'], properties: { items: { type: 'array', items: ref('TemplateVersionSummary') }, nextCursor: { type: ['string', 'null'] } } }),
+        ...errors(400, 401),
+      },
+    },
+    post: {
+      tags,
+      summary: 'Save a new version (a draft, or published at once with `publish: true`)',
+      description:
+        'Every save makes a new version. Syntax errors are refused with 422 (`errors[]` give each part with `line` and `column`); variables the workflow\'s contract does not declare, unknown variables and missing translations come back as `warnings`.',
+      parameters: keyParams,
+      requestBody: { required: true, content: { 'application/json': { schema: saveSchema } } },
+      responses: {
+        '201': json({ allOf: [ref('TemplateVersion'), { type: 'object', required: ['warnings'], properties: { warnings: { type: 'array', items: ref('TemplateWarning') } } }] }, 'Created'),
+        ...errors(400, 401, 413, 415, 422),
+      },
+    },
+  },
+  '/v1/templates/{workflow}/{channel}/{locale}/versions/{version}': {
+    get: { tags, summary: 'Read one version', parameters: [...keyParams, versionParam], responses: { '200': json(ref('Template')), ...errors(400, 401, 404) } },
+  },
+  '/v1/templates/{workflow}/{channel}/{locale}/versions/{version}/publish': {
+    post: {
+      tags,
+      summary: 'Publish a draft version; the version published until now is archived',
+      description: 'Published versions never change. A version that was published before (archived) cannot be published again: roll back to it, which publishes a copy.',
+      parameters: [...keyParams, versionParam],
+      responses: { '200': json(ref('TemplateVersion')), ...errors(400, 401, 404, 409) },
+    },
+  },
+  '/v1/templates/{workflow}/{channel}/{locale}/rollback': {
+    post: {
+      tags,
+      summary: 'Roll back: publish a copy of an older version as a new version',
+      description: 'The new version has `basedOnVersion` set; the history stays complete and every published version stays as it was.',
+      parameters: keyParams,
+      requestBody: { required: true, content: { 'application/json': { schema: { type: 'object', required: ['version'], additionalProperties: false, properties: { version: { type: 'integer', minimum: 1 } } } } } },
+      responses: { '201': json(ref('TemplateVersion'), 'Created'), ...errors(400, 401, 404, 409, 415) },
+    },
+  },
+  '/v1/templates/{workflow}/{channel}/{locale}/unpublish': {
+    post: {
+      tags,
+      summary: 'Archive the published version, so the bundled default (if any) renders again',
+      parameters: keyParams,
+      responses: {
+        '200': json({
+          type: 'object',
+          properties: {
+            workflow: { type: 'string' }, channel: { enum: CHANNELS }, locale: { type: 'string' }, archivedVersion: { type: 'integer' },
+            source: { enum: ['bundled', 'none'], description: 'What renders now' },
+          },
+        }),
+        ...errors(400, 401, 404),
+      },
+    },
+  },
+};
+
+const parts = { type: 'object', properties: Object.fromEntries(ALL_PART_NAMES.map((p) => [p, { type: 'string' }])), additionalProperties: false, description: 'Nunjucks source of each part' };
+const keyFields = { workflow: { type: 'string' }, channel: { enum: CHANNELS }, locale: { type: 'string' } };
+const versionFields = {
+  ...keyFields,
+  version: { type: 'integer' },
+  status: { enum: ['draft', 'published', 'archived'] },
+  createdAt: { type: 'string', format: 'date-time' },
+  createdBy: { type: ['string', 'null'] },
+  publishedAt: { type: ['string', 'null'], format: 'date-time' },
+  basedOnVersion: { type: ['integer', 'null'], description: 'Set on versions made by a rollback' },
+};
+
+export const templateSchemas = {
+  TemplateParts: parts,
+  TemplateWarning: {
+    type: 'object',
+    required: ['message'],
+    properties: { message: { type: 'string' }, part: { type: 'string' }, line: { type: 'integer' }, column: { type: 'integer' }, variable: { type: 'string', description: 'e.g. `data.quotation.total`' } },
+  },
+  TemplateSummary: {
+    type: 'object',
+    properties: {
+      ...keyFields,
+      source: { enum: ['tenant', 'bundled', 'none'], description: 'What renders now' },
+      bundled: { type: 'boolean', description: 'A bundled default exists' },
+      publishedVersion: { type: ['integer', 'null'] },
+      latestVersion: { type: ['integer', 'null'] },
+      updatedAt: { type: ['string', 'null'], format: 'date-time' },
+    },
+  },
+  TemplateVersionSummary: { type: 'object', properties: versionFields },
+  TemplateVersion: { type: 'object', properties: { ...versionFields, parts: ref('TemplateParts') } },
+  Template: {
+    type: 'object',
+    properties: {
+      ...versionFields,
+      version: { type: ['integer', 'null'] },
+      status: { enum: ['draft', 'published', 'archived', null] },
+      source: { enum: ['tenant', 'bundled'] },
+      parts: ref('TemplateParts'),
+      file: { type: 'string', description: 'Bundled templates: the file the parts come from' },
+      publishedVersion: { type: ['integer', 'null'] },
+      latestVersion: { type: ['integer', 'null'] },
+    },
+  },
+  TemplatePreview: {
+    type: 'object',
+    required: ['workflow', 'channel', 'locale', 'source', 'parts', 'warnings'],
+    properties: {
+      ...keyFields,
+      source: { enum: ['tenant', 'bundled', 'inline'] },
+      version: { type: ['integer', 'null'] },
+      parts: { type: 'object', description: 'What the adapter would receive (RenderedContent): subject/html/text, text, title/body/url/data, blocks, actions, json' },
+      warnings: { type: 'array', items: ref('TemplateWarning') },
+      sms: {
+        type: 'object',
+        properties: {
+          encoding: { enum: ['GSM-7', 'UCS-2'] },
+          segments: { type: 'integer' },
+          units: { type: 'integer', description: 'Septets (GSM-7) or UTF-16 code units (UCS-2)' },
+          characters: { type: 'integer' },
+          perSegment: { type: 'integer' },
+          nonGsmCharacters: { type: 'array', items: { type: 'string' } },
+        },
+      },
+      push: {
+        type: 'object',
+        properties: {
+          title: { type: 'object', properties: { length: { type: 'integer' }, displayLimit: { type: 'integer' }, truncated: { type: 'boolean' } } },
+          body: { type: 'object', properties: { length: { type: 'integer' }, displayLimit: { type: 'integer' }, truncated: { type: 'boolean' } } },
+          payloads: {
+            type: 'array',
+            items: { type: 'object', properties: { platform: { enum: ['fcm', 'apns', 'webpush'] }, bytes: { type: 'integer' }, limit: { type: 'integer' }, fits: { type: 'boolean' } } },
+          },
+          fits: { type: 'boolean' },
+        },
+      },
+    },
+  },
+  TemplateLayout: {
+    type: 'object',
+    properties: {
+      name: { type: 'string' },
+      source: { enum: ['tenant', 'bundled'] },
+      content: { type: 'string', description: 'Nunjucks source' },
+      overridesBundled: { type: 'boolean' },
+      updatedAt: { type: ['string', 'null'], format: 'date-time' },
+      updatedBy: { type: ['string', 'null'] },
+    },
+  },
+};

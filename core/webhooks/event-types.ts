@@ -1,0 +1,46 @@
+import type { FieldError } from '../errors.ts';
+
+/**
+ * The event types outgoing webhooks carry. Endpoint filters are checked against this catalogue so
+ * a typo is refused at once rather than silently never matching.
+ */
+export const WEBHOOK_EVENT_TYPES = [
+  { type: 'io.clarion.notification.sent', description: 'A notification was handed to a provider on one of its channels.' },
+  { type: 'io.clarion.notification.delivered', description: 'A provider confirmed the notification reached the recipient.' },
+  { type: 'io.clarion.notification.failed', description: 'Every channel and provider of the notification failed.' },
+  { type: 'io.clarion.notification.read', description: 'The recipient read the notification (in-app, or a read receipt).' },
+  { type: 'io.clarion.notification.acknowledged', description: 'The recipient acknowledged the notification.' },
+  { type: 'io.clarion.notification.suppressed', description: 'The pipeline suppressed the notification (preferences, dedup, rate limit...); `data.reason` says why.' },
+  { type: 'io.clarion.delivery.attempt_failed', description: 'One delivery attempt failed; it may be retried or fall back.' },
+  { type: 'io.clarion.escalation.step', description: 'An escalation step of the notification ran.' },
+  { type: 'io.clarion.webhook.endpoint_disabled', description: 'One of your webhook endpoints was disabled (it answered 410 Gone, or failed for 5 days).' },
+] as const;
+
+export const ENDPOINT_DISABLED_TYPE = 'io.clarion.webhook.endpoint_disabled';
+
+const TYPE_PATTERN = /^(\*|[a-z0-9][a-z0-9_-]*(\.[a-z0-9][a-z0-9_-]*)*(\.\*)?)$/;
+
+/** Whether an endpoint's filter (null: everything) lets an event type through. */
+export function matchesFilter(filter: readonly string[] | null | undefined, type: string): boolean {
+  if (!filter) return true;
+  return filter.some((pattern) => pattern === '*' || pattern === type || (pattern.endsWith('.*') && type.startsWith(pattern.slice(0, -1))));
+}
+
+/** Problems with the patterns of a filter: unknown types, wildcards that match nothing, duplicates. */
+export function checkFilter(patterns: readonly string[], pointer = '/eventTypes'): FieldError[] {
+  const known = WEBHOOK_EVENT_TYPES.map((t) => t.type as string);
+  const errors: FieldError[] = [];
+  const seen = new Set<string>();
+  patterns.forEach((pattern, i) => {
+    const at = `${pointer}/${i}`;
+    if (!TYPE_PATTERN.test(pattern)) {
+      errors.push({ pointer: at, message: 'must be an event type such as io.clarion.notification.delivered, a prefix wildcard such as io.clarion.notification.*, or *' });
+    } else if (!known.some((type) => matchesFilter([pattern], type))) {
+      errors.push({ pointer: at, message: `matches no event type; known types: ${known.join(', ')}` });
+    } else if (seen.has(pattern)) {
+      errors.push({ pointer: at, message: 'is listed twice' });
+    }
+    seen.add(pattern);
+  });
+  return errors;
+}

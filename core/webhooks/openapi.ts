@@ -1,0 +1,214 @@
+/** The outgoing webhook routes and schemas of the OpenAPI document (spread into core/gateway/openapi.ts). */
+
+const problem = { $ref: '#/components/responses/Problem' };
+const errors = (...statuses: number[]) => Object.fromEntries(statuses.map((s) => [String(s), problem]));
+const json = (schema: object, description = 'OK') => ({ description, content: { 'application/json': { schema } } });
+const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
+const id = (description: string) => ({ name: 'id', in: 'path', required: true, description, schema: { type: 'string' } });
+const query = (name: string, description: string, schema: object = { type: 'string' }) => ({ name, in: 'query', required: false, description, schema });
+const paging = [query('limit', 'Page size (1-200, default 50).', { type: 'integer', minimum: 1, maximum: 200 }), query('cursor', 'The `nextCursor` of the previous page.')];
+const page = (item: string) => ({ type: 'object', required: ['items', 'nextCursor'], properties: { items: { type: 'array', items: ref(item) }, nextCursor: { type: ['string', 'null'] } } });
+const tags = ['webhooks'];
+const endpointId = id('The endpoint id.');
+
+const endpointFields = {
+  url: { type: 'string', format: 'uri', maxLength: 2048, description: 'http:// or https:// URL, without credentials. Must reach a public address unless the server allows private targets.' },
+  description: { type: ['string', 'null'], maxLength: 500 },
+  eventTypes: {
+    type: ['array', 'null'],
+    minItems: 1,
+    maxItems: 50,
+    items: { type: 'string' },
+    description: 'Event types (`io.clarion.notification.delivered`), prefix wildcards (`io.clarion.notification.*`) or `*`. Null or absent: every type.',
+  },
+  enabled: { type: 'boolean', description: 'Default true. Enabling a disabled endpoint clears its failure streak.' },
+  rateLimit: { type: ['integer', 'null'], minimum: 1, maximum: 10000, description: 'Messages per second (bursts of one second allowed); null: unlimited.' },
+};
+
+export const webhookPaths = {
+  '/v1/webhooks/event-types': {
+    get: { tags, summary: 'The event types webhooks carry', responses: { '200': json({ type: 'object', properties: { items: { type: 'array', items: ref('WebhookEventType') } } }), ...errors(401) } },
+  },
+  '/v1/webhooks/endpoints': {
+    post: {
+      tags,
+      summary: 'Register a webhook endpoint',
+      description: 'The answer carries the signing secret (`whsec_...`), shown this once. Verify deliveries with it (Standard Webhooks).',
+      requestBody: { required: true, content: { 'application/json': { schema: { type: 'object', required: ['url'], additionalProperties: false, properties: { ...endpointFields, secret: { type: 'string', description: 'Bring your own `whsec_` secret (24-64 bytes); generated otherwise.' } } } } } },
+      responses: { '201': json(ref('WebhookEndpointWithSecret'), 'Created'), ...errors(400, 401, 415, 422) },
+    },
+    get: {
+      tags,
+      summary: "List the tenant's webhook endpoints, newest first",
+      parameters: [...paging, query('enabled', 'Only enabled (true) or disabled (false) endpoints.', { type: 'boolean' })],
+      responses: { '200': json(page('WebhookEndpoint')), ...errors(400, 401) },
+    },
+  },
+  '/v1/webhooks/endpoints/{id}': {
+    get: { tags, summary: 'Read a webhook endpoint', parameters: [endpointId], responses: { '200': json(ref('WebhookEndpoint')), ...errors(401, 404) } },
+    patch: {
+      tags,
+      summary: 'Change a webhook endpoint (URL, filter, description, rate limit, enabled)',
+      parameters: [endpointId],
+      requestBody: { required: true, content: { 'application/json': { schema: { type: 'object', minProperties: 1, additionalProperties: false, properties: endpointFields } } } },
+      responses: { '200': json(ref('WebhookEndpoint')), ...errors(400, 401, 404, 415, 422) },
+    },
+    delete: {
+      tags,
+      summary: 'Delete a webhook endpoint with its messages and attempts',
+      parameters: [endpointId],
+      responses: { '204': { description: 'Deleted' }, ...errors(401, 404) },
+    },
+  },
+  '/v1/webhooks/endpoints/{id}/rotate-secret': {
+    post: {
+      tags,
+      summary: 'Replace the signing secret',
+      description:
+        'Returns the new secret, shown this once. The old secret keeps signing next to it (two signatures in `webhook-signature`) for `gracePeriodSeconds` (default 86400, 0 ends it at once).',
+      parameters: [endpointId],
+      requestBody: { required: false, content: { 'application/json': { schema: { type: 'object', additionalProperties: false, properties: { gracePeriodSeconds: { type: 'integer', minimum: 0, maximum: 604800 } } } } } },
+      responses: { '200': json(ref('WebhookEndpointWithSecret')), ...errors(400, 401, 404, 415) },
+    },
+  },
+  '/v1/webhooks/endpoints/{id}/attempts': {
+    get: {
+      tags,
+      summary: 'Delivery attempts to the endpoint, newest first',
+      parameters: [endpointId, ...paging, query('messageId', 'Only attempts of this message (its id or its `webhook-id`).'), query('outcome', 'Only this outcome.', { enum: ['success', 'http_error', 'redirect', 'timeout', 'network_error', 'blocked'] })],
+      responses: { '200': json(page('WebhookAttempt')), ...errors(400, 401, 404) },
+    },
+  },
+  '/v1/webhooks/endpoints/{id}/messages': {
+    get: {
+      tags,
+      summary: 'Messages queued for the endpoint, newest first',
+      parameters: [endpointId, ...paging, query('status', 'Only this status.', { enum: ['pending', 'retrying', 'delivered', 'failed'] }), query('eventType', 'Only this event type.')],
+      responses: { '200': json(page('WebhookMessage')), ...errors(400, 401, 404) },
+    },
+  },
+  '/v1/webhooks/endpoints/{id}/stats': {
+    get: {
+      tags,
+      summary: 'Message and attempt counts and durations of the endpoint',
+      parameters: [endpointId, query('since', 'Start of the period (RFC 3339); default 24 hours ago.', { type: 'string', format: 'date-time' })],
+      responses: { '200': json(ref('WebhookEndpointStats')), ...errors(400, 401, 404) },
+    },
+  },
+  '/v1/webhooks/endpoints/{id}/recover': {
+    post: {
+      tags,
+      summary: 'Send again every message of the endpoint since a time',
+      description: 'Messages created from `since` to `until` (both included; default now), optionally only in the given statuses, are sent again oldest first with their `webhook-id` unchanged and a fresh retry schedule.',
+      parameters: [endpointId],
+      requestBody: {
+        required: true,
+        content: {
+          'application/json': {
+            schema: {
+              type: 'object',
+              required: ['since'],
+              additionalProperties: false,
+              properties: {
+                since: { type: 'string', format: 'date-time' },
+                until: { type: 'string', format: 'date-time' },
+                status: { type: 'array', minItems: 1, items: { enum: ['pending', 'retrying', 'delivered', 'failed'] } },
+              },
+            },
+          },
+        },
+      },
+      responses: {
+        '202': json({ type: 'object', required: ['queued', 'since', 'until'], properties: { queued: { type: 'integer' }, since: { type: 'string', format: 'date-time' }, until: { type: 'string', format: 'date-time' } } }, 'Queued'),
+        ...errors(400, 401, 404, 409, 415),
+      },
+    },
+  },
+  '/v1/webhooks/messages/{id}': {
+    get: { tags, summary: 'Read a webhook message with its CloudEvent', parameters: [id('The message id.')], responses: { '200': json(ref('WebhookMessage')), ...errors(401, 404) } },
+  },
+  '/v1/webhooks/messages/{id}/replay': {
+    post: {
+      tags,
+      summary: 'Send a message again now, with the same webhook-id',
+      description: 'With a message id, to its endpoint; with a `webhook-id` (`msg_...`), to every enabled endpoint that received it. The retry schedule starts afresh.',
+      parameters: [id('The message id, or the `webhook-id`.')],
+      responses: { '202': json({ type: 'object', properties: { items: { type: 'array', items: ref('WebhookMessage') } } }, 'Queued'), ...errors(401, 404, 409) },
+    },
+  },
+};
+
+const dateTime = { type: 'string', format: 'date-time' };
+const nullableDateTime = { type: ['string', 'null'], format: 'date-time' };
+
+export const webhookSchemas = {
+  WebhookEventType: { type: 'object', required: ['type', 'description'], properties: { type: { type: 'string' }, description: { type: 'string' } } },
+  WebhookEndpoint: {
+    type: 'object',
+    required: ['id', 'url', 'eventTypes', 'enabled', 'createdAt'],
+    properties: {
+      id: { type: 'string', format: 'uuid' },
+      tenantId: { type: 'string', format: 'uuid' },
+      ...endpointFields,
+      disabledReason: { type: ['string', 'null'], description: 'Why it is disabled: by whom, "the endpoint answered 410 Gone", or failing for 5 days.' },
+      disabledAt: nullableDateTime,
+      failingSince: { ...nullableDateTime, description: 'Since when every attempt has failed; after 5 days the endpoint is disabled.' },
+      previousSecretExpiresAt: { ...nullableDateTime, description: 'While the rotated-out secret still signs, until when.' },
+      createdAt: dateTime,
+      updatedAt: dateTime,
+    },
+  },
+  WebhookEndpointWithSecret: {
+    allOf: [ref('WebhookEndpoint'), { type: 'object', required: ['secret'], properties: { secret: { type: 'string', description: '`whsec_` + base64 key: shown only now.' } } }],
+  },
+  WebhookMessage: {
+    type: 'object',
+    required: ['id', 'msgId', 'endpointId', 'eventType', 'status', 'attemptCount', 'createdAt'],
+    properties: {
+      id: { type: 'string', format: 'uuid' },
+      msgId: { type: 'string', description: 'The `webhook-id` header and the CloudEvent `id`; stable across retries and replays.' },
+      endpointId: { type: 'string', format: 'uuid' },
+      eventType: { type: 'string' },
+      status: { enum: ['pending', 'retrying', 'delivered', 'failed'] },
+      attemptCount: { type: 'integer' },
+      nextAttemptAt: nullableDateTime,
+      lastError: { type: ['string', 'null'] },
+      createdAt: dateTime,
+      updatedAt: dateTime,
+      payload: { type: 'object', description: 'The CloudEvent (structured JSON) as sent; in single reads.' },
+    },
+  },
+  WebhookAttempt: {
+    type: 'object',
+    required: ['id', 'messageId', 'msgId', 'attempt', 'outcome', 'durationMs', 'startedAt'],
+    properties: {
+      id: { type: 'string', format: 'uuid' },
+      messageId: { type: 'string', format: 'uuid' },
+      msgId: { type: 'string' },
+      eventType: { type: 'string' },
+      endpointId: { type: 'string', format: 'uuid' },
+      attempt: { type: 'integer', description: 'Attempt number of the message over its whole life.' },
+      trigger: { enum: ['event', 'retry', 'replay', 'recover'] },
+      statusCode: { type: ['integer', 'null'] },
+      outcome: { enum: ['success', 'http_error', 'redirect', 'timeout', 'network_error', 'blocked'] },
+      error: { type: ['string', 'null'], description: 'What went wrong, e.g. `HTTP 500`, `no response within 15 s`, or the SSRF guard refusal.' },
+      responseBody: { type: ['string', 'null'], description: 'The first 20 KB of the response body.' },
+      responseBodyTruncated: { type: 'boolean' },
+      durationMs: { type: 'integer' },
+      startedAt: dateTime,
+      nextRetryAt: { ...nullableDateTime, description: 'When the next attempt is due, if this one is retried.' },
+    },
+  },
+  WebhookEndpointStats: {
+    type: 'object',
+    properties: {
+      since: dateTime,
+      messages: { type: 'object', properties: { pending: { type: 'integer' }, retrying: { type: 'integer' }, delivered: { type: 'integer' }, failed: { type: 'integer' } } },
+      attempts: {
+        type: 'object',
+        properties: { total: { type: 'integer' }, succeeded: { type: 'integer' }, failed: { type: 'integer' }, byOutcome: { type: 'object', additionalProperties: { type: 'integer' } } },
+      },
+      durationMs: { type: 'object', properties: { p50: { type: ['integer', 'null'] }, p95: { type: ['integer', 'null'] }, max: { type: ['integer', 'null'] } } },
+    },
+  },
+};

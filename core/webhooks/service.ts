@@ -1,0 +1,127 @@
+import type { Lookup } from '@clarion/adapter-kit';
+import type { Knex } from 'knex';
+import type { Logger } from 'pino';
+import type { Config } from '../config.ts';
+import type { Page } from '../ingest/events.ts';
+import type { Clock } from '../services.ts';
+import type { DeliverJob, WebhookContext } from './context.ts';
+import { deliver, type DeliverResult } from './delivery.ts';
+import { createEndpoint, deleteEndpoint, getEndpoint, listEndpoints, rotateSecret, updateEndpoint } from './endpoints.ts';
+import { WEBHOOK_EVENT_TYPES } from './event-types.ts';
+import { emit, endpointStats, getMessage, listAttempts, listMessages, recover, replay, type EndpointStats, type RecoverResult, type WebhookEvent } from './messages.ts';
+import type { AttemptView, EndpointView, MessageView } from './views.ts';
+
+export interface WebhookServiceOptions {
+  knex: Knex;
+  config: Config;
+  clock: Clock;
+  log: Logger;
+  /** DNS resolution for the SSRF guard; the system resolver by default. */
+  lookup?: Lookup;
+  /** How long one attempt may take. Default 15 s. */
+  timeoutMs?: number;
+  /** Random numbers for the retry jitter. Default Math.random. */
+  random?: () => number;
+}
+
+/**
+ * The outgoing webhook hub: endpoints with filters and signing secrets, CloudEvents messages
+ * fanned out from `emit`, signed delivery with retries, replay and recovery. The REST routes and
+ * the admin pages both use this service; the `deliver_webhook` job calls `deliver`.
+ */
+export class WebhookService {
+  /**
+   * Called after an endpoint was disabled automatically (410 Gone, or failing for 5 days), once
+   * the change is committed. Wired by the engine to tell the tenant's admins through Clarion.
+   * A failure here is logged, never undoes the disabling.
+   */
+  onEndpointDisabled?: (endpoint: EndpointView) => void | Promise<void>;
+
+  readonly #ctx: WebhookContext;
+
+  constructor(options: WebhookServiceOptions) {
+    const log = options.log.child({ component: 'webhooks' });
+    this.#ctx = {
+      knex: options.knex,
+      config: options.config,
+      clock: options.clock,
+      log,
+      lookup: options.lookup,
+      timeoutMs: options.timeoutMs ?? 15_000,
+      random: options.random ?? Math.random,
+      endpointDisabled: async (endpoint) => {
+        try {
+          await this.onEndpointDisabled?.(endpoint);
+        } catch (err) {
+          log.error({ err, endpointId: endpoint.id, tenantId: endpoint.tenantId }, 'onEndpointDisabled hook failed');
+        }
+      },
+    };
+  }
+
+  /** The event types webhooks carry, for filters and documentation. */
+  eventTypes(): ReadonlyArray<{ type: string; description: string }> {
+    return WEBHOOK_EVENT_TYPES;
+  }
+
+  /**
+   * Inside the caller's transaction: a CloudEvent for every enabled endpoint of the tenant whose
+   * filter matches, with its delivery job. Returns how many messages were queued.
+   */
+  emit(trx: Knex, event: WebhookEvent): Promise<number> {
+    return emit(this.#ctx, trx, event);
+  }
+
+  createEndpoint(tenantId: string, body: unknown, actor: string): Promise<EndpointView & { secret: string }> {
+    return createEndpoint(this.#ctx, tenantId, body, actor);
+  }
+
+  getEndpoint(tenantId: string, id: string): Promise<EndpointView> {
+    return getEndpoint(this.#ctx, tenantId, id);
+  }
+
+  listEndpoints(tenantId: string, options: { limit: number; cursor?: string; enabled?: boolean }): Promise<Page<EndpointView>> {
+    return listEndpoints(this.#ctx, tenantId, options);
+  }
+
+  updateEndpoint(tenantId: string, id: string, body: unknown, actor: string): Promise<EndpointView> {
+    return updateEndpoint(this.#ctx, tenantId, id, body, actor);
+  }
+
+  deleteEndpoint(tenantId: string, id: string, actor: string): Promise<void> {
+    return deleteEndpoint(this.#ctx, tenantId, id, actor);
+  }
+
+  rotateSecret(tenantId: string, id: string, body: unknown, actor: string): Promise<EndpointView & { secret: string }> {
+    return rotateSecret(this.#ctx, tenantId, id, body, actor);
+  }
+
+  getMessage(tenantId: string, id: string): Promise<MessageView> {
+    return getMessage(this.#ctx, tenantId, id);
+  }
+
+  listMessages(tenantId: string, endpointId: string, options: { limit: number; cursor?: string; status?: string; eventType?: string }): Promise<Page<MessageView>> {
+    return listMessages(this.#ctx, tenantId, endpointId, options);
+  }
+
+  listAttempts(tenantId: string, endpointId: string, options: { limit: number; cursor?: string; messageId?: string; outcome?: string }): Promise<Page<AttemptView>> {
+    return listAttempts(this.#ctx, tenantId, endpointId, options);
+  }
+
+  stats(tenantId: string, endpointId: string, since?: string): Promise<EndpointStats> {
+    return endpointStats(this.#ctx, tenantId, endpointId, since);
+  }
+
+  replay(tenantId: string, id: string, actor: string): Promise<MessageView[]> {
+    return replay(this.#ctx, tenantId, id, actor);
+  }
+
+  recover(tenantId: string, endpointId: string, body: unknown, actor: string): Promise<RecoverResult> {
+    return recover(this.#ctx, tenantId, endpointId, body, actor);
+  }
+
+  /** One attempt of one message (the `deliver_webhook` job). */
+  deliver(job: DeliverJob): Promise<DeliverResult> {
+    return deliver(this.#ctx, job);
+  }
+}

@@ -1,0 +1,177 @@
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { CHANNELS, type Channel, type Priority } from '@clarion/adapter-kit';
+import { Ajv2020 } from 'ajv/dist/2020.js';
+import type { Knex } from 'knex';
+import { audit } from '../delivery/providers.ts';
+import { ClarionError } from '../errors.ts';
+import { toFieldErrors } from '../ingest/contracts.ts';
+
+/**
+ * Workflows: what an event type becomes (who, which channels, fallbacks, plugin options,
+ * templates). Every tenant sees the bundled workflows of `templates/<key>/workflow.json` until
+ * it saves its own under the same key.
+ */
+export interface WorkflowDefinition {
+  trigger: string;
+  name?: string;
+  description?: string;
+  category?: string;
+  priority: Priority;
+  /** JSON Pointer into the event (e.g. `/data/recipients`), or a fixed list of recipients. */
+  recipients: string | unknown[];
+  channels: Channel[];
+  fallbacks: Partial<Record<Channel, Channel[]>>;
+  templates?: Partial<Record<Channel, Record<string, unknown>>>;
+  plugins: Record<string, unknown>;
+  /** Delivered whatever the subscriber's opt-outs (critical workflows are required by default). */
+  required?: boolean;
+  enabled: boolean;
+}
+
+export interface Workflow extends WorkflowDefinition {
+  key: string;
+  source: 'tenant' | 'bundled';
+  updatedAt: string | null;
+}
+
+export const WORKFLOW_KEY = /^[a-z0-9][a-z0-9._-]{0,99}$/;
+export const BUNDLED_DIR = fileURLToPath(new URL('../../templates/', import.meta.url));
+
+export const workflowSchema = {
+  $id: 'https://clarion.dev/schemas/workflow.json',
+  type: 'object',
+  required: ['trigger', 'channels'],
+  additionalProperties: false,
+  properties: {
+    trigger: { type: 'string', minLength: 1, maxLength: 255, description: 'The CloudEvent type that starts this workflow' },
+    name: { type: 'string', maxLength: 200 },
+    description: { type: 'string', maxLength: 2000 },
+    category: { type: 'string', pattern: '^[a-z0-9][a-z0-9._-]{0,63}$', description: 'For preferences' },
+    priority: { enum: ['low', 'normal', 'high', 'critical'], default: 'normal' },
+    recipients: {
+      default: '/data/recipients',
+      oneOf: [
+        { type: 'string', pattern: '^(/([^/~]|~[01])*)*$', description: 'JSON Pointer into the event' },
+        { type: 'array', maxItems: 1000 },
+      ],
+    },
+    channels: { type: 'array', minItems: 1, uniqueItems: true, items: { enum: CHANNELS } },
+    fallbacks: {
+      type: 'object',
+      default: {},
+      propertyNames: { enum: CHANNELS },
+      additionalProperties: { type: 'array', uniqueItems: true, items: { enum: CHANNELS } },
+    },
+    templates: { type: 'object', propertyNames: { enum: CHANNELS }, additionalProperties: { type: 'object' } },
+    plugins: { type: 'object', default: {} },
+    required: { type: 'boolean' },
+    enabled: { type: 'boolean', default: true },
+  },
+} as const;
+
+const ajv = new Ajv2020({ allErrors: true, strict: false, useDefaults: true });
+const validate = ajv.compile(workflowSchema);
+
+export function checkWorkflow(input: unknown): WorkflowDefinition {
+  const copy = structuredClone(input);
+  if (!validate(copy)) throw new ClarionError('CLARION_ERR_WORKFLOW_INVALID', 'Invalid workflow', { errors: toFieldErrors(validate.errors ?? []) });
+  const definition = copy as WorkflowDefinition;
+  const errors = [];
+  for (const [channel, fallbacks] of Object.entries(definition.fallbacks)) {
+    if (fallbacks?.includes(channel as Channel)) errors.push({ pointer: `/fallbacks/${channel}`, message: 'must not fall back to the same channel' });
+  }
+  if (errors.length > 0) throw new ClarionError('CLARION_ERR_WORKFLOW_INVALID', 'Invalid workflow', { errors });
+  return definition;
+}
+
+function loadBundled(): Map<string, WorkflowDefinition> {
+  const bundled = new Map<string, WorkflowDefinition>();
+  if (!existsSync(BUNDLED_DIR)) return bundled;
+  for (const entry of readdirSync(BUNDLED_DIR, { withFileTypes: true })) {
+    const file = path.join(BUNDLED_DIR, entry.name, 'workflow.json');
+    if (!entry.isDirectory() || !existsSync(file)) continue;
+    try {
+      bundled.set(entry.name, checkWorkflow(JSON.parse(readFileSync(file, 'utf8'))));
+    } catch (err) {
+      throw new Error(`bundled workflow ${file} is invalid: ${err instanceof ClarionError ? JSON.stringify(err.errors) : (err as Error).message}`);
+    }
+  }
+  return bundled;
+}
+
+export class WorkflowService {
+  readonly #knex: Knex;
+  readonly #bundled = loadBundled();
+
+  constructor(knex: Knex) {
+    this.#knex = knex;
+  }
+
+  bundled(): Map<string, WorkflowDefinition> {
+    return this.#bundled;
+  }
+
+  async put(tenantId: string, key: string, input: unknown, actor: string, trx?: Knex): Promise<{ workflow: Workflow; created: boolean }> {
+    checkKey(key);
+    const definition = checkWorkflow(input);
+    const run = async (db: Knex) => {
+      const existing = await db('workflows').where({ tenant_id: tenantId, key }).first('id');
+      const [row] = await db('workflows')
+        .insert({ tenant_id: tenantId, key, trigger: definition.trigger, definition: JSON.stringify(definition), enabled: definition.enabled })
+        .onConflict(['tenant_id', 'key'])
+        .merge({ trigger: definition.trigger, definition: JSON.stringify(definition), enabled: definition.enabled, updated_at: db.fn.now() })
+        .returning('*');
+      await audit(db, tenantId, actor, existing ? 'workflow.updated' : 'workflow.created', key, { trigger: definition.trigger, channels: definition.channels });
+      return { workflow: toWorkflow(row.key, row.definition, 'tenant', row.updated_at), created: !existing };
+    };
+    return trx ? run(trx) : this.#knex.transaction(run);
+  }
+
+  async get(tenantId: string, key: string): Promise<Workflow> {
+    const row = await this.#knex('workflows').where({ tenant_id: tenantId, key }).first();
+    if (row) return toWorkflow(row.key, row.definition, 'tenant', row.updated_at);
+    const bundled = this.#bundled.get(key);
+    if (bundled) return toWorkflow(key, bundled, 'bundled', null);
+    throw new ClarionError('CLARION_ERR_WORKFLOW_NOT_FOUND', `No workflow ${key}`);
+  }
+
+  async list(tenantId: string): Promise<Workflow[]> {
+    const rows = await this.#knex('workflows').where({ tenant_id: tenantId });
+    const own = new Map(rows.map((r) => [r.key as string, toWorkflow(r.key, r.definition, 'tenant', r.updated_at)]));
+    for (const [key, definition] of this.#bundled) if (!own.has(key)) own.set(key, toWorkflow(key, definition, 'bundled', null));
+    return [...own.values()].sort((a, b) => a.key.localeCompare(b.key));
+  }
+
+  async remove(tenantId: string, key: string, actor: string): Promise<void> {
+    await this.#knex.transaction(async (trx) => {
+      const deleted = await trx('workflows').where({ tenant_id: tenantId, key }).delete();
+      if (deleted === 0) {
+        if (this.#bundled.has(key)) throw new ClarionError('CLARION_ERR_WORKFLOW_BUNDLED', `${key} is a bundled workflow: disable it with PUT and "enabled": false instead`);
+        throw new ClarionError('CLARION_ERR_WORKFLOW_NOT_FOUND', `No workflow ${key}`);
+      }
+      await audit(trx, tenantId, actor, 'workflow.deleted', key, { revertedTo: this.#bundled.has(key) ? 'bundled' : null });
+    });
+  }
+
+  /** The enabled workflows an event type triggers for a tenant (its own, then bundled ones it did not override). */
+  async forTrigger(db: Knex, tenantId: string, type: string): Promise<Workflow[]> {
+    const rows = await db('workflows').where({ tenant_id: tenantId }).where((q) => q.where({ trigger: type }).orWhereIn('key', [...this.#bundled.keys()])).select('key', 'definition', 'updated_at', 'trigger');
+    const overridden = new Set(rows.map((r) => r.key as string));
+    const result: Workflow[] = [];
+    for (const row of rows) if (row.trigger === type && row.definition.enabled !== false) result.push(toWorkflow(row.key, row.definition, 'tenant', row.updated_at));
+    for (const [key, definition] of this.#bundled) if (!overridden.has(key) && definition.trigger === type && definition.enabled) result.push(toWorkflow(key, definition, 'bundled', null));
+    return result.sort((a, b) => a.key.localeCompare(b.key));
+  }
+}
+
+function checkKey(key: string) {
+  if (!WORKFLOW_KEY.test(key)) {
+    throw new ClarionError('CLARION_ERR_WORKFLOW_INVALID', 'Invalid workflow key', { errors: [{ pointer: '/path/key', message: 'must be 1-100 lower-case letters, digits and . _ -' }] });
+  }
+}
+
+function toWorkflow(key: string, definition: WorkflowDefinition, source: 'tenant' | 'bundled', updatedAt: Date | null): Workflow {
+  return { key, source, ...definition, updatedAt: updatedAt ? new Date(updatedAt).toISOString() : null };
+}
