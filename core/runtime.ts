@@ -119,6 +119,7 @@ export async function startClarion({ config: givenConfig, log, gateway = true, w
         await forgetWorkers(database.knex, [...workerIds]).catch(() => {});
       }
       await services.delivery.close();
+      await services.templates.close();
       await workerPool?.end();
       await database.close();
       log.info('stopped');

@@ -17,7 +17,7 @@ import { analyseParts, syntaxProblem } from '../../core/templates/validate.ts';
 
 const WORKFLOWS = [
   'approval.requested', 'digest.daily', 'incident.escalated', 'issue.assigned', 'issue.comment_added', 'issue.resolved', 'payment.requested',
-  'quotation.status_changed', 'security.suspicious_login',
+  'quotation.status_changed', 'security.suspicious_login', 'webhook.endpoint_disabled',
 ];
 
 /** What every channel of a workflow must show, per language (matched case-insensitively). */
@@ -31,6 +31,7 @@ const EXPECTED: Record<string, { en: string[]; fr: string[] }> = {
   'security.suspicious_login': { en: ['Lyon, France', 'secure your account'], fr: ['Lyon, France', 'sécurisez votre compte'] },
   'incident.escalated': { en: ['Checkout API returns 502 errors', 'escalated'], fr: ['Checkout API returns 502 errors', 'checkout'] },
   'digest.daily': { en: ['3 updates', '2026'], fr: ['3 nouveautés', '2026'] },
+  'webhook.endpoint_disabled': { en: ['hooks.example.com', 'disabled'], fr: ['hooks.example.com', 'désactivé'] },
 };
 
 describe('bundled workflows', function () {
@@ -44,7 +45,7 @@ describe('bundled workflows', function () {
   });
   after(() => pool.close());
 
-  it('are the nine workflows of the requirements, each with email, sms, push and in-app templates', () => {
+  it('are the nine workflows of the requirements (and Clarion\'s own endpoint-disabled notice), each with email, sms, push and in-app templates', () => {
     expect(bundled.workflows().map((w) => w.key)).to.deep.equal(WORKFLOWS);
     for (const workflow of bundled.workflows()) {
       const channels = [...workflow.channels.keys()];

@@ -12,5 +12,7 @@ export class Template extends BaseModel {
   declare parts: Record<string, unknown>;
   declare status: 'draft' | 'published' | 'archived';
   declare publishedAt: Date | null;
+  declare createdBy: string | null;
+  declare basedOnVersion: number | null;
   declare createdAt: Date;
 }

@@ -3,7 +3,7 @@ import { CHANNELS, type Channel } from '@clarion/adapter-kit';
 import { ClarionError, type FieldError } from '../../errors.ts';
 import type { Services } from '../../services.ts';
 import { auth } from '../auth.ts';
-import { WORKFLOW_KEY, checkWorkflow } from '../../workflows/service.ts';
+import { checkWorkflow } from '../../workflows/service.ts';
 import { pageParams, queryString, readJson } from '../http.ts';
 
 const NOTIFICATION_STATUSES = ['pending', 'scheduled', 'batched', 'suppressed', 'sent', 'delivered', 'failed', 'seen', 'read', 'acknowledged', 'archived'];
@@ -42,24 +42,30 @@ export function deliveryRoutes(services: Services, router: Router): void {
     if (pluginErrors.length > 0) throw new ClarionError('CLARION_ERR_WORKFLOW_INVALID', 'Invalid plugin settings', { errors: pluginErrors });
     const { tenant, actor } = auth(ctx);
     const key = ctx.params.key;
-    // Validate the workflow first, then its inline templates (syntax errors refuse the whole PUT),
-    // then store: templates given inline become the workflow's published templates.
     const definition = checkWorkflow(body);
-    if (!WORKFLOW_KEY.test(key)) await services.workflows.put(tenant.id, key, body, actor); // throws the key error
-    const warnings = [];
-    for (const [channel, parts] of Object.entries(definition.templates ?? {})) {
-      const locale = tenant.settings.defaultLocale ?? 'en';
-      try {
-        const saved = await services.templates.save(tenant.id, { workflow: key, channel: channel as Channel, locale }, { parts, publish: true }, actor);
-        warnings.push(...saved.warnings.map((w) => ({ ...w, channel })));
-      } catch (err) {
-        if (err instanceof ClarionError && err.errors.length > 0) {
-          throw new ClarionError(err.code, `templates.${channel}: ${err.message}`, { errors: err.errors.map((e) => ({ ...e, pointer: `/templates/${channel}${e.pointer.replace(/^\/parts/, '')}` })), extensions: err.extensions });
-        }
-        throw err;
-      }
-    }
+    // The workflow first (so its templates are checked against its contract), then its inline
+    // templates, published; a template that does not compile puts the workflow back as it was.
+    const previous = await services.knex('workflows').where({ tenant_id: tenant.id, key }).first('definition');
     const { workflow, created } = await services.workflows.put(tenant.id, key, body, actor);
+    const warnings = [];
+    try {
+      for (const [channel, parts] of Object.entries(definition.templates ?? {})) {
+        const locale = tenant.settings.defaultLocale ?? 'en';
+        try {
+          const saved = await services.templates.save(tenant.id, { workflow: key, channel: channel as Channel, locale }, { parts, publish: true }, actor);
+          warnings.push(...saved.warnings.map((w) => ({ ...w, channel })));
+        } catch (err) {
+          if (err instanceof ClarionError && err.errors.length > 0) {
+            throw new ClarionError(err.code, `templates.${channel}: ${err.message}`, { errors: err.errors.map((e) => ({ ...e, pointer: `/templates/${channel}${e.pointer.replace(/^\/parts/, '')}` })), extensions: err.extensions });
+          }
+          throw err;
+        }
+      }
+    } catch (err) {
+      if (previous) await services.workflows.put(tenant.id, key, previous.definition, actor);
+      else await services.workflows.remove(tenant.id, key, actor);
+      throw err;
+    }
     ctx.status = created ? 201 : 200;
     ctx.body = { ...workflow, warnings };
   });
