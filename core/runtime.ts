@@ -14,6 +14,7 @@ import { startEmbedded, type EmbeddedDatabase } from './db/embedded.ts';
 import { ClarionError } from './errors.ts';
 import { createGateway } from './gateway/app.ts';
 import { taskList } from './jobs/index.ts';
+import { DAILY_SUMMARY_CRONTAB } from './jobs/send-daily-summaries.ts';
 import { forgetWorkers, heartbeat, sweepDeadWorkers } from './jobs/liveness.ts';
 import { graphileLogger } from './log.ts';
 import { createServices, systemClock, type Clock, type Services } from './services.ts';
@@ -141,6 +142,7 @@ export async function startClarion({ config: givenConfig, log, gateway = true, w
       runner = await run({
         pgPool: workerPool,
         taskList: taskList(services),
+        crontab: DAILY_SUMMARY_CRONTAB,
         concurrency: config.workerConcurrency,
         pollInterval: config.workerPollMs,
         noHandleSignals: true,

@@ -10,10 +10,12 @@ import { ContractRegistry } from './ingest/contracts.ts';
 import { EventQueries } from './ingest/events.ts';
 import { IngestService } from './ingest/service.ts';
 import { PipelineRunner } from './pipeline/runner.ts';
+import { PreferenceService } from './preferences/service.ts';
 import { NotificationQueries } from './delivery/queries.ts';
 import { SubscriberService } from './subscribers/service.ts';
 import { TemplateService } from './templates/service.ts';
 import { BUNDLED_DIR, WorkflowService } from './workflows/service.ts';
+import { findTenant } from './tenants.ts';
 import { WebhookService } from './webhooks/service.ts';
 
 /** Injected so tests can move time without sleeping. */
@@ -42,6 +44,8 @@ export interface Services {
   webhooks: WebhookService;
   /** Templates: rendering for deliveries, versions, layouts, preview (core/templates). */
   templates: TemplateService;
+  /** Preferences at every scope, signed links (unsubscribe, acknowledge), acknowledgements (core/preferences). */
+  preferences: PreferenceService;
   /** Loads adapters and plugins (once); call before serving or working. */
   ready(): Promise<void>;
 }
@@ -72,6 +76,7 @@ export function createServices(config: Config, knex: Knex, log: Logger, clock: C
     workflows,
     pipeline,
     delivery: undefined as unknown as DeliveryEngine,
+    preferences: undefined as unknown as PreferenceService,
     notifications: new NotificationQueries(knex),
     webhooks: new WebhookService({ knex, config, clock, log }),
     templates: new TemplateService({ knex, log: log.child({ component: 'templates' }), clock, publicUrl: config.publicUrl, contracts, events: new EventQueries(knex) }),
@@ -81,6 +86,7 @@ export function createServices(config: Config, knex: Knex, log: Logger, clock: C
         await pipeline.load(log);
       })()),
   };
+  services.preferences = new PreferenceService({ knex, config, clock, workflows, webhooks: () => services.webhooks });
   services.delivery = new DeliveryEngine({
     config,
     knex,
@@ -93,7 +99,33 @@ export function createServices(config: Config, knex: Knex, log: Logger, clock: C
     pipeline,
     templates: () => services.templates,
     webhooks: () => services.webhooks,
+    preferences: () => services.preferences,
   });
+  // An endpoint that gets disabled is news for the tenant's admins, told through Clarion itself:
+  // an event of its own, which the bundled `webhook.endpoint_disabled` workflow (or the tenant's
+  // own workflow for that type) turns into notifications for team "admins".
+  services.webhooks.onEndpointDisabled = async (endpoint) => {
+    const tenant = await findTenant(knex, endpoint.tenantId);
+    if (!tenant) return;
+    const disabledAt = endpoint.disabledAt ?? clock.now().toISOString();
+    await services.ingest.ingest(tenant, 'structured', [
+      {
+        specversion: '1.0',
+        id: `endpoint-disabled:${endpoint.id}:${disabledAt}`,
+        source: 'clarion://webhooks',
+        type: 'io.clarion.webhook.endpoint_disabled',
+        subject: endpoint.id,
+        time: disabledAt,
+        extensions: {},
+        data: {
+          recipients: ['team:admins'],
+          endpoint: { id: endpoint.id, url: endpoint.url, description: endpoint.description },
+          reason: endpoint.disabledReason ?? 'it kept failing',
+          disabledAt,
+        },
+      },
+    ]);
+  };
   return services;
 }
 

@@ -2,11 +2,15 @@ import type { CallbackRequest, CallbackResult, Channel, OutboundMessage, Priorit
 import { ConfigError, DeliveryError, PermanentError, TransientError, excerpt } from '@clarion/adapter-kit';
 import { BrokenCircuitError, CircuitState, ConsecutiveBreaker, circuitBreaker, handleWhen, type CircuitBreakerPolicy } from 'cockatiel';
 import type { Knex } from 'knex';
+import { DateTime } from 'luxon';
 import type { Logger } from 'pino';
 import type { Config } from '../config.ts';
 import { ClarionError } from '../errors.ts';
 import { attemptSeconds, circuitState, deliveriesFinished, deliveryAttempts, notificationsTotal } from '../metrics.ts';
 import type { PipelineRunner } from '../pipeline/runner.ts';
+import type { DecisionRecord, ResolvedPreferences } from '../pipeline/types.ts';
+import { resolve as resolvePreferences, validZone } from '../preferences/model.ts';
+import type { PreferenceService } from '../preferences/service.ts';
 import type { Clock } from '../services.ts';
 import type { RenderInput, RenderResult } from '../templates/types.ts';
 import type { SubscriberRow, SubscriberService } from '../subscribers/service.ts';
@@ -39,6 +43,20 @@ export interface EngineDeps {
   pipeline: PipelineRunner;
   templates: () => TemplateRenderer | undefined;
   webhooks: () => WebhookEmitter | undefined;
+  /** Preferences and signed links (core/preferences); absent: no preferences, no links. */
+  preferences?: () => PreferenceService | undefined;
+}
+
+/** One escalation step as kept on the notification (`notifications.escalation`). */
+interface EscalationStep {
+  step: number;
+  at: string;
+  channels: Channel[];
+  recipients: string[];
+  status: 'pending' | 'fired' | 'cancelled';
+  firedAt?: string;
+  reason?: string;
+  notifications?: string[];
 }
 
 const FINAL_DELIVERY = new Set(['sent', 'delivered', 'undelivered', 'bounced', 'read', 'failed', 'dead', 'cancelled']);
@@ -96,6 +114,7 @@ export class DeliveryEngine {
     const { event, workflow, subscriber } = input;
     const now = this.#deps.clock.now();
     const required = workflow.required ?? workflow.priority === 'critical';
+    let preferences: Promise<ResolvedPreferences> | undefined;
     const [notification] = await trx('notifications')
       .insert({
         tenant_id: event.tenant_id,
@@ -118,6 +137,7 @@ export class DeliveryEngine {
         decisions: [],
         now,
         db: trx,
+        preferences: () => (preferences ??= this.#preferencesOf(trx, event.tenant_id, subscriber)),
       },
       workflow.plugins,
       this.#deps.log,
@@ -131,12 +151,37 @@ export class DeliveryEngine {
       status = 'scheduled';
       scheduledFor = final.until;
     } else if (final.decision === 'batch') status = 'batched';
-    else if (final.decision === 'schedule') channels = final.steps[0]?.channels ?? channels;
+    let escalation: EscalationStep[] | undefined;
+    if (final.decision === 'schedule') {
+      // Escalation: every step is a job at its time; a step fires only while nobody acknowledged.
+      escalation = final.steps.map((step, i) => ({ step: i, at: step.at.toISOString(), channels: step.channels, recipients: step.recipients ?? [], status: 'pending' }));
+      channels = [...new Set(final.steps.flatMap((step) => step.channels))];
+      if (escalation.length === 0) status = 'suppressed';
+      else if (final.steps[0].at.getTime() > now.getTime()) {
+        status = 'scheduled';
+        scheduledFor = final.steps[0].at;
+      }
+    }
     await trx('notifications')
       .where({ id: notification.id })
-      .update({ status, scheduled_for: scheduledFor, channels: JSON.stringify(channels), decisions: JSON.stringify(records), updated_at: trx.fn.now() });
+      .update({
+        status, scheduled_for: scheduledFor, channels: JSON.stringify(channels), decisions: JSON.stringify(records), updated_at: trx.fn.now(),
+        ...(escalation ? { escalation: JSON.stringify({ steps: escalation }) } : {}),
+      });
     notificationsTotal.inc({ status });
-    if (status === 'pending') await this.#createDeliveries(trx, event.tenant_id, notification.id, channels, null);
+    if (escalation && escalation.length > 0) {
+      for (const step of escalation) {
+        if (step.step === 0 && status === 'pending') await this.#fireStep(trx, event.tenant_id, notification.id, 0);
+        else {
+          await trx.raw(
+            `select graphile_worker.add_job('escalate_notification', json_build_object('notificationId', ?::uuid, 'tenantId', ?::uuid, 'step', ?::int), run_at => ?::timestamptz, job_key => ?)`,
+            [notification.id, event.tenant_id, step.step, step.at, `escalate:${notification.id}:${step.step}`],
+          );
+        }
+      }
+    } else if (status === 'batched' && final.decision === 'batch') {
+      await this.#batch(trx, { tenantId: event.tenant_id, notificationId: notification.id, subscriberId: subscriber.id, key: final.key, until: final.until, details: final.details ?? {} });
+    } else if (status === 'pending') await this.#createDeliveries(trx, event.tenant_id, notification.id, channels, null);
     else if (status === 'scheduled') {
       await trx.raw(`select graphile_worker.add_job('dispatch_notification', json_build_object('notificationId', ?::uuid, 'tenantId', ?::uuid), run_at => ?, job_key => ?)`, [
         notification.id, event.tenant_id, scheduledFor, `dispatch:${notification.id}`,
@@ -156,14 +201,14 @@ export class DeliveryEngine {
     });
   }
 
-  async #createDeliveries(trx: Knex, tenantId: string, notificationId: string, channels: Channel[], fallbackOf: string | null): Promise<string[]> {
+  async #createDeliveries(trx: Knex, tenantId: string, notificationId: string, channels: Channel[], fallbackOf: string | null, keySuffix = ''): Promise<string[]> {
     if (channels.length === 0) return [];
     const rows = channels.map((channel) => ({
       tenant_id: tenantId,
       notification_id: notificationId,
       channel,
       status: 'pending',
-      idempotency_key: `${notificationId}:${channel}`,
+      idempotency_key: `${notificationId}:${channel}${keySuffix}`,
       fallback_of: fallbackOf,
     }));
     const inserted: Array<{ id: string }> = await trx('deliveries').insert(rows).onConflict(['tenant_id', 'idempotency_key']).ignore().returning(['id']);
@@ -175,6 +220,215 @@ export class DeliveryEngine {
       );
     }
     return inserted.map((r) => r.id);
+  }
+
+  // ---------------------------------------------------------------- plugins: preferences, digests, escalation
+
+  async #preferencesOf(db: Knex, tenantId: string, subscriber: { external_id: string; teams: string[]; projects: string[] }): Promise<ResolvedPreferences> {
+    const service = this.#deps.preferences?.();
+    if (!service) return resolvePreferences([]);
+    return service.resolved(db, tenantId, { externalId: subscriber.external_id, teams: subscriber.teams ?? [], projects: subscriber.projects ?? [] });
+  }
+
+  /** Signed links of a message: acknowledge (high, critical, escalated) and unsubscribe (not for required workflows). */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  #links(input: { notification: any; subscriber: SubscriberRow; workflow: Workflow; channel: Channel; priority: Priority }): { ack?: string; unsubscribe?: string } {
+    const service = this.#deps.preferences?.();
+    if (!service || !this.#deps.config.secretKey) return {};
+    const { notification, subscriber, workflow, channel, priority } = input;
+    const required = workflow.required ?? workflow.priority === 'critical';
+    const claims = { t: notification.tenant_id as string, s: subscriber.external_id };
+    return {
+      ack: priority === 'high' || priority === 'critical' || notification.escalation ? service.ackUrl({ ...claims, n: notification.id }) : undefined,
+      unsubscribe: required
+        ? undefined
+        : service.unsubscribeUrl({ ...claims, k: workflow.category ? 'category' : 'workflow', v: workflow.category ?? workflow.key, c: channel, n: notification.id }),
+    };
+  }
+
+  /** A `batch` decision: the notification joins its subscriber's open digest for the key. */
+  async #batch(trx: Knex, input: { tenantId: string; notificationId: string; subscriberId: string; key: string; until: Date; details: Record<string, unknown> }): Promise<void> {
+    const template = typeof input.details.template === 'string' ? input.details.template : 'digest.daily';
+    const channels = Array.isArray(input.details.channels) && input.details.channels.length > 0 ? input.details.channels : ['email'];
+    const { rows } = await trx.raw(
+      `insert into digests (tenant_id, subscriber_id, key, template, channels, send_at) values (?, ?, ?, ?, ?::jsonb, ?)
+       on conflict (tenant_id, subscriber_id, key) where status = 'open' do update set key = excluded.key
+       returning id, send_at`,
+      [input.tenantId, input.subscriberId, input.key, template, JSON.stringify(channels), input.until],
+    );
+    const digest = rows[0] as { id: string; send_at: Date };
+    await trx('notifications').where({ id: input.notificationId }).update({ digest_id: digest.id });
+    // One job per open digest: later items keep the first item's time (preserve_run_at).
+    await trx.raw(
+      `select graphile_worker.add_job('send_digest', json_build_object('digestId', ?::uuid, 'tenantId', ?::uuid), run_at => ?::timestamptz, job_key => ?, job_key_mode => 'preserve_run_at')`,
+      [digest.id, input.tenantId, digest.send_at, `digest:${digest.id}`],
+    );
+  }
+
+  /** `send_digest`: the window closed; its items become one notification, rendered with the digest template. */
+  async sendDigest(digestId: string, tenantId: string): Promise<{ items: number }> {
+    const { knex, clock, log } = this.#deps;
+    return knex.transaction(async (trx) => {
+      const digest = await trx('digests').where({ id: digestId, tenant_id: tenantId }).forUpdate().first();
+      if (!digest || digest.status !== 'open') return { items: 0 };
+      const ids: string[] = Array.isArray(digest.item_ids)
+        ? digest.item_ids
+        : (await trx('notifications').where({ tenant_id: tenantId, digest_id: digestId }).orderBy([{ column: 'created_at' }, { column: 'id' }]).select('id')).map((r) => r.id);
+      const now = clock.now();
+      if (ids.length === 0) {
+        await trx('digests').where({ id: digestId }).update({ status: 'empty', sent_at: now });
+        return { items: 0 };
+      }
+      const last = await trx('notifications').whereIn('id', ids).orderBy('created_at', 'desc').first('event_id');
+      const [notification] = await trx('notifications')
+        .insert({
+          tenant_id: tenantId,
+          event_id: last.event_id,
+          subscriber_id: digest.subscriber_id,
+          workflow_key: digest.template,
+          priority: 'low',
+          status: 'pending',
+          channels: JSON.stringify(digest.channels),
+          decisions: JSON.stringify([{ plugin: 'digest', decision: 'continue', at: now.toISOString(), reason: `digest of ${ids.length} notification(s)`, details: { digestId, key: digest.key, items: ids } }]),
+        })
+        .returning(['id']);
+      await trx('digests').where({ id: digestId }).update({ status: 'sent', notification_id: notification.id, sent_at: now });
+      notificationsTotal.inc({ status: 'pending' });
+      await this.#createDeliveries(trx, tenantId, notification.id, digest.channels, null);
+      log.info({ digestId, tenantId, items: ids.length, notificationId: notification.id }, 'digest sent');
+      return { items: ids.length };
+    });
+  }
+
+  async #digestOf(notificationId: string) {
+    return this.#deps.knex('digests').where({ notification_id: notificationId }).first();
+  }
+
+  /** The items of a digest for its template: each item's own in-app title (else its email subject). */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  async #digestContext(digest: any, input: { subscriber: SubscriberRow; tenant: any }): Promise<{ data: Record<string, unknown>; items: Array<Record<string, unknown>> }> {
+    const { knex } = this.#deps;
+    const { subscriber, tenant } = input;
+    const rows = Array.isArray(digest.item_ids)
+      ? await knex('notifications').whereIn('id', digest.item_ids).orderBy([{ column: 'created_at' }, { column: 'id' }])
+      : await knex('notifications').where({ tenant_id: digest.tenant_id, digest_id: digest.id }).orderBy([{ column: 'created_at' }, { column: 'id' }]);
+    const renderer = this.#deps.templates();
+    const items = [];
+    for (const row of rows) {
+      const event = await knex('events').where({ id: row.event_id }).first();
+      const context = {
+        event: { id: event.ce_id, source: event.source, type: event.type, subject: event.subject ?? undefined, time: event.time ?? undefined },
+        data: event.data ?? {},
+        subscriber: { id: subscriber.external_id, name: subscriber.name, email: subscriber.email, phone: subscriber.phone, locale: subscriber.locale, timezone: subscriber.timezone, data: subscriber.data },
+        tenant: { name: tenant.name, brand: tenant.settings?.brand ?? {} },
+        notification: { id: row.id, priority: row.priority },
+      };
+      let title: string | undefined;
+      let summary: string | undefined;
+      let url: string | undefined;
+      for (const channel of ['in_app', 'email'] as Channel[]) {
+        try {
+          const parts = (await renderer!.render({ tenantId: digest.tenant_id, workflowKey: row.workflow_key, channel, locale: subscriber.locale, tenantDefaultLocale: tenant.settings?.defaultLocale ?? null, context })).parts;
+          title = (channel === 'in_app' ? parts.title : parts.subject)?.trim() || undefined;
+          summary = channel === 'in_app' ? parts.body?.trim() || undefined : undefined;
+          url = parts.url ?? undefined;
+          if (title) break;
+        } catch {
+          // No template for that channel: try the next, else name the event.
+        }
+      }
+      items.push({ title: title ?? `${event.type}${event.subject ? `: ${event.subject}` : ''}`, summary, url: url && /^https?:\/\//.test(url) ? url : undefined, at: new Date(row.created_at).toISOString(), workflow: row.workflow_key });
+    }
+    const zone = subscriber.timezone && validZone(subscriber.timezone) ? subscriber.timezone : 'UTC';
+    const date = DateTime.fromJSDate(new Date(digest.sent_at ?? this.#deps.clock.now()), { zone }).toISODate();
+    return { data: { date, items }, items };
+  }
+
+  /**
+   * The daily summary (crontab, hourly): each subscriber whose preferences ask for `digest.daily`
+   * gets, at their local hour, one digest of their notifications of the last 24 hours.
+   */
+  async dailySummaries(): Promise<number> {
+    const { knex, clock, log } = this.#deps;
+    const now = clock.now();
+    const tenants: Array<{ tenant_id: string }> = await knex('preferences').whereRaw(`settings->'digest'->>'daily' = 'true'`).distinct('tenant_id');
+    let sent = 0;
+    for (const { tenant_id: tenantId } of tenants) {
+      const subscribers = await knex('subscribers').where({ tenant_id: tenantId }).whereNull('erased_at').select('id', 'external_id', 'teams', 'projects', 'timezone');
+      for (const subscriber of subscribers) {
+        const choice = (await this.#preferencesOf(knex, tenantId, subscriber)).digest();
+        if (!choice?.value.daily) continue;
+        const zone = subscriber.timezone && validZone(subscriber.timezone) ? subscriber.timezone : 'UTC';
+        const local = DateTime.fromJSDate(now, { zone });
+        if (local.hour !== (choice.value.hour ?? 8)) continue;
+        const key = `daily:${local.toISODate()}`;
+        if (await knex('digests').where({ tenant_id: tenantId, subscriber_id: subscriber.id, key }).first('id')) continue;
+        const items = await knex('notifications')
+          .where({ tenant_id: tenantId, subscriber_id: subscriber.id })
+          .where('created_at', '>', new Date(now.getTime() - 24 * 3600_000))
+          .whereNot('workflow_key', 'digest.daily')
+          .whereNotIn('status', ['suppressed', 'batched'])
+          .orderBy('created_at')
+          .limit(200)
+          .select('id');
+        if (items.length === 0) continue;
+        const [digest] = await knex('digests')
+          .insert({ tenant_id: tenantId, subscriber_id: subscriber.id, key, template: 'digest.daily', channels: JSON.stringify(['email']), send_at: now, item_ids: JSON.stringify(items.map((i) => i.id)) })
+          .returning('id');
+        await this.sendDigest(digest.id, tenantId);
+        sent++;
+      }
+    }
+    if (sent > 0) log.info({ sent }, 'daily summaries sent');
+    return sent;
+  }
+
+  /** `escalate_notification`: a step's time has come; it fires only if nobody acknowledged. */
+  async escalateNotification(notificationId: string, tenantId: string, step: number): Promise<'fired' | 'cancelled' | 'skipped'> {
+    return this.#deps.knex.transaction(async (trx) => {
+      const row = await trx('notifications').where({ id: notificationId, tenant_id: tenantId }).forUpdate().first('id', 'status', 'acknowledged_at', 'escalation');
+      const steps: EscalationStep[] | undefined = row?.escalation?.steps;
+      if (!steps?.[step] || steps[step].status !== 'pending') return 'skipped';
+      const ackedChild = await trx('notifications').where({ tenant_id: tenantId }).whereRaw(`escalation->>'parentId' = ?`, [notificationId]).whereNotNull('acknowledged_at').first('id');
+      if (row.acknowledged_at || ackedChild || ['acknowledged', 'archived'].includes(row.status)) {
+        for (const later of steps) if (later.step >= step && later.status === 'pending') Object.assign(later, { status: 'cancelled', reason: 'acknowledged' });
+        await trx('notifications').where({ id: notificationId }).update({ escalation: JSON.stringify({ ...row.escalation, steps }), updated_at: trx.fn.now() });
+        return 'cancelled';
+      }
+      await this.#fireStep(trx, tenantId, notificationId, step);
+      return 'fired';
+    });
+  }
+
+  async #fireStep(trx: Knex, tenantId: string, notificationId: string, step: number): Promise<void> {
+    const row = await trx('notifications').where({ id: notificationId }).first();
+    const steps: EscalationStep[] = row.escalation.steps;
+    const current = steps[step];
+    const now = this.#deps.clock.now();
+    const created: string[] = [];
+    if (current.recipients.length > 0) {
+      // Other recipients (on-call list, team admins): a notification of their own, pointing back here.
+      const { subscribers } = await this.#deps.subscribers.resolve(trx, tenantId, current.recipients);
+      for (const other of subscribers) {
+        const [child] = await trx('notifications')
+          .insert({
+            tenant_id: tenantId, event_id: row.event_id, subscriber_id: other.id, workflow_key: row.workflow_key, priority: row.priority, status: 'pending',
+            channels: JSON.stringify(current.channels),
+            decisions: JSON.stringify([{ plugin: 'escalation', decision: 'continue', at: now.toISOString(), reason: `escalated from notification ${notificationId} (step ${step + 1})`, channels: current.channels }]),
+            escalation: JSON.stringify({ parentId: notificationId, step }),
+          })
+          .returning('id');
+        await this.#createDeliveries(trx, tenantId, child.id, current.channels, null);
+        created.push(child.id);
+      }
+    } else {
+      if (row.status === 'scheduled') await trx('notifications').where({ id: notificationId }).update({ status: 'pending', scheduled_for: null });
+      await this.#createDeliveries(trx, tenantId, notificationId, current.channels, null, step === 0 ? '' : `:step${step}`);
+    }
+    Object.assign(current, { status: 'fired', firedAt: now.toISOString(), ...(created.length > 0 ? { notifications: created } : {}) });
+    if (['scheduled', 'pending'].includes(row.status) && current.recipients.length > 0) await trx('notifications').where({ id: notificationId }).update({ status: 'sent', scheduled_for: null });
+    await trx('notifications').where({ id: notificationId }).update({ escalation: JSON.stringify({ ...row.escalation, steps }), updated_at: trx.fn.now() });
+    await this.#emit(trx, tenantId, 'io.clarion.escalation.step', notificationId, { workflow: row.workflow_key, step: step + 1, of: steps.length, channels: current.channels, recipients: current.recipients, notifications: created });
   }
 
   // ---------------------------------------------------------------- sending
@@ -245,13 +499,15 @@ export class DeliveryEngine {
     const { delivery, notification, subscriber, event, tenant, workflow, channel, priority } = input;
     const renderer = this.#deps.templates();
     if (!renderer) throw new ConfigError('no template service is available', { code: 'no_templates' });
-    const links = { ack: undefined as string | undefined, unsubscribe: undefined as string | undefined };
+    const links = this.#links({ notification, subscriber, workflow, channel, priority });
+    const digest = await this.#digestOf(notification.id);
     const context = {
       event: { id: event.ce_id, source: event.source, type: event.type, subject: event.subject ?? undefined, time: event.time ?? undefined },
       data: event.data ?? {},
       subscriber: { id: subscriber.external_id, name: subscriber.name, email: subscriber.email, phone: subscriber.phone, locale: subscriber.locale, timezone: subscriber.timezone, data: subscriber.data },
       tenant: { name: tenant.name, brand: tenant.settings?.brand ?? {} },
       notification: { id: notification.id, priority, ackUrl: links.ack, unsubscribeUrl: links.unsubscribe },
+      ...(digest ? await this.#digestContext(digest, { subscriber, tenant }) : {}),
     };
     let rendered;
     try {
@@ -281,6 +537,8 @@ export class DeliveryEngine {
       },
       content: rendered.parts,
       links,
+      // RFC 8058 one-click unsubscribe: mail clients POST `List-Unsubscribe=One-Click` to the link.
+      ...(channel === 'email' && links.unsubscribe ? { headers: { 'List-Unsubscribe': `<${links.unsubscribe}>`, 'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click' } } : {}),
       metadata: { notificationId: notification.id, deliveryId: delivery.id, workflow: workflow.key },
     };
   }
@@ -513,7 +771,8 @@ export class DeliveryEngine {
           dlog.error({ adapter, code: error.code }, 'configuration error: fix the provider; not retried');
         } else dlog.warn({ adapter, code: error.code }, 'permanent failure');
       }
-      const fallbacks = (workflow?.fallbacks?.[channel] ?? []).filter((c) => c !== channel);
+      const blocked = blockedChannels(notification.decisions);
+      const fallbacks = (workflow?.fallbacks?.[channel] ?? []).filter((c) => c !== channel && !blocked.includes(c));
       if (fallbacks.length > 0) {
         const created = await this.#createDeliveries(trx, delivery.tenant_id, notification.id, fallbacks, delivery.id);
         if (created.length > 0) dlog.info({ fallbacks }, 'falling back to other channels');
@@ -574,9 +833,10 @@ export class DeliveryEngine {
       const effects = await applyCallback(trx, { tenantId: provider.tenantId, providerId, adapter: adapterName, channel: row.channel, result, now: clock.now(), log });
       for (const failed of effects.failedDeliveries) {
         const delivery = await trx('deliveries').where({ id: failed.deliveryId }).first('id', 'notification_id', 'channel');
-        const notification = await trx('notifications').where({ id: delivery.notification_id }).first('workflow_key');
+        const notification = await trx('notifications').where({ id: delivery.notification_id }).first('workflow_key', 'decisions');
         const workflow = await this.#deps.workflows.get(failed.tenantId, notification.workflow_key).catch(() => undefined);
-        const fallbacks = (workflow?.fallbacks?.[delivery.channel as Channel] ?? []).filter((c) => c !== delivery.channel);
+        const blocked = blockedChannels(notification.decisions);
+        const fallbacks = (workflow?.fallbacks?.[delivery.channel as Channel] ?? []).filter((c) => c !== delivery.channel && !blocked.includes(c));
         if (fallbacks.length > 0) await this.#createDeliveries(trx, failed.tenantId, delivery.notification_id, fallbacks, delivery.id);
       }
       for (const id of new Set(effects.changedNotifications)) await this.#refreshNotification(trx, id);
@@ -642,6 +902,15 @@ export class DeliveryEngine {
     for (const { sender } of this.#senders.values()) await sender.then((s) => s.close?.()).catch(() => {});
     this.#senders.clear();
   }
+}
+
+/** Channels a plugin ruled out (opt-outs, caps): a fallback must not bring them back. */
+function blockedChannels(decisions: unknown): Channel[] {
+  if (!Array.isArray(decisions)) return [];
+  return (decisions as DecisionRecord[]).flatMap((d) => {
+    const blocked = d.details?.blocked;
+    return Array.isArray(blocked) ? (blocked as Channel[]) : [];
+  });
 }
 
 function toDeliveryError(err: unknown): DeliveryError {

@@ -147,6 +147,9 @@ function notificationView(row: any): Record<string, unknown> {
     seenAt: iso(row.seen_at),
     readAt: iso(row.read_at),
     acknowledgedAt: iso(row.acknowledged_at),
+    // Pipeline plugins: the digest it was batched into, the escalation steps and their state.
+    digestId: row.digest_id ?? null,
+    escalation: row.escalation ?? null,
     createdAt: iso(row.created_at),
     updatedAt: iso(row.updated_at),
   };

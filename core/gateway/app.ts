@@ -10,6 +10,7 @@ import { contractRoutes } from './routes/contracts.ts';
 import { deliveryRoutes } from './routes/delivery.ts';
 import { eventRoutes } from './routes/events.ts';
 import { opsRoutes } from './routes/ops.ts';
+import { linkRoutes, preferenceRoutes } from './routes/preferences.ts';
 import { tenantRoutes } from './routes/tenant.ts';
 import { templateRoutes } from './routes/templates.ts';
 import { webhookRoutes } from './routes/webhooks.ts';
@@ -45,6 +46,7 @@ export function createGateway(services: Services): Gateway {
   const open = new Router();
   opsRoutes(services, open);
   callbackRoutes(services, open);
+  linkRoutes(services, open);
 
   const api = new Router();
   api.use(async (ctx, next) => {
@@ -58,6 +60,7 @@ export function createGateway(services: Services): Gateway {
   deliveryRoutes(services, api);
   webhookRoutes(services, api);
   templateRoutes(services, api);
+  preferenceRoutes(services, api);
 
   const routers = [open, api];
   for (const router of routers) {

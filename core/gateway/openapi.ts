@@ -7,6 +7,7 @@ import { deliveryPaths, deliverySchemas } from '../delivery/openapi.ts';
 
 import { webhookPaths, webhookSchemas } from '../webhooks/openapi.ts';
 import { templatePaths, templateSchemas } from '../templates/openapi.ts';
+import { preferencePaths, preferenceSchemas } from '../preferences/openapi.ts';
 
 const problem = { $ref: '#/components/responses/Problem' };
 const errorResponses = (...statuses: number[]) => Object.fromEntries(statuses.map((s) => [String(s), problem]));
@@ -39,6 +40,7 @@ export function openApiDocument(serverUrl: string): Record<string, unknown> {
     paths: {
       ...webhookPaths,
       ...templatePaths,
+      ...preferencePaths,
       '/healthz': {
         get: { tags: ['operations'], summary: 'Liveness: the process answers', security: [], responses: { '200': json({ type: 'object', properties: { status: { const: 'ok' } } }) } },
       },
@@ -164,6 +166,7 @@ export function openApiDocument(serverUrl: string): Record<string, unknown> {
         ...deliverySchemas,
         ...webhookSchemas,
         ...templateSchemas,
+        ...preferenceSchemas,
         Problem: {
           type: 'object',
           required: ['type', 'title', 'status', 'code'],

@@ -83,7 +83,9 @@ export class PipelineRunner {
       }
       let decision: Decision;
       try {
-        decision = await loaded.plugin.run({ ...ctx, decisions: [...records] }, options as Record<string, unknown>);
+        // A savepoint per plugin: a query that fails inside one rolls back only that plugin's work,
+        // and the fan-out transaction stays usable for the rest of the chain.
+        decision = await ctx.db.transaction((savepoint) => loaded.plugin.run({ ...ctx, db: savepoint, decisions: [...records] }, options as Record<string, unknown>));
       } catch (err) {
         // A broken plugin must not lose the notification: it is recorded and the chain goes on.
         log.error({ err, plugin: name }, 'pipeline plugin threw');

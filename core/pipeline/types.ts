@@ -29,6 +29,56 @@ export interface NotificationContext {
   now: Date;
   /** The transaction the notification is created in: plugins read (and may write their own rows) here. */
   db: Knex;
+  /** The subscriber's preferences over every scope (tenant, teams, projects, own), loaded on first call. */
+  preferences?: () => Promise<ResolvedPreferences>;
+}
+
+export type PreferenceScope = 'tenant' | 'team' | 'project' | 'subscriber';
+
+/** Local quiet hours: `start`/`end` as HH:mm, ISO weekdays (1 = Monday) the window starts on. */
+export interface QuietHours {
+  enabled?: boolean;
+  start: string;
+  end: string;
+  days?: number[];
+  /** IANA zone; default the subscriber's time zone, else UTC. */
+  timezone?: string;
+}
+
+/** A rule for a category or a workflow: `enabled` for all its channels, or per channel. */
+export type PreferenceRule = { enabled?: boolean } & Partial<Record<Channel, boolean>>;
+
+/** The `settings` of one preference row (any scope). */
+export interface PreferenceSettings {
+  channels?: Partial<Record<Channel, boolean>>;
+  categories?: Record<string, PreferenceRule>;
+  workflows?: Record<string, PreferenceRule>;
+  quietHours?: QuietHours | null;
+  digest?: { enabled?: boolean; daily?: boolean; hour?: number } | null;
+}
+
+export interface PreferenceLayer {
+  scope: PreferenceScope;
+  scopeId: string;
+  settings: PreferenceSettings;
+}
+
+/** Where a resolved value came from, so a decision can say why. */
+export interface PreferenceSource {
+  scope: PreferenceScope;
+  scopeId: string;
+  /** e.g. `workflows.order.shipped.email`, `categories.orders.enabled`, `channels.sms`. */
+  rule: string;
+}
+
+export interface ResolvedPreferences {
+  /** Most general first: tenant, teams, projects, subscriber. */
+  layers: PreferenceLayer[];
+  /** Whether the subscriber wants this workflow on this channel; undefined when no scope says. */
+  channel(channel: Channel, workflow: { key: string; category?: string }): { enabled: boolean | undefined; source?: PreferenceSource };
+  /** The most specific quiet hours (a scope may switch inherited ones off with `null` or `enabled: false`). */
+  quietHours(): { rule: QuietHours; source: PreferenceSource } | undefined;
+  digest(): { value: NonNullable<PreferenceSettings['digest']>; source: PreferenceSource } | undefined;
 }
 
 export type Decision =

@@ -43,7 +43,8 @@ describe('templates (integration)', function () {
       const keys = res.body.items.map((i: { channel: string; locale: string; source: string }) => `${i.channel}/${i.locale}/${i.source}`);
       expect(keys).to.include.members(['email/en/bundled', 'email/fr/bundled', 'sms/en/bundled', 'push/fr/bundled', 'in_app/en/bundled']);
       const all = await get('/v1/templates').expect(200);
-      expect(new Set(all.body.items.map((i: { workflow: string }) => i.workflow)).size).to.equal(9);
+      // The nine workflows of the requirements and Clarion's own notice of a disabled webhook endpoint.
+      expect(new Set(all.body.items.map((i: { workflow: string }) => i.workflow)).size).to.equal(10);
       expect((await get('/v1/templates?channel=voice&locale=fr').expect(200)).body.items.map((i: { workflow: string }) => i.workflow)).to.deep.equal([
         'incident.escalated',
         'security.suspicious_login',
@@ -329,6 +330,7 @@ describe('templates (integration)', function () {
       'security.suspicious_login': 'Lyon',
       'incident.escalated': 'Checkout API returns 502 errors',
       'digest.daily': '3',
+      'webhook.endpoint_disabled': 'hooks.example.com',
     };
 
     it('renders every bundled template in en and fr with its sample data', async () => {

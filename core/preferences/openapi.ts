@@ -1,0 +1,102 @@
+import { preferenceSettingsSchema } from './model.ts';
+
+/** OpenAPI paths and schemas of preferences, acknowledgements and signed links. */
+
+const problem = { $ref: '#/components/responses/Problem' };
+const errors = (...statuses: number[]) => Object.fromEntries(statuses.map((s) => [String(s), problem]));
+const json = (schema: object, description = 'OK') => ({ description, content: { 'application/json': { schema } } });
+const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
+const path = (name: string, description: string) => ({ name, in: 'path', required: true, description, schema: { type: 'string' } });
+const body = (schema: object) => ({ required: true, content: { 'application/json': { schema } } });
+const html = (description: string) => ({ description, content: { 'text/html': { schema: { type: 'string' } } } });
+const token = path('token', 'The signed token of the link');
+
+const { $id: _id, ...settings } = preferenceSettingsSchema;
+
+export const preferencePaths = {
+  '/v1/subscribers/{subscriberId}/preferences': {
+    get: {
+      tags: ['subscribers'],
+      summary: "A subscriber's own preferences, the inherited ones (tenant, teams, projects) and what applies to each workflow and channel",
+      parameters: [path('subscriberId', "The tenant's own id for the person")],
+      responses: { '200': json(ref('SubscriberPreferences')), ...errors(401, 404) },
+    },
+    put: {
+      tags: ['subscribers'],
+      summary: "Replace a subscriber's own preferences",
+      parameters: [path('subscriberId', "The tenant's own id for the person")],
+      requestBody: body(ref('PreferenceInput')),
+      responses: { '200': json(ref('SubscriberPreferences')), ...errors(400, 401, 404, 415, 422) },
+    },
+  },
+  '/v1/preferences/{scope}/{scopeId}': {
+    get: {
+      tags: ['subscribers'],
+      summary: 'Preferences of one scope',
+      parameters: [path('scope', 'tenant, team, project or subscriber'), path('scopeId', 'The tenant id (or `default`), a team id, a project id or a subscriber id')],
+      responses: { '200': json(ref('Preference')), ...errors(400, 401, 404) },
+    },
+    put: {
+      tags: ['subscribers'],
+      summary: 'Replace the preferences of one scope (the most specific scope wins)',
+      parameters: [path('scope', 'tenant, team, project or subscriber'), path('scopeId', 'The tenant id (or `default`), a team id, a project id or a subscriber id')],
+      requestBody: body(ref('PreferenceInput')),
+      responses: { '200': json(ref('Preference')), ...errors(400, 401, 404, 415, 422) },
+    },
+  },
+  '/v1/notifications/{id}/ack': {
+    post: {
+      tags: ['notifications'],
+      summary: 'Acknowledge a notification: pending escalation steps stop',
+      parameters: [path('id', 'Notification id')],
+      responses: { '200': json({ type: 'object', required: ['acknowledged', 'changed'], properties: { acknowledged: { const: true }, changed: { type: 'boolean', description: 'false when it was already acknowledged' }, notification: { type: 'object' } } }), ...errors(401, 404, 409) },
+    },
+  },
+  '/v1/links/unsubscribe/{token}': {
+    get: { tags: ['subscribers'], summary: 'Confirmation page of a one-click unsubscribe link (changes nothing)', security: [], parameters: [token], responses: { '200': html('Confirmation page'), '403': html('Invalid link') } },
+    post: {
+      tags: ['subscribers'],
+      summary: 'One-click unsubscribe (RFC 8058: mail clients POST `List-Unsubscribe=One-Click`)',
+      security: [],
+      parameters: [token],
+      requestBody: { required: false, content: { 'application/x-www-form-urlencoded': { schema: { type: 'object', properties: { 'List-Unsubscribe': { const: 'One-Click' } } } } } },
+      responses: { '200': html('Unsubscribed'), ...errors(403) },
+    },
+  },
+  '/v1/links/ack/{token}': {
+    get: { tags: ['notifications'], summary: 'Confirmation page of an acknowledgement link (changes nothing)', security: [], parameters: [token], responses: { '200': html('Confirmation page'), '403': html('Invalid link'), '410': html('Expired link') } },
+    post: { tags: ['notifications'], summary: 'Acknowledge through a signed link', security: [], parameters: [token], responses: { '200': html('Acknowledged'), ...errors(403, 404, 409, 410) } },
+  },
+};
+
+export const preferenceSchemas = {
+  PreferenceSettings: settings,
+  PreferenceInput: { type: 'object', required: ['settings'], additionalProperties: false, properties: { settings: ref('PreferenceSettings') } },
+  Preference: {
+    type: 'object',
+    required: ['scope', 'scopeId', 'settings'],
+    properties: { scope: { enum: ['tenant', 'team', 'project', 'subscriber'] }, scopeId: { type: 'string' }, settings: ref('PreferenceSettings'), updatedAt: { type: ['string', 'null'], format: 'date-time' } },
+  },
+  SubscriberPreferences: {
+    type: 'object',
+    required: ['subscriberId', 'settings', 'inherited', 'workflows'],
+    properties: {
+      subscriberId: { type: 'string' },
+      settings: ref('PreferenceSettings'),
+      inherited: { type: 'array', items: ref('Preference') },
+      quietHours: { type: ['object', 'null'], description: 'The quiet hours that apply, with the scope they come from' },
+      workflows: {
+        type: 'array',
+        items: {
+          type: 'object',
+          properties: {
+            workflow: { type: 'string' },
+            category: { type: ['string', 'null'] },
+            required: { type: 'boolean', description: 'Required workflows ignore opt-outs' },
+            channels: { type: 'object', additionalProperties: { type: 'object', properties: { enabled: { type: 'boolean' }, source: { type: ['object', 'null'] } } } },
+          },
+        },
+      },
+    },
+  },
+};
