@@ -162,12 +162,15 @@ export class DeliveryEngine {
         scheduledFor = final.steps[0].at;
       }
     }
-    await trx('notifications')
-      .where({ id: notification.id })
-      .update({
-        status, scheduled_for: scheduledFor, channels: JSON.stringify(channels), decisions: JSON.stringify(records), updated_at: trx.fn.now(),
-        ...(escalation ? { escalation: JSON.stringify({ steps: escalation }) } : {}),
-      });
+    // With no plugin decision the row as inserted is already right: skip the write (hot path).
+    if (records.length > 0 || status !== 'pending' || escalation || channels !== workflow.channels) {
+      await trx('notifications')
+        .where({ id: notification.id })
+        .update({
+          status, scheduled_for: scheduledFor, channels: JSON.stringify(channels), decisions: JSON.stringify(records), updated_at: trx.fn.now(),
+          ...(escalation ? { escalation: JSON.stringify({ steps: escalation }) } : {}),
+        });
+    }
     notificationsTotal.inc({ status });
     if (escalation && escalation.length > 0) {
       for (const step of escalation) {
@@ -436,13 +439,23 @@ export class DeliveryEngine {
   /** `send_delivery`: one attempt at one delivery; schedules whatever comes next. */
   async sendDelivery(deliveryId: string, tenantId: string): Promise<void> {
     const { knex, log, clock, config } = this.#deps;
-    const delivery = await knex('deliveries').where({ id: deliveryId, tenant_id: tenantId }).first();
-    if (!delivery || FINAL_DELIVERY.has(delivery.status)) return;
-    const notification = await knex('notifications').where({ id: delivery.notification_id }).first();
+    // Everything a send needs, in one round trip (this is the hot path).
+    const { rows } = await knex.raw(
+      `select to_jsonb(d) as delivery, to_jsonb(n) as notification, to_jsonb(s) as subscriber, to_jsonb(e) as event,
+              jsonb_build_object('id', t.id, 'name', t.name, 'settings', t.settings) as tenant
+         from deliveries d
+         join notifications n on n.id = d.notification_id
+         join events e on e.id = n.event_id
+         join tenants t on t.id = d.tenant_id
+         left join subscribers s on s.id = n.subscriber_id
+        where d.id = ? and d.tenant_id = ?`,
+      [deliveryId, tenantId],
+    );
+    const row = rows[0];
+    if (!row || FINAL_DELIVERY.has(row.delivery.status)) return;
+    const { delivery, notification, event, tenant } = row;
+    const subscriber: SubscriberRow | undefined = row.subscriber ?? undefined;
     const workflow = await this.#deps.workflows.get(tenantId, notification.workflow_key).catch(() => undefined);
-    const subscriber: SubscriberRow | undefined = notification.subscriber_id ? await knex('subscribers').where({ id: notification.subscriber_id }).first() : undefined;
-    const event = await knex('events').where({ id: notification.event_id }).first();
-    const tenant = await knex('tenants').where({ id: tenantId }).first('id', 'name', 'settings');
     const channel = delivery.channel as Channel;
     const priority = notification.priority as Priority;
     const dlog = log.child({ deliveryId, notificationId: notification.id, eventId: event?.id, ceId: event?.ce_id, tenantId, channel });
@@ -470,7 +483,6 @@ export class DeliveryEngine {
     // Skip providers whose circuit is open; if all are, come back when the first may be probed.
     const provider = candidates.find((p) => this.#breaker(p).state !== CircuitState.Open) ?? candidates[0];
     const breaker = this.#breaker(provider);
-    await knex('deliveries').where({ id: deliveryId }).update({ status: 'sending', provider_config_id: provider.id.includes(':') ? null : provider.id, adapter: provider.adapter, updated_at: knex.fn.now() });
 
     const startedAt = clock.now();
     const started = performance.now();
@@ -730,7 +742,7 @@ export class DeliveryEngine {
         return;
       }
 
-      const common = { attempt_count: attempt, error_class: error.errorClass, error_code: error.code ?? null, error_message: error.message.slice(0, 2000), updated_at: trx.fn.now() };
+      const common = { attempt_count: attempt, ...(provider ? { provider_config_id: providerId, adapter } : {}), error_class: error.errorClass, error_code: error.code ?? null, error_message: error.message.slice(0, 2000), updated_at: trx.fn.now() };
       await this.#emit(trx, delivery.tenant_id, 'io.clarion.delivery.attempt_failed', notification.id, {
         deliveryId: delivery.id, channel, adapter, attempt, errorClass: error.errorClass, errorCode: error.code ?? null, message: error.message,
       });
