@@ -512,7 +512,9 @@ export class DeliveryEngine {
     const renderer = this.#deps.templates();
     if (!renderer) throw new ConfigError('no template service is available', { code: 'no_templates' });
     const links = this.#links({ notification, subscriber, workflow, channel, priority });
-    const digest = await this.#digestOf(notification.id);
+    // A digest's own notification says so in its first decision; others need no digest lookup.
+    const isDigest = Array.isArray(notification.decisions) && notification.decisions[0]?.plugin === 'digest' && notification.decisions[0]?.details?.digestId;
+    const digest = isDigest ? await this.#digestOf(notification.id) : undefined;
     const context = {
       event: { id: event.ce_id, source: event.source, type: event.type, subject: event.subject ?? undefined, time: event.time ?? undefined },
       data: event.data ?? {},
@@ -795,9 +797,17 @@ export class DeliveryEngine {
 
   /** Sets a notification's status from its deliveries; emits the change as a webhook and audits it. */
   async #refreshNotification(trx: Knex, notificationId: string): Promise<void> {
-    const notification = await trx('notifications').where({ id: notificationId }).forUpdate().first('id', 'tenant_id', 'status', 'workflow_key', 'subscriber_id');
+    // One round trip: the notification (locked), its subscriber's id and its deliveries' statuses.
+    const { rows } = await trx.raw(
+      `select n.id, n.tenant_id, n.status, n.workflow_key, s.external_id,
+              coalesce((select json_agg(d.status) from deliveries d where d.notification_id = n.id), '[]'::json) as statuses
+         from notifications n left join subscribers s on s.id = n.subscriber_id
+        where n.id = ? for update of n`,
+      [notificationId],
+    );
+    const notification = rows[0];
     if (!notification || ['seen', 'read', 'acknowledged', 'archived', 'suppressed', 'batched'].includes(notification.status)) return;
-    const deliveries: Array<{ status: string }> = await trx('deliveries').where({ notification_id: notificationId }).select('status');
+    const deliveries = (notification.statuses as string[]).map((status) => ({ status }));
     let status = 'pending';
     if (deliveries.some((d) => ['delivered', 'read'].includes(d.status))) status = 'delivered';
     else if (deliveries.some((d) => d.status === 'sent')) status = 'sent';
@@ -807,8 +817,7 @@ export class DeliveryEngine {
     notificationsTotal.inc({ status });
     await audit(trx, notification.tenant_id, 'system', 'notification.status_changed', notificationId, { from: notification.status, to: status }, 'notification');
     if (['sent', 'delivered', 'failed'].includes(status)) {
-      const subscriber = notification.subscriber_id ? await trx('subscribers').where({ id: notification.subscriber_id }).first('external_id') : undefined;
-      await this.#emit(trx, notification.tenant_id, `io.clarion.notification.${status}`, notificationId, { workflow: notification.workflow_key, subscriberId: subscriber?.external_id ?? null, status });
+      await this.#emit(trx, notification.tenant_id, `io.clarion.notification.${status}`, notificationId, { workflow: notification.workflow_key, subscriberId: notification.external_id ?? null, status });
     }
   }
 
