@@ -6,6 +6,8 @@
  * prints requests/s, events/s and p50/p99 latency. Goal: p99 under 50 ms at 200 single events/s.
  *
  * Options (environment): BENCH_RATE (200 events/s), BENCH_SECONDS (10), BENCH_BATCHES (50),
+ * BENCH_WITH_WORKER=1 to run the worker in the same process (as `npm start` does; by default the
+ * gateway runs alone, as in production where workers are separate processes),
  * BENCH_URL + BENCH_API_KEY to target an already running gateway instead.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -51,7 +53,7 @@ async function main() {
   if (!url || !apiKey) {
     const dataDir = await mkdtemp(path.join(tmpdir(), 'clarion-bench-'));
     const config = loadConfig({ ...process.env, CLARION_DATA_DIR: dataDir, PORT: '0', CLARION_LOG_LEVEL: 'warn' });
-    const clarion = await startClarion({ config, log: createLogger('warn') });
+    const clarion = await startClarion({ config, log: createLogger('warn'), worker: process.env.BENCH_WITH_WORKER === '1' });
     const tenant = await createTenant(clarion.database.knex, { name: 'Bench', settings: { acceptUnvalidatedTypes: true } });
     url = clarion.url!;
     apiKey = tenant.apiKey;
