@@ -1,8 +1,8 @@
 import { ConfigError, DeliveryError, PermanentError, defineAdapter, smsKeyword, smsSegments, toE164 } from '@clarion/adapter-kit';
 import type { CallbackResult, ErrorCodeTable, ReceiptStatus, StatusUpdate } from '@clarion/adapter-kit';
 import twilio from 'twilio';
-import { assertNotAborted, classifyTwilio, credentialDependencies, credentialProperties, twilioClient, verifyTwilioCallback } from './twilio.ts';
-import type { TwilioCredentials } from './twilio.ts';
+import { assertNotAborted, classifyTwilio, credentialDependencies, credentialProperties, twilioClient, verifyTwilioCallback } from '@clarion/twilio-shared';
+import type { TwilioCredentials } from '@clarion/twilio-shared';
 
 export interface TwilioSmsConfig extends TwilioCredentials {
   /** The sender: a Twilio number in E.164, a short code or an alphanumeric sender id. Required unless `messagingServiceSid` is set. */

@@ -1,7 +1,7 @@
 import { ConfigError, DeliveryError, PermanentError, defineAdapter, toE164 } from '@clarion/adapter-kit';
 import type { CallbackResult, ErrorCodeTable, StatusUpdate } from '@clarion/adapter-kit';
-import { assertNotAborted, classifyTwilio, credentialDependencies, credentialProperties, twilioClient, verifyTwilioCallback } from './twilio.ts';
-import type { TwilioCredentials } from './twilio.ts';
+import { assertNotAborted, classifyTwilio, credentialDependencies, credentialProperties, twilioClient, verifyTwilioCallback } from '@clarion/twilio-shared';
+import type { TwilioCredentials } from '@clarion/twilio-shared';
 import { SAY_LANGUAGES, acknowledgedTwiml, callTwiml, promptsFor, retryTwiml, sayLanguage, speechFor } from './speech.ts';
 import type { Prompts } from './speech.ts';
 

@@ -1,8 +1,8 @@
 import { ConfigError, DeliveryError, PermanentError, defineAdapter, smsKeyword, toE164 } from '@clarion/adapter-kit';
 import type { CallbackResult, ErrorCodeTable, OutboundMessage, ReceiptStatus, StatusUpdate } from '@clarion/adapter-kit';
 import twilio from 'twilio';
-import { assertNotAborted, classifyTwilio, credentialDependencies, credentialProperties, twilioClient, verifyTwilioCallback } from './twilio.ts';
-import type { TwilioCredentials } from './twilio.ts';
+import { assertNotAborted, classifyTwilio, credentialDependencies, credentialProperties, twilioClient, verifyTwilioCallback } from '@clarion/twilio-shared';
+import type { TwilioCredentials } from '@clarion/twilio-shared';
 
 export interface TwilioWhatsAppConfig extends TwilioCredentials {
   /** The WhatsApp sender registered with Twilio, in E.164 (`whatsapp:` prefix optional). Required unless `messagingServiceSid` is set. */

@@ -1,8 +1,9 @@
 /**
- * Twilio plumbing shared by the three Twilio adapters. The same file sits in twilio-sms,
- * twilio-whatsapp and twilio-voice because an adapter may import only the kit and its SDK (no
- * adapter imports another): change the three copies together. What is Twilio-specific per channel
- * (error codes, statuses, TwiML) stays in each adapter's index.
+ * Twilio plumbing shared by the three Twilio adapters (twilio-sms, twilio-whatsapp,
+ * twilio-voice): credentials schema, the SDK client over the engine's fetch, error classification
+ * of the codes every Twilio API shares, and callback signature checks. A library, not an adapter
+ * (the registry loads only `@clarion/adapter-*`); like the kit, it knows nothing of core.
+ * What is specific per channel (error codes, statuses, TwiML) stays in each adapter.
  */
 import {
   CallbackRejected,
