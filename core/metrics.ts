@@ -1,3 +1,4 @@
+import type { Knex } from 'knex';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 /**
@@ -89,9 +90,31 @@ export const circuitState = new Gauge({
   registers: [registry],
 });
 
+let queueSource: Knex | undefined;
+
+/** Reads the queue from this database at every scrape (see `queueDepth`). */
+export function observeQueue(knex: Knex): void {
+  queueSource = knex;
+}
+
 export const queueDepth = new Gauge({
   name: 'clarion_queue_depth',
-  help: 'Jobs waiting in the queue, by task (read from PostgreSQL at scrape time)',
+  help: 'Jobs in the queue by task and state (ready: due now; scheduled: due later; locked: running; failing: retried after errors), read from PostgreSQL at scrape time',
   labelNames: ['task', 'state'] as const,
   registers: [registry],
+  async collect() {
+    if (!queueSource) return;
+    const { rows } = await queueSource.raw(
+      `select t.identifier as task,
+              case when j.locked_at is not null then 'locked'
+                   when j.attempts > 0 and j.attempts < j.max_attempts then 'failing'
+                   when j.run_at > now() then 'scheduled'
+                   else 'ready' end as state,
+              count(*)::int as n
+         from graphile_worker._private_jobs j join graphile_worker._private_tasks t on t.id = j.task_id
+        group by 1, 2`,
+    );
+    this.reset();
+    for (const row of rows as Array<{ task: string; state: string; n: number }>) this.set({ task: row.task, state: row.state }, row.n);
+  },
 });

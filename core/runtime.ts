@@ -17,6 +17,7 @@ import { taskList } from './jobs/index.ts';
 import { DAILY_SUMMARY_CRONTAB } from './jobs/send-daily-summaries.ts';
 import { forgetWorkers, heartbeat, sweepDeadWorkers } from './jobs/liveness.ts';
 import { graphileLogger } from './log.ts';
+import { observeQueue } from './metrics.ts';
 import { createServices, systemClock, type Clock, type Services } from './services.ts';
 
 /**
@@ -131,6 +132,7 @@ export async function startClarion({ config: givenConfig, log, gateway = true, w
     if (applied.length > 0) log.info({ migrations: applied }, 'database migrated');
 
     await services.ready();
+    observeQueue(database.knex);
     if (worker) {
       const events: WorkerEvents = new EventEmitter();
       events.on('worker:create', ({ worker: w }) => workerIds.add(w.workerId));

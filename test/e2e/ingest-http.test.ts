@@ -129,5 +129,6 @@ describe('ingest over HTTP (e2e)', () => {
     expect(await ready.json()).to.deep.equal({ status: 'ready', checks: { database: 'ok', migrations: 'ok' } });
     const metrics = await (await fetch(`${clarion.url}/metrics`)).text();
     expect(metrics).to.match(/clarion_events_received_total\{outcome="accepted"\} \d+/);
+    expect(metrics).to.match(/# TYPE clarion_queue_depth gauge/);
   });
 });

@@ -1,5 +1,6 @@
 import { expect } from 'chai';
 import request from 'supertest';
+import { observeQueue } from '../../core/metrics.ts';
 import { queuedJobs, testApp, type TestApp } from '../support/clarion.ts';
 
 const ORDER_SCHEMA = {
@@ -43,6 +44,14 @@ describe('POST /v1/events (integration)', () => {
       specversion: '1.0', id: 'structured-1', source: '/orders', type: 'com.acme.order.shipped', subject: 'order/A-1',
       time: '2026-11-21T10:00:00Z', tenantref: 'x1', data: { orderId: 'A-1', amount: 12.5 },
     });
+  });
+
+  it('shows waiting jobs in the queue-depth metric', async () => {
+    observeQueue(t.db.knex);
+    await post(structured({ id: 'metric-1' })).expect(202);
+    const waiting = (await queuedJobs(t.db.knex, 'process_event')).length;
+    const metrics = await request(t.callback).get('/metrics').expect(200);
+    expect(metrics.text).to.include(`clarion_queue_depth{task="process_event",state="ready"} ${waiting}`);
   });
 
   it('runs the process_event job, which marks the event processed', async () => {
