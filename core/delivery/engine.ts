@@ -15,7 +15,7 @@ import type { Clock } from '../services.ts';
 import type { RenderInput, RenderResult } from '../templates/types.ts';
 import type { SubscriberRow, SubscriberService } from '../subscribers/service.ts';
 import type { Workflow, WorkflowService } from '../workflows/service.ts';
-import { audit, type ProviderRecord, type ProviderService } from './providers.ts';
+import { audit, takeThroughputSlot, type ProviderRecord, type ProviderService } from './providers.ts';
 import type { AdapterRegistry } from './registry.ts';
 import { applyCallback, rejected } from './receipts.ts';
 import { backoffMs, maxAttempts } from './retry.ts';
@@ -483,6 +483,17 @@ export class DeliveryEngine {
     // Skip providers whose circuit is open; if all are, come back when the first may be probed.
     const provider = candidates.find((p) => this.#breaker(p).state !== CircuitState.Open) ?? candidates[0];
     const breaker = this.#breaker(provider);
+    // The provider's throughput cap: a full second window means waiting for a later one (no attempt spent).
+    if (provider.maxPerSecond && !provider.id.includes(':') && !(await takeThroughputSlot(knex, provider.id, provider.maxPerSecond, clock.now()))) {
+      const second = Math.floor(clock.now().getTime() / 1000) * 1000;
+      const runAt = new Date(second + 1000 + Math.floor(Math.random() * 1000));
+      await knex.transaction(async (trx) => {
+        await trx('deliveries').where({ id: deliveryId }).update({ status: 'retrying', next_attempt_at: runAt, updated_at: trx.fn.now() });
+        await this.#schedule(trx, tenantId, deliveryId, runAt);
+      });
+      dlog.debug({ providerId: provider.id, maxPerSecond: provider.maxPerSecond, runAt }, 'provider throughput cap reached: send waits');
+      return;
+    }
 
     const startedAt = clock.now();
     const started = performance.now();

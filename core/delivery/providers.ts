@@ -21,6 +21,8 @@ export interface ProviderView {
   name: string | null;
   priority: number;
   enabled: boolean;
+  /** Throughput cap in messages per second; null: none. */
+  maxPerSecond: number | null;
   config: Record<string, unknown>;
   circuit: { state: string; changedAt: string | null };
   lastError: string | null;
@@ -35,6 +37,8 @@ export interface ProviderRecord {
   adapter: string;
   priority: number;
   updatedAt: Date;
+  /** Throughput cap in messages per second (null: none). */
+  maxPerSecond?: number | null;
 }
 
 export const MASK = '********';
@@ -62,6 +66,7 @@ export class ProviderService {
     if (!Number.isInteger(priority) || (priority as number) < 0 || (priority as number) > 1000) errors.push({ pointer: '/priority', message: 'must be an integer from 0 to 1000 (lower is tried first)' });
     if (body.name !== undefined && (typeof body.name !== 'string' || body.name.length > 200)) errors.push({ pointer: '/name', message: 'must be a string of at most 200 characters' });
     if (body.enabled !== undefined && typeof body.enabled !== 'boolean') errors.push({ pointer: '/enabled', message: 'must be a boolean' });
+    checkMaxPerSecond(body.maxPerSecond, errors);
     if (body.config === undefined || body.config === null || typeof body.config !== 'object' || Array.isArray(body.config)) errors.push({ pointer: '/config', message: 'must be an object' });
     if (errors.length > 0) throw new ClarionError('CLARION_ERR_PROVIDER_INVALID_CONFIG', 'Invalid provider', { errors });
     const adapter = this.#registry.require(adapterName as string);
@@ -82,6 +87,7 @@ export class ProviderService {
           name: body.name ?? null,
           priority,
           enabled: body.enabled ?? true,
+          max_per_second: body.maxPerSecond ?? null,
           config_encrypted: JSON.stringify(seal(this.#key(), config)),
         })
         .returning('*');
@@ -93,11 +99,12 @@ export class ProviderService {
   async update(tenantId: string, id: string, input: unknown, actor: string): Promise<ProviderView> {
     const body = asObject(input);
     const errors: FieldError[] = [];
-    for (const key of Object.keys(body)) if (!['name', 'priority', 'enabled', 'config'].includes(key)) errors.push({ pointer: `/${key}`, message: 'cannot be changed (create another provider to change channel or adapter)' });
+    for (const key of Object.keys(body)) if (!['name', 'priority', 'enabled', 'config', 'maxPerSecond'].includes(key)) errors.push({ pointer: `/${key}`, message: 'cannot be changed (create another provider to change channel or adapter)' });
     if (body.priority !== undefined && (!Number.isInteger(body.priority) || (body.priority as number) < 0 || (body.priority as number) > 1000)) errors.push({ pointer: '/priority', message: 'must be an integer from 0 to 1000' });
     if (body.enabled !== undefined && typeof body.enabled !== 'boolean') errors.push({ pointer: '/enabled', message: 'must be a boolean' });
     if (body.name !== undefined && body.name !== null && typeof body.name !== 'string') errors.push({ pointer: '/name', message: 'must be a string' });
     if (body.config !== undefined && (body.config === null || typeof body.config !== 'object' || Array.isArray(body.config))) errors.push({ pointer: '/config', message: 'must be an object' });
+    checkMaxPerSecond(body.maxPerSecond, errors);
     if (errors.length > 0) throw new ClarionError('CLARION_ERR_PROVIDER_INVALID_CONFIG', 'Invalid provider change', { errors });
     return this.#knex.transaction(async (trx) => {
       const row = await this.#row(trx, tenantId, id, true);
@@ -117,6 +124,7 @@ export class ProviderService {
       if (body.priority !== undefined) patch.priority = body.priority;
       if (body.enabled !== undefined) patch.enabled = body.enabled;
       if (body.name !== undefined) patch.name = body.name;
+      if (body.maxPerSecond !== undefined) patch.max_per_second = body.maxPerSecond;
       const [updated] = await trx('provider_configs').where({ id }).update(patch).returning('*');
       await audit(trx, tenantId, actor, 'provider.updated', id, { changed: Object.keys(body) });
       return this.#view(updated);
@@ -146,8 +154,8 @@ export class ProviderService {
     const rows = await this.#knex('provider_configs')
       .where({ tenant_id: tenantId, channel, enabled: true })
       .orderBy([{ column: 'priority' }, { column: 'created_at' }])
-      .select('id', 'tenant_id', 'channel', 'adapter', 'priority', 'updated_at');
-    return rows.map((r) => ({ id: r.id, tenantId: r.tenant_id, channel: r.channel, adapter: r.adapter, priority: r.priority, updatedAt: r.updated_at }));
+      .select('id', 'tenant_id', 'channel', 'adapter', 'priority', 'updated_at', 'max_per_second');
+    return rows.map((r) => ({ id: r.id, tenantId: r.tenant_id, channel: r.channel, adapter: r.adapter, priority: r.priority, updatedAt: r.updated_at, maxPerSecond: r.max_per_second }));
   }
 
   /** The clear configuration, references resolved: only for handing to the adapter. */
@@ -195,6 +203,7 @@ export class ProviderService {
       name: row.name,
       priority: row.priority,
       enabled: row.enabled,
+      maxPerSecond: row.max_per_second ?? null,
       config: mask(config, adapter ? secretPaths(adapter.definition.configSchema) : Object.keys(config)),
       circuit: { state: row.circuit_state, changedAt: row.circuit_changed_at ? new Date(row.circuit_changed_at).toISOString() : null },
       lastError: row.last_error,
@@ -202,6 +211,27 @@ export class ProviderService {
       updatedAt: new Date(row.updated_at).toISOString(),
     };
   }
+}
+
+function checkMaxPerSecond(value: unknown, errors: FieldError[]): void {
+  if (value !== undefined && value !== null && (!Number.isInteger(value) || (value as number) < 1 || (value as number) > 100_000)) {
+    errors.push({ pointer: '/maxPerSecond', message: 'must be an integer from 1 to 100000 (messages per second), or null for no cap' });
+  }
+}
+
+/**
+ * Takes a slot of a provider's throughput cap in the one-second window of `now`, shared by every
+ * worker; returns false when the window is full (the send waits for the next one).
+ */
+export async function takeThroughputSlot(db: Knex, providerId: string, maxPerSecond: number, now: Date): Promise<boolean> {
+  const window = new Date(Math.floor(now.getTime() / 1000) * 1000);
+  const { rows } = await db.raw(
+    `insert into provider_rate_windows (provider_config_id, window_start, count) values (?, ?, 1)
+     on conflict (provider_config_id, window_start) do update set count = provider_rate_windows.count + 1
+     returning count`,
+    [providerId, window],
+  );
+  return rows[0].count <= maxPerSecond;
 }
 
 function mask(config: Record<string, unknown>, secrets: string[]): Record<string, unknown> {

@@ -1,0 +1,45 @@
+import { expect } from 'chai';
+import request from 'supertest';
+import { testApp, type TestApp } from '../support/clarion.ts';
+
+/** A provider's throughput cap (messages/s) holds across sends; the excess waits, it is not lost. */
+describe('per-provider throughput cap', () => {
+  let t: TestApp;
+  // A fixed clock an hour ahead: every send falls in the same one-second window, and what is
+  // rescheduled to a later second is not due while the test runs.
+  const now = new Date(Date.now() + 3_600_000);
+  before(async () => {
+    t = await testApp({ clock: { now: () => now } });
+  });
+  after(() => t.close());
+
+  it('sends at most maxPerSecond per second and reschedules the rest to a later second', async () => {
+    const { apiKey } = await t.tenant('Acme', { acceptUnvalidatedTypes: true });
+    const call = (method: 'post' | 'put' | 'patch' | 'get', url: string) => request(t.callback)[method](url).set('authorization', `Bearer ${apiKey}`);
+    const provider = await call('post', '/v1/providers').send({ channel: 'email', adapter: 'sandbox', maxPerSecond: 2, config: {} }).expect(201);
+    expect(provider.body.maxPerSecond).to.equal(2);
+    await call('put', '/v1/workflows/news').send({ trigger: 'com.acme.news', channels: ['email'], templates: { email: { subject: 'News {{ data.n }}', text: 'News' } } }).expect(201);
+    for (let n = 1; n <= 5; n++) {
+      await call('post', '/v1/events').set('content-type', 'application/cloudevents+json')
+        .send(JSON.stringify({ specversion: '1.0', id: `n-${n}`, source: '/news', type: 'com.acme.news', data: { n, recipients: [{ id: `u${n}`, email: `u${n}@acme.example` }] } }))
+        .expect(202);
+    }
+    await t.runJobs();
+    await t.runJobs();
+    const deliveries = (await call('get', '/v1/deliveries?channel=email').expect(200)).body.items as Array<{ status: string; attemptCount: number; nextAttemptAt: string | null }>;
+    expect(deliveries.filter((d) => d.status === 'delivered')).to.have.length(2);
+    const waiting = deliveries.filter((d) => d.status === 'retrying');
+    expect(waiting).to.have.length(3);
+    for (const d of waiting) {
+      expect(d.attemptCount).to.equal(0);
+      expect(new Date(d.nextAttemptAt!).getTime()).to.be.at.least(Math.floor(now.getTime() / 1000) * 1000 + 1000);
+    }
+    expect((await call('get', '/v1/outbox?channel=email').expect(200)).body.items).to.have.length(2);
+  });
+
+  it('refuses an invalid cap', async () => {
+    const { apiKey } = await t.tenant('Other');
+    const res = await request(t.callback).post('/v1/providers').set('authorization', `Bearer ${apiKey}`).send({ channel: 'email', adapter: 'sandbox', maxPerSecond: 0, config: {} }).expect(422);
+    expect(res.body.errors[0].pointer).to.equal('/maxPerSecond');
+  });
+});
