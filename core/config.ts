@@ -57,6 +57,8 @@ export interface Config {
   workerDeadAfterMs: number;
   /** `CLARION_DEFAULT_SANDBOX`: with no provider for a channel, record messages in the sandbox outbox. Default true with the embedded database, false otherwise. */
   defaultSandbox: boolean;
+  /** `CLARION_CACHE_TTL_MS`: how long workflows, providers and API keys are cached per process (0: not at all). Default 2000. */
+  cacheTtlMs: number;
   /** `CLARION_ADAPTERS`: extra adapter packages to load, comma-separated (the `@clarion/adapter-*` packages are found by themselves). */
   adapterPackages: string[];
   /**
@@ -162,6 +164,7 @@ const SETTINGS: Record<keyof Omit<Config, 'secretKey'> | 'secretKey', Setting> =
     schema: { type: 'string' },
     allowed: 'comma-separated host names, *.domains, IP addresses or CIDR ranges (e.g. hooks.internal,10.0.0.0/8)',
   },
+  cacheTtlMs: { env: 'CLARION_CACHE_TTL_MS', schema: { type: 'integer', minimum: 0, maximum: 600000, default: 2000 }, allowed: 'an integer number of milliseconds from 0 to 600000' },
   adapterPackages: { env: 'CLARION_ADAPTERS', schema: { type: 'string', pattern: '^[@a-z0-9._/,\\s-]*$' }, allowed: 'package names separated by commas' },
 };
 
@@ -220,6 +223,7 @@ export function loadConfig(env: Env = process.env): Config {
     circuitHalfOpenMs: get<number>('circuitHalfOpenMs'),
     workerDeadAfterMs: get<number>('workerDeadAfterMs'),
     defaultSandbox: get<boolean | undefined>('defaultSandbox') ?? get<string | undefined>('databaseUrl') === undefined,
+    cacheTtlMs: get<number>('cacheTtlMs'),
     adapterPackages: (get<string | undefined>('adapterPackages') ?? '').split(',').map((p) => p.trim()).filter(Boolean),
     ...webhookSettings(get),
   };

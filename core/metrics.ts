@@ -104,7 +104,9 @@ export const queueDepth = new Gauge({
   registers: [registry],
   async collect() {
     if (!queueSource) return;
-    const { rows } = await queueSource.raw(
+    let rows: Array<{ task: string; state: string; n: number }>;
+    try {
+      ({ rows } = await queueSource.raw(
       `select t.identifier as task,
               case when j.locked_at is not null then 'locked'
                    when j.attempts > 0 and j.attempts < j.max_attempts then 'failing'
@@ -113,8 +115,13 @@ export const queueDepth = new Gauge({
               count(*)::int as n
          from graphile_worker._private_jobs j join graphile_worker._private_tasks t on t.id = j.task_id
         group by 1, 2`,
-    );
+      ));
+    } catch {
+      // The database is unreachable: /metrics still serves everything else (and /readyz says why).
+      this.reset();
+      return;
+    }
     this.reset();
-    for (const row of rows as Array<{ task: string; state: string; n: number }>) this.set({ task: row.task, state: row.state }, row.n);
+    for (const row of rows) this.set({ task: row.task, state: row.state }, row.n);
   },
 });

@@ -15,7 +15,8 @@ import { NotificationQueries } from './delivery/queries.ts';
 import { SubscriberService } from './subscribers/service.ts';
 import { TemplateService } from './templates/service.ts';
 import { BUNDLED_DIR, WorkflowService } from './workflows/service.ts';
-import { findTenant } from './tenants.ts';
+import { findTenant, type AuthenticatedKey } from './tenants.ts';
+import { TtlCache } from './cache.ts';
 import { WebhookService } from './webhooks/service.ts';
 
 /** Injected so tests can move time without sleeping. */
@@ -46,12 +47,14 @@ export interface Services {
   templates: TemplateService;
   /** Preferences at every scope, signed links (unsubscribe, acknowledge), acknowledgements (core/preferences). */
   preferences: PreferenceService;
+  /** API keys resolved to their tenant, cached briefly; dropped when a tenant's settings change. */
+  apiKeys: TtlCache<AuthenticatedKey | undefined>;
   /** Loads adapters and plugins (once); call before serving or working. */
   ready(): Promise<void>;
 }
 
 export function createServices(config: Config, knex: Knex, log: Logger, clock: Clock = systemClock): Services {
-  const workflows = new WorkflowService(knex);
+  const workflows = new WorkflowService(knex, config.cacheTtlMs);
   const contracts = new ContractRegistry(knex, bundledContracts(workflows));
   const adapters = new AdapterRegistry();
   const pipeline = new PipelineRunner();
@@ -59,7 +62,7 @@ export function createServices(config: Config, knex: Knex, log: Logger, clock: C
     if (!config.secretKey) throw new Error('CLARION_SECRET_KEY is not available to this process');
     return config.secretKey;
   };
-  const providers = new ProviderService(knex, adapters, secretKey);
+  const providers = new ProviderService(knex, adapters, secretKey, config.cacheTtlMs);
   const subscribers = new SubscriberService(knex);
   let loading: Promise<void> | undefined;
   const services: Services = {
@@ -78,6 +81,7 @@ export function createServices(config: Config, knex: Knex, log: Logger, clock: C
     delivery: undefined as unknown as DeliveryEngine,
     preferences: undefined as unknown as PreferenceService,
     notifications: new NotificationQueries(knex),
+    apiKeys: new TtlCache(config.cacheTtlMs),
     webhooks: new WebhookService({ knex, config, clock, log }),
     templates: new TemplateService({ knex, log: log.child({ component: 'templates' }), clock, publicUrl: config.publicUrl, contracts, events: new EventQueries(knex) }),
     ready: () =>

@@ -87,7 +87,7 @@ export class DeliveryEngine {
       if (!event) return { notifications: 0 };
       if (event.status === 'processed') return { notifications: 0 };
       const tenant = await trx('tenants').where({ id: tenantId }).first('id', 'name', 'settings');
-      const workflows = await this.#deps.workflows.forTrigger(trx, tenantId, event.type);
+      const workflows = await this.#deps.workflows.forTrigger(tenantId, event.type);
       const problems: string[] = [];
       let count = 0;
       for (const workflow of workflows) {

@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import type { Channel } from '@clarion/adapter-kit';
 import { secretPaths } from '@clarion/adapter-kit';
 import type { Knex } from 'knex';
+import { TtlCache } from '../cache.ts';
 import { seal, unseal, type Sealed } from '../crypto.ts';
 import { ClarionError, type FieldError } from '../errors.ts';
 import { toFieldErrors } from '../ingest/contracts.ts';
@@ -48,11 +49,14 @@ export class ProviderService {
   readonly #knex: Knex;
   readonly #registry: AdapterRegistry;
   readonly #key: () => Buffer;
+  /** Each channel's enabled providers, read on every delivery. */
+  readonly #channels: TtlCache<ProviderRecord[]>;
 
-  constructor(knex: Knex, registry: AdapterRegistry, key: () => Buffer) {
+  constructor(knex: Knex, registry: AdapterRegistry, key: () => Buffer, cacheTtlMs = 0) {
     this.#knex = knex;
     this.#registry = registry;
     this.#key = key;
+    this.#channels = new TtlCache(cacheTtlMs);
   }
 
   async create(tenantId: string, input: unknown, actor: string): Promise<ProviderView> {
@@ -78,7 +82,7 @@ export class ProviderService {
     }
     const config = body.config as Record<string, unknown>;
     this.#validate(adapterName as string, config);
-    return this.#knex.transaction(async (trx) => {
+    return this.#changed(tenantId, this.#knex.transaction(async (trx) => {
       const [row] = await trx('provider_configs')
         .insert({
           tenant_id: tenantId,
@@ -93,7 +97,7 @@ export class ProviderService {
         .returning('*');
       await audit(trx, tenantId, actor, 'provider.created', row.id, { channel, adapter: adapterName, priority });
       return this.#view(row);
-    });
+    }));
   }
 
   async update(tenantId: string, id: string, input: unknown, actor: string): Promise<ProviderView> {
@@ -106,7 +110,7 @@ export class ProviderService {
     if (body.config !== undefined && (body.config === null || typeof body.config !== 'object' || Array.isArray(body.config))) errors.push({ pointer: '/config', message: 'must be an object' });
     checkMaxPerSecond(body.maxPerSecond, errors);
     if (errors.length > 0) throw new ClarionError('CLARION_ERR_PROVIDER_INVALID_CONFIG', 'Invalid provider change', { errors });
-    return this.#knex.transaction(async (trx) => {
+    return this.#changed(tenantId, this.#knex.transaction(async (trx) => {
       const row = await this.#row(trx, tenantId, id, true);
       const patch: Record<string, unknown> = { updated_at: trx.fn.now() };
       if (body.config !== undefined) {
@@ -128,15 +132,24 @@ export class ProviderService {
       const [updated] = await trx('provider_configs').where({ id }).update(patch).returning('*');
       await audit(trx, tenantId, actor, 'provider.updated', id, { changed: Object.keys(body) });
       return this.#view(updated);
-    });
+    }));
   }
 
   async remove(tenantId: string, id: string, actor: string): Promise<void> {
-    await this.#knex.transaction(async (trx) => {
+    await this.#changed(tenantId, this.#knex.transaction(async (trx) => {
       const row = await this.#row(trx, tenantId, id, true);
       await trx('provider_configs').where({ id }).delete();
       await audit(trx, tenantId, actor, 'provider.deleted', id, { channel: row.channel, adapter: row.adapter });
-    });
+    }));
+  }
+
+  /** Drops the tenant's cached provider lists once a change is committed. */
+  async #changed<T>(tenantId: string, done: Promise<T>): Promise<T> {
+    try {
+      return await done;
+    } finally {
+      this.#channels.drop(`${tenantId}:`);
+    }
   }
 
   async get(tenantId: string, id: string): Promise<ProviderView> {
@@ -151,6 +164,10 @@ export class ProviderService {
 
   /** Enabled providers of a channel, in the order they are tried (ascending priority). */
   async forChannel(tenantId: string, channel: string): Promise<ProviderRecord[]> {
+    return this.#channels.get(`${tenantId}:${channel}`, () => this.#loadChannel(tenantId, channel));
+  }
+
+  async #loadChannel(tenantId: string, channel: string): Promise<ProviderRecord[]> {
     const rows = await this.#knex('provider_configs')
       .where({ tenant_id: tenantId, channel, enabled: true })
       .orderBy([{ column: 'priority' }, { column: 'created_at' }])

@@ -49,10 +49,11 @@ export function createGateway(services: Services): Gateway {
   linkRoutes(services, open);
 
   const api = new Router();
+  const authenticate = requireApiKey(services.knex, services.apiKeys);
   api.use(async (ctx, next) => {
     // The CloudEvents abuse-protection handshake comes before any credentials are shared.
     if (ctx.method === 'OPTIONS' && ctx.path === '/v1/events') return next();
-    return requireApiKey(services.knex)(ctx, next);
+    return authenticate(ctx, next);
   });
   eventRoutes(services, api);
   contractRoutes(services, api);

@@ -1,7 +1,8 @@
 import type { Context, Next } from 'koa';
 import type { Knex } from 'knex';
 import { ClarionError } from '../errors.ts';
-import { authenticate, type TenantRow } from '../tenants.ts';
+import type { TtlCache } from '../cache.ts';
+import { authenticate, hashApiKey, type AuthenticatedKey, type TenantRow } from '../tenants.ts';
 
 export interface AuthState {
   tenant: TenantRow;
@@ -10,7 +11,7 @@ export interface AuthState {
 }
 
 /** `Authorization: Bearer <api key>` resolves the tenant; everything under it is that tenant's. */
-export function requireApiKey(knex: Knex) {
+export function requireApiKey(knex: Knex, cache: TtlCache<AuthenticatedKey | undefined>) {
   return async (ctx: Context, next: Next) => {
     const header = ctx.get('authorization');
     if (!header) {
@@ -18,7 +19,8 @@ export function requireApiKey(knex: Knex) {
       throw new ClarionError('CLARION_ERR_AUTH_MISSING', 'Send your API key as Authorization: Bearer <key>');
     }
     const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
-    const found = match ? await authenticate(knex, match[1]) : undefined;
+    // Keys are looked up by their hash, and the answer cached briefly (CLARION_CACHE_TTL_MS).
+    const found = match ? await cache.get(hashApiKey(match[1]), () => authenticate(knex, match[1])) : undefined;
     if (!found) {
       ctx.set('WWW-Authenticate', 'Bearer realm="clarion", error="invalid_token"');
       throw new ClarionError('CLARION_ERR_AUTH_INVALID', 'The API key is not valid (unknown, revoked, or not sent as Bearer <key>)');

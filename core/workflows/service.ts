@@ -5,6 +5,7 @@ import { CHANNELS, type Channel, type Priority } from '@clarion/adapter-kit';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import type { Knex } from 'knex';
 import { audit } from '../delivery/providers.ts';
+import { TtlCache } from '../cache.ts';
 import { ClarionError } from '../errors.ts';
 import { toFieldErrors } from '../ingest/contracts.ts';
 
@@ -101,12 +102,26 @@ function loadBundled(): Map<string, WorkflowDefinition> {
   return bundled;
 }
 
+interface WorkflowRow {
+  key: string;
+  trigger: string;
+  definition: WorkflowDefinition;
+  updated_at: Date;
+}
+
 export class WorkflowService {
   readonly #knex: Knex;
   readonly #bundled = loadBundled();
+  /** A tenant's own workflows, read on every event and delivery. */
+  readonly #rows: TtlCache<WorkflowRow[]>;
 
-  constructor(knex: Knex) {
+  constructor(knex: Knex, cacheTtlMs = 0) {
     this.#knex = knex;
+    this.#rows = new TtlCache(cacheTtlMs);
+  }
+
+  #tenantRows(tenantId: string): Promise<WorkflowRow[]> {
+    return this.#rows.get(tenantId, () => this.#knex('workflows').where({ tenant_id: tenantId }).select('key', 'trigger', 'definition', 'updated_at'));
   }
 
   bundled(): Map<string, WorkflowDefinition> {
@@ -126,11 +141,13 @@ export class WorkflowService {
       await audit(db, tenantId, actor, existing ? 'workflow.updated' : 'workflow.created', key, { trigger: definition.trigger, channels: definition.channels });
       return { workflow: toWorkflow(row.key, row.definition, 'tenant', row.updated_at), created: !existing };
     };
-    return trx ? run(trx) : this.#knex.transaction(run);
+    const result = trx ? await run(trx) : await this.#knex.transaction(run);
+    this.#rows.drop(tenantId); // after the commit, so no reader caches the old rows again
+    return result;
   }
 
   async get(tenantId: string, key: string): Promise<Workflow> {
-    const row = await this.#knex('workflows').where({ tenant_id: tenantId, key }).first();
+    const row = (await this.#tenantRows(tenantId)).find((r) => r.key === key);
     if (row) return toWorkflow(row.key, row.definition, 'tenant', row.updated_at);
     const bundled = this.#bundled.get(key);
     if (bundled) return toWorkflow(key, bundled, 'bundled', null);
@@ -153,11 +170,12 @@ export class WorkflowService {
       }
       await audit(trx, tenantId, actor, 'workflow.deleted', key, { revertedTo: this.#bundled.has(key) ? 'bundled' : null });
     });
+    this.#rows.drop(tenantId);
   }
 
   /** The enabled workflows an event type triggers for a tenant (its own, then bundled ones it did not override). */
-  async forTrigger(db: Knex, tenantId: string, type: string): Promise<Workflow[]> {
-    const rows = await db('workflows').where({ tenant_id: tenantId }).where((q) => q.where({ trigger: type }).orWhereIn('key', [...this.#bundled.keys()])).select('key', 'definition', 'updated_at', 'trigger');
+  async forTrigger(tenantId: string, type: string): Promise<Workflow[]> {
+    const rows = await this.#tenantRows(tenantId);
     const overridden = new Set(rows.map((r) => r.key as string));
     const result: Workflow[] = [];
     for (const row of rows) if (row.trigger === type && row.definition.enabled !== false) result.push(toWorkflow(row.key, row.definition, 'tenant', row.updated_at));
