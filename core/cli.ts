@@ -19,28 +19,37 @@ function quietLogger(config: Config) {
 async function serve(mode: { gateway: boolean; worker: boolean }) {
   const config = loadConfig();
   const log = createLogger(config.logLevel);
-  const clarion = await startClarion({ config, log, ...mode });
-  const what = [mode.gateway && `gateway on ${clarion.url}`, mode.worker && `worker (concurrency ${config.workerConcurrency})`].filter(Boolean).join(', ');
-  const db = clarion.database.embedded ? `embedded PostgreSQL in ${config.dataDir}/postgres` : 'PostgreSQL from DATABASE_URL';
-  console.log(`Clarion ${VERSION} on Node ${process.version}: ${what}; ${db}. Ctrl-C stops.`);
-  let signals = 0;
-  const shutdown = (signal: string) => {
-    signals += 1;
-    if (signals > 1) {
-      log.warn({ signal }, 'second signal: exiting now');
-      process.exit(130);
-    }
-    log.info({ signal }, 'signal received');
-    clarion.stop().then(
+  // Signals are handled from the first moment: a Ctrl-C during start-up still stops cleanly
+  // (the embedded PostgreSQL runs in a session of its own, so only Clarion can stop it).
+  const running: { clarion?: Awaited<ReturnType<typeof startClarion>> } = {};
+  let requested: string | undefined;
+  const stop = () =>
+    running.clarion!.stop().then(
       () => process.exit(0),
       (err) => {
         log.error({ err }, 'shutdown failed');
         process.exit(1);
       },
     );
+  const shutdown = (signal: string) => {
+    if (requested) {
+      log.warn({ signal }, 'second signal: exiting now');
+      process.exit(130);
+    }
+    requested = signal;
+    log.info({ signal }, 'signal received');
+    if (running.clarion) void stop();
   };
   process.on('SIGINT', () => shutdown('SIGINT'));
   process.on('SIGTERM', () => shutdown('SIGTERM'));
+  const clarion = (running.clarion = await startClarion({ config, log, ...mode }));
+  if (requested) {
+    void stop();
+    return;
+  }
+  const what = [mode.gateway && `gateway on ${clarion.url}`, mode.worker && `worker (concurrency ${config.workerConcurrency})`].filter(Boolean).join(', ');
+  const db = clarion.database.embedded ? `embedded PostgreSQL in ${config.dataDir}/postgres` : 'PostgreSQL from DATABASE_URL';
+  console.log(`Clarion ${VERSION} on Node ${process.version}: ${what}; ${db}. Ctrl-C stops.`);
 }
 
 /** Runs a command against the database (attaching to a running embedded one, or starting it). */
@@ -48,13 +57,31 @@ async function withDatabase<T>(fn: (db: Awaited<ReturnType<typeof openDatabase>>
   const config = loadConfig();
   const log = quietLogger(config);
   const db = await openDatabase(config, log);
+  const release = stopOnSignal(db);
   try {
     const pending = await pendingMigrations(db.knex).catch(() => ['?']);
     if (pending.length > 0) await migrate(db.knex, db.url, log);
     return await fn(db, config);
   } finally {
+    release();
     await db.close();
   }
+}
+
+/**
+ * A one-off command that started the embedded PostgreSQL stops it on Ctrl-C too (the server runs
+ * in a session of its own, so nothing else would).
+ */
+function stopOnSignal(db: { close(): Promise<void> }): () => void {
+  const onSignal = () => {
+    db.close().finally(() => process.exit(130));
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  return () => {
+    process.removeListener('SIGINT', onSignal);
+    process.removeListener('SIGTERM', onSignal);
+  };
 }
 
 const program = new Command()
@@ -183,9 +210,11 @@ async function readData(value: string): Promise<unknown> {
 async function withDatabaseRaw<T>(fn: (db: Awaited<ReturnType<typeof openDatabase>>, config: Config) => Promise<T>): Promise<T> {
   const config = loadConfig();
   const db = await openDatabase(config, quietLogger(config));
+  const release = stopOnSignal(db);
   try {
     return await fn(db, config);
   } finally {
+    release();
     await db.close();
   }
 }

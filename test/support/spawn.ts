@@ -24,8 +24,18 @@ export async function runCli(args: string[], env: Record<string, string | undefi
 }
 
 /** Starts a long-running `clarion` command and resolves once a stdout line matches. */
-export async function startCli(args: string[], env: Record<string, string | undefined>, ready: RegExp): Promise<{ child: ChildProcess; line: string; output: () => string }> {
-  const child = spawn(process.execPath, [CLI, ...args], { env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+export async function startCli(
+  args: string[],
+  env: Record<string, string | undefined>,
+  ready: RegExp,
+  options: { ownProcessGroup?: boolean } = {},
+): Promise<{ child: ChildProcess; line: string; output: () => string }> {
+  const child = spawn(process.execPath, [CLI, ...args], {
+    env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+    // Like a terminal's foreground job: Ctrl-C signals the whole group.
+    detached: options.ownProcessGroup ?? false,
+  });
   let all = '';
   child.stderr!.on('data', (d) => (all += d));
   const lines = createInterface({ input: child.stdout! });
