@@ -6,7 +6,7 @@ export { CallbackRejected, assertFreshSignature, callbackHeader, safeEqual } fro
 export { combineOutcomes } from './fanout.ts';
 export { classifyCode, callbackFields } from './codes.ts';
 export type { ErrorCodeTable } from './codes.ts';
-export { smsKeyword, smsSegments, toE164 } from './sms.ts';
+export { isGsm7Character, smsKeyword, smsSegments, toE164 } from './sms.ts';
 export type { SmsSegments } from './sms.ts';
 export type { DestinationOutcome } from './fanout.ts';
 export { DestinationRefused, addressAllowed, checkAddress, checkUrl, createGuardedFetch, guardedFetch, parseAllowList, type AddressCheck, type AddressRange, type AllowList, type GuardOptions, type Lookup } from './ssrf.ts';

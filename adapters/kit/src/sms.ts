@@ -28,6 +28,11 @@ const GSM7_BASIC = new Set(
 );
 const GSM7_EXTENSION = new Set('\f^{}\\[~]|€');
 
+/** The character is in the GSM 03.38 alphabet (basic or extension table). */
+export function isGsm7Character(char: string): boolean {
+  return GSM7_BASIC.has(char) || GSM7_EXTENSION.has(char);
+}
+
 export interface SmsSegments {
   /** `GSM-7` when every character is in the GSM 03.38 alphabet, `UCS-2` otherwise. */
   encoding: 'GSM-7' | 'UCS-2';
@@ -44,7 +49,7 @@ export interface SmsSegments {
  */
 export function smsSegments(text: string): SmsSegments {
   const characters = [...text];
-  const gsm = characters.every((c) => GSM7_BASIC.has(c) || GSM7_EXTENSION.has(c));
+  const gsm = characters.every(isGsm7Character);
   const sizes = gsm ? characters.map((c) => (GSM7_EXTENSION.has(c) ? 2 : 1)) : characters.map((c) => c.length);
   const [single, part] = gsm ? [160, 153] : [70, 67];
   const units = sizes.reduce((sum, n) => sum + n, 0);
