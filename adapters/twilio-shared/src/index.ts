@@ -7,6 +7,8 @@
  */
 import {
   CallbackRejected,
+  ConfigError,
+  DeliveryError,
   TransientError,
   callbackFields,
   callbackHeader,
@@ -15,7 +17,7 @@ import {
   excerpt,
   fetchOrClassify,
 } from '@clarion/adapter-kit';
-import type { CallbackRequest, DeliveryError, ErrorCodeTable } from '@clarion/adapter-kit';
+import type { CallbackRequest, ErrorCodeTable } from '@clarion/adapter-kit';
 import twilio from 'twilio';
 import type RequestClient from 'twilio/lib/base/RequestClient.js';
 import type * as HttpResponse from 'twilio/lib/http/response.js';
@@ -157,4 +159,20 @@ export function assertNotAborted(signal: AbortSignal): void {
   if (!signal.aborted) return;
   const reason = signal.reason instanceof Error ? signal.reason.message : String(signal.reason ?? 'aborted');
   throw new TransientError(`send aborted before calling Twilio: ${reason}`, { code: 'ABORTED', cause: signal.reason });
+}
+
+/**
+ * Checks the credentials without sending: the account must be active, and the Messaging Service
+ * (when one is configured) must exist. Failures are classified with the adapter's own code table.
+ */
+export async function verifyTwilioAccount(config: TwilioCredentials & { messagingServiceSid?: string }, fetchImpl: typeof fetch, codes: ErrorCodeTable): Promise<void> {
+  const { client, http } = twilioClient(config, fetchImpl);
+  try {
+    const account = await client.api.v2010.accounts(config.accountSid).fetch();
+    if (account.status !== 'active') throw new ConfigError(`the Twilio account is ${account.status}`, { code: '20005' });
+    if (config.messagingServiceSid) await client.messaging.v1.services(config.messagingServiceSid).fetch();
+  } catch (err) {
+    if (err instanceof DeliveryError) throw err;
+    throw classifyTwilio(err, codes, http.retryAfter);
+  }
 }

@@ -1,7 +1,7 @@
-import { ConfigError, DeliveryError, PermanentError, defineAdapter, smsKeyword, toE164 } from '@clarion/adapter-kit';
+import { ConfigError, PermanentError, defineAdapter, smsKeyword, toE164 } from '@clarion/adapter-kit';
 import type { CallbackResult, ErrorCodeTable, OutboundMessage, ReceiptStatus, StatusUpdate } from '@clarion/adapter-kit';
 import twilio from 'twilio';
-import { assertNotAborted, classifyTwilio, credentialDependencies, credentialProperties, twilioClient, verifyTwilioCallback } from '@clarion/twilio-shared';
+import { assertNotAborted, classifyTwilio, credentialDependencies, credentialProperties, twilioClient, verifyTwilioAccount, verifyTwilioCallback } from '@clarion/twilio-shared';
 import type { TwilioCredentials } from '@clarion/twilio-shared';
 
 export interface TwilioWhatsAppConfig extends TwilioCredentials {
@@ -139,15 +139,7 @@ export default defineAdapter<TwilioWhatsAppConfig>({
       },
 
       async verify() {
-        const { client, http } = twilioClient(config, context.fetch);
-        try {
-          const account = await client.api.v2010.accounts(config.accountSid).fetch();
-          if (account.status !== 'active') throw new ConfigError(`the Twilio account is ${account.status}`, { code: '20005' });
-          if (config.messagingServiceSid) await client.messaging.v1.services(config.messagingServiceSid).fetch();
-        } catch (err) {
-          if (err instanceof DeliveryError) throw err;
-          throw classifyTwilio(err, WHATSAPP_CODES, http.retryAfter);
-        }
+        await verifyTwilioAccount(config, context.fetch, WHATSAPP_CODES);
       },
 
       async parseCallback(request): Promise<CallbackResult> {
