@@ -32,7 +32,7 @@ export interface Database {
   close(): Promise<void>;
 }
 
-export async function openDatabase(config: Config, log: Logger): Promise<Database> {
+export async function openDatabase(config: Config, log: Logger, poolMax = config.dbPoolMax): Promise<Database> {
   let url = config.databaseUrl;
   let embedded: EmbeddedDatabase | undefined;
   let secretKey = config.secretKey;
@@ -46,7 +46,7 @@ export async function openDatabase(config: Config, log: Logger): Promise<Databas
       'CLARION_SECRET_KEY is required when DATABASE_URL is set: 32 random bytes as 64 hex digits or 44 base64 characters (e.g. `openssl rand -base64 32`)',
     );
   }
-  const knex = createKnex(url, config.dbPoolMax);
+  const knex = createKnex(url, poolMax);
   return {
     url,
     knex,
@@ -94,7 +94,9 @@ export interface StartOptions {
 
 export async function startClarion({ config: givenConfig, log, gateway = true, worker = true, clock = systemClock }: StartOptions): Promise<RunningClarion> {
   let config = givenConfig;
-  const database = await openDatabase(config, log);
+  // Worker jobs run in transactions and may read configuration beside them: two connections each
+  // at most, so the pool has room for every job's pair besides the gateway's own.
+  const database = await openDatabase(config, log, config.dbPoolMax + (worker ? 2 * config.workerConcurrency : 0));
   let server: http.Server | undefined;
   let runner: Runner | undefined;
   let workerPool: pg.Pool | undefined;

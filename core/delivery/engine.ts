@@ -82,12 +82,16 @@ export class DeliveryEngine {
   /** `process_event`: one notification per recipient of every workflow the event triggers. */
   async processEvent(eventId: string, tenantId: string): Promise<{ notifications: number }> {
     const { knex, clock, log } = this.#deps;
+    // Configuration is read before the transaction, so a job never holds one connection while
+    // waiting for another.
+    const head = await knex('events').where({ id: eventId, tenant_id: tenantId }).first('type', 'status');
+    if (!head || head.status === 'processed') return { notifications: 0 };
+    const workflows = await this.#deps.workflows.forTrigger(tenantId, head.type);
     return knex.transaction(async (trx) => {
       const event = await trx('events').where({ id: eventId, tenant_id: tenantId }).forUpdate().first();
       if (!event) return { notifications: 0 };
       if (event.status === 'processed') return { notifications: 0 };
       const tenant = await trx('tenants').where({ id: tenantId }).first('id', 'name', 'settings');
-      const workflows = await this.#deps.workflows.forTrigger(tenantId, event.type);
       const problems: string[] = [];
       let count = 0;
       for (const workflow of workflows) {
@@ -722,6 +726,10 @@ export class DeliveryEngine {
     const adapter = provider?.adapter ?? null;
     const providerId = provider && !provider.id.includes(':') ? provider.id : null;
     deliveryAttempts.inc({ channel, adapter: adapter ?? 'none', outcome: error ? error.errorClass : 'success' });
+    // Read before the transaction (one connection at a time): the providers still to try after a
+    // permanent or config failure of this one.
+    const tried = [...(delivery.providers_tried as string[]), ...(provider ? [provider.id] : [])];
+    const remaining = error && error.errorClass !== 'transient' && provider ? (await this.#candidates(delivery.tenant_id, channel, tried)).length : 0;
 
     await knex.transaction(async (trx) => {
       await trx('delivery_attempts').insert({
@@ -780,8 +788,6 @@ export class DeliveryEngine {
         dlog.error({ adapter, attempt, code: error.code }, 'delivery exhausted its attempts: dead letter');
       } else {
         // Permanent or config: never retried; the next provider, then the fallback channels.
-        const tried = [...(delivery.providers_tried as string[]), ...(provider ? [provider.id] : [])];
-        const remaining = provider ? (await this.#candidates(delivery.tenant_id, channel, tried)).length : 0;
         if (remaining > 0) {
           await trx('deliveries').where({ id: delivery.id }).update({ ...common, status: 'retrying', providers_tried: JSON.stringify(tried), provider_attempts: 0, next_attempt_at: null });
           await this.#schedule(trx, delivery.tenant_id, delivery.id, null);
