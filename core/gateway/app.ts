@@ -10,7 +10,7 @@ import { contractRoutes } from './routes/contracts.ts';
 import { deliveryRoutes } from './routes/delivery.ts';
 import { eventRoutes } from './routes/events.ts';
 import { opsRoutes } from './routes/ops.ts';
-import { linkRoutes, preferenceRoutes } from './routes/preferences.ts';
+import { ackRoute, linkRoutes, preferenceRoutes } from './routes/preferences.ts';
 import { tenantRoutes } from './routes/tenant.ts';
 import { templateRoutes } from './routes/templates.ts';
 import { webhookRoutes } from './routes/webhooks.ts';
@@ -47,6 +47,8 @@ export function createGateway(services: Services): Gateway {
   opsRoutes(services, open);
   callbackRoutes(services, open);
   linkRoutes(services, open);
+  // API key or the subscriber's own token: the route authenticates itself.
+  ackRoute(services, open, requireApiKey(services.knex, services.apiKeys));
 
   const api = new Router();
   const authenticate = requireApiKey(services.knex, services.apiKeys);

@@ -158,7 +158,10 @@ export function openApiDocument(serverUrl: string): Record<string, unknown> {
       },
     },
     components: {
-      securitySchemes: { apiKey: { type: 'http', scheme: 'bearer', description: 'A tenant API key (`ck_...`).' } },
+      securitySchemes: {
+        apiKey: { type: 'http', scheme: 'bearer', description: 'A tenant API key (`ck_...`).' },
+        subscriberToken: { type: 'http', scheme: 'bearer', description: "A subscriber's own token (POST /v1/subscribers/{subscriberId}/token)" },
+      },
       responses: {
         Problem: { description: 'An RFC 9457 problem document', content: { 'application/problem+json': { schema: ref('Problem') } } },
       },

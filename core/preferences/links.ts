@@ -9,7 +9,7 @@ import { ClarionError } from '../errors.ts';
  * acknowledgement and a changed claim fails the check.
  */
 
-export type LinkPurpose = 'unsubscribe' | 'ack';
+export type LinkPurpose = 'unsubscribe' | 'ack' | 'subscriber';
 
 export interface UnsubscribeClaims {
   p: 'unsubscribe';
@@ -34,7 +34,16 @@ export interface AckClaims {
   e: number;
 }
 
-export type LinkClaims = UnsubscribeClaims | AckClaims;
+/** A subscriber's own bearer token (in-app clients): acts for that one subscriber only. */
+export interface SubscriberClaims {
+  p: 'subscriber';
+  t: string;
+  s: string;
+  /** expiry, seconds since the epoch */
+  e: number;
+}
+
+export type LinkClaims = UnsubscribeClaims | AckClaims | SubscriberClaims;
 
 const keys = new WeakMap<Buffer, Map<LinkPurpose, Buffer>>();
 
@@ -70,7 +79,7 @@ export function verifyLink<P extends LinkPurpose>(secret: Buffer, purpose: P, to
     throw invalid();
   }
   if (claims?.p !== purpose) throw invalid();
-  if (claims.p === 'ack' && claims.e * 1000 < now.getTime()) {
+  if ((claims.p === 'ack' || claims.p === 'subscriber') && claims.e * 1000 < now.getTime()) {
     throw new ClarionError('CLARION_ERR_LINK_EXPIRED', 'This link has expired');
   }
   return claims as Extract<LinkClaims, { p: P }>;

@@ -47,9 +47,19 @@ export const preferencePaths = {
   '/v1/notifications/{id}/ack': {
     post: {
       tags: ['notifications'],
-      summary: 'Acknowledge a notification: pending escalation steps stop',
+      summary: "Acknowledge a notification: pending escalation steps stop. Authorization: the tenant's API key, or the subscriber's own token (POST /v1/subscribers/{subscriberId}/token), which acknowledges only that subscriber's notifications",
+      security: [{ apiKey: [] }, { subscriberToken: [] }],
       parameters: [path('id', 'Notification id')],
       responses: { '200': json({ type: 'object', required: ['acknowledged', 'changed'], properties: { acknowledged: { const: true }, changed: { type: 'boolean', description: 'false when it was already acknowledged' }, notification: { type: 'object' } } }), ...errors(401, 404, 409) },
+    },
+  },
+  '/v1/subscribers/{subscriberId}/token': {
+    post: {
+      tags: ['subscribers'],
+      summary: "Issue the subscriber's own bearer token (for in-app clients): it acknowledges that subscriber's notifications and nothing else",
+      parameters: [path('subscriberId', "The tenant's own id for the person")],
+      requestBody: { required: false, content: { 'application/json': { schema: { type: 'object', properties: { ttlSeconds: { type: 'integer', minimum: 60, maximum: 2592000, default: 86400 } } } } } },
+      responses: { '201': json({ type: 'object', required: ['token', 'expiresAt'], properties: { token: { type: 'string' }, expiresAt: { type: 'string', format: 'date-time' } } }), ...errors(400, 401, 404) },
     },
   },
   '/v1/links/unsubscribe/{token}': {

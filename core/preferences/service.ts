@@ -7,7 +7,7 @@ import type { PreferenceLayer, PreferenceScope, PreferenceSettings, ResolvedPref
 import type { Clock } from '../services.ts';
 import { isUuid } from '../tenants.ts';
 import type { WorkflowService } from '../workflows/service.ts';
-import { signLink, verifyLink, type AckClaims, type UnsubscribeClaims } from './links.ts';
+import { signLink, verifyLink, type AckClaims, type SubscriberClaims, type UnsubscribeClaims } from './links.ts';
 import { SCOPES, checkSettings, describe, mergeSettings, resolve } from './model.ts';
 
 /** What the preference service needs from the webhook hub. */
@@ -148,6 +148,16 @@ export class PreferenceService {
   ackUrl(claims: Omit<AckClaims, 'p' | 'e'>): string {
     const e = Math.floor(this.#deps.clock.now().getTime() / 1000) + ACK_LINK_SECONDS;
     return `${this.#deps.config.publicUrl}/v1/links/ack/${signLink(this.#secret(), { p: 'ack', e, ...claims })}`;
+  }
+
+  /** A subscriber's own token (for in-app clients), valid `seconds`; it acts for that subscriber only. */
+  subscriberToken(tenantId: string, externalId: string, seconds: number): { token: string; expiresAt: string } {
+    const e = Math.floor(this.#deps.clock.now().getTime() / 1000) + seconds;
+    return { token: signLink(this.#secret(), { p: 'subscriber', t: tenantId, s: externalId, e }), expiresAt: new Date(e * 1000).toISOString() };
+  }
+
+  verifySubscriberToken(token: string): SubscriberClaims {
+    return verifyLink(this.#secret(), 'subscriber', token, this.#deps.clock.now());
   }
 
   /** What an unsubscribe token would do, for the confirmation page. */

@@ -2,6 +2,7 @@ import type Router from '@koa/router';
 import type { Context } from 'koa';
 import { ClarionError } from '../../errors.ts';
 import type { Services } from '../../services.ts';
+import { isUuid } from '../../tenants.ts';
 import { auth } from '../auth.ts';
 import { readBody, readJson } from '../http.ts';
 
@@ -24,11 +25,51 @@ export function preferenceRoutes(services: Services, router: Router): void {
     const body = await readJson(ctx, services.config.maxBodyBytes);
     ctx.body = await services.preferences.put(tenant.id, ctx.params.scope, ctx.params.scopeId, body, actor);
   });
-  router.post('/v1/notifications/:id/ack', async (ctx) => {
+  router.post('/v1/subscribers/:subscriberId/token', async (ctx) => {
     const { tenant, actor } = auth(ctx);
-    const changed = await services.preferences.acknowledge(tenant.id, ctx.params.id, actor, 'api');
-    const notification = await services.notifications.get(tenant.id, ctx.params.id);
-    ctx.body = { acknowledged: true, changed, notification };
+    const body = ctx.get('content-type') ? ((await readJson(ctx, services.config.maxBodyBytes)) as { ttlSeconds?: unknown }) : {};
+    const ttl = body?.ttlSeconds ?? 86_400;
+    if (!Number.isInteger(ttl) || (ttl as number) < 60 || (ttl as number) > 30 * 86_400) {
+      throw new ClarionError('CLARION_ERR_HTTP_INVALID_REQUEST', 'Invalid token request', { errors: [{ pointer: '/ttlSeconds', message: 'must be an integer from 60 to 2592000 (30 days)' }] });
+    }
+    const subscriber = await services.subscribers.get(tenant.id, ctx.params.subscriberId);
+    const token = services.preferences.subscriberToken(tenant.id, subscriber.subscriberId, ttl as number);
+    await services.knex('audit_logs').insert({ tenant_id: tenant.id, actor, action: 'subscriber.token_issued', target_type: 'subscriber', target_id: subscriber.id, summary: JSON.stringify({ ttlSeconds: ttl }) });
+    ctx.status = 201;
+    ctx.body = token;
+  });
+}
+
+/**
+ * `POST /v1/notifications/:id/ack`: with the tenant's API key, or with the subscriber's own token
+ * (`POST /v1/subscribers/:id/token`), which acknowledges only that subscriber's notifications.
+ */
+export function ackRoute(services: Services, router: Router, apiKey: (ctx: Context, next: () => Promise<void>) => Promise<void>): void {
+  router.post('/v1/notifications/:id/ack', async (ctx) => {
+    const bearer = /^Bearer\s+(\S+)\s*$/i.exec(ctx.get('authorization'))?.[1];
+    if (bearer && !bearer.startsWith('ck_')) {
+      let claims;
+      try {
+        claims = services.preferences.verifySubscriberToken(bearer);
+      } catch {
+        throw new ClarionError('CLARION_ERR_AUTH_INVALID', 'The token is not valid (changed, expired, or not a subscriber token)');
+      }
+      const own = isUuid(ctx.params.id)
+        ? await services.knex('notifications as n')
+            .join('subscribers as s', 's.id', 'n.subscriber_id')
+            .where({ 'n.id': ctx.params.id, 'n.tenant_id': claims.t, 's.external_id': claims.s })
+            .first('n.id')
+        : undefined;
+      if (!own) throw new ClarionError('CLARION_ERR_NOTIFICATION_NOT_FOUND', `No notification ${ctx.params.id} for this subscriber`);
+      const changed = await services.preferences.acknowledge(claims.t, ctx.params.id, `subscriber:${claims.s}`, 'subscriber token');
+      ctx.body = { acknowledged: true, changed, notification: await services.notifications.get(claims.t, ctx.params.id) };
+      return;
+    }
+    await apiKey(ctx, async () => {
+      const { tenant, actor } = auth(ctx);
+      const changed = await services.preferences.acknowledge(tenant.id, ctx.params.id, actor, 'api');
+      ctx.body = { acknowledged: true, changed, notification: await services.notifications.get(tenant.id, ctx.params.id) };
+    });
   });
 }
 
