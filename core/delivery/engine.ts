@@ -77,18 +77,6 @@ export class DeliveryEngine {
     this.#deps = deps;
   }
 
-  /**
-   * A transaction of a worker job. Its commit does not wait for the disk: graphile-worker's own
-   * completion of the job is committed synchronously right after it and flushes the log with it,
-   * so a crash in between only means the job runs again, as it would anyway.
-   */
-  #jobTransaction<T>(fn: (trx: Knex.Transaction) => Promise<T>): Promise<T> {
-    return this.#deps.knex.transaction(async (trx) => {
-      await trx.raw('set local synchronous_commit = off');
-      return fn(trx);
-    });
-  }
-
   // ---------------------------------------------------------------- fan-out
 
   /** `process_event`: one notification per recipient of every workflow the event triggers. */
@@ -99,7 +87,7 @@ export class DeliveryEngine {
     const head = await knex('events').where({ id: eventId, tenant_id: tenantId }).first('type', 'status');
     if (!head || head.status === 'processed') return { notifications: 0 };
     const workflows = await this.#deps.workflows.forTrigger(tenantId, head.type);
-    return this.#jobTransaction(async (trx) => {
+    return knex.transaction(async (trx) => {
       const event = await trx('events').where({ id: eventId, tenant_id: tenantId }).forUpdate().first();
       if (!event) return { notifications: 0 };
       if (event.status === 'processed') return { notifications: 0 };
@@ -212,7 +200,7 @@ export class DeliveryEngine {
 
   /** `dispatch_notification`: a deferred notification's time has come. */
   async dispatchNotification(notificationId: string, tenantId: string): Promise<void> {
-    await this.#jobTransaction(async (trx) => {
+    await this.#deps.knex.transaction(async (trx) => {
       const row = await trx('notifications').where({ id: notificationId, tenant_id: tenantId }).forUpdate().first();
       if (!row || row.status !== 'scheduled') return;
       await trx('notifications').where({ id: notificationId }).update({ status: 'pending', updated_at: trx.fn.now() });
@@ -286,8 +274,8 @@ export class DeliveryEngine {
 
   /** `send_digest`: the window closed; its items become one notification, rendered with the digest template. */
   async sendDigest(digestId: string, tenantId: string): Promise<{ items: number }> {
-    const { clock, log } = this.#deps;
-    return this.#jobTransaction(async (trx) => {
+    const { knex, clock, log } = this.#deps;
+    return knex.transaction(async (trx) => {
       const digest = await trx('digests').where({ id: digestId, tenant_id: tenantId }).forUpdate().first();
       if (!digest || digest.status !== 'open') return { items: 0 };
       const ids: string[] = Array.isArray(digest.item_ids)
@@ -404,7 +392,7 @@ export class DeliveryEngine {
 
   /** `escalate_notification`: a step's time has come; it fires only if nobody acknowledged. */
   async escalateNotification(notificationId: string, tenantId: string, step: number): Promise<'fired' | 'cancelled' | 'skipped'> {
-    return this.#jobTransaction(async (trx) => {
+    return this.#deps.knex.transaction(async (trx) => {
       const row = await trx('notifications').where({ id: notificationId, tenant_id: tenantId }).forUpdate().first('id', 'status', 'acknowledged_at', 'escalation');
       const steps: EscalationStep[] | undefined = row?.escalation?.steps;
       if (!steps?.[step] || steps[step].status !== 'pending') return 'skipped';
@@ -503,7 +491,7 @@ export class DeliveryEngine {
     if (provider.maxPerSecond && !provider.id.includes(':') && !(await takeThroughputSlot(knex, provider.id, provider.maxPerSecond, clock.now()))) {
       const second = Math.floor(clock.now().getTime() / 1000) * 1000;
       const runAt = new Date(second + 1000 + Math.floor(Math.random() * 1000));
-      await this.#jobTransaction(async (trx) => {
+      await knex.transaction(async (trx) => {
         await trx('deliveries').where({ id: deliveryId }).update({ status: 'retrying', next_attempt_at: runAt, updated_at: trx.fn.now() });
         await this.#schedule(trx, tenantId, deliveryId, runAt);
       });
@@ -700,10 +688,10 @@ export class DeliveryEngine {
   }
 
   async #circuitOpen(input: { delivery: { id: string; tenant_id: string; attempt_count: number }; provider: ProviderRecord; startedAt: Date; dlog: Logger }) {
-    const { config, clock } = this.#deps;
+    const { knex, config, clock } = this.#deps;
     const runAt = new Date(clock.now().getTime() + config.circuitHalfOpenMs);
     deliveryAttempts.inc({ channel: 'unknown', adapter: input.provider.adapter, outcome: 'circuit_open' });
-    await this.#jobTransaction(async (trx) => {
+    await knex.transaction(async (trx) => {
       await trx('delivery_attempts').insert({
         tenant_id: input.delivery.tenant_id,
         delivery_id: input.delivery.id,
@@ -730,7 +718,7 @@ export class DeliveryEngine {
 
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   async #finishAttempt(input: { delivery: any; notification: any; workflow: Workflow | undefined; provider: ProviderRecord | undefined; result?: SendResult; error?: DeliveryError; startedAt: Date; durationMs: number; dlog: Logger; content?: RenderedContent }) {
-    const { clock, config } = this.#deps;
+    const { knex, clock, config } = this.#deps;
     const { delivery, notification, workflow, provider, result, error, dlog } = input;
     const attempt = delivery.attempt_count + 1;
     const priority = notification.priority as Priority;
@@ -743,7 +731,7 @@ export class DeliveryEngine {
     const tried = [...(delivery.providers_tried as string[]), ...(provider ? [provider.id] : [])];
     const remaining = error && error.errorClass !== 'transient' && provider ? (await this.#candidates(delivery.tenant_id, channel, tried)).length : 0;
 
-    await this.#jobTransaction(async (trx) => {
+    await knex.transaction(async (trx) => {
       await trx('delivery_attempts').insert({
         tenant_id: delivery.tenant_id,
         delivery_id: delivery.id,
