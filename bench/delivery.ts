@@ -9,8 +9,14 @@
  *  3. posts BENCH_BURST (3000) events as fast as batches of 100 allow and reports events/s and
  *     deliveries/s until the last email arrives.
  * Each event goes to one subscriber on the email channel.
+ *
+ * BENCH_SEPARATE_WORKER=1 runs the worker as its own process (`clarion worker`), as in
+ * production, instead of inside the gateway's process.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { runOnce } from 'graphile-worker';
@@ -32,7 +38,20 @@ async function main() {
   const sink = new SmtpSink();
   await sink.start();
   const config = loadConfig({ ...process.env, CLARION_DATA_DIR: dataDir, PORT: '0', CLARION_LOG_LEVEL: 'error', CLARION_WORKER_CONCURRENCY: concurrency, CLARION_DB_POOL_MAX: '20' });
-  const clarion = await startClarion({ config, log: createLogger('error') });
+  const separate = process.env.BENCH_SEPARATE_WORKER === '1';
+  const clarion = await startClarion({ config, log: createLogger('error'), worker: !separate });
+  let workerProcess: ChildProcess | undefined;
+  if (separate) {
+    const secret = (await readFile(path.join(dataDir, 'secret-key'), 'utf8')).trim();
+    workerProcess = spawn(process.execPath, [fileURLToPath(new URL('../bin/clarion.js', import.meta.url)), 'worker'], {
+      env: { ...process.env, DATABASE_URL: clarion.database.url, CLARION_SECRET_KEY: secret, CLARION_LOG_LEVEL: 'error', CLARION_WORKER_CONCURRENCY: concurrency, CLARION_DB_POOL_MAX: '20' },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    await new Promise<void>((resolve, reject) => {
+      workerProcess!.stdout!.on('data', (d: Buffer) => d.toString().includes('Ctrl-C stops') && resolve());
+      workerProcess!.once('exit', (code) => reject(new Error(`worker exited with ${code}`)));
+    });
+  }
   const knex = clarion.database.knex;
   try {
     // 1. The ceiling: graphile-worker running no-op jobs on this database.
@@ -90,6 +109,10 @@ async function main() {
       console.log(`burst of ${burst} events: ingested in ${ingested.toFixed(1)} s (${(burst / ingested).toFixed(0)} events/s); all ${burst} emails delivered in ${s.toFixed(1)} s = ${(burst / s).toFixed(0)} deliveries/s (${((burst / s) * 3600 / 1e6).toFixed(2)} M/hour)`);
     }
   } finally {
+    if (workerProcess) {
+      workerProcess.kill('SIGTERM');
+      await once(workerProcess, 'exit');
+    }
     await clarion.stop();
     await sink.stop();
     await rm(dataDir, { recursive: true, force: true });
