@@ -53,14 +53,16 @@ async function serve(mode: { gateway: boolean; worker: boolean }) {
 }
 
 /** Runs a command against the database (attaching to a running embedded one, or starting it). */
-async function withDatabase<T>(fn: (db: Awaited<ReturnType<typeof openDatabase>>, config: Config) => Promise<T>): Promise<T> {
+async function withDatabase<T>(
+  fn: (db: Awaited<ReturnType<typeof openDatabase>>, config: Config) => Promise<T>,
+  options: { migrateFirst?: boolean } = {},
+): Promise<T> {
   const config = loadConfig();
   const log = quietLogger(config);
   const db = await openDatabase(config, log);
   const release = stopOnSignal(db);
   try {
-    const pending = await pendingMigrations(db.knex).catch(() => ['?']);
-    if (pending.length > 0) await migrate(db.knex, db.url, log);
+    if (options.migrateFirst ?? true) await migrate(db.knex, db.url, log);
     return await fn(db, config);
   } finally {
     release();
@@ -103,7 +105,8 @@ program
   .description('bring the database schema up to date')
   .option('--status', 'only list the migrations not yet applied')
   .action(async (options: { status?: boolean }) => {
-    await withDatabaseRaw(async (db, config) => {
+    // The migrate command migrates (or only lists) itself.
+    await withDatabase(async (db, config) => {
       if (options.status) {
         const pending = await pendingMigrations(db.knex);
         console.log(pending.length === 0 ? 'The database is up to date.' : `Pending migrations:\n  ${pending.join('\n  ')}`);
@@ -111,7 +114,7 @@ program
       }
       const applied = await migrate(db.knex, db.url, quietLogger(config));
       console.log(applied.length === 0 ? 'The database is up to date.' : `Applied:\n  ${applied.join('\n  ')}`);
-    });
+    }, { migrateFirst: false });
   });
 
 const tenant = program.command('tenant').description('manage tenants');
@@ -203,19 +206,6 @@ async function readData(value: string): Promise<unknown> {
     return JSON.parse(text);
   } catch (err) {
     throw new ClarionError('CLARION_ERR_CLI_USAGE', `--data ${value.startsWith('@') ? `file ${value.slice(1)}` : ''} is not valid JSON: ${(err as Error).message}`);
-  }
-}
-
-/** Like withDatabase, without migrating first (the migrate command does that itself). */
-async function withDatabaseRaw<T>(fn: (db: Awaited<ReturnType<typeof openDatabase>>, config: Config) => Promise<T>): Promise<T> {
-  const config = loadConfig();
-  const db = await openDatabase(config, quietLogger(config));
-  const release = stopOnSignal(db);
-  try {
-    return await fn(db, config);
-  } finally {
-    release();
-    await db.close();
   }
 }
 

@@ -1,11 +1,10 @@
 import type { Knex } from 'knex';
 import { ClarionError } from '../errors.ts';
-import { decodeCursor, encodeCursor, type Page } from '../ingest/events.ts';
+import { keysetPage, type Page } from '../db/paging.ts';
 import { isUuid } from '../tenants.ts';
 
 /** Read side of notifications, deliveries, attempts, the sandbox outbox and the audit trail. */
 
-const TS = `to_char(%s at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
 const iso = (d: Date | string | null | undefined) => (d ? new Date(d).toISOString() : null);
 
 export interface ListOptions {
@@ -21,27 +20,17 @@ export class NotificationQueries {
   }
 
   async list(tenantId: string, options: ListOptions & { status?: string; subscriber?: string; workflow?: string; eventId?: string; since?: string; until?: string }): Promise<Page<Record<string, unknown>>> {
-    const k = this.#knex;
-    const query = k('notifications as n')
+    const query = this.#knex('notifications as n')
       .leftJoin('subscribers as s', 's.id', 'n.subscriber_id')
       .where('n.tenant_id', tenantId)
-      .select('n.*', 's.external_id as subscriber_external_id', k.raw(`${TS.replace('%s', 'n.created_at')} as cursor_ts`))
-      .orderBy([{ column: 'n.created_at', order: 'desc' }, { column: 'n.id', order: 'desc' }])
-      .limit(options.limit + 1);
+      .select('n.*', 's.external_id as subscriber_external_id');
     if (options.status) query.where('n.status', options.status);
     if (options.workflow) query.where('n.workflow_key', options.workflow);
     if (options.subscriber) query.where('s.external_id', options.subscriber);
     if (options.eventId) query.where('n.event_id', options.eventId);
     if (options.since) query.where('n.created_at', '>=', options.since);
     if (options.until) query.where('n.created_at', '<', options.until);
-    if (options.cursor) {
-      const [ts, id] = decodeCursor(options.cursor);
-      query.whereRaw('(n.created_at, n.id) < (?::timestamptz, ?::uuid)', [ts, id]);
-    }
-    const rows = await query;
-    const items = rows.slice(0, options.limit);
-    const last = items.at(-1);
-    return { items: items.map(notificationView), nextCursor: rows.length > options.limit && last ? encodeCursor(last.cursor_ts, last.id) : null };
+    return keysetPage(this.#knex, query, { ts: 'n.created_at', id: 'n.id' }, options, notificationView);
   }
 
   async get(tenantId: string, id: string): Promise<Record<string, unknown>> {
@@ -63,18 +52,10 @@ export class NotificationQueries {
   }
 
   async deliveries(tenantId: string, options: ListOptions & { status?: string; channel?: string }): Promise<Page<Record<string, unknown>>> {
-    const k = this.#knex;
-    const query = k('deliveries').where({ tenant_id: tenantId }).select('*', k.raw(`${TS.replace('%s', 'updated_at')} as cursor_ts`)).orderBy([{ column: 'updated_at', order: 'desc' }, { column: 'id', order: 'desc' }]).limit(options.limit + 1);
+    const query = this.#knex('deliveries').where({ tenant_id: tenantId }).select('*');
     if (options.status) query.where({ status: options.status });
     if (options.channel) query.where({ channel: options.channel });
-    if (options.cursor) {
-      const [ts, id] = decodeCursor(options.cursor);
-      query.whereRaw('(updated_at, id) < (?::timestamptz, ?::uuid)', [ts, id]);
-    }
-    const rows = await query;
-    const items = rows.slice(0, options.limit);
-    const last = items.at(-1);
-    return { items: items.map(deliveryView), nextCursor: rows.length > options.limit && last ? encodeCursor(last.cursor_ts, last.id) : null };
+    return keysetPage(this.#knex, query, { ts: 'updated_at', id: 'id' }, options, deliveryView);
   }
 
   async delivery(tenantId: string, id: string): Promise<Record<string, unknown>> {
@@ -86,21 +67,13 @@ export class NotificationQueries {
   }
 
   async outbox(tenantId: string, options: ListOptions & { channel?: string; to?: string }): Promise<Page<Record<string, unknown>>> {
-    const k = this.#knex;
-    const query = k('outbox_messages').where({ tenant_id: tenantId }).select('*', k.raw(`${TS.replace('%s', 'created_at')} as cursor_ts`)).orderBy([{ column: 'created_at', order: 'desc' }, { column: 'id', order: 'desc' }]).limit(options.limit + 1);
+    const query = this.#knex('outbox_messages').where({ tenant_id: tenantId }).select('*');
     if (options.channel) query.where({ channel: options.channel });
     if (options.to) query.whereRaw("(recipient->>'id' = ? or recipient->>'email' = ? or recipient->>'phone' = ?)", [options.to, options.to, options.to]);
-    if (options.cursor) {
-      const [ts, id] = decodeCursor(options.cursor);
-      query.whereRaw('(created_at, id) < (?::timestamptz, ?::uuid)', [ts, id]);
-    }
-    const rows = await query;
-    const items = rows.slice(0, options.limit);
-    const last = items.at(-1);
-    return {
-      items: items.map((r) => ({ id: r.id, adapter: r.adapter, channel: r.channel, notificationId: r.notification_id, deliveryId: r.delivery_id, to: r.recipient, content: r.content, headers: r.headers, createdAt: iso(r.created_at) })),
-      nextCursor: rows.length > options.limit && last ? encodeCursor(last.cursor_ts, last.id) : null,
-    };
+    return keysetPage(this.#knex, query, { ts: 'created_at', id: 'id' }, options, (r) => ({
+      id: r.id, adapter: r.adapter, channel: r.channel, notificationId: r.notification_id, deliveryId: r.delivery_id, to: r.recipient, content: r.content, headers: r.headers,
+      createdAt: iso(r.created_at as string),
+    }));
   }
 
   async audit(tenantId: string, options: { limit: number; cursor?: string; targetType?: string; targetId?: string; action?: string }): Promise<Page<Record<string, unknown>>> {

@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import { ClarionError } from '../errors.ts';
 import { isUuid } from '../tenants.ts';
+import { keysetPage, type Page } from '../db/paging.ts';
 
 export interface StoredEvent {
   id: string;
@@ -13,11 +14,7 @@ export interface StoredEvent {
   cloudevent: Record<string, unknown>;
 }
 
-export interface Page<T> {
-  items: T[];
-  /** Pass as `?cursor=` for the next page; null on the last one. */
-  nextCursor: string | null;
-}
+export type { Page } from '../db/paging.ts';
 
 const COLUMNS = [
   'id', 'ce_id', 'source', 'type', 'specversion', 'subject', 'time', 'datacontenttype', 'dataschema', 'data', 'data_base64',
@@ -53,36 +50,12 @@ export class EventQueries {
   }
 
   async list(tenantId: string, options: { limit: number; cursor?: string; type?: string; status?: string; source?: string }): Promise<Page<StoredEvent>> {
-    const query = this.#knex('events')
-      .where({ tenant_id: tenantId })
-      .select([...COLUMNS, this.#knex.raw(`to_char(received_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as cursor_ts`)])
-      .orderBy([{ column: 'received_at', order: 'desc' }, { column: 'id', order: 'desc' }])
-      .limit(options.limit + 1);
+    const query = this.#knex('events').where({ tenant_id: tenantId }).select(COLUMNS);
     if (options.type) query.where({ type: options.type });
     if (options.status) query.where({ status: options.status });
     if (options.source) query.where({ source: options.source });
-    if (options.cursor) {
-      const [ts, id] = decodeCursor(options.cursor);
-      query.whereRaw('(received_at, id) < (?::timestamptz, ?::uuid)', [ts, id]);
-    }
-    const rows = await query;
-    const more = rows.length > options.limit;
-    const items = rows.slice(0, options.limit);
-    const last = items.at(-1);
-    return { items: items.map(toStored), nextCursor: more && last ? encodeCursor(last.cursor_ts, last.id) : null };
+    return keysetPage(this.#knex, query, { ts: 'received_at', id: 'id' }, options, toStored);
   }
-}
-
-export function encodeCursor(ts: string, id: string): string {
-  return Buffer.from(`${ts}|${id}`).toString('base64url');
-}
-
-export function decodeCursor(cursor: string): [string, string] {
-  const [ts, id] = Buffer.from(cursor, 'base64url').toString('utf8').split('|');
-  if (!ts || !id || !isUuid(id) || Number.isNaN(Date.parse(ts))) {
-    throw new ClarionError('CLARION_ERR_HTTP_INVALID_REQUEST', 'The cursor is not one this API returned', { errors: [{ pointer: '/query/cursor', message: 'is invalid' }] });
-  }
-  return [ts, id];
 }
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any

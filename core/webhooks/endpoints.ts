@@ -1,7 +1,7 @@
 import { ConfigError, DestinationRefused, checkUrl } from '@clarion/adapter-kit';
 import { Ajv } from 'ajv';
 import { ClarionError, type FieldError } from '../errors.ts';
-import { decodeCursor, encodeCursor, type Page } from '../ingest/events.ts';
+import { keysetPage, type Page } from '../db/paging.ts';
 import { toFieldErrors } from '../ingest/contracts.ts';
 import { webhookAttemptDuration, webhookAttempts, webhookMessagesFinished, webhookMessagesQueued } from '../metrics.ts';
 import { isUuid } from '../tenants.ts';
@@ -124,21 +124,11 @@ export async function getEndpoint(ctx: WebhookContext, tenantId: string, id: str
 }
 
 export async function listEndpoints(ctx: WebhookContext, tenantId: string, options: { limit: number; cursor?: string; enabled?: boolean }): Promise<Page<EndpointView>> {
-  const query = ctx.knex('webhook_endpoints')
-    .where({ tenant_id: tenantId })
-    .select([...COLUMNS, ctx.knex.raw(`to_char(created_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as cursor_ts`)])
-    .orderBy([{ column: 'created_at', order: 'desc' }, { column: 'id', order: 'desc' }])
-    .limit(options.limit + 1);
+  const query = ctx.knex('webhook_endpoints').where({ tenant_id: tenantId }).select(COLUMNS);
   if (options.enabled !== undefined) query.where({ enabled: options.enabled });
-  if (options.cursor) {
-    const [ts, id] = decodeCursor(options.cursor);
-    query.whereRaw('(created_at, id) < (?::timestamptz, ?::uuid)', [ts, id]);
-  }
-  const rows = await query;
-  const items = rows.slice(0, options.limit);
-  const last = items.at(-1);
   const now = ctx.clock.now();
-  return { items: items.map((r) => toEndpointView(r, now)), nextCursor: rows.length > options.limit && last ? encodeCursor(last.cursor_ts, last.id) : null };
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  return keysetPage(ctx.knex, query, { ts: 'created_at', id: 'id' }, options, (r) => toEndpointView(r as any, now));
 }
 
 export async function updateEndpoint(ctx: WebhookContext, tenantId: string, id: string, body: unknown, actor: string): Promise<EndpointView> {

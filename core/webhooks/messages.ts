@@ -4,7 +4,7 @@ import addFormats from 'ajv-formats';
 import type { Knex } from 'knex';
 import { ClarionError } from '../errors.ts';
 import { toFieldErrors } from '../ingest/contracts.ts';
-import { decodeCursor, encodeCursor, type Page } from '../ingest/events.ts';
+import { encodeCursor, keysetPage, type Page } from '../db/paging.ts';
 import { webhookMessagesQueued } from '../metrics.ts';
 import { isUuid } from '../tenants.ts';
 import { DELIVER_TASK, JOB_MAX_ATTEMPTS, audit, queueDelivery, type WebhookContext } from './context.ts';
@@ -131,21 +131,11 @@ export async function listMessages(
   if (options.status && !(MESSAGE_STATUSES as readonly string[]).includes(options.status)) {
     throw new ClarionError('CLARION_ERR_HTTP_INVALID_REQUEST', 'Invalid query parameters', { errors: [{ pointer: '/query/status', message: `must be one of ${MESSAGE_STATUSES.join(', ')}` }] });
   }
-  const query = ctx.knex('webhook_messages as m')
-    .where({ 'm.tenant_id': tenantId, 'm.endpoint_id': endpointId })
-    .select([...MESSAGE_COLUMNS, ctx.knex.raw(`to_char(m.created_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as cursor_ts`)])
-    .orderBy([{ column: 'm.created_at', order: 'desc' }, { column: 'm.id', order: 'desc' }])
-    .limit(options.limit + 1);
+  const query = ctx.knex('webhook_messages as m').where({ 'm.tenant_id': tenantId, 'm.endpoint_id': endpointId }).select(MESSAGE_COLUMNS);
   if (options.status) query.where('m.status', options.status);
   if (options.eventType) query.where('m.event_type', options.eventType);
-  if (options.cursor) {
-    const [ts, id] = decodeCursor(options.cursor);
-    query.whereRaw('(m.created_at, m.id) < (?::timestamptz, ?::uuid)', [ts, id]);
-  }
-  const rows = await query;
-  const items = rows.slice(0, options.limit);
-  const last = items.at(-1);
-  return { items: items.map((r) => toMessageView(r)), nextCursor: rows.length > options.limit && last ? encodeCursor(last.cursor_ts, last.id) : null };
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  return keysetPage(ctx.knex, query, { ts: 'm.created_at', id: 'm.id' }, options, (r) => toMessageView(r as any));
 }
 
 export async function listAttempts(
