@@ -5,7 +5,9 @@
  * local SMTP sink as the tenant's email provider (pooled connections), then:
  *  1. measures graphile-worker's own no-op job rate on this machine: the ceiling;
  *  2. posts events at a steady rate (BENCH_RATE, 100/s) for BENCH_SECONDS (10) and reports the
- *     event-to-SMTP latency (p50/p99), from the POST to the message arriving at the SMTP server;
+ *     event-to-SMTP latency (p50/p99), from the POST to the message arriving at the SMTP server,
+ *     after BENCH_WARMUP_SECONDS (1) at that rate reported apart (a process's first events pay for
+ *     its connections and compiled code);
  *  3. posts BENCH_BURST (3000) events as fast as batches of 100 allow and reports events/s and
  *     deliveries/s until the last email arrives.
  * Each event goes to one subscriber on the email channel.
@@ -21,7 +23,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { runOnce } from 'graphile-worker';
 import { loadConfig } from '../core/config.ts';
-import { createLogger } from '../core/log.ts';
+import { createLogger, graphileLogger } from '../core/log.ts';
 import { startClarion } from '../core/runtime.ts';
 import { createTenant } from '../core/tenants.ts';
 import { SmtpSink } from '../test/support/smtp.ts';
@@ -37,7 +39,9 @@ async function main() {
   const dataDir = await mkdtemp(path.join(tmpdir(), 'clarion-bench-'));
   const sink = new SmtpSink();
   await sink.start();
-  const config = loadConfig({ ...process.env, CLARION_DATA_DIR: dataDir, PORT: '0', CLARION_LOG_LEVEL: 'error', CLARION_WORKER_CONCURRENCY: concurrency, CLARION_DB_POOL_MAX: '20' });
+  // BENCH_PGSS=1 prints the statements that took the database's time (pg_stat_statements).
+  const pgss = process.env.BENCH_PGSS ? { CLARION_EMBEDDED_POSTGRES_SETTINGS: 'shared_preload_libraries=pg_stat_statements pg_stat_statements.track_planning=on' } : {};
+  const config = loadConfig({ ...process.env, ...pgss, CLARION_DATA_DIR: dataDir, PORT: '0', CLARION_LOG_LEVEL: 'error', CLARION_WORKER_CONCURRENCY: concurrency, CLARION_DB_POOL_MAX: '20' });
   const separate = process.env.BENCH_SEPARATE_WORKER === '1';
   const clarion = await startClarion({ config, log: createLogger('error'), worker: !separate });
   let workerProcess: ChildProcess | undefined;
@@ -59,7 +63,13 @@ async function main() {
       const n = 2000;
       await knex.raw(`select graphile_worker.add_job('bench_noop', '{}'::json) from generate_series(1, ?)`, [n]);
       const started = performance.now();
-      await runOnce({ connectionString: clarion.database.url, concurrency: Number(concurrency), taskList: { bench_noop: async () => {} } });
+      await runOnce({
+        connectionString: clarion.database.url,
+        concurrency: Number(concurrency),
+        taskList: { bench_noop: async () => {} },
+        logger: graphileLogger(createLogger('error')),
+        preset: { worker: { localQueue: { size: Number(concurrency) + 1 }, completeJobBatchDelay: 0 } },
+      });
       const s = (performance.now() - started) / 1000;
       console.log(`graphile-worker no-op ceiling: ${n} jobs in ${s.toFixed(2)} s = ${(n / s).toFixed(0)} jobs/s (concurrency ${concurrency})`);
     }
@@ -70,6 +80,8 @@ async function main() {
     await call('POST', '/v1/providers', { channel: 'email', adapter: 'smtp', config: { host: '127.0.0.1', port: sink.port, from: 'bench@clarion.test', maxConnections: 10 } });
     await call('PUT', '/v1/workflows/bench', { trigger: 'com.clarion.bench', channels: ['email'], templates: { email: { subject: 'bench {{ data.n }}', text: 'Hello {{ subscriber.name }}' } } });
 
+    if (process.env.BENCH_PGSS) await knex.raw('create extension if not exists pg_stat_statements');
+    if (process.env.BENCH_PGSS) await knex.raw("select pg_stat_statements_reset(), pg_stat_reset_shared('wal')");
     const sentAt = new Map<string, number>();
     const latencies: number[] = [];
     sink.on('mail', (mail: { subject: string }) => {
@@ -78,21 +90,26 @@ async function main() {
     });
     const event = (n: number) => ({ specversion: '1.0', id: `bench-${n}`, source: '/bench', type: 'com.clarion.bench', data: { n, recipients: [{ id: `user-${n % 500}`, email: `user-${n % 500}@bench.test`, name: 'Bench' }] } });
 
-    // 2. Steady rate: event-to-SMTP latency.
-    {
-      const total = rate * seconds;
+    // 2. Steady rate: event-to-SMTP latency. The first WARMUP_SECONDS (1) warm the process up
+    //    (connections, compiled code, SMTP pool) and are reported apart.
+    const steady = async (label: string, from: number, total: number) => {
+      latencies.length = 0;
       const started = performance.now();
       for (let i = 0; i < total; i++) {
         const due = started + (i * 1000) / rate;
         const wait = due - performance.now();
         if (wait > 0) await new Promise((r) => setTimeout(r, wait));
-        sentAt.set(`bench ${i}`, performance.now());
-        void call('POST', '/v1/events', event(i), 'application/cloudevents+json');
+        sentAt.set(`bench ${from + i}`, performance.now());
+        void call('POST', '/v1/events', event(from + i), 'application/cloudevents+json');
       }
       while (latencies.length < total) await new Promise((r) => setTimeout(r, 50));
+      if (process.env.BENCH_TRACE) console.log(latencies.map((l) => l.toFixed(0)).join(' '));
       const sorted = [...latencies].sort((a, b) => a - b);
-      console.log(`steady ${rate} events/s for ${seconds} s: ${total} emails, event-to-SMTP p50 ${pct(sorted, 50).toFixed(0)} ms, p99 ${pct(sorted, 99).toFixed(0)} ms, max ${sorted.at(-1)!.toFixed(0)} ms`);
-    }
+      console.log(`${label}: ${total} emails, event-to-SMTP p50 ${pct(sorted, 50).toFixed(0)} ms, p99 ${pct(sorted, 99).toFixed(0)} ms, max ${sorted.at(-1)!.toFixed(0)} ms`);
+    };
+    const warmup = Number(process.env.BENCH_WARMUP_SECONDS ?? 1);
+    if (warmup > 0) await steady(`warm-up ${rate} events/s for ${warmup} s (not counted)`, 50_000, Math.round(rate * warmup));
+    await steady(`steady ${rate} events/s for ${seconds} s`, 0, rate * seconds);
 
     // 3. Burst: throughput until the last email arrives.
     {
@@ -107,6 +124,13 @@ async function main() {
       while (sink.received.length - before < burst) await new Promise((r) => setTimeout(r, 50));
       const s = (performance.now() - started) / 1000;
       console.log(`burst of ${burst} events: ingested in ${ingested.toFixed(1)} s (${(burst / ingested).toFixed(0)} events/s); all ${burst} emails delivered in ${s.toFixed(1)} s = ${(burst / s).toFixed(0)} deliveries/s (${((burst / s) * 3600 / 1e6).toFixed(2)} M/hour)`);
+    }
+    if (process.env.BENCH_PGSS) {
+      const { rows } = await knex.raw(`select calls, round(total_exec_time::numeric, 0) as ms, round(mean_exec_time::numeric, 3) as mean, round(total_plan_time::numeric, 0) as plan, left(regexp_replace(query, '\\s+', ' ', 'g'), 150) as q from pg_stat_statements order by total_exec_time + total_plan_time desc limit 40`);
+      console.table(rows);
+      const { rows: [t] } = await knex.raw(`select sum(calls) as calls, round(sum(total_exec_time)::numeric) as exec_ms, round(sum(total_plan_time)::numeric) as plan_ms from pg_stat_statements`);
+      console.log(t);
+      console.log((await knex.raw('select * from pg_stat_wal')).rows[0]);
     }
   } finally {
     if (workerProcess) {

@@ -15,12 +15,13 @@ export class TtlCache<V> {
     this.#max = max;
   }
 
-  get(key: string, load: () => Promise<V>): Promise<V> {
-    if (this.#ttlMs <= 0) return load();
+  get(key: string, load: () => PromiseLike<V>): Promise<V> {
+    if (this.#ttlMs <= 0) return Promise.resolve(load());
     const now = performance.now();
     const hit = this.#entries.get(key);
     if (hit && hit.expires > now) return hit.value;
-    const value = load();
+    // A real promise: a knex query builder is a thenable that would run its query on every await.
+    const value = Promise.resolve(load());
     if (this.#entries.size >= this.#max) this.#entries.delete(this.#entries.keys().next().value!);
     this.#entries.set(key, { value, expires: now + this.#ttlMs });
     // A failed load is not remembered.

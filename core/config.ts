@@ -35,6 +35,8 @@ export interface Config {
   workerConcurrency: number;
   /** `CLARION_WORKER_POLL_MS`: fallback poll interval of the worker (jobs normally arrive by LISTEN). Default 2000. */
   workerPollMs: number;
+  workerLocalQueue: number;
+  workerCompleteBatchMs: number;
   /** `CLARION_DB_POOL_MAX`: PostgreSQL connections per process. Default 10. */
   dbPoolMax: number;
   /** `CLARION_INGEST_ALLOWED_ORIGIN`: origin answered in the CloudEvents webhook handshake. Default `*`. */
@@ -59,6 +61,8 @@ export interface Config {
   defaultSandbox: boolean;
   /** `CLARION_CACHE_TTL_MS`: how long workflows, providers and API keys are cached per process (0: not at all). Default 2000. */
   cacheTtlMs: number;
+  /** Extra `name=value` server settings for the embedded PostgreSQL, applied when Clarion starts it. */
+  embeddedPostgresSettings: string[];
   /** `CLARION_ADAPTERS`: extra adapter packages to load, comma-separated (the `@clarion/adapter-*` packages are found by themselves). */
   adapterPackages: string[];
   /**
@@ -125,6 +129,16 @@ const SETTINGS: Record<keyof Omit<Config, 'secretKey'> | 'secretKey', Setting> =
     schema: { type: 'integer', minimum: 10, maximum: 600000, default: 2000 },
     allowed: 'an integer number of milliseconds from 10 to 600000',
   },
+  workerLocalQueue: {
+    env: 'CLARION_WORKER_LOCAL_QUEUE',
+    schema: { type: 'integer', minimum: 0, maximum: 1000, default: 0 },
+    allowed: 'an integer from 0 to 1000 (0: as many as CLARION_WORKER_CONCURRENCY plus one; 1: fetch jobs one at a time)',
+  },
+  workerCompleteBatchMs: {
+    env: 'CLARION_WORKER_COMPLETE_BATCH_MS',
+    schema: { type: 'integer', minimum: -1, maximum: 5000, default: 0 },
+    allowed: 'an integer number of milliseconds from -1 (off) to 5000',
+  },
   dbPoolMax: { env: 'CLARION_DB_POOL_MAX', schema: { type: 'integer', minimum: 2, maximum: 500, default: 10 }, allowed: 'an integer from 2 to 500' },
   ingestAllowedOrigin: {
     env: 'CLARION_INGEST_ALLOWED_ORIGIN',
@@ -165,6 +179,11 @@ const SETTINGS: Record<keyof Omit<Config, 'secretKey'> | 'secretKey', Setting> =
     allowed: 'comma-separated host names, *.domains, IP addresses or CIDR ranges (e.g. hooks.internal,10.0.0.0/8)',
   },
   cacheTtlMs: { env: 'CLARION_CACHE_TTL_MS', schema: { type: 'integer', minimum: 0, maximum: 600000, default: 2000 }, allowed: 'an integer number of milliseconds from 0 to 600000' },
+  embeddedPostgresSettings: {
+    env: 'CLARION_EMBEDDED_POSTGRES_SETTINGS',
+    schema: { type: 'string', pattern: '^\\s*([a-z_][a-z0-9_.]*=\\S+\\s*)*$' },
+    allowed: 'PostgreSQL settings as name=value separated by spaces (e.g. shared_buffers=256MB shared_preload_libraries=pg_stat_statements)',
+  },
   adapterPackages: { env: 'CLARION_ADAPTERS', schema: { type: 'string', pattern: '^[@a-z0-9._/,\\s-]*$' }, allowed: 'package names separated by commas' },
 };
 
@@ -212,6 +231,8 @@ export function loadConfig(env: Env = process.env): Config {
     publicUrl: (get<string | undefined>('publicUrl') ?? `http://${host.includes(':') ? `[${host}]` : host}:${port}`).replace(/\/+$/, ''),
     workerConcurrency: get<number>('workerConcurrency'),
     workerPollMs: get<number>('workerPollMs'),
+    workerLocalQueue: get<number>('workerLocalQueue'),
+    workerCompleteBatchMs: get<number>('workerCompleteBatchMs'),
     dbPoolMax: get<number>('dbPoolMax'),
     ingestAllowedOrigin: get<string>('ingestAllowedOrigin'),
     ingestAllowedRate: get<number>('ingestAllowedRate'),
@@ -224,6 +245,7 @@ export function loadConfig(env: Env = process.env): Config {
     workerDeadAfterMs: get<number>('workerDeadAfterMs'),
     defaultSandbox: get<boolean | undefined>('defaultSandbox') ?? get<string | undefined>('databaseUrl') === undefined,
     cacheTtlMs: get<number>('cacheTtlMs'),
+    embeddedPostgresSettings: (get<string | undefined>('embeddedPostgresSettings') ?? '').split(/\s+/).filter(Boolean),
     adapterPackages: (get<string | undefined>('adapterPackages') ?? '').split(',').map((p) => p.trim()).filter(Boolean),
     ...webhookSettings(get),
   };

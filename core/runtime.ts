@@ -37,7 +37,7 @@ export async function openDatabase(config: Config, log: Logger, poolMax = config
   let embedded: EmbeddedDatabase | undefined;
   let secretKey = config.secretKey;
   if (!url) {
-    embedded = await startEmbedded(config.dataDir, log.child({ component: 'postgres' }));
+    embedded = await startEmbedded(config.dataDir, log.child({ component: 'postgres' }), config.embeddedPostgresSettings);
     url = embedded.url;
     secretKey ??= await readOrCreateSecretKey(config.dataDir);
   } else if (!secretKey) {
@@ -136,9 +136,14 @@ export async function startClarion({ config: givenConfig, log, gateway = true, w
     await services.ready();
     observeQueue(database.knex);
     if (worker) {
+      // The first deliveries should not wait for the render processes to start.
+      services.templates.warm();
       const events: WorkerEvents = new EventEmitter();
       events.on('worker:create', ({ worker: w }) => workerIds.add(w.workerId));
       events.on('worker:stop', ({ worker: w }) => workerIds.delete(w.workerId));
+      // With a local queue the pool itself locks the jobs it fetched ahead: it beats as a worker too.
+      events.on('pool:create', ({ workerPool }) => workerIds.add(workerPool.id));
+      events.on('pool:release', ({ workerPool }) => workerIds.delete(workerPool.id));
       workerPool = new pg.Pool({ connectionString: database.url, max: config.workerConcurrency + 2, application_name: 'clarion-worker' });
       // An idle client losing its connection (database restart) must not crash the process.
       workerPool.on('error', (err) => log.warn({ err }, 'worker database connection lost'));
@@ -149,6 +154,16 @@ export async function startClarion({ config: givenConfig, log, gateway = true, w
         crontab: DAILY_SUMMARY_CRONTAB,
         concurrency: config.workerConcurrency,
         pollInterval: config.workerPollMs,
+        // Fetch jobs in batches and mark completions in batches: far fewer round trips under load.
+        // A completion not yet written when a worker dies only means the job runs again, and every
+        // task is idempotent (a final delivery is never sent twice).
+        preset: {
+          worker: {
+            localQueue: { size: config.workerLocalQueue === 0 ? config.workerConcurrency + 1 : config.workerLocalQueue },
+            completeJobBatchDelay: config.workerCompleteBatchMs,
+            failJobBatchDelay: config.workerCompleteBatchMs,
+          },
+        },
         noHandleSignals: true,
         logger: graphileLogger(log),
         events,

@@ -83,7 +83,7 @@ export function createServices(config: Config, knex: Knex, log: Logger, clock: C
     notifications: new NotificationQueries(knex),
     apiKeys: new TtlCache(config.cacheTtlMs),
     webhooks: new WebhookService({ knex, config, clock, log }),
-    templates: new TemplateService({ knex, log: log.child({ component: 'templates' }), clock, publicUrl: config.publicUrl, contracts, events: new EventQueries(knex) }),
+    templates: new TemplateService({ knex, log: log.child({ component: 'templates' }), clock, publicUrl: config.publicUrl, contracts, events: new EventQueries(knex), cacheTtlMs: config.cacheTtlMs }),
     ready: () =>
       (loading ??= (async () => {
         await adapters.load(config.adapterPackages, log);

@@ -31,7 +31,8 @@ export interface EmbeddedDatabase {
 const USER = 'clarion';
 const DATABASE = 'clarion';
 
-export async function startEmbedded(dataDir: string, log: Logger): Promise<EmbeddedDatabase> {
+/** `settings`: extra `name=value` server settings (CLARION_EMBEDDED_POSTGRES_SETTINGS), applied when this starts the server. */
+export async function startEmbedded(dataDir: string, log: Logger, settings: string[] = []): Promise<EmbeddedDatabase> {
   const pgDir = path.join(dataDir, 'postgres');
   await mkdir(dataDir, { recursive: true });
   const password = await readOrCreatePassword(dataDir);
@@ -39,6 +40,7 @@ export async function startEmbedded(dataDir: string, log: Logger): Promise<Embed
   const running = await runningServer(pgDir);
   if (running) {
     log.info({ port: running.port, pid: running.pid }, 'attaching to the embedded PostgreSQL already running');
+    if (settings.length > 0) log.warn({ settings }, 'CLARION_EMBEDDED_POSTGRES_SETTINGS applies when the embedded PostgreSQL starts: stop it to apply them');
     return handle(running.port, password, false, async () => {});
   }
 
@@ -67,7 +69,7 @@ export async function startEmbedded(dataDir: string, log: Logger): Promise<Embed
       }
       await server.initialise();
     }
-    postgres = await spawnServer(pgDir, port, isRoot, log);
+    postgres = await spawnServer(pgDir, port, isRoot, log, settings);
   } catch (err) {
     throw new ClarionError(
       'CLARION_ERR_DB_EMBEDDED_START',
@@ -162,13 +164,13 @@ for (const event of ['exit', 'SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK', 'beforeE
  * foreground process group, and PostgreSQL must not stop before Clarion has finished its jobs.
  * Clarion stops it itself, last. (embedded-postgres's own start() keeps it in our group.)
  */
-async function spawnServer(pgDir: string, port: number, isRoot: boolean, log: Logger): Promise<ChildProcess> {
+async function spawnServer(pgDir: string, port: number, isRoot: boolean, log: Logger, settings: string[]): Promise<ChildProcess> {
   const binaries = (await import(`@embedded-postgres/${platform()}-${arch()}`)) as { postgres: string };
   const ids = isRoot ? { uid: Number(execFileSync('id', ['-u', 'postgres'], { encoding: 'utf8' })), gid: Number(execFileSync('id', ['-g', 'postgres'], { encoding: 'utf8' })) } : {};
   const child = spawn(
     binaries.postgres,
     // Loopback TCP only; no Unix socket in a directory that may not exist.
-    ['-D', pgDir, '-p', String(port), '-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories=', '-c', 'max_connections=200'],
+    ['-D', pgDir, '-p', String(port), '-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories=', '-c', 'max_connections=200', ...settings.flatMap((setting) => ['-c', setting])],
     { ...ids, detached: true, stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, LC_MESSAGES: 'C' } },
   );
   await new Promise<void>((resolve, reject) => {

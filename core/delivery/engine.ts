@@ -5,6 +5,8 @@ import type { Knex } from 'knex';
 import { DateTime } from 'luxon';
 import type { Logger } from 'pino';
 import type { Config } from '../config.ts';
+import { prepared } from '../db/prepared.ts';
+import { insertQueued } from '../jobs/queue.ts';
 import { ClarionError } from '../errors.ts';
 import { attemptSeconds, circuitState, deliveriesFinished, deliveryAttempts, notificationsTotal } from '../metrics.ts';
 import type { PipelineRunner } from '../pipeline/runner.ts';
@@ -29,6 +31,8 @@ export interface TemplateRenderer {
 /** What the engine needs from the outgoing webhook hub. */
 export interface WebhookEmitter {
   emit(trx: Knex, event: { tenantId: string; type: string; subject?: string; data: Record<string, unknown> }): Promise<number>;
+  /** Whether emit would queue anything for this tenant and type (cached: used to skip work). */
+  subscribed(tenantId: string, type: string): Promise<boolean>;
 }
 
 export interface EngineDeps {
@@ -79,19 +83,28 @@ export class DeliveryEngine {
 
   // ---------------------------------------------------------------- fan-out
 
-  /** `process_event`: one notification per recipient of every workflow the event triggers. */
-  async processEvent(eventId: string, tenantId: string): Promise<{ notifications: number }> {
+  /**
+   * `process_event`: one notification per recipient of every workflow the event triggers. `type`
+   * (the event's, from the job payload) saves reading the event before the transaction.
+   */
+  async processEvent(eventId: string, tenantId: string, type?: string): Promise<{ notifications: number }> {
     const { knex, clock, log } = this.#deps;
     // Configuration is read before the transaction, so a job never holds one connection while
     // waiting for another.
-    const head = await knex('events').where({ id: eventId, tenant_id: tenantId }).first('type', 'status');
-    if (!head || head.status === 'processed') return { notifications: 0 };
-    const workflows = await this.#deps.workflows.forTrigger(tenantId, head.type);
+    if (type === undefined) {
+      const head = await knex('events').where({ id: eventId, tenant_id: tenantId }).first('type', 'status');
+      if (!head || head.status === 'processed') return { notifications: 0 };
+      type = head.type as string;
+    }
+    const workflows = await this.#deps.workflows.forTrigger(tenantId, type);
     return knex.transaction(async (trx) => {
-      const event = await trx('events').where({ id: eventId, tenant_id: tenantId }).forUpdate().first();
+      // Claiming the event locks it: a second run of the job waits, then finds it processed.
+      const [event] = await trx('events')
+        .where({ id: eventId, tenant_id: tenantId })
+        .whereNot({ status: 'processed' })
+        .update({ status: 'processed', processed_at: clock.now(), error: null })
+        .returning('*');
       if (!event) return { notifications: 0 };
-      if (event.status === 'processed') return { notifications: 0 };
-      const tenant = await trx('tenants').where({ id: tenantId }).first('id', 'name', 'settings');
       const problems: string[] = [];
       let count = 0;
       for (const workflow of workflows) {
@@ -100,21 +113,19 @@ export class DeliveryEngine {
         const { subscribers, problems: found } = await this.#deps.subscribers.resolve(trx, tenantId, recipients);
         problems.push(...found.map((p) => `${workflow.key}: ${p}`));
         for (const subscriber of subscribers) {
-          await this.#createNotification(trx, { event, tenant, workflow, subscriber });
+          await this.#createNotification(trx, { event, workflow, subscriber });
           count++;
         }
       }
       if (workflows.length === 0) problems.push(`no workflow is triggered by ${event.type}`);
-      await trx('events')
-        .where({ id: eventId })
-        .update({ status: 'processed', processed_at: clock.now(), error: problems.length > 0 ? problems.join('\n').slice(0, 4000) : null });
+      if (problems.length > 0) await trx('events').where({ id: eventId }).update({ error: problems.join('\n').slice(0, 4000) });
       log.info({ eventId, ceId: event.ce_id, tenantId, notifications: count, workflows: workflows.map((w) => w.key), problems }, 'event fanned out');
       return { notifications: count };
     });
   }
 
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  async #createNotification(trx: Knex, input: { event: any; tenant: any; workflow: Workflow; subscriber: SubscriberRow }): Promise<void> {
+  async #createNotification(trx: Knex, input: { event: any; workflow: Workflow; subscriber: SubscriberRow }): Promise<void> {
     const { event, workflow, subscriber } = input;
     const now = this.#deps.clock.now();
     const required = workflow.required ?? workflow.priority === 'critical';
@@ -218,14 +229,12 @@ export class DeliveryEngine {
       idempotency_key: `${notificationId}:${channel}${keySuffix}`,
       fallback_of: fallbackOf,
     }));
-    const inserted: Array<{ id: string }> = await trx('deliveries').insert(rows).onConflict(['tenant_id', 'idempotency_key']).ignore().returning(['id']);
-    if (inserted.length > 0) {
-      await trx.raw(
-        `select graphile_worker.add_job('send_delivery', json_build_object('deliveryId', d.id, 'tenantId', ?::uuid), job_key => 'send_delivery:' || d.id, max_attempts => 3)
-           from unnest(?::uuid[]) with ordinality as d(id, n) order by n`,
-        [tenantId, inserted.map((r) => r.id)],
-      );
-    }
+    // One statement: the deliveries and their jobs (a delivery that exists already is left alone).
+    const inserted = await insertQueued<{ id: string }>(trx, trx('deliveries').insert(rows).onConflict(['tenant_id', 'idempotency_key']).ignore().returning(['id', 'tenant_id']), {
+      task: 'send_delivery',
+      payload: `json_build_object('deliveryId', i.id, 'tenantId', i.tenant_id)`,
+      maxAttempts: 3,
+    });
     return inserted.map((r) => r.id);
   }
 
@@ -444,7 +453,8 @@ export class DeliveryEngine {
   async sendDelivery(deliveryId: string, tenantId: string): Promise<void> {
     const { knex, log, clock, config } = this.#deps;
     // Everything a send needs, in one round trip (this is the hot path).
-    const { rows } = await knex.raw(
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any
+    const rows = await prepared<any>(knex, 'clarion_delivery_context',
       `select to_jsonb(d) as delivery, to_jsonb(n) as notification, to_jsonb(s) as subscriber, to_jsonb(e) as event,
               jsonb_build_object('id', t.id, 'name', t.name, 'settings', t.settings) as tenant
          from deliveries d
@@ -452,7 +462,7 @@ export class DeliveryEngine {
          join events e on e.id = n.event_id
          join tenants t on t.id = d.tenant_id
          left join subscribers s on s.id = n.subscriber_id
-        where d.id = ? and d.tenant_id = ?`,
+        where d.id = $1 and d.tenant_id = $2`,
       [deliveryId, tenantId],
     );
     const row = rows[0];
@@ -726,6 +736,10 @@ export class DeliveryEngine {
     const adapter = provider?.adapter ?? null;
     const providerId = provider && !provider.id.includes(':') ? provider.id : null;
     deliveryAttempts.inc({ channel, adapter: adapter ?? 'none', outcome: error ? error.errorClass : 'success' });
+    if (!error) {
+      await this.#finishSuccess({ delivery, notification, adapter, providerId, attempt, result: result!, startedAt: input.startedAt, durationMs: input.durationMs, dlog, content: input.content });
+      return;
+    }
     // Read before the transaction (one connection at a time): the providers still to try after a
     // permanent or config failure of this one.
     const tried = [...(delivery.providers_tried as string[]), ...(provider ? [provider.id] : [])];
@@ -738,30 +752,15 @@ export class DeliveryEngine {
         attempt,
         provider_config_id: providerId,
         adapter,
-        outcome: error ? error.errorClass : 'success',
-        error_code: error?.code ?? null,
-        error_message: error ? error.message.slice(0, 2000) : null,
-        provider_message_id: result?.providerMessageId ?? null,
-        response_excerpt: excerpt(error?.response ?? result?.response ?? (result?.details ? JSON.stringify(result.details) : undefined)) ?? null,
+        outcome: error.errorClass,
+        error_code: error.code ?? null,
+        error_message: error.message.slice(0, 2000),
+        provider_message_id: null,
+        response_excerpt: excerpt(error.response) ?? null,
         started_at: input.startedAt,
         duration_ms: input.durationMs,
       });
 
-      if (!error) {
-        const status = result!.status === 'delivered' ? 'delivered' : 'sent';
-        await trx('deliveries').where({ id: delivery.id }).update({
-          status, attempt_count: attempt, provider_message_id: result!.providerMessageId ?? null, provider_config_id: providerId, adapter,
-          error_class: null, error_code: null, error_message: null, next_attempt_at: null, sent_at: clock.now(), ...(status === 'delivered' ? { delivered_at: clock.now() } : {}), updated_at: trx.fn.now(),
-        });
-        if (input.content && channel !== 'in_app') await trx('notifications').where({ id: notification.id }).whereNull('content').update({ content: JSON.stringify({ [channel]: input.content }) });
-        deliveriesFinished.inc({ channel, adapter: adapter ?? 'none', status });
-        for (const destination of result!.invalidDestinations ?? []) {
-          if (destination.kind === 'device' && notification.subscriber_id) await this.#deps.subscribers.removeDevice(trx, notification.subscriber_id, destination.value);
-        }
-        await this.#refreshNotification(trx, notification.id);
-        dlog.info({ adapter, attempt, providerMessageId: result!.providerMessageId }, 'delivery sent');
-        return;
-      }
 
       const common = { attempt_count: attempt, ...(provider ? { provider_config_id: providerId, adapter } : {}), error_class: error.errorClass, error_code: error.code ?? null, error_message: error.message.slice(0, 2000), updated_at: trx.fn.now() };
       await this.#emit(trx, delivery.tenant_id, 'io.clarion.delivery.attempt_failed', notification.id, {
@@ -810,6 +809,76 @@ export class DeliveryEngine {
       }
       await this.#refreshNotification(trx, notification.id);
     });
+  }
+
+  /**
+   * A successful attempt, in one statement on the hot path: the attempt, the delivery, the
+   * notification's content and status (a success moves it to sent or delivered whatever its
+   * other deliveries say, so its row alone decides, locked), and the audit entry of a status
+   * change. A transaction is opened only when there is more to write: a status webhook some
+   * endpoint takes, or device tokens the provider reported invalid.
+   */
+  async #finishSuccess(input: {
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any
+    delivery: any; notification: any; adapter: string | null; providerId: string | null; attempt: number;
+    result: SendResult; startedAt: Date; durationMs: number; dlog: Logger; content?: RenderedContent;
+  }): Promise<void> {
+    const { knex, clock } = this.#deps;
+    const { delivery, notification, result, adapter, attempt, dlog } = input;
+    const channel = delivery.channel as Channel;
+    const status = result.status === 'delivered' ? 'delivered' : 'sent';
+    const now = clock.now();
+    const devices = (result.invalidDestinations ?? []).filter((d) => d.kind === 'device').map((d) => d.value);
+    const hub = this.#deps.webhooks();
+    const webhooks = hub
+      ? (await Promise.all(['sent', 'delivered'].map((s) => hub.subscribed(delivery.tenant_id, `io.clarion.notification.${s}`)))).some(Boolean)
+      : false;
+    const write = async (db: Knex) => {
+      const rows = await prepared<{ before: string; after: string; workflow_key: string; external_id: string | null }>(db, 'clarion_delivery_sent',
+        `with attempt as (
+           insert into delivery_attempts (tenant_id, delivery_id, attempt, provider_config_id, adapter, outcome, provider_message_id, response_excerpt, started_at, duration_ms)
+           values ($1, $2, $4, $5, $6, 'success', $7, $8, $9, $10)
+         ), delivery as (
+           update deliveries set status = $11, attempt_count = $4, provider_message_id = $7, provider_config_id = $5, adapter = $6,
+                  error_class = null, error_code = null, error_message = null, next_attempt_at = null, sent_at = $12,
+                  delivered_at = case when $11 = 'delivered' then $12 else delivered_at end, updated_at = now()
+            where id = $2
+         ), before as (
+           select id, status from notifications where id = $3 for update
+         ), notification as (
+           update notifications n
+              set status = case when b.status in ('seen', 'read', 'acknowledged', 'archived', 'suppressed', 'batched') then b.status
+                                when b.status = 'delivered' or $11 = 'delivered' then 'delivered' else 'sent' end,
+                  content = case when n.content is null and $13::jsonb is not null then $13::jsonb else n.content end,
+                  updated_at = case when b.status in ('seen', 'read', 'acknowledged', 'archived', 'suppressed', 'batched', 'delivered') or b.status = $11 then n.updated_at else now() end
+             from before b where n.id = b.id
+           returning n.id, n.tenant_id, n.workflow_key, n.subscriber_id, b.status as before, n.status as after
+         ), audit as (
+           insert into audit_logs (tenant_id, actor, action, target_type, target_id, summary)
+           select tenant_id, 'system', 'notification.status_changed', 'notification', id::text, jsonb_build_object('from', before, 'to', after)
+             from notification where before <> after
+         )
+         select n.before, n.after, n.workflow_key, s.external_id from notification n left join subscribers s on s.id = n.subscriber_id`,
+        [
+          delivery.tenant_id, delivery.id, notification.id, attempt, input.providerId, adapter, result.providerMessageId ?? null,
+          excerpt(result.response ?? (result.details ? JSON.stringify(result.details) : undefined)) ?? null,
+          input.startedAt, input.durationMs, status, now,
+          input.content && channel !== 'in_app' ? JSON.stringify({ [channel]: input.content }) : null,
+        ],
+      );
+      for (const device of devices) if (notification.subscriber_id) await this.#deps.subscribers.removeDevice(db, notification.subscriber_id, device);
+      const changed = rows[0];
+      if (changed && changed.before !== changed.after) {
+        notificationsTotal.inc({ status: changed.after });
+        if (changed.after === 'sent' || changed.after === 'delivered') {
+          await this.#emit(db, delivery.tenant_id, `io.clarion.notification.${changed.after}`, notification.id, { workflow: changed.workflow_key, subscriberId: changed.external_id ?? null, status: changed.after });
+        }
+      }
+    };
+    if (webhooks || devices.length > 0) await knex.transaction(write);
+    else await write(knex);
+    deliveriesFinished.inc({ channel, adapter: adapter ?? 'none', status });
+    dlog.info({ adapter, attempt, providerMessageId: result.providerMessageId }, 'delivery sent');
   }
 
   /** Sets a notification's status from its deliveries; emits the change as a webhook and audits it. */

@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import type { Logger } from 'pino';
 import { ClarionError, type FieldError } from '../errors.ts';
+import { insertQueued } from '../jobs/queue.ts';
 import { eventsReceived } from '../metrics.ts';
 import type { TenantRow } from '../tenants.ts';
 import { toFieldErrors, type ContractRegistry } from './contracts.ts';
@@ -22,7 +23,7 @@ export interface IngestResult {
 
 /**
  * Validates events against their contracts, then stores them and enqueues `process_event` in one
- * transaction: the job exists exactly when the event row exists. A resent event (same tenant,
+ * statement: the job exists exactly when the event row exists. A resent event (same tenant,
  * source and id) is reported as a duplicate and neither stored nor processed again.
  */
 export class IngestService {
@@ -54,21 +55,13 @@ export class IngestService {
       contract_version: versions[i] ?? null,
     }));
 
-    const result = await this.#knex.transaction(async (trx) => {
-      const inserted: Array<{ id: string; ce_id: string; source: string }> = await trx('events')
-        .insert(rows)
-        .onConflict(['tenant_id', 'source', 'ce_id'])
-        .ignore()
-        .returning(['id', 'ce_id', 'source']);
-      if (inserted.length > 0) {
-        await trx.raw(
-          `select graphile_worker.add_job('process_event', json_build_object('eventId', x.id, 'tenantId', ?::uuid), max_attempts => 10)
-             from unnest(?::uuid[]) with ordinality as x(id, n) order by n`,
-          [tenant.id, inserted.map((r) => r.id)],
-        );
-      }
-      return inserted;
-    });
+    // One statement (atomic without a transaction): the new events and their process_event jobs,
+    // so a job exists exactly when its event does. A resent event is not inserted, nor queued.
+    const result = await insertQueued<{ id: string; ce_id: string; source: string }>(
+      this.#knex,
+      this.#knex('events').insert(rows).onConflict(['tenant_id', 'source', 'ce_id']).ignore().returning(['id', 'tenant_id', 'ce_id', 'source', 'type']),
+      { task: 'process_event', payload: `json_build_object('eventId', i.id, 'tenantId', i.tenant_id, 'type', i.type)`, maxAttempts: 10 },
+    );
 
     const key = (source: string, id: string) => `${source}\u0000${id}`;
     const insertedByKey = new Map(result.map((r) => [key(r.source, r.ce_id), r.id]));

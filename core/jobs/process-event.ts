@@ -5,18 +5,20 @@ import { payloadChecker } from './payload.ts';
 export interface ProcessEventPayload {
   eventId: string;
   tenantId: string;
+  /** The event's type (jobs queued by older versions lack it). */
+  type?: string;
 }
 
 const check = payloadChecker<ProcessEventPayload>('process_event', {
   type: 'object',
   required: ['eventId', 'tenantId'],
-  properties: { eventId: { type: 'string', minLength: 36, maxLength: 36 }, tenantId: { type: 'string', minLength: 36, maxLength: 36 } },
+  properties: { eventId: { type: 'string', minLength: 36, maxLength: 36 }, tenantId: { type: 'string', minLength: 36, maxLength: 36 }, type: { type: 'string', minLength: 1 } },
 });
 
 /** Fans a stored event out to notifications and their deliveries (one transaction). */
 export function processEvent(services: Services): Task {
   return async (payload) => {
-    const { eventId, tenantId } = check(payload);
-    await services.delivery.processEvent(eventId, tenantId);
+    const { eventId, tenantId, type } = check(payload);
+    await services.delivery.processEvent(eventId, tenantId, type);
   };
 }

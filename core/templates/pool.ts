@@ -108,6 +108,15 @@ export class RenderPool {
     });
   }
 
+  /** Starts every render process now rather than on the first renders (a worker calls it at boot). */
+  warm(): void {
+    let live = [...this.#slots].filter((s) => !s.retired).length;
+    while (live < this.#size && !this.#closed) {
+      this.#spawn();
+      live++;
+    }
+  }
+
   /** Stops the render processes; renders still queued fail. */
   async close(): Promise<void> {
     this.#closed = true;

@@ -45,6 +45,8 @@ export interface TemplateServiceOptions {
   events: EventQueries;
   templatesDir?: string;
   localesDir?: string;
+  /** How long published templates and layouts stay cached (CLARION_CACHE_TTL_MS); 0: not cached. */
+  cacheTtlMs?: number;
   /** Render processes. Default: CPUs minus one, from 1 to 4. */
   poolSize?: number;
   /** Longest one render may take, in milliseconds. Default 1000. */
@@ -165,7 +167,7 @@ export class TemplateService {
   #pool: RenderPool | undefined;
 
   constructor(options: TemplateServiceOptions) {
-    this.#store = new TemplateStore(options.knex);
+    this.#store = new TemplateStore(options.knex, options.cacheTtlMs);
     this.#log = options.log;
     this.#clock = options.clock;
     this.#publicUrl = options.publicUrl;
@@ -184,6 +186,11 @@ export class TemplateService {
 
   get bundled(): BundledTemplates {
     return (this.#bundled ??= new BundledTemplates(this.translations.locales, this.#templatesDir));
+  }
+
+  /** Starts the render processes ahead of the first render (workers do at boot). */
+  warm(): void {
+    this.#renderer.warm();
   }
 
   get #renderer(): RenderPool {

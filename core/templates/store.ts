@@ -1,5 +1,6 @@
 import type { Channel } from '@clarion/adapter-kit';
 import type { Knex } from 'knex';
+import { TtlCache } from '../cache.ts';
 import { ClarionError } from '../errors.ts';
 
 /**
@@ -47,15 +48,33 @@ const COLUMNS = ['workflow_key', 'channel', 'locale', 'version', 'status', 'part
 
 export class TemplateStore {
   readonly #knex: Knex;
+  // What every render reads (published versions, layouts), cached like the other configuration:
+  // every write below drops the tenant's entries; other processes see a change within the TTL.
+  readonly #published: TtlCache<Map<string, TemplateVersion>>;
+  readonly #layouts: TtlCache<LayoutRow[]>;
 
-  constructor(knex: Knex) {
+  constructor(knex: Knex, cacheTtlMs = 0) {
     this.#knex = knex;
+    this.#published = new TtlCache(cacheTtlMs);
+    this.#layouts = new TtlCache(cacheTtlMs);
   }
 
   /** The published version of each locale of a workflow's channel template. */
-  async published(tenantId: string, workflow: string, channel: Channel): Promise<Map<string, TemplateVersion>> {
-    const rows = await this.#knex('templates').where({ tenant_id: tenantId, workflow_key: workflow, channel, status: 'published' }).select(COLUMNS);
-    return new Map(rows.map((r) => [r.locale, toVersion(r)]));
+  published(tenantId: string, workflow: string, channel: Channel): Promise<Map<string, TemplateVersion>> {
+    return this.#published.get(`${tenantId}:${workflow}:${channel}`, async () => {
+      const rows = await this.#knex('templates').where({ tenant_id: tenantId, workflow_key: workflow, channel, status: 'published' }).select(COLUMNS);
+      return new Map(rows.map((r) => [r.locale, toVersion(r)]));
+    });
+  }
+
+  /** Forgets what was cached for the tenant (after its templates or layouts change). */
+  #changed<T>(tenantId: string, result: Promise<T>): Promise<T> {
+    const drop = () => {
+      this.#published.drop(`${tenantId}:`);
+      this.#layouts.drop(tenantId);
+    };
+    drop();
+    return result.finally(drop);
   }
 
   async get(tenantId: string, key: TemplateKey, version?: number): Promise<TemplateVersion | undefined> {
@@ -121,7 +140,7 @@ export class TemplateStore {
     parts: Record<string, string>,
     options: { actor: string; now: Date; publish: boolean; basedOnVersion?: number; action?: string },
   ): Promise<TemplateVersion> {
-    return this.#knex.transaction(async (trx) => {
+    return this.#changed(tenantId, this.#knex.transaction(async (trx) => {
       await lock(trx, tenantId, key);
       const current = await trx('templates').where(keyWhere(tenantId, key)).max('version as v').first();
       const version = (current?.v ?? 0) + 1;
@@ -146,12 +165,12 @@ export class TemplateStore {
         ...(options.basedOnVersion !== undefined ? { basedOnVersion: options.basedOnVersion } : {}),
       });
       return toVersion(row);
-    });
+    }));
   }
 
   /** Publishes a draft; the version published until now is archived. */
   async publish(tenantId: string, key: TemplateKey, version: number, options: { actor: string; now: Date }): Promise<TemplateVersion> {
-    return this.#knex.transaction(async (trx) => {
+    return this.#changed(tenantId, this.#knex.transaction(async (trx) => {
       await lock(trx, tenantId, key);
       const row = await trx('templates').where({ ...keyWhere(tenantId, key), version }).first(COLUMNS);
       if (!row) throw new ClarionError('CLARION_ERR_TEMPLATE_NOT_FOUND', `${describe(key)} has no version ${version}`);
@@ -172,23 +191,25 @@ export class TemplateStore {
         .returning(COLUMNS);
       await audit(trx, tenantId, options.actor, 'template.published', key, { version });
       return toVersion(updated);
-    });
+    }));
   }
 
   /** Archives the published version: the bundled template (if any) applies again. */
   async unpublish(tenantId: string, key: TemplateKey, options: { actor: string }): Promise<number> {
-    return this.#knex.transaction(async (trx) => {
+    return this.#changed(tenantId, this.#knex.transaction(async (trx) => {
       await lock(trx, tenantId, key);
       const version = await archivePublished(trx, tenantId, key);
       if (version === undefined) throw new ClarionError('CLARION_ERR_TEMPLATE_NOT_FOUND', `${describe(key)} has no published version`);
       await audit(trx, tenantId, options.actor, 'template.unpublished', key, { version });
       return version;
-    });
+    }));
   }
 
-  async layouts(tenantId: string): Promise<LayoutRow[]> {
-    const rows = await this.#knex('template_layouts').where({ tenant_id: tenantId }).orderBy('name').select('name', 'content', 'updated_by', 'created_at', 'updated_at');
-    return rows.map(toLayout);
+  layouts(tenantId: string): Promise<LayoutRow[]> {
+    return this.#layouts.get(tenantId, async () => {
+      const rows = await this.#knex('template_layouts').where({ tenant_id: tenantId }).orderBy('name').select('name', 'content', 'updated_by', 'created_at', 'updated_at');
+      return rows.map(toLayout);
+    });
   }
 
   async layout(tenantId: string, name: string): Promise<LayoutRow | undefined> {
@@ -197,7 +218,7 @@ export class TemplateStore {
   }
 
   async putLayout(tenantId: string, name: string, content: string, options: { actor: string; now: Date }): Promise<{ layout: LayoutRow; created: boolean }> {
-    return this.#knex.transaction(async (trx) => {
+    return this.#changed(tenantId, this.#knex.transaction(async (trx) => {
       const [row] = await trx('template_layouts')
         .insert({ tenant_id: tenantId, name, content, updated_by: options.actor, created_at: options.now, updated_at: options.now })
         .onConflict(['tenant_id', 'name'])
@@ -212,17 +233,17 @@ export class TemplateStore {
         summary: JSON.stringify({ bytes: Buffer.byteLength(content) }),
       });
       return { layout: toLayout(row), created: Boolean(row.inserted) };
-    });
+    }));
   }
 
   async deleteLayout(tenantId: string, name: string, options: { actor: string }): Promise<boolean> {
-    return this.#knex.transaction(async (trx) => {
+    return this.#changed(tenantId, this.#knex.transaction(async (trx) => {
       const deleted = await trx('template_layouts').where({ tenant_id: tenantId, name }).delete();
       if (deleted > 0) {
         await trx('audit_logs').insert({ tenant_id: tenantId, actor: options.actor, action: 'template_layout.deleted', target_type: 'template_layout', target_id: name, summary: '{}' });
       }
       return deleted > 0;
-    });
+    }));
   }
 
   /** The tenant's workflow for a key: its trigger event type, for the contract. */

@@ -1,6 +1,7 @@
 import type { Lookup } from '@clarion/adapter-kit';
 import type { Knex } from 'knex';
 import type { Logger } from 'pino';
+import type { TtlCache } from '../cache.ts';
 import type { Config } from '../config.ts';
 import { seal, unseal, type Sealed } from '../crypto.ts';
 import { ClarionError } from '../errors.ts';
@@ -19,6 +20,12 @@ export interface WebhookContext {
   timeoutMs: number;
   /** Random numbers for the retry jitter. */
   random: () => number;
+  /**
+   * The tenants' enabled endpoints and their filters, cached (CLARION_CACHE_TTL_MS) so that
+   * emitting to a tenant without a matching endpoint costs no query. Only ever used to skip work:
+   * the endpoints a message goes to are read inside the emitting transaction.
+   */
+  endpointCache: TtlCache<Array<{ id: string; event_types: string[] | null }>>;
   /** Told after an endpoint was disabled automatically (set on the service). */
   endpointDisabled(endpoint: EndpointView): Promise<void>;
 }

@@ -55,6 +55,7 @@ function checkEvent(event: WebhookEvent): void {
  */
 export async function emit(ctx: WebhookContext, trx: Knex, event: WebhookEvent): Promise<number> {
   checkEvent(event);
+  if (!(await subscribed(ctx, event.tenantId, event.type))) return 0;
   const endpoints: Array<{ id: string; event_types: string[] | null }> = await trx('webhook_endpoints')
     .where({ tenant_id: event.tenantId, enabled: true })
     .select('id', 'event_types');
@@ -98,6 +99,15 @@ export async function emit(ctx: WebhookContext, trx: Knex, event: WebhookEvent):
   );
   for (const row of rows) webhookMessagesQueued.inc({ endpoint: row.endpoint_id, trigger: 'event' });
   return rows.length;
+}
+
+/**
+ * Whether an enabled endpoint of the tenant takes this event type, from the cache: an endpoint
+ * created or enabled through this process counts at once, through another within the TTL.
+ */
+export async function subscribed(ctx: WebhookContext, tenantId: string, type: string): Promise<boolean> {
+  const endpoints = await ctx.endpointCache.get(tenantId, () => ctx.knex('webhook_endpoints').where({ tenant_id: tenantId, enabled: true }).select('id', 'event_types'));
+  return endpoints.some((e) => matchesFilter(e.event_types, type));
 }
 
 const MESSAGE_COLUMNS = ['m.id', 'm.msg_id', 'm.endpoint_id', 'm.event_type', 'm.status', 'm.attempt_count', 'm.next_attempt_at', 'm.last_error', 'm.created_at', 'm.updated_at'];

@@ -1,6 +1,7 @@
 import type { Lookup } from '@clarion/adapter-kit';
 import type { Knex } from 'knex';
 import type { Logger } from 'pino';
+import { TtlCache } from '../cache.ts';
 import type { Config } from '../config.ts';
 import type { Page } from '../ingest/events.ts';
 import type { Clock } from '../services.ts';
@@ -8,7 +9,7 @@ import type { DeliverJob, WebhookContext } from './context.ts';
 import { deliver, type DeliverResult } from './delivery.ts';
 import { createEndpoint, deleteEndpoint, getEndpoint, listEndpoints, rotateSecret, updateEndpoint } from './endpoints.ts';
 import { WEBHOOK_EVENT_TYPES } from './event-types.ts';
-import { emit, endpointStats, getMessage, listAttempts, listMessages, recover, replay, type EndpointStats, type RecoverResult, type WebhookEvent } from './messages.ts';
+import { emit, subscribed, endpointStats, getMessage, listAttempts, listMessages, recover, replay, type EndpointStats, type RecoverResult, type WebhookEvent } from './messages.ts';
 import type { AttemptView, EndpointView, MessageView } from './views.ts';
 
 export interface WebhookServiceOptions {
@@ -49,6 +50,7 @@ export class WebhookService {
       lookup: options.lookup,
       timeoutMs: options.timeoutMs ?? 15_000,
       random: options.random ?? Math.random,
+      endpointCache: new TtlCache(options.config.cacheTtlMs),
       endpointDisabled: async (endpoint) => {
         try {
           await this.onEndpointDisabled?.(endpoint);
@@ -72,8 +74,13 @@ export class WebhookService {
     return emit(this.#ctx, trx, event);
   }
 
+  /** Whether `emit` of this event type would queue anything for the tenant (cached; see `emit`). */
+  subscribed(tenantId: string, type: string): Promise<boolean> {
+    return subscribed(this.#ctx, tenantId, type);
+  }
+
   createEndpoint(tenantId: string, body: unknown, actor: string): Promise<EndpointView & { secret: string }> {
-    return createEndpoint(this.#ctx, tenantId, body, actor);
+    return this.#changed(tenantId, createEndpoint(this.#ctx, tenantId, body, actor));
   }
 
   getEndpoint(tenantId: string, id: string): Promise<EndpointView> {
@@ -85,11 +92,16 @@ export class WebhookService {
   }
 
   updateEndpoint(tenantId: string, id: string, body: unknown, actor: string): Promise<EndpointView> {
-    return updateEndpoint(this.#ctx, tenantId, id, body, actor);
+    return this.#changed(tenantId, updateEndpoint(this.#ctx, tenantId, id, body, actor));
   }
 
   deleteEndpoint(tenantId: string, id: string, actor: string): Promise<void> {
-    return deleteEndpoint(this.#ctx, tenantId, id, actor);
+    return this.#changed(tenantId, deleteEndpoint(this.#ctx, tenantId, id, actor));
+  }
+
+  /** The tenant's cached endpoints are dropped once a change is committed (or failed). */
+  #changed<T>(tenantId: string, result: Promise<T>): Promise<T> {
+    return result.finally(() => this.#ctx.endpointCache.drop(tenantId));
   }
 
   rotateSecret(tenantId: string, id: string, body: unknown, actor: string): Promise<EndpointView & { secret: string }> {

@@ -202,17 +202,17 @@ describe('POST /v1/events (integration)', () => {
       }
     });
 
-    it('stores nothing and enqueues nothing when the transaction fails', async () => {
+    it('stores nothing and enqueues nothing when queueing the job fails', async () => {
       const before = await t.db.knex('events').count('* as n').first();
-      // Make the enqueue fail inside the transaction: the event insert must roll back with it.
-      await t.db.knex.raw('alter function graphile_worker.add_job rename to add_job_disabled');
+      // Make the enqueue fail inside the statement: the event insert must roll back with it.
+      await t.db.knex.raw('alter function graphile_worker.add_jobs(graphile_worker.job_spec[], boolean) rename to add_jobs_disabled');
       try {
         const res = await post(structured({ id: 'tx-1' }));
         expect(res.status).to.equal(500);
         expect(res.type).to.equal('application/problem+json');
         expect(res.body.detail).to.not.match(/add_job/);
       } finally {
-        await t.db.knex.raw('alter function graphile_worker.add_job_disabled rename to add_job');
+        await t.db.knex.raw('alter function graphile_worker.add_jobs_disabled(graphile_worker.job_spec[], boolean) rename to add_jobs');
       }
       const after = await t.db.knex('events').count('* as n').first();
       expect(after!.n).to.equal(before!.n);

@@ -26,6 +26,15 @@ describe('configuration', () => {
     expect(() => loadConfig({ CLARION_SECRET_KEY: 'short' })).to.throw(ClarionError, /CLARION_SECRET_KEY="short" is invalid: expected 32 random bytes/);
   });
 
+  it('reads extra settings for the embedded PostgreSQL, and refuses what is not name=value', () => {
+    expect(loadConfig({}).embeddedPostgresSettings).to.deep.equal([]);
+    expect(loadConfig({ CLARION_EMBEDDED_POSTGRES_SETTINGS: ' shared_buffers=256MB  pg_stat_statements.track=all ' }).embeddedPostgresSettings).to.deep.equal([
+      'shared_buffers=256MB',
+      'pg_stat_statements.track=all',
+    ]);
+    expect(() => loadConfig({ CLARION_EMBEDDED_POSTGRES_SETTINGS: 'shared_buffers 256MB' })).to.throw(ClarionError, /CLARION_EMBEDDED_POSTGRES_SETTINGS="shared_buffers 256MB" is invalid: expected PostgreSQL settings as name=value/);
+  });
+
   it('names every bad variable and what is allowed', () => {
     try {
       loadConfig({ PORT: '70000', CLARION_LOG_LEVEL: 'loud', DATABASE_URL: 'mysql://x' });

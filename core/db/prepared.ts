@@ -1,0 +1,24 @@
+import type { Knex } from 'knex';
+import type pg from 'pg';
+
+interface ConnectionSource {
+  acquireConnection(): Promise<pg.ClientBase>;
+  releaseConnection(connection: pg.ClientBase): Promise<unknown>;
+}
+
+/**
+ * Runs one of the hot path's statements as a named prepared statement: PostgreSQL parses and
+ * plans it once per connection instead of on every call (planning the delivery statements cost
+ * more than running them). `db` may be a transaction: the statement then runs on its connection.
+ * Values go to `pg` as they are: pass JSON as strings, and no arrays unless the column is one.
+ */
+export async function prepared<R = Record<string, unknown>>(db: Knex, name: string, text: string, values: unknown[]): Promise<R[]> {
+  const source = db.client as unknown as ConnectionSource;
+  const connection = await source.acquireConnection();
+  try {
+    const result = await connection.query<R & pg.QueryResultRow>({ name, text, values });
+    return result.rows;
+  } finally {
+    await source.releaseConnection(connection);
+  }
+}
