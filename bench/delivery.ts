@@ -40,7 +40,7 @@ async function main() {
   const sink = new SmtpSink();
   await sink.start();
   // BENCH_PGSS=1 prints the statements that took the database's time (pg_stat_statements).
-  const pgss = process.env.BENCH_PGSS ? { CLARION_EMBEDDED_POSTGRES_SETTINGS: 'shared_preload_libraries=pg_stat_statements pg_stat_statements.track_planning=on' } : {};
+  const pgss = process.env.BENCH_PGSS ? { CLARION_EMBEDDED_POSTGRES_SETTINGS: `shared_preload_libraries=pg_stat_statements pg_stat_statements.track_planning=on pg_stat_statements.track=${process.env.BENCH_PGSS === 'all' ? 'all' : 'top'}` } : {};
   const config = loadConfig({ ...process.env, ...pgss, CLARION_DATA_DIR: dataDir, PORT: '0', CLARION_LOG_LEVEL: 'error', CLARION_WORKER_CONCURRENCY: concurrency, CLARION_DB_POOL_MAX: '20' });
   const separate = process.env.BENCH_SEPARATE_WORKER === '1';
   const clarion = await startClarion({ config, log: createLogger('error'), worker: !separate });
@@ -121,7 +121,18 @@ async function main() {
         if (res.status !== 202) throw new Error(`batch refused: ${res.status} ${await res.text()}`);
       }
       const ingested = (performance.now() - started) / 1000;
-      while (sink.received.length - before < burst) await new Promise((r) => setTimeout(r, 50));
+      const perSecond: number[] = [];
+      let last = sink.received.length;
+      let tick = performance.now();
+      while (sink.received.length - before < burst) {
+        await new Promise((r) => setTimeout(r, 50));
+        if (process.env.BENCH_TRACE && performance.now() - tick >= 1000) {
+          perSecond.push(sink.received.length - last);
+          last = sink.received.length;
+          tick = performance.now();
+        }
+      }
+      if (process.env.BENCH_TRACE) console.log(`deliveries per second: ${perSecond.join(' ')}`);
       const s = (performance.now() - started) / 1000;
       console.log(`burst of ${burst} events: ingested in ${ingested.toFixed(1)} s (${(burst / ingested).toFixed(0)} events/s); all ${burst} emails delivered in ${s.toFixed(1)} s = ${(burst / s).toFixed(0)} deliveries/s (${((burst / s) * 3600 / 1e6).toFixed(2)} M/hour)`);
     }

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { CallbackRequest, CallbackResult, Channel, OutboundMessage, Priority, RenderedContent, SendResult, Sender } from '@clarion/adapter-kit';
 import { ConfigError, DeliveryError, PermanentError, TransientError, excerpt } from '@clarion/adapter-kit';
 import { BrokenCircuitError, CircuitState, ConsecutiveBreaker, circuitBreaker, handleWhen, type CircuitBreakerPolicy } from 'cockatiel';
@@ -130,17 +131,9 @@ export class DeliveryEngine {
     const now = this.#deps.clock.now();
     const required = workflow.required ?? workflow.priority === 'critical';
     let preferences: Promise<ResolvedPreferences> | undefined;
-    const [notification] = await trx('notifications')
-      .insert({
-        tenant_id: event.tenant_id,
-        event_id: event.id,
-        subscriber_id: subscriber.id,
-        workflow_key: workflow.key,
-        priority: workflow.priority,
-        status: 'pending',
-        channels: JSON.stringify(workflow.channels),
-      })
-      .returning(['id']);
+    // The row is written once the chain has decided (plugins get its id, not the row), with its
+    // deliveries and their jobs in the same statement on the common path.
+    const notification = { id: randomUUID() };
     const { final, records } = await this.#deps.pipeline.run(
       {
         tenantId: event.tenant_id,
@@ -177,15 +170,21 @@ export class DeliveryEngine {
         scheduledFor = final.steps[0].at;
       }
     }
-    // With no plugin decision the row as inserted is already right: skip the write (hot path).
-    if (records.length > 0 || status !== 'pending' || escalation || channels !== workflow.channels) {
-      await trx('notifications')
-        .where({ id: notification.id })
-        .update({
-          status, scheduled_for: scheduledFor, channels: JSON.stringify(channels), decisions: JSON.stringify(records), updated_at: trx.fn.now(),
-          ...(escalation ? { escalation: JSON.stringify({ steps: escalation }) } : {}),
-        });
-    }
+    const row = trx('notifications').insert({
+      id: notification.id,
+      tenant_id: event.tenant_id,
+      event_id: event.id,
+      subscriber_id: subscriber.id,
+      workflow_key: workflow.key,
+      priority: workflow.priority,
+      status,
+      scheduled_for: scheduledFor,
+      channels: JSON.stringify(channels),
+      decisions: JSON.stringify(records),
+      ...(escalation ? { escalation: JSON.stringify({ steps: escalation }) } : {}),
+    });
+    if (status === 'pending' && !escalation && channels.length > 0) await this.#createDeliveries(trx, event.tenant_id, notification.id, channels, null, '', row);
+    else await row;
     notificationsTotal.inc({ status });
     if (escalation && escalation.length > 0) {
       for (const step of escalation) {
@@ -199,8 +198,7 @@ export class DeliveryEngine {
       }
     } else if (status === 'batched' && final.decision === 'batch') {
       await this.#batch(trx, { tenantId: event.tenant_id, notificationId: notification.id, subscriberId: subscriber.id, key: final.key, until: final.until, details: final.details ?? {} });
-    } else if (status === 'pending') await this.#createDeliveries(trx, event.tenant_id, notification.id, channels, null);
-    else if (status === 'scheduled') {
+    } else if (status === 'scheduled') {
       await trx.raw(`select graphile_worker.add_job('dispatch_notification', json_build_object('notificationId', ?::uuid, 'tenantId', ?::uuid), run_at => ?, job_key => ?)`, [
         notification.id, event.tenant_id, scheduledFor, `dispatch:${notification.id}`,
       ]);
@@ -219,7 +217,8 @@ export class DeliveryEngine {
     });
   }
 
-  async #createDeliveries(trx: Knex, tenantId: string, notificationId: string, channels: Channel[], fallbackOf: string | null, keySuffix = ''): Promise<string[]> {
+  /** `notification`: the insert of the notification itself, to run in the same statement (first). */
+  async #createDeliveries(trx: Knex, tenantId: string, notificationId: string, channels: Channel[], fallbackOf: string | null, keySuffix = '', notification?: Knex.QueryBuilder): Promise<string[]> {
     if (channels.length === 0) return [];
     const rows = channels.map((channel) => ({
       tenant_id: tenantId,
@@ -234,6 +233,7 @@ export class DeliveryEngine {
       task: 'send_delivery',
       payload: `json_build_object('deliveryId', i.id, 'tenantId', i.tenant_id)`,
       maxAttempts: 3,
+      ...(notification ? { before: notification } : {}),
     });
     return inserted.map((r) => r.id);
   }
@@ -462,10 +462,12 @@ export class DeliveryEngine {
          join events e on e.id = n.event_id
          join tenants t on t.id = d.tenant_id
          left join subscribers s on s.id = n.subscriber_id
-        where d.id = $1 and d.tenant_id = $2`,
-      [deliveryId, tenantId],
+        where d.id = $1`,
+      [deliveryId],
     );
-    const row = rows[0];
+    // The tenant is checked here, not in the WHERE: a prepared statement's generic plan would
+    // otherwise walk the tenant's deliveries by its (tenant_id, status) index to find one id.
+    const row = rows[0]?.delivery.tenant_id === tenantId ? rows[0] : undefined;
     if (!row || FINAL_DELIVERY.has(row.delivery.status)) return;
     const { delivery, notification, event, tenant } = row;
     const subscriber: SubscriberRow | undefined = row.subscriber ?? undefined;
