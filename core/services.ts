@@ -55,7 +55,7 @@ export interface Services {
 
 export function createServices(config: Config, knex: Knex, log: Logger, clock: Clock = systemClock): Services {
   const workflows = new WorkflowService(knex, config.cacheTtlMs);
-  const contracts = new ContractRegistry(knex, bundledContracts(workflows));
+  const contracts = new ContractRegistry(knex, bundledContracts(workflows), config.cacheTtlMs);
   const adapters = new AdapterRegistry();
   const pipeline = new PipelineRunner();
   const secretKey = () => {

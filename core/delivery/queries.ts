@@ -35,20 +35,27 @@ export class NotificationQueries {
 
   async get(tenantId: string, id: string): Promise<Record<string, unknown>> {
     if (!isUuid(id)) throw new ClarionError('CLARION_ERR_NOTIFICATION_NOT_FOUND', `No notification ${id}`);
-    const row = await this.#knex('notifications as n')
-      .leftJoin('subscribers as s', 's.id', 'n.subscriber_id')
-      .where({ 'n.tenant_id': tenantId, 'n.id': id })
-      .first('n.*', 's.external_id as subscriber_external_id');
-    if (!row) throw new ClarionError('CLARION_ERR_NOTIFICATION_NOT_FOUND', `No notification ${id}`);
-    const deliveries = await this.#knex('deliveries').where({ notification_id: id }).orderBy('created_at');
-    const attempts = deliveries.length
-      ? await this.#knex('delivery_attempts').whereIn('delivery_id', deliveries.map((d) => d.id)).orderBy([{ column: 'delivery_id' }, { column: 'attempt' }, { column: 'started_at' }])
-      : [];
-    return {
-      ...notificationView(row),
-      content: row.content,
-      deliveries: deliveries.map((d) => ({ ...deliveryView(d), attempts: attempts.filter((a) => a.delivery_id === d.id).map(attemptView) })),
-    };
+    // One snapshot for the notification and its deliveries: read apart, a delivery could show a
+    // status the notification's own (written in the same statement) does not yet.
+    return this.#knex.transaction(
+      async (trx) => {
+        const row = await trx('notifications as n')
+          .leftJoin('subscribers as s', 's.id', 'n.subscriber_id')
+          .where({ 'n.tenant_id': tenantId, 'n.id': id })
+          .first('n.*', 's.external_id as subscriber_external_id');
+        if (!row) throw new ClarionError('CLARION_ERR_NOTIFICATION_NOT_FOUND', `No notification ${id}`);
+        const deliveries = await trx('deliveries').where({ notification_id: id }).orderBy('created_at');
+        const attempts = deliveries.length
+          ? await trx('delivery_attempts').whereIn('delivery_id', deliveries.map((d) => d.id)).orderBy([{ column: 'delivery_id' }, { column: 'attempt' }, { column: 'started_at' }])
+          : [];
+        return {
+          ...notificationView(row),
+          content: row.content,
+          deliveries: deliveries.map((d) => ({ ...deliveryView(d), attempts: attempts.filter((a) => a.delivery_id === d.id).map(attemptView) })),
+        };
+      },
+      { isolationLevel: 'repeatable read', readOnly: true },
+    );
   }
 
   async deliveries(tenantId: string, options: ListOptions & { status?: string; channel?: string }): Promise<Page<Record<string, unknown>>> {

@@ -1,12 +1,15 @@
 import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
 import type { Knex } from 'knex';
+import { TtlCache } from '../cache.ts';
 import { ClarionError, type FieldError } from '../errors.ts';
 
 /**
  * Event contracts: a JSON Schema (2020-12) per tenant and event type, versioned (a replaced
  * contract keeps its history). Compiled validators are cached by contract row id, which never
- * changes meaning, so the cache is safe across processes without invalidation.
+ * changes meaning, so the cache is safe across processes without invalidation. Which version is
+ * current is cached per tenant like other configuration (CLARION_CACHE_TTL_MS): a contract put
+ * through this process applies at once, through another within the TTL.
  */
 
 export interface ContractRecord {
@@ -24,13 +27,15 @@ export class ContractRegistry {
   readonly #ajv: Ajv2020;
   readonly #validators = new Map<string, ValidateFunction>();
   readonly #bundled: Map<string, ValidateFunction>;
+  readonly #current: TtlCache<Map<string, { id: string; version: number }>>;
 
   /**
    * `bundled`: default contracts by event type (the `schema.json` of bundled workflows), used
    * while a tenant has registered none of its own for that type.
    */
-  constructor(knex: Knex, bundled: Map<string, object> = new Map()) {
+  constructor(knex: Knex, bundled: Map<string, object> = new Map(), cacheTtlMs = 0) {
     this.#knex = knex;
+    this.#current = new TtlCache(cacheTtlMs);
     this.#ajv = new Ajv2020({ allErrors: true, strict: true, strictTypes: false, strictTuples: false, strictRequired: false, allowUnionTypes: true, validateSchema: true });
     addFormats.default(this.#ajv);
     this.#bundled = new Map([...bundled].map(([type, schema]) => [type, this.#ajv.compile(stripId(schema))]));
@@ -63,7 +68,7 @@ export class ContractRegistry {
 
   async put(tenantId: string, type: string, schema: unknown, actor: string): Promise<ContractRecord> {
     this.check(schema);
-    return this.#knex.transaction(async (trx) => {
+    const saved = this.#knex.transaction(async (trx) => {
       // Serialise concurrent replacements of one type so versions stay dense and unique.
       await trx.raw('select pg_advisory_xact_lock(hashtext(?))', [`contract:${tenantId}:${type}`]);
       const current = await trx('contracts').where({ tenant_id: tenantId, type }).max('version as v').first();
@@ -81,6 +86,7 @@ export class ContractRegistry {
       });
       return toRecord(row);
     });
+    return saved.finally(() => this.#current.drop(tenantId));
   }
 
   async list(tenantId: string): Promise<ContractRecord[]> {
@@ -104,14 +110,22 @@ export class ContractRegistry {
     return rows.map((r) => ({ version: r.version, createdAt: r.created_at }));
   }
 
-  /** The current validator of each type that has a contract (one query for a whole batch). */
+  /** The current validator of each type that has a contract (the tenant's current versions are cached). */
   async validatorsFor(tenantId: string, types: string[], trx: Knex = this.#knex): Promise<Map<string, { version: number; validate: ValidateFunction }>> {
-    const rows: Array<{ id: string; type: string; version: number }> = await trx('contracts')
-      .distinctOn('type')
-      .where({ tenant_id: tenantId })
-      .whereIn('type', [...new Set(types)])
-      .orderBy([{ column: 'type' }, { column: 'version', order: 'desc' }])
-      .select('id', 'type', 'version');
+    const load = async () => {
+      const current: Array<{ id: string; type: string; version: number }> = await trx('contracts')
+        .distinctOn('type')
+        .where({ tenant_id: tenantId })
+        .orderBy([{ column: 'type' }, { column: 'version', order: 'desc' }])
+        .select('id', 'type', 'version');
+      return new Map(current.map((r) => [r.type, { id: r.id, version: r.version }]));
+    };
+    // Inside a caller's transaction the current versions are read there, not from the cache.
+    const current = trx === this.#knex ? await this.#current.get(tenantId, load) : await load();
+    const rows = [...new Set(types)].flatMap((type) => {
+      const found = current.get(type);
+      return found ? [{ type, ...found }] : [];
+    });
     const result = new Map<string, { version: number; validate: ValidateFunction }>();
     for (const row of rows) {
       let validate = this.#validators.get(row.id);

@@ -60,7 +60,9 @@ export class IngestService {
     const result = await insertQueued<{ id: string; ce_id: string; source: string }>(
       this.#knex,
       this.#knex('events').insert(rows).onConflict(['tenant_id', 'source', 'ce_id']).ignore().returning(['id', 'tenant_id', 'ce_id', 'source', 'type']),
-      { task: 'process_event', payload: `json_build_object('eventId', i.id, 'tenantId', i.tenant_id, 'type', i.type)`, maxAttempts: 10 },
+      // Fan-out runs after the work already queued (sends, webhooks): a burst of events does not
+      // hold back the deliveries of the events before it.
+      { task: 'process_event', payload: `json_build_object('eventId', i.id, 'tenantId', i.tenant_id, 'type', i.type)`, maxAttempts: 10, priority: 1 },
     );
 
     const key = (source: string, id: string) => `${source}\u0000${id}`;
