@@ -104,7 +104,9 @@ export async function startClarion({ config: givenConfig, log, gateway = true, w
   const services = createServices(config, database.knex, log, clock);
   let stopping: Promise<void> | undefined;
   let liveness: NodeJS.Timeout | undefined;
+  // Workers (and pools) beating now; every one this process ever had, to forget them at stop.
   const workerIds = new Set<string>();
+  const everWorkers = new Set<string>();
 
   const stop = () =>
     (stopping ??= (async () => {
@@ -120,7 +122,7 @@ export async function startClarion({ config: givenConfig, log, gateway = true, w
       if (runner) {
         // Running jobs finish; graphile-worker releases the rest for the next worker.
         await Promise.race([runner.stop(), new Promise((resolve) => setTimeout(resolve, config.shutdownTimeoutMs).unref())]);
-        await forgetWorkers(database.knex, [...workerIds]).catch(() => {});
+        await forgetWorkers(database.knex, [...everWorkers]).catch(() => {});
       }
       await services.delivery.close();
       await services.templates.close();
@@ -139,10 +141,14 @@ export async function startClarion({ config: givenConfig, log, gateway = true, w
       // The first deliveries should not wait for the render processes to start.
       services.templates.warm();
       const events: WorkerEvents = new EventEmitter();
-      events.on('worker:create', ({ worker: w }) => workerIds.add(w.workerId));
+      const started = (id: string) => {
+        workerIds.add(id);
+        everWorkers.add(id);
+      };
+      events.on('worker:create', ({ worker: w }) => started(w.workerId));
       events.on('worker:stop', ({ worker: w }) => workerIds.delete(w.workerId));
       // With a local queue the pool itself locks the jobs it fetched ahead: it beats as a worker too.
-      events.on('pool:create', ({ workerPool }) => workerIds.add(workerPool.id));
+      events.on('pool:create', ({ workerPool }) => started(workerPool.id));
       events.on('pool:release', ({ workerPool }) => workerIds.delete(workerPool.id));
       workerPool = new pg.Pool({ connectionString: database.url, max: config.workerConcurrency + 2, application_name: 'clarion-worker' });
       // An idle client losing its connection (database restart) must not crash the process.
