@@ -39,6 +39,8 @@ export interface Config {
   workerCompleteBatchMs: number;
   /** `CLARION_DB_POOL_MAX`: PostgreSQL connections per process. Default 10. */
   dbPoolMax: number;
+  /** Named prepared statements on the hot path (and graphile-worker's); off behind PgBouncer's transaction pooling. */
+  dbPreparedStatements: boolean;
   /** `CLARION_INGEST_ALLOWED_ORIGIN`: origin answered in the CloudEvents webhook handshake. Default `*`. */
   ingestAllowedOrigin: string;
   /** `CLARION_INGEST_ALLOWED_RATE`: requests per minute announced in the handshake. Default 1200. */
@@ -179,6 +181,11 @@ const SETTINGS: Record<keyof Omit<Config, 'secretKey'> | 'secretKey', Setting> =
     allowed: 'comma-separated host names, *.domains, IP addresses or CIDR ranges (e.g. hooks.internal,10.0.0.0/8)',
   },
   cacheTtlMs: { env: 'CLARION_CACHE_TTL_MS', schema: { type: 'integer', minimum: 0, maximum: 600000, default: 2000 }, allowed: 'an integer number of milliseconds from 0 to 600000' },
+  dbPreparedStatements: {
+    env: 'CLARION_DB_PREPARED_STATEMENTS',
+    schema: { type: 'boolean', default: true },
+    allowed: 'true or false (false behind a pooler that cannot keep prepared statements, e.g. PgBouncer in transaction mode)',
+  },
   embeddedPostgresSettings: {
     env: 'CLARION_EMBEDDED_POSTGRES_SETTINGS',
     schema: { type: 'string', pattern: '^\\s*([a-z_][a-z0-9_.]*=\\S+\\s*)*$' },
@@ -234,6 +241,7 @@ export function loadConfig(env: Env = process.env): Config {
     workerLocalQueue: get<number>('workerLocalQueue'),
     workerCompleteBatchMs: get<number>('workerCompleteBatchMs'),
     dbPoolMax: get<number>('dbPoolMax'),
+    dbPreparedStatements: get<boolean>('dbPreparedStatements'),
     ingestAllowedOrigin: get<string>('ingestAllowedOrigin'),
     ingestAllowedRate: get<number>('ingestAllowedRate'),
     shutdownTimeoutMs: get<number>('shutdownTimeoutMs'),

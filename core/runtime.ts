@@ -46,7 +46,7 @@ export async function openDatabase(config: Config, log: Logger, poolMax = config
       'CLARION_SECRET_KEY is required when DATABASE_URL is set: 32 random bytes as 64 hex digits or 44 base64 characters (e.g. `openssl rand -base64 32`)',
     );
   }
-  const knex = createKnex(url, poolMax);
+  const knex = createKnex(url, poolMax, { preparedStatements: config.dbPreparedStatements });
   return {
     url,
     knex,
@@ -158,6 +158,7 @@ export async function startClarion({ config: givenConfig, log, gateway = true, w
         pgPool: workerPool,
         taskList: taskList(services),
         crontab: DAILY_SUMMARY_CRONTAB,
+        noPreparedStatements: !config.dbPreparedStatements,
         concurrency: config.workerConcurrency,
         pollInterval: config.workerPollMs,
         // Fetch jobs in batches and mark completions in batches: far fewer round trips under load.

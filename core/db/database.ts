@@ -25,9 +25,11 @@ export const migrationSource: Knex.MigrationSource<string> = {
   getMigration: (name) => import(pathToFileURL(path.join(MIGRATIONS_DIR, name)).href),
 };
 
-export function createKnex(connectionString: string, poolMax = 10): Knex {
+export function createKnex(connectionString: string, poolMax = 10, options: { preparedStatements?: boolean } = {}): Knex {
   const knex = knexFactory({
     client: 'pg',
+    // Read by core/db/prepared.ts (knex keeps its whole configuration on the client).
+    ...({ clarionPreparedStatements: options.preparedStatements ?? true } as object),
     connection: { connectionString, application_name: 'clarion' },
     pool: { min: 0, max: poolMax },
     migrations: { migrationSource, tableName: 'knex_migrations' },
