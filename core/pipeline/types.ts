@@ -10,6 +10,11 @@ export type JSONSchema = Record<string, unknown>;
 
 export interface NotificationContext {
   tenantId: string;
+  /**
+   * The id the notification will have. Its row is written once the chain has decided (with the
+   * decisions, in the same transaction): a plugin may store the id beside its own rows, but finds
+   * no `notifications` row for it yet.
+   */
   notificationId: string;
   workflow: { key: string; category?: string; priority: Priority; required: boolean; trigger: string };
   event: { id: string; ceId: string; source: string; type: string; subject?: string; time?: string; data: unknown };
