@@ -43,7 +43,7 @@ async function main() {
   const pgss = process.env.BENCH_PGSS ? { CLARION_EMBEDDED_POSTGRES_SETTINGS: `shared_preload_libraries=pg_stat_statements pg_stat_statements.track_planning=on pg_stat_statements.track=${process.env.BENCH_PGSS === 'all' ? 'all' : 'top'}` } : {};
   const config = loadConfig({ ...process.env, ...pgss, CLARION_DATA_DIR: dataDir, PORT: '0', CLARION_LOG_LEVEL: 'error', CLARION_WORKER_CONCURRENCY: concurrency, CLARION_DB_POOL_MAX: '20' });
   const separate = process.env.BENCH_SEPARATE_WORKER === '1';
-  const clarion = await startClarion({ config, log: createLogger('error'), worker: !separate });
+  const clarion = await startClarion({ config, log: createLogger(process.env.BENCH_LOG_LEVEL ?? 'error'), worker: !separate });
   let workerProcess: ChildProcess | undefined;
   if (separate) {
     const secret = (await readFile(path.join(dataDir, 'secret-key'), 'utf8')).trim();

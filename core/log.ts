@@ -38,7 +38,9 @@ export function createLogger(level: string, destination?: pino.DestinationStream
 export function graphileLogger(log: Logger): GraphileLogger {
   const child = log.child({ component: 'worker' });
   return new GraphileLogger(() => (level: LogLevel, message: string, meta?: Record<string, unknown>) => {
-    const method = level === 'error' ? 'error' : level === 'warning' ? 'warn' : level === 'info' ? 'info' : 'debug';
+    // A line per completed job would double Clarion's own per-event lines at info: debug it is.
+    const routine = level === 'info' && message.startsWith('Completed task ');
+    const method = level === 'error' ? 'error' : level === 'warning' ? 'warn' : level === 'info' && !routine ? 'info' : 'debug';
     child[method](meta ?? {}, message);
   });
 }
