@@ -163,48 +163,33 @@ export class SubscriberService {
    * Returns them once each, in order, with the problems found in the list.
    */
   async resolve(trx: Knex, tenantId: string, recipients: unknown): Promise<{ subscribers: SubscriberRow[]; problems: string[] }> {
-    const list = Array.isArray(recipients) ? recipients : recipients === undefined || recipients === null ? [] : [recipients];
-    const problems: string[] = [];
+    const { entries, problems } = planRecipients(recipients);
     const seen = new Map<string, SubscriberRow>();
-    for (const [index, entry] of list.entries()) {
-      if (typeof entry === 'string') {
-        const group = /^(team|project):(.+)$/.exec(entry);
-        if (group) {
-          const column = group[1] === 'team' ? 'teams' : 'projects';
-          const members: SubscriberRow[] = await trx('subscribers').where({ tenant_id: tenantId }).whereNull('erased_at').whereRaw(`${column} @> ?::text[]`, [[group[2]]]).orderBy('external_id');
-          if (members.length === 0) problems.push(`recipients[${index}]: ${entry} has no members`);
-          for (const m of members) if (!seen.has(m.id)) seen.set(m.id, m);
-          continue;
-        }
-        if (!EXTERNAL_ID.test(entry)) {
-          problems.push(`recipients[${index}]: "${entry}" is not a valid subscriber id`);
-          continue;
-        }
-        let row: SubscriberRow | undefined = await trx('subscribers').where({ tenant_id: tenantId, external_id: entry }).first();
-        row ??= await upsert(trx, tenantId, entry, {}, false);
+    for (const entry of entries) {
+      if (entry.kind === 'group') {
+        const members: SubscriberRow[] = await trx('subscribers').where({ tenant_id: tenantId }).whereNull('erased_at').whereRaw(`${entry.column} @> ?::text[]`, [[entry.value]]).orderBy('external_id');
+        if (members.length === 0) problems.push(`recipients[${entry.index}]: ${entry.entry} has no members`);
+        for (const m of members) if (!seen.has(m.id)) seen.set(m.id, m);
+      } else if (entry.kind === 'id') {
+        let row: SubscriberRow | undefined = await trx('subscribers').where({ tenant_id: tenantId, external_id: entry.externalId }).first();
+        row ??= await upsert(trx, tenantId, entry.externalId, {}, false);
         if (row.erased_at) continue;
         if (!seen.has(row.id)) seen.set(row.id, row);
-      } else if (entry && typeof entry === 'object' && !Array.isArray(entry)) {
-        const inline = { ...(entry as Record<string, unknown>) };
-        if (inline.id === undefined && typeof inline.subscriberId === 'string') inline.id = inline.subscriberId;
-        if (!validateInline(inline)) {
-          problems.push(`recipients[${index}]: ${toFieldErrors(validateInline.errors ?? []).map((e) => `${e.pointer} ${e.message}`).join('; ')}`);
-          continue;
-        }
-        const { id, subscriberId: _s, ...fields } = inline as SubscriberInput & { id: string; subscriberId?: string };
-        try {
-          checkTimezone(fields.timezone, `/recipients/${index}/timezone`);
-        } catch (err) {
-          problems.push(`recipients[${index}]: ${(err as Error).message}`);
-          continue;
-        }
-        const row = await upsert(trx, tenantId, id, fields, false);
-        if (!seen.has(row.id)) seen.set(row.id, row);
       } else {
-        problems.push(`recipients[${index}]: must be a subscriber id, "team:<id>", "project:<id>" or a subscriber object`);
+        const row = await upsert(trx, tenantId, entry.externalId, entry.fields, false);
+        if (!seen.has(row.id)) seen.set(row.id, row);
       }
     }
     return { subscribers: [...seen.values()], problems };
+  }
+
+  /**
+   * The statement that upserts an inline recipient (only the fields it gives) or, with no
+   * fields, makes sure a bare subscriber exists; it returns the row. For the fan-out's one-statement
+   * path, which runs it as part of a larger statement.
+   */
+  upsertStatement(db: Knex, tenantId: string, externalId: string, fields: SubscriberInput): Knex.QueryBuilder {
+    return upsertQuery(db, tenantId, externalId, fields, false);
   }
 
   /** Removes a push device that can never work again (an adapter reported it). */
@@ -218,6 +203,11 @@ export class SubscriberService {
 
 /** Inserts or updates; `replace` (PUT) resets fields not given, an inline upsert only sets those given. */
 async function upsert(trx: Knex, tenantId: string, externalId: string, input: SubscriberInput, replace: boolean): Promise<SubscriberRow> {
+  const [row] = await upsertQuery(trx, tenantId, externalId, input, replace);
+  return row;
+}
+
+function upsertQuery(db: Knex, tenantId: string, externalId: string, input: SubscriberInput, replace: boolean): Knex.QueryBuilder {
   const values: Record<string, unknown> = {};
   const scalar = ['name', 'email', 'phone', 'locale', 'timezone'] as const;
   for (const key of scalar) if (replace || input[key] !== undefined) values[key] = input[key] ?? null;
@@ -226,11 +216,51 @@ async function upsert(trx: Knex, tenantId: string, externalId: string, input: Su
   if (replace || input.data !== undefined) values.data = JSON.stringify(input.data ?? {});
   if (replace || input.teams !== undefined) values.teams = input.teams ?? [];
   if (replace || input.projects !== undefined) values.projects = input.projects ?? [];
-  const insert = trx('subscribers').insert({ tenant_id: tenantId, external_id: externalId, ...values });
-  const [row] = Object.keys(values).length === 0
-    ? await insert.onConflict(['tenant_id', 'external_id']).merge({ updated_at: trx.raw('subscribers.updated_at') }).returning('*')
-    : await insert.onConflict(['tenant_id', 'external_id']).merge({ ...values, updated_at: trx.fn.now() }).returning('*');
-  return row;
+  const insert = db('subscribers').insert({ tenant_id: tenantId, external_id: externalId, ...values });
+  return Object.keys(values).length === 0
+    ? insert.onConflict(['tenant_id', 'external_id']).merge({ updated_at: db.raw('subscribers.updated_at') }).returning('*')
+    : insert.onConflict(['tenant_id', 'external_id']).merge({ ...values, updated_at: db.fn.now() }).returning('*');
+}
+
+export type RecipientEntry =
+  | { kind: 'id'; index: number; externalId: string }
+  | { kind: 'inline'; index: number; externalId: string; fields: SubscriberInput }
+  | { kind: 'group'; index: number; entry: string; column: 'teams' | 'projects'; value: string };
+
+/**
+ * Reads an event's recipients (no database): each valid entry in order, and a problem for each
+ * invalid one (`recipients[<index>]: ...`).
+ */
+export function planRecipients(recipients: unknown): { entries: RecipientEntry[]; problems: string[] } {
+  const list = Array.isArray(recipients) ? recipients : recipients === undefined || recipients === null ? [] : [recipients];
+  const problems: string[] = [];
+  const entries: RecipientEntry[] = [];
+  for (const [index, entry] of list.entries()) {
+    if (typeof entry === 'string') {
+      const group = /^(team|project):(.+)$/.exec(entry);
+      if (group) entries.push({ kind: 'group', index, entry, column: group[1] === 'team' ? 'teams' : 'projects', value: group[2] });
+      else if (!EXTERNAL_ID.test(entry)) problems.push(`recipients[${index}]: "${entry}" is not a valid subscriber id`);
+      else entries.push({ kind: 'id', index, externalId: entry });
+    } else if (entry && typeof entry === 'object' && !Array.isArray(entry)) {
+      const inline = { ...(entry as Record<string, unknown>) };
+      if (inline.id === undefined && typeof inline.subscriberId === 'string') inline.id = inline.subscriberId;
+      if (!validateInline(inline)) {
+        problems.push(`recipients[${index}]: ${toFieldErrors(validateInline.errors ?? []).map((e) => `${e.pointer} ${e.message}`).join('; ')}`);
+        continue;
+      }
+      const { id, subscriberId: _s, ...fields } = inline as SubscriberInput & { id: string; subscriberId?: string };
+      try {
+        checkTimezone(fields.timezone, `/recipients/${index}/timezone`);
+      } catch (err) {
+        problems.push(`recipients[${index}]: ${(err as Error).message}`);
+        continue;
+      }
+      entries.push({ kind: 'inline', index, externalId: id, fields });
+    } else {
+      problems.push(`recipients[${index}]: must be a subscriber id, "team:<id>", "project:<id>" or a subscriber object`);
+    }
+  }
+  return { entries, problems };
 }
 
 function checkExternalId(externalId: string) {
