@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import type { CallbackRequest, CallbackResult, Channel, OutboundMessage, Priority, RenderedContent, SendResult, Sender } from '@clarion/adapter-kit';
 import { ConfigError, DeliveryError, PermanentError, TransientError, excerpt } from '@clarion/adapter-kit';
 import { BrokenCircuitError, CircuitState, ConsecutiveBreaker, circuitBreaker, handleWhen, type CircuitBreakerPolicy } from 'cockatiel';
@@ -7,7 +7,7 @@ import { DateTime } from 'luxon';
 import type { Logger } from 'pino';
 import type { Config } from '../config.ts';
 import { prepared } from '../db/prepared.ts';
-import { insertQueued } from '../jobs/queue.ts';
+import { insertQueued, queuedCte } from '../jobs/queue.ts';
 import { ClarionError } from '../errors.ts';
 import { attemptSeconds, circuitState, deliveriesFinished, deliveryAttempts, notificationsTotal } from '../metrics.ts';
 import type { PipelineRunner } from '../pipeline/runner.ts';
@@ -16,7 +16,7 @@ import { resolve as resolvePreferences, validZone } from '../preferences/model.t
 import type { PreferenceService } from '../preferences/service.ts';
 import type { Clock } from '../services.ts';
 import type { RenderInput, RenderResult } from '../templates/types.ts';
-import type { SubscriberRow, SubscriberService } from '../subscribers/service.ts';
+import { planRecipients, type SubscriberInput, type SubscriberRow, type SubscriberService } from '../subscribers/service.ts';
 import type { Workflow, WorkflowService } from '../workflows/service.ts';
 import { audit, takeThroughputSlot, type ProviderRecord, type ProviderService } from './providers.ts';
 import type { AdapterRegistry } from './registry.ts';
@@ -64,6 +64,8 @@ interface EscalationStep {
   notifications?: string[];
 }
 
+/** Most subscribers the one-statement fan-out takes (more go through the transaction path). */
+const FAN_OUT_AT_ONCE = 50;
 const FINAL_DELIVERY = new Set(['sent', 'delivered', 'undelivered', 'bounced', 'read', 'failed', 'dead', 'cancelled']);
 const SANDBOX = 'sandbox';
 
@@ -98,6 +100,8 @@ export class DeliveryEngine {
       type = head.type as string;
     }
     const workflows = await this.#deps.workflows.forTrigger(tenantId, type);
+    const atOnce = await this.#fanOutAtOnce(eventId, tenantId, workflows);
+    if (atOnce) return atOnce;
     return knex.transaction(async (trx) => {
       // Claiming the event locks it: a second run of the job waits, then finds it processed.
       const [event] = await trx('events')
@@ -123,6 +127,97 @@ export class DeliveryEngine {
       log.info({ eventId, ceId: event.ce_id, tenantId, notifications: count, workflows: workflows.map((w) => w.key), problems }, 'event fanned out');
       return { notifications: count };
     });
+  }
+
+  /**
+   * The common fan-out in one statement, without a transaction: when no triggered workflow runs
+   * plugins and the recipients are subscriber ids and inline subscribers (at most
+   * FAN_OUT_AT_ONCE), the claim of the event, the subscribers' upserts, the notifications, their
+   * deliveries and the deliveries' jobs are written together; notifications only if the claim
+   * succeeds (a second run of the job re-applies the inline subscribers' fields, as the same event
+   * sent again would). Returns undefined for anything else, which the transaction path handles. The rules are the
+   * same as there: an id names an existing subscriber (an erased one gets nothing) or creates a
+   * bare one; an inline subscriber is upserted with the fields it gives; each subscriber gets one
+   * notification per workflow.
+   */
+  async #fanOutAtOnce(eventId: string, tenantId: string, workflows: Workflow[]): Promise<{ notifications: number } | undefined> {
+    const { knex, clock, log } = this.#deps;
+    if (workflows.length === 0 || workflows.some((w) => Object.values(w.plugins ?? {}).some((options) => options !== false))) return undefined;
+    const event = await knex('events').where({ id: eventId, tenant_id: tenantId }).first();
+    if (!event || event.status === 'processed') return { notifications: 0 };
+
+    // Every subscriber once (by external id, fields of its inline entries merged in order), and
+    // the notifications: [workflow, subscriber, only if not erased].
+    const problems: string[] = [];
+    const subscribers = new Map<string, { index: number; fields: SubscriberInput }>();
+    const notifications: Array<{ id: string; workflow: Workflow; subscriber: number; unlessErased: boolean }> = [];
+    for (const workflow of workflows) {
+      const recipients = typeof workflow.recipients === 'string' ? pointer(eventDocument(event), workflow.recipients) : workflow.recipients;
+      if (recipients === undefined) problems.push(`${workflow.key}: no recipients at ${workflow.recipients}`);
+      const plan = planRecipients(recipients);
+      if (plan.entries.some((e) => e.kind === 'group')) return undefined;
+      problems.push(...plan.problems.map((p) => `${workflow.key}: ${p}`));
+      const mine = new Map<string, boolean>();
+      for (const entry of plan.entries) {
+        if (entry.kind === 'group') continue;
+        const known = subscribers.get(entry.externalId) ?? { index: subscribers.size, fields: {} };
+        if (entry.kind === 'inline') known.fields = { ...known.fields, ...entry.fields };
+        subscribers.set(entry.externalId, known);
+        // An id names the subscriber as it is (erased: nothing); inline data is sent to as given.
+        mine.set(entry.externalId, (mine.get(entry.externalId) ?? true) && entry.kind === 'id');
+      }
+      for (const [externalId, unlessErased] of mine) notifications.push({ id: randomUUID(), workflow, subscriber: subscribers.get(externalId)!.index, unlessErased });
+    }
+    if (subscribers.size > FAN_OUT_AT_ONCE) return undefined;
+    const error = problems.length > 0 ? problems.join('\n').slice(0, 4000) : null;
+    if (notifications.length === 0) {
+      const claimed = await knex('events').where({ id: eventId, tenant_id: tenantId }).whereNot({ status: 'processed' }).update({ status: 'processed', processed_at: clock.now(), error });
+      if (claimed > 0) log.info({ eventId, ceId: event.ce_id, tenantId, notifications: 0, workflows: workflows.map((w) => w.key), problems }, 'event fanned out');
+      return { notifications: 0 };
+    }
+
+    const upserts = [...subscribers].map(([externalId, { fields }]) => this.#deps.subscribers.upsertStatement(knex, tenantId, externalId, fields));
+    const queued = queuedCte('inserted', { task: 'send_delivery', payload: `json_build_object('deliveryId', i.id, 'tenantId', i.tenant_id)`, maxAttempts: 3 });
+    const values = notifications.map(() => '(?::uuid, ?::int, ?, ?, ?::jsonb, ?::boolean)').join(', ');
+    // The statement's text depends only on the shape of the event (how many subscribers and
+    // notifications, which inline fields): prepared under a name derived from it, it is planned
+    // once per shape and connection. Its WHERE names the event's primary key only (the read above
+    // checked the tenant): a generic plan could otherwise pick a tenant index and walk it.
+    const statement = knex.raw(
+      `with claimed as (
+         update events set status = 'processed', processed_at = ?, error = ? where id = ? and status <> 'processed' returning id, tenant_id
+       ), ${upserts.map((_, i) => `s${i} as (?)`).join(', ')},
+       subscriber as (${upserts.map((_, i) => `select ${i} as k, id, erased_at from s${i}`).join(' union all ')}),
+       notification as (
+         insert into notifications (id, tenant_id, event_id, subscriber_id, workflow_key, priority, status, channels)
+         select v.id, c.tenant_id, c.id, s.id, v.workflow_key, v.priority, 'pending', v.channels
+           from claimed c
+          cross join (values ${values}) as v(id, k, workflow_key, priority, channels, unless_erased)
+           join subscriber s on s.k = v.k
+          where not (v.unless_erased and s.erased_at is not null)
+         returning id, tenant_id, channels
+       ), inserted as (
+         insert into deliveries (tenant_id, notification_id, channel, status, idempotency_key)
+         select n.tenant_id, n.id, c.channel, 'pending', n.id || ':' || c.channel
+           from notification n cross join lateral jsonb_array_elements_text(n.channels) with ordinality as c(channel, ord)
+          order by n.id, c.ord
+         returning id, tenant_id
+       ), ${queued.sql}
+       select (select count(*)::int from claimed) as claimed, (select count(*)::int from notification) as notifications, (select count(*) from queued) as q`,
+      [
+        clock.now(), error, eventId,
+        ...upserts,
+        ...notifications.flatMap((n) => [n.id, n.subscriber, n.workflow.key, n.workflow.priority, JSON.stringify(n.workflow.channels), n.unlessErased]),
+        ...queued.bindings,
+      ],
+    ).toSQL().toNative();
+    const name = `clarion_fan_out_${createHash('sha1').update(statement.sql).digest('hex').slice(0, 20)}`;
+    const rows = await prepared<{ claimed: number; notifications: number }>(knex, name, statement.sql, statement.bindings as unknown[]);
+    const { claimed, notifications: count } = rows[0];
+    if (claimed === 0) return { notifications: 0 };
+    if (count > 0) notificationsTotal.inc({ status: 'pending' }, count);
+    log.info({ eventId, ceId: event.ce_id, tenantId, notifications: count, workflows: workflows.map((w) => w.key), problems }, 'event fanned out');
+    return { notifications: count };
   }
 
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
