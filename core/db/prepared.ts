@@ -12,13 +12,14 @@ interface ConnectionSource {
  * plans it once per connection instead of on every call (planning the delivery statements cost
  * more than running them). `db` may be a transaction: the statement then runs on its connection.
  * Values go to `pg` as they are: pass JSON as strings, and no arrays unless the column is one.
- * With CLARION_DB_PREPARED_STATEMENTS=false (a pooler that cannot keep them) it runs unnamed.
+ * Without a name, or with CLARION_DB_PREPARED_STATEMENTS=false (a pooler that cannot keep them),
+ * it runs unnamed.
  */
-export async function prepared<R = Record<string, unknown>>(db: Knex, name: string, text: string, values: unknown[]): Promise<R[]> {
+export async function prepared<R = Record<string, unknown>>(db: Knex, name: string | undefined, text: string, values: unknown[]): Promise<R[]> {
   const source = db.client as unknown as ConnectionSource;
   const connection = await source.acquireConnection();
   try {
-    const named = source.config.clarionPreparedStatements !== false;
+    const named = name !== undefined && source.config.clarionPreparedStatements !== false;
     const result = await connection.query<R & pg.QueryResultRow>(named ? { name, text, values } : { text, values });
     return result.rows;
   } finally {

@@ -66,6 +66,8 @@ interface EscalationStep {
 
 /** Most subscribers the one-statement fan-out takes (more go through the transaction path). */
 const FAN_OUT_AT_ONCE = 50;
+/** Most shapes of that statement prepared per process (each connection keeps a plan per shape). */
+const FAN_OUT_SHAPES = 64;
 const FINAL_DELIVERY = new Set(['sent', 'delivered', 'undelivered', 'bounced', 'read', 'failed', 'dead', 'cancelled']);
 const SANDBOX = 'sandbox';
 
@@ -79,6 +81,7 @@ export class DeliveryEngine {
   readonly #deps: EngineDeps;
   readonly #senders = new Map<string, { version: string; sender: Promise<Sender> }>();
   readonly #breakers = new Map<string, CircuitBreakerPolicy>();
+  readonly #fanOutShapes = new Set<string>();
 
   constructor(deps: EngineDeps) {
     this.#deps = deps;
@@ -211,8 +214,11 @@ export class DeliveryEngine {
         ...queued.bindings,
       ],
     ).toSQL().toNative();
+    // Each connection keeps a plan per name: the shapes this process prepares are capped (the
+    // common ones come first), the rest run unprepared.
     const name = `clarion_fan_out_${createHash('sha1').update(statement.sql).digest('hex').slice(0, 20)}`;
-    const rows = await prepared<{ claimed: number; notifications: number }>(knex, name, statement.sql, statement.bindings as unknown[]);
+    if (!this.#fanOutShapes.has(name) && this.#fanOutShapes.size < FAN_OUT_SHAPES) this.#fanOutShapes.add(name);
+    const rows = await prepared<{ claimed: number; notifications: number }>(knex, this.#fanOutShapes.has(name) ? name : undefined, statement.sql, statement.bindings as unknown[]);
     const { claimed, notifications: count } = rows[0];
     if (claimed === 0) return { notifications: 0 };
     if (count > 0) notificationsTotal.inc({ status: 'pending' }, count);

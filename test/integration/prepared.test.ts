@@ -34,6 +34,16 @@ describe('prepared statements (integration)', () => {
     expect(await statementsOf(true)).to.deep.equal(['clarion_test_insert', 'clarion_test_statement']);
   });
 
+  it('runs unnamed without a name', async () => {
+    const knex = createKnex(db.url, 1);
+    try {
+      expect(await prepared<{ n: number }>(knex, undefined, 'select $1::int as n', [3])).to.deep.equal([{ n: 3 }]);
+      expect((await knex.raw(`select count(*)::int as n from pg_prepared_statements`)).rows[0].n).to.equal(0);
+    } finally {
+      await knex.destroy();
+    }
+  });
+
   it('runs unnamed with CLARION_DB_PREPARED_STATEMENTS=false', async () => {
     expect(loadConfig({ CLARION_DB_PREPARED_STATEMENTS: 'false' }).dbPreparedStatements).to.equal(false);
     expect(loadConfig({}).dbPreparedStatements).to.equal(true);
