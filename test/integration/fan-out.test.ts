@@ -44,7 +44,7 @@ describe('fan-out (integration)', () => {
     await call('put', '/v1/subscribers/gone').send({ name: 'Gone', email: 'gone@example.com' }).expect(201);
     await call('delete', '/v1/subscribers/gone').expect(204);
     const name = await workflow({});
-    const eventId = await post(`com.acme.${name}`, { recipients: ['known', 'gone', 'newcomer', { id: 'inline', email: 'inline@example.com', locale: 'fr' }, 'known'] });
+    const eventId = await post(`com.acme.${name}`, { recipients: ['known', 'gone', 'newcomer', { id: 'inline', email: 'inline@example.com', locale: 'fr', teams: ['night', 'support'], data: { tier: 'gold' } }, 'known'] });
     await t.runJobs();
     const result = await outcome(eventId);
     expect(result).to.deep.equal({ status: 'processed', error: null, recipients: [`${name}:gone`, `${name}:inline`, `${name}:known`, `${name}:newcomer`] });
@@ -54,6 +54,8 @@ describe('fan-out (integration)', () => {
     expect(gone.filter((r) => r.erased_at !== null).every((r) => r.external_id.startsWith('erased:') && r.name === null)).to.equal(true);
     const inline = (await call('get', '/v1/subscribers/inline').expect(200)).body;
     expect(inline).to.include({ email: 'inline@example.com', locale: 'fr' });
+    expect(inline.teams).to.deep.equal(['night', 'support']);
+    expect(inline.data).to.deep.equal({ tier: 'gold' });
     const newcomer = (await call('get', '/v1/subscribers/newcomer').expect(200)).body;
     expect(newcomer).to.include({ email: null, name: null });
     // Every notification got its in-app delivery, sent.
