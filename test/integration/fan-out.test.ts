@@ -1,6 +1,9 @@
 import { expect } from 'chai';
 import request from 'supertest';
-import { testApp, type TestApp } from '../support/clarion.ts';
+import { createKnex } from '../../core/db/database.ts';
+import { createServices } from '../../core/services.ts';
+import { testApp, testConfig, type TestApp } from '../support/clarion.ts';
+import { silentLog } from '../support/postgres.ts';
 
 /**
  * Fan-out: who gets a notification. Without plugins and with up to 50 subscriber ids or inline
@@ -123,5 +126,29 @@ describe('fan-out (integration)', () => {
     const viaList = await outcome(long);
     expect(viaList.recipients).to.have.length(60);
     expect(viaList.error).to.equal(null);
+  });
+
+  it('prepares at most 64 shapes of the one-statement fan-out per process, and runs the others unprepared', async () => {
+    // One connection, so that its prepared statements can be counted.
+    const knex = createKnex(t.db.url, 1);
+    const services = createServices(testConfig(t.db, { CLARION_DEFAULT_SANDBOX: 'true' }), knex, silentLog);
+    try {
+      await services.ready();
+      const name = await workflow({});
+      // 35 list lengths x 2 sets of inline fields: 70 shapes.
+      for (let n = 1; n <= 35; n++) {
+        for (const withName of [false, true]) {
+          const recipients = Array.from({ length: n }, (_, i) => ({ id: `shape-${n}-${i}`, email: `s${i}@example.com`, ...(withName ? { name: 'S' } : {}) }));
+          const eventId = await post(`com.acme.${name}`, { recipients });
+          expect((await services.delivery.processEvent(eventId, tenantId, `com.acme.${name}`)).notifications).to.equal(n);
+        }
+      }
+      const { rows } = await knex.raw(`select count(*)::int as n from pg_prepared_statements where name like 'clarion_fan_out_%'`);
+      expect(rows[0].n).to.equal(64);
+    } finally {
+      await services.delivery.close();
+      await services.templates.close();
+      await knex.destroy();
+    }
   });
 });
