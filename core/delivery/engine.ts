@@ -146,7 +146,9 @@ export class DeliveryEngine {
   async #fanOutAtOnce(eventId: string, tenantId: string, workflows: Workflow[]): Promise<{ notifications: number } | undefined> {
     const { knex, clock, log } = this.#deps;
     if (workflows.length === 0 || workflows.some((w) => Object.values(w.plugins ?? {}).some((options) => options !== false))) return undefined;
-    const event = await knex('events').where({ id: eventId, tenant_id: tenantId }).first();
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any
+    const [found] = await prepared<any>(knex, 'clarion_event_by_id', 'select * from events where id = $1', [eventId]);
+    const event = found?.tenant_id === tenantId ? found : undefined;
     if (!event || event.status === 'processed') return { notifications: 0 };
 
     // Every subscriber once (by external id, fields of its inline entries merged in order), and

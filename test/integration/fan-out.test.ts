@@ -99,9 +99,15 @@ describe('fan-out (integration)', () => {
     expect((await call('get', '/v1/subscribers/merged').expect(200)).body).to.include({ name: 'Merged', phone: '+33612345678' });
   });
 
-  it('fans an event out once however often its job runs', async () => {
+  it('fans an event out once however often its job runs, and only for its tenant', async () => {
     const name = await workflow({});
     const eventId = await post(`com.acme.${name}`, { recipients: [{ id: 'once', email: 'once@example.com' }] });
+    // A job naming another tenant (one with a workflow for the type) does nothing.
+    const other = await t.tenant('Other', { acceptUnvalidatedTypes: true });
+    await request(t.callback).put(`/v1/workflows/${name}`).set('authorization', `Bearer ${other.apiKey}`)
+      .send({ trigger: `com.acme.${name}`, channels: ['in_app'], templates: { in_app: { title: 'Hi', body: 'Hello' } } }).expect(201);
+    expect(await t.services.delivery.processEvent(eventId, other.tenantId, `com.acme.${name}`)).to.deep.equal({ notifications: 0 });
+    expect((await t.db.knex('events').where({ id: eventId }).first('status')).status).to.equal('received');
     const first = await t.services.delivery.processEvent(eventId, tenantId, `com.acme.${name}`);
     const again = await t.services.delivery.processEvent(eventId, tenantId, `com.acme.${name}`);
     expect([first.notifications, again.notifications]).to.deep.equal([1, 0]);
