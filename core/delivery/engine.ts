@@ -10,7 +10,7 @@ import { prepared } from '../db/prepared.ts';
 import { insertQueued, queuedCte } from '../jobs/queue.ts';
 import { ClarionError } from '../errors.ts';
 import { attemptSeconds, circuitState, deliveriesFinished, deliveryAttempts, notificationsTotal } from '../metrics.ts';
-import type { PipelineRunner } from '../pipeline/runner.ts';
+import { enabledPlugins, type PipelineRunner } from '../pipeline/runner.ts';
 import type { DecisionRecord, ResolvedPreferences } from '../pipeline/types.ts';
 import { resolve as resolvePreferences, validZone } from '../preferences/model.ts';
 import type { PreferenceService } from '../preferences/service.ts';
@@ -64,6 +64,8 @@ interface EscalationStep {
   notifications?: string[];
 }
 
+/** The `send_delivery` job of each inserted delivery row (`i`: id, tenant_id). */
+const SEND_JOB = { task: 'send_delivery', payload: `json_build_object('deliveryId', i.id, 'tenantId', i.tenant_id)`, maxAttempts: 3 };
 /** Most subscribers the one-statement fan-out takes (more go through the transaction path). */
 const FAN_OUT_AT_ONCE = 50;
 /** Most shapes of that statement prepared per process (each connection keeps a plan per shape). */
@@ -145,7 +147,7 @@ export class DeliveryEngine {
    */
   async #fanOutAtOnce(eventId: string, tenantId: string, workflows: Workflow[]): Promise<{ notifications: number } | undefined> {
     const { knex, clock, log } = this.#deps;
-    if (workflows.length === 0 || workflows.some((w) => Object.values(w.plugins ?? {}).some((options) => options !== false))) return undefined;
+    if (workflows.length === 0 || workflows.some((w) => enabledPlugins(w.plugins).length > 0)) return undefined;
     // eslint-disable-next-line @typescript-eslint/no-explicit-any
     const [found] = await prepared<any>(knex, 'clarion_event_by_id', 'select * from events where id = $1', [eventId]);
     const event = found?.tenant_id === tenantId ? found : undefined;
@@ -182,7 +184,7 @@ export class DeliveryEngine {
     }
 
     const upserts = [...subscribers].map(([externalId, { fields }]) => this.#deps.subscribers.upsertStatement(knex, tenantId, externalId, fields));
-    const queued = queuedCte('inserted', { task: 'send_delivery', payload: `json_build_object('deliveryId', i.id, 'tenantId', i.tenant_id)`, maxAttempts: 3 });
+    const queued = queuedCte('inserted', SEND_JOB);
     const values = notifications.map(() => '(?::uuid, ?::int, ?, ?, ?::jsonb, ?::boolean)').join(', ');
     // The statement's text depends only on the shape of the event (how many subscribers and
     // notifications, which inline fields): prepared under a name derived from it, it is planned
@@ -333,9 +335,7 @@ export class DeliveryEngine {
     }));
     // One statement: the deliveries and their jobs (a delivery that exists already is left alone).
     const inserted = await insertQueued<{ id: string }>(trx, trx('deliveries').insert(rows).onConflict(['tenant_id', 'idempotency_key']).ignore().returning(['id', 'tenant_id']), {
-      task: 'send_delivery',
-      payload: `json_build_object('deliveryId', i.id, 'tenantId', i.tenant_id)`,
-      maxAttempts: 3,
+      ...SEND_JOB,
       ...(notification ? { before: notification } : {}),
     });
     return inserted.map((r) => r.id);

@@ -66,7 +66,7 @@ export class PipelineRunner {
   /** Runs the chain; returns the final decision and every decision made. */
   async run(ctx: NotificationContext, plugins: Record<string, unknown>, log: Logger): Promise<{ final: Decision; records: DecisionRecord[] }> {
     const records: DecisionRecord[] = [];
-    for (const name of this.#order(Object.keys(plugins).filter((n) => plugins[n] !== false))) {
+    for (const name of this.#order(enabledPlugins(plugins))) {
       const loaded = this.#plugins.get(name);
       const at = ctx.now.toISOString();
       if (!loaded) {
@@ -112,4 +112,9 @@ export class PipelineRunner {
     for (const name of names) visit(name, []);
     return result;
   }
+}
+
+/** The plugins a workflow's `"plugins"` object turns on: every key not set to `false`. */
+export function enabledPlugins(plugins: Record<string, unknown> | undefined): string[] {
+  return Object.keys(plugins ?? {}).filter((name) => plugins![name] !== false);
 }
