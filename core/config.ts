@@ -76,26 +76,42 @@ export interface Config {
   /** `CLARION_WEBHOOK_RETRY_SCALE`: multiplies every webhook retry delay, e.g. 0.001 in tests and checks. Default 1. */
   webhookRetryScale: number;
   /**
-   * `CLARION_WEBHOOK_ALLOW_PRIVATE`: let outgoing webhooks reach loopback, private, link-local and
-   * other non-public addresses (cloud metadata addresses stay refused unless allow-listed). Default
-   * true with the embedded database (DATABASE_URL unset, a laptop), false otherwise.
+   * `CLARION_OUTBOUND_ALLOW_PRIVATE`: let every outbound connection made for a tenant (channel
+   * adapters, SMTP, SDKs, outgoing webhooks) reach loopback, private, link-local and other
+   * non-public addresses. Cloud metadata addresses stay unreachable whatever this says. Default
+   * true with the embedded database (DATABASE_URL unset, a laptop), false otherwise. Replaces
+   * `CLARION_WEBHOOK_ALLOW_PRIVATE` (still read, with a deprecation warning).
    */
-  webhookAllowPrivate: boolean;
+  outboundAllowPrivate: boolean;
   /**
-   * `CLARION_WEBHOOK_ALLOWLIST`: comma-separated host names, `*.domain`s, IP addresses or CIDR
-   * ranges that outgoing webhooks may reach although they are not public. Default empty.
+   * `CLARION_OUTBOUND_ALLOWLIST`: comma-separated host names, `*.domain`s, IP addresses or CIDR
+   * ranges that outbound connections may reach although they are not public (metadata addresses
+   * cannot be listed). Default empty. Replaces `CLARION_WEBHOOK_ALLOWLIST` (still read, with a
+   * deprecation warning).
    */
-  webhookAllowList: string[];
+  outboundAllowList: string[];
+  /**
+   * `CLARION_SECRET_REFS`: the secret references (`env:NAME`, `file:/path`) tenants may use in
+   * provider configurations, as comma-separated patterns: `env:SMTP_*,file:/run/secrets/*`, where
+   * `*` matches any characters but `/`, `**` also `/`, and `{tenant}` stands for the tenant's id
+   * (`-` written `_` in `env:` patterns), e.g. `env:TENANT_{tenant}_*`. Default empty: no
+   * references at all (a tenant cannot read the server's environment or files).
+   */
+  secretRefs: string[];
+  /** Warnings about settings read under deprecated names, logged at start. */
+  deprecations: string[];
 }
 
 interface Setting {
   env: string;
   aliases?: string[];
+  /** Older names still read (the current name wins), each with a warning. */
+  deprecated?: string[];
   schema: Record<string, unknown>;
   allowed: string;
 }
 
-const SETTINGS: Record<keyof Omit<Config, 'secretKey'> | 'secretKey', Setting> = {
+const SETTINGS: Record<keyof Omit<Config, 'deprecations'>, Setting> = {
   port: { env: 'PORT', schema: { type: 'integer', minimum: 0, maximum: 65535, default: 8080 }, allowed: 'an integer from 0 to 65535' },
   host: { env: 'HOST', schema: { type: 'string', minLength: 1, default: '127.0.0.1' }, allowed: 'a host name or IP address' },
   databaseUrl: {
@@ -174,11 +190,17 @@ const SETTINGS: Record<keyof Omit<Config, 'secretKey'> | 'secretKey', Setting> =
     schema: { type: 'number', exclusiveMinimum: 0, maximum: 1, default: 1 },
     allowed: 'a number greater than 0 and at most 1 (e.g. 0.001 in tests)',
   },
-  webhookAllowPrivate: { env: 'CLARION_WEBHOOK_ALLOW_PRIVATE', schema: { type: 'boolean' }, allowed: 'true or false' },
-  webhookAllowList: {
-    env: 'CLARION_WEBHOOK_ALLOWLIST',
+  outboundAllowPrivate: { env: 'CLARION_OUTBOUND_ALLOW_PRIVATE', deprecated: ['CLARION_WEBHOOK_ALLOW_PRIVATE'], schema: { type: 'boolean' }, allowed: 'true or false' },
+  outboundAllowList: {
+    env: 'CLARION_OUTBOUND_ALLOWLIST',
+    deprecated: ['CLARION_WEBHOOK_ALLOWLIST'],
     schema: { type: 'string' },
     allowed: 'comma-separated host names, *.domains, IP addresses or CIDR ranges (e.g. hooks.internal,10.0.0.0/8)',
+  },
+  secretRefs: {
+    env: 'CLARION_SECRET_REFS',
+    schema: { type: 'string' },
+    allowed: 'comma-separated patterns of env:NAME or file:/absolute/path, with * wildcards and {tenant} (e.g. env:SMTP_*,file:/run/secrets/{tenant}/*)',
   },
   cacheTtlMs: { env: 'CLARION_CACHE_TTL_MS', schema: { type: 'integer', minimum: 0, maximum: 600000, default: 2000 }, allowed: 'an integer number of milliseconds from 0 to 600000' },
   dbPreparedStatements: {
@@ -206,12 +228,19 @@ export type Env = Record<string, string | undefined>;
 /** Reads and validates the configuration. Throws a `ClarionError` naming every bad variable. */
 export function loadConfig(env: Env = process.env): Config {
   const raw: Record<string, unknown> = {};
+  const deprecations: string[] = [];
   const file = env.CLARION_CONFIG_FILE;
-  if (file) Object.assign(raw, readConfigFile(file));
+  const fromFile = file ? readConfigFile(file) : {};
   for (const setting of Object.values(SETTINGS)) {
-    for (const name of [...(setting.aliases ?? []).reverse(), setting.env]) {
-      const value = env[name];
-      if (value !== undefined && value !== '') raw[setting.env] = value;
+    // Later names win: deprecated ones, then aliases, then the setting's own name; the
+    // environment over the file.
+    for (const source of [fromFile, env] as Array<Record<string, unknown>>) {
+      for (const name of [...(setting.deprecated ?? []), ...(setting.aliases ?? []).toReversed(), setting.env]) {
+        const value = source[name];
+        if (value === undefined || value === '') continue;
+        raw[setting.env] = value;
+        if (setting.deprecated?.includes(name)) deprecations.push(`${name} is deprecated: use ${setting.env} (it applies to every outbound connection now)`);
+      }
     }
   }
   const original = { ...raw };
@@ -223,7 +252,7 @@ export function loadConfig(env: Env = process.env): Config {
     });
     throw new ClarionError('CLARION_ERR_CONFIG_INVALID', `Invalid configuration:\n  ${[...new Set(problems)].join('\n  ')}`);
   }
-  const get = <T>(key: keyof Config) => raw[SETTINGS[key].env] as T;
+  const get = <T>(key: keyof typeof SETTINGS) => raw[SETTINGS[key].env] as T;
   const host = get<string>('host');
   const port = get<number>('port');
   const secret = get<string | undefined>('secretKey');
@@ -256,27 +285,49 @@ export function loadConfig(env: Env = process.env): Config {
     embeddedPostgresSettings: (get<string | undefined>('embeddedPostgresSettings') ?? '').split(/\s+/).filter(Boolean),
     adapterPackages: (get<string | undefined>('adapterPackages') ?? '').split(',').map((p) => p.trim()).filter(Boolean),
     ...webhookSettings(get),
+    ...outboundSettings(get),
+    deprecations: [...new Set(deprecations)],
   };
 }
 
-function webhookSettings(get: <T>(key: keyof Config) => T): Pick<Config, 'webhookRetrySchedule' | 'webhookRetryScale' | 'webhookAllowPrivate' | 'webhookAllowList'> {
-  const invalid = (key: keyof Config, value: unknown) =>
-    new ClarionError('CLARION_ERR_CONFIG_INVALID', `Invalid configuration:\n  ${SETTINGS[key].env}=${JSON.stringify(value)} is invalid: expected ${SETTINGS[key].allowed}`);
-  const scheduleText = get<string>('webhookRetrySchedule');
-  const schedule = parseSchedule(scheduleText);
-  if (!schedule) throw invalid('webhookRetrySchedule', scheduleText);
-  const allowText = get<string | undefined>('webhookAllowList') ?? '';
+function outboundSettings(get: <T>(key: keyof typeof SETTINGS) => T): Pick<Config, 'outboundAllowPrivate' | 'outboundAllowList' | 'secretRefs'> {
+  const allowText = get<string | undefined>('outboundAllowList') ?? '';
   const allowList = allowText.split(',').map((e) => e.trim()).filter(Boolean);
   try {
     parseAllowList(allowList);
   } catch (err) {
-    throw new ClarionError('CLARION_ERR_CONFIG_INVALID', `Invalid configuration:\n  CLARION_WEBHOOK_ALLOWLIST=${JSON.stringify(allowText)} is invalid: ${(err as Error).message}`);
+    throw new ClarionError('CLARION_ERR_CONFIG_INVALID', `Invalid configuration:\n  CLARION_OUTBOUND_ALLOWLIST=${JSON.stringify(allowText)} is invalid: ${(err as Error).message}`);
   }
+  const refsText = get<string | undefined>('secretRefs') ?? '';
+  const secretRefs = refsText.split(',').map((e) => e.trim()).filter(Boolean);
+  const badRef = secretRefs.find((p) => secretRefProblem(p) !== undefined);
+  if (badRef) throw new ClarionError('CLARION_ERR_CONFIG_INVALID', `Invalid configuration:\n  CLARION_SECRET_REFS=${JSON.stringify(refsText)} is invalid: ${secretRefProblem(badRef)}`);
+  return {
+    outboundAllowPrivate: get<boolean | undefined>('outboundAllowPrivate') ?? get<string | undefined>('databaseUrl') === undefined,
+    outboundAllowList: allowList,
+    secretRefs,
+  };
+}
+
+/** Why a CLARION_SECRET_REFS pattern is unusable, or undefined. */
+function secretRefProblem(pattern: string): string | undefined {
+  const match = /^(env|file):(.+)$/.exec(pattern);
+  if (!match) return `"${pattern}" must start with env: or file:`;
+  if (match[1] === 'env' && !/^[A-Za-z0-9_*{}]+$/.test(match[2])) return `"${pattern}": an env: pattern holds letters, digits, _, * and {tenant}`;
+  if (match[1] === 'file' && (!match[2].startsWith('/') || match[2].split('/').some((part) => part === '..' || part === '.'))) return `"${pattern}": a file: pattern is an absolute path without . or .. segments`;
+  if (/\{(?!tenant\})/.test(match[2])) return `"${pattern}": the only placeholder is {tenant}`;
+  return undefined;
+}
+
+function webhookSettings(get: <T>(key: keyof typeof SETTINGS) => T): Pick<Config, 'webhookRetrySchedule' | 'webhookRetryScale'> {
+  const invalid = (key: keyof typeof SETTINGS, value: unknown) =>
+    new ClarionError('CLARION_ERR_CONFIG_INVALID', `Invalid configuration:\n  ${SETTINGS[key].env}=${JSON.stringify(value)} is invalid: expected ${SETTINGS[key].allowed}`);
+  const scheduleText = get<string>('webhookRetrySchedule');
+  const schedule = parseSchedule(scheduleText);
+  if (!schedule) throw invalid('webhookRetrySchedule', scheduleText);
   return {
     webhookRetrySchedule: schedule,
     webhookRetryScale: get<number>('webhookRetryScale'),
-    webhookAllowPrivate: get<boolean | undefined>('webhookAllowPrivate') ?? get<string | undefined>('databaseUrl') === undefined,
-    webhookAllowList: allowList,
   };
 }
 
@@ -304,7 +355,7 @@ function readConfigFile(file: string): Record<string, unknown> {
   if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
     throw new ClarionError('CLARION_ERR_CONFIG_INVALID', `CLARION_CONFIG_FILE=${file} must hold a JSON object of VARIABLE: value pairs`);
   }
-  const known = new Set(Object.values(SETTINGS).flatMap((s) => [s.env, ...(s.aliases ?? [])]));
+  const known = new Set(Object.values(SETTINGS).flatMap((s) => [s.env, ...(s.aliases ?? []), ...(s.deprecated ?? [])]));
   const unknown = Object.keys(parsed).filter((k) => !known.has(k));
   if (unknown.length > 0) {
     throw new ClarionError('CLARION_ERR_CONFIG_INVALID', `CLARION_CONFIG_FILE=${file} has unknown settings: ${unknown.join(', ')} (allowed: ${[...known].join(', ')})`);

@@ -38,6 +38,8 @@ export const ERROR_CATALOGUE = {
   CLARION_ERR_PROVIDER_INVALID_CONFIG: { status: 422, title: 'Invalid provider configuration' },
   CLARION_ERR_PROVIDER_NOT_FOUND: { status: 404, title: 'Provider not found' },
   CLARION_ERR_PROVIDER_SECRET_UNRESOLVED: { status: 422, title: 'Secret reference cannot be resolved' },
+  CLARION_ERR_PROVIDER_SECRET_REF_NOT_ALLOWED: { status: 422, title: 'Secret reference not allowed' },
+  CLARION_ERR_PROVIDER_DESTINATION_NOT_ALLOWED: { status: 422, title: 'Provider destination not allowed' },
   CLARION_ERR_WORKFLOW_INVALID: { status: 422, title: 'Invalid workflow' },
   CLARION_ERR_WORKFLOW_NOT_FOUND: { status: 404, title: 'Workflow not found' },
   CLARION_ERR_WORKFLOW_BUNDLED: { status: 409, title: 'Bundled workflow cannot be deleted' },

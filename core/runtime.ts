@@ -94,6 +94,7 @@ export interface StartOptions {
 
 export async function startClarion({ config: givenConfig, log, gateway = true, worker = true, clock = systemClock }: StartOptions): Promise<RunningClarion> {
   let config = givenConfig;
+  for (const warning of config.deprecations) log.warn(warning);
   // Worker jobs run in transactions and may read configuration beside them: two connections each
   // at most, so the pool has room for every job's pair besides the gateway's own.
   const database = await openDatabase(config, log, config.dbPoolMax + (worker ? 2 * config.workerConcurrency : 0));
@@ -126,6 +127,7 @@ export async function startClarion({ config: givenConfig, log, gateway = true, w
       }
       await services.delivery.close();
       await services.templates.close();
+      await services.outbound.close();
       await workerPool?.end();
       await database.close();
       log.info('stopped');

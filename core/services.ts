@@ -1,10 +1,12 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import { createOutboundPolicy, type OutboundPolicy } from '@clarion/adapter-kit';
 import type { Knex } from 'knex';
 import type { Logger } from 'pino';
 import type { Config } from './config.ts';
 import { DeliveryEngine } from './delivery/engine.ts';
 import { ProviderService } from './delivery/providers.ts';
+import { secretRefPolicy } from './delivery/secret-refs.ts';
 import { AdapterRegistry } from './delivery/registry.ts';
 import { ContractRegistry } from './ingest/contracts.ts';
 import { EventQueries } from './ingest/events.ts';
@@ -47,6 +49,8 @@ export interface Services {
   templates: TemplateService;
   /** Preferences at every scope, signed links (unsubscribe, acknowledge), acknowledgements (core/preferences). */
   preferences: PreferenceService;
+  /** The operator's outbound network policy: every connection made for a tenant goes through it. */
+  outbound: OutboundPolicy;
   /** API keys resolved to their tenant, cached briefly; dropped when a tenant's settings change. */
   apiKeys: TtlCache<AuthenticatedKey | undefined>;
   /** Loads adapters and plugins (once); call before serving or working. */
@@ -62,7 +66,8 @@ export function createServices(config: Config, knex: Knex, log: Logger, clock: C
     if (!config.secretKey) throw new Error('CLARION_SECRET_KEY is not available to this process');
     return config.secretKey;
   };
-  const providers = new ProviderService(knex, adapters, secretKey, config.cacheTtlMs);
+  const outbound = createOutboundPolicy({ allowPrivate: config.outboundAllowPrivate, allowList: config.outboundAllowList });
+  const providers = new ProviderService(knex, adapters, secretKey, { secretRefs: secretRefPolicy(config.secretRefs), outbound, cacheTtlMs: config.cacheTtlMs });
   const subscribers = new SubscriberService(knex);
   let loading: Promise<void> | undefined;
   const services: Services = {
@@ -81,8 +86,9 @@ export function createServices(config: Config, knex: Knex, log: Logger, clock: C
     delivery: undefined as unknown as DeliveryEngine,
     preferences: undefined as unknown as PreferenceService,
     notifications: new NotificationQueries(knex),
+    outbound,
     apiKeys: new TtlCache(config.cacheTtlMs),
-    webhooks: new WebhookService({ knex, config, clock, log }),
+    webhooks: new WebhookService({ knex, config, clock, log, outbound }),
     templates: new TemplateService({ knex, log: log.child({ component: 'templates' }), clock, publicUrl: config.publicUrl, contracts, events: new EventQueries(knex), cacheTtlMs: config.cacheTtlMs }),
     ready: () =>
       (loading ??= (async () => {
@@ -101,6 +107,7 @@ export function createServices(config: Config, knex: Knex, log: Logger, clock: C
     subscribers,
     workflows,
     pipeline,
+    outbound,
     templates: () => services.templates,
     webhooks: () => services.webhooks,
     preferences: () => services.preferences,

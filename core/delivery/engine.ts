@@ -1,5 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto';
-import type { CallbackRequest, CallbackResult, Channel, OutboundMessage, Priority, RenderedContent, SendResult, Sender } from '@clarion/adapter-kit';
+import type { CallbackRequest, CallbackResult, Channel, OutboundMessage, OutboundPolicy, Priority, RenderedContent, SendResult, Sender } from '@clarion/adapter-kit';
 import { ConfigError, DeliveryError, PermanentError, TransientError, excerpt } from '@clarion/adapter-kit';
 import { BrokenCircuitError, CircuitState, ConsecutiveBreaker, circuitBreaker, handleWhen, type CircuitBreakerPolicy } from 'cockatiel';
 import type { Knex } from 'knex';
@@ -46,6 +46,8 @@ export interface EngineDeps {
   subscribers: SubscriberService;
   workflows: WorkflowService;
   pipeline: PipelineRunner;
+  /** The operator's outbound network policy: adapters' fetch, agents and sockets go through it. */
+  outbound: OutboundPolicy;
   templates: () => TemplateRenderer | undefined;
   webhooks: () => WebhookEmitter | undefined;
   /** Preferences and signed links (core/preferences); absent: no preferences, no links. */
@@ -746,7 +748,8 @@ export class DeliveryEngine {
       }
       return adapter.definition.create(config, {
         log: this.#deps.log.child({ adapter: provider.adapter, providerId: provider.id }),
-        fetch: globalThis.fetch,
+        fetch: this.#deps.outbound.fetch,
+        outbound: this.#deps.outbound,
         tenantId: provider.tenantId,
         providerId: provider.id,
         publicUrl: this.#deps.config.publicUrl,
@@ -846,9 +849,12 @@ export class DeliveryEngine {
       return;
     }
     // Read before the transaction (one connection at a time): the providers still to try after a
-    // permanent or config failure of this one.
+    // failure about this provider (config, or permanent with scope `provider`). A permanent
+    // failure about the recipient goes to the fallback channel at once: another provider of the
+    // channel would refuse it too, or send what must not go out.
     const tried = [...(delivery.providers_tried as string[]), ...(provider ? [provider.id] : [])];
-    const remaining = error && error.errorClass !== 'transient' && provider ? (await this.#candidates(delivery.tenant_id, channel, tried)).length : 0;
+    const aboutProvider = error.errorClass === 'config' || (error.errorClass === 'permanent' && error.scope === 'provider');
+    const remaining = aboutProvider && provider ? (await this.#candidates(delivery.tenant_id, channel, tried)).length : 0;
 
     await knex.transaction(async (trx) => {
       await trx('delivery_attempts').insert({

@@ -1,6 +1,5 @@
-import { readFile } from 'node:fs/promises';
-import type { Channel } from '@clarion/adapter-kit';
-import { secretPaths } from '@clarion/adapter-kit';
+import type { Channel, OutboundAccess } from '@clarion/adapter-kit';
+import { outboundValues, secretPaths } from '@clarion/adapter-kit';
 import type { Knex } from 'knex';
 import { TtlCache } from '../cache.ts';
 import { seal, unseal, type Sealed } from '../crypto.ts';
@@ -8,12 +7,16 @@ import { ClarionError, type FieldError } from '../errors.ts';
 import { toFieldErrors } from '../ingest/contracts.ts';
 import { isUuid } from '../tenants.ts';
 import type { AdapterRegistry } from './registry.ts';
+import { REFERENCE, referencesOf, resolveReferences, type SecretRefPolicy } from './secret-refs.ts';
 
 /**
  * A tenant's provider configurations (bring your own credentials). The config is validated
  * against the adapter's configSchema, sealed at rest (AES-256-GCM), and never returned in clear:
- * properties the schema marks `writeOnly` come back masked. A value may also be a reference,
- * `env:NAME` or `file:/path`, resolved only where it is used (mounted secrets).
+ * properties the schema marks `writeOnly` come back masked. A top-level value may also be a
+ * reference, `env:NAME` or `file:/path`, resolved only where it is used (mounted secrets), and
+ * only where the operator's CLARION_SECRET_REFS patterns allow it for the tenant. Fields that name
+ * where the adapter connects (`"x-outbound"` in its schema) are checked against the operator's
+ * outbound policy when saved; the policy checks resolved addresses again at every connection.
  */
 export interface ProviderView {
   id: string;
@@ -43,7 +46,14 @@ export interface ProviderRecord {
 }
 
 export const MASK = '********';
-const REFERENCE = /^(env|file):(.+)$/;
+
+export interface ProviderServiceOptions {
+  /** Which secret references tenants may use (CLARION_SECRET_REFS). */
+  secretRefs: SecretRefPolicy;
+  /** The operator's outbound policy, for the checks at save. */
+  outbound: Pick<OutboundAccess, 'checkUrl' | 'checkHost'>;
+  cacheTtlMs?: number;
+}
 
 export class ProviderService {
   readonly #knex: Knex;
@@ -51,12 +61,16 @@ export class ProviderService {
   readonly #key: () => Buffer;
   /** Each channel's enabled providers, read on every delivery. */
   readonly #channels: TtlCache<ProviderRecord[]>;
+  readonly #secretRefs: SecretRefPolicy;
+  readonly #outbound: ProviderServiceOptions['outbound'];
 
-  constructor(knex: Knex, registry: AdapterRegistry, key: () => Buffer, cacheTtlMs = 0) {
+  constructor(knex: Knex, registry: AdapterRegistry, key: () => Buffer, options: ProviderServiceOptions) {
     this.#knex = knex;
     this.#registry = registry;
     this.#key = key;
-    this.#channels = new TtlCache(cacheTtlMs);
+    this.#channels = new TtlCache(options.cacheTtlMs ?? 0);
+    this.#secretRefs = options.secretRefs;
+    this.#outbound = options.outbound;
   }
 
   async create(tenantId: string, input: unknown, actor: string): Promise<ProviderView> {
@@ -81,7 +95,7 @@ export class ProviderService {
       });
     }
     const config = body.config as Record<string, unknown>;
-    this.#validate(adapterName as string, config);
+    this.#validate(tenantId, adapterName as string, config);
     return this.#changed(tenantId, this.#knex.transaction(async (trx) => {
       const [row] = await trx('provider_configs')
         .insert({
@@ -122,7 +136,7 @@ export class ProviderService {
           if (v === null) delete next[k];
           else next[k] = v;
         }
-        this.#validate(row.adapter, next);
+        this.#validate(tenantId, row.adapter, next);
         patch.config_encrypted = JSON.stringify(seal(this.#key(), next));
       }
       if (body.priority !== undefined) patch.priority = body.priority;
@@ -175,29 +189,49 @@ export class ProviderService {
     return rows.map((r) => ({ id: r.id, tenantId: r.tenant_id, channel: r.channel, adapter: r.adapter, priority: r.priority, updatedAt: r.updated_at, maxPerSecond: r.max_per_second }));
   }
 
-  /** The clear configuration, references resolved: only for handing to the adapter. */
+  /** The clear configuration, references resolved (where still allowed): only for handing to the adapter. */
   async resolvedConfig(tenantId: string, id: string): Promise<Record<string, unknown>> {
     const row = await this.#row(this.#knex, tenantId, id);
     const config = unseal<Record<string, unknown>>(this.#key(), row.config_encrypted as Sealed);
-    return resolveReferences(config);
+    return resolveReferences(config, tenantId, this.#secretRefs);
   }
 
   async setCircuit(id: string, state: string, lastError?: string): Promise<void> {
     await this.#knex('provider_configs').where({ id }).update({ circuit_state: state, circuit_changed_at: this.#knex.fn.now(), ...(lastError !== undefined ? { last_error: lastError } : {}) });
   }
 
-  #validate(adapterName: string, config: Record<string, unknown>): void {
+  #validate(tenantId: string, adapterName: string, config: Record<string, unknown>): void {
     const adapter = this.#registry.require(adapterName);
-    // References are checked for their shape here and resolved where they are used.
+    // A reference must be one the operator allows this tenant; it is resolved where it is used.
+    const refused = referencesOf(config).filter(({ reference }) => !this.#secretRefs.allows(reference, tenantId));
+    if (refused.length > 0) {
+      throw new ClarionError('CLARION_ERR_PROVIDER_SECRET_REF_NOT_ALLOWED', `Secret references are the operator's: ${refused.map((r) => r.reference.split(':')[0] + ':').join(', ')} references are not allowed here (CLARION_SECRET_REFS); put the value itself in the configuration`, {
+        errors: refused.map(({ key }) => ({ pointer: `/config/${key}`, message: 'is a secret reference the operator does not allow (CLARION_SECRET_REFS): give the value itself' })),
+      });
+    }
     const copy: Record<string, unknown> = {};
     const referenced = new Set<string>();
     for (const [k, v] of Object.entries(config)) {
       if (typeof v === 'string' && REFERENCE.test(v)) referenced.add(k);
       else copy[k] = v;
     }
-    if (adapter.validateConfig(copy)) return;
-    const errors = toFieldErrors(adapter.validateConfig.errors ?? [], '/config').filter((e) => !referenced.has(e.pointer.split('/')[2]));
-    if (errors.length > 0) throw new ClarionError('CLARION_ERR_PROVIDER_INVALID_CONFIG', `The configuration does not match what adapter ${adapterName} needs`, { errors });
+    if (!adapter.validateConfig(copy)) {
+      const errors = toFieldErrors(adapter.validateConfig.errors ?? [], '/config').filter((e) => !referenced.has(e.pointer.split('/')[2]));
+      if (errors.length > 0) throw new ClarionError('CLARION_ERR_PROVIDER_INVALID_CONFIG', `The configuration does not match what adapter ${adapterName} needs`, { errors });
+    }
+    // Where the adapter will connect: a literal address the operator's policy forbids is refused now.
+    const destinations: FieldError[] = [];
+    for (const { pointer, kind, value } of outboundValues(adapter.definition.configSchema, copy)) {
+      try {
+        if (kind === 'url') this.#outbound.checkUrl(value);
+        else this.#outbound.checkHost(value.replace(/^\*\./, ''));
+      } catch (err) {
+        destinations.push({ pointer: `/config${pointer}`, message: `is not allowed: ${(err as Error).message.replace(/^refused: /, '')}` });
+      }
+    }
+    if (destinations.length > 0) {
+      throw new ClarionError('CLARION_ERR_PROVIDER_DESTINATION_NOT_ALLOWED', `The configuration points at a destination the operator's outbound policy forbids (${destinations.map((d) => d.message.replace(/^is not allowed: /, '')).join('; ')}); CLARION_OUTBOUND_ALLOW_PRIVATE or CLARION_OUTBOUND_ALLOWLIST decide what is reachable`, { errors: destinations });
+    }
   }
 
   async #row(db: Knex, tenantId: string, id: string, forUpdate = false) {
@@ -259,30 +293,6 @@ function mask(config: Record<string, unknown>, secrets: string[]): Record<string
     for (const part of parts.slice(0, -1)) node = (node?.[part] ?? undefined) as Record<string, unknown>;
     const last = parts.at(-1)!;
     if (node && node[last] !== undefined && !(typeof node[last] === 'string' && REFERENCE.test(node[last] as string))) node[last] = MASK;
-  }
-  return out;
-}
-
-/** Resolves `env:NAME` and `file:/path` values; an unresolvable one is a config error naming it. */
-export async function resolveReferences(config: Record<string, unknown>, env: NodeJS.ProcessEnv = process.env): Promise<Record<string, unknown>> {
-  const out: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(config)) {
-    const match = typeof value === 'string' ? REFERENCE.exec(value) : null;
-    if (!match) {
-      out[key] = value;
-      continue;
-    }
-    if (match[1] === 'env') {
-      const resolved = env[match[2]];
-      if (resolved === undefined || resolved === '') throw new ClarionError('CLARION_ERR_PROVIDER_SECRET_UNRESOLVED', `config.${key} references env:${match[2]}, which is not set`);
-      out[key] = resolved;
-    } else {
-      try {
-        out[key] = (await readFile(match[2], 'utf8')).replace(/\r?\n$/, '');
-      } catch (err) {
-        throw new ClarionError('CLARION_ERR_PROVIDER_SECRET_UNRESOLVED', `config.${key} references file:${match[2]}, which cannot be read (${(err as NodeJS.ErrnoException).code})`);
-      }
-    }
   }
   return out;
 }

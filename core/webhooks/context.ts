@@ -1,4 +1,4 @@
-import type { Lookup } from '@clarion/adapter-kit';
+import type { OutboundPolicy } from '@clarion/adapter-kit';
 import type { Knex } from 'knex';
 import type { Logger } from 'pino';
 import type { TtlCache } from '../cache.ts';
@@ -14,8 +14,8 @@ export interface WebhookContext {
   config: Config;
   clock: Clock;
   log: Logger;
-  /** DNS resolution for the SSRF guard (the system resolver unless a test injects one). */
-  lookup: Lookup | undefined;
+  /** The operator's outbound network policy: every attempt goes through its fetch. */
+  outbound: OutboundPolicy;
   /** How long one attempt may take, until the response body is read. */
   timeoutMs: number;
   /** Random numbers for the retry jitter. */

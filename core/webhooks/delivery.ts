@@ -1,4 +1,4 @@
-import { DestinationRefused, guardedFetch, parseRetryAfter } from '@clarion/adapter-kit';
+import { DestinationRefused, parseRetryAfter } from '@clarion/adapter-kit';
 import type { Knex } from 'knex';
 import { webhookAttemptDuration, webhookAttempts, webhookEndpointsDisabled, webhookMessagesFinished } from '../metrics.ts';
 import { MAX_RESPONSE_BYTES, audit, queueDelivery, unsealSecret, type DeliverJob, type WebhookContext } from './context.ts';
@@ -73,9 +73,8 @@ async function attempt(ctx: WebhookContext, url: string, body: string, headers: 
   const started = performance.now();
   const elapsed = () => Math.round(performance.now() - started);
   const signal = AbortSignal.timeout(ctx.timeoutMs);
-  const guard = { allowPrivate: ctx.config.webhookAllowPrivate, allowList: ctx.config.webhookAllowList, lookup: ctx.lookup };
   try {
-    const res = await guardedFetch(url, { method: 'POST', headers, body, redirect: 'manual', signal }, guard);
+    const res = await ctx.outbound.fetch(url, { method: 'POST', headers, body, redirect: 'manual', signal });
     const { text, truncated } = await readLimited(res);
     const status = res.status;
     const base = { statusCode: status, body: text, truncated, durationMs: elapsed() };
@@ -97,7 +96,7 @@ async function attempt(ctx: WebhookContext, url: string, body: string, headers: 
       return {
         ...common,
         outcome: 'blocked',
-        error: `SSRF guard: ${err.message}; webhooks only go to public addresses unless CLARION_WEBHOOK_ALLOW_PRIVATE=true or CLARION_WEBHOOK_ALLOWLIST allows it`,
+        error: `SSRF guard: ${err.message}; outbound connections only go to public addresses unless CLARION_OUTBOUND_ALLOW_PRIVATE=true or CLARION_OUTBOUND_ALLOWLIST allows it`,
       };
     }
     if (signal.aborted) return { ...common, outcome: 'timeout', error: `no response within ${ctx.timeoutMs / 1000} s` };

@@ -1,4 +1,4 @@
-import { ConfigError, DestinationRefused, checkUrl } from '@clarion/adapter-kit';
+import { ConfigError, DestinationRefused } from '@clarion/adapter-kit';
 import { Ajv } from 'ajv';
 import { ClarionError, type FieldError } from '../errors.ts';
 import { keysetPage, type Page } from '../db/paging.ts';
@@ -56,12 +56,12 @@ function invalid(detail: string, errors: FieldError[]): ClarionError {
 /** The URL as stored, after the checks that need no DNS (host names are checked at every attempt). */
 export function checkEndpointUrl(ctx: WebhookContext, url: string): string {
   try {
-    return checkUrl(url, { allowPrivate: ctx.config.webhookAllowPrivate, allowList: ctx.config.webhookAllowList }).href;
+    return ctx.outbound.checkUrl(url).href;
   } catch (err) {
     if (err instanceof DestinationRefused) {
       throw new ClarionError(
         'CLARION_ERR_WEBHOOK_URL_NOT_ALLOWED',
-        `The endpoint URL is not allowed: ${err.message.replace(/^refused: /, '')}. Webhooks only go to public addresses unless CLARION_WEBHOOK_ALLOW_PRIVATE=true or CLARION_WEBHOOK_ALLOWLIST lets this one through`,
+        `The endpoint URL is not allowed: ${err.message.replace(/^refused: /, '')}. Outbound connections only go to public addresses unless CLARION_OUTBOUND_ALLOW_PRIVATE=true or CLARION_OUTBOUND_ALLOWLIST lets this one through`,
         { errors: [{ pointer: '/url', message: `is not allowed: ${err.message.replace(/^refused: /, '')}` }] },
       );
     }

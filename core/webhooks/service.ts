@@ -1,4 +1,4 @@
-import type { Lookup } from '@clarion/adapter-kit';
+import { createOutboundPolicy, type Lookup, type OutboundPolicy } from '@clarion/adapter-kit';
 import type { Knex } from 'knex';
 import type { Logger } from 'pino';
 import { TtlCache } from '../cache.ts';
@@ -17,7 +17,9 @@ export interface WebhookServiceOptions {
   config: Config;
   clock: Clock;
   log: Logger;
-  /** DNS resolution for the SSRF guard; the system resolver by default. */
+  /** The operator's outbound network policy (built from the config when absent). */
+  outbound?: OutboundPolicy;
+  /** DNS resolution for a policy built here (tests); the system resolver by default. */
   lookup?: Lookup;
   /** How long one attempt may take. Default 15 s. */
   timeoutMs?: number;
@@ -47,7 +49,7 @@ export class WebhookService {
       config: options.config,
       clock: options.clock,
       log,
-      lookup: options.lookup,
+      outbound: options.outbound ?? createOutboundPolicy({ allowPrivate: options.config.outboundAllowPrivate, allowList: options.config.outboundAllowList, lookup: options.lookup }),
       timeoutMs: options.timeoutMs ?? 15_000,
       random: options.random ?? Math.random,
       endpointCache: new TtlCache(options.config.cacheTtlMs),

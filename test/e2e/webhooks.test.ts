@@ -40,7 +40,7 @@ describe('outgoing webhooks (e2e)', function () {
     clarion = await startClarion({
       config: testConfig(db, {
         CLARION_WEBHOOK_RETRY_SCALE: '0.001',
-        CLARION_WEBHOOK_ALLOWLIST: '127.0.0.1',
+        CLARION_OUTBOUND_ALLOWLIST: '127.0.0.1',
         CLARION_DEFAULT_SANDBOX: 'true',
         CLARION_WORKER_CONCURRENCY: '4',
         CLARION_WORKER_POLL_MS: '50',

@@ -39,7 +39,7 @@ describe('a worker killed mid-flight (e2e)', function () {
     expect((await call('POST', '/v1/providers', { channel: 'email', adapter: 'smtp', config: { host: '127.0.0.1', port: sink.port, from: 'ops@acme.example', timeoutSeconds: 60 } })).status).to.equal(201);
     expect((await call('PUT', '/v1/workflows/ping', { trigger: 'com.acme.ping', channels: ['email'], templates: { email: { subject: 'Ping {{ data.n }}', text: 'ping' } } })).status).to.equal(201);
 
-    const env = { DATABASE_URL: db.url, CLARION_SECRET_KEY: TEST_SECRET, CLARION_LOG_LEVEL: 'warn', CLARION_WORKER_POLL_MS: '100' };
+    const env = { DATABASE_URL: db.url, CLARION_SECRET_KEY: TEST_SECRET, CLARION_LOG_LEVEL: 'warn', CLARION_WORKER_POLL_MS: '100', CLARION_OUTBOUND_ALLOWLIST: '127.0.0.1' };
     const { child } = await startCli(['worker'], env, /^Clarion .* Ctrl-C stops\.$/);
     sink.replies.push('hang');
     const received = once(sink, 'data');

@@ -15,7 +15,7 @@ describe('delivery status on the hot path (integration)', () => {
   let tenantId: string;
   let seq = 0;
   before(async () => {
-    t = await testApp({ env: { CLARION_DEFAULT_SANDBOX: 'true', CLARION_WEBHOOK_ALLOW_PRIVATE: 'true' } });
+    t = await testApp({ env: { CLARION_DEFAULT_SANDBOX: 'true', CLARION_OUTBOUND_ALLOW_PRIVATE: 'true' } });
     ({ apiKey: key, tenantId } = await t.tenant('Acme', { acceptUnvalidatedTypes: true }));
   });
   after(() => t.close());

@@ -6,7 +6,7 @@ import { testApp, type TestApp } from '../support/clarion.ts';
 describe('telling admins about a disabled webhook endpoint', () => {
   let t: TestApp;
   before(async () => {
-    t = await testApp({ env: { CLARION_DEFAULT_SANDBOX: 'true', CLARION_WEBHOOK_ALLOW_PRIVATE: 'true' } });
+    t = await testApp({ env: { CLARION_DEFAULT_SANDBOX: 'true', CLARION_OUTBOUND_ALLOW_PRIVATE: 'true' } });
   });
   after(() => t.close());
 

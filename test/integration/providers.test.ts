@@ -12,7 +12,8 @@ describe('/v1/providers', () => {
   let t: TestApp;
   let key: string;
   before(async () => {
-    t = await testApp({ env: { CLARION_PUBLIC_URL: 'https://clarion.example.com' } });
+    // The operator lets tenants reference these environment variables and files (CLARION_SECRET_REFS).
+    t = await testApp({ env: { CLARION_PUBLIC_URL: 'https://clarion.example.com', CLARION_SECRET_REFS: `env:CLARION_TEST_*,file:${tmpdir()}/clarion-secret-*` } });
     ({ apiKey: key } = await t.tenant());
   });
   after(() => t.close());

@@ -42,7 +42,7 @@ interface Hub {
  */
 async function hub(env: Record<string, string> = {}): Promise<Hub> {
   const clock = new TestClock(new Date(Date.now() + DAY));
-  const t = await testApp({ clock, env: { CLARION_WEBHOOK_ALLOWLIST: '127.0.0.1', ...env } });
+  const t = await testApp({ clock, env: { CLARION_OUTBOUND_ALLOWLIST: '127.0.0.1', ...env } });
   const { apiKey, tenantId } = await t.tenant('Acme');
   return { t, clock, key: apiKey, tenantId, receivers: [] };
 }
@@ -487,7 +487,7 @@ describe('webhook delivery (integration)', () => {
   });
 
   it('records an SSRF refusal as an attempt with a clear reason and never calls the address', async () => {
-    h = await hub({ CLARION_WEBHOOK_ALLOWLIST: '' });
+    h = await hub({ CLARION_OUTBOUND_ALLOWLIST: '' });
     const r = await receiver(h);
     // A host name passes at creation (it is resolved at each attempt); localhost resolves to loopback.
     const ep = await endpoint(h, { url: `http://localhost:${r.port}/hook` });
@@ -496,14 +496,14 @@ describe('webhook delivery (integration)', () => {
     expect(r.requests).to.have.length(0);
     const [attempt] = await attempts(h, ep.id);
     expect(attempt).to.include({ outcome: 'blocked', statusCode: null, responseBody: null });
-    expect(attempt.error).to.match(/^SSRF guard: refused: localhost resolves to (127\.0\.0\.1|::1), a loopback address; webhooks only go to public addresses unless CLARION_WEBHOOK_ALLOW_PRIVATE=true or CLARION_WEBHOOK_ALLOWLIST allows it$/);
+    expect(attempt.error).to.match(/^SSRF guard: refused: localhost resolves to (127\.0\.0\.1|::1), a loopback address; outbound connections only go to public addresses unless CLARION_OUTBOUND_ALLOW_PRIVATE=true or CLARION_OUTBOUND_ALLOWLIST allows it$/);
     expect(attempt.nextRetryAt).to.be.a('string');
     const blocked = await attempts(h, ep.id, '?outcome=blocked');
     expect(blocked).to.have.length(1);
   });
 
   it('refuses a host name resolving to a private address at delivery time', async () => {
-    h = await hub({ CLARION_WEBHOOK_ALLOWLIST: '' });
+    h = await hub({ CLARION_OUTBOUND_ALLOWLIST: '' });
     const ep = await endpoint(h, { url: 'https://hooks.customer.example/clarion' });
     await emit(h);
     const [job] = await queuedJobs(h.t.db.knex, 'deliver_webhook');

@@ -17,7 +17,7 @@ describe('webhook endpoints API (integration)', () => {
   let otherKey: string;
 
   before(async () => {
-    t = await testApp();
+    t = await testApp({ env: { CLARION_OUTBOUND_ALLOWLIST: "" } });
     ({ apiKey: key, tenantId } = await t.tenant('Acme'));
     ({ apiKey: otherKey } = await t.tenant('Other'));
   });
@@ -83,7 +83,7 @@ describe('webhook endpoints API (integration)', () => {
     for (const url of ['http://127.0.0.1:8080/hook', 'http://[::ffff:127.0.0.1]/hook', 'http://169.254.169.254/latest', 'http://10.0.0.1/hook', 'http://[::1]/', 'http://2130706433/']) {
       const res = await create({ url });
       problem(res, 422, 'CLARION_ERR_WEBHOOK_URL_NOT_ALLOWED');
-      expect(res.body.detail, url).to.match(/CLARION_WEBHOOK_ALLOW_PRIVATE=true or CLARION_WEBHOOK_ALLOWLIST/);
+      expect(res.body.detail, url).to.match(/CLARION_OUTBOUND_ALLOW_PRIVATE=true or CLARION_OUTBOUND_ALLOWLIST/);
       expect(res.body.errors[0].pointer).to.equal('/url');
     }
     const metadata = await create({ url: 'http://169.254.169.254/latest' });
@@ -178,7 +178,7 @@ describe('webhook endpoints with private targets allowed (integration)', () => {
   let t: TestApp;
   let key: string;
   before(async () => {
-    t = await testApp({ env: { CLARION_WEBHOOK_ALLOW_PRIVATE: 'true' } });
+    t = await testApp({ env: { CLARION_OUTBOUND_ALLOW_PRIVATE: 'true' } });
     ({ apiKey: key } = await t.tenant('Laptop'));
   });
   after(() => t.close());

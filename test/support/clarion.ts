@@ -11,7 +11,9 @@ import { freshDatabase, silentLog, type TestDatabase } from './postgres.ts';
 export const TEST_SECRET = randomBytes(32).toString('base64');
 
 export function testConfig(db: TestDatabase, env: Record<string, string> = {}): Config {
-  return loadConfig({ DATABASE_URL: db.url, CLARION_SECRET_KEY: TEST_SECRET, PORT: '0', CLARION_LOG_LEVEL: 'silent', ...env });
+  // The operator of the tests lets outbound connections reach loopback, where every test
+  // receiver listens; tests of the outbound policy set their own.
+  return loadConfig({ DATABASE_URL: db.url, CLARION_SECRET_KEY: TEST_SECRET, PORT: '0', CLARION_LOG_LEVEL: 'silent', CLARION_OUTBOUND_ALLOWLIST: '127.0.0.1,::1,localhost', ...env });
 }
 
 export interface TestApp {

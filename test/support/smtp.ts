@@ -21,6 +21,12 @@ export class SmtpSink extends EventEmitter {
   /** Answers for the next messages, consumed in order; when empty, messages are accepted. */
   replies: Array<{ code: number; message: string } | 'hang'> = [];
   password = 'secret';
+  /** Every AUTH exchange the server saw, as the client sent it (what a hostile server would learn). */
+  auths: Array<{ username: string; password: string }> = [];
+  /** Sessions opened (TCP connections that reached the greeting). */
+  connections = 0;
+  /** Refuse RCPT TO for these addresses with this reply (e.g. 550 5.1.1 for an unknown mailbox). */
+  rcptReplies = new Map<string, { code: number; message: string }>();
   #hung: Array<() => void> = [];
 
   async start(port = 0): Promise<void> {
@@ -29,8 +35,18 @@ export class SmtpSink extends EventEmitter {
       disabledCommands: ['STARTTLS'],
       authOptional: true,
       logger: false,
-      onAuth: (auth, _session, callback) =>
-        auth.password === this.password ? callback(null, { user: auth.username }) : callback(Object.assign(new Error('Authentication credentials invalid'), { responseCode: 535 })),
+      onConnect: (_session, callback) => {
+        this.connections++;
+        callback();
+      },
+      onAuth: (auth, _session, callback) => {
+        this.auths.push({ username: auth.username ?? '', password: auth.password ?? '' });
+        return auth.password === this.password ? callback(null, { user: auth.username }) : callback(Object.assign(new Error('Authentication credentials invalid'), { responseCode: 535 }));
+      },
+      onRcptTo: (address, _session, callback) => {
+        const reply = this.rcptReplies.get(address.address);
+        callback(reply ? Object.assign(new Error(reply.message), { responseCode: reply.code }) : undefined);
+      },
       onData: (stream, session, callback) => {
         let raw = '';
         stream.on('data', (chunk) => (raw += chunk));

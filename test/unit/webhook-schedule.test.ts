@@ -72,29 +72,60 @@ describe('webhook message body', () => {
 
 describe('webhook configuration', () => {
   it('allows private targets by default in embedded mode only', () => {
-    expect(loadConfig({}).webhookAllowPrivate).to.equal(true);
-    expect(loadConfig({ DATABASE_URL: 'postgres://db/clarion' }).webhookAllowPrivate).to.equal(false);
-    expect(loadConfig({ DATABASE_URL: 'postgres://db/clarion', CLARION_WEBHOOK_ALLOW_PRIVATE: 'true' }).webhookAllowPrivate).to.equal(true);
-    expect(loadConfig({ CLARION_WEBHOOK_ALLOW_PRIVATE: 'false' }).webhookAllowPrivate).to.equal(false);
+    expect(loadConfig({}).outboundAllowPrivate).to.equal(true);
+    expect(loadConfig({ DATABASE_URL: 'postgres://db/clarion' }).outboundAllowPrivate).to.equal(false);
+    expect(loadConfig({ DATABASE_URL: 'postgres://db/clarion', CLARION_OUTBOUND_ALLOW_PRIVATE: 'true' }).outboundAllowPrivate).to.equal(true);
+    expect(loadConfig({ CLARION_OUTBOUND_ALLOW_PRIVATE: 'false' }).outboundAllowPrivate).to.equal(false);
   });
 
   it('has the documented schedule, scale and an empty allow-list by default', () => {
     const config = loadConfig({});
     expect(config.webhookRetrySchedule).to.deep.equal(parseSchedule(DEFAULT_RETRY_SCHEDULE));
     expect(config.webhookRetryScale).to.equal(1);
-    expect(config.webhookAllowList).to.deep.equal([]);
+    expect(config.outboundAllowList).to.deep.equal([]);
   });
 
   it('reads the schedule, scale and allow-list', () => {
-    const config = loadConfig({ CLARION_WEBHOOK_RETRY_SCHEDULE: '0s,1m', CLARION_WEBHOOK_RETRY_SCALE: '0.001', CLARION_WEBHOOK_ALLOWLIST: 'hooks.internal, 10.0.0.0/8' });
-    expect(config).to.deep.include({ webhookRetrySchedule: [0, 60_000], webhookRetryScale: 0.001, webhookAllowList: ['hooks.internal', '10.0.0.0/8'] });
+    const config = loadConfig({ CLARION_WEBHOOK_RETRY_SCHEDULE: '0s,1m', CLARION_WEBHOOK_RETRY_SCALE: '0.001', CLARION_OUTBOUND_ALLOWLIST: 'hooks.internal, 10.0.0.0/8' });
+    expect(config).to.deep.include({ webhookRetrySchedule: [0, 60_000], webhookRetryScale: 0.001, outboundAllowList: ['hooks.internal', '10.0.0.0/8'] });
   });
 
   it('names bad webhook settings', () => {
     expect(() => loadConfig({ CLARION_WEBHOOK_RETRY_SCALE: '0' })).to.throw(ClarionError, /CLARION_WEBHOOK_RETRY_SCALE="0" is invalid: expected a number greater than 0/);
     expect(() => loadConfig({ CLARION_WEBHOOK_RETRY_SCHEDULE: '5 minutes' })).to.throw(ClarionError, /CLARION_WEBHOOK_RETRY_SCHEDULE="5 minutes" is invalid/);
     expect(() => loadConfig({ CLARION_WEBHOOK_RETRY_SCHEDULE: '9d' })).to.throw(ClarionError, /CLARION_WEBHOOK_RETRY_SCHEDULE="9d" is invalid/);
-    expect(() => loadConfig({ CLARION_WEBHOOK_ALLOW_PRIVATE: 'yes' })).to.throw(ClarionError, /CLARION_WEBHOOK_ALLOW_PRIVATE="yes" is invalid: expected true or false/);
-    expect(() => loadConfig({ CLARION_WEBHOOK_ALLOWLIST: '10.0.0.0/40' })).to.throw(ClarionError, /CLARION_WEBHOOK_ALLOWLIST="10\.0\.0\.0\/40" is invalid: allow-list entry "10\.0\.0\.0\/40" is not a valid CIDR range/);
+    expect(() => loadConfig({ CLARION_OUTBOUND_ALLOW_PRIVATE: 'yes' })).to.throw(ClarionError, /CLARION_OUTBOUND_ALLOW_PRIVATE="yes" is invalid: expected true or false/);
+    expect(() => loadConfig({ CLARION_OUTBOUND_ALLOWLIST: '10.0.0.0/40' })).to.throw(ClarionError, /CLARION_OUTBOUND_ALLOWLIST="10\.0\.0\.0\/40" is invalid: allow-list entry "10\.0\.0\.0\/40" is not a valid CIDR range/);
+    expect(() => loadConfig({ CLARION_OUTBOUND_ALLOWLIST: '127.0.0.1,169.254.169.254' })).to.throw(ClarionError, /cloud metadata address, which is never reachable/);
+  });
+
+  it('still reads the webhook-only names of the outbound settings, with a deprecation warning; the new names win', () => {
+    const old = loadConfig({ DATABASE_URL: 'postgres://db/clarion', CLARION_WEBHOOK_ALLOW_PRIVATE: 'true', CLARION_WEBHOOK_ALLOWLIST: 'hooks.internal' });
+    expect(old).to.deep.include({ outboundAllowPrivate: true, outboundAllowList: ['hooks.internal'] });
+    expect(old.deprecations).to.deep.equal([
+      'CLARION_WEBHOOK_ALLOW_PRIVATE is deprecated: use CLARION_OUTBOUND_ALLOW_PRIVATE (it applies to every outbound connection now)',
+      'CLARION_WEBHOOK_ALLOWLIST is deprecated: use CLARION_OUTBOUND_ALLOWLIST (it applies to every outbound connection now)',
+    ]);
+    const both = loadConfig({ DATABASE_URL: 'postgres://db/clarion', CLARION_WEBHOOK_ALLOW_PRIVATE: 'true', CLARION_OUTBOUND_ALLOW_PRIVATE: 'false' });
+    expect(both.outboundAllowPrivate).to.equal(false);
+    expect(loadConfig({}).deprecations).to.deep.equal([]);
+  });
+});
+
+describe('secret reference patterns (CLARION_SECRET_REFS)', () => {
+  it('are empty by default: no references at all', () => {
+    expect(loadConfig({}).secretRefs).to.deep.equal([]);
+  });
+
+  it('are read as a comma-separated list', () => {
+    expect(loadConfig({ CLARION_SECRET_REFS: 'env:SMTP_*, file:/run/secrets/{tenant}/*' }).secretRefs).to.deep.equal(['env:SMTP_*', 'file:/run/secrets/{tenant}/*']);
+  });
+
+  it('refuse patterns that are not env: or absolute file: paths, with the fix', () => {
+    expect(() => loadConfig({ CLARION_SECRET_REFS: 'SMTP_*' })).to.throw(ClarionError, /"SMTP_\*" must start with env: or file:/);
+    expect(() => loadConfig({ CLARION_SECRET_REFS: 'file:run/*' })).to.throw(ClarionError, /absolute path without \. or \.\. segments/);
+    expect(() => loadConfig({ CLARION_SECRET_REFS: 'file:/run/../etc/*' })).to.throw(ClarionError, /absolute path/);
+    expect(() => loadConfig({ CLARION_SECRET_REFS: 'env:A-B' })).to.throw(ClarionError, /letters, digits, _, \* and \{tenant\}/);
+    expect(() => loadConfig({ CLARION_SECRET_REFS: 'env:{user}_*' })).to.throw(ClarionError, /the only placeholder is \{tenant\}/);
   });
 });

@@ -89,13 +89,15 @@ export default defineAdapter<FcmConfig>({
   channel: 'push',
   description: 'Push notifications through Firebase Cloud Messaging (HTTP v1, firebase-admin).',
   configSchema,
-  create(config, { log, providerId }) {
+  create(config, { log, providerId, outbound }) {
     let app: App;
     try {
+      // Token requests and sends go through the operator's outbound policy (the SDK's own agent otherwise).
       app = initializeApp(
         {
-          credential: cert({ projectId: config.projectId, clientEmail: config.clientEmail, privateKey: config.privateKey.replace(/\\n/g, '\n') }),
+          credential: cert({ projectId: config.projectId, clientEmail: config.clientEmail, privateKey: config.privateKey.replace(/\\n/g, '\n') }, outbound.httpsAgent),
           projectId: config.projectId,
+          httpAgent: outbound.httpsAgent,
         },
         `clarion-fcm-${providerId}-${randomUUID()}`,
       );

@@ -1,4 +1,4 @@
-import { ConfigError, DeliveryError, PermanentError, TransientError } from './errors.ts';
+import { ConfigError, DeliveryError, PermanentError, TransientError, type ErrorScope } from './errors.ts';
 
 /** Shared failure classification, so adapters classify the same way and only their codes differ. */
 
@@ -21,16 +21,18 @@ export function parseRetryAfter(value: string | null | undefined, now: number = 
 
 /**
  * Classifies an HTTP failure by status alone: 401/403 config, 408/425/429/5xx transient, other
- * 4xx permanent. Adapters with documented error codes map those first and fall back to this.
+ * 4xx permanent. A 4xx the adapter could not read more from is about the request this provider
+ * refused (scope `provider`, so the channel's next provider may take it) unless the caller knows
+ * better. Adapters with documented error codes map those first and fall back to this.
  */
-export function classifyHttp(status: number, options: { body?: string; code?: string; retryAfter?: string | null; message?: string } = {}): DeliveryError {
+export function classifyHttp(status: number, options: { body?: string; code?: string; retryAfter?: string | null; message?: string; scope?: ErrorScope } = {}): DeliveryError {
   const message = options.message ?? `provider answered HTTP ${status}`;
   const common = { status, code: options.code ?? String(status), response: excerpt(options.body) };
   if (status === 401 || status === 403) return new ConfigError(message, common);
   if (status === 408 || status === 425 || status === 429 || status >= 500) {
     return new TransientError(message, { ...common, retryAfterMs: parseRetryAfter(options.retryAfter) });
   }
-  return new PermanentError(message, common);
+  return new PermanentError(message, { ...common, scope: options.scope ?? 'provider' });
 }
 
 /** Network-level failures (no HTTP answer): resets, refusals, DNS, timeouts, aborts are transient. */
@@ -46,19 +48,37 @@ export function classifyNetworkError(err: unknown): DeliveryError {
 }
 
 /**
+ * The scope of a permanent SMTP reply. The enhanced status code (RFC 3463) decides when the server
+ * gives one: X.1.x (addressing: unknown mailbox, bad destination, null MX) and X.2.x (mailbox
+ * disabled or full) are about the recipient; X.3.x (mail system), X.5.x (protocol), X.6.x
+ * (content) and X.7.x (policy: relaying denied, refused as spam) are about this server. Without
+ * one, a refused RCPT TO and the basic mailbox codes (550, 551, 552, 553) are the recipient's,
+ * anything else the server's.
+ */
+export function smtpScope(reply: { responseCode?: number; response?: string; command?: string }): ErrorScope {
+  const enhanced = /^\s*\d{3}[\s-]+([245])\.(\d{1,3})\.\d{1,3}\b/.exec(reply.response ?? '');
+  if (enhanced) return enhanced[2] === '1' || enhanced[2] === '2' || enhanced[2] === '4' ? 'recipient' : 'provider';
+  if (/^RCPT/i.test(reply.command ?? '')) return 'recipient';
+  return reply.responseCode !== undefined && [550, 551, 552, 553].includes(reply.responseCode) ? 'recipient' : 'provider';
+}
+
+/**
  * SMTP failures (nodemailer errors carry `responseCode` and `code`): 4xx replies are transient,
- * 5xx permanent, authentication failures (535, EAUTH) config, connection trouble transient.
+ * 5xx permanent (scoped by `smtpScope`), authentication failures (535, EAUTH) config, connection
+ * trouble transient.
  */
 export function classifySmtp(err: unknown): DeliveryError {
   if (err instanceof DeliveryError) return err;
-  const e = err as { responseCode?: number; code?: string; response?: string; message?: string };
+  const e = err as { responseCode?: number; code?: string; response?: string; message?: string; command?: string };
   const message = e?.message ?? String(err);
   const common = { code: e?.responseCode ? String(e.responseCode) : e?.code, status: e?.responseCode, response: excerpt(e?.response), cause: err };
   if (e?.code === 'EAUTH' || e?.responseCode === 535 || e?.responseCode === 534 || e?.responseCode === 530) return new ConfigError(message, common);
-  if (e?.code === 'ETLS' || e?.code === 'EENVELOPE' && !e?.responseCode) return new PermanentError(message, common);
+  // A server that refuses TLS cannot take the message; an envelope refused before any reply has a bad address.
+  if (e?.code === 'ETLS') return new PermanentError(message, { ...common, scope: 'provider' });
+  if (e?.code === 'EENVELOPE' && !e?.responseCode) return new PermanentError(message, { ...common, scope: 'recipient' });
   if (typeof e?.responseCode === 'number') {
     if (e.responseCode >= 400 && e.responseCode < 500) return new TransientError(message, common);
-    if (e.responseCode >= 500) return new PermanentError(message, common);
+    if (e.responseCode >= 500) return new PermanentError(message, { ...common, scope: smtpScope(e) });
   }
   // ECONNECTION, ETIMEDOUT, ESOCKET, EDNS, ECONNREFUSED...: the server could not be talked to.
   return new TransientError(message, common);

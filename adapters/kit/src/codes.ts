@@ -1,10 +1,17 @@
 import { classifyHttp, excerpt, parseRetryAfter } from './classify.ts';
 import { ConfigError, PermanentError, TransientError } from './errors.ts';
-import type { DeliveryError, ErrorClass } from './errors.ts';
+import type { DeliveryError } from './errors.ts';
 import type { CallbackRequest } from './types.ts';
 
-/** A provider's documented error codes and the class each one means. */
-export type ErrorCodeTable = Readonly<Record<string, ErrorClass>>;
+/**
+ * What one documented provider error code means: `transient` (retry), `config` (fix the
+ * provider), or a permanent failure about the `recipient` (fall back to another channel) or about
+ * the `provider` (try the channel's next provider).
+ */
+export type CodeMeaning = 'transient' | 'config' | 'recipient' | 'provider';
+
+/** A provider's documented error codes and what each one means. */
+export type ErrorCodeTable = Readonly<Record<string, CodeMeaning>>;
 
 /**
  * Classifies a provider failure by its documented code first; a code the table does not list
@@ -14,16 +21,21 @@ export type ErrorCodeTable = Readonly<Record<string, ErrorClass>>;
 export function classifyCode(
   table: ErrorCodeTable,
   code: string | number | undefined | null,
-  options: { message: string; status?: number; body?: string; retryAfter?: string | null; fallback?: ErrorClass },
+  options: { message: string; status?: number; body?: string; retryAfter?: string | null; fallback?: CodeMeaning },
 ): DeliveryError {
   const key = code === undefined || code === null || code === '' ? undefined : String(code);
   const known = key !== undefined && Object.hasOwn(table, key) ? table[key] : undefined;
-  const errorClass = known ?? (options.status !== undefined && options.status >= 400 ? undefined : (options.fallback ?? 'permanent'));
-  if (errorClass === undefined) return classifyHttp(options.status!, { body: options.body, code: key, retryAfter: options.retryAfter, message: options.message });
+  const meaning = known ?? (options.status !== undefined && options.status >= 400 ? undefined : (options.fallback ?? 'provider'));
+  if (meaning === undefined) return classifyHttp(options.status!, { body: options.body, code: key, retryAfter: options.retryAfter, message: options.message });
   const common = { status: options.status, code: key ?? (options.status !== undefined ? String(options.status) : undefined), response: excerpt(options.body) };
-  if (errorClass === 'config') return new ConfigError(options.message, common);
-  if (errorClass === 'transient') return new TransientError(options.message, { ...common, retryAfterMs: parseRetryAfter(options.retryAfter) });
-  return new PermanentError(options.message, common);
+  if (meaning === 'config') return new ConfigError(options.message, common);
+  if (meaning === 'transient') return new TransientError(options.message, { ...common, retryAfterMs: parseRetryAfter(options.retryAfter) });
+  return new PermanentError(options.message, { ...common, scope: meaning });
+}
+
+/** The meaning of an error, as the code tables write it (for reports and tests). */
+export function meaningOf(error: DeliveryError): CodeMeaning {
+  return error.errorClass === 'permanent' ? error.scope : error.errorClass;
 }
 
 /**

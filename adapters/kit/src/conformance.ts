@@ -1,6 +1,7 @@
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { expect } from 'chai';
 import { DeliveryError } from './errors.ts';
+import { createOutboundPolicy } from './outbound.ts';
 import type { AdapterContext, AdapterDefinition, OutboundMessage, SendResult } from './types.ts';
 import { CHANNELS } from './types.ts';
 
@@ -30,11 +31,15 @@ export interface ConformanceFixtures<Config> {
   noNetwork?: boolean;
 }
 
+/** Adapter tests talk to local servers (and nock's interceptions of public hosts): private addresses allowed. */
+const testPolicy = createOutboundPolicy({ allowPrivate: true });
+
 export function testContext(overrides: Partial<AdapterContext> = {}): AdapterContext {
   const noop = () => {};
   return {
     log: { debug: noop, info: noop, warn: noop, error: noop },
     fetch: globalThis.fetch,
+    outbound: testPolicy,
     tenantId: '00000000-0000-4000-8000-000000000001',
     providerId: '00000000-0000-4000-8000-000000000002',
     publicUrl: 'https://clarion.example.com',

@@ -28,3 +28,32 @@ export function secretPaths(schema: Record<string, unknown>, prefix = ''): strin
   }
   return paths;
 }
+
+/** How a configuration string reaches the network (`"x-outbound"` on its schema). */
+export type OutboundKind = 'url' | 'host';
+
+/**
+ * The values of a configuration that name where the adapter connects: every string whose schema
+ * says `"x-outbound": "url"` (a URL the adapter calls) or `"host"` (a host name or address), at
+ * any depth of `properties` and `items` (and inside `oneOf`/`anyOf` branches). Clarion checks them
+ * against the operator's outbound policy when the configuration is saved.
+ */
+export function outboundValues(schema: Record<string, unknown>, value: unknown, pointer = ''): Array<{ pointer: string; kind: OutboundKind; value: string }> {
+  const found: Array<{ pointer: string; kind: OutboundKind; value: string }> = [];
+  const kind = schema['x-outbound'];
+  if ((kind === 'url' || kind === 'host') && typeof value === 'string') found.push({ pointer, kind, value });
+  if (value !== null && typeof value === 'object') {
+    const properties = (schema.properties ?? {}) as Record<string, Record<string, unknown>>;
+    if (!Array.isArray(value)) {
+      for (const [key, sub] of Object.entries(properties)) {
+        if (sub && Object.hasOwn(value, key)) found.push(...outboundValues(sub, (value as Record<string, unknown>)[key], `${pointer}/${key}`));
+      }
+    } else if (schema.items && typeof schema.items === 'object') {
+      value.forEach((item, i) => found.push(...outboundValues(schema.items as Record<string, unknown>, item, `${pointer}/${i}`)));
+    }
+  }
+  for (const branch of [...((schema.oneOf ?? []) as Record<string, unknown>[]), ...((schema.anyOf ?? []) as Record<string, unknown>[])]) {
+    for (const hit of outboundValues(branch, value, pointer)) if (!found.some((f) => f.pointer === hit.pointer)) found.push(hit);
+  }
+  return found;
+}

@@ -2,11 +2,20 @@
  * What an adapter throws. The class decides what the engine does next, so a failure is classified
  * once, at the adapter, from the provider's documented codes:
  * - TransientError: timeouts, resets, 429, 5xx: retry with backoff (honouring `retryAfterMs`).
- * - PermanentError: invalid recipient, other 4xx, a template that cannot render: no retry; the
- *   next provider or fallback channel may be tried.
- * - ConfigError: bad credentials, missing configuration: no retry; alert an admin.
+ * - PermanentError: no retry. Its `scope` says what it is about:
+ *   - `recipient` (the default): the address or the message for this person can never work
+ *     (invalid or unknown address, unsubscribed number, invalid device token, a template that
+ *     cannot render). No other provider of the channel is tried (they would refuse it too, or
+ *     worse, deliver what should not go out): the workflow's fallback channel takes over.
+ *   - `provider`: this provider cannot take it (account suspended, content refused by its
+ *     policy, an unsupported feature): the channel's next provider is tried, then the fallback.
+ * - ConfigError: bad credentials, missing configuration: no retry; alert an admin; the channel's
+ *   next provider is tried (it is always about the provider).
  */
 export type ErrorClass = 'transient' | 'permanent' | 'config';
+
+/** What a permanent failure is about: the recipient (fall back to another channel) or the provider (try the next one). */
+export type ErrorScope = 'recipient' | 'provider';
 
 export interface DeliveryErrorOptions {
   /** The provider's own code (`21211`, `messaging/registration-token-not-registered`, `550`). */
@@ -24,6 +33,8 @@ export interface DeliveryErrorOptions {
   invalidDestination?: { kind: 'device' | 'email' | 'phone'; value: string };
   /** All such addresses when a send went to several (push devices); `invalidDestination` is the first. */
   invalidDestinations?: Array<{ kind: 'device' | 'email' | 'phone'; value: string }>;
+  /** Permanent errors: what the failure is about (default `recipient`). Config errors are always `provider`. */
+  scope?: ErrorScope;
   cause?: unknown;
 }
 
@@ -35,6 +46,11 @@ export abstract class DeliveryError extends Error {
   readonly retryAfterMs: number | undefined;
   readonly invalidDestination: DeliveryErrorOptions['invalidDestination'];
   readonly invalidDestinations: NonNullable<DeliveryErrorOptions['invalidDestinations']>;
+  /**
+   * What decides the next step after a failure that is not retried: `recipient` stops the channel
+   * for this person (fallback channel next), `provider` moves to the channel's next provider.
+   */
+  abstract readonly scope: ErrorScope;
 
   constructor(message: string, options: DeliveryErrorOptions = {}) {
     super(message, { cause: options.cause });
@@ -49,16 +65,25 @@ export abstract class DeliveryError extends Error {
 
 export class TransientError extends DeliveryError {
   readonly errorClass = 'transient' as const;
+  /** A retry goes to the same provider; once exhausted, the channel's next provider is tried. */
+  readonly scope = 'provider' as const;
   override name = 'TransientError';
 }
 
 export class PermanentError extends DeliveryError {
   readonly errorClass = 'permanent' as const;
+  readonly scope: ErrorScope;
   override name = 'PermanentError';
+
+  constructor(message: string, options: DeliveryErrorOptions = {}) {
+    super(message, options);
+    this.scope = options.scope ?? 'recipient';
+  }
 }
 
 export class ConfigError extends DeliveryError {
   readonly errorClass = 'config' as const;
+  readonly scope = 'provider' as const;
   override name = 'ConfigError';
 }
 

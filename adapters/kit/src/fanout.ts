@@ -38,7 +38,7 @@ export function combineOutcomes(outcomes: DestinationOutcome[], noun = 'device')
   const errors = outcomes.map((o) => o.error ?? new TransientError(`the ${noun} send neither succeeded nor failed`));
   if (errors.length === 1) throw errors[0];
   const first = errors.find((e) => e.errorClass === 'config') ?? errors.find((e) => e.errorClass === 'transient') ?? errors[0];
-  const options = { code: first.code, status: first.status, response: first.response, retryAfterMs: first.retryAfterMs, invalidDestinations, cause: first };
+  const options = { code: first.code, status: first.status, response: first.response, retryAfterMs: first.retryAfterMs, invalidDestinations, scope: first.scope, cause: first };
   const message = `no ${noun} accepted the message (${errors.length} ${noun}s): ${first.message}`;
   if (first.errorClass === 'config') throw new ConfigError(message, options);
   if (first.errorClass === 'transient') throw new TransientError(message, options);

@@ -1,3 +1,5 @@
+import type { OutboundAccess } from './outbound.ts';
+
 /**
  * The adapter contract. A channel adapter is a package whose default export is
  * `defineAdapter({...})`: it describes itself (name, channel, configSchema) and creates senders
@@ -163,8 +165,17 @@ export interface AdapterHost {
 
 export interface AdapterContext {
   log: AdapterLogger;
-  /** Use this fetch for provider HTTP calls (the engine may wrap it with timeouts and guards). */
+  /**
+   * Use this fetch for every HTTP call: it goes through the operator's outbound network policy
+   * (no private, loopback or metadata addresses unless the operator allows them, addresses
+   * checked at connect time, redirects never followed: a 3xx comes back to the adapter).
+   */
   fetch: typeof fetch;
+  /**
+   * The same policy for connections an adapter opens otherwise: node agents for SDKs that take
+   * one, TCP connections (SMTP), and checks of URLs and hosts from the configuration.
+   */
+  outbound: OutboundAccess;
   tenantId: string;
   /** The provider configuration's id. */
   providerId: string;

@@ -2,19 +2,20 @@ import { expect } from 'chai';
 import { ConfigError, PermanentError, TransientError, callbackFields, classifyCode } from '@clarion/adapter-kit';
 import type { CallbackRequest } from '@clarion/adapter-kit';
 
-const table = { '20003': 'config', '20429': 'transient', '21211': 'permanent' } as const;
+const table = { '20003': 'config', '20429': 'transient', '21211': 'recipient', '30007': 'provider' } as const;
 
 describe('adapter-kit: classifyCode and callbackFields', () => {
   it('classifies a documented code by the table, whatever the HTTP status', () => {
     expect(classifyCode(table, 20003, { message: 'auth', status: 401 })).to.be.instanceOf(ConfigError).and.include({ code: '20003', status: 401 });
-    expect(classifyCode(table, '21211', { message: 'bad to', status: 400, body: '{"code":21211}' })).to.be.instanceOf(PermanentError).and.include({ response: '{"code":21211}' });
+    expect(classifyCode(table, '21211', { message: 'bad to', status: 400, body: '{"code":21211}' })).to.be.instanceOf(PermanentError).and.include({ response: '{"code":21211}', scope: 'recipient' });
+    expect(classifyCode(table, '30007', { message: 'filtered', status: 400 })).to.be.instanceOf(PermanentError).and.include({ scope: 'provider' });
     const throttled = classifyCode(table, 20429, { message: 'slow down', status: 429, retryAfter: '7' });
     expect(throttled).to.be.instanceOf(TransientError).and.include({ retryAfterMs: 7000 });
   });
 
   it('falls back to the HTTP status for codes it does not know', () => {
     expect(classifyCode(table, 99999, { message: 'down', status: 503 })).to.be.instanceOf(TransientError).and.include({ code: '99999' });
-    expect(classifyCode(table, undefined, { message: 'nope', status: 404 })).to.be.instanceOf(PermanentError).and.include({ code: '404' });
+    expect(classifyCode(table, undefined, { message: 'nope', status: 404 })).to.be.instanceOf(PermanentError).and.include({ code: '404', scope: 'provider' });
     expect(classifyCode(table, undefined, { message: 'who', status: 401 })).to.be.instanceOf(ConfigError);
   });
 

@@ -149,9 +149,11 @@ export default defineAdapter<SesConfig>({
   channel: 'email',
   description: 'E-mail through Amazon SES (API v2 SendEmail), with event receipts over signed SNS notifications.',
   configSchema,
-  create(config, { fetch, log }) {
+  create(config, { fetch, log, outbound }) {
     const client = new SESv2Client({
       region: config.region,
+      // The SDK's requests go through the operator's outbound policy.
+      requestHandler: { httpsAgent: outbound.httpsAgent, httpAgent: outbound.httpAgent },
       credentials: { accessKeyId: config.accessKeyId, secretAccessKey: config.secretAccessKey, ...(config.sessionToken ? { sessionToken: config.sessionToken } : {}) },
       // The engine owns retries, backoff and circuit breaking: one attempt per send.
       maxAttempts: 1,

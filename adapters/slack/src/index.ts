@@ -23,13 +23,13 @@ const configSchema = {
   additionalProperties: false,
   oneOf: [{ required: ['webhookUrl'] }, { required: ['botToken'] }],
   properties: {
-    webhookUrl: { type: 'string', pattern: '^https://hooks\\.slack(-gov)?\\.com/', writeOnly: true, description: 'Incoming webhook URL (https://hooks.slack.com/services/...).' },
+    webhookUrl: { type: 'string', pattern: '^https://hooks\\.slack(-gov)?\\.com/', writeOnly: true, 'x-outbound': 'url', description: 'Incoming webhook URL (https://hooks.slack.com/services/...).' },
     botToken: { type: 'string', pattern: '^xox[bp]-[A-Za-z0-9-]+$', writeOnly: true, description: 'Bot token (xoxb-...) with the chat:write scope.' },
     defaultChannel: { type: 'string', minLength: 1, description: 'Bot mode: channel used when the subscriber has no Slack address.' },
     username: { type: 'string', minLength: 1, maxLength: 80 },
     iconEmoji: { type: 'string', pattern: '^:[a-z0-9_+-]+:$' },
     unfurlLinks: { type: 'boolean', default: false },
-    apiBaseUrl: { type: 'string', pattern: '^https://', default: 'https://slack.com/api' },
+    apiBaseUrl: { type: 'string', pattern: '^https://', default: 'https://slack.com/api', 'x-outbound': 'url', description: 'Web API base URL (Slack GovSlack or a proxy); reached through the operator\'s outbound policy.' },
   },
 };
 

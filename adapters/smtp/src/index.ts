@@ -1,4 +1,5 @@
 import { ConfigError, PermanentError, TransientError, classifySmtp, defineAdapter, excerpt } from '@clarion/adapter-kit';
+import type { Socket } from 'node:net';
 import nodemailer from 'nodemailer';
 
 export interface SmtpConfig {
@@ -35,7 +36,7 @@ export default defineAdapter<SmtpConfig>({
     required: ['host', 'from'],
     additionalProperties: false,
     properties: {
-      host: { type: 'string', minLength: 1 },
+      host: { type: 'string', minLength: 1, 'x-outbound': 'host', description: 'SMTP server host name or address (reached through the operator\'s outbound policy).' },
       port: { type: 'integer', minimum: 1, maximum: 65535, default: 587 },
       secure: { type: 'boolean', default: false },
       requireTls: { type: 'boolean', default: false },
@@ -48,12 +49,21 @@ export default defineAdapter<SmtpConfig>({
       timeoutSeconds: { type: 'integer', minimum: 1, maximum: 300, default: 30 },
     },
   },
-  create(config) {
+  create(config, { outbound }) {
     const timeout = (config.timeoutSeconds ?? 30) * 1000;
+    const port = config.port ?? 587;
     const transport = nodemailer.createTransport({
       pool: true,
+      // Every connection goes through the operator's outbound policy: the host is resolved, each
+      // address checked, and the socket opened to a checked address (TLS still verifies the name).
+      getSocket: (_options: unknown, callback: (err: Error | null, socketOptions?: { connection: Socket }) => void) => {
+        outbound.connect({ host: config.host, port, timeoutMs: timeout }).then(
+          (connection) => callback(null, { connection }),
+          (err: Error) => callback(err),
+        );
+      },
       host: config.host,
-      port: config.port ?? 587,
+      port,
       secure: config.secure ?? false,
       requireTLS: config.requireTls ?? false,
       auth: config.user ? { user: config.user, pass: config.password ?? '' } : undefined,

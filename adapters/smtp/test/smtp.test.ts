@@ -1,5 +1,6 @@
 import type { AddressInfo } from 'node:net';
-import { describeConformance, sampleMessage } from '@clarion/adapter-kit/conformance';
+import { DestinationRefused, createOutboundPolicy } from '@clarion/adapter-kit';
+import { describeConformance, sampleMessage, testContext } from '@clarion/adapter-kit/conformance';
 import { expect } from 'chai';
 import { SMTPServer, type SMTPServerOptions } from 'smtp-server';
 import adapter, { type SmtpConfig } from '../src/index.ts';
@@ -11,9 +12,21 @@ class Sink {
   messages: string[] = [];
   reply: { code: number; message: string } | undefined;
   authReply: 'ok' | 'fail' = 'ok';
+  /** Connections the server saw (sessions opened). */
+  connections = 0;
+  /** Refuse RCPT TO for these addresses with this reply. */
+  rcptReplies = new Map<string, { code: number; message: string }>();
 
   async start() {
     const options: SMTPServerOptions = {
+      onConnect: (_session, callback) => {
+        this.connections++;
+        callback();
+      },
+      onRcptTo: (address, _session, callback) => {
+        const reply = this.rcptReplies.get(address.address);
+        callback(reply ? Object.assign(new Error(reply.message), { responseCode: reply.code }) : undefined);
+      },
       secure: false,
       disabledCommands: ['STARTTLS'],
       authOptional: true,
@@ -70,15 +83,60 @@ describe('smtp adapter', () => {
     ],
   });
 
+  it('connects through the operator\'s outbound policy: a strict one refuses a loopback server without connecting', async () => {
+    const strict = createOutboundPolicy({});
+    const before = sink.connections;
+    try {
+      const sender = await adapter.create(config(), testContext({ outbound: strict }));
+      const err = await sender.send(sampleMessage(), { idempotencyKey: 'strict', signal: new AbortController().signal }).catch((e) => e);
+      expect(err).to.be.instanceOf(DestinationRefused);
+      expect(err.errorClass).to.equal('config');
+      expect(sink.connections).to.equal(before);
+      await sender.close?.();
+    } finally {
+      await strict.close();
+    }
+  });
+
+  describe('scope of permanent replies', () => {
+    const refuse = async (arrange: () => void) => {
+      arrange();
+      const sender = await adapter.create(config(), testContext());
+      try {
+        return await sender.send(sampleMessage(), { idempotencyKey: `scope-${Math.random()}`, signal: new AbortController().signal }).catch((e) => e);
+      } finally {
+        sink.reply = undefined;
+        sink.rcptReplies.clear();
+        await sender.close?.();
+      }
+    };
+
+    it('an unknown mailbox refused at RCPT TO is about the recipient', async () => {
+      const err = await refuse(() => sink.rcptReplies.set('ada@example.com', { code: 550, message: '5.1.1 <ada@example.com>: Recipient address rejected: User unknown' }));
+      expect(err).to.include({ errorClass: 'permanent', scope: 'recipient' });
+    });
+
+    it('a full mailbox (5.2.2) and a plain 550 at DATA are about the recipient', async () => {
+      expect(await refuse(() => void (sink.reply = { code: 552, message: '5.2.2 Mailbox full' }))).to.include({ errorClass: 'permanent', scope: 'recipient' });
+      expect(await refuse(() => void (sink.reply = { code: 550, message: 'Mailbox unavailable' }))).to.include({ errorClass: 'permanent', scope: 'recipient' });
+    });
+
+    it('mail refused by the server\'s policy or size limit is about the provider', async () => {
+      expect(await refuse(() => void (sink.reply = { code: 554, message: '5.7.1 Message rejected as spam' }))).to.include({ errorClass: 'permanent', scope: 'provider' });
+      expect(await refuse(() => void (sink.reply = { code: 552, message: '5.3.4 Message too big for system' }))).to.include({ errorClass: 'permanent', scope: 'provider' });
+      expect(await refuse(() => void (sink.reply = { code: 554, message: 'Transaction failed' }))).to.include({ errorClass: 'permanent', scope: 'provider' });
+    });
+  });
+
   it('classifies a server that is down as transient', async () => {
-    const sender = await adapter.create({ ...config(), port: 1 }, {} as never);
+    const sender = await adapter.create({ ...config(), port: 1 }, testContext());
     const err = await sender.send(sampleMessage(), { idempotencyKey: 'down', signal: new AbortController().signal }).catch((e) => e);
     expect(err.errorClass).to.equal('transient');
     await sender.close?.();
   });
 
   it('refuses a message without subject or address as permanent, before talking to the server', async () => {
-    const sender = await adapter.create(config(), {} as never);
+    const sender = await adapter.create(config(), testContext());
     const noSubject = await sender.send(sampleMessage({ content: { text: 'x' } }), { idempotencyKey: 'a', signal: new AbortController().signal }).catch((e) => e);
     expect(noSubject.errorClass).to.equal('permanent');
     const noAddress = await sender.send(sampleMessage({ to: { id: 'u' } }), { idempotencyKey: 'b', signal: new AbortController().signal }).catch((e) => e);
@@ -87,7 +145,7 @@ describe('smtp adapter', () => {
   });
 
   it('verify() reports bad credentials as a config error', async () => {
-    const sender = await adapter.create({ ...config(), password: 'wrong' }, {} as never);
+    const sender = await adapter.create({ ...config(), password: 'wrong' }, testContext());
     const err = await sender.verify!().catch((e) => e);
     expect(err.errorClass).to.equal('config');
     await sender.close?.();

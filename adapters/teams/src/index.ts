@@ -19,7 +19,7 @@ const configSchema = {
   type: 'object',
   additionalProperties: false,
   properties: {
-    webhookUrl: { type: 'string', pattern: '^https://', writeOnly: true, description: 'Workflows (Power Automate) or incoming webhook URL.' },
+    webhookUrl: { type: 'string', pattern: '^https://', writeOnly: true, 'x-outbound': 'url', description: 'Workflows (Power Automate) or incoming webhook URL.' },
     cardVersion: { type: 'string', pattern: '^1\\.[0-9]$', default: '1.4' },
     fullWidth: { type: 'boolean', default: true },
   },

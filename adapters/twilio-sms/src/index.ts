@@ -31,20 +31,20 @@ const configSchema = {
 /** SMS-specific codes of the Messages API (https://www.twilio.com/docs/api/errors). */
 const SMS_CODES: ErrorCodeTable = {
   '21212': 'config', // Invalid 'From' number
-  '21265': 'permanent', // 'To' number cannot be a short code
-  '21266': 'permanent', // 'To' and 'From' are the same number
+  '21265': 'provider', // 'To' number cannot be a short code
+  '21266': 'provider', // 'To' and 'From' are the same number
   '21408': 'config', // SMS to the 'To' number's region is not enabled (geo permissions)
-  '21602': 'permanent', // Message body is required
+  '21602': 'provider', // Message body is required
   '21603': 'config', // 'From' number is required
-  '21604': 'permanent', // 'To' number is required
+  '21604': 'provider', // 'To' number is required
   '21606': 'config', // 'From' is not a message-capable Twilio number for this destination
   '21609': 'config', // Invalid StatusCallback URL
-  '21610': 'permanent', // The recipient replied STOP to this sender (unsubscribed)
+  '21610': 'provider', // The recipient replied STOP to this sender (unsubscribed)
   '21611': 'transient', // The 'From' number has too many queued messages
-  '21612': 'permanent', // 'To' is not reachable by SMS from this sender
-  '21614': 'permanent', // 'To' is not a mobile number
-  '21617': 'permanent', // Body exceeds 1600 characters
-  '21635': 'permanent', // 'To' is a landline
+  '21612': 'provider', // 'To' is not reachable by SMS from this sender
+  '21614': 'provider', // 'To' is not a mobile number
+  '21617': 'provider', // Body exceeds 1600 characters
+  '21635': 'provider', // 'To' is a landline
   '21659': 'config', // 'From' is not a Twilio number or alphanumeric sender id of the account
   '21660': 'config', // 'From' belongs to another account
   '21703': 'config', // The Messaging Service has no number available for this message

@@ -63,20 +63,20 @@ const configSchema = {
 
 /** Voice codes of the Calls API (https://www.twilio.com/docs/api/errors). */
 const VOICE_CODES: ErrorCodeTable = {
-  '13223': 'permanent', // Invalid phone number format
-  '13224': 'permanent', // Twilio does not support calling this number, or it is invalid
-  '13225': 'permanent', // Forbidden phone number
-  '13226': 'permanent', // Invalid country code
+  '13223': 'provider', // Invalid phone number format
+  '13224': 'provider', // Twilio does not support calling this number, or it is invalid
+  '13225': 'provider', // Forbidden phone number
+  '13226': 'provider', // Invalid country code
   '13227': 'config', // No international authorization (geo permissions)
   '21205': 'config', // Invalid URL (status callback)
   '21208': 'config', // Invalid Timeout
   '21210': 'config', // 'From' is not a verified caller id or number of the account
   '21212': 'config', // Invalid caller id
   '21213': 'config', // Caller id is required
-  '21214': 'permanent', // 'To' cannot be reached
+  '21214': 'provider', // 'To' cannot be reached
   '21215': 'config', // Geo permissions do not allow calls to this destination
-  '21216': 'permanent', // The account may not call this number (premium or restricted)
-  '21217': 'permanent', // The number does not appear to be valid
+  '21216': 'provider', // The account may not call this number (premium or restricted)
+  '21217': 'provider', // The number does not appear to be valid
 };
 
 /** Twilio refuses inline TwiML longer than this (Calls API `Twiml` parameter). */

@@ -27,30 +27,30 @@ const configSchema = {
 /** WhatsApp codes of the Messages API (https://www.twilio.com/docs/api/errors, https://www.twilio.com/docs/whatsapp/api/error-code-mapping). */
 const WHATSAPP_CODES: ErrorCodeTable = {
   '21606': 'config', // 'From' is not a message-capable sender of this account
-  '21610': 'permanent', // The recipient opted out of this sender
-  '21612': 'permanent', // 'To' cannot be reached from this sender
+  '21610': 'provider', // The recipient opted out of this sender
+  '21612': 'provider', // 'To' cannot be reached from this sender
   '21655': 'config', // The ContentSid is invalid
-  '21656': 'permanent', // The ContentVariables are invalid (a variable rendered empty for this message)
+  '21656': 'provider', // The ContentVariables are invalid (a variable rendered empty for this message)
   '21703': 'config', // The Messaging Service has no sender available
   '21704': 'config', // The Messaging Service contains no senders
   '21705': 'config', // The Messaging Service is invalid
   '30001': 'transient', // Queue overflow
   '63001': 'config', // The channel could not authenticate the request
-  '63003': 'permanent', // The channel could not find the 'To' address (not a WhatsApp user)
-  '63005': 'permanent', // The channel did not accept the content
+  '63003': 'provider', // The channel could not find the 'To' address (not a WhatsApp user)
+  '63005': 'provider', // The channel did not accept the content
   '63007': 'config', // No WhatsApp sender (channel) for the 'From' address, or it awaits approval
   '63012': 'transient', // The channel provider had an internal error
-  '63013': 'permanent', // The message violates the channel's policy
-  '63016': 'permanent', // Free-form message outside the 24-hour window: a template is needed
+  '63013': 'provider', // The message violates the channel's policy
+  '63016': 'provider', // Free-form message outside the 24-hour window: a template is needed
   '63018': 'transient', // Rate limit exceeded for the channel
   '63020': 'config', // WhatsApp Business Manager account problem
-  '63021': 'permanent', // Content rejected or unsupported by the channel
-  '63024': 'permanent', // Invalid message recipient
+  '63021': 'provider', // Content rejected or unsupported by the channel
+  '63024': 'provider', // Invalid message recipient
   '63027': 'config', // The template does not exist for this language and locale
   '63028': 'config', // The template expects another number of variables
-  '63030': 'permanent', // A parameter the channel does not support for this message type
-  '63032': 'permanent', // The user's number is part of a WhatsApp experiment
-  '63049': 'permanent', // Meta chose not to deliver this marketing message
+  '63030': 'provider', // A parameter the channel does not support for this message type
+  '63032': 'provider', // The user's number is part of a WhatsApp experiment
+  '63049': 'provider', // Meta chose not to deliver this marketing message
 };
 
 const DELIVERY_ERRORS: Record<string, string> = {

@@ -66,24 +66,24 @@ const BALANCE = 'https://rest.nexmo.com/account/get-balance';
 /** The `status` of each message in the SMS API's 200 answer (https://developer.vonage.com/en/api-errors/sms). */
 const STATUS_CODES: ErrorCodeTable = {
   '1': 'transient', // Throttled: faster than the account's limit
-  '2': 'permanent', // Missing parameters
-  '3': 'permanent', // Invalid parameters
+  '2': 'provider', // Missing parameters
+  '3': 'provider', // Invalid parameters
   '4': 'config', // Invalid credentials
   '5': 'transient', // Internal error
-  '6': 'permanent', // Invalid message (e.g. unrecognised number prefix)
-  '7': 'permanent', // Number barred
+  '6': 'provider', // Invalid message (e.g. unrecognised number prefix)
+  '7': 'provider', // Number barred
   '8': 'config', // Partner account barred (account suspended)
   '9': 'config', // Partner quota violation: not enough credit ("top up and retry")
   '10': 'transient', // Too many existing binds
   '11': 'config', // Account not enabled for HTTP (SMPP only)
-  '12': 'permanent', // Message too long
+  '12': 'provider', // Message too long
   '14': 'config', // Invalid signature
   '15': 'config', // Invalid sender address (not authorised for this destination)
-  '22': 'permanent', // Invalid network code
+  '22': 'provider', // Invalid network code
   '23': 'config', // Invalid callback URL
   '29': 'config', // Non-whitelisted destination (demo account)
   '32': 'config', // Signature and API secret disallowed
-  '33': 'permanent', // Number de-activated
+  '33': 'provider', // Number de-activated
 };
 
 /** The `err-code` of a delivery receipt (https://developer.vonage.com/en/messaging/sms/guides/delivery-receipts). */
@@ -220,7 +220,7 @@ export default defineAdapter<VonageSmsConfig>({
           throw classifyCode(STATUS_CODES, failed.status, {
             status: res.status,
             body,
-            fallback: 'permanent',
+            fallback: 'provider',
             message: `Vonage status ${failed.status}: ${failed['error-text'] ?? 'no error text'}${partly}`,
           });
         }

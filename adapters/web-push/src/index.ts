@@ -32,7 +32,7 @@ const configSchema = {
     publicKey: { type: 'string', pattern: '^[A-Za-z0-9_-]{87}={0,1}$', description: 'VAPID public key, base64url (the applicationServerKey given to browsers).' },
     privateKey: { type: 'string', pattern: '^[A-Za-z0-9_-]{43}={0,1}$', writeOnly: true, description: 'VAPID private key, base64url.' },
     ttlSeconds: { type: 'integer', minimum: 0, maximum: 2_419_200, description: 'How long the push service keeps an undelivered message. Default: 86400.' },
-    pushHosts: { type: 'array', minItems: 1, items: { type: 'string', pattern: '^(\\*\\.)?[a-z0-9-]+(\\.[a-z0-9-]+)+$' }, description: 'Push service hosts subscriptions may point at. Default: FCM, Mozilla, Apple, WNS.' },
+    pushHosts: { type: 'array', minItems: 1, items: { type: 'string', pattern: '^(\\*\\.)?[a-z0-9-]+(\\.[a-z0-9-]+)+$', 'x-outbound': 'host' }, description: 'Push service hosts subscriptions may point at. Default: FCM, Mozilla, Apple, WNS.' },
   },
 };
 

@@ -1,6 +1,5 @@
 import {
-  ConfigError, DestinationRefused, PermanentError, TransientError, checkUrl, classifyHttp, classifyNetworkError,
-  createGuardedFetch, defineAdapter, excerpt, parseAllowList, parseRetryAfter,
+  ConfigError, DestinationRefused, PermanentError, TransientError, classifyHttp, classifyNetworkError, defineAdapter, excerpt, parseRetryAfter,
 } from '@clarion/adapter-kit';
 import type { DeliveryError, OutboundMessage, SendResult } from '@clarion/adapter-kit';
 
@@ -21,13 +20,6 @@ export interface WebhookConfig {
   timeoutMs?: number;
   /** Accept subscribers' own webhook addresses (`to.chat.webhook.url`). Default: false: only `url` is called. */
   allowSubscriberUrls?: boolean;
-  /**
-   * Let the request reach loopback, private and link-local addresses (and plain http): for a
-   * receiver on the same network or a local test receiver. Cloud metadata stays refused. Default: false.
-   */
-  allowPrivate?: boolean;
-  /** Hosts, addresses or CIDR ranges allowed although not public (`hooks.internal`, `*.corp.example`, `10.1.0.0/16`). Default: none. */
-  allowList?: string[];
 }
 
 const FORBIDDEN_HEADERS = '^(?![Hh][Oo][Ss][Tt]$|[Cc][Oo][Nn][Tt][Ee][Nn][Tt]-[Ll][Ee][Nn][Gg][Tt][Hh]$|[Tt][Rr][Aa][Nn][Ss][Ff][Ee][Rr]-[Ee][Nn][Cc][Oo][Dd][Ii][Nn][Gg]$)';
@@ -37,7 +29,7 @@ const configSchema = {
   type: 'object',
   additionalProperties: false,
   properties: {
-    url: { type: 'string', pattern: '^https?://', description: 'Receiver URL (https; http only with allowPrivate).' },
+    url: { type: 'string', pattern: '^https?://', 'x-outbound': 'url', description: 'Receiver URL (https recommended). Which addresses it may reach is the operator\'s outbound policy.' },
     auth: {
       type: 'object',
       oneOf: [
@@ -58,8 +50,6 @@ const configSchema = {
     headers: { type: 'object', propertyNames: { pattern: `${FORBIDDEN_HEADERS}${TOKEN}$` }, additionalProperties: { type: 'string' } },
     timeoutMs: { type: 'integer', minimum: 100, maximum: 120_000, default: 10_000 },
     allowSubscriberUrls: { type: 'boolean', default: false },
-    allowPrivate: { type: 'boolean', default: false },
-    allowList: { type: 'array', items: { type: 'string', minLength: 1 } },
   },
 };
 
@@ -123,32 +113,19 @@ function authorization(auth: WebhookAuth | undefined): Record<string, string> {
 export default defineAdapter<WebhookConfig>({
   name: 'webhook',
   channel: 'webhook',
-  description: 'The rendered JSON POSTed to an HTTPS endpoint, with bearer, basic or custom-header authentication, a timeout, no redirects and the SSRF guard.',
+  description: 'The rendered JSON POSTed to an HTTP(S) endpoint, with bearer, basic or custom-header authentication, a timeout, no redirects, through the operator\'s outbound policy.',
   configSchema,
-  create(config, { log }) {
-    let allowList;
-    try {
-      allowList = parseAllowList(config.allowList ?? []);
-    } catch (err) {
-      throw new ConfigError(`allowList: ${(err as Error).message}`, { code: 'INVALID_ALLOW_LIST' });
-    }
-    const guard = { allowPrivate: config.allowPrivate ?? false, allowList };
-    // Every call goes through the SSRF guard shared with the outgoing webhook hub: the host is
-    // resolved once, each address checked, and the connection pinned to the checked addresses.
-    const guardedFetch = createGuardedFetch(guard);
+  create(config, { log, fetch, outbound }) {
     const timeoutMs = config.timeoutMs ?? 10_000;
 
     /** A URL the adapter may call, or the error saying why not (config for ours, permanent for a subscriber's). */
     function target(raw: string, ownedBySubscriber: boolean): URL {
-      const fail = (message: string, code: string, cause?: unknown) => (ownedBySubscriber ? new PermanentError(message, { code, cause }) : new ConfigError(message, { code, cause }));
-      let url: URL;
       try {
-        url = checkUrl(raw, guard);
+        return outbound.checkUrl(raw);
       } catch (err) {
-        throw fail((err as Error).message, (err as DeliveryError).code ?? 'ERR_INVALID_URL', err);
+        const code = (err as DeliveryError).code ?? 'ERR_INVALID_URL';
+        throw ownedBySubscriber ? new PermanentError((err as Error).message, { code, cause: err }) : new ConfigError((err as Error).message, { code, cause: err });
       }
-      if (url.protocol !== 'https:' && !config.allowPrivate) throw fail(`${url.protocol} URLs are not allowed: use https`, 'ERR_INVALID_URL');
-      return url;
     }
 
     return {
@@ -174,7 +151,8 @@ export default defineAdapter<WebhookConfig>({
 
         let res: Response;
         try {
-          res = await guardedFetch(url.href, { method: 'POST', headers, body, redirect: 'manual', signal: AbortSignal.any([signal, AbortSignal.timeout(timeoutMs)]) });
+          // The engine's fetch: the operator's outbound policy checks every address it connects to.
+          res = await fetch(url.href, { method: 'POST', headers, body, redirect: 'manual', signal: AbortSignal.any([signal, AbortSignal.timeout(timeoutMs)]) });
         } catch (err) {
           if (err instanceof DestinationRefused) {
             throw ownedBySubscriber ? new PermanentError(err.message, { code: err.code, cause: err }) : err;

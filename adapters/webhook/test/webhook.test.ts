@@ -1,7 +1,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { expect } from 'chai';
-import { ConfigError, DeliveryError, PermanentError, TransientError } from '@clarion/adapter-kit';
+import { ConfigError, DeliveryError, PermanentError, TransientError, createOutboundPolicy } from '@clarion/adapter-kit';
 import type { OutboundMessage } from '@clarion/adapter-kit';
 import { describeConformance, sampleMessage, testContext } from '@clarion/adapter-kit/conformance';
 import adapter from '../src/index.ts';
@@ -25,7 +25,12 @@ await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
 const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
 const TOKEN = 'whk_live_5f2c1e9a7b3d4c6e8f0a1b2c3d4e5f6a';
-const config: WebhookConfig = { url: `${base}/hooks/clarion`, allowPrivate: true, auth: { type: 'bearer', token: TOKEN } };
+const config: WebhookConfig = { url: `${base}/hooks/clarion`, auth: { type: 'bearer', token: TOKEN } };
+
+/** The engine hands adapters the operator's policy: an open one (a laptop) and the strict default. */
+const open = createOutboundPolicy({ allowPrivate: true });
+const strict = createOutboundPolicy({});
+let policy = open;
 
 const answers = (status: number, body = '', headers: Record<string, string> = {}) => () => {
   answer = (_req, res) => res.writeHead(status, headers).end(body);
@@ -35,7 +40,7 @@ const webhookMessage = (overrides: Partial<OutboundMessage> = {}) =>
   sampleMessage({ channel: 'webhook', content: { json: { event: 'build.failed', build: 42, branch: 'main' } }, ...overrides });
 
 async function send(cfg: WebhookConfig = config, message = webhookMessage(), signal = new AbortController().signal) {
-  const sender = await adapter.create(cfg, testContext());
+  const sender = await adapter.create(cfg, testContext({ fetch: policy.fetch, outbound: policy }));
   return sender.send(message, { idempotencyKey: 'delivery-d1-key', signal });
 }
 
@@ -53,8 +58,12 @@ describe('webhook adapter', () => {
   beforeEach(() => {
     received.length = 0;
     answer = (_req, res) => res.writeHead(200).end();
+    policy = open;
   });
-  after(() => new Promise<void>((resolve) => server.close(() => resolve())));
+  after(async () => {
+    await Promise.all([open.close(), strict.close()]);
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  });
 
   describeConformance(adapter, {
     validConfig: config,
@@ -140,20 +149,27 @@ describe('webhook adapter', () => {
     expect(refused.response).to.equal('{"error":"schema"}');
   });
 
-  it('refuses loopback through the SSRF guard unless allowPrivate, without reaching it', async () => {
-    const err = await failure({ ...config, url: `https://127.0.0.1:${(server.address() as AddressInfo).port}/hooks/clarion`, allowPrivate: false });
+  it('refuses loopback under the operator\'s strict policy, without reaching it', async () => {
+    policy = strict;
+    const err = await failure({ ...config, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hooks/clarion` });
     expect(err).to.be.instanceOf(ConfigError);
     expect(err.code).to.equal('DESTINATION_REFUSED');
+    const byName = await failure({ ...config, url: `http://localhost:${(server.address() as AddressInfo).port}/hooks/clarion` });
+    expect(byName.code).to.equal('DESTINATION_REFUSED');
     expect(received).to.have.length(0);
   });
 
-  it('refuses plain http unless allowPrivate', async () => {
-    const err = await failure({ ...config, url: 'http://hooks.example.com/x', allowPrivate: false });
-    expect(err).to.be.instanceOf(ConfigError);
-    expect(err.code).to.equal('ERR_INVALID_URL');
+  it('takes no network settings from the tenant: allowPrivate and allowList are not part of its configuration', () => {
+    const properties = (adapter.configSchema as { properties: Record<string, unknown> }).properties;
+    expect(properties).to.not.have.any.keys('allowPrivate', 'allowList');
   });
 
-  it('refuses cloud metadata even with allowPrivate', async () => {
+  it('refuses other schemes and credentials in the URL', async () => {
+    expect((await failure({ ...config, url: 'ftp://hooks.example.com/x' })).code).to.equal('ERR_INVALID_URL');
+    expect((await failure({ ...config, url: 'https://user:pw@hooks.example.com/x' })).code).to.equal('ERR_INVALID_URL');
+  });
+
+  it('refuses cloud metadata even when the operator allows private addresses', async () => {
     const err = await failure({ ...config, url: 'http://169.254.169.254/latest/meta-data/' });
     expect(err).to.be.instanceOf(ConfigError);
     expect(err.code).to.equal('DESTINATION_REFUSED');
@@ -184,16 +200,9 @@ describe('webhook adapter', () => {
     expect(err).to.be.instanceOf(TransientError);
   });
 
-  it('fails permanently without an address, and refuses a bad allowList at creation', async () => {
-    const err = await failure({ allowPrivate: true });
+  it('fails permanently without an address', async () => {
+    const err = await failure({});
     expect(err).to.be.instanceOf(PermanentError);
     expect(err.code).to.equal('NO_ADDRESS');
-    let caught: unknown;
-    try {
-      await adapter.create({ ...config, allowList: ['not a host!'] }, testContext());
-    } catch (e) {
-      caught = e;
-    }
-    expect(caught).to.be.instanceOf(ConfigError);
   });
 });

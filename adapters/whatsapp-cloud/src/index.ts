@@ -13,7 +13,7 @@ import {
   smsKeyword,
   toE164,
 } from '@clarion/adapter-kit';
-import type { CallbackRequest, CallbackResult, DeliveryError, ErrorClass, InboundMessage, OutboundMessage, StatusUpdate } from '@clarion/adapter-kit';
+import type { CallbackRequest, CallbackResult, CodeMeaning, DeliveryError, InboundMessage, OutboundMessage, StatusUpdate } from '@clarion/adapter-kit';
 
 export interface WhatsAppCloudConfig {
   /** The business phone number's id (WhatsApp Manager / App Dashboard, "Phone number ID"). */
@@ -48,7 +48,7 @@ const configSchema = {
  * Cloud API error codes (https://developers.facebook.com/docs/whatsapp/cloud-api/support/error-codes).
  * Meta asks integrations to act on `code`, not on titles or HTTP statuses.
  */
-const META_CODES: Record<string, ErrorClass> = {
+const META_CODES: Record<string, CodeMeaning> = {
   '0': 'config', // AuthException: the token expired, was invalidated or the user blocked apps
   '1': 'transient', // API Unknown: invalid request or possible server error
   '2': 'transient', // API Service: temporary downtime or overload
@@ -56,44 +56,44 @@ const META_CODES: Record<string, ErrorClass> = {
   '4': 'transient', // Too many API calls (app rate limit)
   '10': 'config', // Permission denied
   '33': 'config', // Parameter value is not valid: the business phone number was deleted
-  '100': 'permanent', // Invalid parameter
+  '100': 'provider', // Invalid parameter
   '190': 'config', // Access token has expired
   '368': 'config', // Temporarily blocked for policy violations
   '80007': 'transient', // The WhatsApp Business Account reached its rate limit
   '130429': 'transient', // Cloud API throughput reached
-  '130472': 'permanent', // The user's number is part of an experiment
-  '130497': 'permanent', // The business may not message users in this country
+  '130472': 'provider', // The user's number is part of an experiment
+  '130497': 'provider', // The business may not message users in this country
   '131000': 'transient', // Something went wrong
   '131005': 'config', // Access denied
-  '131008': 'permanent', // Required parameter is missing
-  '131009': 'permanent', // Parameter value is not valid
+  '131008': 'provider', // Required parameter is missing
+  '131009': 'provider', // Parameter value is not valid
   '131016': 'transient', // Service unavailable
-  '131021': 'permanent', // Recipient cannot be sender
-  '131026': 'permanent', // Message undeliverable (not on WhatsApp, old client, terms not accepted)
+  '131021': 'provider', // Recipient cannot be sender
+  '131026': 'provider', // Message undeliverable (not on WhatsApp, old client, terms not accepted)
   '131031': 'config', // The business account is locked
   '131037': 'config', // The number needs its display name approved
   '131042': 'config', // Business eligibility payment issue
   '131045': 'config', // Incorrect certificate (number registration)
-  '131047': 'permanent', // More than 24 hours since the user last replied: a template is needed
+  '131047': 'provider', // More than 24 hours since the user last replied: a template is needed
   '131048': 'transient', // Spam rate limit hit
-  '131049': 'permanent', // Meta chose not to deliver, to protect the ecosystem
-  '131050': 'permanent', // The user stopped marketing messages
-  '131051': 'permanent', // Unsupported message type
-  '131052': 'permanent', // Media download error
-  '131053': 'permanent', // Media upload error
+  '131049': 'provider', // Meta chose not to deliver, to protect the ecosystem
+  '131050': 'provider', // The user stopped marketing messages
+  '131051': 'provider', // Unsupported message type
+  '131052': 'provider', // Media download error
+  '131053': 'provider', // Media upload error
   '131056': 'transient', // Too many messages to this user (pair rate limit)
   '131057': 'transient', // The business account is in maintenance mode
   '132000': 'config', // The template expects another number of parameters
   '132001': 'config', // The template does not exist (in this language) or is not approved
-  '132005': 'permanent', // The hydrated template text is too long
-  '132007': 'permanent', // Template format character policy violated
+  '132005': 'provider', // The hydrated template text is too long
+  '132007': 'provider', // Template format character policy violated
   '132012': 'config', // Template parameter format mismatch
   '132015': 'config', // The template is paused (low quality)
   '132016': 'config', // The template is disabled
   '133000': 'config', // Incomplete deregistration of the number
   '133004': 'transient', // Server temporarily unavailable
   '133010': 'config', // The phone number is not registered on the Cloud API
-  '135000': 'permanent', // Generic user error
+  '135000': 'provider', // Generic user error
 };
 
 // Codes 200-299 are all "API permission" errors.

@@ -4,7 +4,9 @@ import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { gzipSync } from 'node:zlib';
 import { expect } from 'chai';
-import { ConfigError, DestinationRefused, checkAddress, checkUrl, createGuardedFetch, guardedFetch, parseAllowList } from '@clarion/adapter-kit';
+import net from 'node:net';
+import { ConfigError, DestinationRefused, checkAddress, checkUrl, createOutboundPolicy, parseAllowList } from '@clarion/adapter-kit';
+import type { GuardOptions, OutboundPolicy } from '@clarion/adapter-kit';
 
 // A self-signed certificate for receiver.test (EC P-256, valid until 2126), only for the TLS test.
 const RECEIVER_KEY = `-----BEGIN PRIVATE KEY-----
@@ -42,6 +44,17 @@ async function server(reply: (req: http.IncomingMessage, res: http.ServerRespons
   return { seen, port, close: () => new Promise<void>((resolve) => srv.close(() => resolve())) };
 }
 
+const policies: OutboundPolicy[] = [];
+/** A policy for one test (closed after it). */
+function policy(options: GuardOptions = {}): OutboundPolicy {
+  const made = createOutboundPolicy(options);
+  policies.push(made);
+  return made;
+}
+const guardedFetch = (url: string, init: RequestInit = {}, options: GuardOptions = {}) => policy(options).fetch(url, init);
+/** The network error under undici's `TypeError: fetch failed`. */
+const cause = (err: unknown) => ((err as { cause?: unknown }).cause ?? err) as NodeJS.ErrnoException;
+
 async function refusal(promise: Promise<unknown>): Promise<DestinationRefused> {
   try {
     await promise;
@@ -53,7 +66,7 @@ async function refusal(promise: Promise<unknown>): Promise<DestinationRefused> {
   throw new Error('expected the guard to refuse');
 }
 
-describe('SSRF guard (adapter kit)', () => {
+describe('outbound network policy (adapter kit)', () => {
   describe('checkAddress', () => {
     const refused: Array<[string, string]> = [
       ['127.0.0.1', 'loopback'],
@@ -150,11 +163,30 @@ describe('SSRF guard (adapter kit)', () => {
       }
       expect(() => checkUrl('http://127.0.0.1/', { allowPrivate: true })).to.not.throw();
       expect(() => checkUrl('http://169.254.169.254/', { allowPrivate: true }), 'metadata stays refused').to.throw(DestinationRefused, /cloud metadata/);
-      expect(() => checkUrl('http://169.254.169.254/', { allowList: ['169.254.169.254'] })).to.not.throw();
+    });
+
+    it('never lets a cloud metadata address through, in any encoding, whatever the policy', () => {
+      const open = { allowPrivate: true, allowList: ['169.254.0.0/16', '0.0.0.0/0', '::/0'] };
+      for (const url of [
+        'http://169.254.169.254/', 'http://2852039166/', 'http://0xA9FEA9FE/', 'http://0251.0376.0251.0376/', 'http://169.254.43518/',
+        'http://[::ffff:169.254.169.254]/', 'http://[::ffff:a9fe:a9fe]/', 'http://[64:ff9b::a9fe:a9fe]/', 'http://[2002:a9fe:a9fe::1]/',
+        'http://[::ffff:0:a9fe:a9fe]/', 'http://[fd00:ec2::254]/', 'http://100.100.100.200/', 'http://169.254.170.2/', 'http://[fd00:ec2:0::254]/',
+      ]) {
+        expect(() => checkUrl(url, open), url).to.throw(DestinationRefused, /cloud metadata/);
+      }
+    });
+
+    it('refuses a metadata address in an allow-list', () => {
+      expect(() => parseAllowList(['169.254.169.254'])).to.throw(TypeError, /cloud metadata address, which is never reachable/);
+      expect(() => parseAllowList(['fd00:ec2::254'])).to.throw(TypeError, /cloud metadata/);
     });
   });
 
-  describe('guardedFetch', () => {
+  afterEach(async () => {
+    await Promise.all(policies.splice(0).map((p) => p.close()));
+  });
+
+  describe('fetch', () => {
     let srv: Awaited<ReturnType<typeof server>>;
     beforeEach(async () => {
       srv = await server((req, res, body) => {
@@ -277,7 +309,7 @@ describe('SSRF guard (adapter kit)', () => {
       await closed.close();
       await guardedFetch(`http://127.0.0.1:${closed.port}/`, {}, { allowPrivate: true }).then(
         () => expect.fail('must reject'),
-        (err) => expect((err as NodeJS.ErrnoException).code).to.equal('ECONNREFUSED'),
+        (err) => expect(cause(err).code).to.equal('ECONNREFUSED'),
       );
     });
 
@@ -292,7 +324,7 @@ describe('SSRF guard (adapter kit)', () => {
         // The self-signed certificate is not trusted, so the request fails after the handshake began.
         await guardedFetch(`https://receiver.test:${port}/`, {}, { allowList: ['127.0.0.1'], lookup }).then(
           () => expect.fail('an untrusted certificate must be refused'),
-          (err) => expect((err as NodeJS.ErrnoException).code).to.equal('DEPTH_ZERO_SELF_SIGNED_CERT'),
+          (err) => expect(cause(err).code).to.equal('DEPTH_ZERO_SELF_SIGNED_CERT'),
         );
         expect(names).to.deep.equal(['receiver.test']);
       } finally {
@@ -300,11 +332,70 @@ describe('SSRF guard (adapter kit)', () => {
       }
     });
 
-    it('binds the options into a fetch function for adapters', async () => {
-      const guarded = createGuardedFetch({ allowList: ['127.0.0.1'] });
-      expect((await guarded(`http://127.0.0.1:${srv.port}/`)).status).to.equal(201);
-      const strict = createGuardedFetch({});
-      await refusal(strict(`http://127.0.0.1:${srv.port}/`));
+    it('holds one policy per set of options: the strict one refuses what the open one allows', async () => {
+      expect((await policy({ allowList: ['127.0.0.1'] }).fetch(`http://127.0.0.1:${srv.port}/`)).status).to.equal(201);
+      await refusal(policy({}).fetch(`http://127.0.0.1:${srv.port}/`));
+      expect(srv.seen).to.have.length(1);
+    });
+  });
+
+  describe('agents for SDKs', () => {
+    let srv: Awaited<ReturnType<typeof server>>;
+    beforeEach(async () => {
+      srv = await server();
+    });
+    afterEach(() => srv.close());
+
+    const get = (agent: http.Agent, host: string) =>
+      new Promise<number>((resolve, reject) => {
+        http.get({ host, port: srv.port, path: '/', agent }, (res) => {
+          res.resume();
+          resolve(res.statusCode!);
+        }).on('error', reject);
+      });
+
+    it('refuses a literal loopback address and a name resolving to one, before connecting', async () => {
+      const strict = policy({});
+      for (const host of ['127.0.0.1', 'localhost']) {
+        await get(strict.httpAgent, host).then(
+          () => expect.fail(`${host} must be refused`),
+          (err) => expect(err, host).to.be.instanceOf(DestinationRefused),
+        );
+      }
+      expect(srv.seen).to.have.length(0);
+    });
+
+    it('connects where the policy allows', async () => {
+      expect(await get(policy({ allowList: ['127.0.0.1'] }).httpAgent, '127.0.0.1')).to.equal(200);
+      expect(srv.seen).to.have.length(1);
+    });
+  });
+
+  describe('TCP connections (SMTP)', () => {
+    it('refuses a forbidden address without connecting, and connects to an allowed one', async () => {
+      let connections = 0;
+      const open: net.Socket[] = [];
+      const tcp = net.createServer((socket) => {
+        connections++;
+        open.push(socket);
+      });
+      tcp.listen(0, '127.0.0.1');
+      await once(tcp, 'listening');
+      const port = (tcp.address() as AddressInfo).port;
+      try {
+        await refusal(policy({}).connect({ host: '127.0.0.1', port }));
+        await refusal(policy({ lookup: async () => [{ address: '127.0.0.1', family: 4 }] }).connect({ host: 'smtp.attacker.example', port }));
+        await refusal(policy({ allowPrivate: true }).connect({ host: '169.254.169.254', port: 25 }));
+        expect(connections).to.equal(0);
+        const accepted = once(tcp, 'connection');
+        const socket = await policy({ allowList: ['smtp.internal'], lookup: async () => [{ address: '127.0.0.1', family: 4 }] }).connect({ host: 'smtp.internal', port });
+        await accepted;
+        expect(connections).to.equal(1);
+        socket.destroy();
+      } finally {
+        for (const socket of open) socket.destroy();
+        await new Promise<void>((resolve) => tcp.close(() => resolve()));
+      }
     });
   });
 });
