@@ -2,7 +2,8 @@ import type { Context, Next } from 'koa';
 import getRawBody from 'raw-body';
 import type { Logger } from 'pino';
 import { ClarionError, type FieldError } from '../errors.ts';
-import { parseJsonBody, parseMediaType } from '../ingest/cloudevents.ts';
+import { parseMediaType } from '../ingest/cloudevents.ts';
+import { decodeText, parseJsonBody } from '../ingest/json.ts';
 
 /**
  * The one error middleware: every error becomes an RFC 9457 problem document. Messages are shown
@@ -70,7 +71,7 @@ export async function readJson(ctx: Context, limit: number): Promise<unknown> {
     throw new ClarionError('CLARION_ERR_HTTP_UNSUPPORTED_MEDIA_TYPE', `Send the body as application/json (got ${media?.essence ?? 'no Content-Type'})`);
   }
   const body = await readBody(ctx, limit);
-  return parseJsonBody(body.toString('utf8'));
+  return parseJsonBody(decodeText(body, media.charset));
 }
 
 /** Reads `limit` and `cursor` query parameters with clear errors. */
