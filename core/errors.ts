@@ -17,6 +17,8 @@ export const ERROR_CATALOGUE = {
   CLARION_ERR_HTTP_BODY_TOO_LARGE: { status: 413, title: 'Request body too large' },
   CLARION_ERR_HTTP_UNSUPPORTED_MEDIA_TYPE: { status: 415, title: 'Unsupported media type' },
   CLARION_ERR_HTTP_MALFORMED_JSON: { status: 400, title: 'Malformed JSON' },
+  CLARION_ERR_HTTP_JSON_TOO_DEEP: { status: 400, title: 'JSON nested too deeply' },
+  CLARION_ERR_HTTP_JSON_UNSTORABLE: { status: 400, title: 'JSON holds values that cannot be stored' },
   CLARION_ERR_HTTP_NOT_FOUND: { status: 404, title: 'Not found' },
   CLARION_ERR_HTTP_METHOD_NOT_ALLOWED: { status: 405, title: 'Method not allowed' },
   CLARION_ERR_HTTP_INVALID_REQUEST: { status: 400, title: 'Invalid request' },

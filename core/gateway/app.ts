@@ -4,7 +4,7 @@ import Koa from 'koa';
 import { ClarionError } from '../errors.ts';
 import type { Services } from '../services.ts';
 import { requireApiKey } from './auth.ts';
-import { problemMiddleware } from './http.ts';
+import { guardPathParams, problemMiddleware, queryGuard } from './http.ts';
 import { callbackRoutes } from './routes/callbacks.ts';
 import { contractRoutes } from './routes/contracts.ts';
 import { deliveryRoutes } from './routes/delivery.ts';
@@ -42,6 +42,7 @@ export function createGateway(services: Services): Gateway {
     }
   });
   app.use(problemMiddleware(services.log));
+  app.use(queryGuard);
 
   const open = new Router();
   opsRoutes(services, open);
@@ -67,6 +68,7 @@ export function createGateway(services: Services): Gateway {
 
   const routers = [open, api];
   for (const router of routers) {
+    guardPathParams(router);
     app.use(router.routes());
     app.use(
       router.allowedMethods({

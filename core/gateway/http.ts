@@ -1,8 +1,10 @@
+import type Router from '@koa/router';
 import type { Context, Next } from 'koa';
 import getRawBody from 'raw-body';
 import type { Logger } from 'pino';
 import { ClarionError, type FieldError } from '../errors.ts';
-import { parseJsonBody, parseMediaType } from '../ingest/cloudevents.ts';
+import { parseMediaType } from '../ingest/cloudevents.ts';
+import { decodeText, parseJsonBody, stringProblem } from '../ingest/json.ts';
 
 /**
  * The one error middleware: every error becomes an RFC 9457 problem document. Messages are shown
@@ -70,7 +72,33 @@ export async function readJson(ctx: Context, limit: number): Promise<unknown> {
     throw new ClarionError('CLARION_ERR_HTTP_UNSUPPORTED_MEDIA_TYPE', `Send the body as application/json (got ${media?.essence ?? 'no Content-Type'})`);
   }
   const body = await readBody(ctx, limit);
-  return parseJsonBody(body.toString('utf8'));
+  return parseJsonBody(decodeText(body, media.charset));
+}
+
+/**
+ * Refuses query parameters that no column could hold: a `%00` decodes to the NUL character, which
+ * PostgreSQL refuses in text (a 500 from any query naming it).
+ */
+export async function queryGuard(ctx: Context, next: Next): Promise<void> {
+  const errors: FieldError[] = [];
+  for (const [name, value] of Object.entries(ctx.query)) {
+    const problem = [name, ...(Array.isArray(value) ? value : [value ?? ''])].map(stringProblem).find(Boolean);
+    if (problem) errors.push({ pointer: `/query/${name.replace(/~/g, '~0').replace(/\//g, '~1')}`, message: problem });
+  }
+  if (errors.length > 0) throw new ClarionError('CLARION_ERR_HTTP_INVALID_REQUEST', 'Invalid query parameters', { errors });
+  await next();
+}
+
+/** The same for every path parameter of every route of `router` (`/path/<name>`), before its handler runs. */
+export function guardPathParams(router: Router): void {
+  const names = new Set(router.stack.flatMap((layer) => layer.paramNames.map((key) => String(key.name))));
+  for (const name of names) {
+    router.param(name, (value, _ctx, next) => {
+      const problem = stringProblem(value);
+      if (problem) throw new ClarionError('CLARION_ERR_HTTP_INVALID_REQUEST', `Invalid path parameter ${name}`, { errors: [{ pointer: `/path/${name}`, message: problem }] });
+      return next();
+    });
+  }
 }
 
 /** Reads `limit` and `cursor` query parameters with clear errors. */

@@ -1,4 +1,8 @@
 import { deliveryPaths, deliverySchemas } from '../delivery/openapi.ts';
+import {
+  MAX_BATCH, MAX_DATACONTENTTYPE_BYTES, MAX_DATASCHEMA_BYTES, MAX_EXTENSION_VALUE_BYTES, MAX_EXTENSIONS, MAX_ID_BYTES, MAX_JSON_DEPTH,
+  MAX_SOURCE_BYTES, MAX_SUBJECT_BYTES, MAX_TYPE_BYTES,
+} from '../ingest/limits.ts';
 
 /**
  * The OpenAPI 3.1 document of the REST API, served at `/v1/openapi.json`. A test compares its
@@ -15,6 +19,18 @@ const json = (schema: object) => ({ content: { 'application/json': { schema } } 
 const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
 const pathParam = (name: string, description: string) => ({ name, in: 'path', required: true, description, schema: { type: 'string' } });
 const query = (name: string, description: string, schema: object = { type: 'string' }) => ({ name, in: 'query', required: false, description, schema });
+/**
+ * A string of at most `bytes` UTF-8 bytes. JSON Schema's maxLength counts characters, so it is
+ * stated as the bound it implies (no string over `bytes` characters fits) and the byte limit is said.
+ */
+const limited = (bytes: number, schema: Record<string, unknown> = {}) => ({
+  type: 'string',
+  minLength: 1,
+  maxLength: bytes,
+  ...schema,
+  description: `${schema.description ? `${String(schema.description)} ` : ''}At most ${bytes} bytes (UTF-8).`,
+});
+const header = (name: string, bytes: number, description: string) => ({ name, in: 'header', required: false, schema: limited(bytes), description });
 const paging = [
   query('limit', 'Page size (1-200, default 50).', { type: 'integer', minimum: 1, maximum: 200 }),
   query('cursor', 'The `nextCursor` of the previous page.'),
@@ -83,18 +99,21 @@ export function openApiDocument(serverUrl: string): Record<string, unknown> {
           description:
             'Binary mode: attributes in `ce-*` headers, data as the body with its own Content-Type. Structured: `application/cloudevents+json`. ' +
             'Batched: `application/cloudevents-batch+json`, a JSON array; one invalid event refuses the whole batch. ' +
-            "Each event's `data` is validated against the contract registered for its `type`. A resent event (same `source` and `id`) is answered under `duplicates` and not processed again.",
+            "Each event's `data` is validated against the contract registered for its `type`. A resent event (same `source` and `id`) is answered under `duplicates` and not processed again. " +
+            `An event is stored exactly as accepted, or refused with 400 naming the field: attributes over their byte limits, more than ${MAX_EXTENSIONS} extensions, ` +
+            `data nested more than ${MAX_JSON_DEPTH} levels, the NUL character or an unpaired surrogate in any string or key, a number that would not read back as sent (1e400, 12345678901234567890). ` +
+            'Binary-mode headers are printable ASCII, the rest percent-encoded as UTF-8 (CloudEvents HTTP binding).',
           parameters: [
-            { name: 'ce-id', in: 'header', required: false, schema: { type: 'string' }, description: 'Binary mode' },
-            { name: 'ce-source', in: 'header', required: false, schema: { type: 'string' }, description: 'Binary mode' },
-            { name: 'ce-type', in: 'header', required: false, schema: { type: 'string' }, description: 'Binary mode' },
+            header('ce-id', MAX_ID_BYTES, 'Binary mode (percent-decoded)'),
+            header('ce-source', MAX_SOURCE_BYTES, 'Binary mode (percent-decoded)'),
+            header('ce-type', MAX_TYPE_BYTES, 'Binary mode (percent-decoded)'),
             { name: 'ce-specversion', in: 'header', required: false, schema: { const: '1.0' }, description: 'Binary mode' },
           ],
           requestBody: {
             required: true,
             content: {
               'application/cloudevents+json': { schema: ref('CloudEvent') },
-              'application/cloudevents-batch+json': { schema: { type: 'array', items: ref('CloudEvent'), minItems: 1, maxItems: 1000 } },
+              'application/cloudevents-batch+json': { schema: { type: 'array', items: ref('CloudEvent'), minItems: 1, maxItems: MAX_BATCH } },
               '*/*': { schema: {}, description: 'Binary mode: the event data' },
             },
           },
@@ -188,17 +207,22 @@ export function openApiDocument(serverUrl: string): Record<string, unknown> {
           required: ['specversion', 'id', 'source', 'type'],
           properties: {
             specversion: { const: '1.0' },
-            id: { type: 'string', minLength: 1 },
-            source: { type: 'string', format: 'uri-reference', minLength: 1 },
-            type: { type: 'string', minLength: 1 },
-            subject: { type: 'string' },
-            time: { type: 'string', format: 'date-time' },
-            datacontenttype: { type: 'string' },
-            dataschema: { type: 'string', format: 'uri' },
-            data: {},
+            id: limited(MAX_ID_BYTES),
+            source: limited(MAX_SOURCE_BYTES, { format: 'uri-reference' }),
+            type: limited(MAX_TYPE_BYTES),
+            subject: limited(MAX_SUBJECT_BYTES),
+            time: { type: 'string', format: 'date-time', description: 'RFC 3339, at most 9 fractional digits; kept as sent.' },
+            datacontenttype: limited(MAX_DATACONTENTTYPE_BYTES),
+            dataschema: limited(MAX_DATASCHEMA_BYTES, { format: 'uri' }),
+            data: { description: `Any JSON, nested at most ${MAX_JSON_DEPTH} levels; numbers must read back as sent (send larger or more precise ones as strings).` },
             data_base64: { type: 'string', contentEncoding: 'base64' },
           },
-          additionalProperties: { type: ['string', 'number', 'boolean'], description: 'Extension attributes' },
+          additionalProperties: {
+            type: ['string', 'number', 'boolean'],
+            maxLength: MAX_EXTENSION_VALUE_BYTES,
+            description: `Extension attributes: names of 1-20 lower-case letters and digits, at most ${MAX_EXTENSIONS} per event, string values of at most ${MAX_EXTENSION_VALUE_BYTES} bytes (UTF-8).`,
+          },
+          maxProperties: 9 + MAX_EXTENSIONS, // the eight context attributes, data or data_base64, the extensions
         },
         EventRef: {
           type: 'object',

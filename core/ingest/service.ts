@@ -103,7 +103,7 @@ export class IngestService {
       if (!contract) {
         if (!tenant.settings.acceptUnvalidatedTypes) {
           noContract = true;
-          errors.push({ pointer: `${prefix}/type`, message: `has no contract: register one with PUT /v1/contracts/${event.type}, or let the tenant accept unvalidated types` });
+          errors.push({ pointer: mode === 'binary' ? 'header:ce-type' : `${prefix}/type`, message: `has no contract: register one with PUT /v1/contracts/${event.type}, or let the tenant accept unvalidated types` });
         }
         return undefined;
       }

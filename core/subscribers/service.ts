@@ -126,7 +126,7 @@ export class SubscriberService {
 
   async list(tenantId: string, options: { limit: number; after?: string; team?: string; project?: string }): Promise<{ items: SubscriberView[]; nextCursor: string | null }> {
     const query = this.#knex('subscribers').where({ tenant_id: tenantId }).whereNull('erased_at').orderBy('external_id').limit(options.limit + 1);
-    if (options.after) query.where('external_id', '>', Buffer.from(options.after, 'base64url').toString('utf8'));
+    if (options.after) query.where('external_id', '>', decodeAfter(options.after));
     if (options.team) query.whereRaw('teams @> ?::text[]', [[options.team]]);
     if (options.project) query.whereRaw('projects @> ?::text[]', [[options.project]]);
     const rows: SubscriberRow[] = await query;
@@ -261,6 +261,15 @@ export function planRecipients(recipients: unknown): { entries: RecipientEntry[]
     }
   }
   return { entries, problems };
+}
+
+/** A list cursor is a subscriber id; anything else (`AA` decodes to a NUL, which PostgreSQL refuses) was not one we gave. */
+function decodeAfter(cursor: string): string {
+  const after = Buffer.from(cursor, 'base64url').toString('utf8');
+  if (!EXTERNAL_ID.test(after)) {
+    throw new ClarionError('CLARION_ERR_HTTP_INVALID_REQUEST', 'The cursor is not one this API returned', { errors: [{ pointer: '/query/cursor', message: 'is invalid' }] });
+  }
+  return after;
 }
 
 function checkExternalId(externalId: string) {

@@ -1,5 +1,6 @@
 import { expect } from 'chai';
 import request from 'supertest';
+import { MAX_BATCH, MAX_EXTENSION_VALUE_BYTES, MAX_EXTENSIONS, MAX_ID_BYTES, MAX_SOURCE_BYTES, MAX_TYPE_BYTES } from '../../core/ingest/limits.ts';
 import { testApp, type TestApp } from '../support/clarion.ts';
 
 describe('GET /v1/openapi.json', () => {
@@ -36,5 +37,18 @@ describe('GET /v1/openapi.json', () => {
       for (const part of path) node = (node as Record<string, unknown>)?.[part];
       expect(node, ref).to.not.equal(undefined);
     }
+  });
+
+  it('states the ingest limits of core/ingest/limits.ts', async () => {
+    const res = await request(t.callback).get('/v1/openapi.json').expect(200);
+    const event = res.body.components.schemas.CloudEvent;
+    expect(event.properties.id.maxLength).to.equal(MAX_ID_BYTES);
+    expect(event.properties.source.maxLength).to.equal(MAX_SOURCE_BYTES);
+    expect(event.properties.type.maxLength).to.equal(MAX_TYPE_BYTES);
+    expect(event.additionalProperties.maxLength).to.equal(MAX_EXTENSION_VALUE_BYTES);
+    expect(event.maxProperties).to.equal(9 + MAX_EXTENSIONS);
+    const post = res.body.paths['/v1/events'].post;
+    expect(post.requestBody.content['application/cloudevents-batch+json'].schema.maxItems).to.equal(MAX_BATCH);
+    expect(post.parameters.find((p: { name: string }) => p.name === 'ce-id').schema.maxLength).to.equal(MAX_ID_BYTES);
   });
 });

@@ -1,10 +1,12 @@
 import type Router from '@koa/router';
 import { ClarionError } from '../../errors.ts';
 import type { Services } from '../../services.ts';
+import { MAX_TYPE_BYTES } from '../../ingest/limits.ts';
 import { auth } from '../auth.ts';
 import { readJson } from '../http.ts';
 
-const TYPE = /^[A-Za-z0-9][A-Za-z0-9._:/-]{0,254}$/;
+/** ASCII only, so characters are bytes: as long as an event's `type` may be. */
+const TYPE = new RegExp(`^[A-Za-z0-9][A-Za-z0-9._:/-]{0,${MAX_TYPE_BYTES - 1}}$`);
 
 export function contractRoutes(services: Services, router: Router): void {
   router.put('/v1/contracts/:type', async (ctx) => {
@@ -40,7 +42,7 @@ export function contractRoutes(services: Services, router: Router): void {
 function checkType(type: string): string {
   if (!TYPE.test(type)) {
     throw new ClarionError('CLARION_ERR_HTTP_INVALID_REQUEST', 'Invalid event type', {
-      errors: [{ pointer: '/path/type', message: 'must be 1-255 characters: letters, digits and . _ : / -, starting with a letter or digit' }],
+      errors: [{ pointer: '/path/type', message: `must be 1-${MAX_TYPE_BYTES} characters: letters, digits and . _ : / -, starting with a letter or digit` }],
     });
   }
   return type;
