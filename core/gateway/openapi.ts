@@ -180,7 +180,20 @@ export function openApiDocument(serverUrl: string): Record<string, unknown> {
             detail: { type: 'string' },
             code: { type: 'string', description: 'Stable error code, listed in docs/errors.md' },
             instance: { type: 'string' },
-            errors: { type: 'array', items: { type: 'object', required: ['pointer', 'message'], properties: { pointer: { type: 'string', description: 'JSON Pointer to the failing field' }, message: { type: 'string' } } } },
+            errors: {
+              type: 'array',
+              items: {
+                type: 'object',
+                required: ['pointer', 'message'],
+                properties: {
+                  pointer: { type: 'string', description: 'JSON Pointer to the failing field' },
+                  message: { type: 'string' },
+                  line: { type: 'integer', description: 'Template errors: 1-based line in the part' },
+                  column: { type: 'integer', description: 'Template errors: 1-based column' },
+                  name: { type: 'string', description: 'Template errors: the unknown filter, test or tag, or the delimiter left open' },
+                },
+              },
+            },
           },
         },
         CloudEvent: {

@@ -650,10 +650,11 @@ function checkLayoutName(name: string): void {
 
 function syntaxError(problems: SyntaxProblem[], pointer: (part: string) => string, what: string): ClarionError {
   const first = problems[0];
-  const where = (p: SyntaxProblem) => (p.line !== null ? `line ${p.line}, column ${p.column}: ` : '');
-  return new ClarionError('CLARION_ERR_TEMPLATE_SYNTAX', `${what} has a syntax error in ${first.part === 'content' ? 'its source' : `part "${first.part}"`} at ${where(first) || 'an unknown position: '}${first.message}`, {
-    errors: problems.map((p) => ({ pointer: pointer(p.part), message: `${where(p)}${p.message}`, line: p.line, column: p.column }) as FieldError),
-    extensions: { part: first.part, line: first.line, column: first.column },
+  const where = (p: SyntaxProblem) => `line ${p.line}, column ${p.column}: `;
+  const named = (p: SyntaxProblem) => (p.name !== undefined ? { name: p.name } : {});
+  return new ClarionError('CLARION_ERR_TEMPLATE_SYNTAX', `${what} has a syntax error in ${first.part === 'content' ? 'its source' : `part "${first.part}"`} at ${where(first)}${first.message}`, {
+    errors: problems.map((p): FieldError & { line: number; column: number; name?: string } => ({ pointer: pointer(p.part), message: `${where(p)}${p.message}`, line: p.line, column: p.column, ...named(p) })),
+    extensions: { part: first.part, line: first.line, column: first.column, ...named(first) },
   });
 }
 
