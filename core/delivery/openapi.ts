@@ -22,6 +22,10 @@ export const deliveryPaths = {
     put: {
       tags: ['workflows'],
       summary: 'Create or replace a workflow (overrides a bundled one of the same key)',
+      description:
+        'Every channel the workflow can send on (`channels`, `fallbacks`, escalation steps, a digest\'s channels) needs a template in some locale: inline under `templates` ' +
+        '(saved as published versions in the tenant\'s default locale), a published version, or a bundled one. Otherwise 422 `CLARION_ERR_WORKFLOW_TEMPLATE_MISSING`, ' +
+        '`errors` pointing at each channel (`/channels/1`, `/fallbacks/email/0`, `/plugins/escalation/steps/1/channels/0`).',
       parameters: [path('key', 'Workflow key: lower-case letters, digits, . _ -')],
       requestBody: body(ref('WorkflowDefinition')),
       responses: { '201': json(ref('Workflow'), 'Created'), '200': json(ref('Workflow')), ...errors(400, 401, 415, 422) },

@@ -425,6 +425,16 @@ export class TemplateService {
     return [...items.values()].sort((a, b) => a.workflow.localeCompare(b.workflow) || a.channel.localeCompare(b.channel) || a.locale.localeCompare(b.locale));
   }
 
+  /**
+   * The channels of a workflow that have a template in some locale (the tenant's published
+   * versions, the bundled files of a workflow of that key), and those with unpublished drafts only.
+   */
+  async channelsWithTemplates(tenantId: string, workflow: string): Promise<{ channels: Set<Channel>; draftsOnly: Set<Channel> }> {
+    const { published, drafts } = await this.#store.channelsOf(tenantId, workflow);
+    const channels = new Set([...published, ...(this.bundled.workflow(workflow)?.channels.keys() ?? [])]);
+    return { channels, draftsOnly: new Set([...drafts].filter((c) => !channels.has(c))) };
+  }
+
   /** The template that renders for exactly this key (published, else bundled), or one stored version. */
   async get(tenantId: string, key: TemplateKey, version?: number): Promise<TemplateView> {
     const [latestVersion, published] = await Promise.all([this.#store.latestVersion(tenantId, key), this.#store.get(tenantId, key)]);
