@@ -1,4 +1,5 @@
 import { workflowSchema } from '../workflows/service.ts';
+import { deviceSchema, MAX_DEVICES } from '../subscribers/devices.ts';
 
 /** OpenAPI paths and schemas of workflows, subscribers, providers, notifications, deliveries, outbox and audit. */
 
@@ -138,7 +139,7 @@ export const deliverySchemas = {
       phone: { type: ['string', 'null'], description: 'E.164, e.g. +14155550100' },
       locale: { type: ['string', 'null'], description: 'BCP 47, e.g. fr-CA' },
       timezone: { type: ['string', 'null'], description: 'IANA, e.g. Europe/Paris' },
-      devices: { type: 'array', items: { type: 'object', properties: { platform: { enum: ['fcm', 'apns', 'webpush'] }, token: { type: 'string' }, subscription: { type: 'object' }, label: { type: 'string' } } } },
+      devices: { type: 'array', maxItems: MAX_DEVICES, items: deviceSchema },
       chat: { type: 'object', description: 'e.g. {"slack": {"channel": "C123"}, "teams": {"webhookUrl": "..."}}' },
       teams: { type: 'array', items: { type: 'string' } },
       projects: { type: 'array', items: { type: 'string' } },
