@@ -29,6 +29,7 @@ export async function assertTemplates(key: string, definition: WorkflowDefinitio
   const inline = new Set(Object.keys(definition.templates ?? {}) as Channel[]);
   const known = new Map<string, Awaited<ReturnType<TemplateLookup>>>();
   const errors: FieldError[] = [];
+  const missing = new Set<Channel>();
   for (const { channel, pointer, workflow = key } of planned) {
     if (workflow === key && inline.has(channel)) continue;
     if (!known.has(workflow)) known.set(workflow, await lookup(workflow));
@@ -40,9 +41,9 @@ export async function assertTemplates(key: string, definition: WorkflowDefinitio
         ? `add "templates": {"${channel}": {...}} to the workflow, publish one (POST /v1/templates/${key}/${channel}/{locale}/versions with "publish": true), or remove the channel`
         : `publish one (POST /v1/templates/${workflow}/${channel}/{locale}/versions with "publish": true), or remove the channel`;
     errors.push({ pointer, message: `${channel} has no template for workflow ${workflow} in any locale${drafts}: ${fix}` });
+    missing.add(channel);
   }
   if (errors.length > 0) {
-    const channels = [...new Set(errors.map((e) => e.message.split(' ')[0]))];
-    throw new ClarionError('CLARION_ERR_WORKFLOW_TEMPLATE_MISSING', `Workflow ${key} sends on ${channels.join(', ')} without a template: every delivery there would fail`, { errors });
+    throw new ClarionError('CLARION_ERR_WORKFLOW_TEMPLATE_MISSING', `Workflow ${key} sends on ${[...missing].join(', ')} without a template: every delivery there would fail`, { errors });
   }
 }
