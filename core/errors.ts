@@ -45,6 +45,7 @@ export const ERROR_CATALOGUE = {
   CLARION_ERR_WORKFLOW_INVALID: { status: 422, title: 'Invalid workflow' },
   CLARION_ERR_WORKFLOW_NOT_FOUND: { status: 404, title: 'Workflow not found' },
   CLARION_ERR_WORKFLOW_BUNDLED: { status: 409, title: 'Bundled workflow cannot be deleted' },
+  CLARION_ERR_WORKFLOW_TEMPLATE_MISSING: { status: 422, title: 'Workflow channel has no template' },
   CLARION_ERR_SUBSCRIBER_INVALID: { status: 422, title: 'Invalid subscriber' },
   CLARION_ERR_SUBSCRIBER_NOT_FOUND: { status: 404, title: 'Subscriber not found' },
   CLARION_ERR_NOTIFICATION_NOT_FOUND: { status: 404, title: 'Notification not found' },

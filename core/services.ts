@@ -8,7 +8,7 @@ import { DeliveryEngine } from './delivery/engine.ts';
 import { ProviderService } from './delivery/providers.ts';
 import { secretRefPolicy } from './delivery/secret-refs.ts';
 import { AdapterRegistry } from './delivery/registry.ts';
-import { ContractRegistry } from './ingest/contracts.ts';
+import { ContractRegistry, type BundledContract } from './ingest/contracts.ts';
 import { EventQueries } from './ingest/events.ts';
 import { IngestService } from './ingest/service.ts';
 import { PipelineRunner } from './pipeline/runner.ts';
@@ -141,11 +141,11 @@ export function createServices(config: Config, knex: Knex, log: Logger, clock: C
 }
 
 /** The `schema.json` of each bundled workflow, as the default contract of its trigger type. */
-function bundledContracts(workflows: WorkflowService): Map<string, object> {
-  const contracts = new Map<string, object>();
+function bundledContracts(workflows: WorkflowService): Map<string, BundledContract> {
+  const contracts = new Map<string, BundledContract>();
   for (const [key, definition] of workflows.bundled()) {
     const file = path.join(BUNDLED_DIR, key, 'schema.json');
-    if (existsSync(file)) contracts.set(definition.trigger, JSON.parse(readFileSync(file, 'utf8')));
+    if (existsSync(file)) contracts.set(definition.trigger, { workflow: key, schema: JSON.parse(readFileSync(file, 'utf8')) });
   }
   return contracts;
 }

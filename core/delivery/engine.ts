@@ -16,6 +16,7 @@ import { resolve as resolvePreferences, validZone } from '../preferences/model.t
 import type { PreferenceService } from '../preferences/service.ts';
 import type { Clock } from '../services.ts';
 import type { RenderInput, RenderResult } from '../templates/types.ts';
+import { digestWindow } from './digest-window.ts';
 import { planRecipients, type SubscriberInput, type SubscriberRow, type SubscriberService } from '../subscribers/service.ts';
 import type { Workflow, WorkflowService } from '../workflows/service.ts';
 import { audit, takeThroughputSlot, type ProviderRecord, type ProviderService } from './providers.ts';
@@ -462,7 +463,7 @@ export class DeliveryEngine {
     }
     const zone = subscriber.timezone && validZone(subscriber.timezone) ? subscriber.timezone : 'UTC';
     const date = DateTime.fromJSDate(new Date(digest.sent_at ?? this.#deps.clock.now()), { zone }).toISODate();
-    return { data: { date, items }, items };
+    return { data: { date, items, window: digestWindow(digest.key, rows) }, items };
   }
 
   /**

@@ -1,4 +1,5 @@
 import { workflowSchema } from '../workflows/service.ts';
+import { deviceSchema, MAX_DEVICES } from '../subscribers/devices.ts';
 
 /** OpenAPI paths and schemas of workflows, subscribers, providers, notifications, deliveries, outbox and audit. */
 
@@ -22,6 +23,10 @@ export const deliveryPaths = {
     put: {
       tags: ['workflows'],
       summary: 'Create or replace a workflow (overrides a bundled one of the same key)',
+      description:
+        'Every channel the workflow can send on (`channels`, `fallbacks`, escalation steps, a digest\'s channels) needs a template in some locale: inline under `templates` ' +
+        '(saved as published versions in the tenant\'s default locale), a published version, or a bundled one. Otherwise 422 `CLARION_ERR_WORKFLOW_TEMPLATE_MISSING`, ' +
+        '`errors` pointing at each channel (`/channels/1`, `/fallbacks/email/0`, `/plugins/escalation/steps/1/channels/0`).',
       parameters: [path('key', 'Workflow key: lower-case letters, digits, . _ -')],
       requestBody: body(ref('WorkflowDefinition')),
       responses: { '201': json(ref('Workflow'), 'Created'), '200': json(ref('Workflow')), ...errors(400, 401, 415, 422) },
@@ -134,7 +139,7 @@ export const deliverySchemas = {
       phone: { type: ['string', 'null'], description: 'E.164, e.g. +14155550100' },
       locale: { type: ['string', 'null'], description: 'BCP 47, e.g. fr-CA' },
       timezone: { type: ['string', 'null'], description: 'IANA, e.g. Europe/Paris' },
-      devices: { type: 'array', items: { type: 'object', properties: { platform: { enum: ['fcm', 'apns', 'webpush'] }, token: { type: 'string' }, subscription: { type: 'object' }, label: { type: 'string' } } } },
+      devices: { type: 'array', maxItems: MAX_DEVICES, items: deviceSchema },
       chat: { type: 'object', description: 'e.g. {"slack": {"channel": "C123"}, "teams": {"webhookUrl": "..."}}' },
       teams: { type: 'array', items: { type: 'string' } },
       projects: { type: 'array', items: { type: 'string' } },

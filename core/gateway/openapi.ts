@@ -142,7 +142,7 @@ export function openApiDocument(serverUrl: string): Record<string, unknown> {
       '/v1/contracts': {
         get: {
           tags: ['contracts'],
-          summary: 'List the current contract of every event type',
+          summary: "List the contract in effect for every event type: the tenant's current versions and the bundled ones (`bundled: true`) it did not replace",
           responses: { '200': json({ type: 'object', properties: { items: { type: 'array', items: ref('Contract') } } }), ...errorResponses(401) },
         },
       },
@@ -157,7 +157,7 @@ export function openApiDocument(serverUrl: string): Record<string, unknown> {
         },
         get: {
           tags: ['contracts'],
-          summary: 'Read a contract (the current version, or `?version=`)',
+          summary: "Read a contract: the one in effect (the tenant's current version, else the bundled one), or one of the tenant's versions (`?version=`)",
           parameters: [pathParam('type', 'The CloudEvent type'), query('version', 'A specific version.', { type: 'integer', minimum: 1 })],
           responses: {
             '200': json({ allOf: [ref('Contract'), { type: 'object', properties: { versions: { type: 'array', items: { type: 'object', properties: { version: { type: 'integer' }, createdAt: { type: 'string', format: 'date-time' } } } } } }] }),
@@ -199,7 +199,20 @@ export function openApiDocument(serverUrl: string): Record<string, unknown> {
             detail: { type: 'string' },
             code: { type: 'string', description: 'Stable error code, listed in docs/errors.md' },
             instance: { type: 'string' },
-            errors: { type: 'array', items: { type: 'object', required: ['pointer', 'message'], properties: { pointer: { type: 'string', description: 'JSON Pointer to the failing field' }, message: { type: 'string' } } } },
+            errors: {
+              type: 'array',
+              items: {
+                type: 'object',
+                required: ['pointer', 'message'],
+                properties: {
+                  pointer: { type: 'string', description: 'JSON Pointer to the failing field' },
+                  message: { type: 'string' },
+                  line: { type: 'integer', description: 'Template errors: 1-based line in the part' },
+                  column: { type: 'integer', description: 'Template errors: 1-based column' },
+                  name: { type: 'string', description: 'Template errors: the unknown filter, test or tag, or the delimiter left open' },
+                },
+              },
+            },
           },
         },
         CloudEvent: {
@@ -249,8 +262,18 @@ export function openApiDocument(serverUrl: string): Record<string, unknown> {
         },
         Contract: {
           type: 'object',
-          required: ['id', 'type', 'version', 'schema', 'createdAt'],
-          properties: { id: { type: 'string', format: 'uuid' }, type: { type: 'string' }, version: { type: 'integer' }, schema: { type: ['object', 'boolean'] }, createdAt: { type: 'string', format: 'date-time' } },
+          description: "A tenant's contract (a versioned row), or a bundled workflow's `schema.json` (`bundled: true`), in effect for its trigger type until the tenant registers its own.",
+          required: ['id', 'type', 'version', 'schema', 'createdAt', 'bundled'],
+          properties: {
+            id: { type: ['string', 'null'], format: 'uuid', description: 'Null for a bundled contract' },
+            type: { type: 'string' },
+            version: { type: ['integer', 'null'], description: 'Null for a bundled contract' },
+            schema: { type: ['object', 'boolean'] },
+            createdAt: { type: ['string', 'null'], format: 'date-time' },
+            bundled: { type: 'boolean', description: "True: the `schema.json` of a bundled workflow (the tenant's own contract for the type would replace it)" },
+            workflow: { type: 'string', description: 'Bundled contracts: the bundled workflow it comes from (`templates/<workflow>/schema.json`)' },
+            replacesBundled: { type: 'boolean', description: "Tenant contracts: present (true) when it replaces a bundled workflow's contract" },
+          },
         },
         TenantSettings: {
           type: 'object',

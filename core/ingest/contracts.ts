@@ -13,11 +13,25 @@ import { ClarionError, type FieldError } from '../errors.ts';
  */
 
 export interface ContractRecord {
-  id: string;
+  /** Null for a bundled contract (it is a file, not a row). */
+  id: string | null;
   type: string;
-  version: number;
+  /** The tenant's version; null for a bundled contract. */
+  version: number | null;
   schema: Record<string, unknown>;
-  createdAt: Date;
+  createdAt: Date | null;
+  /** The `schema.json` of a bundled workflow, in effect while the tenant registers none of its own for the type. */
+  bundled: boolean;
+  /** Bundled contracts: the bundled workflow the schema comes from. */
+  workflow?: string;
+  /** Tenant contracts: true when it replaces a bundled workflow's contract for the type. */
+  replacesBundled?: boolean;
+}
+
+/** A bundled workflow's default contract: its trigger type's schema (`templates/<workflow>/schema.json`). */
+export interface BundledContract {
+  workflow: string;
+  schema: Record<string, unknown>;
 }
 
 const MAX_CACHED = 2000;
@@ -27,18 +41,20 @@ export class ContractRegistry {
   readonly #ajv: Ajv2020;
   readonly #validators = new Map<string, ValidateFunction>();
   readonly #bundled: Map<string, ValidateFunction>;
+  readonly #bundledContracts: Map<string, BundledContract>;
   readonly #current: TtlCache<Map<string, { id: string; version: number }>>;
 
   /**
    * `bundled`: default contracts by event type (the `schema.json` of bundled workflows), used
    * while a tenant has registered none of its own for that type.
    */
-  constructor(knex: Knex, bundled: Map<string, object> = new Map(), cacheTtlMs = 0) {
+  constructor(knex: Knex, bundled: Map<string, BundledContract> = new Map(), cacheTtlMs = 0) {
     this.#knex = knex;
     this.#current = new TtlCache(cacheTtlMs);
     this.#ajv = new Ajv2020({ allErrors: true, strict: true, strictTypes: false, strictTuples: false, strictRequired: false, allowUnionTypes: true, validateSchema: true });
     addFormats.default(this.#ajv);
-    this.#bundled = new Map([...bundled].map(([type, schema]) => [type, this.#ajv.compile(stripId(schema))]));
+    this.#bundledContracts = bundled;
+    this.#bundled = new Map([...bundled].map(([type, contract]) => [type, this.#ajv.compile(stripId(contract.schema))]));
   }
 
   /** Checks a schema without storing it; throws with the reasons when it is not a usable schema. */
@@ -84,30 +100,60 @@ export class ContractRegistry {
         target_id: type,
         summary: JSON.stringify({ version }),
       });
-      return toRecord(row);
+      return this.#record(row);
     });
     return saved.finally(() => this.#current.drop(tenantId));
   }
 
+  /** The contract in effect for every type: the tenant's current versions, and the bundled ones it did not replace. */
   async list(tenantId: string): Promise<ContractRecord[]> {
     const rows = await this.#knex('contracts')
       .distinctOn('type')
       .where({ tenant_id: tenantId })
       .orderBy([{ column: 'type' }, { column: 'version', order: 'desc' }])
       .select('id', 'type', 'version', 'schema', 'created_at');
-    return rows.map(toRecord);
+    const own = rows.map((row) => this.#record(row));
+    const types = new Set(own.map((c) => c.type));
+    const bundled = [...this.#bundledContracts.keys()].filter((type) => !types.has(type)).map((type) => this.bundledContract(type)!);
+    return [...own, ...bundled].sort((a, b) => (a.type < b.type ? -1 : a.type > b.type ? 1 : 0));
   }
 
+  /** One of the tenant's own versions (the current one without `version`); never a bundled contract. */
   async get(tenantId: string, type: string, version?: number): Promise<ContractRecord | undefined> {
     const query = this.#knex('contracts').where({ tenant_id: tenantId, type });
     if (version !== undefined) query.where({ version });
     const row = await query.orderBy('version', 'desc').first('id', 'type', 'version', 'schema', 'created_at');
-    return row ? toRecord(row) : undefined;
+    return row ? this.#record(row) : undefined;
+  }
+
+  /** The contract events of the type are checked against: the tenant's current version, else the bundled one. */
+  async effective(tenantId: string, type: string): Promise<ContractRecord | undefined> {
+    return (await this.get(tenantId, type)) ?? this.bundledContract(type);
+  }
+
+  /** The trigger type of a bundled workflow whose key is not its trigger (`webhook.endpoint_disabled`), for hints. */
+  bundledTriggerOf(workflow: string): string | undefined {
+    for (const [type, contract] of this.#bundledContracts) if (contract.workflow === workflow && type !== workflow) return type;
+    return undefined;
+  }
+
+  /** The bundled workflow's contract for the type, whether or not a tenant replaced it. */
+  bundledContract(type: string): ContractRecord | undefined {
+    const bundled = this.#bundledContracts.get(type);
+    if (!bundled) return undefined;
+    return { id: null, type, version: null, schema: bundled.schema, createdAt: null, bundled: true, workflow: bundled.workflow };
   }
 
   async versions(tenantId: string, type: string): Promise<Array<{ version: number; createdAt: Date }>> {
     const rows = await this.#knex('contracts').where({ tenant_id: tenantId, type }).orderBy('version', 'desc').select('version', 'created_at');
     return rows.map((r) => ({ version: r.version, createdAt: r.created_at }));
+  }
+
+  #record(row: ContractRow): ContractRecord {
+    return {
+      id: row.id, type: row.type, version: row.version, schema: row.schema, createdAt: row.created_at, bundled: false,
+      ...(this.#bundledContracts.has(row.type) ? { replacesBundled: true } : {}),
+    };
   }
 
   /** The current validator of each type that has a contract (the tenant's current versions are cached). */
@@ -164,6 +210,4 @@ export function toFieldErrors(errors: ErrorObject[], prefix = ''): FieldError[] 
   });
 }
 
-function toRecord(row: { id: string; type: string; version: number; schema: Record<string, unknown>; created_at: Date }): ContractRecord {
-  return { id: row.id, type: row.type, version: row.version, schema: row.schema, createdAt: row.created_at };
-}
+type ContractRow = { id: string; type: string; version: number; schema: Record<string, unknown>; created_at: Date };

@@ -103,7 +103,13 @@ export class IngestService {
       if (!contract) {
         if (!tenant.settings.acceptUnvalidatedTypes) {
           noContract = true;
-          errors.push({ pointer: mode === 'binary' ? 'header:ce-type' : `${prefix}/type`, message: `has no contract: register one with PUT /v1/contracts/${event.type}, or let the tenant accept unvalidated types` });
+          const trigger = this.#contracts.bundledTriggerOf(event.type);
+          errors.push({
+            pointer: mode === 'binary' ? 'header:ce-type' : `${prefix}/type`,
+            message: trigger
+              ? `has no contract: the bundled workflow ${event.type} is triggered by the type ${trigger}`
+              : `has no contract: register one with PUT /v1/contracts/${event.type}, or let the tenant accept unvalidated types`,
+          });
         }
         return undefined;
       }

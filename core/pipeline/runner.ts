@@ -4,7 +4,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
 import type { Logger } from 'pino';
 import { ClarionError } from '../errors.ts';
-import type { Decision, DecisionRecord, NotificationContext, PipelinePlugin } from './types.ts';
+import type { Decision, DecisionRecord, NotificationContext, PipelinePlugin, PluginChannel } from './types.ts';
 
 const PLUGINS_DIR = fileURLToPath(new URL('../../plugins/', import.meta.url));
 
@@ -63,6 +63,23 @@ export class PipelineRunner {
     return errors;
   }
 
+  /**
+   * The channels the enabled plugins may send on besides the workflow's own, with pointers into
+   * the workflow (`/plugins/escalation/steps/1/channels/0`). Plugins with invalid options give none
+   * (`check` reports those).
+   */
+  channels(plugins: Record<string, unknown>): PluginChannel[] {
+    const found: PluginChannel[] = [];
+    for (const name of enabledPlugins(plugins)) {
+      const loaded = this.#plugins.get(name);
+      if (!loaded?.plugin.channels) continue;
+      const options = structuredClone({ ...(loaded.plugin.defaults ?? {}), ...(plugins[name] === true ? {} : (plugins[name] as object)) });
+      if (!loaded.validate(options)) continue;
+      for (const c of loaded.plugin.channels(options as Record<string, unknown>)) found.push({ ...c, pointer: `/plugins/${escapePointer(name)}${c.pointer}` });
+    }
+    return found;
+  }
+
   /** Runs the chain; returns the final decision and every decision made. */
   async run(ctx: NotificationContext, plugins: Record<string, unknown>, log: Logger): Promise<{ final: Decision; records: DecisionRecord[] }> {
     const records: DecisionRecord[] = [];
@@ -117,4 +134,8 @@ export class PipelineRunner {
 /** The plugins a workflow's `"plugins"` object turns on: every key not set to `false`. */
 export function enabledPlugins(plugins: Record<string, unknown> | undefined): string[] {
   return Object.keys(plugins ?? {}).filter((name) => plugins![name] !== false);
+}
+
+function escapePointer(token: string): string {
+  return token.replace(/~/g, '~0').replace(/\//g, '~1');
 }

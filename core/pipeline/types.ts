@@ -103,6 +103,20 @@ export interface PipelinePlugin<Options = Record<string, unknown>> {
   /** Options applied when a workflow enables the plugin without giving them. */
   defaults?: Partial<Options>;
   run(ctx: NotificationContext, options: Options): Promise<Decision>;
+  /**
+   * The channels the plugin may send on besides the workflow's own (escalation steps, a digest's
+   * channels), each with its JSON Pointer inside the options and, when another workflow's
+   * templates render it, that workflow. A workflow is saved only if each has a template.
+   */
+  channels?(options: Options): PluginChannel[];
+}
+
+export interface PluginChannel {
+  channel: Channel;
+  /** Inside the plugin's options, e.g. `/steps/1/channels/0`. */
+  pointer: string;
+  /** The workflow whose templates render it, when not the workflow's own. */
+  workflow?: string;
 }
 
 export function definePlugin<Options>(plugin: PipelinePlugin<Options>): PipelinePlugin<Options> {

@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { Ajv2020 } from 'ajv/dist/2020.js';
+import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
 import type { Knex } from 'knex';
-import { ClarionError } from '../errors.ts';
+import { ClarionError, type FieldError } from '../errors.ts';
 import { toFieldErrors } from '../ingest/contracts.ts';
 import { audit } from '../delivery/providers.ts';
+import { deviceProblems } from './devices.ts';
 
 /**
  * Subscribers: the people notifications are for, keyed by the tenant's own id for them
@@ -57,25 +58,8 @@ const FIELDS = {
   phone: { type: ['string', 'null'], pattern: '^\\+[1-9][0-9]{6,14}$', description: 'E.164' },
   locale: { type: ['string', 'null'], pattern: '^[a-zA-Z]{2,3}([-_][A-Za-z0-9]{2,8})*$' },
   timezone: { type: ['string', 'null'], maxLength: 64 },
-  devices: {
-    type: 'array',
-    maxItems: 50,
-    items: {
-      type: 'object',
-      required: ['platform'],
-      properties: {
-        platform: { enum: ['fcm', 'apns', 'webpush'] },
-        token: { type: 'string', minLength: 1, maxLength: 4096 },
-        subscription: {
-          type: 'object',
-          required: ['endpoint', 'keys'],
-          properties: { endpoint: { type: 'string', pattern: '^https://' }, keys: { type: 'object', required: ['p256dh', 'auth'], properties: { p256dh: { type: 'string' }, auth: { type: 'string' } } } },
-        },
-        label: { type: 'string', maxLength: 200 },
-      },
-      additionalProperties: false,
-    },
-  },
+  // Checked per platform by deviceProblems, for errors that say what that kind of device needs.
+  devices: { type: 'array' },
   chat: { type: 'object' },
   teams: { type: 'array', items: { type: 'string', minLength: 1, maxLength: 200 }, maxItems: 200, uniqueItems: true },
   projects: { type: 'array', items: { type: 'string', minLength: 1, maxLength: 200 }, maxItems: 200, uniqueItems: true },
@@ -86,6 +70,13 @@ const ajv = new Ajv2020({ allErrors: true, strict: false });
 addFormats.default(ajv);
 const validateInput = ajv.compile({ type: 'object', additionalProperties: false, properties: FIELDS });
 const validateInline = ajv.compile({ type: 'object', required: ['id'], additionalProperties: false, properties: { id: { type: 'string', pattern: EXTERNAL_ID.source }, subscriberId: { type: 'string' }, ...FIELDS } });
+
+/** The schema's errors and the devices' (checked per platform), together. */
+function subscriberProblems(validate: ValidateFunction, input: unknown): FieldError[] {
+  const errors = validate(input) ? [] : toFieldErrors(validate.errors ?? []);
+  if (input && typeof input === 'object' && !errors.some((e) => e.pointer === '/devices')) errors.push(...deviceProblems((input as { devices?: unknown }).devices));
+  return errors;
+}
 
 function checkTimezone(tz: string | null | undefined, pointer: string) {
   if (!tz) return;
@@ -107,7 +98,8 @@ export class SubscriberService {
 
   async put(tenantId: string, externalId: string, input: unknown, actor: string): Promise<{ subscriber: SubscriberView; created: boolean }> {
     checkExternalId(externalId);
-    if (!validateInput(input)) throw new ClarionError('CLARION_ERR_SUBSCRIBER_INVALID', 'Invalid subscriber', { errors: toFieldErrors(validateInput.errors ?? []) });
+    const errors = subscriberProblems(validateInput, input);
+    if (errors.length > 0) throw new ClarionError('CLARION_ERR_SUBSCRIBER_INVALID', 'Invalid subscriber', { errors });
     const body = input as SubscriberInput;
     checkTimezone(body.timezone, '/timezone');
     return this.#knex.transaction(async (trx) => {
@@ -244,11 +236,12 @@ export function planRecipients(recipients: unknown): { entries: RecipientEntry[]
     } else if (entry && typeof entry === 'object' && !Array.isArray(entry)) {
       const inline = { ...(entry as Record<string, unknown>) };
       if (inline.id === undefined && typeof inline.subscriberId === 'string') inline.id = inline.subscriberId;
-      if (!validateInline(inline)) {
-        problems.push(`recipients[${index}]: ${toFieldErrors(validateInline.errors ?? []).map((e) => `${e.pointer} ${e.message}`).join('; ')}`);
+      const invalid = subscriberProblems(validateInline, inline);
+      if (invalid.length > 0) {
+        problems.push(`recipients[${index}]: ${invalid.map((e) => `${e.pointer} ${e.message}`).join('; ')}`);
         continue;
       }
-      const { id, subscriberId: _s, ...fields } = inline as SubscriberInput & { id: string; subscriberId?: string };
+      const { id, subscriberId: _s, ...fields } = inline as unknown as SubscriberInput & { id: string; subscriberId?: string };
       try {
         checkTimezone(fields.timezone, `/recipients/${index}/timezone`);
       } catch (err) {

@@ -155,6 +155,12 @@ export function ownAttributeFilters(): Record<string, Filter> {
   };
 }
 
+/** Every filter a template may use, by name: nunjucks' own, their own-attribute variants, Clarion's. The renderer installs exactly these. */
+export function templateFilters(state: () => FilterState): Record<string, Filter> {
+  const builtins = (new nunjucks.Environment() as unknown as { filters: Record<string, Filter> }).filters;
+  return Object.assign(Object.create(null) as Record<string, Filter>, builtins, ownAttributeFilters(), createFilters(state));
+}
+
 export function escapeMrkdwn(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }

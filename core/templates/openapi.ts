@@ -53,7 +53,7 @@ export const templatePaths = {
     put: {
       tags,
       summary: 'Save a tenant layout',
-      description: 'Email templates use it with `{% extends "_layouts/<name>.njk" %}`; a tenant layout named like a bundled one (`email`) replaces it for every template, bundled ones included. Syntax errors are refused (422 with line and column).',
+      description: 'Email templates use it with `{% extends "_layouts/<name>.njk" %}`; a tenant layout named like a bundled one (`email`) replaces it for every template, bundled ones included. Syntax errors and unknown filters, tests or tags are refused (422 with line and column).',
       parameters: [layoutParam],
       requestBody: { required: true, content: { 'application/json': { schema: { type: 'object', required: ['content'], additionalProperties: false, properties: { content: { type: 'string', description: 'Nunjucks source' } } } } } },
       responses: {
@@ -86,7 +86,7 @@ export const templatePaths = {
       tags,
       summary: 'Save a new version (a draft, or published at once with `publish: true`)',
       description:
-        'Every save makes a new version. Syntax errors are refused with 422 (`errors[]` give each part with `line` and `column`); variables the workflow\'s contract does not declare, unknown variables and missing translations come back as `warnings`.',
+        'Every save makes a new version. Syntax errors, unknown filters, tests and tags are refused with 422 (`errors[]` give each part with `line` and `column`, and `name` for an unknown filter, test or tag); variables the workflow\'s contract does not declare, unknown variables and missing translations come back as `warnings`.',
       parameters: keyParams,
       requestBody: { required: true, content: { 'application/json': { schema: saveSchema } } },
       responses: {

@@ -4,9 +4,10 @@ import type { RenderedContent } from '@clarion/adapter-kit';
 import { compile as compileHtmlToText } from 'html-to-text';
 import type { i18n } from 'i18next';
 import nunjucks from 'nunjucks';
-import { createFilters, ownAttributeFilters, type EscapeMode, type FilterState } from './filters.ts';
+import { templateFilters, type EscapeMode, type FilterState } from './filters.ts';
 import { createI18n, loadTranslations } from './i18n.ts';
 import { filePosition } from './blocks.ts';
+import { locate } from './locate.ts';
 import { CHANNEL_PARTS, type PartKind } from './parts.ts';
 import {
   Frame, LimitExceeded, SafeString, SandboxContext, SandboxViolation, blocksOf, compileTemplate, errorPosition, installSandbox, markPosition,
@@ -75,8 +76,7 @@ export class Renderer {
     const env = new nunjucks.Environment(loader as unknown as nunjucks.ILoader, { autoescape: true, trimBlocks: true, lstripBlocks: true });
     this.#env = env as SandboxEnvironment;
     this.#env.globals = sandboxGlobals();
-    const filters: Record<string, unknown> = Object.create(null);
-    Object.assign(filters, this.#env.filters, ownAttributeFilters(), createFilters(() => this.#state));
+    const filters: Record<string, unknown> = templateFilters(() => this.#state);
     this.#env.filters = filters;
     const tests: Record<string, unknown> = Object.create(null);
     Object.assign(tests, this.#env.tests);
@@ -224,9 +224,15 @@ export class Renderer {
     const partName = position?.template?.startsWith('part:') ? position.template.slice(5) : undefined;
     if (position?.template && !position.template.startsWith('part:')) template = position.template;
     const source = job.parts[partName ?? part];
+    let message = cleanMessage(err);
+    // A compile error nunjucks gives no position for (the part ends inside a tag): find it in the source.
+    if (kind === 'syntax' && template === null && source && (line === null || /end of file|Cannot read/i.test(message))) {
+      const located = locate(source.source, err);
+      ({ line, column, message } = located);
+    }
     if (line !== null && column !== null && template === null && source) ({ line, column } = filePosition(source, line, column));
     const actualKind = err instanceof SandboxViolation ? 'sandbox' : err instanceof LimitExceeded ? 'limit' : kind;
-    return new RenderFailure({ message: cleanMessage(err), part: partName ?? part, template, line, column, kind: actualKind });
+    return new RenderFailure({ message, part: partName ?? part, template, line, column, kind: actualKind });
   }
 
   #content(job: RenderJob, outputs: Record<string, string>): RenderedContent {

@@ -425,6 +425,16 @@ export class TemplateService {
     return [...items.values()].sort((a, b) => a.workflow.localeCompare(b.workflow) || a.channel.localeCompare(b.channel) || a.locale.localeCompare(b.locale));
   }
 
+  /**
+   * The channels of a workflow that have a template in some locale (the tenant's published
+   * versions, the bundled files of a workflow of that key), and those with unpublished drafts only.
+   */
+  async channelsWithTemplates(tenantId: string, workflow: string): Promise<{ channels: Set<Channel>; draftsOnly: Set<Channel> }> {
+    const { published, drafts } = await this.#store.channelsOf(tenantId, workflow);
+    const channels = new Set([...published, ...(this.bundled.workflow(workflow)?.channels.keys() ?? [])]);
+    return { channels, draftsOnly: new Set([...drafts].filter((c) => !channels.has(c))) };
+  }
+
   /** The template that renders for exactly this key (published, else bundled), or one stored version. */
   async get(tenantId: string, key: TemplateKey, version?: number): Promise<TemplateView> {
     const [latestVersion, published] = await Promise.all([this.#store.latestVersion(tenantId, key), this.#store.get(tenantId, key)]);
@@ -650,10 +660,11 @@ function checkLayoutName(name: string): void {
 
 function syntaxError(problems: SyntaxProblem[], pointer: (part: string) => string, what: string): ClarionError {
   const first = problems[0];
-  const where = (p: SyntaxProblem) => (p.line !== null ? `line ${p.line}, column ${p.column}: ` : '');
-  return new ClarionError('CLARION_ERR_TEMPLATE_SYNTAX', `${what} has a syntax error in ${first.part === 'content' ? 'its source' : `part "${first.part}"`} at ${where(first) || 'an unknown position: '}${first.message}`, {
-    errors: problems.map((p) => ({ pointer: pointer(p.part), message: `${where(p)}${p.message}`, line: p.line, column: p.column }) as FieldError),
-    extensions: { part: first.part, line: first.line, column: first.column },
+  const where = (p: SyntaxProblem) => `line ${p.line}, column ${p.column}: `;
+  const named = (p: SyntaxProblem) => (p.name !== undefined ? { name: p.name } : {});
+  return new ClarionError('CLARION_ERR_TEMPLATE_SYNTAX', `${what} has a syntax error in ${first.part === 'content' ? 'its source' : `part "${first.part}"`} at ${where(first)}${first.message}`, {
+    errors: problems.map((p): FieldError & { line: number; column: number; name?: string } => ({ pointer: pointer(p.part), message: `${where(p)}${p.message}`, line: p.line, column: p.column, ...named(p) })),
+    extensions: { part: first.part, line: first.line, column: first.column, ...named(first) },
   });
 }
 

@@ -247,6 +247,15 @@ export class TemplateStore {
   }
 
   /** The tenant's workflow for a key: its trigger event type, for the contract. */
+  /** The channels of a workflow the tenant has a published version for, in any locale; and those with drafts only. */
+  async channelsOf(tenantId: string, workflow: string): Promise<{ published: Set<Channel>; drafts: Set<Channel> }> {
+    const rows: Array<{ channel: Channel; published: boolean }> = await this.#knex('templates')
+      .where({ tenant_id: tenantId, workflow_key: workflow })
+      .groupBy('channel')
+      .select('channel', this.#knex.raw("bool_or(status = 'published') as published"));
+    return { published: new Set(rows.filter((r) => r.published).map((r) => r.channel)), drafts: new Set(rows.filter((r) => !r.published).map((r) => r.channel)) };
+  }
+
   async workflowTrigger(tenantId: string, workflow: string): Promise<string | undefined> {
     const row = await this.#knex('workflows').where({ tenant_id: tenantId, key: workflow }).first('trigger', this.#knex.raw("definition->>'trigger' as definition_trigger"));
     if (!row) return undefined;

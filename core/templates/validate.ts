@@ -1,5 +1,7 @@
 import nunjucks from 'nunjucks';
 import { filePosition } from './blocks.ts';
+import { locate, type Located } from './locate.ts';
+import { nameProblem } from './names.ts';
 import { hasTranslation, type Resources } from './i18n.ts';
 import type { PartSource, TemplateWarning } from './types.ts';
 
@@ -11,9 +13,12 @@ import type { PartSource, TemplateWarning } from './types.ts';
 
 export interface SyntaxProblem {
   part: string;
-  line: number | null;
-  column: number | null;
+  /** 1-based, in the file for bundled parts. */
+  line: number;
+  column: number;
   message: string;
+  /** The unknown filter, test or tag (or the delimiter left open) the problem is about. */
+  name?: string;
 }
 
 const COMPILE_OPTIONS = { trimBlocks: true, lstripBlocks: true, autoescape: true };
@@ -21,26 +26,24 @@ const COMPILE_OPTIONS = { trimBlocks: true, lstripBlocks: true, autoescape: true
 const compiler = (nunjucks as unknown as { compiler: unknown }).compiler as { compile(src: string, asyncFilters: string[], extensions: unknown[], name: string, opts: object): string };
 const parser = (nunjucks as unknown as { parser: { parse(src: string, extensions: unknown[], opts: object): AstNode } }).parser;
 
-/** The syntax error of a nunjucks source, or undefined. Compiles to code but never runs it. */
+/**
+ * The syntax error of a nunjucks source, or undefined: what does not compile (always with a line
+ * and column, see locate.ts), then unknown filters and tests, which would fail every render.
+ * Compiles to code but never runs it.
+ */
 export function syntaxProblem(part: string, source: string | PartSource): SyntaxProblem | undefined {
   const src = typeof source === 'string' ? source : source.source;
+  let located: Located | undefined;
   try {
     compiler.compile(src, [], [], `part:${part}`, COMPILE_OPTIONS);
-    return undefined;
+    located = nameProblem(src, parser.parse(src, [], COMPILE_OPTIONS));
   } catch (err) {
-    const e = err as { lineno?: number; colno?: number; message?: string };
-    let line: number | null = typeof e.lineno === 'number' && e.lineno > 0 ? e.lineno : null;
-    let column: number | null = line !== null ? (typeof e.colno === 'number' && e.colno > 0 ? e.colno : 1) : null;
-    const message = String(e.message ?? err).replace(/\s+/g, ' ').trim();
-    // "expected endif, got end of file": the parser gives no position; the end of the source is where it broke.
-    if (line === null && /end of file/i.test(message)) {
-      const lines = src.split('\n');
-      line = lines.length;
-      column = lines[lines.length - 1].length + 1;
-    }
-    if (line !== null && column !== null && typeof source !== 'string') ({ line, column } = filePosition(source, line, column));
-    return { part, line, column, message };
+    located = locate(src, err);
   }
+  if (!located) return undefined;
+  let { line, column } = located;
+  if (typeof source !== 'string') ({ line, column } = filePosition(source, line, column));
+  return { part, line, column, message: located.message, ...(located.name !== undefined ? { name: located.name } : {}) };
 }
 
 export interface AnalysisOptions {

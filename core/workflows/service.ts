@@ -184,7 +184,7 @@ export class WorkflowService {
   }
 }
 
-function checkKey(key: string) {
+export function checkKey(key: string): void {
   if (!WORKFLOW_KEY.test(key)) {
     throw new ClarionError('CLARION_ERR_WORKFLOW_INVALID', 'Invalid workflow key', { errors: [{ pointer: '/path/key', message: 'must be 1-100 lower-case letters, digits and . _ -' }] });
   }

@@ -36,6 +36,10 @@ export default definePlugin<DigestOptions>({
     },
   },
   defaults: { windowSeconds: 3600, key: '{workflow}', priorities: ['low'], template: 'digest.daily', channels: ['email'] },
+  // The digest goes out rendered with the templates of its own workflow.
+  channels(options) {
+    return options.channels.map((channel, i) => ({ channel, pointer: `/channels/${i}`, workflow: options.template }));
+  },
   async run(ctx, options) {
     if (!(options.priorities as string[]).includes(ctx.workflow.priority)) return { decision: 'continue', reason: `${ctx.workflow.priority} priority: not digested` };
     const choice = ctx.preferences ? (await ctx.preferences()).digest() : undefined;

@@ -44,6 +44,9 @@ export default definePlugin<EscalationOptions>({
       },
     },
   },
+  channels(options) {
+    return options.steps.flatMap((step, i) => step.channels.map((channel, j) => ({ channel, pointer: `/steps/${i}/channels/${j}` })));
+  },
   async run(ctx, options) {
     const steps = [...options.steps].sort((a, b) => a.delaySeconds - b.delaySeconds);
     return {

@@ -38,6 +38,7 @@ describe('daily summary (crontab send_daily_summaries)', () => {
     const emails = (await call('get', '/v1/outbox?channel=email').expect(200)).body.items;
     expect(emails).to.have.length(1);
     expect(emails[0].to.email).to.equal('kenji@acme.example');
+    expect(emails[0].content.subject).to.match(/^Your daily summary for /);
     const body = `${emails[0].content.subject}\n${emails[0].content.text}`;
     for (let n = 1; n <= 3; n++) expect(body).to.include(`Task ${n} done`);
   });

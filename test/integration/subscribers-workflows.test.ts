@@ -62,7 +62,13 @@ describe('/v1/subscribers and /v1/workflows', () => {
     });
 
     it('saves a workflow with defaults, overrides a bundled one, and reverts on delete', async () => {
-      const saved = await call('put', '/v1/workflows/order.shipped').send({ trigger: 'com.acme.order.shipped', channels: ['email', 'in_app'], fallbacks: { email: ['sms'] } }).expect(201);
+      // Channels without templates would fail every delivery: refused, naming each.
+      const bare = await call('put', '/v1/workflows/order.shipped').send({ trigger: 'com.acme.order.shipped', channels: ['email', 'in_app'], fallbacks: { email: ['sms'] } }).expect(422);
+      expect(bare.body.code).to.equal('CLARION_ERR_WORKFLOW_TEMPLATE_MISSING');
+      expect(bare.body.errors.map((e: { pointer: string }) => e.pointer)).to.deep.equal(['/channels/0', '/channels/1', '/fallbacks/email/0']);
+      await call('get', '/v1/workflows/order.shipped').expect(404);
+      const templates = { email: { subject: 'Order {{ data.orderId }}', text: 'Shipped' }, in_app: { body: 'Order {{ data.orderId }} shipped' }, sms: { text: 'Order {{ data.orderId }} shipped' } };
+      const saved = await call('put', '/v1/workflows/order.shipped').send({ trigger: 'com.acme.order.shipped', channels: ['email', 'in_app'], fallbacks: { email: ['sms'] }, templates }).expect(201);
       expect(saved.body).to.include({ key: 'order.shipped', source: 'tenant', priority: 'normal', recipients: '/data/recipients', enabled: true });
       await call('put', '/v1/workflows/order.shipped').send({ trigger: 'com.acme.order.shipped', channels: ['sms'] }).expect(200);
       const override = await call('put', '/v1/workflows/issue.assigned').send({ trigger: 'issue.assigned', channels: ['in_app'] }).expect(201);

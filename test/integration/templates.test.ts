@@ -177,7 +177,7 @@ describe('templates (integration)', function () {
       expect(res.body.detail).to.equal('The template has a syntax error in part "html" at line 2, column 21: expected symbol, got variable-end');
       expect(res.body.errors).to.deep.equal([
         { pointer: '/parts/html', message: 'line 2, column 21: expected symbol, got variable-end', line: 2, column: 21 },
-        { pointer: '/parts/text', message: 'line 2, column 9: parseIf: expected elif, else, or endif, got end of file', line: 2, column: 9 },
+        { pointer: '/parts/text', message: 'line 1, column 1: this {% if %} is never closed with {% endif %}', line: 1, column: 1, name: 'if' },
       ]);
       expect((await get('/v1/templates/payment.requested/email/en/versions').expect(200)).body.items).to.deep.equal([]);
     });

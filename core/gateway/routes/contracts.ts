@@ -33,7 +33,8 @@ export function contractRoutes(services: Services, router: Router): void {
       }
     }
     const tenantId = auth(ctx).tenant.id;
-    const contract = await services.contracts.get(tenantId, type, version);
+    // Without a version: the contract in effect, which is the bundled one until the tenant registers its own.
+    const contract = version === undefined ? await services.contracts.effective(tenantId, type) : await services.contracts.get(tenantId, type, version);
     if (!contract) throw new ClarionError('CLARION_ERR_CONTRACT_NOT_FOUND', `No contract${version ? ` version ${version}` : ''} for ${type}`);
     ctx.body = { ...contract, versions: await services.contracts.versions(tenantId, type) };
   });

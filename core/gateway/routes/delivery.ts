@@ -3,7 +3,8 @@ import { CHANNELS, type Channel } from '@clarion/adapter-kit';
 import { ClarionError, type FieldError } from '../../errors.ts';
 import type { Services } from '../../services.ts';
 import { auth } from '../auth.ts';
-import { checkWorkflow } from '../../workflows/service.ts';
+import { checkKey, checkWorkflow } from '../../workflows/service.ts';
+import { assertTemplates, plannedChannels } from '../../workflows/channels.ts';
 import { pageParams, queryString, readJson } from '../http.ts';
 
 const NOTIFICATION_STATUSES = ['pending', 'scheduled', 'batched', 'suppressed', 'sent', 'delivered', 'failed', 'seen', 'read', 'acknowledged', 'archived'];
@@ -42,7 +43,10 @@ export function deliveryRoutes(services: Services, router: Router): void {
     if (pluginErrors.length > 0) throw new ClarionError('CLARION_ERR_WORKFLOW_INVALID', 'Invalid plugin settings', { errors: pluginErrors });
     const { tenant, actor } = auth(ctx);
     const key = ctx.params.key;
+    checkKey(key);
     const definition = checkWorkflow(body);
+    const planned = plannedChannels(definition, services.pipeline.channels(definition.plugins));
+    await assertTemplates(key, definition, planned, (workflow) => services.templates.channelsWithTemplates(tenant.id, workflow));
     // The workflow first (so its templates are checked against its contract), then its inline
     // templates, published; a template that does not compile puts the workflow back as it was.
     const previous = await services.knex('workflows').where({ tenant_id: tenant.id, key }).first('definition');
