@@ -16,7 +16,8 @@ import { SubscriberService } from './subscribers/service.ts';
 import { TemplateService } from './templates/service.ts';
 import { BUNDLED_DIR, WorkflowService } from './workflows/service.ts';
 import { findTenant, type AuthenticatedKey } from './tenants.ts';
-import { TtlCache } from './cache.ts';
+import type { TtlCache } from './cache.ts';
+import { CacheInvalidation } from './cache-invalidation.ts';
 import { WebhookService } from './webhooks/service.ts';
 
 /** Injected so tests can move time without sleeping. */
@@ -47,22 +48,28 @@ export interface Services {
   templates: TemplateService;
   /** Preferences at every scope, signed links (unsubscribe, acknowledge), acknowledgements (core/preferences). */
   preferences: PreferenceService;
-  /** API keys resolved to their tenant, cached briefly; dropped when a tenant's settings change. */
+  /** API keys resolved to their tenant, by key hash; dropped when a tenant's settings change. */
   apiKeys: TtlCache<AuthenticatedKey | undefined>;
+  /**
+   * The configuration caches of this process and the LISTEN connection that drops their entries
+   * when any process announces a change (core/cache-invalidation.ts). The runtime starts it.
+   */
+  invalidation: CacheInvalidation;
   /** Loads adapters and plugins (once); call before serving or working. */
   ready(): Promise<void>;
 }
 
 export function createServices(config: Config, knex: Knex, log: Logger, clock: Clock = systemClock): Services {
-  const workflows = new WorkflowService(knex, config.cacheTtlMs);
-  const contracts = new ContractRegistry(knex, bundledContracts(workflows), config.cacheTtlMs);
+  const invalidation = new CacheInvalidation({ ttlMs: config.cacheTtlMs, log });
+  const workflows = new WorkflowService(knex, invalidation);
+  const contracts = new ContractRegistry(knex, bundledContracts(workflows), invalidation);
   const adapters = new AdapterRegistry();
   const pipeline = new PipelineRunner();
   const secretKey = () => {
     if (!config.secretKey) throw new Error('CLARION_SECRET_KEY is not available to this process');
     return config.secretKey;
   };
-  const providers = new ProviderService(knex, adapters, secretKey, config.cacheTtlMs);
+  const providers = new ProviderService(knex, adapters, secretKey, invalidation);
   const subscribers = new SubscriberService(knex);
   let loading: Promise<void> | undefined;
   const services: Services = {
@@ -81,9 +88,10 @@ export function createServices(config: Config, knex: Knex, log: Logger, clock: C
     delivery: undefined as unknown as DeliveryEngine,
     preferences: undefined as unknown as PreferenceService,
     notifications: new NotificationQueries(knex),
-    apiKeys: new TtlCache(config.cacheTtlMs),
-    webhooks: new WebhookService({ knex, config, clock, log }),
-    templates: new TemplateService({ knex, log: log.child({ component: 'templates' }), clock, publicUrl: config.publicUrl, contracts, events: new EventQueries(knex), cacheTtlMs: config.cacheTtlMs }),
+    apiKeys: invalidation.cache('api_keys'),
+    invalidation,
+    webhooks: new WebhookService({ knex, config, clock, log, caches: invalidation }),
+    templates: new TemplateService({ knex, log: log.child({ component: 'templates' }), clock, publicUrl: config.publicUrl, contracts, events: new EventQueries(knex), caches: invalidation }),
     ready: () =>
       (loading ??= (async () => {
         await adapters.load(config.adapterPackages, log);

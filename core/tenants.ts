@@ -1,5 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Knex } from 'knex';
+import { announceChange } from './cache-invalidation.ts';
 import { ClarionError } from './errors.ts';
 import type { TenantSettings } from './db/models/index.ts';
 
@@ -85,6 +86,8 @@ export async function updateTenantSettings(knex: Knex, tenantId: string, patch: 
       .update({ settings: trx.raw('settings || ?::jsonb', [JSON.stringify(patch)]), updated_at: trx.fn.now() })
       .returning(['id', 'name', 'settings', 'created_at']);
     await trx('audit_logs').insert({ tenant_id: tenantId, actor, action: 'tenant.settings_updated', target_type: 'tenant', target_id: tenantId, summary: JSON.stringify({ changed: Object.keys(patch) }) });
+    // Authenticated keys are cached with their tenant's settings, by key hash: drop them all.
+    await announceChange(trx, 'api_keys', '');
     return toTenant(row);
   });
 }

@@ -2,7 +2,8 @@ import { readFile } from 'node:fs/promises';
 import type { Channel } from '@clarion/adapter-kit';
 import { secretPaths } from '@clarion/adapter-kit';
 import type { Knex } from 'knex';
-import { TtlCache } from '../cache.ts';
+import type { TtlCache } from '../cache.ts';
+import { announceChange, localCaches, type CacheFactory } from '../cache-invalidation.ts';
 import { seal, unseal, type Sealed } from '../crypto.ts';
 import { ClarionError, type FieldError } from '../errors.ts';
 import { toFieldErrors } from '../ingest/contracts.ts';
@@ -52,11 +53,11 @@ export class ProviderService {
   /** Each channel's enabled providers, read on every delivery. */
   readonly #channels: TtlCache<ProviderRecord[]>;
 
-  constructor(knex: Knex, registry: AdapterRegistry, key: () => Buffer, cacheTtlMs = 0) {
+  constructor(knex: Knex, registry: AdapterRegistry, key: () => Buffer, caches: CacheFactory = localCaches(0)) {
     this.#knex = knex;
     this.#registry = registry;
     this.#key = key;
-    this.#channels = new TtlCache(cacheTtlMs);
+    this.#channels = caches.cache('providers');
   }
 
   async create(tenantId: string, input: unknown, actor: string): Promise<ProviderView> {
@@ -96,6 +97,7 @@ export class ProviderService {
         })
         .returning('*');
       await audit(trx, tenantId, actor, 'provider.created', row.id, { channel, adapter: adapterName, priority });
+      await announceChange(trx, 'providers', `${tenantId}:`);
       return this.#view(row);
     }));
   }
@@ -131,6 +133,7 @@ export class ProviderService {
       if (body.maxPerSecond !== undefined) patch.max_per_second = body.maxPerSecond;
       const [updated] = await trx('provider_configs').where({ id }).update(patch).returning('*');
       await audit(trx, tenantId, actor, 'provider.updated', id, { changed: Object.keys(body) });
+      await announceChange(trx, 'providers', `${tenantId}:`);
       return this.#view(updated);
     }));
   }
@@ -140,10 +143,11 @@ export class ProviderService {
       const row = await this.#row(trx, tenantId, id, true);
       await trx('provider_configs').where({ id }).delete();
       await audit(trx, tenantId, actor, 'provider.deleted', id, { channel: row.channel, adapter: row.adapter });
+      await announceChange(trx, 'providers', `${tenantId}:`);
     }));
   }
 
-  /** Drops the tenant's cached provider lists once a change is committed. */
+  /** Drops the tenant's cached provider lists here once a change is committed (other processes hear of it). */
   async #changed<T>(tenantId: string, done: Promise<T>): Promise<T> {
     try {
       return await done;
