@@ -61,7 +61,12 @@ export interface Config {
   workerDeadAfterMs: number;
   /** `CLARION_DEFAULT_SANDBOX`: with no provider for a channel, record messages in the sandbox outbox. Default true with the embedded database, false otherwise. */
   defaultSandbox: boolean;
-  /** `CLARION_CACHE_TTL_MS`: how long workflows, providers and API keys are cached per process (0: not at all). Default 2000. */
+  /**
+   * `CLARION_CACHE_TTL_MS`: how long configuration (workflows, contracts, providers, templates,
+   * layouts, webhook endpoint filters, API keys) stays cached per process at most (0: not at all).
+   * Changes reach every process at once through LISTEN/NOTIFY; this is the safety net for a
+   * process whose listening connection is down. Default 30000.
+   */
   cacheTtlMs: number;
   /** Extra `name=value` server settings for the embedded PostgreSQL, applied when Clarion starts it. */
   embeddedPostgresSettings: string[];
@@ -180,7 +185,7 @@ const SETTINGS: Record<keyof Omit<Config, 'secretKey'> | 'secretKey', Setting> =
     schema: { type: 'string' },
     allowed: 'comma-separated host names, *.domains, IP addresses or CIDR ranges (e.g. hooks.internal,10.0.0.0/8)',
   },
-  cacheTtlMs: { env: 'CLARION_CACHE_TTL_MS', schema: { type: 'integer', minimum: 0, maximum: 600000, default: 2000 }, allowed: 'an integer number of milliseconds from 0 to 600000' },
+  cacheTtlMs: { env: 'CLARION_CACHE_TTL_MS', schema: { type: 'integer', minimum: 0, maximum: 600000, default: 30000 }, allowed: 'an integer number of milliseconds from 0 to 600000' },
   dbPreparedStatements: {
     env: 'CLARION_DB_PREPARED_STATEMENTS',
     schema: { type: 'boolean', default: true },
