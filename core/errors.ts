@@ -29,6 +29,8 @@ export const ERROR_CATALOGUE = {
   CLARION_ERR_EVENT_NOT_FOUND: { status: 404, title: 'Event not found' },
   CLARION_ERR_EVENT_AMBIGUOUS: { status: 409, title: 'Event id is ambiguous' },
   CLARION_ERR_TENANT_NOT_FOUND: { status: 404, title: 'Tenant not found' },
+  CLARION_ERR_APIKEY_NOT_FOUND: { status: 404, title: 'API key not found' },
+  CLARION_ERR_APIKEY_LAST_ACTIVE: { status: 409, title: 'Last active API key' },
   CLARION_ERR_DB_UNAVAILABLE: { status: 503, title: 'Database unavailable' },
   CLARION_ERR_DB_EMBEDDED_START: { status: 500, title: 'Embedded PostgreSQL failed to start' },
   CLARION_ERR_CLI_USAGE: { status: 400, title: 'Invalid command usage' },

@@ -15,8 +15,8 @@ import { NotificationQueries } from './delivery/queries.ts';
 import { SubscriberService } from './subscribers/service.ts';
 import { TemplateService } from './templates/service.ts';
 import { BUNDLED_DIR, WorkflowService } from './workflows/service.ts';
-import { findTenant, type AuthenticatedKey } from './tenants.ts';
-import type { TtlCache } from './cache.ts';
+import { findTenant } from './tenants.ts';
+import { ApiKeyService } from './api-keys/service.ts';
 import { CacheInvalidation } from './cache-invalidation.ts';
 import { WebhookService } from './webhooks/service.ts';
 
@@ -48,8 +48,8 @@ export interface Services {
   templates: TemplateService;
   /** Preferences at every scope, signed links (unsubscribe, acknowledge), acknowledgements (core/preferences). */
   preferences: PreferenceService;
-  /** API keys resolved to their tenant, by key hash; dropped when a tenant's settings change. */
-  apiKeys: TtlCache<AuthenticatedKey | undefined>;
+  /** API keys: bearer keys resolved to their tenant (cached), and their lifecycle (core/api-keys). */
+  apiKeys: ApiKeyService;
   /**
    * The configuration caches of this process and the LISTEN connection that drops their entries
    * when any process announces a change (core/cache-invalidation.ts). The runtime starts it.
@@ -88,7 +88,7 @@ export function createServices(config: Config, knex: Knex, log: Logger, clock: C
     delivery: undefined as unknown as DeliveryEngine,
     preferences: undefined as unknown as PreferenceService,
     notifications: new NotificationQueries(knex),
-    apiKeys: invalidation.cache('api_keys'),
+    apiKeys: new ApiKeyService(knex, invalidation),
     invalidation,
     webhooks: new WebhookService({ knex, config, clock, log, caches: invalidation }),
     templates: new TemplateService({ knex, log: log.child({ component: 'templates' }), clock, publicUrl: config.publicUrl, contracts, events: new EventQueries(knex), caches: invalidation }),

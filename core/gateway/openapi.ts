@@ -8,6 +8,7 @@ import { deliveryPaths, deliverySchemas } from '../delivery/openapi.ts';
 import { webhookPaths, webhookSchemas } from '../webhooks/openapi.ts';
 import { templatePaths, templateSchemas } from '../templates/openapi.ts';
 import { preferencePaths, preferenceSchemas } from '../preferences/openapi.ts';
+import { apiKeyPaths, apiKeySchemas } from '../api-keys/openapi.ts';
 
 const problem = { $ref: '#/components/responses/Problem' };
 const errorResponses = (...statuses: number[]) => Object.fromEntries(statuses.map((s) => [String(s), problem]));
@@ -28,19 +29,20 @@ export function openApiDocument(serverUrl: string): Record<string, unknown> {
       version: '0.1.0',
       description:
         'Notification gateway: post business events as CloudEvents; Clarion decides who hears about them, on which channels, and reports back. ' +
-        'Authenticate with `Authorization: Bearer <api key>` (create one with `npx clarion tenant create`). Errors are RFC 9457 problem documents.',
+        'Authenticate with `Authorization: Bearer <api key>` (create one with `npx clarion tenant create`, more with `POST /v1/api-keys`). Errors are RFC 9457 problem documents.',
       license: { name: 'Apache-2.0', identifier: 'Apache-2.0' },
     },
     servers: [{ url: serverUrl }],
     security: [{ apiKey: [] }],
     tags: [
       { name: 'events' }, { name: 'contracts' }, { name: 'workflows' }, { name: 'subscribers' }, { name: 'templates' }, { name: 'providers' },
-      { name: 'notifications' }, { name: 'deliveries' }, { name: 'webhooks' }, { name: 'audit' }, { name: 'tenant' }, { name: 'operations' },
+      { name: 'notifications' }, { name: 'deliveries' }, { name: 'webhooks' }, { name: 'audit' }, { name: 'tenant' }, { name: 'api-keys' }, { name: 'operations' },
     ],
     paths: {
       ...webhookPaths,
       ...templatePaths,
       ...preferencePaths,
+      ...apiKeyPaths,
       '/healthz': {
         get: { tags: ['operations'], summary: 'Liveness: the process answers', security: [], responses: { '200': json({ type: 'object', properties: { status: { const: 'ok' } } }) } },
       },
@@ -170,6 +172,7 @@ export function openApiDocument(serverUrl: string): Record<string, unknown> {
         ...webhookSchemas,
         ...templateSchemas,
         ...preferenceSchemas,
+        ...apiKeySchemas,
         Problem: {
           type: 'object',
           required: ['type', 'title', 'status', 'code'],
