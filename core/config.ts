@@ -62,6 +62,11 @@ export interface Config {
   /** `CLARION_DEFAULT_SANDBOX`: with no provider for a channel, record messages in the sandbox outbox. Default true with the embedded database, false otherwise. */
   defaultSandbox: boolean;
   /**
+   * `CLARION_METRICS_TOKEN`: when set, `/metrics` answers only requests with
+   * `Authorization: Bearer <this token>` (401 otherwise). Unset (the default): `/metrics` is open.
+   */
+  metricsToken: string | undefined;
+  /**
    * `CLARION_CACHE_TTL_MS`: how long configuration (workflows, contracts, providers, templates,
    * layouts, webhook endpoint filters, API keys) stays cached per process at most (0: not at all).
    * Changes reach every process at once through LISTEN/NOTIFY; this is the safety net for a
@@ -98,6 +103,8 @@ interface Setting {
   aliases?: string[];
   schema: Record<string, unknown>;
   allowed: string;
+  /** A secret: an invalid value is not repeated in the error (which reaches logs and terminals). */
+  secret?: boolean;
 }
 
 const SETTINGS: Record<keyof Omit<Config, 'secretKey'> | 'secretKey', Setting> = {
@@ -185,6 +192,12 @@ const SETTINGS: Record<keyof Omit<Config, 'secretKey'> | 'secretKey', Setting> =
     schema: { type: 'string' },
     allowed: 'comma-separated host names, *.domains, IP addresses or CIDR ranges (e.g. hooks.internal,10.0.0.0/8)',
   },
+  metricsToken: {
+    env: 'CLARION_METRICS_TOKEN',
+    schema: { type: 'string', pattern: '^[!-~]{16,512}$' },
+    allowed: 'a token of 16 to 512 printable ASCII characters without spaces (e.g. `openssl rand -hex 32`), or unset for an open /metrics',
+    secret: true,
+  },
   cacheTtlMs: { env: 'CLARION_CACHE_TTL_MS', schema: { type: 'integer', minimum: 0, maximum: 600000, default: 30000 }, allowed: 'an integer number of milliseconds from 0 to 600000' },
   dbPreparedStatements: {
     env: 'CLARION_DB_PREPARED_STATEMENTS',
@@ -224,7 +237,8 @@ export function loadConfig(env: Env = process.env): Config {
     const problems = (validateSettings.errors ?? []).map((e) => {
       const name = e.instancePath.replace(/^\//, '');
       const setting = Object.values(SETTINGS).find((s) => s.env === name);
-      return `${name}=${JSON.stringify(original[name])} is invalid: expected ${setting?.allowed ?? e.message}`;
+      const value = setting?.secret ? '(value hidden)' : JSON.stringify(original[name]);
+      return `${name}=${value} is invalid: expected ${setting?.allowed ?? e.message}`;
     });
     throw new ClarionError('CLARION_ERR_CONFIG_INVALID', `Invalid configuration:\n  ${[...new Set(problems)].join('\n  ')}`);
   }
@@ -258,6 +272,7 @@ export function loadConfig(env: Env = process.env): Config {
     workerDeadAfterMs: get<number>('workerDeadAfterMs'),
     defaultSandbox: get<boolean | undefined>('defaultSandbox') ?? get<string | undefined>('databaseUrl') === undefined,
     cacheTtlMs: get<number>('cacheTtlMs'),
+    metricsToken: get<string | undefined>('metricsToken'),
     embeddedPostgresSettings: (get<string | undefined>('embeddedPostgresSettings') ?? '').split(/\s+/).filter(Boolean),
     adapterPackages: (get<string | undefined>('adapterPackages') ?? '').split(',').map((p) => p.trim()).filter(Boolean),
     ...webhookSettings(get),

@@ -14,6 +14,7 @@ export const ERROR_CATALOGUE = {
   CLARION_ERR_CONFIG_INVALID: { status: 500, title: 'Invalid configuration' },
   CLARION_ERR_AUTH_MISSING: { status: 401, title: 'Missing API key' },
   CLARION_ERR_AUTH_INVALID: { status: 401, title: 'Invalid API key' },
+  CLARION_ERR_METRICS_UNAUTHORIZED: { status: 401, title: 'Metrics token required' },
   CLARION_ERR_HTTP_BODY_TOO_LARGE: { status: 413, title: 'Request body too large' },
   CLARION_ERR_HTTP_UNSUPPORTED_MEDIA_TYPE: { status: 415, title: 'Unsupported media type' },
   CLARION_ERR_HTTP_MALFORMED_JSON: { status: 400, title: 'Malformed JSON' },

@@ -1,3 +1,4 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Context, Next } from 'koa';
 import type { ApiKeyService } from '../api-keys/service.ts';
 import { ClarionError } from '../errors.ts';
@@ -29,6 +30,26 @@ export function requireApiKey(apiKeys: ApiKeyService) {
     ctx.state.auth = { tenant: found.tenant, keyId: found.keyId, actor: `api_key:${found.keyId}` } satisfies AuthState;
     ctx.state.log = ctx.state.log.child({ tenantId: found.tenant.id });
     await next();
+  };
+}
+
+/**
+ * The check of `/metrics` when CLARION_METRICS_TOKEN is set: `Authorization: Bearer <token>`.
+ * Both sides are hashed before the constant-time comparison, so neither the time taken nor a
+ * length mismatch tells anything about the token.
+ */
+export function metricsTokenCheck(token: string): (ctx: Context) => void {
+  const expected = createHash('sha256').update(token).digest();
+  return (ctx) => {
+    const header = ctx.get('authorization');
+    const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
+    const given = match ? createHash('sha256').update(match[1]).digest() : undefined;
+    if (given && timingSafeEqual(given, expected)) return;
+    ctx.set('WWW-Authenticate', `Bearer realm="clarion-metrics"${header ? ', error="invalid_token"' : ''}`);
+    throw new ClarionError(
+      'CLARION_ERR_METRICS_UNAUTHORIZED',
+      header ? 'The metrics token is not valid' : 'This server requires its metrics token: send Authorization: Bearer <CLARION_METRICS_TOKEN>',
+    );
   };
 }
 

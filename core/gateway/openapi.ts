@@ -55,7 +55,14 @@ export function openApiDocument(serverUrl: string): Record<string, unknown> {
         },
       },
       '/metrics': {
-        get: { tags: ['operations'], summary: 'Prometheus metrics of this process', security: [], responses: { '200': { description: 'Prometheus text format', content: { 'text/plain': { schema: { type: 'string' } } } } } },
+        get: {
+          tags: ['operations'],
+          summary: 'Prometheus metrics of this process',
+          description:
+            'Open unless the operator sets `CLARION_METRICS_TOKEN`; then `Authorization: Bearer <token>` is required.',
+          security: [{}, { metricsToken: [] }],
+          responses: { '200': { description: 'Prometheus text format', content: { 'text/plain': { schema: { type: 'string' } } } }, ...errorResponses(401) },
+        },
       },
       '/v1/openapi.json': {
         get: { tags: ['operations'], summary: 'This document', security: [], responses: { '200': json({ type: 'object' }) } },
@@ -163,6 +170,7 @@ export function openApiDocument(serverUrl: string): Record<string, unknown> {
       securitySchemes: {
         apiKey: { type: 'http', scheme: 'bearer', description: 'A tenant API key (`ck_...`).' },
         subscriberToken: { type: 'http', scheme: 'bearer', description: "A subscriber's own token (POST /v1/subscribers/{subscriberId}/token)" },
+        metricsToken: { type: 'http', scheme: 'bearer', description: "The operator's `CLARION_METRICS_TOKEN`, when set." },
       },
       responses: {
         Problem: { description: 'An RFC 9457 problem document', content: { 'application/problem+json': { schema: ref('Problem') } } },

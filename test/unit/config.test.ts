@@ -26,6 +26,19 @@ describe('configuration', () => {
     expect(() => loadConfig({ CLARION_SECRET_KEY: 'short' })).to.throw(ClarionError, /CLARION_SECRET_KEY="short" is invalid: expected 32 random bytes/);
   });
 
+  it('reads the /metrics settings, and never repeats a bad token', () => {
+    expect(loadConfig({})).to.include({ metricsToken: undefined, cacheTtlMs: 30000 });
+    const token = 'f'.repeat(64);
+    expect(loadConfig({ CLARION_METRICS_TOKEN: token })).to.include({ metricsToken: token });
+    expect(() => loadConfig({ CLARION_METRICS_TOKEN: 'hunter2' })).to.throw(ClarionError, 'CLARION_METRICS_TOKEN=(value hidden) is invalid: expected a token of 16 to 512 printable ASCII characters');
+    try {
+      loadConfig({ CLARION_METRICS_TOKEN: 'hunter2 hunter2 hunter2' });
+      expect.fail('should throw');
+    } catch (err) {
+      expect((err as Error).message).to.not.include('hunter2');
+    }
+  });
+
   it('reads extra settings for the embedded PostgreSQL, and refuses what is not name=value', () => {
     expect(loadConfig({}).embeddedPostgresSettings).to.deep.equal([]);
     expect(loadConfig({ CLARION_EMBEDDED_POSTGRES_SETTINGS: ' shared_buffers=256MB  pg_stat_statements.track=all ' }).embeddedPostgresSettings).to.deep.equal([
