@@ -67,6 +67,12 @@ export interface Config {
    */
   metricsToken: string | undefined;
   /**
+   * `CLARION_METRICS_TENANT_LABELS`: label metric series with tenants' webhook endpoint and
+   * provider configuration ids (one series per endpoint or provider). Default false: those metrics
+   * are aggregated without such labels, so a scrape reveals nothing of who the tenants are.
+   */
+  metricsTenantLabels: boolean;
+  /**
    * `CLARION_CACHE_TTL_MS`: how long configuration (workflows, contracts, providers, templates,
    * layouts, webhook endpoint filters, API keys) stays cached per process at most (0: not at all).
    * Changes reach every process at once through LISTEN/NOTIFY; this is the safety net for a
@@ -198,6 +204,7 @@ const SETTINGS: Record<keyof Omit<Config, 'secretKey'> | 'secretKey', Setting> =
     allowed: 'a token of 16 to 512 printable ASCII characters without spaces (e.g. `openssl rand -hex 32`), or unset for an open /metrics',
     secret: true,
   },
+  metricsTenantLabels: { env: 'CLARION_METRICS_TENANT_LABELS', schema: { type: 'boolean', default: false }, allowed: 'true or false' },
   cacheTtlMs: { env: 'CLARION_CACHE_TTL_MS', schema: { type: 'integer', minimum: 0, maximum: 600000, default: 30000 }, allowed: 'an integer number of milliseconds from 0 to 600000' },
   dbPreparedStatements: {
     env: 'CLARION_DB_PREPARED_STATEMENTS',
@@ -273,6 +280,7 @@ export function loadConfig(env: Env = process.env): Config {
     defaultSandbox: get<boolean | undefined>('defaultSandbox') ?? get<string | undefined>('databaseUrl') === undefined,
     cacheTtlMs: get<number>('cacheTtlMs'),
     metricsToken: get<string | undefined>('metricsToken'),
+    metricsTenantLabels: get<boolean>('metricsTenantLabels'),
     embeddedPostgresSettings: (get<string | undefined>('embeddedPostgresSettings') ?? '').split(/\s+/).filter(Boolean),
     adapterPackages: (get<string | undefined>('adapterPackages') ?? '').split(',').map((p) => p.trim()).filter(Boolean),
     ...webhookSettings(get),

@@ -18,6 +18,7 @@ import { BUNDLED_DIR, WorkflowService } from './workflows/service.ts';
 import { findTenant } from './tenants.ts';
 import { ApiKeyService } from './api-keys/service.ts';
 import { CacheInvalidation } from './cache-invalidation.ts';
+import { configureMetrics } from './metrics.ts';
 import { WebhookService } from './webhooks/service.ts';
 
 /** Injected so tests can move time without sleeping. */
@@ -60,6 +61,7 @@ export interface Services {
 }
 
 export function createServices(config: Config, knex: Knex, log: Logger, clock: Clock = systemClock): Services {
+  configureMetrics({ tenantLabels: config.metricsTenantLabels });
   const invalidation = new CacheInvalidation({ ttlMs: config.cacheTtlMs, log });
   const workflows = new WorkflowService(knex, invalidation);
   const contracts = new ContractRegistry(knex, bundledContracts(workflows), invalidation);

@@ -59,7 +59,8 @@ export function openApiDocument(serverUrl: string): Record<string, unknown> {
           tags: ['operations'],
           summary: 'Prometheus metrics of this process',
           description:
-            'Open unless the operator sets `CLARION_METRICS_TOKEN`; then `Authorization: Bearer <token>` is required.',
+            'Open unless the operator sets `CLARION_METRICS_TOKEN`; then `Authorization: Bearer <token>` is required. ' +
+            "Series carry no tenant's endpoint or provider ids unless the operator sets `CLARION_METRICS_TENANT_LABELS=true`.",
           security: [{}, { metricsToken: [] }],
           responses: { '200': { description: 'Prometheus text format', content: { 'text/plain': { schema: { type: 'string' } } } }, ...errorResponses(401) },
         },

@@ -27,9 +27,9 @@ describe('configuration', () => {
   });
 
   it('reads the /metrics settings, and never repeats a bad token', () => {
-    expect(loadConfig({})).to.include({ metricsToken: undefined, cacheTtlMs: 30000 });
+    expect(loadConfig({})).to.include({ metricsToken: undefined, metricsTenantLabels: false, cacheTtlMs: 30000 });
     const token = 'f'.repeat(64);
-    expect(loadConfig({ CLARION_METRICS_TOKEN: token })).to.include({ metricsToken: token });
+    expect(loadConfig({ CLARION_METRICS_TOKEN: token, CLARION_METRICS_TENANT_LABELS: 'true' })).to.include({ metricsToken: token, metricsTenantLabels: true });
     expect(() => loadConfig({ CLARION_METRICS_TOKEN: 'hunter2' })).to.throw(ClarionError, 'CLARION_METRICS_TOKEN=(value hidden) is invalid: expected a token of 16 to 512 printable ASCII characters');
     try {
       loadConfig({ CLARION_METRICS_TOKEN: 'hunter2 hunter2 hunter2' });
@@ -37,6 +37,7 @@ describe('configuration', () => {
     } catch (err) {
       expect((err as Error).message).to.not.include('hunter2');
     }
+    expect(() => loadConfig({ CLARION_METRICS_TENANT_LABELS: 'sometimes' })).to.throw(ClarionError, 'CLARION_METRICS_TENANT_LABELS="sometimes" is invalid: expected true or false');
   });
 
   it('reads extra settings for the embedded PostgreSQL, and refuses what is not name=value', () => {
