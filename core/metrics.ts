@@ -3,10 +3,15 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics, type Metric
 
 /**
  * One Prometheus registry per process, served at `/metrics`. Areas add their own metrics here so
- * names stay unique and documented in one place.
+ * names stay unique and documented in one place. Names follow Prometheus' conventions as
+ * `promtool check metrics` lints them (test/unit/metrics-names.test.ts).
  */
 export const registry = new Registry();
-collectDefaultMetrics({ register: registry, prefix: 'clarion_process_' });
+// prom-client's own names already start with process_ or nodejs_: clarion_process_cpu_seconds_total.
+collectDefaultMetrics({ register: registry, prefix: 'clarion_' });
+// Gauges named _total (a name reserved for counters); each is the sum of its per-type sibling,
+// e.g. clarion_nodejs_active_handles{type}, which stays.
+for (const name of ['clarion_nodejs_active_handles_total', 'clarion_nodejs_active_requests_total', 'clarion_nodejs_active_resources_total']) registry.removeSingleMetric(name);
 
 /**
  * Series labelled with a tenant's objects (webhook endpoint ids, provider configuration ids) tell
