@@ -1,8 +1,8 @@
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { expect } from 'chai';
-import { loadConfig } from '../../core/config.ts';
+import { describeSettings, loadConfig } from '../../core/config.ts';
 import { ClarionError } from '../../core/errors.ts';
 
 describe('configuration', () => {
@@ -24,6 +24,12 @@ describe('configuration', () => {
     const key = Buffer.alloc(32, 7).toString('base64');
     expect(loadConfig({ CLARION_SECRET_KEY: key }).secretKey).to.deep.equal(Buffer.alloc(32, 7));
     expect(() => loadConfig({ CLARION_SECRET_KEY: 'short' })).to.throw(ClarionError, /CLARION_SECRET_KEY="short" is invalid: expected 32 random bytes/);
+  });
+
+  it("lists every setting in the README's configuration table", () => {
+    const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+    const firstCells = [...readme.matchAll(/^\| ([^|]*`[A-Z_]+`[^|]*) \|/gm)].map((m) => m[1]);
+    for (const { env } of describeSettings()) expect(firstCells.some((cell) => cell.includes(`\`${env}\``)), env).to.equal(true);
   });
 
   it('reads the /metrics settings, and never repeats a bad token', () => {
