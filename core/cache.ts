@@ -1,8 +1,9 @@
 /**
  * A small read-through cache for configuration read on every event and delivery (workflows,
- * providers, API keys). Entries live `ttlMs` (CLARION_CACHE_TTL_MS; 0 turns caching off); a
- * change made through this process drops the affected entries at once, and other processes see
- * it when their entries expire. Expiry runs on the monotonic clock: it is operational, not
+ * providers, API keys). A change drops the affected entries at once in the process that made it,
+ * and in every other process when its announcement arrives (core/cache-invalidation.ts). Entries
+ * also expire after `ttlMs` (CLARION_CACHE_TTL_MS; 0 turns caching off), the safety net for a
+ * process that could not listen. Expiry runs on the monotonic clock: it is operational, not
  * business time, so it does not follow an injected clock.
  */
 export class TtlCache<V> {

@@ -7,7 +7,9 @@ import { migrate, pendingMigrations } from './db/database.ts';
 import { ClarionError } from './errors.ts';
 import { createLogger } from './log.ts';
 import { openDatabase, startClarion } from './runtime.ts';
-import { createApiKey, createTenant } from './tenants.ts';
+import { ApiKeyService, type ApiKeyView } from './api-keys/service.ts';
+import { createTenant, findTenant, isUuid } from './tenants.ts';
+import type { Knex } from 'knex';
 
 const VERSION = '0.1.0';
 
@@ -138,7 +140,44 @@ tenant
     });
   });
 
-const apikey = program.command('apikey').description('manage API keys');
+/** The tenant of `--tenant`, or an error saying where tenant ids come from. */
+async function requireTenant(knex: Knex, tenantId: string): Promise<void> {
+  if (!(await findTenant(knex, tenantId))) {
+    throw new ClarionError('CLARION_ERR_TENANT_NOT_FOUND', `No tenant has id ${tenantId}: pass the tenantId that \`clarion tenant create\` printed`);
+  }
+}
+
+const apikey = program.command('apikey').description('manage API keys (list, create, revoke)');
+apikey
+  .command('list')
+  .description("list a tenant's API keys, revoked ones included (never the keys themselves)")
+  .requiredOption('--tenant <id>', 'the tenant id')
+  .option('--json', 'print {"tenantId", "items": [{"id", "name", "prefix", "createdAt", "lastUsedAt", "revokedAt"}]} as JSON')
+  .action(async (options: { tenant: string; json?: boolean }) => {
+    await withDatabase(async (db) => {
+      await requireTenant(db.knex, options.tenant);
+      const keys = new ApiKeyService(db.knex);
+      const items: ApiKeyView[] = [];
+      let cursor: string | undefined;
+      do {
+        const page = await keys.list(options.tenant, { limit: 200, cursor });
+        items.push(...page.items);
+        cursor = page.nextCursor ?? undefined;
+      } while (cursor);
+      if (options.json) {
+        console.log(JSON.stringify({ tenantId: options.tenant, items }));
+        return;
+      }
+      if (items.length === 0) {
+        console.log(`Tenant ${options.tenant} has no API keys: create one with \`clarion apikey create --tenant ${options.tenant}\``);
+        return;
+      }
+      const rows = [['ID', 'NAME', 'PREFIX', 'CREATED', 'LAST USED', 'STATUS']];
+      for (const k of items) rows.push([k.id, k.name, `${k.prefix}...`, k.createdAt, k.lastUsedAt ?? 'never', k.revokedAt ? `revoked ${k.revokedAt}` : 'active']);
+      const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
+      for (const r of rows) console.log(r.map((cell, i) => cell.padEnd(widths[i])).join('  ').trimEnd());
+    });
+  });
 apikey
   .command('create')
   .description('create another API key for a tenant (shown once)')
@@ -147,9 +186,55 @@ apikey
   .option('--json', 'print {"tenantId", "apiKey", "keyId"} as JSON')
   .action(async (options: { tenant: string; name: string; json?: boolean }) => {
     await withDatabase(async (db) => {
-      const { apiKey, keyId } = await createApiKey(db.knex, options.tenant, options.name);
-      if (options.json) console.log(JSON.stringify({ tenantId: options.tenant, apiKey, keyId }));
-      else console.log(`API key (shown once, store it now): ${apiKey}`);
+      await requireTenant(db.knex, options.tenant);
+      let created;
+      try {
+        created = await new ApiKeyService(db.knex).create(options.tenant, { name: options.name }, 'cli');
+      } catch (err) {
+        if (err instanceof ClarionError && err.code === 'CLARION_ERR_HTTP_INVALID_REQUEST') {
+          throw new ClarionError('CLARION_ERR_CLI_USAGE', '--name must be 1 to 100 characters, not only spaces', { cause: err });
+        }
+        throw err;
+      }
+      if (options.json) console.log(JSON.stringify({ tenantId: options.tenant, apiKey: created.key, keyId: created.id }));
+      else console.log(`API key ${created.id} (${created.name}) created. The key (shown once, store it now): ${created.key}`);
+    });
+  });
+apikey
+  .command('revoke')
+  .description('revoke an API key: every gateway refuses it at once')
+  .requiredOption('--tenant <id>', 'the tenant id')
+  .requiredOption('--id <keyId>', 'the id of the key (from `clarion apikey list`), not the key itself')
+  .option('--force', "revoke the tenant's last active key too (the tenant has no working key until you create one)")
+  .action(async (options: { tenant: string; id: string; force?: boolean }) => {
+    if (!isUuid(options.id)) {
+      throw new ClarionError(
+        'CLARION_ERR_CLI_USAGE',
+        options.id.startsWith('ck_')
+          ? `--id takes the key's id, not the key itself: find it with \`clarion apikey list --tenant ${options.tenant}\` (the PREFIX column shows how each key starts)`
+          : `--id ${options.id} is not a key id (a UUID): find it with \`clarion apikey list --tenant ${options.tenant}\``,
+      );
+    }
+    await withDatabase(async (db) => {
+      await requireTenant(db.knex, options.tenant);
+      let result;
+      try {
+        result = await new ApiKeyService(db.knex).revoke(options.tenant, options.id, 'cli', { allowLast: options.force });
+      } catch (err) {
+        if (err instanceof ClarionError && err.code === 'CLARION_ERR_APIKEY_NOT_FOUND') {
+          throw new ClarionError(err.code, `Tenant ${options.tenant} has no API key ${options.id}: see \`clarion apikey list --tenant ${options.tenant}\``, { cause: err });
+        }
+        if (err instanceof ClarionError && err.code === 'CLARION_ERR_APIKEY_LAST_ACTIVE') {
+          throw new ClarionError(
+            err.code,
+            `API key ${options.id} is the tenant's last active key: create another first (\`clarion apikey create --tenant ${options.tenant}\`), or pass --force to revoke it anyway`,
+            { cause: err },
+          );
+        }
+        throw err;
+      }
+      const { key, revoked } = result;
+      console.log(revoked ? `API key ${key.id} (${key.name}, ${key.prefix}...) revoked: it is refused from now on.` : `API key ${key.id} (${key.name}) was already revoked at ${key.revokedAt}.`);
     });
   });
 

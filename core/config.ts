@@ -61,7 +61,23 @@ export interface Config {
   workerDeadAfterMs: number;
   /** `CLARION_DEFAULT_SANDBOX`: with no provider for a channel, record messages in the sandbox outbox. Default true with the embedded database, false otherwise. */
   defaultSandbox: boolean;
-  /** `CLARION_CACHE_TTL_MS`: how long workflows, providers and API keys are cached per process (0: not at all). Default 2000. */
+  /**
+   * `CLARION_METRICS_TOKEN`: when set, `/metrics` answers only requests with
+   * `Authorization: Bearer <this token>` (401 otherwise). Unset (the default): `/metrics` is open.
+   */
+  metricsToken: string | undefined;
+  /**
+   * `CLARION_METRICS_TENANT_LABELS`: label metric series with tenants' webhook endpoint and
+   * provider configuration ids (one series per endpoint or provider). Default false: those metrics
+   * are aggregated without such labels, so a scrape reveals nothing of who the tenants are.
+   */
+  metricsTenantLabels: boolean;
+  /**
+   * `CLARION_CACHE_TTL_MS`: how long configuration (workflows, contracts, providers, templates,
+   * layouts, webhook endpoint filters, API keys) stays cached per process at most (0: not at all).
+   * Changes reach every process at once through LISTEN/NOTIFY; this is the safety net for a
+   * process whose listening connection is down. Default 30000.
+   */
   cacheTtlMs: number;
   /** Extra `name=value` server settings for the embedded PostgreSQL, applied when Clarion starts it. */
   embeddedPostgresSettings: string[];
@@ -109,6 +125,8 @@ interface Setting {
   deprecated?: string[];
   schema: Record<string, unknown>;
   allowed: string;
+  /** A secret: an invalid value is not repeated in the error (which reaches logs and terminals). */
+  secret?: boolean;
 }
 
 const SETTINGS: Record<keyof Omit<Config, 'deprecations'>, Setting> = {
@@ -118,12 +136,15 @@ const SETTINGS: Record<keyof Omit<Config, 'deprecations'>, Setting> = {
     env: 'DATABASE_URL',
     schema: { type: 'string', pattern: '^postgres(ql)?://' },
     allowed: 'a postgres:// or postgresql:// connection string, or unset for the embedded database',
+    // It carries the database password.
+    secret: true,
   },
   dataDir: { env: 'CLARION_DATA_DIR', schema: { type: 'string', minLength: 1, default: './.clarion' }, allowed: 'a directory path' },
   secretKey: {
     env: 'CLARION_SECRET_KEY',
     schema: { type: 'string', pattern: '^([0-9a-fA-F]{64}|[A-Za-z0-9+/_-]{43}=?)$' },
     allowed: '32 random bytes as 64 hex digits or 44 base64 characters (e.g. `openssl rand -base64 32`)',
+    secret: true,
   },
   maxBodyBytes: {
     env: 'CLARION_MAX_BODY_BYTES',
@@ -202,7 +223,14 @@ const SETTINGS: Record<keyof Omit<Config, 'deprecations'>, Setting> = {
     schema: { type: 'string' },
     allowed: 'comma-separated patterns of env:NAME or file:/absolute/path, with * wildcards and {tenant} (e.g. env:SMTP_*,file:/run/secrets/{tenant}/*)',
   },
-  cacheTtlMs: { env: 'CLARION_CACHE_TTL_MS', schema: { type: 'integer', minimum: 0, maximum: 600000, default: 2000 }, allowed: 'an integer number of milliseconds from 0 to 600000' },
+  metricsToken: {
+    env: 'CLARION_METRICS_TOKEN',
+    schema: { type: 'string', pattern: '^[!-~]{16,512}$' },
+    allowed: 'a token of 16 to 512 printable ASCII characters without spaces (e.g. `openssl rand -hex 32`), or unset for an open /metrics',
+    secret: true,
+  },
+  metricsTenantLabels: { env: 'CLARION_METRICS_TENANT_LABELS', schema: { type: 'boolean', default: false }, allowed: 'true or false' },
+  cacheTtlMs: { env: 'CLARION_CACHE_TTL_MS', schema: { type: 'integer', minimum: 0, maximum: 600000, default: 30000 }, allowed: 'an integer number of milliseconds from 0 to 600000' },
   dbPreparedStatements: {
     env: 'CLARION_DB_PREPARED_STATEMENTS',
     schema: { type: 'boolean', default: true },
@@ -248,7 +276,8 @@ export function loadConfig(env: Env = process.env): Config {
     const problems = (validateSettings.errors ?? []).map((e) => {
       const name = e.instancePath.replace(/^\//, '');
       const setting = Object.values(SETTINGS).find((s) => s.env === name);
-      return `${name}=${JSON.stringify(original[name])} is invalid: expected ${setting?.allowed ?? e.message}`;
+      const value = setting?.secret ? '(value hidden)' : JSON.stringify(original[name]);
+      return `${name}=${value} is invalid: expected ${setting?.allowed ?? e.message}`;
     });
     throw new ClarionError('CLARION_ERR_CONFIG_INVALID', `Invalid configuration:\n  ${[...new Set(problems)].join('\n  ')}`);
   }
@@ -282,6 +311,8 @@ export function loadConfig(env: Env = process.env): Config {
     workerDeadAfterMs: get<number>('workerDeadAfterMs'),
     defaultSandbox: get<boolean | undefined>('defaultSandbox') ?? get<string | undefined>('databaseUrl') === undefined,
     cacheTtlMs: get<number>('cacheTtlMs'),
+    metricsToken: get<string | undefined>('metricsToken'),
+    metricsTenantLabels: get<boolean>('metricsTenantLabels'),
     embeddedPostgresSettings: (get<string | undefined>('embeddedPostgresSettings') ?? '').split(/\s+/).filter(Boolean),
     adapterPackages: (get<string | undefined>('adapterPackages') ?? '').split(',').map((p) => p.trim()).filter(Boolean),
     ...webhookSettings(get),

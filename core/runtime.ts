@@ -125,6 +125,7 @@ export async function startClarion({ config: givenConfig, log, gateway = true, w
         await Promise.race([runner.stop(), new Promise((resolve) => setTimeout(resolve, config.shutdownTimeoutMs).unref())]);
         await forgetWorkers(database.knex, [...everWorkers]).catch(() => {});
       }
+      await services.invalidation.stop();
       await services.delivery.close();
       await services.templates.close();
       await services.outbound.close();
@@ -138,6 +139,8 @@ export async function startClarion({ config: givenConfig, log, gateway = true, w
     if (applied.length > 0) log.info({ migrations: applied }, 'database migrated');
 
     await services.ready();
+    // Configuration changes made by any process reach this one's caches at once.
+    await services.invalidation.start(database.url);
     observeQueue(database.knex);
     if (worker) {
       // The first deliveries should not wait for the render processes to start.

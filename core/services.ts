@@ -17,8 +17,10 @@ import { NotificationQueries } from './delivery/queries.ts';
 import { SubscriberService } from './subscribers/service.ts';
 import { TemplateService } from './templates/service.ts';
 import { BUNDLED_DIR, WorkflowService } from './workflows/service.ts';
-import { findTenant, type AuthenticatedKey } from './tenants.ts';
-import { TtlCache } from './cache.ts';
+import { findTenant } from './tenants.ts';
+import { ApiKeyService } from './api-keys/service.ts';
+import { CacheInvalidation } from './cache-invalidation.ts';
+import { configureMetrics } from './metrics.ts';
 import { WebhookService } from './webhooks/service.ts';
 
 /** Injected so tests can move time without sleeping. */
@@ -51,15 +53,22 @@ export interface Services {
   preferences: PreferenceService;
   /** The operator's outbound network policy: every connection made for a tenant goes through it. */
   outbound: OutboundPolicy;
-  /** API keys resolved to their tenant, cached briefly; dropped when a tenant's settings change. */
-  apiKeys: TtlCache<AuthenticatedKey | undefined>;
+  /** API keys: bearer keys resolved to their tenant (cached), and their lifecycle (core/api-keys). */
+  apiKeys: ApiKeyService;
+  /**
+   * The configuration caches of this process and the LISTEN connection that drops their entries
+   * when any process announces a change (core/cache-invalidation.ts). The runtime starts it.
+   */
+  invalidation: CacheInvalidation;
   /** Loads adapters and plugins (once); call before serving or working. */
   ready(): Promise<void>;
 }
 
 export function createServices(config: Config, knex: Knex, log: Logger, clock: Clock = systemClock): Services {
-  const workflows = new WorkflowService(knex, config.cacheTtlMs);
-  const contracts = new ContractRegistry(knex, bundledContracts(workflows), config.cacheTtlMs);
+  configureMetrics({ tenantLabels: config.metricsTenantLabels });
+  const invalidation = new CacheInvalidation({ ttlMs: config.cacheTtlMs, log });
+  const workflows = new WorkflowService(knex, invalidation);
+  const contracts = new ContractRegistry(knex, bundledContracts(workflows), invalidation);
   const adapters = new AdapterRegistry();
   const pipeline = new PipelineRunner();
   const secretKey = () => {
@@ -67,7 +76,7 @@ export function createServices(config: Config, knex: Knex, log: Logger, clock: C
     return config.secretKey;
   };
   const outbound = createOutboundPolicy({ allowPrivate: config.outboundAllowPrivate, allowList: config.outboundAllowList });
-  const providers = new ProviderService(knex, adapters, secretKey, { secretRefs: secretRefPolicy(config.secretRefs), outbound, cacheTtlMs: config.cacheTtlMs });
+  const providers = new ProviderService(knex, adapters, secretKey, { secretRefs: secretRefPolicy(config.secretRefs), outbound, caches: invalidation });
   const subscribers = new SubscriberService(knex);
   let loading: Promise<void> | undefined;
   const services: Services = {
@@ -87,9 +96,10 @@ export function createServices(config: Config, knex: Knex, log: Logger, clock: C
     preferences: undefined as unknown as PreferenceService,
     notifications: new NotificationQueries(knex),
     outbound,
-    apiKeys: new TtlCache(config.cacheTtlMs),
-    webhooks: new WebhookService({ knex, config, clock, log, outbound }),
-    templates: new TemplateService({ knex, log: log.child({ component: 'templates' }), clock, publicUrl: config.publicUrl, contracts, events: new EventQueries(knex), cacheTtlMs: config.cacheTtlMs }),
+    apiKeys: new ApiKeyService(knex, invalidation),
+    invalidation,
+    webhooks: new WebhookService({ knex, config, clock, log, outbound, caches: invalidation }),
+    templates: new TemplateService({ knex, log: log.child({ component: 'templates' }), clock, publicUrl: config.publicUrl, contracts, events: new EventQueries(knex), caches: invalidation }),
     ready: () =>
       (loading ??= (async () => {
         await adapters.load(config.adapterPackages, log);

@@ -1,11 +1,13 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Knex } from 'knex';
+import { announceChange } from './cache-invalidation.ts';
 import { ClarionError } from './errors.ts';
 import type { TenantSettings } from './db/models/index.ts';
 
 /**
  * Tenants and their API keys. A key is 32 random bytes shown once at creation; only its SHA-256
  * is stored (a slow hash buys nothing against 256 bits of entropy and would slow every request).
+ * Listing, creating and revoking keys: core/api-keys/service.ts.
  */
 
 const KEY_PREFIX = 'ck_';
@@ -21,6 +23,18 @@ export interface AuthenticatedKey {
   keyId: string;
   tenant: TenantRow;
 }
+
+/** What is kept of a key besides its hash (never returned). */
+export interface ApiKeyRow {
+  id: string;
+  name: string;
+  prefix: string;
+  created_at: Date;
+  last_used_at: Date | null;
+  revoked_at: Date | null;
+}
+
+export const API_KEY_COLUMNS = ['id', 'name', 'prefix', 'created_at', 'last_used_at', 'revoked_at'] as const;
 
 export function hashApiKey(key: string): string {
   return createHash('sha256').update(key).digest('hex');
@@ -38,26 +52,18 @@ export async function createTenant(
       .returning(['id', 'name', 'settings', 'created_at']);
     const key = await insertApiKey(trx, row.id, 'default');
     await trx('audit_logs').insert({ tenant_id: row.id, actor: 'cli', action: 'tenant.created', target_type: 'tenant', target_id: row.id, summary: JSON.stringify({ name }) });
+    await trx('audit_logs').insert({ tenant_id: row.id, actor: 'cli', action: 'api_key.created', target_type: 'api_key', target_id: key.keyId, summary: JSON.stringify({ name: 'default' }) });
     return { tenant: toTenant(row), apiKey: key.apiKey, keyId: key.keyId };
   });
 }
 
-export async function createApiKey(knex: Knex, tenantId: string, name = 'default'): Promise<{ apiKey: string; keyId: string }> {
-  const tenant = await findTenant(knex, tenantId);
-  if (!tenant) throw new ClarionError('CLARION_ERR_TENANT_NOT_FOUND', `No tenant has id ${tenantId}`);
-  return knex.transaction(async (trx) => {
-    const key = await insertApiKey(trx, tenantId, name);
-    await trx('audit_logs').insert({ tenant_id: tenantId, actor: 'cli', action: 'api_key.created', target_type: 'api_key', target_id: key.keyId, summary: JSON.stringify({ name }) });
-    return key;
-  });
-}
-
-async function insertApiKey(trx: Knex, tenantId: string, name: string): Promise<{ apiKey: string; keyId: string }> {
+/** Stores a new key (in the caller's transaction) and returns it: the only time it is seen. */
+export async function insertApiKey(trx: Knex, tenantId: string, name: string): Promise<{ apiKey: string; keyId: string; row: ApiKeyRow }> {
   const apiKey = KEY_PREFIX + randomBytes(32).toString('base64url');
   const [row] = await trx('api_keys')
     .insert({ tenant_id: tenantId, name, prefix: apiKey.slice(0, 10), key_hash: hashApiKey(apiKey) })
-    .returning(['id']);
-  return { apiKey, keyId: row.id };
+    .returning([...API_KEY_COLUMNS]);
+  return { apiKey, keyId: row.id, row };
 }
 
 export async function findTenant(knex: Knex, tenantId: string): Promise<TenantRow | undefined> {
@@ -66,14 +72,25 @@ export async function findTenant(knex: Knex, tenantId: string): Promise<TenantRo
   return row ? toTenant(row) : undefined;
 }
 
-/** Resolves a bearer key to its tenant, or undefined for an unknown or revoked key. */
+/**
+ * Resolves a bearer key to its tenant, or undefined for an unknown or revoked key. The same
+ * statement notes when the key was used, at most once a minute: keys are looked up only when a
+ * process has not cached them, so `last_used_at` can lag by that minute plus CLARION_CACHE_TTL_MS.
+ */
 export async function authenticate(knex: Knex, apiKey: string): Promise<AuthenticatedKey | undefined> {
   if (!apiKey.startsWith(KEY_PREFIX) || apiKey.length > 200) return undefined;
-  const row = await knex('api_keys as k')
-    .join('tenants as t', 't.id', 'k.tenant_id')
-    .where('k.key_hash', hashApiKey(apiKey))
-    .whereNull('k.revoked_at')
-    .first('k.id as key_id', 't.id', 't.name', 't.settings', 't.created_at');
+  const { rows } = await knex.raw(
+    `with found as (
+       select k.id as key_id, t.id, t.name, t.settings, t.created_at
+         from api_keys k join tenants t on t.id = k.tenant_id
+        where k.key_hash = ? and k.revoked_at is null),
+     touched as (
+       update api_keys set last_used_at = now()
+        where id = (select key_id from found) and (last_used_at is null or last_used_at < now() - interval '1 minute'))
+     select * from found`,
+    [hashApiKey(apiKey)],
+  );
+  const row = rows[0];
   if (!row) return undefined;
   return { keyId: row.key_id, tenant: toTenant(row) };
 }
@@ -85,6 +102,8 @@ export async function updateTenantSettings(knex: Knex, tenantId: string, patch: 
       .update({ settings: trx.raw('settings || ?::jsonb', [JSON.stringify(patch)]), updated_at: trx.fn.now() })
       .returning(['id', 'name', 'settings', 'created_at']);
     await trx('audit_logs').insert({ tenant_id: tenantId, actor, action: 'tenant.settings_updated', target_type: 'tenant', target_id: tenantId, summary: JSON.stringify({ changed: Object.keys(patch) }) });
+    // Authenticated keys are cached with their tenant's settings, by key hash: drop them all.
+    await announceChange(trx, 'api_keys', '');
     return toTenant(row);
   });
 }

@@ -1,7 +1,8 @@
 import type { Channel, OutboundAccess } from '@clarion/adapter-kit';
 import { outboundValues, secretPaths } from '@clarion/adapter-kit';
 import type { Knex } from 'knex';
-import { TtlCache } from '../cache.ts';
+import type { TtlCache } from '../cache.ts';
+import { announceChange, localCaches, type CacheFactory } from '../cache-invalidation.ts';
 import { seal, unseal, type Sealed } from '../crypto.ts';
 import { ClarionError, type FieldError } from '../errors.ts';
 import { toFieldErrors } from '../ingest/contracts.ts';
@@ -52,7 +53,8 @@ export interface ProviderServiceOptions {
   secretRefs: SecretRefPolicy;
   /** The operator's outbound policy, for the checks at save. */
   outbound: Pick<OutboundAccess, 'checkUrl' | 'checkHost'>;
-  cacheTtlMs?: number;
+  /** The process's configuration caches (invalidated across processes); local ones without TTL by default. */
+  caches?: CacheFactory;
 }
 
 export class ProviderService {
@@ -68,7 +70,7 @@ export class ProviderService {
     this.#knex = knex;
     this.#registry = registry;
     this.#key = key;
-    this.#channels = new TtlCache(options.cacheTtlMs ?? 0);
+    this.#channels = (options.caches ?? localCaches(0)).cache('providers');
     this.#secretRefs = options.secretRefs;
     this.#outbound = options.outbound;
   }
@@ -110,6 +112,7 @@ export class ProviderService {
         })
         .returning('*');
       await audit(trx, tenantId, actor, 'provider.created', row.id, { channel, adapter: adapterName, priority });
+      await announceChange(trx, 'providers', `${tenantId}:`);
       return this.#view(row);
     }));
   }
@@ -145,6 +148,7 @@ export class ProviderService {
       if (body.maxPerSecond !== undefined) patch.max_per_second = body.maxPerSecond;
       const [updated] = await trx('provider_configs').where({ id }).update(patch).returning('*');
       await audit(trx, tenantId, actor, 'provider.updated', id, { changed: Object.keys(body) });
+      await announceChange(trx, 'providers', `${tenantId}:`);
       return this.#view(updated);
     }));
   }
@@ -154,10 +158,11 @@ export class ProviderService {
       const row = await this.#row(trx, tenantId, id, true);
       await trx('provider_configs').where({ id }).delete();
       await audit(trx, tenantId, actor, 'provider.deleted', id, { channel: row.channel, adapter: row.adapter });
+      await announceChange(trx, 'providers', `${tenantId}:`);
     }));
   }
 
-  /** Drops the tenant's cached provider lists once a change is committed. */
+  /** Drops the tenant's cached provider lists here once a change is committed (other processes hear of it). */
   async #changed<T>(tenantId: string, done: Promise<T>): Promise<T> {
     try {
       return await done;

@@ -14,6 +14,7 @@ import { ackRoute, linkRoutes, preferenceRoutes } from './routes/preferences.ts'
 import { tenantRoutes } from './routes/tenant.ts';
 import { templateRoutes } from './routes/templates.ts';
 import { webhookRoutes } from './routes/webhooks.ts';
+import { apiKeyRoutes } from './routes/api-keys.ts';
 
 export interface Gateway {
   app: Koa;
@@ -49,10 +50,10 @@ export function createGateway(services: Services): Gateway {
   callbackRoutes(services, open);
   linkRoutes(services, open);
   // API key or the subscriber's own token: the route authenticates itself.
-  ackRoute(services, open, requireApiKey(services.knex, services.apiKeys));
+  ackRoute(services, open, requireApiKey(services.apiKeys));
 
   const api = new Router();
-  const authenticate = requireApiKey(services.knex, services.apiKeys);
+  const authenticate = requireApiKey(services.apiKeys);
   api.use(async (ctx, next) => {
     // The CloudEvents abuse-protection handshake comes before any credentials are shared.
     if (ctx.method === 'OPTIONS' && ctx.path === '/v1/events') return next();
@@ -61,6 +62,7 @@ export function createGateway(services: Services): Gateway {
   eventRoutes(services, api);
   contractRoutes(services, api);
   tenantRoutes(services, api);
+  apiKeyRoutes(services, api);
   deliveryRoutes(services, api);
   webhookRoutes(services, api);
   templateRoutes(services, api);

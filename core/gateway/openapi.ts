@@ -12,6 +12,7 @@ import {
 import { webhookPaths, webhookSchemas } from '../webhooks/openapi.ts';
 import { templatePaths, templateSchemas } from '../templates/openapi.ts';
 import { preferencePaths, preferenceSchemas } from '../preferences/openapi.ts';
+import { apiKeyPaths, apiKeySchemas } from '../api-keys/openapi.ts';
 
 const problem = { $ref: '#/components/responses/Problem' };
 const errorResponses = (...statuses: number[]) => Object.fromEntries(statuses.map((s) => [String(s), problem]));
@@ -44,19 +45,20 @@ export function openApiDocument(serverUrl: string): Record<string, unknown> {
       version: '0.1.0',
       description:
         'Notification gateway: post business events as CloudEvents; Clarion decides who hears about them, on which channels, and reports back. ' +
-        'Authenticate with `Authorization: Bearer <api key>` (create one with `npx clarion tenant create`). Errors are RFC 9457 problem documents.',
+        'Authenticate with `Authorization: Bearer <api key>` (create one with `npx clarion tenant create`, more with `POST /v1/api-keys`). Errors are RFC 9457 problem documents.',
       license: { name: 'Apache-2.0', identifier: 'Apache-2.0' },
     },
     servers: [{ url: serverUrl }],
     security: [{ apiKey: [] }],
     tags: [
       { name: 'events' }, { name: 'contracts' }, { name: 'workflows' }, { name: 'subscribers' }, { name: 'templates' }, { name: 'providers' },
-      { name: 'notifications' }, { name: 'deliveries' }, { name: 'webhooks' }, { name: 'audit' }, { name: 'tenant' }, { name: 'operations' },
+      { name: 'notifications' }, { name: 'deliveries' }, { name: 'webhooks' }, { name: 'audit' }, { name: 'tenant' }, { name: 'api-keys' }, { name: 'operations' },
     ],
     paths: {
       ...webhookPaths,
       ...templatePaths,
       ...preferencePaths,
+      ...apiKeyPaths,
       '/healthz': {
         get: { tags: ['operations'], summary: 'Liveness: the process answers', security: [], responses: { '200': json({ type: 'object', properties: { status: { const: 'ok' } } }) } },
       },
@@ -69,7 +71,15 @@ export function openApiDocument(serverUrl: string): Record<string, unknown> {
         },
       },
       '/metrics': {
-        get: { tags: ['operations'], summary: 'Prometheus metrics of this process', security: [], responses: { '200': { description: 'Prometheus text format', content: { 'text/plain': { schema: { type: 'string' } } } } } },
+        get: {
+          tags: ['operations'],
+          summary: 'Prometheus metrics of this process',
+          description:
+            'Open unless the operator sets `CLARION_METRICS_TOKEN`; then `Authorization: Bearer <token>` is required. ' +
+            "Series carry no tenant's endpoint or provider ids unless the operator sets `CLARION_METRICS_TENANT_LABELS=true`.",
+          security: [{}, { metricsToken: [] }],
+          responses: { '200': { description: 'Prometheus text format', content: { 'text/plain': { schema: { type: 'string' } } } }, ...errorResponses(401) },
+        },
       },
       '/v1/openapi.json': {
         get: { tags: ['operations'], summary: 'This document', security: [], responses: { '200': json({ type: 'object' }) } },
@@ -180,6 +190,7 @@ export function openApiDocument(serverUrl: string): Record<string, unknown> {
       securitySchemes: {
         apiKey: { type: 'http', scheme: 'bearer', description: 'A tenant API key (`ck_...`).' },
         subscriberToken: { type: 'http', scheme: 'bearer', description: "A subscriber's own token (POST /v1/subscribers/{subscriberId}/token)" },
+        metricsToken: { type: 'http', scheme: 'bearer', description: "The operator's `CLARION_METRICS_TOKEN`, when set." },
       },
       responses: {
         Problem: { description: 'An RFC 9457 problem document', content: { 'application/problem+json': { schema: ref('Problem') } } },
@@ -189,6 +200,7 @@ export function openApiDocument(serverUrl: string): Record<string, unknown> {
         ...webhookSchemas,
         ...templateSchemas,
         ...preferenceSchemas,
+        ...apiKeySchemas,
         Problem: {
           type: 'object',
           required: ['type', 'title', 'status', 'code'],

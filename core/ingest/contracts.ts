@@ -1,15 +1,16 @@
 import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
 import type { Knex } from 'knex';
-import { TtlCache } from '../cache.ts';
+import type { TtlCache } from '../cache.ts';
+import { announceChange, localCaches, type CacheFactory } from '../cache-invalidation.ts';
 import { ClarionError, type FieldError } from '../errors.ts';
 
 /**
  * Event contracts: a JSON Schema (2020-12) per tenant and event type, versioned (a replaced
  * contract keeps its history). Compiled validators are cached by contract row id, which never
  * changes meaning, so the cache is safe across processes without invalidation. Which version is
- * current is cached per tenant like other configuration (CLARION_CACHE_TTL_MS): a contract put
- * through this process applies at once, through another within the TTL.
+ * current is cached per tenant like other configuration: a contract put through any process
+ * applies in every process at once (core/cache-invalidation.ts).
  */
 
 export interface ContractRecord {
@@ -48,9 +49,9 @@ export class ContractRegistry {
    * `bundled`: default contracts by event type (the `schema.json` of bundled workflows), used
    * while a tenant has registered none of its own for that type.
    */
-  constructor(knex: Knex, bundled: Map<string, BundledContract> = new Map(), cacheTtlMs = 0) {
+  constructor(knex: Knex, bundled: Map<string, BundledContract> = new Map(), caches: CacheFactory = localCaches(0)) {
     this.#knex = knex;
-    this.#current = new TtlCache(cacheTtlMs);
+    this.#current = caches.cache('contracts');
     this.#ajv = new Ajv2020({ allErrors: true, strict: true, strictTypes: false, strictTuples: false, strictRequired: false, allowUnionTypes: true, validateSchema: true });
     addFormats.default(this.#ajv);
     this.#bundledContracts = bundled;
@@ -100,6 +101,7 @@ export class ContractRegistry {
         target_id: type,
         summary: JSON.stringify({ version }),
       });
+      await announceChange(trx, 'contracts', tenantId);
       return this.#record(row);
     });
     return saved.finally(() => this.#current.drop(tenantId));

@@ -4,6 +4,7 @@ import { CHANNELS, ConfigError, PermanentError, TransientError, type Channel, ty
 import { Ajv } from 'ajv';
 import type { Knex } from 'knex';
 import type { Logger } from 'pino';
+import type { CacheFactory } from '../cache-invalidation.ts';
 import { ClarionError, type FieldError } from '../errors.ts';
 import type { ContractRegistry } from '../ingest/contracts.ts';
 import { toFieldErrors } from '../ingest/contracts.ts';
@@ -45,8 +46,8 @@ export interface TemplateServiceOptions {
   events: EventQueries;
   templatesDir?: string;
   localesDir?: string;
-  /** How long published templates and layouts stay cached (CLARION_CACHE_TTL_MS); 0: not cached. */
-  cacheTtlMs?: number;
+  /** Where published templates and layouts are cached (core/cache-invalidation.ts); not cached by default. */
+  caches?: CacheFactory;
   /** Render processes. Default: CPUs minus one, from 1 to 4. */
   poolSize?: number;
   /** Longest one render may take, in milliseconds. Default 1000. */
@@ -167,7 +168,7 @@ export class TemplateService {
   #pool: RenderPool | undefined;
 
   constructor(options: TemplateServiceOptions) {
-    this.#store = new TemplateStore(options.knex, options.cacheTtlMs);
+    this.#store = new TemplateStore(options.knex, options.caches);
     this.#log = options.log;
     this.#clock = options.clock;
     this.#publicUrl = options.publicUrl;

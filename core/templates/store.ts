@@ -1,6 +1,7 @@
 import type { Channel } from '@clarion/adapter-kit';
 import type { Knex } from 'knex';
-import { TtlCache } from '../cache.ts';
+import type { TtlCache } from '../cache.ts';
+import { announceChange, localCaches, type CacheFactory } from '../cache-invalidation.ts';
 import { ClarionError } from '../errors.ts';
 
 /**
@@ -49,14 +50,14 @@ const COLUMNS = ['workflow_key', 'channel', 'locale', 'version', 'status', 'part
 export class TemplateStore {
   readonly #knex: Knex;
   // What every render reads (published versions, layouts), cached like the other configuration:
-  // every write below drops the tenant's entries; other processes see a change within the TTL.
+  // every write below drops the tenant's entries, and announces it to the other processes.
   readonly #published: TtlCache<Map<string, TemplateVersion>>;
   readonly #layouts: TtlCache<LayoutRow[]>;
 
-  constructor(knex: Knex, cacheTtlMs = 0) {
+  constructor(knex: Knex, caches: CacheFactory = localCaches(0)) {
     this.#knex = knex;
-    this.#published = new TtlCache(cacheTtlMs);
-    this.#layouts = new TtlCache(cacheTtlMs);
+    this.#published = caches.cache('templates');
+    this.#layouts = caches.cache('layouts');
   }
 
   /** The published version of each locale of a workflow's channel template. */
@@ -164,6 +165,7 @@ export class TemplateStore {
         version,
         ...(options.basedOnVersion !== undefined ? { basedOnVersion: options.basedOnVersion } : {}),
       });
+      if (options.publish) await announceChange(trx, 'templates', `${tenantId}:`);
       return toVersion(row);
     }));
   }
@@ -190,6 +192,7 @@ export class TemplateStore {
         .update({ status: 'published', published_at: options.now })
         .returning(COLUMNS);
       await audit(trx, tenantId, options.actor, 'template.published', key, { version });
+      await announceChange(trx, 'templates', `${tenantId}:`);
       return toVersion(updated);
     }));
   }
@@ -201,6 +204,7 @@ export class TemplateStore {
       const version = await archivePublished(trx, tenantId, key);
       if (version === undefined) throw new ClarionError('CLARION_ERR_TEMPLATE_NOT_FOUND', `${describe(key)} has no published version`);
       await audit(trx, tenantId, options.actor, 'template.unpublished', key, { version });
+      await announceChange(trx, 'templates', `${tenantId}:`);
       return version;
     }));
   }
@@ -232,6 +236,7 @@ export class TemplateStore {
         target_id: name,
         summary: JSON.stringify({ bytes: Buffer.byteLength(content) }),
       });
+      await announceChange(trx, 'layouts', tenantId);
       return { layout: toLayout(row), created: Boolean(row.inserted) };
     }));
   }
@@ -241,6 +246,7 @@ export class TemplateStore {
       const deleted = await trx('template_layouts').where({ tenant_id: tenantId, name }).delete();
       if (deleted > 0) {
         await trx('audit_logs').insert({ tenant_id: tenantId, actor: options.actor, action: 'template_layout.deleted', target_type: 'template_layout', target_id: name, summary: '{}' });
+        await announceChange(trx, 'layouts', tenantId);
       }
       return deleted > 0;
     }));

@@ -21,9 +21,10 @@ export interface WebhookContext {
   /** Random numbers for the retry jitter. */
   random: () => number;
   /**
-   * The tenants' enabled endpoints and their filters, cached (CLARION_CACHE_TTL_MS) so that
-   * emitting to a tenant without a matching endpoint costs no query. Only ever used to skip work:
-   * the endpoints a message goes to are read inside the emitting transaction.
+   * The tenants' enabled endpoints and their filters, cached so that emitting to a tenant without
+   * a matching endpoint costs no query (every change announces 'webhook_endpoints' with the
+   * tenant id). Only ever used to skip work: the endpoints a message goes to are read inside the
+   * emitting transaction.
    */
   endpointCache: TtlCache<Array<{ id: string; event_types: string[] | null }>>;
   /** Told after an endpoint was disabled automatically (set on the service). */

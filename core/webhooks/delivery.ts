@@ -1,5 +1,6 @@
 import { DestinationRefused, parseRetryAfter } from '@clarion/adapter-kit';
 import type { Knex } from 'knex';
+import { announceChange } from '../cache-invalidation.ts';
 import { webhookAttemptDuration, webhookAttempts, webhookEndpointsDisabled, webhookMessagesFinished } from '../metrics.ts';
 import { MAX_RESPONSE_BYTES, audit, queueDelivery, unsealSecret, type DeliverJob, type WebhookContext } from './context.ts';
 import { ENDPOINT_DISABLED_TYPE } from './event-types.ts';
@@ -243,6 +244,7 @@ export async function deliver(ctx: WebhookContext, job: DeliverJob): Promise<Del
   if (decided === 'delivered' || decided === 'failed') webhookMessagesFinished.inc({ endpoint: endpointId, status: decided });
   log.debug({ outcome: result.outcome, statusCode: result.statusCode, decided }, 'webhook attempt');
   if (disabled) {
+    ctx.endpointCache.drop(job.tenantId);
     webhookEndpointsDisabled.inc({ reason: disabledKind! });
     log.warn({ endpointId, reason: disabled.disabledReason }, 'webhook endpoint disabled');
     await ctx.endpointDisabled(disabled);
@@ -261,6 +263,8 @@ async function disableEndpoint(ctx: WebhookContext, trx: Knex, tenantId: string,
     .returning('*');
   if (!row) return undefined;
   await audit(trx, { tenantId, actor: 'system', action: 'webhook_endpoint.disabled', targetType: 'webhook_endpoint', targetId: endpointId, summary: { reason, url: row.url } });
+  // Every other process stops counting the endpoint as a subscriber too.
+  await announceChange(trx, 'webhook_endpoints', tenantId);
   await emit(ctx, trx, {
     tenantId,
     type: ENDPOINT_DISABLED_TYPE,

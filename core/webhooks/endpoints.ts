@@ -1,5 +1,6 @@
 import { ConfigError, DestinationRefused } from '@clarion/adapter-kit';
 import { Ajv } from 'ajv';
+import { announceChange } from '../cache-invalidation.ts';
 import { ClarionError, type FieldError } from '../errors.ts';
 import { keysetPage, type Page } from '../db/paging.ts';
 import { toFieldErrors } from '../ingest/contracts.ts';
@@ -115,6 +116,7 @@ export async function createEndpoint(ctx: WebhookContext, tenantId: string, body
       })
       .returning(COLUMNS);
     await audit(trx, { tenantId, actor, action: 'webhook_endpoint.created', targetType: 'webhook_endpoint', targetId: row.id, summary: { url, eventTypes: row.event_types } });
+    await announceChange(trx, 'webhook_endpoints', tenantId);
     return { ...toEndpointView(row, now), secret };
   });
 }
@@ -154,6 +156,7 @@ export async function updateEndpoint(ctx: WebhookContext, tenantId: string, id: 
     if (!row) throw new ClarionError('CLARION_ERR_WEBHOOK_ENDPOINT_NOT_FOUND', `No webhook endpoint ${id}`);
     const action = changes.enabled === true ? 'webhook_endpoint.enabled' : changes.enabled === false ? 'webhook_endpoint.disabled' : 'webhook_endpoint.updated';
     await audit(trx, { tenantId, actor, action, targetType: 'webhook_endpoint', targetId: id, summary: { changed: Object.keys(patch) } });
+    await announceChange(trx, 'webhook_endpoints', tenantId);
     return toEndpointView(row, now);
   });
 }
@@ -164,6 +167,7 @@ export async function deleteEndpoint(ctx: WebhookContext, tenantId: string, id: 
     // Messages and attempts go with it (cascade); queued jobs find nothing and end.
     await trx('webhook_endpoints').where({ tenant_id: tenantId, id }).delete();
     await audit(trx, { tenantId, actor, action: 'webhook_endpoint.deleted', targetType: 'webhook_endpoint', targetId: id, summary: { url: row.url } });
+    await announceChange(trx, 'webhook_endpoints', tenantId);
   });
   forgetMetrics(id);
 }

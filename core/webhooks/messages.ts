@@ -103,7 +103,7 @@ export async function emit(ctx: WebhookContext, trx: Knex, event: WebhookEvent):
 
 /**
  * Whether an enabled endpoint of the tenant takes this event type, from the cache: an endpoint
- * created or enabled through this process counts at once, through another within the TTL.
+ * created or enabled through any process counts at once (the change is announced to every process).
  */
 export async function subscribed(ctx: WebhookContext, tenantId: string, type: string): Promise<boolean> {
   const endpoints = await ctx.endpointCache.get(tenantId, () => ctx.knex('webhook_endpoints').where({ tenant_id: tenantId, enabled: true }).select('id', 'event_types'));

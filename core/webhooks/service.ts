@@ -1,7 +1,7 @@
 import { createOutboundPolicy, type Lookup, type OutboundPolicy } from '@clarion/adapter-kit';
 import type { Knex } from 'knex';
 import type { Logger } from 'pino';
-import { TtlCache } from '../cache.ts';
+import { localCaches, type CacheFactory } from '../cache-invalidation.ts';
 import type { Config } from '../config.ts';
 import type { Page } from '../ingest/events.ts';
 import type { Clock } from '../services.ts';
@@ -25,6 +25,8 @@ export interface WebhookServiceOptions {
   timeoutMs?: number;
   /** Random numbers for the retry jitter. Default Math.random. */
   random?: () => number;
+  /** Where the endpoint filters are cached (core/cache-invalidation.ts). Default: this service's own, CLARION_CACHE_TTL_MS. */
+  caches?: CacheFactory;
 }
 
 /**
@@ -52,7 +54,7 @@ export class WebhookService {
       outbound: options.outbound ?? createOutboundPolicy({ allowPrivate: options.config.outboundAllowPrivate, allowList: options.config.outboundAllowList, lookup: options.lookup }),
       timeoutMs: options.timeoutMs ?? 15_000,
       random: options.random ?? Math.random,
-      endpointCache: new TtlCache(options.config.cacheTtlMs),
+      endpointCache: (options.caches ?? localCaches(options.config.cacheTtlMs)).cache('webhook_endpoints'),
       endpointDisabled: async (endpoint) => {
         try {
           await this.onEndpointDisabled?.(endpoint);
@@ -101,7 +103,7 @@ export class WebhookService {
     return this.#changed(tenantId, deleteEndpoint(this.#ctx, tenantId, id, actor));
   }
 
-  /** The tenant's cached endpoints are dropped once a change is committed (or failed). */
+  /** The tenant's cached endpoints are dropped here once a change is committed (or failed); the change announces itself to the other processes. */
   #changed<T>(tenantId: string, result: Promise<T>): Promise<T> {
     return result.finally(() => this.#ctx.endpointCache.drop(tenantId));
   }

@@ -5,7 +5,8 @@ import { CHANNELS, type Channel, type Priority } from '@clarion/adapter-kit';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import type { Knex } from 'knex';
 import { audit } from '../delivery/providers.ts';
-import { TtlCache } from '../cache.ts';
+import type { TtlCache } from '../cache.ts';
+import { announceChange, localCaches, type CacheFactory } from '../cache-invalidation.ts';
 import { ClarionError } from '../errors.ts';
 import { toFieldErrors } from '../ingest/contracts.ts';
 
@@ -115,9 +116,9 @@ export class WorkflowService {
   /** A tenant's own workflows, read on every event and delivery. */
   readonly #rows: TtlCache<WorkflowRow[]>;
 
-  constructor(knex: Knex, cacheTtlMs = 0) {
+  constructor(knex: Knex, caches: CacheFactory = localCaches(0)) {
     this.#knex = knex;
-    this.#rows = new TtlCache(cacheTtlMs);
+    this.#rows = caches.cache('workflows');
   }
 
   #tenantRows(tenantId: string): Promise<WorkflowRow[]> {
@@ -139,6 +140,7 @@ export class WorkflowService {
         .merge({ trigger: definition.trigger, definition: JSON.stringify(definition), enabled: definition.enabled, updated_at: db.fn.now() })
         .returning('*');
       await audit(db, tenantId, actor, existing ? 'workflow.updated' : 'workflow.created', key, { trigger: definition.trigger, channels: definition.channels });
+      await announceChange(db, 'workflows', tenantId);
       return { workflow: toWorkflow(row.key, row.definition, 'tenant', row.updated_at), created: !existing };
     };
     const result = trx ? await run(trx) : await this.#knex.transaction(run);
@@ -169,6 +171,7 @@ export class WorkflowService {
         throw new ClarionError('CLARION_ERR_WORKFLOW_NOT_FOUND', `No workflow ${key}`);
       }
       await audit(trx, tenantId, actor, 'workflow.deleted', key, { revertedTo: this.#bundled.has(key) ? 'bundled' : null });
+      await announceChange(trx, 'workflows', tenantId);
     });
     this.#rows.drop(tenantId);
   }

@@ -600,7 +600,7 @@ describe('webhook delivery (integration)', () => {
   });
 
   it('pages attempts and reports per-endpoint stats', async () => {
-    h = await hub();
+    h = await hub({ CLARION_METRICS_TENANT_LABELS: 'true' });
     const r = (await receiver(h)).respond({ status: 500 }, { status: 500 });
     const ep = await endpoint(h, { url: r.url() });
     await emit(h);
@@ -627,9 +627,28 @@ describe('webhook delivery (integration)', () => {
     const unknown = await api(h, 'get', '/v1/webhooks/endpoints/00000000-0000-4000-8000-000000000000/attempts');
     expect(unknown.status).to.equal(404);
 
+    // The operator opted in to per-endpoint series.
     const metrics = await request(h.t.callback).get('/metrics').expect(200);
     expect(metrics.text).to.include(`clarion_webhook_attempts_total{endpoint="${ep.id}",outcome="http_error"} 2`);
     expect(metrics.text).to.include(`clarion_webhook_attempts_total{endpoint="${ep.id}",outcome="success"} 1`);
     expect(metrics.text).to.include(`clarion_webhook_messages_finished_total{endpoint="${ep.id}",status="delivered"} 1`);
+  });
+
+  it('counts attempts in metrics without endpoint ids unless the operator opts in', async () => {
+    h = await hub();
+    const scrape = async () => (await request(h!.t.callback).get('/metrics').expect(200)).text;
+    const value = (text: string, series: string) => Number(new RegExp(`^${series.replace(/[{}]/g, '\\$&')} (\\d+)$`, 'm').exec(text)?.[1] ?? 0);
+    const before = await scrape();
+    const r = (await receiver(h)).respond({ status: 500 });
+    const ep = await endpoint(h, { url: r.url() });
+    await emit(h);
+    await h.t.runJobs();
+    await advance(h, 6 * SECOND);
+    const after = await scrape();
+    expect(after).to.not.include(ep.id);
+    expect(value(after, 'clarion_webhook_attempts_total{outcome="http_error"}') - value(before, 'clarion_webhook_attempts_total{outcome="http_error"}')).to.equal(1);
+    expect(value(after, 'clarion_webhook_attempts_total{outcome="success"}') - value(before, 'clarion_webhook_attempts_total{outcome="success"}')).to.equal(1);
+    expect(value(after, 'clarion_webhook_messages_queued_total{trigger="event"}') - value(before, 'clarion_webhook_messages_queued_total{trigger="event"}')).to.equal(1);
+    expect(value(after, 'clarion_webhook_attempt_duration_seconds_count') - value(before, 'clarion_webhook_attempt_duration_seconds_count')).to.equal(2);
   });
 });

@@ -1,6 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { runOnce } from 'graphile-worker';
+import type { CacheChange, CacheInvalidation } from '../../core/cache-invalidation.ts';
 import { loadConfig, type Config } from '../../core/config.ts';
+import { createKnex } from '../../core/db/database.ts';
 import { createGateway } from '../../core/gateway/app.ts';
 import { taskList } from '../../core/jobs/index.ts';
 import { graphileLogger } from '../../core/log.ts';
@@ -28,11 +30,16 @@ export interface TestApp {
   close(): Promise<void>;
 }
 
-export async function testApp(options: { env?: Record<string, string>; clock?: Clock } = {}): Promise<TestApp> {
+/**
+ * A gateway on a fresh database, driven without a socket. `listen`: its caches hear the changes
+ * other processes announce (as under the runtime); otherwise only its own changes drop them.
+ */
+export async function testApp(options: { env?: Record<string, string>; clock?: Clock; listen?: boolean } = {}): Promise<TestApp> {
   const db = await freshDatabase();
   const config = testConfig(db, options.env);
   const services = createServices(config, db.knex, silentLog, options.clock ?? systemClock);
   await services.ready();
+  if (options.listen) await services.invalidation.start(db.url);
   const gateway = createGateway(services);
   return {
     db,
@@ -46,8 +53,53 @@ export async function testApp(options: { env?: Record<string, string>; clock?: C
       const { tenant, apiKey } = await createTenant(db.knex, { name, settings });
       return { tenantId: tenant.id, apiKey };
     },
-    close: () => db.drop(),
+    async close() {
+      await services.invalidation.stop();
+      await db.drop();
+    },
   };
+}
+
+export interface TestPeer {
+  services: Services;
+  callback: TestApp['callback'];
+  close(): Promise<void>;
+}
+
+/**
+ * A second Clarion process on the database of `t`: its own connection pool, caches and LISTEN
+ * connection, as another gateway or worker would have. Close it before `t`.
+ */
+export async function testPeer(t: TestApp, options: { env?: Record<string, string>; clock?: Clock } = {}): Promise<TestPeer> {
+  const knex = createKnex(t.db.url, 5);
+  const services = createServices(testConfig(t.db, options.env), knex, silentLog, options.clock ?? systemClock);
+  await services.ready();
+  await services.invalidation.start(t.db.url);
+  return {
+    services,
+    callback: createGateway(services).app.callback(),
+    async close() {
+      await services.invalidation.stop();
+      await services.delivery.close();
+      await services.templates.close();
+      await knex.destroy();
+    },
+  };
+}
+
+/**
+ * Resolves with the next change the process applies that matches. Call it before making the
+ * change: the notification may arrive before the call that made the change returns.
+ */
+export function nextChange(invalidation: CacheInvalidation, match: (change: CacheChange) => boolean = () => true): Promise<CacheChange> {
+  return new Promise((resolve) => {
+    const listener = (change: CacheChange) => {
+      if (!match(change)) return;
+      invalidation.off('change', listener);
+      resolve(change);
+    };
+    invalidation.on('change', listener);
+  });
 }
 
 /** Queued graphile-worker jobs of a task with their payloads (the public `jobs` view hides payloads). */

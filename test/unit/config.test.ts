@@ -1,8 +1,8 @@
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { expect } from 'chai';
-import { loadConfig } from '../../core/config.ts';
+import { describeSettings, loadConfig } from '../../core/config.ts';
 import { ClarionError } from '../../core/errors.ts';
 
 describe('configuration', () => {
@@ -23,7 +23,27 @@ describe('configuration', () => {
   it('accepts a base64 secret key of 32 bytes and refuses other lengths', () => {
     const key = Buffer.alloc(32, 7).toString('base64');
     expect(loadConfig({ CLARION_SECRET_KEY: key }).secretKey).to.deep.equal(Buffer.alloc(32, 7));
-    expect(() => loadConfig({ CLARION_SECRET_KEY: 'short' })).to.throw(ClarionError, /CLARION_SECRET_KEY="short" is invalid: expected 32 random bytes/);
+    expect(() => loadConfig({ CLARION_SECRET_KEY: 'short' })).to.throw(ClarionError, /CLARION_SECRET_KEY=\(value hidden\) is invalid: expected 32 random bytes/);
+  });
+
+  it("lists every setting in the README's configuration table", () => {
+    const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+    const firstCells = [...readme.matchAll(/^\| ([^|]*`[A-Z_]+`[^|]*) \|/gm)].map((m) => m[1]);
+    for (const { env } of describeSettings()) expect(firstCells.some((cell) => cell.includes(`\`${env}\``)), env).to.equal(true);
+  });
+
+  it('reads the /metrics settings, and never repeats a bad token', () => {
+    expect(loadConfig({})).to.include({ metricsToken: undefined, metricsTenantLabels: false, cacheTtlMs: 30000 });
+    const token = 'f'.repeat(64);
+    expect(loadConfig({ CLARION_METRICS_TOKEN: token, CLARION_METRICS_TENANT_LABELS: 'true' })).to.include({ metricsToken: token, metricsTenantLabels: true });
+    expect(() => loadConfig({ CLARION_METRICS_TOKEN: 'hunter2' })).to.throw(ClarionError, 'CLARION_METRICS_TOKEN=(value hidden) is invalid: expected a token of 16 to 512 printable ASCII characters');
+    try {
+      loadConfig({ CLARION_METRICS_TOKEN: 'hunter2 hunter2 hunter2' });
+      expect.fail('should throw');
+    } catch (err) {
+      expect((err as Error).message).to.not.include('hunter2');
+    }
+    expect(() => loadConfig({ CLARION_METRICS_TENANT_LABELS: 'sometimes' })).to.throw(ClarionError, 'CLARION_METRICS_TENANT_LABELS="sometimes" is invalid: expected true or false');
   });
 
   it('reads extra settings for the embedded PostgreSQL, and refuses what is not name=value', () => {
@@ -44,7 +64,7 @@ describe('configuration', () => {
       const message = (err as Error).message;
       expect(message).to.include('PORT="70000" is invalid: expected an integer from 0 to 65535');
       expect(message).to.include('CLARION_LOG_LEVEL="loud" is invalid: expected one of trace, debug, info, warn, error, fatal, silent');
-      expect(message).to.include('DATABASE_URL="mysql://x" is invalid: expected a postgres:// or postgresql:// connection string');
+      expect(message).to.include('DATABASE_URL=(value hidden) is invalid: expected a postgres:// or postgresql:// connection string');
     }
   });
 

@@ -2,6 +2,7 @@ import type Router from '@koa/router';
 import type { Services } from '../../services.ts';
 import { pendingMigrations } from '../../db/database.ts';
 import { registry } from '../../metrics.ts';
+import { metricsTokenCheck } from '../auth.ts';
 import { openApiDocument } from '../openapi.ts';
 
 export function opsRoutes(services: Services, router: Router): void {
@@ -26,8 +27,10 @@ export function opsRoutes(services: Services, router: Router): void {
     ctx.body = { status: ready ? 'ready' : 'not ready', checks };
   });
 
-  /** Prometheus metrics of this process. */
+  /** Prometheus metrics of this process; behind a bearer token when CLARION_METRICS_TOKEN is set. */
+  const checkToken = services.config.metricsToken ? metricsTokenCheck(services.config.metricsToken) : undefined;
   router.get('/metrics', async (ctx) => {
+    checkToken?.(ctx);
     ctx.type = registry.contentType;
     ctx.body = await registry.metrics();
   });

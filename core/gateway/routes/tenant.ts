@@ -46,7 +46,7 @@ export function tenantRoutes(services: Services, router: Router): void {
     }
     const { tenant, actor } = auth(ctx);
     const updated = await updateTenantSettings(services.knex, tenant.id, (body as { settings: Record<string, unknown> }).settings, actor);
-    services.apiKeys.drop(); // cached keys carry the tenant's settings
+    services.apiKeys.forgetCached(); // cached keys carry the tenant's settings (other processes hear of the change)
     ctx.body = { id: updated.id, name: updated.name, settings: updated.settings, createdAt: updated.createdAt };
   });
 }

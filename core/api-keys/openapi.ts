@@ -1,0 +1,62 @@
+/** The API key routes and schemas of the OpenAPI document (spread into core/gateway/openapi.ts). */
+
+const problem = { $ref: '#/components/responses/Problem' };
+const errors = (...statuses: number[]) => Object.fromEntries(statuses.map((s) => [String(s), problem]));
+const json = (schema: object, description = 'OK') => ({ description, content: { 'application/json': { schema } } });
+const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
+const query = (name: string, description: string, schema: object = { type: 'string' }) => ({ name, in: 'query', required: false, description, schema });
+const tags = ['api-keys'];
+
+export const apiKeyPaths = {
+  '/v1/api-keys': {
+    get: {
+      tags,
+      summary: "List the tenant's API keys, newest first, revoked ones included",
+      description: 'Never the keys themselves nor their hashes: each key is recognised by its `prefix`.',
+      parameters: [query('limit', 'Page size (1-200, default 50).', { type: 'integer', minimum: 1, maximum: 200 }), query('cursor', 'The `nextCursor` of the previous page.')],
+      responses: {
+        '200': json({ type: 'object', required: ['items', 'nextCursor'], properties: { items: { type: 'array', items: ref('ApiKey') }, nextCursor: { type: ['string', 'null'] } } }),
+        ...errors(400, 401),
+      },
+    },
+    post: {
+      tags,
+      summary: 'Create an API key for the tenant',
+      description: 'The answer carries the key (`ck_...`), shown this once (`Cache-Control: no-store`); only its SHA-256 is stored. Rotate a key by creating its successor, moving clients to it, then revoking the old one.',
+      requestBody: {
+        required: true,
+        content: { 'application/json': { schema: { type: 'object', required: ['name'], additionalProperties: false, properties: { name: { type: 'string', minLength: 1, maxLength: 100, description: 'A label, e.g. the system that uses the key.' } } } } },
+      },
+      responses: { '201': json(ref('ApiKeyWithSecret'), 'Created'), ...errors(400, 401, 415) },
+    },
+  },
+  '/v1/api-keys/{id}': {
+    delete: {
+      tags,
+      summary: 'Revoke an API key',
+      description:
+        'Every gateway refuses the key from the moment this answers. A key may revoke itself (this request completes; the next one gets 401). ' +
+        "The tenant's last active key is not revoked (409): create another first. Revoking a revoked key changes nothing.",
+      parameters: [{ name: 'id', in: 'path', required: true, description: "The key's id (not the key).", schema: { type: 'string' } }],
+      responses: { '204': { description: 'Revoked' }, ...errors(401, 404, 409) },
+    },
+  },
+};
+
+export const apiKeySchemas = {
+  ApiKey: {
+    type: 'object',
+    required: ['id', 'name', 'prefix', 'createdAt', 'lastUsedAt', 'revokedAt'],
+    properties: {
+      id: { type: 'string', format: 'uuid' },
+      name: { type: 'string' },
+      prefix: { type: 'string', description: 'The first 10 characters of the key.' },
+      createdAt: { type: 'string', format: 'date-time' },
+      lastUsedAt: { type: ['string', 'null'], format: 'date-time', description: 'Approximate: noted at most once a minute, when a gateway looks the key up rather than using its cached answer.' },
+      revokedAt: { type: ['string', 'null'], format: 'date-time' },
+    },
+  },
+  ApiKeyWithSecret: {
+    allOf: [ref('ApiKey'), { type: 'object', required: ['key'], properties: { key: { type: 'string', description: 'The API key, shown only in this answer.' } } }],
+  },
+};

@@ -1,0 +1,127 @@
+import { Ajv } from 'ajv';
+import type { Knex } from 'knex';
+import type { TtlCache } from '../cache.ts';
+import { announceChange, localCaches, type CacheFactory } from '../cache-invalidation.ts';
+import { keysetPage, type Page } from '../db/paging.ts';
+import { ClarionError } from '../errors.ts';
+import { toFieldErrors } from '../ingest/contracts.ts';
+import { API_KEY_COLUMNS, authenticate, hashApiKey, insertApiKey, isUuid, type ApiKeyRow, type AuthenticatedKey } from '../tenants.ts';
+
+/**
+ * The lifecycle of a tenant's API keys: list, create (the key is shown once), revoke. A revoked
+ * key stays listed with its `revokedAt` and is refused by every process at once: the revocation
+ * announces itself (core/cache-invalidation.ts) and each process drops the cached key.
+ *
+ * Decisions: a key may revoke itself (the request that does it completes; the next one gets 401).
+ * The tenant's last active key is not revoked (409 CLARION_ERR_APIKEY_LAST_ACTIVE) unless the
+ * operator forces it from the CLI, so a tenant cannot lock itself out by mistake. Revoking a key
+ * already revoked changes nothing and is not an error.
+ */
+
+export interface ApiKeyView {
+  id: string;
+  name: string;
+  /** The first characters of the key, to recognise it without revealing it. */
+  prefix: string;
+  createdAt: string;
+  /** When the key was last looked up (approximate: at most once a minute, see `authenticate`). */
+  lastUsedAt: string | null;
+  revokedAt: string | null;
+}
+
+const validateCreate = new Ajv({ allErrors: true }).compile({
+  type: 'object',
+  additionalProperties: false,
+  required: ['name'],
+  properties: { name: { type: 'string', minLength: 1, maxLength: 100, pattern: '\\S' } },
+});
+
+export class ApiKeyService {
+  readonly #knex: Knex;
+  /** Bearer keys resolved to their tenant, by key hash. */
+  readonly #cache: TtlCache<AuthenticatedKey | undefined>;
+
+  constructor(knex: Knex, caches: CacheFactory = localCaches(0)) {
+    this.#knex = knex;
+    this.#cache = caches.cache('api_keys');
+  }
+
+  /** The tenant of a bearer key, or undefined for an unknown or revoked key (cached). */
+  authenticate(apiKey: string): Promise<AuthenticatedKey | undefined> {
+    return this.#cache.get(hashApiKey(apiKey), () => authenticate(this.#knex, apiKey));
+  }
+
+  /** Forgets the keys cached here (their tenant's settings changed); other processes hear it from the change. */
+  forgetCached(): void {
+    this.#cache.drop();
+  }
+
+  /** The tenant's keys, revoked ones included, newest first. */
+  async list(tenantId: string, page: { limit: number; cursor?: string }): Promise<Page<ApiKeyView>> {
+    const query = this.#knex('api_keys').where({ tenant_id: tenantId }).select([...API_KEY_COLUMNS]);
+    return keysetPage(this.#knex, query, { ts: 'created_at', id: 'id' }, page, (row) => toView(row as unknown as ApiKeyRow));
+  }
+
+  async create(tenantId: string, body: unknown, actor: string): Promise<ApiKeyView & { key: string }> {
+    if (!validateCreate(body)) {
+      throw new ClarionError('CLARION_ERR_HTTP_INVALID_REQUEST', 'Invalid API key', { errors: toFieldErrors(validateCreate.errors ?? []) });
+    }
+    const name = (body as { name: string }).name.trim();
+    return this.#knex.transaction(async (trx) => {
+      await this.#requireTenant(trx, tenantId);
+      const { apiKey, row } = await insertApiKey(trx, tenantId, name);
+      await audit(trx, tenantId, actor, 'api_key.created', row.id, { name });
+      return { ...toView(row), key: apiKey };
+    });
+  }
+
+  /**
+   * Revokes one of the tenant's keys; `revoked` is false when it already was. `allowLast` (the
+   * operator, from the CLI) revokes the last active key too, leaving the tenant without a working
+   * key until another is created.
+   */
+  async revoke(tenantId: string, id: string, actor: string, options: { allowLast?: boolean } = {}): Promise<{ key: ApiKeyView; revoked: boolean }> {
+    let revokedHash: string | undefined;
+    try {
+      return await this.#knex.transaction(async (trx) => {
+        await this.#requireTenant(trx, tenantId);
+        // One revocation per tenant at a time: two at once must not each leave the other key as the last.
+        await trx.raw('select pg_advisory_xact_lock(hashtext(?))', [`api_keys:${tenantId}`]);
+        const row = isUuid(id) ? await trx('api_keys').where({ tenant_id: tenantId, id }).first([...API_KEY_COLUMNS, 'key_hash']) : undefined;
+        if (!row) throw new ClarionError('CLARION_ERR_APIKEY_NOT_FOUND', `No API key ${id}`);
+        if (row.revoked_at) return { key: toView(row), revoked: false };
+        if (!options.allowLast) {
+          const { n } = await trx('api_keys').where({ tenant_id: tenantId }).whereNull('revoked_at').count({ n: '*' }).first() as { n: number };
+          if (n <= 1) {
+            throw new ClarionError(
+              'CLARION_ERR_APIKEY_LAST_ACTIVE',
+              `API key ${id} is the tenant's last active key: create another one first (POST /v1/api-keys), then revoke this one`,
+            );
+          }
+        }
+        const [updated] = await trx('api_keys').where({ id }).update({ revoked_at: trx.fn.now() }).returning([...API_KEY_COLUMNS]);
+        await audit(trx, tenantId, actor, 'api_key.revoked', id, { name: row.name, prefix: row.prefix });
+        await announceChange(trx, 'api_keys', row.key_hash);
+        revokedHash = row.key_hash;
+        return { key: toView(updated), revoked: true };
+      });
+    } finally {
+      // After the commit, so no request here caches the key again as valid.
+      if (revokedHash) this.#cache.drop(revokedHash);
+    }
+  }
+
+  async #requireTenant(trx: Knex, tenantId: string): Promise<void> {
+    const found = isUuid(tenantId) ? await trx('tenants').where({ id: tenantId }).first('id') : undefined;
+    if (!found) throw new ClarionError('CLARION_ERR_TENANT_NOT_FOUND', `No tenant has id ${tenantId}`);
+  }
+}
+
+async function audit(trx: Knex, tenantId: string, actor: string, action: string, keyId: string, summary: Record<string, unknown>): Promise<void> {
+  await trx('audit_logs').insert({ tenant_id: tenantId, actor, action, target_type: 'api_key', target_id: keyId, summary: JSON.stringify(summary) });
+}
+
+function toView(row: ApiKeyRow): ApiKeyView {
+  const iso = (d: Date | null) => (d ? new Date(d).toISOString() : null);
+  return { id: row.id, name: row.name, prefix: row.prefix, createdAt: new Date(row.created_at).toISOString(), lastUsedAt: iso(row.last_used_at), revokedAt: iso(row.revoked_at) };
+}
