@@ -52,7 +52,7 @@ describe('configuration changes across gateways (e2e)', function () {
   it('a workflow saved through one gateway is served by the other at once', async () => {
     expect((await call(two, 'GET', '/v1/workflows/order.shipped')).status).to.equal(404);
     const heard = nextChange(two.services.invalidation, (c) => c.cache === 'workflows');
-    const saved = await call(one, 'PUT', '/v1/workflows/order.shipped', apiKey, { trigger: 'com.acme.order.shipped', channels: ['email'], recipients: '/data/recipients' });
+    const saved = await call(one, 'PUT', '/v1/workflows/order.shipped', apiKey, { trigger: 'com.acme.order.shipped', channels: ['email'], recipients: '/data/recipients', templates: { email: { subject: 'Shipped', text: 'Shipped.' } } });
     expect(saved.status).to.equal(201);
     await heard;
     const served = await call(two, 'GET', '/v1/workflows/order.shipped');

@@ -47,7 +47,7 @@ describe('cache invalidation across processes (LISTEN/NOTIFY)', () => {
     const change = heard('workflows');
     await one()
       .put('/v1/workflows/order.shipped')
-      .send({ trigger: 'com.acme.order.shipped', channels: ['email'], recipients: '/data/recipients' })
+      .send({ trigger: 'com.acme.order.shipped', channels: ['email'], recipients: '/data/recipients', templates: { email: { subject: 'Shipped', text: 'Shipped.' } } })
       .expect(201);
     expect(await change).to.deep.equal({ cache: 'workflows', prefix: tenantId });
     const workflows = await peer.services.workflows.forTrigger(tenantId, 'com.acme.order.shipped');

@@ -378,6 +378,7 @@ describe('outbound network policy (adapter kit)', () => {
       const tcp = net.createServer((socket) => {
         connections++;
         open.push(socket);
+        socket.write('220 hello\r\n');
       });
       tcp.listen(0, '127.0.0.1');
       await once(tcp, 'listening');
@@ -387,9 +388,10 @@ describe('outbound network policy (adapter kit)', () => {
         await refusal(policy({ lookup: async () => [{ address: '127.0.0.1', family: 4 }] }).connect({ host: 'smtp.attacker.example', port }));
         await refusal(policy({ allowPrivate: true }).connect({ host: '169.254.169.254', port: 25 }));
         expect(connections).to.equal(0);
-        const accepted = once(tcp, 'connection');
         const socket = await policy({ allowList: ['smtp.internal'], lookup: async () => [{ address: '127.0.0.1', family: 4 }] }).connect({ host: 'smtp.internal', port });
-        await accepted;
+        // The server's greeting arrives: a real connection to the checked address.
+        const [greeting] = await once(socket, 'data');
+        expect(String(greeting)).to.equal('220 hello\r\n');
         expect(connections).to.equal(1);
         socket.destroy();
       } finally {
