@@ -4,6 +4,7 @@ import { Ajv } from 'ajv';
 import { parseAllowList } from '@clarion/adapter-kit';
 import { ClarionError } from './errors.ts';
 import { DEFAULT_RETRY_SCHEDULE, parseSchedule } from './webhooks/schedule.ts';
+import { DEFAULT_FALLBACK_AFTER, DEFAULT_RETRY_SCHEDULES, parseFallbackAfter } from './delivery/policy.ts';
 
 /**
  * Clarion's settings. Every one comes from the environment, or from a JSON file named by
@@ -47,9 +48,23 @@ export interface Config {
   ingestAllowedRate: number;
   /** `CLARION_SHUTDOWN_TIMEOUT_MS`: how long a graceful stop waits for running jobs. Default 10000. */
   shutdownTimeoutMs: number;
-  /** `CLARION_RETRY_BASE_MS`: base delay of delivery retries (exponential backoff, full jitter). Default 1000. */
-  retryBaseMs: number;
-  /** `CLARION_RETRY_MAX_MS`: longest wait between two delivery attempts. Default 3600000 (1 h). */
+  /**
+   * `CLARION_RETRY_SCHEDULE_LOW|NORMAL|HIGH|CRITICAL`: the delays between the attempts of a
+   * delivery, by priority, comma-separated with units (each spread ±20 %). Defaults: low
+   * `5m,15m,40m` (4 attempts in an hour), normal `10s,1m,5m,10m,20m,30m` (7 in about an hour),
+   * high `5s,30s,2m,10m,30m,1h,2h,2h` (9 in about six hours), critical
+   * `2s,10s,30s,2m,5m,15m,30m,1h,2h,4h,8h,8h` (13 in about a day).
+   */
+  retrySchedules: Record<'low' | 'normal' | 'high' | 'critical', number[]>;
+  /** `CLARION_RETRY_SCALE`: multiplies every retry delay and fallback wait, e.g. 0.001 in tests. Default 1. */
+  retryScale: number;
+  /**
+   * `CLARION_FALLBACK_AFTER`: how long a channel with a fallback keeps failing (transient errors)
+   * before its fallback channels take over, by priority. Default `low=30m,normal=5m,high=1m,critical=0s`.
+   * An open circuit falls back at once whatever this says.
+   */
+  fallbackAfterMs: Record<'low' | 'normal' | 'high' | 'critical', number>;
+  /** `CLARION_RETRY_MAX_MS`: no wait between two attempts is longer, a provider's Retry-After included. Default 28800000 (8 h). */
   retryMaxMs: number;
   /** `CLARION_SEND_TIMEOUT_MS`: how long one provider call may take before it counts as a transient failure. Default 15000. */
   sendTimeoutMs: number;
@@ -123,6 +138,8 @@ interface Setting {
   aliases?: string[];
   /** Older names still read (the current name wins), each with a warning. */
   deprecated?: string[];
+  /** Sibling variables read by the same setting (one per priority), accepted in the config file. */
+  related?: string[];
   schema: Record<string, unknown>;
   allowed: string;
   /** A secret: an invalid value is not repeated in the error (which reaches logs and terminals). */
@@ -194,8 +211,23 @@ const SETTINGS: Record<keyof Omit<Config, 'deprecations'>, Setting> = {
     schema: { type: 'integer', minimum: 0, maximum: 600000, default: 10000 },
     allowed: 'an integer number of milliseconds from 0 to 600000',
   },
-  retryBaseMs: { env: 'CLARION_RETRY_BASE_MS', schema: { type: 'integer', minimum: 1, maximum: 3600000, default: 1000 }, allowed: 'an integer number of milliseconds from 1 to 3600000' },
-  retryMaxMs: { env: 'CLARION_RETRY_MAX_MS', schema: { type: 'integer', minimum: 1, maximum: 86400000, default: 3600000 }, allowed: 'an integer number of milliseconds from 1 to 86400000' },
+  retrySchedules: {
+    env: 'CLARION_RETRY_SCHEDULE_NORMAL',
+    related: ['CLARION_RETRY_SCHEDULE_LOW', 'CLARION_RETRY_SCHEDULE_HIGH', 'CLARION_RETRY_SCHEDULE_CRITICAL'],
+    schema: { type: 'string' },
+    allowed: 'up to 25 comma-separated delays with units (ms, s, m, h, d), e.g. 10s,1m,5m',
+  },
+  retryScale: {
+    env: 'CLARION_RETRY_SCALE',
+    schema: { type: 'number', exclusiveMinimum: 0, maximum: 1, default: 1 },
+    allowed: 'a number greater than 0 and at most 1 (e.g. 0.001 in tests)',
+  },
+  fallbackAfterMs: {
+    env: 'CLARION_FALLBACK_AFTER',
+    schema: { type: 'string', default: DEFAULT_FALLBACK_AFTER },
+    allowed: 'low=DURATION,normal=DURATION,high=DURATION,critical=DURATION with units (e.g. low=30m,normal=5m,high=1m,critical=0s), each at most a day',
+  },
+  retryMaxMs: { env: 'CLARION_RETRY_MAX_MS', schema: { type: 'integer', minimum: 1000, maximum: 86400000, default: 28800000 }, allowed: 'an integer number of milliseconds from 1000 to 86400000' },
   sendTimeoutMs: { env: 'CLARION_SEND_TIMEOUT_MS', schema: { type: 'integer', minimum: 100, maximum: 300000, default: 15000 }, allowed: 'an integer number of milliseconds from 100 to 300000' },
   circuitThreshold: { env: 'CLARION_CIRCUIT_THRESHOLD', schema: { type: 'integer', minimum: 1, maximum: 1000, default: 5 }, allowed: 'an integer from 1 to 1000' },
   circuitHalfOpenMs: { env: 'CLARION_CIRCUIT_HALF_OPEN_MS', schema: { type: 'integer', minimum: 10, maximum: 3600000, default: 30000 }, allowed: 'an integer number of milliseconds from 10 to 3600000' },
@@ -303,7 +335,7 @@ export function loadConfig(env: Env = process.env): Config {
     ingestAllowedOrigin: get<string>('ingestAllowedOrigin'),
     ingestAllowedRate: get<number>('ingestAllowedRate'),
     shutdownTimeoutMs: get<number>('shutdownTimeoutMs'),
-    retryBaseMs: get<number>('retryBaseMs'),
+    ...retrySettings(env, fromFile, get),
     retryMaxMs: get<number>('retryMaxMs'),
     sendTimeoutMs: get<number>('sendTimeoutMs'),
     circuitThreshold: get<number>('circuitThreshold'),
@@ -319,6 +351,26 @@ export function loadConfig(env: Env = process.env): Config {
     ...outboundSettings(get),
     deprecations: [...new Set(deprecations)],
   };
+}
+
+const PRIORITY_NAMES = ['low', 'normal', 'high', 'critical'] as const;
+
+/** The retry schedules (one variable per priority) and the fallback waits. */
+function retrySettings(env: Env, fromFile: Record<string, unknown>, get: <T>(key: keyof typeof SETTINGS) => T): Pick<Config, 'retrySchedules' | 'retryScale' | 'fallbackAfterMs'> {
+  const problems: string[] = [];
+  const retrySchedules = {} as Config['retrySchedules'];
+  for (const priority of PRIORITY_NAMES) {
+    const name = `CLARION_RETRY_SCHEDULE_${priority.toUpperCase()}`;
+    const given = env[name] || (fromFile[name] as string | undefined);
+    const schedule = parseSchedule(given ?? DEFAULT_RETRY_SCHEDULES[priority]);
+    if (!schedule) problems.push(`${name}=${JSON.stringify(given)} is invalid: expected ${SETTINGS.retrySchedules.allowed}`);
+    else retrySchedules[priority] = schedule;
+  }
+  const fallbackText = get<string>('fallbackAfterMs');
+  const fallbackAfterMs = parseFallbackAfter(fallbackText);
+  if (!fallbackAfterMs) problems.push(`CLARION_FALLBACK_AFTER=${JSON.stringify(fallbackText)} is invalid: expected ${SETTINGS.fallbackAfterMs.allowed}`);
+  if (problems.length > 0) throw new ClarionError('CLARION_ERR_CONFIG_INVALID', `Invalid configuration:\n  ${problems.join('\n  ')}`);
+  return { retrySchedules, retryScale: get<number>('retryScale'), fallbackAfterMs: fallbackAfterMs! };
 }
 
 function outboundSettings(get: <T>(key: keyof typeof SETTINGS) => T): Pick<Config, 'outboundAllowPrivate' | 'outboundAllowList' | 'secretRefs'> {
@@ -386,7 +438,7 @@ function readConfigFile(file: string): Record<string, unknown> {
   if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
     throw new ClarionError('CLARION_ERR_CONFIG_INVALID', `CLARION_CONFIG_FILE=${file} must hold a JSON object of VARIABLE: value pairs`);
   }
-  const known = new Set(Object.values(SETTINGS).flatMap((s) => [s.env, ...(s.aliases ?? []), ...(s.deprecated ?? [])]));
+  const known = new Set(Object.values(SETTINGS).flatMap((s) => [s.env, ...(s.aliases ?? []), ...(s.deprecated ?? []), ...(s.related ?? [])]));
   const unknown = Object.keys(parsed).filter((k) => !known.has(k));
   if (unknown.length > 0) {
     throw new ClarionError('CLARION_ERR_CONFIG_INVALID', `CLARION_CONFIG_FILE=${file} has unknown settings: ${unknown.join(', ')} (allowed: ${[...known].join(', ')})`);
@@ -396,5 +448,5 @@ function readConfigFile(file: string): Record<string, unknown> {
 
 /** Names and descriptions of every setting, for `clarion config` and the docs. */
 export function describeSettings(): Array<{ env: string; allowed: string; default: unknown }> {
-  return Object.values(SETTINGS).map((s) => ({ env: s.env, allowed: s.allowed, default: s.schema.default }));
+  return Object.values(SETTINGS).flatMap((s) => [s.env, ...(s.related ?? [])].map((env) => ({ env, allowed: s.allowed, default: s.schema.default })));
 }

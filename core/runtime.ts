@@ -15,7 +15,7 @@ import { ClarionError } from './errors.ts';
 import { createGateway } from './gateway/app.ts';
 import { taskList } from './jobs/index.ts';
 import { DAILY_SUMMARY_CRONTAB } from './jobs/send-daily-summaries.ts';
-import { forgetWorkers, heartbeat, pruneRateWindows, sweepDeadWorkers } from './jobs/liveness.ts';
+import { forgetWorkers, heartbeat, sweepDeadWorkers } from './jobs/liveness.ts';
 import { graphileLogger } from './log.ts';
 import { observeQueue } from './metrics.ts';
 import { createServices, systemClock, type Clock, type Services } from './services.ts';
@@ -185,7 +185,6 @@ export async function startClarion({ config: givenConfig, log, gateway = true, w
         try {
           await heartbeat(database.knex, [...workerIds], clock.now());
           await sweepDeadWorkers(database.knex, clock.now(), config.workerDeadAfterMs, log);
-          await pruneRateWindows(database.knex, clock.now());
         } catch (err) {
           log.warn({ err }, 'worker liveness check failed');
         }

@@ -106,7 +106,7 @@ export function createServices(config: Config, knex: Knex, log: Logger, clock: C
         await pipeline.load(log);
       })()),
   };
-  services.preferences = new PreferenceService({ knex, config, clock, workflows, webhooks: () => services.webhooks });
+  services.preferences = new PreferenceService({ knex, config, clock, workflows, webhooks: () => services.webhooks, caches: invalidation });
   services.delivery = new DeliveryEngine({
     config,
     knex,

@@ -1,5 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto';
-import type { CallbackRequest, CallbackResult, Channel, OutboundMessage, OutboundPolicy, Priority, RenderedContent, SendResult, Sender } from '@clarion/adapter-kit';
+import type { CallbackRequest, CallbackResponse, CallbackResult, Channel, OutboundMessage, OutboundPolicy, Priority, RenderedContent, SendResult, Sender } from '@clarion/adapter-kit';
 import { ConfigError, DeliveryError, PermanentError, TransientError, excerpt } from '@clarion/adapter-kit';
 import { BrokenCircuitError, CircuitState, ConsecutiveBreaker, circuitBreaker, handleWhen, type CircuitBreakerPolicy } from 'cockatiel';
 import type { Knex } from 'knex';
@@ -10,7 +10,7 @@ import { prepared } from '../db/prepared.ts';
 import { insertQueued, queuedCte } from '../jobs/queue.ts';
 import { ClarionError } from '../errors.ts';
 import { attemptSeconds, circuitState, deliveriesFinished, deliveryAttempts, notificationsTotal } from '../metrics.ts';
-import { enabledPlugins, type PipelineRunner } from '../pipeline/runner.ts';
+import type { PipelineRunner } from '../pipeline/runner.ts';
 import type { DecisionRecord, ResolvedPreferences } from '../pipeline/types.ts';
 import { resolve as resolvePreferences, validZone } from '../preferences/model.ts';
 import type { PreferenceService } from '../preferences/service.ts';
@@ -19,11 +19,12 @@ import type { RenderInput, RenderResult } from '../templates/types.ts';
 import { digestWindow } from './digest-window.ts';
 import { planRecipients, type SubscriberInput, type SubscriberRow, type SubscriberService } from '../subscribers/service.ts';
 import type { Workflow, WorkflowService } from '../workflows/service.ts';
-import { audit, takeThroughputSlot, type ProviderRecord, type ProviderService } from './providers.ts';
+import { audit, type ProviderRecord, type ProviderService } from './providers.ts';
 import type { AdapterRegistry } from './registry.ts';
 import { applyCallback, rejected } from './receipts.ts';
-import { backoffMs, maxAttempts } from './retry.ts';
+import { nextStep, whileDown, type RetryPolicy } from './policy.ts';
 import { isUuid } from '../tenants.ts';
+import { ANNOUNCED_NOTIFICATION, FINAL_DELIVERY, STICKY_NOTIFICATION, rollupSql } from '../notifications/status.ts';
 
 /** What the engine needs from the template service. */
 export interface TemplateRenderer {
@@ -53,6 +54,8 @@ export interface EngineDeps {
   webhooks: () => WebhookEmitter | undefined;
   /** Preferences and signed links (core/preferences); absent: no preferences, no links. */
   preferences?: () => PreferenceService | undefined;
+  /** Random numbers for the retry spread (injected by tests). Default Math.random. */
+  random?: () => number;
 }
 
 /** One escalation step as kept on the notification (`notifications.escalation`). */
@@ -73,7 +76,6 @@ const SEND_JOB = { task: 'send_delivery', payload: `json_build_object('deliveryI
 const FAN_OUT_AT_ONCE = 50;
 /** Most shapes of that statement prepared per process (each connection keeps a plan per shape). */
 const FAN_OUT_SHAPES = 64;
-const FINAL_DELIVERY = new Set(['sent', 'delivered', 'undelivered', 'bounced', 'read', 'failed', 'dead', 'cancelled']);
 const SANDBOX = 'sandbox';
 
 /**
@@ -87,9 +89,19 @@ export class DeliveryEngine {
   readonly #senders = new Map<string, { version: string; sender: Promise<Sender> }>();
   readonly #breakers = new Map<string, CircuitBreakerPolicy>();
   readonly #fanOutShapes = new Set<string>();
+  /** When each provider's circuit last opened here (operational time, as the breaker counts it). */
+  readonly #openedAt = new Map<string, number>();
+  readonly #policy: RetryPolicy;
 
   constructor(deps: EngineDeps) {
     this.#deps = deps;
+    this.#policy = {
+      schedules: deps.config.retrySchedules,
+      scale: deps.config.retryScale,
+      maxDelayMs: deps.config.retryMaxMs,
+      fallbackAfterMs: deps.config.fallbackAfterMs,
+      random: deps.random ?? Math.random,
+    };
   }
 
   // ---------------------------------------------------------------- fan-out
@@ -130,7 +142,8 @@ export class DeliveryEngine {
           count++;
         }
       }
-      if (workflows.length === 0) problems.push(`no workflow is triggered by ${event.type}`);
+      // No workflow for the type is not an error: the event was processed, and says why nothing came of it.
+      if (workflows.length === 0) await trx('events').where({ id: eventId }).update({ notice: `no workflow is triggered by ${event.type}: nothing to send` });
       if (problems.length > 0) await trx('events').where({ id: eventId }).update({ error: problems.join('\n').slice(0, 4000) });
       log.info({ eventId, ceId: event.ce_id, tenantId, notifications: count, workflows: workflows.map((w) => w.key), problems }, 'event fanned out');
       return { notifications: count };
@@ -150,7 +163,11 @@ export class DeliveryEngine {
    */
   async #fanOutAtOnce(eventId: string, tenantId: string, workflows: Workflow[]): Promise<{ notifications: number } | undefined> {
     const { knex, clock, log } = this.#deps;
-    if (workflows.length === 0 || workflows.some((w) => enabledPlugins(w.plugins).length > 0)) return undefined;
+    if (workflows.length === 0) return undefined;
+    // Plugins that have nothing to decide for this tenant (no preferences stored, default options)
+    // leave the one-statement path open; any other chain needs the transaction path.
+    const facts = async () => ({ tenantHasPreferences: (await this.#deps.preferences?.()?.tenantHasPreferences(tenantId)) ?? false });
+    for (const workflow of workflows) if (await this.#deps.pipeline.decides(workflow.plugins, facts)) return undefined;
     // eslint-disable-next-line @typescript-eslint/no-explicit-any
     const [found] = await prepared<any>(knex, 'clarion_event_by_id', 'select * from events where id = $1', [eventId]);
     const event = found?.tenant_id === tenantId ? found : undefined;
@@ -556,7 +573,7 @@ export class DeliveryEngine {
   // ---------------------------------------------------------------- sending
 
   /** `send_delivery`: one attempt at one delivery; schedules whatever comes next. */
-  async sendDelivery(deliveryId: string, tenantId: string): Promise<void> {
+  async sendDelivery(deliveryId: string, tenantId: string, options: { slotReserved?: boolean } = {}): Promise<void> {
     const { knex, log, clock, config } = this.#deps;
     // Everything a send needs, in one round trip (this is the hot path).
     // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -602,19 +619,27 @@ export class DeliveryEngine {
       await this.#finishAttempt({ delivery, notification, workflow, provider: undefined, error, startedAt: clock.now(), durationMs: 0, dlog });
       return;
     }
-    // Skip providers whose circuit is open; if all are, come back when the first may be probed.
-    const provider = candidates.find((p) => this.#breaker(p).state !== CircuitState.Open) ?? candidates[0];
-    const breaker = this.#breaker(provider);
-    // The provider's throughput cap: a full second window means waiting for a later one (no attempt spent).
-    if (provider.maxPerSecond && !provider.id.includes(':') && !(await takeThroughputSlot(knex, provider.id, provider.maxPerSecond, clock.now()))) {
-      const second = Math.floor(clock.now().getTime() / 1000) * 1000;
-      const runAt = new Date(second + 1000 + Math.floor(Math.random() * 1000));
-      await knex.transaction(async (trx) => {
-        await trx('deliveries').where({ id: deliveryId }).update({ status: 'retrying', next_attempt_at: runAt, updated_at: trx.fn.now() });
-        await this.#schedule(trx, tenantId, deliveryId, runAt);
-      });
-      dlog.debug({ providerId: provider.id, maxPerSecond: provider.maxPerSecond, runAt }, 'provider throughput cap reached: send waits');
+    // Providers whose circuit is open are skipped; a second provider of the channel takes over at
+    // once. When every one is down, a delivery with a fallback falls back now (whileDown).
+    const provider = candidates.find((p) => this.#circuit(p) !== 'down');
+    if (!provider) {
+      await this.#allDown({ delivery, notification, workflow, candidates, dlog });
       return;
+    }
+    const probe = this.#circuit(provider) === 'probe';
+    const breaker = this.#breaker(provider);
+    // The provider's throughput cap: a send waits for its slot (no attempt spent); a job that
+    // was scheduled for its slot already holds it.
+    if (provider.maxPerSecond && !provider.id.includes(':') && !options.slotReserved) {
+      const slot = await this.#deps.providers.reserveSlot(provider.id, provider.maxPerSecond, clock.now());
+      if (slot.getTime() > clock.now().getTime()) {
+        await knex.transaction(async (trx) => {
+          await trx('deliveries').where({ id: deliveryId }).update({ status: 'retrying', next_attempt_at: slot, updated_at: trx.fn.now() });
+          await this.#schedule(trx, tenantId, deliveryId, slot, { slot: true });
+        });
+        dlog.debug({ providerId: provider.id, maxPerSecond: provider.maxPerSecond, runAt: slot }, 'provider throughput cap reached: send waits for its slot');
+        return;
+      }
     }
 
     const startedAt = clock.now();
@@ -629,13 +654,14 @@ export class DeliveryEngine {
     } catch (err) {
       const durationMs = Math.round(performance.now() - started);
       if (err instanceof BrokenCircuitError) {
+        // Another send took the probe of this half-open circuit first: wait for its outcome.
         await this.#circuitOpen({ delivery, provider, startedAt, dlog });
         return;
       }
       attemptSeconds.observe({ channel, adapter: provider.adapter }, durationMs / 1000);
       const error = signal.aborted && !(err instanceof DeliveryError) ? new TransientError(`the provider did not answer within ${config.sendTimeoutMs} ms`, { code: 'timeout', cause: err }) : toDeliveryError(err);
       if (!(err instanceof DeliveryError)) dlog.error({ err }, 'adapter threw something other than a DeliveryError; treated as transient');
-      await this.#finishAttempt({ delivery, notification, workflow, provider, error, startedAt, durationMs, dlog });
+      await this.#finishAttempt({ delivery, notification, workflow, provider, error, startedAt, durationMs, dlog, probe });
     }
   }
 
@@ -714,15 +740,41 @@ export class DeliveryEngine {
       circuitState.set(labels, 0);
       breaker.onStateChange((state) => {
         const name = state === CircuitState.Open ? 'open' : state === CircuitState.HalfOpen ? 'half_open' : 'closed';
+        if (state === CircuitState.Open) this.#openedAt.set(key, Date.now());
         circuitState.set(labels, state === CircuitState.Open ? 1 : state === CircuitState.HalfOpen ? 2 : 0);
         this.#deps.log.warn({ providerId: provider.id, adapter: provider.adapter, tenantId: provider.tenantId, circuit: name }, 'provider circuit changed');
         if (!provider.id.includes(':')) {
-          this.#deps.providers.setCircuit(provider.id, name).catch((err) => this.#deps.log.error({ err }, 'cannot record circuit state'));
+          this.#deps.providers.setCircuit(provider.tenantId, provider.id, name).catch((err) => this.#deps.log.error({ err }, 'cannot record circuit state'));
         }
       });
       this.#breakers.set(key, breaker);
     }
     return breaker;
+  }
+
+  /**
+   * A provider as the next send finds it: `up`; `down` (its circuit is open here, or another
+   * process recorded it open, and no probe is due); or `probe` (the next call is the probe of its
+   * circuit: its failure spends none of the delivery's attempts).
+   */
+  #circuit(provider: ProviderRecord): 'up' | 'down' | 'probe' {
+    const breaker = this.#breakers.get(`${provider.tenantId}:${provider.id}`);
+    const untilProbe = this.#untilProbeMs(provider);
+    if (breaker?.state === CircuitState.HalfOpen) return 'probe';
+    if (breaker?.state === CircuitState.Open) return untilProbe > 0 ? 'down' : 'probe';
+    if (breaker && breaker.state === CircuitState.Closed && this.#openedAt.has(`${provider.tenantId}:${provider.id}`)) return 'up';
+    // No news here: what another process recorded (its provider lists are reloaded on a change).
+    if (provider.circuit?.state === 'open' || provider.circuit?.state === 'half_open') return untilProbe > 0 ? 'down' : 'probe';
+    return 'up';
+  }
+
+  /** Milliseconds until the provider's circuit may be probed (0 or less: now). */
+  #untilProbeMs(provider: ProviderRecord): number {
+    const halfOpen = this.#deps.config.circuitHalfOpenMs;
+    const opened = this.#openedAt.get(`${provider.tenantId}:${provider.id}`);
+    if (opened !== undefined && this.#breakers.get(`${provider.tenantId}:${provider.id}`)?.state === CircuitState.Open) return opened + halfOpen - Date.now();
+    const recorded = provider.circuit?.changedAt?.getTime();
+    return recorded === undefined ? 0 : recorded + halfOpen - Date.now();
   }
 
   /** Provider state visible to the API and metrics, for this process. */
@@ -806,38 +858,98 @@ export class DeliveryEngine {
     };
   }
 
-  async #circuitOpen(input: { delivery: { id: string; tenant_id: string; attempt_count: number }; provider: ProviderRecord; startedAt: Date; dlog: Logger }) {
+  /**
+   * A send found its provider's half-open circuit taken by another send's probe: it waits for the
+   * probe's outcome (when the circuit may be tried again), spending no attempt.
+   */
+  async #circuitOpen(input: { delivery: { id: string; tenant_id: string; attempt_count: number; channel: string }; provider: ProviderRecord; startedAt: Date; dlog: Logger }) {
     const { knex, config, clock } = this.#deps;
     const runAt = new Date(clock.now().getTime() + config.circuitHalfOpenMs);
-    deliveryAttempts.inc({ channel: 'unknown', adapter: input.provider.adapter, outcome: 'circuit_open' });
+    deliveryAttempts.inc({ channel: input.delivery.channel, adapter: input.provider.adapter, outcome: 'circuit_open' });
     await knex.transaction(async (trx) => {
-      await trx('delivery_attempts').insert({
-        tenant_id: input.delivery.tenant_id,
-        delivery_id: input.delivery.id,
-        attempt: input.delivery.attempt_count,
-        provider_config_id: input.provider.id.includes(':') ? null : input.provider.id,
-        adapter: input.provider.adapter,
-        outcome: 'circuit_open',
-        error_message: `circuit open: retrying at ${runAt.toISOString()}`,
-        started_at: input.startedAt,
-        duration_ms: 0,
-      });
+      await this.#recordCircuitOpen(trx, input.delivery, [input.provider], `circuit open: retrying at ${runAt.toISOString()}`, input.startedAt);
       await trx('deliveries').where({ id: input.delivery.id }).update({ status: 'retrying', next_attempt_at: runAt, updated_at: trx.fn.now() });
       await this.#schedule(trx, input.delivery.tenant_id, input.delivery.id, runAt);
     });
     input.dlog.info({ runAt }, 'circuit open: delivery rescheduled');
   }
 
-  async #schedule(trx: Knex, tenantId: string, deliveryId: string, runAt: Date | null) {
+  async #recordCircuitOpen(trx: Knex, delivery: { id: string; tenant_id: string; attempt_count: number }, providers: ProviderRecord[], message: string, startedAt: Date): Promise<void> {
+    await trx('delivery_attempts').insert({
+      tenant_id: delivery.tenant_id,
+      delivery_id: delivery.id,
+      attempt: delivery.attempt_count,
+      provider_config_id: providers.length === 1 && !providers[0].id.includes(':') ? providers[0].id : null,
+      adapter: providers.length === 1 ? providers[0].adapter : null,
+      outcome: 'circuit_open',
+      error_message: message.slice(0, 2000),
+      started_at: startedAt,
+      duration_ms: 0,
+    });
+  }
+
+  /**
+   * Every provider still to try for this delivery is down (open circuits): with a fallback, the
+   * fallback channels take over now (and this delivery waits for the next probe only if the
+   * workflow keeps retrying it); without one, it waits for the next probe. No attempt is spent.
+   */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  async #allDown(input: { delivery: any; notification: any; workflow: Workflow | undefined; candidates: ProviderRecord[]; dlog: Logger }): Promise<void> {
+    const { knex, clock } = this.#deps;
+    const { delivery, notification, workflow, candidates, dlog } = input;
+    const channel = delivery.channel as Channel;
+    const now = clock.now();
+    const probeAt = new Date(now.getTime() + Math.max(0, Math.min(...candidates.map((p) => this.#untilProbeMs(p)))));
+    const fallbacks = this.#fallbackChannels(workflow, notification, channel);
+    const failingSince = delivery.failing_since ? new Date(delivery.failing_since) : null;
+    const step = whileDown(this.#policy, { hasFallback: fallbacks.length > 0, retryOriginal: workflow?.retryOriginal === true, priority: notification.priority as Priority, failingSince, now }, probeAt);
+    const names = candidates.map((p) => p.adapter).join(', ');
+    deliveryAttempts.inc({ channel, adapter: candidates[0].adapter, outcome: 'circuit_open' });
+    await knex.transaction(async (trx) => {
+      if (step.step === 'dead') {
+        const why = `every ${channel} provider has been down since ${failingSince!.toISOString()} (${names}): gave up`;
+        await this.#recordCircuitOpen(trx, delivery, candidates, why, now);
+        await trx('deliveries').where({ id: delivery.id }).update({ status: 'dead', error_class: 'transient', error_code: 'circuit_open', error_message: why, next_attempt_at: null, updated_at: trx.fn.now() });
+        deliveriesFinished.inc({ channel, adapter: candidates[0].adapter, status: 'dead' });
+        await audit(trx, delivery.tenant_id, 'system', 'delivery.dead', delivery.id, { channel, attempts: delivery.attempt_count, code: 'circuit_open' }, 'delivery');
+      } else if (step.step === 'wait' || step.wait) {
+        const at = step.step === 'wait' ? step.at : step.wait!;
+        const why = step.step === 'wait' ? `every ${channel} provider is down (${names}): retrying at ${at.toISOString()}` : `every ${channel} provider is down (${names}): fell back to ${fallbacks.join(', ')}; retrying at ${at.toISOString()}`;
+        await this.#recordCircuitOpen(trx, delivery, candidates, why, now);
+        await trx('deliveries').where({ id: delivery.id }).update({ status: 'retrying', next_attempt_at: at, failing_since: failingSince ?? now, updated_at: trx.fn.now() });
+        await this.#schedule(trx, delivery.tenant_id, delivery.id, at);
+      } else {
+        const why = `every ${channel} provider is down (${names}): fell back to ${fallbacks.join(', ')}`;
+        await this.#recordCircuitOpen(trx, delivery, candidates, why, now);
+        await trx('deliveries').where({ id: delivery.id }).update({ status: 'failed', error_class: 'transient', error_code: 'circuit_open', error_message: why, next_attempt_at: null, updated_at: trx.fn.now() });
+        deliveriesFinished.inc({ channel, adapter: candidates[0].adapter, status: 'failed' });
+      }
+      if (step.step === 'fallback') {
+        const created = await this.#createDeliveries(trx, delivery.tenant_id, notification.id, fallbacks, delivery.id);
+        if (created.length > 0) dlog.warn({ fallbacks }, 'every provider of the channel is down: falling back at once');
+      }
+      await this.#refreshNotification(trx, notification.id);
+    });
+  }
+
+  /** Channels the workflow falls back to from this one, minus those the pipeline ruled out. */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  #fallbackChannels(workflow: Workflow | undefined, notification: any, channel: Channel): Channel[] {
+    const blocked = blockedChannels(notification.decisions);
+    return (workflow?.fallbacks?.[channel] ?? []).filter((c) => c !== channel && !blocked.includes(c));
+  }
+
+  /** A send job at `runAt` (the clock's now when null); `slot`: it holds its throughput slot already. */
+  async #schedule(trx: Knex, tenantId: string, deliveryId: string, runAt: Date | null, extra: { slot?: boolean } = {}) {
     await trx.raw(
-      `select graphile_worker.add_job('send_delivery', json_build_object('deliveryId', ?::uuid, 'tenantId', ?::uuid), run_at => coalesce(?::timestamptz, now()), job_key => ?, max_attempts => 3)`,
-      [deliveryId, tenantId, runAt, `send_delivery:${deliveryId}`],
+      `select graphile_worker.add_job('send_delivery', json_build_object('deliveryId', ?::uuid, 'tenantId', ?::uuid${extra.slot ? `, 'slot', true` : ''}), run_at => ?::timestamptz, job_key => ?, max_attempts => 3)`,
+      [deliveryId, tenantId, runAt ?? this.#deps.clock.now(), `send_delivery:${deliveryId}`],
     );
   }
 
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  async #finishAttempt(input: { delivery: any; notification: any; workflow: Workflow | undefined; provider: ProviderRecord | undefined; result?: SendResult; error?: DeliveryError; startedAt: Date; durationMs: number; dlog: Logger; content?: RenderedContent }) {
-    const { knex, clock, config } = this.#deps;
+  async #finishAttempt(input: { delivery: any; notification: any; workflow: Workflow | undefined; provider: ProviderRecord | undefined; result?: SendResult; error?: DeliveryError; startedAt: Date; durationMs: number; dlog: Logger; content?: RenderedContent; probe?: boolean }) {
+    const { knex, clock } = this.#deps;
     const { delivery, notification, workflow, provider, result, error, dlog } = input;
     const attempt = delivery.attempt_count + 1;
     const priority = notification.priority as Priority;
@@ -849,13 +961,21 @@ export class DeliveryEngine {
       await this.#finishSuccess({ delivery, notification, adapter, providerId, attempt, result: result!, startedAt: input.startedAt, durationMs: input.durationMs, dlog, content: input.content });
       return;
     }
-    // Read before the transaction (one connection at a time): the providers still to try after a
-    // failure about this provider (config, or permanent with scope `provider`). A permanent
-    // failure about the recipient goes to the fallback channel at once: another provider of the
-    // channel would refuse it too, or send what must not go out.
+    const now = clock.now();
+    // Read before the transaction (one connection at a time): the providers still to try after
+    // this one, and where the workflow falls back to. The rules are the policy's (policy.ts).
     const tried = [...(delivery.providers_tried as string[]), ...(provider ? [provider.id] : [])];
-    const aboutProvider = error.errorClass === 'config' || (error.errorClass === 'permanent' && error.scope === 'provider');
-    const remaining = aboutProvider && provider ? (await this.#candidates(delivery.tenant_id, channel, tried)).length : 0;
+    const remaining = provider ? (await this.#candidates(delivery.tenant_id, channel, tried)).length : 0;
+    const fallbacks = this.#fallbackChannels(workflow, notification, channel);
+    const step = nextStep(this.#policy, { errorClass: error.errorClass, scope: error.scope, retryAfterMs: error.retryAfterMs, probe: input.probe }, {
+      priority,
+      providerAttempts: delivery.provider_attempts,
+      failingSince: delivery.failing_since ? new Date(delivery.failing_since) : null,
+      now,
+      remainingProviders: remaining,
+      hasFallback: fallbacks.length > 0,
+      retryOriginal: workflow?.retryOriginal === true,
+    });
 
     await knex.transaction(async (trx) => {
       await trx('delivery_attempts').insert({
@@ -866,56 +986,59 @@ export class DeliveryEngine {
         adapter,
         outcome: error.errorClass,
         error_code: error.code ?? null,
+        error_scope: error.errorClass === 'permanent' ? error.scope : null,
         error_message: error.message.slice(0, 2000),
         provider_message_id: null,
         response_excerpt: excerpt(error.response) ?? null,
+        probe: input.probe === true,
         started_at: input.startedAt,
         duration_ms: input.durationMs,
       });
-
-
-      const common = { attempt_count: attempt, ...(provider ? { provider_config_id: providerId, adapter } : {}), error_class: error.errorClass, error_code: error.code ?? null, error_message: error.message.slice(0, 2000), updated_at: trx.fn.now() };
+      // Every provider error is kept on that provider, whatever comes next, so a broken provider
+      // is visible even when the next one delivered; configuration errors and refusals are audited.
+      if (providerId) await this.#deps.providers.recordError(trx, providerId, error.message, now);
+      if (error.errorClass === 'config') {
+        await audit(trx, delivery.tenant_id, 'system', 'provider.config_error', providerId, { channel, adapter, code: error.code ?? null, message: error.message }, 'provider');
+      } else if (error.errorClass === 'permanent' && error.scope === 'provider' && providerId) {
+        await audit(trx, delivery.tenant_id, 'system', 'provider.refused', providerId, { channel, adapter, code: error.code ?? null, message: error.message }, 'provider');
+      }
       await this.#emit(trx, delivery.tenant_id, 'io.clarion.delivery.attempt_failed', notification.id, {
-        deliveryId: delivery.id, channel, adapter, attempt, errorClass: error.errorClass, errorCode: error.code ?? null, message: error.message,
+        deliveryId: delivery.id, channel, adapter, attempt, errorClass: error.errorClass, errorScope: error.errorClass === 'permanent' ? error.scope : null, errorCode: error.code ?? null, message: error.message,
       });
       for (const destination of error.invalidDestinations ?? []) {
         if (destination.kind === 'device' && notification.subscriber_id) await this.#deps.subscribers.removeDevice(trx, notification.subscriber_id, destination.value);
       }
 
-      if (error.errorClass === 'transient') {
-        const providerAttempts = delivery.provider_attempts + 1;
-        if (providerAttempts < maxAttempts(priority)) {
-          const delay = backoffMs({ attempt: providerAttempts, priority, baseMs: config.retryBaseMs, maxMs: config.retryMaxMs, retryAfterMs: error.retryAfterMs });
-          const runAt = new Date(clock.now().getTime() + delay);
-          await trx('deliveries').where({ id: delivery.id }).update({ ...common, status: 'retrying', provider_attempts: providerAttempts, next_attempt_at: runAt });
-          await this.#schedule(trx, delivery.tenant_id, delivery.id, runAt);
-          dlog.warn({ adapter, attempt, code: error.code, retryInMs: delay }, 'transient failure: retrying');
-          return;
+      const common = { attempt_count: attempt, ...(provider ? { provider_config_id: providerId, adapter } : {}), error_class: error.errorClass, error_code: error.code ?? null, error_message: error.message.slice(0, 2000), updated_at: trx.fn.now() };
+      if (step.step === 'retry') {
+        await trx('deliveries').where({ id: delivery.id }).update({ ...common, status: 'retrying', provider_attempts: step.providerAttempts, failing_since: step.failingSince, next_attempt_at: step.at });
+        await this.#schedule(trx, delivery.tenant_id, delivery.id, step.at);
+        dlog.warn({ adapter, attempt, code: error.code, retryAt: step.at, probe: input.probe === true }, 'transient failure: retrying');
+        if (step.fallback) {
+          const created = await this.#createDeliveries(trx, delivery.tenant_id, notification.id, fallbacks, delivery.id);
+          if (created.length > 0) dlog.warn({ fallbacks }, 'failing for a while: the fallback channels start, this one keeps retrying');
         }
-        // Exhausted: a dead letter an admin can requeue; the message still goes out by the fallback channels.
-        await trx('deliveries').where({ id: delivery.id }).update({ ...common, status: 'dead', provider_attempts: providerAttempts, next_attempt_at: null });
-        deliveriesFinished.inc({ channel, adapter: adapter ?? 'none', status: 'dead' });
+        return;
+      }
+      if (step.step === 'next_provider') {
+        await trx('deliveries').where({ id: delivery.id }).update({ ...common, status: 'retrying', providers_tried: JSON.stringify(tried), provider_attempts: 0, failing_since: step.failingSince, next_attempt_at: null });
+        await this.#schedule(trx, delivery.tenant_id, delivery.id, null);
+        dlog.warn({ adapter, code: error.code, errorClass: error.errorClass }, 'this provider cannot take it: trying the next provider');
+        return;
+      }
+      const reason = step.reason === 'fallback_engaged' ? `${error.message} (failing since ${(delivery.failing_since ? new Date(delivery.failing_since) : now).toISOString()}: the fallback channels took over)` : error.message;
+      await trx('deliveries').where({ id: delivery.id }).update({
+        ...common, error_message: reason.slice(0, 2000), ...(step.reason === 'fallback_engaged' ? { error_code: 'fallback_engaged' } : {}),
+        status: step.status, providers_tried: JSON.stringify(tried), next_attempt_at: null,
+        ...(error.errorClass === 'transient' ? { provider_attempts: delivery.provider_attempts + (input.probe ? 0 : 1) } : {}),
+      });
+      deliveriesFinished.inc({ channel, adapter: adapter ?? 'none', status: step.status });
+      if (step.status === 'dead') {
         await audit(trx, delivery.tenant_id, 'system', 'delivery.dead', delivery.id, { channel, attempts: attempt, code: error.code ?? null }, 'delivery');
         dlog.error({ adapter, attempt, code: error.code }, 'delivery exhausted its attempts: dead letter');
-      } else {
-        // Permanent or config: never retried; the next provider, then the fallback channels.
-        if (remaining > 0) {
-          await trx('deliveries').where({ id: delivery.id }).update({ ...common, status: 'retrying', providers_tried: JSON.stringify(tried), provider_attempts: 0, next_attempt_at: null });
-          await this.#schedule(trx, delivery.tenant_id, delivery.id, null);
-          dlog.warn({ adapter, code: error.code, errorClass: error.errorClass }, 'provider failed for good: trying the next provider');
-          return;
-        }
-        await trx('deliveries').where({ id: delivery.id }).update({ ...common, status: 'failed', providers_tried: JSON.stringify(tried), next_attempt_at: null });
-        deliveriesFinished.inc({ channel, adapter: adapter ?? 'none', status: 'failed' });
-        if (error.errorClass === 'config') {
-          await audit(trx, delivery.tenant_id, 'system', 'provider.config_error', provider && !provider.id.includes(':') ? provider.id : null, { channel, adapter, message: error.message }, 'provider');
-          if (providerId) await trx('provider_configs').where({ id: providerId }).update({ last_error: error.message.slice(0, 500) });
-          dlog.error({ adapter, code: error.code }, 'configuration error: fix the provider; not retried');
-        } else dlog.warn({ adapter, code: error.code }, 'permanent failure');
-      }
-      const blocked = blockedChannels(notification.decisions);
-      const fallbacks = (workflow?.fallbacks?.[channel] ?? []).filter((c) => c !== channel && !blocked.includes(c));
-      if (fallbacks.length > 0) {
+      } else if (error.errorClass === 'config') dlog.error({ adapter, code: error.code }, 'configuration error: fix the provider; not retried');
+      else dlog.warn({ adapter, code: error.code, reason: step.reason }, 'delivery failed');
+      if (step.fallback) {
         const created = await this.#createDeliveries(trx, delivery.tenant_id, notification.id, fallbacks, delivery.id);
         if (created.length > 0) dlog.info({ fallbacks }, 'falling back to other channels');
       }
@@ -943,7 +1066,7 @@ export class DeliveryEngine {
     const devices = (result.invalidDestinations ?? []).filter((d) => d.kind === 'device').map((d) => d.value);
     const hub = this.#deps.webhooks();
     const webhooks = hub
-      ? (await Promise.all(['sent', 'delivered'].map((s) => hub.subscribed(delivery.tenant_id, `io.clarion.notification.${s}`)))).some(Boolean)
+      ? (await Promise.all(ANNOUNCED_NOTIFICATION.map((s) => hub.subscribed(delivery.tenant_id, `io.clarion.notification.${s}`)))).some(Boolean)
       : false;
     const write = async (db: Knex) => {
       const rows = await prepared<{ before: string; after: string; workflow_key: string; external_id: string | null }>(db, 'clarion_delivery_sent',
@@ -952,19 +1075,20 @@ export class DeliveryEngine {
            values ($1, $2, $4, $5, $6, 'success', $7, $8, $9, $10)
          ), delivery as (
            update deliveries set status = $11, attempt_count = $4, provider_message_id = $7, provider_config_id = $5, adapter = $6,
-                  error_class = null, error_code = null, error_message = null, next_attempt_at = null, sent_at = $12,
+                  error_class = null, error_code = null, error_message = null, next_attempt_at = null, failing_since = null, sent_at = $12,
                   delivered_at = case when $11 = 'delivered' then $12 else delivered_at end, updated_at = now()
             where id = $2
          ), before as (
            select id, status from notifications where id = $3 for update
+         ), computed as (
+           select b.id, b.status as before, ${rollupSql('b.id', 'b.status', { id: '$2::uuid', status: '$11::text' })} as after from before b
          ), notification as (
            update notifications n
-              set status = case when b.status in ('seen', 'read', 'acknowledged', 'archived', 'suppressed', 'batched') then b.status
-                                when b.status = 'delivered' or $11 = 'delivered' then 'delivered' else 'sent' end,
-                  content = case when n.content is null and $13::jsonb is not null then $13::jsonb else n.content end,
-                  updated_at = case when b.status in ('seen', 'read', 'acknowledged', 'archived', 'suppressed', 'batched', 'delivered') or b.status = $11 then n.updated_at else now() end
-             from before b where n.id = b.id
-           returning n.id, n.tenant_id, n.workflow_key, n.subscriber_id, b.status as before, n.status as after
+              set status = c.after,
+                  content = case when $13::jsonb is null then n.content else coalesce(n.content, '{}'::jsonb) || $13::jsonb end,
+                  updated_at = case when c.after = c.before then n.updated_at else now() end
+             from computed c where n.id = c.id
+           returning n.id, n.tenant_id, n.workflow_key, n.subscriber_id, c.before, n.status as after
          ), audit as (
            insert into audit_logs (tenant_id, actor, action, target_type, target_id, summary)
            select tenant_id, 'system', 'notification.status_changed', 'notification', id::text, jsonb_build_object('from', before, 'to', after)
@@ -975,6 +1099,7 @@ export class DeliveryEngine {
           delivery.tenant_id, delivery.id, notification.id, attempt, input.providerId, adapter, result.providerMessageId ?? null,
           excerpt(result.response ?? (result.details ? JSON.stringify(result.details) : undefined)) ?? null,
           input.startedAt, input.durationMs, status, now,
+          // Every channel's content is kept (the in-app copy lives in the inbox).
           input.content && channel !== 'in_app' ? JSON.stringify({ [channel]: input.content }) : null,
         ],
       );
@@ -982,7 +1107,7 @@ export class DeliveryEngine {
       const changed = rows[0];
       if (changed && changed.before !== changed.after) {
         notificationsTotal.inc({ status: changed.after });
-        if (changed.after === 'sent' || changed.after === 'delivered') {
+        if ((ANNOUNCED_NOTIFICATION as readonly string[]).includes(changed.after)) {
           await this.#emit(db, delivery.tenant_id, `io.clarion.notification.${changed.after}`, notification.id, { workflow: changed.workflow_key, subscriberId: changed.external_id ?? null, status: changed.after });
         }
       }
@@ -993,28 +1118,24 @@ export class DeliveryEngine {
     dlog.info({ adapter, attempt, providerMessageId: result.providerMessageId }, 'delivery sent');
   }
 
-  /** Sets a notification's status from its deliveries; emits the change as a webhook and audits it. */
+  /** Sets a notification's status from its deliveries (the roll-up rule); emits the change as a webhook and audits it. */
   async #refreshNotification(trx: Knex, notificationId: string): Promise<void> {
-    // One round trip: the notification (locked), its subscriber's id and its deliveries' statuses.
+    // The lock first, in a statement of its own: the roll-up's query then sees every delivery as
+    // committed by whoever held the lock before.
+    const locked = await trx('notifications').where({ id: notificationId }).forUpdate().first('id', 'status');
+    if (!locked || (STICKY_NOTIFICATION as readonly string[]).includes(locked.status)) return;
     const { rows } = await trx.raw(
-      `select n.id, n.tenant_id, n.status, n.workflow_key, s.external_id,
-              coalesce((select json_agg(d.status) from deliveries d where d.notification_id = n.id), '[]'::json) as statuses
-         from notifications n left join subscribers s on s.id = n.subscriber_id
-        where n.id = ? for update of n`,
+      `update notifications n set status = ${rollupSql('n.id', 'n.status')}, updated_at = now()
+        where n.id = ? and n.status <> ${rollupSql('n.id', 'n.status')}
+        returning n.tenant_id, n.status, n.workflow_key, (select external_id from subscribers s where s.id = n.subscriber_id) as external_id`,
       [notificationId],
     );
     const notification = rows[0];
-    if (!notification || ['seen', 'read', 'acknowledged', 'archived', 'suppressed', 'batched'].includes(notification.status)) return;
-    const deliveries = (notification.statuses as string[]).map((status) => ({ status }));
-    let status = 'pending';
-    if (deliveries.some((d) => ['delivered', 'read'].includes(d.status))) status = 'delivered';
-    else if (deliveries.some((d) => d.status === 'sent')) status = 'sent';
-    else if (deliveries.length > 0 && deliveries.every((d) => FINAL_DELIVERY.has(d.status))) status = 'failed';
-    if (status === notification.status) return;
-    await trx('notifications').where({ id: notificationId }).update({ status, updated_at: trx.fn.now() });
+    if (!notification) return;
+    const status = notification.status as string;
     notificationsTotal.inc({ status });
-    await audit(trx, notification.tenant_id, 'system', 'notification.status_changed', notificationId, { from: notification.status, to: status }, 'notification');
-    if (['sent', 'delivered', 'failed'].includes(status)) {
+    await audit(trx, notification.tenant_id, 'system', 'notification.status_changed', notificationId, { from: locked.status, to: status }, 'notification');
+    if ((ANNOUNCED_NOTIFICATION as readonly string[]).includes(status)) {
       await this.#emit(trx, notification.tenant_id, `io.clarion.notification.${status}`, notificationId, { workflow: notification.workflow_key, subscriberId: notification.external_id ?? null, status });
     }
   }
@@ -1030,7 +1151,7 @@ export class DeliveryEngine {
    * `POST|GET /v1/providers/:adapter/callbacks/:providerId`: the adapter verifies the callback
    * (CallbackRejected otherwise), then its receipts, inbound keywords and acknowledgements apply.
    */
-  async handleCallback(adapterName: string, providerId: string, request: CallbackRequest): Promise<CallbackResult['response']> {
+  async handleCallback(adapterName: string, providerId: string, request: CallbackRequest): Promise<CallbackResponse | undefined> {
     const { knex, clock, log } = this.#deps;
     const row = isUuid(providerId) ? await knex('provider_configs').where({ id: providerId, adapter: adapterName }).first('id', 'tenant_id', 'channel', 'adapter', 'priority', 'updated_at') : undefined;
     if (!row) throw new ClarionError('CLARION_ERR_CALLBACK_UNSUPPORTED', `No ${adapterName} provider ${providerId}`);
@@ -1048,7 +1169,7 @@ export class DeliveryEngine {
       }
       throw err;
     }
-    await knex.transaction(async (trx) => {
+    const effects = await knex.transaction(async (trx) => {
       const effects = await applyCallback(trx, { tenantId: provider.tenantId, providerId, adapter: adapterName, channel: row.channel, result, now: clock.now(), log });
       for (const failed of effects.failedDeliveries) {
         const delivery = await trx('deliveries').where({ id: failed.deliveryId }).first('id', 'notification_id', 'channel');
@@ -1063,8 +1184,11 @@ export class DeliveryEngine {
         const n = await trx('notifications').where({ id }).first('status', 'tenant_id', 'workflow_key');
         if (n?.status === 'acknowledged') await this.#emit(trx, n.tenant_id, 'io.clarion.notification.acknowledged', id, { workflow: n.workflow_key, via: adapterName });
       }
+      return effects;
     });
-    return result.response;
+    // An SMS STOP wrote a preference: the next fan-out must see it here at once.
+    if (effects.optOuts > 0) this.#deps.preferences?.()?.forget(provider.tenantId);
+    return typeof result.response === 'function' ? result.response(effects.applied) : result.response;
   }
 
   /** `POST /v1/providers/:id/test`: sends a test message through one provider, no delivery recorded. */
@@ -1110,7 +1234,7 @@ export class DeliveryEngine {
       if (!['dead', 'failed'].includes(delivery.status)) {
         throw new ClarionError('CLARION_ERR_DELIVERY_NOT_REQUEUEABLE', `Delivery ${deliveryId} is ${delivery.status}: only dead or failed deliveries can be requeued`);
       }
-      await trx('deliveries').where({ id: deliveryId }).update({ status: 'pending', provider_attempts: 0, providers_tried: '[]', next_attempt_at: null, updated_at: trx.fn.now() });
+      await trx('deliveries').where({ id: deliveryId }).update({ status: 'pending', provider_attempts: 0, providers_tried: '[]', next_attempt_at: null, failing_since: null, updated_at: trx.fn.now() });
       await this.#schedule(trx, tenantId, deliveryId, null);
       await audit(trx, tenantId, actor, 'delivery.requeued', deliveryId, { from: delivery.status }, 'delivery');
       await this.#refreshNotification(trx, delivery.notification_id);

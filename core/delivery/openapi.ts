@@ -1,3 +1,4 @@
+import { DELIVERY_STATUSES, NOTIFICATION_STATUSES } from '../notifications/status.ts';
 import { workflowSchema } from '../workflows/service.ts';
 import { deviceSchema, MAX_DEVICES } from '../subscribers/devices.ts';
 
@@ -91,7 +92,7 @@ export const deliveryPaths = {
       summary: 'List notifications, newest first',
       parameters: [
         ...paging,
-        q('status', 'Only this status', { enum: ['pending', 'scheduled', 'batched', 'suppressed', 'sent', 'delivered', 'failed', 'seen', 'read', 'acknowledged', 'archived'] }),
+        q('status', 'Only this status', { enum: [...NOTIFICATION_STATUSES] }),
         q('subscriber', 'Only this subscriber id'),
         q('workflow', 'Only this workflow key'),
         q('since', 'Created at or after (RFC 3339)', { type: 'string', format: 'date-time' }),
@@ -107,7 +108,7 @@ export const deliveryPaths = {
     get: {
       tags: ['deliveries'],
       summary: 'List deliveries; `?status=dead` is the dead-letter view',
-      parameters: [...paging, q('status', 'Only this status', { enum: ['pending', 'sending', 'retrying', 'sent', 'delivered', 'undelivered', 'bounced', 'read', 'failed', 'dead', 'cancelled'] }), q('channel', 'Only this channel', { enum: channels })],
+      parameters: [...paging, q('status', 'Only this status', { enum: [...DELIVERY_STATUSES] }), q('channel', 'Only this channel', { enum: channels })],
       responses: { '200': json(page('Delivery')), ...errors(400, 401) },
     },
   },
@@ -174,6 +175,7 @@ export const deliverySchemas = {
       config: { type: 'object', description: 'Secrets masked as ********' },
       circuit: { type: 'object', properties: { state: { enum: ['closed', 'open', 'half_open'] }, changedAt: time } },
       lastError: nullableString,
+      lastErrorAt: { type: ['string', 'null'], format: 'date-time', description: 'When lastError happened' },
       createdAt: time,
       updatedAt: time,
     },
@@ -186,7 +188,7 @@ export const deliverySchemas = {
       subscriberId: nullableString,
       workflow: { type: 'string' },
       priority: { enum: ['low', 'normal', 'high', 'critical'] },
-      status: { type: 'string' },
+      status: { enum: [...NOTIFICATION_STATUSES], description: 'Rolled up from its deliveries: partially_delivered when some channels reached the recipient and the others failed for good' },
       channels: { type: 'array', items: { enum: channels } },
       decisions: { type: 'array', items: { type: 'object', properties: { plugin: { type: 'string' }, decision: { enum: ['continue', 'suppress', 'defer', 'batch', 'schedule'] }, reason: { type: 'string' }, at: { type: 'string' } } } },
       scheduledFor: time,
@@ -204,13 +206,14 @@ export const deliverySchemas = {
       id: { type: 'string', format: 'uuid' },
       notificationId: { type: 'string', format: 'uuid' },
       channel: { enum: channels },
-      status: { type: 'string' },
+      status: { enum: [...DELIVERY_STATUSES] },
       providerId: nullableString,
       adapter: nullableString,
       attemptCount: { type: 'integer' },
       providerMessageId: nullableString,
       error: { type: ['object', 'null'], properties: { class: { enum: ['transient', 'permanent', 'config'] }, code: nullableString, message: nullableString } },
       nextAttemptAt: time,
+      failingSince: { ...time, description: 'When the current run of transient failures began' },
       fallbackOf: nullableString,
       sentAt: time,
       deliveredAt: time,
@@ -226,7 +229,9 @@ export const deliverySchemas = {
       adapter: nullableString,
       outcome: { enum: ['success', 'transient', 'permanent', 'config', 'circuit_open'] },
       errorCode: nullableString,
+      errorScope: { enum: ['recipient', 'provider', null], description: 'Permanent failures: about the recipient (the fallback channel took over) or the provider (the next provider was tried)' },
       errorMessage: nullableString,
+      probe: { type: 'boolean', description: 'The probe of a half-open circuit: its failure spent none of the delivery\'s attempts' },
       providerMessageId: nullableString,
       response: nullableString,
       startedAt: time,

@@ -31,6 +31,8 @@ export interface ProviderView {
   config: Record<string, unknown>;
   circuit: { state: string; changedAt: string | null };
   lastError: string | null;
+  /** When `lastError` happened (any provider error: transient, permanent or configuration). */
+  lastErrorAt: string | null;
   createdAt: string;
   updatedAt: string;
 }
@@ -44,6 +46,8 @@ export interface ProviderRecord {
   updatedAt: Date;
   /** Throughput cap in messages per second (null: none). */
   maxPerSecond?: number | null;
+  /** The circuit as some process last recorded it (`open`: that process saw the provider down). */
+  circuit?: { state: string; changedAt: Date | null };
 }
 
 export const MASK = '********';
@@ -190,8 +194,11 @@ export class ProviderService {
     const rows = await this.#knex('provider_configs')
       .where({ tenant_id: tenantId, channel, enabled: true })
       .orderBy([{ column: 'priority' }, { column: 'created_at' }])
-      .select('id', 'tenant_id', 'channel', 'adapter', 'priority', 'updated_at', 'max_per_second');
-    return rows.map((r) => ({ id: r.id, tenantId: r.tenant_id, channel: r.channel, adapter: r.adapter, priority: r.priority, updatedAt: r.updated_at, maxPerSecond: r.max_per_second }));
+      .select('id', 'tenant_id', 'channel', 'adapter', 'priority', 'updated_at', 'max_per_second', 'circuit_state', 'circuit_changed_at');
+    return rows.map((r) => ({
+      id: r.id, tenantId: r.tenant_id, channel: r.channel, adapter: r.adapter, priority: r.priority, updatedAt: r.updated_at, maxPerSecond: r.max_per_second,
+      circuit: { state: r.circuit_state, changedAt: r.circuit_changed_at ? new Date(r.circuit_changed_at) : null },
+    }));
   }
 
   /** The clear configuration, references resolved (where still allowed): only for handing to the adapter. */
@@ -201,8 +208,37 @@ export class ProviderService {
     return resolveReferences(config, tenantId, this.#secretRefs);
   }
 
-  async setCircuit(id: string, state: string, lastError?: string): Promise<void> {
-    await this.#knex('provider_configs').where({ id }).update({ circuit_state: state, circuit_changed_at: this.#knex.fn.now(), ...(lastError !== undefined ? { last_error: lastError } : {}) });
+  /**
+   * Records a provider's circuit as this process sees it, and tells every process (their provider
+   * lists carry it): a provider one worker found down is skipped by the others until its probe.
+   */
+  async setCircuit(tenantId: string, id: string, state: string): Promise<void> {
+    await this.#knex.transaction(async (trx) => {
+      await trx('provider_configs').where({ id, tenant_id: tenantId }).update({ circuit_state: state, circuit_changed_at: trx.fn.now() });
+      await announceChange(trx, 'providers', `${tenantId}:`);
+    });
+    this.#channels.drop(`${tenantId}:`);
+  }
+
+  /** Keeps a provider's latest error where admins look (`lastError` in the API). */
+  async recordError(db: Knex, id: string, message: string, at: Date): Promise<void> {
+    await db('provider_configs').where({ id }).update({ last_error: message.slice(0, 500), last_error_at: at });
+  }
+
+  /**
+   * The time the next message of a provider with a throughput cap may go (GCRA, shared by every
+   * worker through the row): each message takes the slot 1/maxPerSecond after the previous one,
+   * with a burst of one second's worth. The slot is taken whatever the answer: the send is then
+   * scheduled for that time and must not ask again.
+   */
+  async reserveSlot(id: string, maxPerSecond: number, now: Date): Promise<Date> {
+    const [row] = await this.#knex('provider_configs')
+      .where({ id })
+      .update({ rate_tat: this.#knex.raw('greatest(coalesce(rate_tat, ?::timestamptz), ?::timestamptz) + make_interval(secs => 1.0 / ?)', [now, now, maxPerSecond]) })
+      .returning(['rate_tat']);
+    if (!row) return now;
+    const at = new Date(new Date(row.rate_tat).getTime() - 1000);
+    return at.getTime() > now.getTime() ? at : now;
   }
 
   #validate(tenantId: string, adapterName: string, config: Record<string, unknown>): void {
@@ -263,6 +299,7 @@ export class ProviderService {
       config: mask(config, adapter ? secretPaths(adapter.definition.configSchema) : Object.keys(config)),
       circuit: { state: row.circuit_state, changedAt: row.circuit_changed_at ? new Date(row.circuit_changed_at).toISOString() : null },
       lastError: row.last_error,
+      lastErrorAt: row.last_error_at ? new Date(row.last_error_at).toISOString() : null,
       createdAt: new Date(row.created_at).toISOString(),
       updatedAt: new Date(row.updated_at).toISOString(),
     };
@@ -273,21 +310,6 @@ function checkMaxPerSecond(value: unknown, errors: FieldError[]): void {
   if (value !== undefined && value !== null && (!Number.isInteger(value) || (value as number) < 1 || (value as number) > 100_000)) {
     errors.push({ pointer: '/maxPerSecond', message: 'must be an integer from 1 to 100000 (messages per second), or null for no cap' });
   }
-}
-
-/**
- * Takes a slot of a provider's throughput cap in the one-second window of `now`, shared by every
- * worker; returns false when the window is full (the send waits for the next one).
- */
-export async function takeThroughputSlot(db: Knex, providerId: string, maxPerSecond: number, now: Date): Promise<boolean> {
-  const window = new Date(Math.floor(now.getTime() / 1000) * 1000);
-  const { rows } = await db.raw(
-    `insert into provider_rate_windows (provider_config_id, window_start, count) values (?, ?, 1)
-     on conflict (provider_config_id, window_start) do update set count = provider_rate_windows.count + 1
-     returning count`,
-    [providerId, window],
-  );
-  return rows[0].count <= maxPerSecond;
 }
 
 function mask(config: Record<string, unknown>, secrets: string[]): Record<string, unknown> {

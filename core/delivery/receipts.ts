@@ -1,4 +1,5 @@
-import type { CallbackRequest, CallbackResult, Channel, InboundMessage, StatusUpdate } from '@clarion/adapter-kit';
+import { announceChange } from '../cache-invalidation.ts';
+import type { CallbackApplied, CallbackRequest, CallbackResult, Channel, InboundMessage, StatusUpdate } from '@clarion/adapter-kit';
 import { CallbackRejected } from '@clarion/adapter-kit';
 import type { Knex } from 'knex';
 import type { Logger } from 'pino';
@@ -24,6 +25,8 @@ export interface ReceiptEffects {
   optOuts: number;
   failedDeliveries: Array<{ deliveryId: string; tenantId: string }>;
   changedNotifications: string[];
+  /** What became of the callback's own acknowledgements (a keypress). */
+  applied: CallbackApplied;
 }
 
 /**
@@ -36,7 +39,7 @@ export async function applyCallback(
   input: { tenantId: string; providerId: string; adapter: string; channel: Channel; result: CallbackResult; now: Date; log: Logger },
 ): Promise<ReceiptEffects> {
   const { tenantId, adapter, result, now, log } = input;
-  const effects: ReceiptEffects = { updated: 0, acknowledged: 0, optOuts: 0, failedDeliveries: [], changedNotifications: [] };
+  const effects: ReceiptEffects = { updated: 0, acknowledged: 0, optOuts: 0, failedDeliveries: [], changedNotifications: [], applied: { acknowledged: [], alreadyAcknowledged: [], unknown: [] } };
 
   for (const update of result.updates ?? []) {
     const query = trx('deliveries').where({ tenant_id: tenantId }).forUpdate();
@@ -89,10 +92,17 @@ export async function applyCallback(
   }
 
   for (const notificationId of result.acknowledgements ?? []) {
-    if (!isUuid(notificationId)) continue;
+    if (!isUuid(notificationId)) {
+      effects.applied.unknown.push(notificationId);
+      continue;
+    }
     if (await acknowledge(trx, tenantId, notificationId, `provider:${adapter}`, `${adapter} keypress`, now)) {
       effects.acknowledged++;
       effects.changedNotifications.push(notificationId);
+      effects.applied.acknowledged.push(notificationId);
+    } else {
+      const known = await trx('notifications').where({ tenant_id: tenantId, id: notificationId }).first('acknowledged_at');
+      (known?.acknowledged_at ? effects.applied.alreadyAcknowledged : effects.applied.unknown).push(notificationId);
     }
   }
   return effects;
@@ -114,6 +124,7 @@ export async function setChannelOptOut(trx: Knex, tenantId: string, externalId: 
            updated_at = now()`,
     [tenantId, externalId, patch],
   );
+  await announceChange(trx, 'preferences', tenantId);
 }
 
 /** Marks a notification acknowledged (once); returns whether it changed. */

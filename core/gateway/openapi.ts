@@ -265,7 +265,8 @@ export function openApiDocument(serverUrl: string): Record<string, unknown> {
           properties: {
             id: { type: 'string', format: 'uuid' },
             status: { enum: ['received', 'processing', 'processed', 'failed'] },
-            error: { type: ['string', 'null'] },
+            error: { type: ['string', 'null'], description: 'What went wrong processing it (recipients that cannot be resolved...)' },
+            notice: { type: ['string', 'null'], description: 'Why a processed event produced nothing, when that is no error (no workflow for its type)' },
             receivedAt: { type: 'string', format: 'date-time' },
             processedAt: { type: ['string', 'null'], format: 'date-time' },
             contractVersion: { type: ['integer', 'null'] },

@@ -6,7 +6,10 @@ import { keysetPage, type Page } from '../db/paging.ts';
 export interface StoredEvent {
   id: string;
   status: string;
+  /** What went wrong processing it (recipients that cannot be resolved...). */
   error: string | null;
+  /** Why a processed event produced nothing, when that is no error (no workflow for its type). */
+  notice: string | null;
   receivedAt: string;
   processedAt: string | null;
   contractVersion: number | null;
@@ -18,7 +21,7 @@ export type { Page } from '../db/paging.ts';
 
 const COLUMNS = [
   'id', 'ce_id', 'source', 'type', 'specversion', 'subject', 'time', 'datacontenttype', 'dataschema', 'data', 'data_base64',
-  'extensions', 'contract_version', 'status', 'error', 'received_at', 'processed_at',
+  'extensions', 'contract_version', 'status', 'error', 'notice', 'received_at', 'processed_at',
 ];
 
 /** Reads a tenant's stored events; another tenant's events do not exist for it. */
@@ -72,6 +75,7 @@ function toStored(row: any): StoredEvent {
     id: row.id,
     status: row.status,
     error: row.error,
+    notice: row.notice ?? null,
     receivedAt: new Date(row.received_at).toISOString(),
     processedAt: row.processed_at ? new Date(row.processed_at).toISOString() : null,
     contractVersion: row.contract_version,

@@ -45,8 +45,3 @@ export async function sweepDeadWorkers(knex: Knex, now: Date, deadAfterMs: numbe
   log.warn({ workers: dead }, 'unlocked the jobs of dead workers');
   return dead;
 }
-
-/** Drops the throughput windows of providers that are more than a minute old. */
-export async function pruneRateWindows(knex: Knex, now: Date): Promise<void> {
-  await knex('provider_rate_windows').where('window_start', '<', new Date(now.getTime() - 60_000)).delete();
-}

@@ -4,7 +4,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
 import type { Logger } from 'pino';
 import { ClarionError } from '../errors.ts';
-import type { Decision, DecisionRecord, NotificationContext, PipelinePlugin, PluginChannel } from './types.ts';
+import type { ChainFacts, Decision, DecisionRecord, NotificationContext, PipelinePlugin, PluginChannel } from './types.ts';
 
 const PLUGINS_DIR = fileURLToPath(new URL('../../plugins/', import.meta.url));
 
@@ -45,8 +45,11 @@ export class PipelineRunner {
     return [...this.#plugins.keys()].sort();
   }
 
-  /** Checks a workflow's `plugins` object (at save time): known names, valid options. */
-  check(plugins: Record<string, unknown>): Array<{ pointer: string; message: string }> {
+  /**
+   * Checks a workflow's `plugins` object (at save time): known names, valid options, and no
+   * default plugin turned off unless the workflow is `required`.
+   */
+  check(plugins: Record<string, unknown>, workflow: { required?: boolean } = {}): Array<{ pointer: string; message: string }> {
     const errors = [];
     for (const [name, options] of Object.entries(plugins)) {
       const loaded = this.#plugins.get(name);
@@ -54,7 +57,12 @@ export class PipelineRunner {
         errors.push({ pointer: `/plugins/${name}`, message: `is not an installed plugin (installed: ${this.names().join(', ') || 'none'})` });
         continue;
       }
-      if (options === false) continue;
+      if (options === false) {
+        if (loaded.plugin.enabledByDefault && !workflow.required) {
+          errors.push({ pointer: `/plugins/${name}`, message: `applies to every workflow that is not required (the subscribers' choices): only a required workflow ("required": true, or priority critical) may turn it off` });
+        }
+        continue;
+      }
       const copy = structuredClone(options === true ? {} : options);
       if (!loaded.validate(copy)) {
         for (const e of loaded.validate.errors ?? []) errors.push({ pointer: `/plugins/${name}${e.instancePath}`, message: e.message ?? 'is invalid' });
@@ -70,20 +78,44 @@ export class PipelineRunner {
    */
   channels(plugins: Record<string, unknown>): PluginChannel[] {
     const found: PluginChannel[] = [];
-    for (const name of enabledPlugins(plugins)) {
+    for (const name of this.enabled(plugins)) {
       const loaded = this.#plugins.get(name);
       if (!loaded?.plugin.channels) continue;
-      const options = structuredClone({ ...(loaded.plugin.defaults ?? {}), ...(plugins[name] === true ? {} : (plugins[name] as object)) });
+      const options = structuredClone({ ...(loaded.plugin.defaults ?? {}), ...(plugins[name] === true || plugins[name] === undefined ? {} : (plugins[name] as object)) });
       if (!loaded.validate(options)) continue;
       for (const c of loaded.plugin.channels(options as Record<string, unknown>)) found.push({ ...c, pointer: `/plugins/${escapePointer(name)}${c.pointer}` });
     }
     return found;
   }
 
+  /** The plugins a workflow's `"plugins"` object turns on: those it names (not `false`), and the default ones it does not turn off. */
+  enabled(plugins: Record<string, unknown> | undefined): string[] {
+    const named = Object.keys(plugins ?? {}).filter((name) => plugins![name] !== false);
+    const defaults = [...this.#plugins.values()].filter((l) => l.plugin.enabledByDefault && !Object.hasOwn(plugins ?? {}, l.plugin.name)).map((l) => l.plugin.name);
+    return [...named, ...defaults];
+  }
+
+  /**
+   * Whether the chain of a workflow can decide anything here: false when every enabled plugin says
+   * it is inert with its options and these facts (read only when a plugin asks for them).
+   */
+  async decides(plugins: Record<string, unknown> | undefined, facts: () => Promise<ChainFacts>): Promise<boolean> {
+    let known: ChainFacts | undefined;
+    for (const name of this.enabled(plugins)) {
+      const loaded = this.#plugins.get(name);
+      if (!loaded?.plugin.inert) return true;
+      const options = structuredClone({ ...(loaded.plugin.defaults ?? {}), ...(plugins?.[name] === true || plugins?.[name] === undefined ? {} : (plugins[name] as object)) });
+      if (!loaded.validate(options)) return true;
+      known ??= await facts();
+      if (!loaded.plugin.inert(options as Record<string, unknown>, known)) return true;
+    }
+    return false;
+  }
+
   /** Runs the chain; returns the final decision and every decision made. */
   async run(ctx: NotificationContext, plugins: Record<string, unknown>, log: Logger): Promise<{ final: Decision; records: DecisionRecord[] }> {
     const records: DecisionRecord[] = [];
-    for (const name of this.#order(enabledPlugins(plugins))) {
+    for (const name of this.#order(this.enabled(plugins))) {
       const loaded = this.#plugins.get(name);
       const at = ctx.now.toISOString();
       if (!loaded) {
@@ -92,7 +124,7 @@ export class PipelineRunner {
         log.warn({ plugin: name }, 'workflow names a plugin that is not installed');
         continue;
       }
-      const options = structuredClone({ ...(loaded.plugin.defaults ?? {}), ...(plugins[name] === true ? {} : (plugins[name] as object)) });
+      const options = structuredClone({ ...(loaded.plugin.defaults ?? {}), ...(plugins[name] === true || plugins[name] === undefined ? {} : (plugins[name] as object)) });
       if (!loaded.validate(options)) {
         const record = { decision: 'continue', plugin: name, at, reason: `invalid options: ${this.#ajv.errorsText(loaded.validate.errors)}: skipped` } as DecisionRecord;
         records.push(record);
@@ -131,10 +163,6 @@ export class PipelineRunner {
   }
 }
 
-/** The plugins a workflow's `"plugins"` object turns on: every key not set to `false`. */
-export function enabledPlugins(plugins: Record<string, unknown> | undefined): string[] {
-  return Object.keys(plugins ?? {}).filter((name) => plugins![name] !== false);
-}
 
 function escapePointer(token: string): string {
   return token.replace(/~/g, '~0').replace(/\//g, '~1');

@@ -95,10 +95,27 @@ export type Decision =
 
 export type DecisionRecord = Decision & { plugin: string; at: string };
 
+/** What the runner knows before running a chain, for plugins to say they have nothing to decide. */
+export interface ChainFacts {
+  /** The tenant has preference rows at some scope (opt-outs, quiet hours, digests). */
+  tenantHasPreferences: boolean;
+}
+
 export interface PipelinePlugin<Options = Record<string, unknown>> {
   name: string;
   /** Plugins this one must run after, when both are enabled. */
   after?: string[];
+  /**
+   * Runs for every workflow that does not name it (with its defaults). A workflow may turn it off
+   * (`false`) only if it is required: the subscribers' choices (opt-outs, quiet hours) apply to
+   * everything else whatever the workflow says.
+   */
+  enabledByDefault?: boolean;
+  /**
+   * With these options and these facts the plugin would continue with the plan unchanged: the
+   * runner may skip it (and the fan-out keep its one-statement path). Absent: it always runs.
+   */
+  inert?(options: Options, facts: ChainFacts): boolean;
   optionsSchema: JSONSchema;
   /** Options applied when a workflow enables the plugin without giving them. */
   defaults?: Partial<Options>;

@@ -1,4 +1,6 @@
 import type { Knex } from 'knex';
+import type { TtlCache } from '../cache.ts';
+import { announceChange, localCaches, type CacheFactory } from '../cache-invalidation.ts';
 import type { Config } from '../config.ts';
 import { audit } from '../delivery/providers.ts';
 import { acknowledge } from '../delivery/receipts.ts';
@@ -21,6 +23,8 @@ export interface PreferenceDeps {
   clock: Clock;
   workflows: WorkflowService;
   webhooks: () => Emitter | undefined;
+  /** The process's configuration caches (invalidated across processes). */
+  caches?: CacheFactory;
 }
 
 /** How long an acknowledgement link stays valid. */
@@ -40,9 +44,22 @@ export interface PreferenceView {
  */
 export class PreferenceService {
   readonly #deps: PreferenceDeps;
+  /** Whether a tenant has any preference row: without one, opt-outs and quiet hours have nothing to say. */
+  readonly #hasAny: TtlCache<boolean>;
 
   constructor(deps: PreferenceDeps) {
     this.#deps = deps;
+    this.#hasAny = (deps.caches ?? localCaches(0)).cache('preferences');
+  }
+
+  /** Whether the tenant stored any preference at any scope (cached; every write announces itself). */
+  tenantHasPreferences(tenantId: string): Promise<boolean> {
+    return this.#hasAny.get(tenantId, async () => (await this.#deps.knex('preferences').where({ tenant_id: tenantId }).first('id')) !== undefined);
+  }
+
+  /** Drops this process's answer for the tenant (after a write committed; other processes hear the announcement). */
+  forget(tenantId: string): void {
+    this.#hasAny.drop(tenantId);
   }
 
   #secret(): Buffer {
@@ -86,7 +103,7 @@ export class PreferenceService {
     const extra = Object.keys(body).filter((k) => k !== 'settings');
     if (extra.length > 0) throw new ClarionError('CLARION_ERR_PREFERENCE_INVALID', 'Invalid preference body', { errors: extra.map((k) => ({ pointer: `/${k}`, message: 'is not allowed' })) });
     const settings = checkSettings(body.settings, '/settings');
-    return this.#deps.knex.transaction(async (trx) => {
+    const saved = this.#deps.knex.transaction(async (trx) => {
       const checked = await this.#checkScope(trx, tenantId, scope, scopeId);
       const current = await trx('preferences').where({ tenant_id: tenantId, scope: checked.scope, scope_id: checked.scopeId }).forUpdate().first();
       const next = options.merge && current ? mergeSettings(current.settings, settings) : settings;
@@ -96,8 +113,10 @@ export class PreferenceService {
         .merge({ settings: JSON.stringify(next), updated_at: trx.fn.now() })
         .returning('*');
       await audit(trx, tenantId, actor, 'preference.updated', `${checked.scope}:${checked.scopeId}`, { scope: checked.scope, scopeId: checked.scopeId, settings: next }, 'preference');
-      return { ...checked, settings: row.settings, updatedAt: new Date(row.updated_at).toISOString() };
+      await announceChange(trx, 'preferences', tenantId);
+      return { ...checked, settings: row.settings, updatedAt: new Date(row.updated_at).toISOString() } as PreferenceView;
     });
+    return saved.finally(() => this.forget(tenantId));
   }
 
   /** The layers that apply to one subscriber: tenant, each team, each project, own. */
@@ -182,7 +201,8 @@ export class PreferenceService {
         .merge({ settings: JSON.stringify(next), updated_at: trx.fn.now() });
       const subscriber = await trx('subscribers').where({ tenant_id: claims.t, external_id: claims.s }).first('id');
       await audit(trx, claims.t, `subscriber:${claims.s}`, 'preference.opted_out', subscriber?.id ?? null, { [claims.k]: claims.v, channel: claims.c ?? null, via, notificationId: claims.n ?? null }, 'subscriber');
-    });
+      await announceChange(trx, 'preferences', claims.t);
+    }).finally(() => this.forget(claims.t));
     return { claims, what };
   }
 

@@ -7,6 +7,7 @@ import type { FieldError } from '../errors.ts';
 export const WEBHOOK_EVENT_TYPES = [
   { type: 'io.clarion.notification.sent', description: 'A notification was handed to a provider on one of its channels.' },
   { type: 'io.clarion.notification.delivered', description: 'A provider confirmed the notification reached the recipient.' },
+  { type: 'io.clarion.notification.partially_delivered', description: 'Some channels of the notification reached the recipient and the others failed for good (e.g. the in-app copy arrived, the SMS did not); its deliveries say which.' },
   { type: 'io.clarion.notification.failed', description: 'Every channel and provider of the notification failed.' },
   { type: 'io.clarion.notification.read', description: 'The recipient read the notification (in-app, or a read receipt).' },
   { type: 'io.clarion.notification.acknowledged', description: 'The recipient acknowledged the notification.' },

@@ -15,23 +15,7 @@ export const MAX_RETRY_AFTER_MS = 24 * 3600_000;
 /** An endpoint whose every attempt failed for this long is disabled (not scaled: tests move the clock). */
 export const DISABLE_AFTER_FAILING_MS = 5 * 24 * 3600_000;
 
-const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3600_000, d: 86_400_000 };
-const DURATION = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)$/;
-
-/** `0s,5s,5m,...` as milliseconds; undefined when any part is unreadable or the list is empty or longer than 25. */
-export function parseSchedule(text: string): number[] | undefined {
-  const parts = text.split(',').map((p) => p.trim());
-  if (parts.length === 0 || parts.length > 25) return undefined;
-  const delays: number[] = [];
-  for (const part of parts) {
-    const match = DURATION.exec(part);
-    if (!match) return undefined;
-    const ms = Number(match[1]) * UNIT_MS[match[2]];
-    if (!Number.isFinite(ms) || ms > 7 * 86_400_000) return undefined;
-    delays.push(Math.round(ms));
-  }
-  return delays;
-}
+export { parseSchedule } from '../kernel/durations.ts';
 
 export interface RetryPlan {
   /** Delays before each attempt, in ms (index 0: the first attempt). */

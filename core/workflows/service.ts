@@ -25,6 +25,11 @@ export interface WorkflowDefinition {
   recipients: string | unknown[];
   channels: Channel[];
   fallbacks: Partial<Record<Channel, Channel[]>>;
+  /**
+   * Keep retrying a channel after its fallback channels started (an outage long enough, or every
+   * provider down). Default false: the fallback takes over and the original delivery stops.
+   */
+  retryOriginal?: boolean;
   templates?: Partial<Record<Channel, Record<string, unknown>>>;
   plugins: Record<string, unknown>;
   /** Delivered whatever the subscriber's opt-outs (critical workflows are required by default). */
@@ -66,6 +71,7 @@ export const workflowSchema = {
       propertyNames: { enum: CHANNELS },
       additionalProperties: { type: 'array', uniqueItems: true, items: { enum: CHANNELS } },
     },
+    retryOriginal: { type: 'boolean', default: false, description: 'Keep retrying a channel after its fallback channels started (default: the fallback takes over)' },
     templates: { type: 'object', propertyNames: { enum: CHANNELS }, additionalProperties: { type: 'object' } },
     plugins: { type: 'object', default: {} },
     required: { type: 'boolean' },

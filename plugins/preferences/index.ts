@@ -17,6 +17,10 @@ const CHANNELS = ['email', 'sms', 'push', 'whatsapp', 'voice', 'chat', 'webhook'
 export default definePlugin<PreferencesOptions>({
   name: 'preferences',
   after: ['dedup'],
+  // Opt-outs and one-click unsubscribes hold for every workflow but the required ones.
+  enabledByDefault: true,
+  // Nothing to narrow without a preference stored anywhere and without workflow defaults.
+  inert: (options, facts) => !facts.tenantHasPreferences && Object.keys(options.defaults ?? {}).length === 0,
   optionsSchema: {
     type: 'object',
     additionalProperties: false,

@@ -81,6 +81,10 @@ export function nextWindowStart(now: Date, window: Window, zone: string): Date |
 export default definePlugin<QuietHoursOptions>({
   name: 'quiet-hours',
   after: ['dedup', 'preferences'],
+  // The subscribers' quiet hours hold for every workflow but the required ones.
+  enabledByDefault: true,
+  // Nothing to defer without quiet hours stored anywhere and without a send window.
+  inert: (options, facts) => !facts.tenantHasPreferences && !options.sendWindow,
   optionsSchema: {
     type: 'object',
     additionalProperties: false,

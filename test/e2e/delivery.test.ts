@@ -29,12 +29,12 @@ describe('delivery engine (e2e, SMTP on loopback)', function () {
     return { status: res.status, body: text ? JSON.parse(text) : undefined };
   };
 
-  /** Posts an order.shipped event for one inline recipient; returns the event's id. */
-  const post = async (recipient: Record<string, unknown>) => {
+  /** Posts an order event for one inline recipient (shipped: email falls back to SMS; direct: email only); returns the event's id. */
+  const post = async (recipient: Record<string, unknown>, type = 'com.acme.order.shipped') => {
     const res = await fetch(`${clarion.url}/v1/events`, {
       method: 'POST',
       headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/cloudevents+json' },
-      body: JSON.stringify({ specversion: '1.0', id: `order-${++seq}`, source: '/shop', type: 'com.acme.order.shipped', data: { orderId: `A-${seq}`, recipients: [recipient] } }),
+      body: JSON.stringify({ specversion: '1.0', id: `order-${++seq}`, source: '/shop', type, data: { orderId: `A-${seq}`, recipients: [recipient] } }),
     });
     expect(res.status).to.equal(202);
     return ((await res.json()) as { accepted: Array<{ eventId: string }> }).accepted[0].eventId;
@@ -57,7 +57,9 @@ describe('delivery engine (e2e, SMTP on loopback)', function () {
     await sink.start();
     clarion = await startClarion({
       config: testConfig(db, {
-        CLARION_RETRY_BASE_MS: '5',
+        CLARION_RETRY_SCALE: '0.002',
+        // Only open circuits and permanent failures fall back here (not the length of an outage).
+        CLARION_FALLBACK_AFTER: 'low=1d,normal=1d,high=1d,critical=1d',
         CLARION_CIRCUIT_THRESHOLD: '3',
         CLARION_CIRCUIT_HALF_OPEN_MS: '300',
         CLARION_DEFAULT_SANDBOX: 'true',
@@ -88,6 +90,11 @@ describe('delivery engine (e2e, SMTP on loopback)', function () {
       },
     });
     expect(workflow.status, JSON.stringify(workflow.body)).to.equal(201);
+    const direct = await api('PUT', '/v1/workflows/order.direct', {
+      trigger: 'com.acme.order.direct', category: 'orders', channels: ['email'], recipients: '/data/recipients',
+      templates: { email: { subject: 'Order {{ data.orderId }} shipped', text: 'Hello {{ subscriber.name }}, order {{ data.orderId }} is on its way.' } },
+    });
+    expect(direct.status, JSON.stringify(direct.body)).to.equal(201);
   });
 
   after(async () => {
@@ -151,15 +158,18 @@ describe('delivery engine (e2e, SMTP on loopback)', function () {
   });
 
   it('makes an exhausted delivery a dead letter that can be requeued', async () => {
-    for (let i = 0; i < 5; i++) sink.replies.push({ code: 421, message: 'Service not available' });
-    const eventId = await post({ id: 'erin', name: 'Erin', email: 'erin@example.com' });
+    for (let i = 0; i < 100; i++) sink.replies.push({ code: 421, message: 'Service not available' });
+    const eventId = await post({ id: 'erin', name: 'Erin', email: 'erin@example.com' }, 'com.acme.order.direct');
     const notification = await notificationOf(eventId, (n) => n.deliveries[0]?.status === 'dead');
+    sink.replies.length = 0;
     const delivery = notification.deliveries[0];
-    // Five transient failures (the attempts of a normal-priority delivery); the circuit may have
-    // opened in between, which reschedules without spending an attempt.
-    expect(delivery.attempts.filter((a: { outcome: string }) => a.outcome === 'transient')).to.have.length(5);
+    // Transient failures until the circuit opened (3), then the probes and waits of an open
+    // circuit, which spend no attempt, until the outage outlasted the normal priority's schedule.
+    const transient = delivery.attempts.filter((a: { outcome: string }) => a.outcome === 'transient');
+    expect(transient.length).to.be.at.least(3);
+    expect(transient.filter((a: { probe: boolean }) => !a.probe).length).to.be.at.most(7);
     expect(delivery.attempts.every((a: { outcome: string }) => ['transient', 'circuit_open'].includes(a.outcome))).to.equal(true);
-    expect(delivery.error).to.include({ class: 'transient', code: '421' });
+    expect(delivery.error.class).to.equal('transient');
     const dead = await api('GET', '/v1/deliveries?status=dead');
     expect(dead.body.items.map((d: { id: string }) => d.id)).to.include(delivery.id);
     const requeued = await api('POST', `/v1/deliveries/${delivery.id}/requeue`);
@@ -175,7 +185,7 @@ describe('delivery engine (e2e, SMTP on loopback)', function () {
     const port = sink.port;
     await sink.stop();
     const ids = [];
-    for (const name of ['f1', 'f2', 'f3', 'f4']) ids.push(await post({ id: name, name, email: `${name}@example.com` }));
+    for (const name of ['f1', 'f2', 'f3', 'f4']) ids.push(await post({ id: name, name, email: `${name}@example.com` }, 'com.acme.order.direct'));
     await untilJobs(clarion.runner!, async () => (await api('GET', `/v1/providers/${providerId}`)).body.circuit.state === 'open');
     // Counted by adapter and state; the provider's id is no label unless the operator opts in.
     const metrics = await (await fetch(`${clarion.url}/metrics`)).text();
@@ -188,5 +198,27 @@ describe('delivery engine (e2e, SMTP on loopback)', function () {
       expect(n.deliveries[0].attempts.some((a: { outcome: string }) => a.outcome === 'transient' || a.outcome === 'circuit_open')).to.equal(true);
     }
     await untilJobs(clarion.runner!, async () => (await api('GET', `/v1/providers/${providerId}`)).body.circuit.state === 'closed');
+  });
+
+  it('falls back at once, spending no attempt, while the channel\'s only provider is down', async () => {
+    const port = sink.port;
+    await sink.stop();
+    try {
+      // Enough failures to open the circuit (threshold 3) through events without a fallback.
+      for (const name of ['g1', 'g2', 'g3']) await post({ id: name, name, email: `${name}@example.com` }, 'com.acme.order.direct');
+      await untilJobs(clarion.runner!, async () => (await api('GET', `/v1/providers/${providerId}`)).body.circuit.state === 'open');
+      const eventId = await post({ id: 'gina', name: 'Gina', email: 'gina@example.com', phone: '+14155550177' });
+      const notification = await notificationOf(eventId, (n) => n.deliveries.some((d: { channel: string; status: string }) => d.channel === 'sms' && d.status === 'delivered'));
+      const email = notification.deliveries.find((d: { channel: string }) => d.channel === 'email');
+      expect(email).to.include({ status: 'failed' });
+      expect(email.error).to.include({ class: 'transient', code: 'circuit_open' });
+      expect(email.attempts.map((a: { outcome: string }) => a.outcome)).to.deep.equal(['circuit_open']);
+      expect(notification.status).to.equal('delivered');
+      const outbox = await api('GET', '/v1/outbox?channel=sms&to=%2B14155550177');
+      expect(outbox.body.items).to.have.length(1);
+    } finally {
+      await sink.start(port);
+    }
+    for (const name of ['g1', 'g2', 'g3']) await sink.mailTo(`${name}@example.com`);
   });
 });

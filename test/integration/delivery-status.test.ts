@@ -22,14 +22,14 @@ describe('delivery status on the hot path (integration)', () => {
   const call = (method: 'post' | 'put' | 'get', url: string) => request(t.callback)[method](url).set('authorization', `Bearer ${key}`);
 
   /** Posts an event to an email-only subscriber for a workflow on these channels; returns its notification. */
-  async function notify(channels: string[]): Promise<{ id: string }> {
+  async function notify(channels: string[], extra: Record<string, unknown> = {}): Promise<{ id: string }> {
     const workflow = `status.${++seq}`;
     await call('put', `/v1/workflows/${workflow}`)
-      .send({ trigger: `com.acme.${workflow}`, channels, templates: { email: { subject: 'Order {{ data.n }}', text: 'Hello' }, sms: { text: 'Order {{ data.n }}' } } })
+      .send({ trigger: `com.acme.${workflow}`, channels, templates: { email: { subject: 'Order {{ data.n }}', text: 'Hello' }, sms: { text: 'Order {{ data.n }}' }, in_app: { title: 'Order {{ data.n }}', body: 'Hello' } } })
       .expect(201);
     const posted = await call('post', '/v1/events')
       .set('content-type', 'application/cloudevents+json')
-      .send(JSON.stringify({ specversion: '1.0', id: `e-${seq}`, source: '/shop', type: `com.acme.${workflow}`, data: { n: seq, recipients: [{ id: `ada-${seq}`, email: 'ada@example.com' }] } }))
+      .send(JSON.stringify({ specversion: '1.0', id: `e-${seq}`, source: '/shop', type: `com.acme.${workflow}`, data: { n: seq, recipients: [{ id: `ada-${seq}`, email: 'ada@example.com', ...extra }] } }))
       .expect(202);
     const eventId = posted.body.accepted[0].eventId;
     await t.runJobs();
@@ -40,17 +40,31 @@ describe('delivery status on the hot path (integration)', () => {
   const statusChanges = async (id: string) =>
     (await call('get', `/v1/audit?targetType=notification&targetId=${id}&action=notification.status_changed`).expect(200)).body.items.map((e: { summary: unknown }) => e.summary);
 
-  it('rolls a notification up to delivered whichever of its deliveries finishes first', async () => {
+  it('shows a notification whose SMS failed while its email arrived as partially delivered, whichever finished first', async () => {
     for (const channels of [['email', 'sms'], ['sms', 'email']]) {
       const { id } = await notify(channels);
       const notification = (await call('get', `/v1/notifications/${id}`).expect(200)).body;
-      expect(notification.status, channels.join()).to.equal('delivered');
+      expect(notification.status, channels.join()).to.equal('partially_delivered');
       const byChannel = Object.fromEntries(notification.deliveries.map((d: { channel: string; status: string }) => [d.channel, d.status]));
       // No phone number: the SMS fails for good, the email goes out through the sandbox.
       expect(byChannel).to.deep.equal({ email: 'delivered', sms: 'failed' });
       expect(notification.content.email.subject).to.equal(`Order ${seq}`);
-      expect(await statusChanges(id)).to.deep.equal([{ from: 'pending', to: 'delivered' }]);
+      const changes = await statusChanges(id);
+      // Newest first: the last change is to partially_delivered (from delivered when the email finished first).
+      expect(changes[0], channels.join()).to.deep.equal({ from: changes.length === 1 ? 'pending' : 'delivered', to: 'partially_delivered' });
     }
+  });
+
+  it('shows delivered when every channel arrived, and keeps each channel\'s content', async () => {
+    const { id } = await notify(['email', 'in_app'], { phone: undefined });
+    const notification = (await call('get', `/v1/notifications/${id}`).expect(200)).body;
+    expect(notification.status).to.equal('delivered');
+    expect(Object.keys(notification.content)).to.deep.equal(['email']);
+    const both = await notify(['email', 'sms'], { phone: '+14155550100' });
+    const withSms = (await call('get', `/v1/notifications/${both.id}`).expect(200)).body;
+    expect(withSms.status).to.equal('delivered');
+    expect(Object.keys(withSms.content).sort()).to.deep.equal(['email', 'sms']);
+    expect(withSms.content.sms.text).to.be.a('string');
   });
 
   it('never moves a notification back from read, and audits no change', async () => {

@@ -157,4 +157,11 @@ describe('fan-out (integration)', () => {
       await knex.destroy();
     }
   });
+  it('processes an event no workflow takes without calling it an error, and says why nothing came of it', async () => {
+    const eventId = await post('com.acme.nobody.listens', { recipients: ['known'] });
+    await t.runJobs();
+    const event = (await call('get', `/v1/events/${eventId}`).expect(200)).body;
+    expect(event).to.include({ status: 'processed', error: null, notice: 'no workflow is triggered by com.acme.nobody.listens: nothing to send' });
+    expect(event.notifications).to.deep.equal([]);
+  });
 });

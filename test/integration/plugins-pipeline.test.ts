@@ -189,8 +189,9 @@ describe('pipeline plugins (integration)', function () {
     expect(sms.map((m) => m.content.text).sort()).to.deep.equal(['Alert 1', 'Alert 2', 'Alert 3']);
     const fourth = await notificationOf(ids[3]);
     expect(fourth.status).to.equal('suppressed');
-    expect(fourth.decisions[0]).to.deep.include({ plugin: 'rate-limit', decision: 'suppress', reason: 'rate_limited' });
-    expect(fourth.decisions[0].details.caps.sms).to.include({ max: 3, sent: 3 });
+    // The subscribers' preferences run first (by default); then this plugin decided.
+    expect(fourth.decisions.find((d: { plugin: string }) => d.plugin === 'rate-limit')).to.deep.include({ plugin: 'rate-limit', decision: 'suppress', reason: 'rate_limited' });
+    expect(fourth.decisions.find((d: { plugin: string }) => d.plugin === 'rate-limit').details.caps.sms).to.include({ max: 3, sent: 3 });
     // An hour later there is room again.
     clock.advance(HOUR);
     expect((await notificationOf(await post('com.acme.alert.raised', { n: 5, recipients: ['eve'] }))).status).to.be.oneOf(['sent', 'delivered']);
@@ -210,8 +211,9 @@ describe('pipeline plugins (integration)', function () {
     const eventId = await post('com.acme.report.ready', { recipients: ['fay'] });
     const held = await notificationOf(eventId);
     expect(held.status).to.equal('scheduled');
-    expect(held.decisions[0]).to.deep.include({ plugin: 'quiet-hours', decision: 'defer', reason: 'quiet_hours' });
-    expect(held.decisions[0].details.window.timezone).to.equal('Asia/Tokyo');
+    // The subscribers' preferences run first (by default); then this plugin decided.
+    expect(held.decisions.find((d: { plugin: string }) => d.plugin === 'quiet-hours')).to.deep.include({ plugin: 'quiet-hours', decision: 'defer', reason: 'quiet_hours' });
+    expect(held.decisions.find((d: { plugin: string }) => d.plugin === 'quiet-hours').details.window.timezone).to.equal('Asia/Tokyo');
     expect(await outbox('email', 'fay@example.com')).to.have.length(0);
     await advance(HOUR);
     expect(await outbox('email', 'fay@example.com')).to.have.length(1);
@@ -230,7 +232,8 @@ describe('pipeline plugins (integration)', function () {
     }
     const batched = await notificationOf(ids[0]);
     expect(batched.status).to.equal('batched');
-    expect(batched.decisions[0]).to.deep.include({ plugin: 'digest', decision: 'batch', reason: 'digested' });
+    // The subscribers' preferences run first (by default); then this plugin decided.
+    expect(batched.decisions.find((d: { plugin: string }) => d.plugin === 'digest')).to.deep.include({ plugin: 'digest', decision: 'batch', reason: 'digested' });
     expect(await outbox('email', 'gus@example.com')).to.have.length(0);
     const [job] = (await t.db.knex.raw(`select key, run_at from graphile_worker.jobs where task_identifier = 'send_digest'`)).rows;
     expect(new Date(job.run_at).getTime(), 'the window starts at the first item (preserve_run_at)').to.be.below(clock.now().getTime() + HOUR - 4 * MINUTE + 1000);

@@ -13,7 +13,7 @@ describe('per-provider throughput cap', () => {
   });
   after(() => t.close());
 
-  it('sends at most maxPerSecond per second and reschedules the rest to a later second', async () => {
+  it('sends at most maxPerSecond per second and schedules the rest at their slots', async () => {
     const { apiKey } = await t.tenant('Acme', { acceptUnvalidatedTypes: true });
     const call = (method: 'post' | 'put' | 'patch' | 'get', url: string) => request(t.callback)[method](url).set('authorization', `Bearer ${apiKey}`);
     const provider = await call('post', '/v1/providers').send({ channel: 'email', adapter: 'sandbox', maxPerSecond: 2, config: {} }).expect(201);
@@ -30,11 +30,25 @@ describe('per-provider throughput cap', () => {
     expect(deliveries.filter((d) => d.status === 'delivered')).to.have.length(2);
     const waiting = deliveries.filter((d) => d.status === 'retrying');
     expect(waiting).to.have.length(3);
-    for (const d of waiting) {
-      expect(d.attemptCount).to.equal(0);
-      expect(new Date(d.nextAttemptAt!).getTime()).to.be.at.least(Math.floor(now.getTime() / 1000) * 1000 + 1000);
-    }
+    // Paced at two a second after the first second's burst: +0.5 s, +1 s, +1.5 s; no attempt spent.
+    expect(waiting.map((d) => new Date(d.nextAttemptAt!).getTime() - now.getTime()).sort((a, b) => a - b)).to.deep.equal([500, 1000, 1500]);
+    for (const d of waiting) expect(d.attemptCount).to.equal(0);
     expect((await call('get', '/v1/outbox?channel=email').expect(200)).body.items).to.have.length(2);
+    // Their jobs hold their slots: they will send without asking for another.
+    const jobs = await t.db.knex.raw(`select payload from graphile_worker.jobs j join graphile_worker._private_jobs p on p.id = j.id where j.task_identifier = 'send_delivery'`);
+    expect(jobs.rows.map((r: { payload: { slot?: boolean } }) => r.payload.slot)).to.deep.equal([true, true, true]);
+  });
+
+  it('paces one a second at maxPerSecond 1, not one every two seconds, and owes nothing after a pause', async () => {
+    const { tenantId, apiKey } = await t.tenant('Pace');
+    const provider = await request(t.callback).post('/v1/providers').set('authorization', `Bearer ${apiKey}`).send({ channel: 'sms', adapter: 'sandbox', maxPerSecond: 1, config: {} }).expect(201);
+    void tenantId;
+    const at = (ms: number) => new Date(now.getTime() + ms);
+    const slots = [];
+    for (let i = 0; i < 4; i++) slots.push((await t.services.providers.reserveSlot(provider.body.id, 1, at(0))).getTime() - now.getTime());
+    expect(slots).to.deep.equal([0, 1000, 2000, 3000]);
+    // Ten seconds later the debt is gone: the next one goes at once.
+    expect((await t.services.providers.reserveSlot(provider.body.id, 1, at(10_000))).getTime() - now.getTime()).to.equal(10_000);
   });
 
   it('refuses an invalid cap', async () => {

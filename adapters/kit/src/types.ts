@@ -139,13 +139,34 @@ export interface InboundMessage {
   providerMessageId?: string;
 }
 
+/** What to answer a provider's callback. */
+export interface CallbackResponse {
+  status?: number;
+  contentType?: string;
+  body?: string;
+}
+
+/** What the engine did with a callback's acknowledgements, for an answer that depends on it. */
+export interface CallbackApplied {
+  /** Acknowledged now. */
+  acknowledged: string[];
+  /** Acknowledged before (by someone, on some channel). */
+  alreadyAcknowledged: string[];
+  /** Not a notification of this tenant that can be acknowledged. */
+  unknown: string[];
+}
+
 export interface CallbackResult {
   updates?: StatusUpdate[];
   inbound?: InboundMessage[];
   /** Notification ids acknowledged from the provider's side (a voice keypress). */
   acknowledgements?: string[];
-  /** What to answer the provider (TwiML, a hub.challenge echo); 200 with no body otherwise. */
-  response?: { status?: number; contentType?: string; body?: string };
+  /**
+   * What to answer the provider (TwiML, a hub.challenge echo); 200 with no body otherwise. A
+   * function is called once the callback is applied, so the answer can tell the truth ("your
+   * acknowledgement was recorded" only when it was).
+   */
+  response?: CallbackResponse | ((applied: CallbackApplied) => CallbackResponse);
 }
 
 export interface AdapterLogger {

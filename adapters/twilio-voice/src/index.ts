@@ -32,7 +32,9 @@ const promptSchema = {
   additionalProperties: false,
   properties: {
     acknowledge: { type: 'string', minLength: 1, description: 'How to acknowledge, spoken after the message (e.g. "Press 1 to acknowledge this message.").' },
-    acknowledged: { type: 'string', minLength: 1, description: 'Spoken after 1 was pressed.' },
+    acknowledged: { type: 'string', minLength: 1, description: 'Spoken after 1 was pressed and the acknowledgement recorded.' },
+    alreadyAcknowledged: { type: 'string', minLength: 1, description: 'Spoken after 1 was pressed when the message was acknowledged already.' },
+    nothingToAcknowledge: { type: 'string', minLength: 1, description: 'Spoken after 1 was pressed when nothing could be acknowledged.' },
     noInput: { type: 'string', minLength: 1, description: 'Spoken when no key was pressed.' },
     invalidKey: { type: 'string', minLength: 1, description: 'Spoken when another key was pressed.' },
   },
@@ -179,7 +181,15 @@ export default defineAdapter<TwilioVoiceConfig>({
           const notification = query.get('notification');
           const digits = fields.Digits ?? '';
           if (digits === '1' && notification) {
-            return { acknowledgements: [notification], response: { status: 200, contentType: 'text/xml', body: acknowledgedTwiml(prompt) } };
+            // What the caller hears depends on what the engine could do with the keypress.
+            return {
+              acknowledgements: [notification],
+              response: (applied) => ({
+                status: 200,
+                contentType: 'text/xml',
+                body: acknowledgedTwiml(prompt, applied.acknowledged.includes(notification) ? 'acknowledged' : applied.alreadyAcknowledged.includes(notification) ? 'alreadyAcknowledged' : 'nothingToAcknowledge'),
+              }),
+            };
           }
           return { response: { status: 200, contentType: 'text/xml', body: retryTwiml(prompt, request.url, gatherTimeout, digits !== '') } };
         }

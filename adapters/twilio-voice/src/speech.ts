@@ -56,8 +56,12 @@ export function sayLanguage(locale: string | undefined): string | undefined {
 export interface Prompts {
   /** Spoken after the message: how to acknowledge. */
   acknowledge: string;
-  /** Spoken once "1" was pressed. */
+  /** Spoken once "1" was pressed and the acknowledgement recorded. */
   acknowledged: string;
+  /** Spoken when "1" was pressed but the message had been acknowledged already. */
+  alreadyAcknowledged: string;
+  /** Spoken when "1" was pressed but nothing could be acknowledged (the message is gone). */
+  nothingToAcknowledge: string;
   /** Spoken when no key was pressed after the last repetition. */
   noInput: string;
   /** Spoken when another key was pressed. */
@@ -69,24 +73,32 @@ export const BUILT_IN_PROMPTS: Record<string, Prompts> = {
   en: {
     acknowledge: 'Press 1 to acknowledge this message.',
     acknowledged: 'Thank you. Your acknowledgement has been recorded. Goodbye.',
+    alreadyAcknowledged: 'This message was already acknowledged. Goodbye.',
+    nothingToAcknowledge: 'There is nothing to acknowledge for this call. Goodbye.',
     noInput: 'We did not receive an answer. Goodbye.',
     invalidKey: 'Sorry, that key is not valid.',
   },
   fr: {
     acknowledge: 'Appuyez sur 1 pour confirmer la réception de ce message.',
     acknowledged: 'Merci. Votre confirmation a bien été enregistrée. Au revoir.',
+    alreadyAcknowledged: "Ce message a déjà été confirmé. Au revoir.",
+    nothingToAcknowledge: "Il n'y a rien à confirmer pour cet appel. Au revoir.",
     noInput: "Nous n'avons pas reçu de réponse. Au revoir.",
     invalidKey: "Désolé, cette touche n'est pas valide.",
   },
   de: {
     acknowledge: 'Drücken Sie die 1, um diese Nachricht zu bestätigen.',
     acknowledged: 'Vielen Dank. Ihre Bestätigung wurde gespeichert. Auf Wiederhören.',
+    alreadyAcknowledged: 'Diese Nachricht wurde bereits bestätigt. Auf Wiederhören.',
+    nothingToAcknowledge: 'Für diesen Anruf gibt es nichts zu bestätigen. Auf Wiederhören.',
     noInput: 'Wir haben keine Antwort erhalten. Auf Wiederhören.',
     invalidKey: 'Diese Taste ist leider ungültig.',
   },
   es: {
     acknowledge: 'Pulse 1 para confirmar este mensaje.',
     acknowledged: 'Gracias. Su confirmación ha quedado registrada. Adiós.',
+    alreadyAcknowledged: 'Este mensaje ya fue confirmado. Adiós.',
+    nothingToAcknowledge: 'No hay nada que confirmar en esta llamada. Adiós.',
     noInput: 'No hemos recibido respuesta. Adiós.',
     invalidKey: 'Lo sentimos, esa tecla no es válida.',
   },
@@ -152,9 +164,9 @@ export function callTwiml(text: string, message: Speech, prompt: { prompts: Prom
 }
 
 /** The answer to "1": thanks, then hang up. */
-export function acknowledgedTwiml(prompt: { prompts: Prompts; speech: Speech }): string {
+export function acknowledgedTwiml(prompt: { prompts: Prompts; speech: Speech }, outcome: 'acknowledged' | 'alreadyAcknowledged' | 'nothingToAcknowledge' = 'acknowledged'): string {
   const response = new twilio.twiml.VoiceResponse();
-  say(response, prompt.speech, prompt.prompts.acknowledged);
+  say(response, prompt.speech, prompt.prompts[outcome]);
   response.hangup();
   return response.toString();
 }

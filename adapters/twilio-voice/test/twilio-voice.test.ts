@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import nock from 'nock';
 import twilio from 'twilio';
 import { CallbackRejected, ConfigError, PermanentError } from '@clarion/adapter-kit';
-import type { CallbackRequest, DeliveryError, OutboundMessage, Sender } from '@clarion/adapter-kit';
+import type { CallbackApplied, CallbackRequest, CallbackResponse, CallbackResult, DeliveryError, OutboundMessage, Sender } from '@clarion/adapter-kit';
 import { describeConformance, sampleMessage, testContext } from '@clarion/adapter-kit/conformance';
 import adapter, { sayLanguage } from '../src/index.ts';
 import type { TwilioVoiceConfig } from '../src/index.ts';
@@ -77,6 +77,11 @@ const callFields = (extra: Record<string, string>) => ({
   To: '+14155550100',
   ...extra,
 });
+
+/** The adapter's answer to a callback, once the engine applied it. */
+function answer(result: CallbackResult, applied: CallbackApplied = { acknowledged: [], alreadyAcknowledged: [], unknown: [] }): CallbackResponse {
+  return (typeof result.response === 'function' ? result.response(applied) : result.response) ?? {};
+}
 
 describe('twilio-voice adapter', () => {
   before(() => nock.disableNetConnect());
@@ -228,18 +233,24 @@ describe('twilio-voice adapter', () => {
     it('acknowledges the notification when 1 is pressed, and thanks the caller in their language', async () => {
       const result = await sender.parseCallback!(twilioCallback(gatherUrl('fr-CA'), callFields({ CallStatus: 'in-progress', Digits: '1', FinishedOnKey: '' })));
       expect(result.acknowledgements).to.deep.equal([NOTIFICATION]);
-      expect(result.response).to.deep.equal({
+      expect(answer(result, { acknowledged: [NOTIFICATION], alreadyAcknowledged: [], unknown: [] })).to.deep.equal({
         status: 200,
         contentType: 'text/xml',
         body: '<?xml version="1.0" encoding="UTF-8"?><Response><Say language="fr-CA" voice="Google.fr-CA-Standard-A">Merci. Votre confirmation a bien été enregistrée. Au revoir.</Say><Hangup/></Response>',
       });
     });
 
+    it('tells the caller the truth when the keypress acknowledged nothing', async () => {
+      const result = await sender.parseCallback!(twilioCallback(gatherUrl('en-US'), callFields({ CallStatus: 'in-progress', Digits: '1' })));
+      expect(answer(result, { acknowledged: [], alreadyAcknowledged: [NOTIFICATION], unknown: [] }).body).to.contain('This message was already acknowledged.').and.not.contain('recorded');
+      expect(answer(result, { acknowledged: [], alreadyAcknowledged: [], unknown: [NOTIFICATION] }).body).to.contain('There is nothing to acknowledge for this call.').and.not.contain('recorded');
+    });
+
     it('asks again after another key, without acknowledging', async () => {
       const url = gatherUrl('en-US');
       const result = await sender.parseCallback!(twilioCallback(url, callFields({ CallStatus: 'in-progress', Digits: '7' })));
       expect(result.acknowledgements).to.equal(undefined);
-      expect(result.response?.body).to.contain('Sorry, that key is not valid.')
+      expect(answer(result).body).to.contain('Sorry, that key is not valid.')
         .and.contain(`<Gather input="dtmf" numDigits="1" action="${url.replace(/&/g, '&amp;')}"`)
         .and.contain('Press 1 to acknowledge this message.');
     });

@@ -199,7 +199,7 @@ describe('twilio-whatsapp adapter', () => {
       const fields = { AccountSid: ACCOUNT, Body: 'STOP', From: 'whatsapp:+14155550100', MessageSid: sid(7), NumMedia: '0', ProfileName: 'Ada', SmsStatus: 'received', To: 'whatsapp:+14155238886', WaId: '14155550100' };
       const result = await sender.parseCallback!(twilioCallback(fields));
       expect(result.inbound).to.deep.equal([{ channel: 'whatsapp', from: '+14155550100', text: 'STOP', keyword: 'stop', providerMessageId: sid(7) }]);
-      expect(result.response?.contentType).to.equal('text/xml');
+      expect((result.response as { contentType?: string } | undefined)?.contentType).to.equal('text/xml');
     });
 
     it('rejects unsigned (401) and forged (403) callbacks', async () => {

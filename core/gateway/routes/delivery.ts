@@ -6,9 +6,8 @@ import { auth } from '../auth.ts';
 import { checkKey, checkWorkflow } from '../../workflows/service.ts';
 import { assertTemplates, plannedChannels } from '../../workflows/channels.ts';
 import { pageParams, queryString, readJson } from '../http.ts';
+import { DELIVERY_STATUSES, NOTIFICATION_STATUSES } from '../../notifications/status.ts';
 
-const NOTIFICATION_STATUSES = ['pending', 'scheduled', 'batched', 'suppressed', 'sent', 'delivered', 'failed', 'seen', 'read', 'acknowledged', 'archived'];
-const DELIVERY_STATUSES = ['pending', 'sending', 'retrying', 'sent', 'delivered', 'undelivered', 'bounced', 'read', 'failed', 'dead', 'cancelled'];
 
 function oneOf(ctx: { query: Record<string, unknown> }, name: string, allowed: readonly string[], errors: FieldError[]): string | undefined {
   const value = ctx.query[name];
@@ -39,7 +38,9 @@ export function deliveryRoutes(services: Services, router: Router): void {
   });
   router.put('/v1/workflows/:key', async (ctx) => {
     const body = await readJson(ctx, services.config.maxBodyBytes);
-    const pluginErrors = body && typeof body === 'object' && 'plugins' in body && body.plugins && typeof body.plugins === 'object' ? services.pipeline.check(body.plugins as Record<string, unknown>) : [];
+    const fields = (body && typeof body === 'object' ? body : {}) as { plugins?: unknown; required?: unknown; priority?: unknown };
+    const required = fields.required === true || (fields.required === undefined && fields.priority === 'critical');
+    const pluginErrors = fields.plugins && typeof fields.plugins === 'object' ? services.pipeline.check(fields.plugins as Record<string, unknown>, { required }) : [];
     if (pluginErrors.length > 0) throw new ClarionError('CLARION_ERR_WORKFLOW_INVALID', 'Invalid plugin settings', { errors: pluginErrors });
     const { tenant, actor } = auth(ctx);
     const key = ctx.params.key;
