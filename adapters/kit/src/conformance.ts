@@ -45,8 +45,13 @@ export type FailureFixture = {
   | { errorClass: 'transient' | 'config'; scope?: never }
   | {
     errorClass: 'permanent';
-    /** What it is about: `recipient` (the workflow's fallback channel next) or `provider` (the channel's next provider). */
-    scope?: ErrorScope;
+    /**
+     * What it is about, which decides where the message goes next: `recipient` (no provider of
+     * the channel could deliver it to this person: the workflow's fallback channel) or `provider`
+     * (this provider refuses it: the channel's next provider). Required: a permanent failure
+     * without a scope is a classification left unmade.
+     */
+    scope: ErrorScope;
   }
 );
 
@@ -88,11 +93,20 @@ export function sampleMessage(overrides: Partial<OutboundMessage> = {}): Outboun
  * channel; provider: next provider).
  */
 export function checkClassified(caught: unknown, failure: FailureFixture): void {
+  checkFixture(failure);
   expect(caught, 'send must throw').to.be.instanceOf(DeliveryError);
   const error = caught as DeliveryError;
   expect(error.errorClass, `the class of ${failure.name} (${error.message})`).to.equal(failure.errorClass);
-  if (failure.errorClass === 'permanent' && failure.scope !== undefined) {
-    expect(error.scope, `the scope of ${failure.name} (${error.message})`).to.equal(failure.scope);
+  if (failure.errorClass === 'permanent') {
+    expect(error.scope, `the scope of ${failure.name} (${error.message}): recipient sends it to the fallback channel, provider to the next provider`).to.equal(failure.scope);
+  }
+}
+
+/** A fixture the types would refuse (plain JavaScript, a cast): a permanent failure must say whose it is. */
+function checkFixture(failure: FailureFixture): void {
+  const scope = (failure as { scope?: unknown }).scope;
+  if (failure.errorClass === 'permanent' && scope !== 'recipient' && scope !== 'provider') {
+    expect.fail(`conformance fixture "${failure.name}" is permanent but declares no scope (got ${JSON.stringify(scope)}): say whether it is about the recipient (the workflow's fallback channel next) or the provider (the channel's next provider)`);
   }
 }
 
@@ -130,7 +144,8 @@ export function describeConformance<Config>(adapter: AdapterDefinition<Config>, 
     });
 
     for (const failure of fixtures.failures) {
-      it(`classifies ${failure.name} as ${failure.errorClass}${failure.errorClass === 'permanent' && failure.scope ? ` about the ${failure.scope}` : ''}`, async () => {
+      it(`classifies ${failure.name} as ${failure.errorClass}${failure.errorClass === 'permanent' ? ` about the ${failure.scope}` : ''}`, async () => {
+        checkFixture(failure);
         const cleanup = await arrange(failure.arrange);
         try {
           const sender = await adapter.create(fixtures.validConfig, testContext(fixtures.context));
