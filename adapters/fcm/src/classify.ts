@@ -7,13 +7,22 @@ import type { DeliveryError } from '@clarion/adapter-kit';
  * See https://firebase.google.com/docs/reference/fcm/rest/v1/ErrorCode and the README's table.
  */
 
-/** The token itself can never work again: the engine removes it from the subscriber. */
+/**
+ * The token itself can never work again: the engine removes it from the subscriber. About the
+ * recipient (no provider can use a dead token); the fan-out hands it to the channel's next
+ * provider when the subscriber also has devices of another platform.
+ */
 const DEAD_TOKEN = new Set(['messaging/registration-token-not-registered', 'messaging/invalid-registration-token']);
 
-/** Something about this message (not the token) is wrong: sending it again cannot succeed. */
+/** FCM says the recipient itself is invalid (not the token's format): about the recipient, the token kept. */
+const BAD_RECIPIENT = new Set(['messaging/invalid-recipient']);
+
+/**
+ * Something about this message (not the token) is wrong: sending it again cannot succeed, but
+ * it is FCM that refuses it (its payload rules, its 4 KB limit, its options): about the provider.
+ */
 const PERMANENT = new Set([
   'messaging/invalid-argument',
-  'messaging/invalid-recipient',
   'messaging/invalid-payload',
   'messaging/invalid-data-payload-key',
   'messaging/payload-size-limit-exceeded',
@@ -51,11 +60,12 @@ export function classifyFcmError(err: unknown, token?: string): DeliveryError {
   const common = { code, response: excerpt(message), cause: err };
   const deadToken = token ? { kind: 'device' as const, value: token } : undefined;
 
-  if (DEAD_TOKEN.has(code)) return new PermanentError(`FCM refused the device token: ${message}`, { ...common, invalidDestination: deadToken });
+  if (DEAD_TOKEN.has(code)) return new PermanentError(`FCM refused the device token: ${message}`, { ...common, invalidDestination: deadToken, scope: 'recipient' });
   if (code === 'messaging/invalid-argument' && BAD_TOKEN_MESSAGE.test(message)) {
-    return new PermanentError(`FCM refused the device token: ${message}`, { ...common, invalidDestination: deadToken });
+    return new PermanentError(`FCM refused the device token: ${message}`, { ...common, invalidDestination: deadToken, scope: 'recipient' });
   }
-  if (PERMANENT.has(code)) return new PermanentError(`FCM refused the message: ${message}`, common);
+  if (BAD_RECIPIENT.has(code)) return new PermanentError(`FCM refused the recipient: ${message}`, { ...common, scope: 'recipient' });
+  if (PERMANENT.has(code)) return new PermanentError(`FCM refused the message: ${message}`, { ...common, scope: 'provider' });
   if (code === 'app/invalid-credential') {
     if (TOKEN_FETCH_UNREACHABLE.test(message) && !TOKEN_FETCH_REFUSED.test(message)) {
       return new TransientError(`cannot obtain a Google access token: ${message}`, common);

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { ConfigError, DeliveryError, PermanentError, TransientError, combineOutcomes, defineAdapter } from '@clarion/adapter-kit';
+import { ConfigError, DeliveryError, PermanentError, TransientError, combineOutcomes, defineAdapter, deviceScope } from '@clarion/adapter-kit';
 import type { DestinationOutcome, OutboundMessage, SendResult } from '@clarion/adapter-kit';
 import { cert, deleteApp, initializeApp } from 'firebase-admin/app';
 import type { App } from 'firebase-admin/app';
@@ -122,15 +122,18 @@ export default defineAdapter<FcmConfig>({
       async send(message, { signal }): Promise<SendResult> {
         if (signal.aborted) throw aborted(signal);
         const tokens = [...new Set((message.to.devices ?? []).filter((d) => d.platform === 'fcm' && d.token).map((d) => d.token as string))];
-        if (tokens.length === 0) throw new PermanentError('the recipient has no FCM device token', { code: 'NO_DEVICE' });
+        // FCM tokens are this provider's addresses: with devices of another platform, a subscriber
+        // FCM cannot reach is still the channel's next provider's to try.
+        const scope = deviceScope(message.to, 'fcm');
+        if (tokens.length === 0) throw new PermanentError('the recipient has no FCM device token', { code: 'NO_DEVICE', scope });
         const { content } = message;
         if (!(content.title ?? content.subject) && !(content.body ?? content.text) && !content.data) {
-          throw new PermanentError('the rendered push has no title, body or data', { code: 'EMPTY_MESSAGE' });
+          throw new PermanentError('the rendered push has no title, body or data', { code: 'EMPTY_MESSAGE', scope: 'recipient' });
         }
 
         const outcomes = await Promise.all(tokens.map((token) => sendTo(message, token, signal)));
         log.debug({ devices: tokens.length, sent: outcomes.filter((o) => o.providerMessageId).length }, 'fcm send');
-        return combineOutcomes(outcomes);
+        return combineOutcomes(outcomes, 'device', { recipientScope: scope });
       },
 
       /** Exchanges the service account for an access token: proves the key is live without sending. */

@@ -2,6 +2,7 @@ import { createPublicKey, createVerify, generateKeyPairSync } from 'node:crypto'
 import { expect } from 'chai';
 import nock from 'nock';
 import { ConfigError, DeliveryError, PermanentError, TransientError } from '@clarion/adapter-kit';
+import type { Device } from '@clarion/adapter-kit';
 import { describeConformance, sampleMessage, testContext } from '@clarion/adapter-kit/conformance';
 import adapter, { classifyFcmError } from '../src/index.ts';
 import type { FcmConfig } from '../src/index.ts';
@@ -19,7 +20,9 @@ const TOKEN_B = 'eB2c3D4e5F6g7H8i9J0k1:APA91bGzU7jP5yL9m0wQ3vX8rT2sK6nB1cD4fE7gH
 const SEND_PATH = `/v1/projects/${PROJECT}/messages:send`;
 const ACCESS_TOKEN = 'ya29.c.test-access-token';
 
-const pushMessage = (devices = [{ platform: 'fcm' as const, token: TOKEN_A }]) =>
+const BROWSER = { platform: 'webpush' as const, subscription: { endpoint: 'https://updates.push.services.mozilla.com/wpush/v2/gAAAAABk', keys: { p256dh: 'k', auth: 'a' } } };
+
+const pushMessage = (devices: Device[] = [{ platform: 'fcm', token: TOKEN_A }]) =>
   sampleMessage({
     channel: 'push',
     priority: 'high',
@@ -97,7 +100,27 @@ describe('fcm adapter', () => {
       return () => nock.cleanAll();
     },
     failures: [
-      { name: 'UNREGISTERED (404)', errorClass: 'permanent', arrange: failWith(404, fcmError(404, 'NOT_FOUND', 'Requested entity was not found.', 'UNREGISTERED')) },
+      { name: 'UNREGISTERED (404)', errorClass: 'permanent', scope: 'recipient', arrange: failWith(404, fcmError(404, 'NOT_FOUND', 'Requested entity was not found.', 'UNREGISTERED')) },
+      {
+        name: 'UNREGISTERED (404) for a subscriber who also has a browser subscription',
+        errorClass: 'permanent',
+        scope: 'provider',
+        message: pushMessage([{ platform: 'fcm', token: TOKEN_A }, BROWSER]),
+        arrange: failWith(404, fcmError(404, 'NOT_FOUND', 'Requested entity was not found.', 'UNREGISTERED')),
+      },
+      {
+        name: 'INVALID_ARGUMENT (400) about the payload',
+        errorClass: 'permanent',
+        scope: 'provider',
+        arrange: failWith(400, {
+          error: {
+            code: 400,
+            message: "Invalid value at 'message.data[0].value' (TYPE_STRING), 12",
+            status: 'INVALID_ARGUMENT',
+            details: [{ '@type': 'type.googleapis.com/google.rpc.BadRequest', fieldViolations: [{ field: 'message.data[0].value', description: 'Invalid value' }] }],
+          },
+        }),
+      },
       { name: 'INTERNAL (500)', errorClass: 'transient', arrange: failWith(500, fcmError(500, 'INTERNAL', 'Internal error encountered.', 'INTERNAL')) },
       { name: 'THIRD_PARTY_AUTH_ERROR (401)', errorClass: 'config', arrange: failWith(401, fcmError(401, 'UNAUTHENTICATED', 'Auth error from APNS or Web Push Service', 'THIRD_PARTY_AUTH_ERROR')) },
     ],
@@ -148,16 +171,19 @@ describe('fcm adapter', () => {
   });
 
   it('refuses a recipient without an FCM token as permanent, without calling Google', async () => {
-    const err = await sendFailure(pushMessage([{ platform: 'apns', token: 'apns-only' } as never]));
-    expect(err).to.be.instanceOf(PermanentError);
-    expect(err.code).to.equal('NO_DEVICE');
+    // No push device at all: no provider of the channel can reach them.
+    const none = await sendFailure(pushMessage([]));
+    expect(none).to.be.instanceOf(PermanentError).and.include({ code: 'NO_DEVICE', scope: 'recipient' });
+    // Only devices of other platforms: the channel's next provider (web push, APNs) serves those.
+    const elsewhere = await sendFailure(pushMessage([{ platform: 'apns', token: 'apns-only' }, BROWSER]));
+    expect(elsewhere).to.be.instanceOf(PermanentError).and.include({ code: 'NO_DEVICE', scope: 'provider' });
     expect(nock.pendingMocks()).to.deep.equal([]);
   });
 
   it('reports an unregistered token as an invalid destination so the engine removes it', async () => {
     failWith(404, fcmError(404, 'NOT_FOUND', 'Requested entity was not found.', 'UNREGISTERED'))();
     const err = await sendFailure();
-    expect(err).to.be.instanceOf(PermanentError);
+    expect(err).to.be.instanceOf(PermanentError).and.include({ scope: 'recipient' });
     expect(err.code).to.equal('messaging/registration-token-not-registered');
     expect(err.invalidDestination).to.deep.equal({ kind: 'device', value: TOKEN_A });
   });
@@ -180,7 +206,7 @@ describe('fcm adapter', () => {
       },
     });
     const err = await sendFailure();
-    expect(err).to.be.instanceOf(PermanentError);
+    expect(err).to.be.instanceOf(PermanentError).and.include({ scope: 'provider' });
     expect(err.invalidDestination).to.equal(undefined);
   });
 
@@ -228,7 +254,7 @@ describe('fcm adapter', () => {
 
     const result = await sendOnce(pushMessage([
       { platform: 'fcm', token: TOKEN_A },
-      { platform: 'webpush', subscription: { endpoint: 'https://push.example.com/x', keys: { p256dh: 'k', auth: 'a' } } } as never,
+      { platform: 'webpush', subscription: { endpoint: 'https://push.example.com/x', keys: { p256dh: 'k', auth: 'a' } } },
       { platform: 'fcm', token: TOKEN_B },
     ]));
     expect(result.status).to.equal('sent');
@@ -246,8 +272,23 @@ describe('fcm adapter', () => {
     tokenEndpoint();
     fcm().post(SEND_PATH).times(2).reply(404, fcmError(404, 'NOT_FOUND', 'Requested entity was not found.', 'UNREGISTERED'));
     const err = await sendFailure(pushMessage([{ platform: 'fcm', token: TOKEN_A }, { platform: 'fcm', token: TOKEN_B }]));
-    expect(err).to.be.instanceOf(PermanentError);
+    expect(err).to.be.instanceOf(PermanentError).and.include({ scope: 'recipient' });
     expect(err.invalidDestinations).to.deep.equal([{ kind: 'device', value: TOKEN_A }, { kind: 'device', value: TOKEN_B }]);
+  });
+
+  it('leaves a subscriber whose FCM tokens are all dead to the next provider when they have a browser subscription', async () => {
+    tokenEndpoint();
+    fcm().post(SEND_PATH).times(2).reply(404, fcmError(404, 'NOT_FOUND', 'Requested entity was not found.', 'UNREGISTERED'));
+    const err = await sendFailure(pushMessage([{ platform: 'fcm', token: TOKEN_A }, BROWSER, { platform: 'fcm', token: TOKEN_B }]));
+    expect(err).to.be.instanceOf(PermanentError).and.include({ scope: 'provider' });
+    expect(err.invalidDestinations).to.deep.equal([{ kind: 'device', value: TOKEN_A }, { kind: 'device', value: TOKEN_B }]);
+  });
+
+  it('classifies an invalid recipient as the recipient\'s, keeping the token', () => {
+    const err = classifyFcmError({ code: 'messaging/invalid-recipient', message: 'The message recipient is invalid.' }, TOKEN_A);
+    expect(err).to.be.instanceOf(PermanentError).and.include({ scope: 'recipient' });
+    expect(err.invalidDestination).to.equal(undefined);
+    expect(classifyFcmError({ code: 'messaging/payload-size-limit-exceeded', message: 'too big' }, TOKEN_A)).to.include({ errorClass: 'permanent', scope: 'provider' });
   });
 
   it('refuses a private key that is not a key at creation, as config', async () => {

@@ -17,7 +17,7 @@ export default defineAdapter<Record<string, never>>({
         if (signal.aborted) throw new TransientError('the send was aborted before it started', { code: 'aborted' });
         if (!host.inbox) throw new ConfigError('this Clarion offers no inbox to the in-app adapter', { code: 'no_inbox' });
         const { title, body, text } = message.content;
-        if (!title && !body && !text) throw new PermanentError('the in-app template rendered neither a title nor a body', { code: 'empty_message' });
+        if (!title && !body && !text) throw new PermanentError('the in-app template rendered neither a title nor a body', { code: 'empty_message', scope: 'recipient' });
         const id = await host.inbox.put(message);
         return { providerMessageId: id, status: 'delivered' };
       },

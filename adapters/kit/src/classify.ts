@@ -23,7 +23,10 @@ export function parseRetryAfter(value: string | null | undefined, now: number = 
  * Classifies an HTTP failure by status alone: 401/403 config, 408/425/429/5xx transient, other
  * 4xx permanent. A 4xx the adapter could not read more from is about the request this provider
  * refused (scope `provider`, so the channel's next provider may take it) unless the caller knows
- * better. Adapters with documented error codes map those first and fall back to this.
+ * better (`recipient` for a subscriber's own endpoint, or a body that names the recipient's
+ * address). Provider is the safe guess: calling an unread refusal the recipient's would skip
+ * every other provider on a failure nobody has shown to be about the person. Adapters with
+ * documented error codes map those first and fall back to this.
  */
 export function classifyHttp(status: number, options: { body?: string; code?: string; retryAfter?: string | null; message?: string; scope?: ErrorScope } = {}): DeliveryError {
   const message = options.message ?? `provider answered HTTP ${status}`;
@@ -49,11 +52,11 @@ export function classifyNetworkError(err: unknown): DeliveryError {
 
 /**
  * The scope of a permanent SMTP reply. The enhanced status code (RFC 3463) decides when the server
- * gives one: X.1.x (addressing: unknown mailbox, bad destination, null MX) and X.2.x (mailbox
- * disabled or full) are about the recipient; X.3.x (mail system), X.5.x (protocol), X.6.x
- * (content) and X.7.x (policy: relaying denied, refused as spam) are about this server. Without
- * one, a refused RCPT TO and the basic mailbox codes (550, 551, 552, 553) are the recipient's,
- * anything else the server's.
+ * gives one: X.1.x (addressing: unknown mailbox, bad destination, null MX), X.2.x (mailbox
+ * disabled or full) and X.4.x (routing to the recipient's domain: no route, a loop) are about the
+ * recipient; X.3.x (mail system), X.5.x (protocol), X.6.x (content) and X.7.x (policy: relaying
+ * denied, refused as spam) are about this server. Without one, a refused RCPT TO and the basic
+ * mailbox codes (550, 551, 552, 553) are the recipient's, anything else the server's.
  */
 export function smtpScope(reply: { responseCode?: number; response?: string; command?: string }): ErrorScope {
   const enhanced = /^\s*\d{3}[\s-]+([245])\.(\d{1,3})\.\d{1,3}\b/.exec(reply.response ?? '');

@@ -4,11 +4,23 @@
  * - TransientError: timeouts, resets, 429, 5xx: retry with backoff (honouring `retryAfterMs`).
  * - PermanentError: no retry. Its `scope` says what it is about:
  *   - `recipient` (the default): the address or the message for this person can never work
- *     (invalid or unknown address, unsubscribed number, invalid device token, a template that
- *     cannot render). No other provider of the channel is tried (they would refuse it too, or
- *     worse, deliver what should not go out): the workflow's fallback channel takes over.
- *   - `provider`: this provider cannot take it (account suspended, content refused by its
- *     policy, an unsupported feature): the channel's next provider is tried, then the fallback.
+ *     (invalid or unknown address, unsubscribed or opted-out number, invalid device token,
+ *     expired push subscription, a subscriber's own webhook URL that is gone or refuses, a person
+ *     the channel cannot reach such as a number that is not on WhatsApp). No other provider of
+ *     the channel is tried (they would refuse it too, or worse, deliver what should not go out):
+ *     the workflow's fallback channel takes over.
+ *   - `provider`: this provider cannot take it (account suspended or sender not allowed, content
+ *     refused by its policy or its carriers, over a limit of its own, an unsupported feature or
+ *     destination, a request it refuses that another provider may accept): the channel's next
+ *     provider is tried, then the fallback.
+ *   A message that cannot go out as rendered on any provider of the channel (no subject, an empty
+ *   body) is `recipient`: every provider gets the same rendering, so the template is at fault and
+ *   the fallback channel, which has its own, takes over. Only a limit of one provider (Twilio's
+ *   1600 characters, a push service's payload size) is `provider`. A missing address is
+ *   `recipient` where every provider of the channel reads the same one (an e-mail address, a
+ *   phone number) and `provider` where the address comes from this provider's configuration or
+ *   is its own kind (no default Slack channel, no webhook URL, no FCM token while the subscriber
+ *   has browser subscriptions: see `deviceScope`): the next provider may have one.
  * - ConfigError: bad credentials, missing configuration: no retry; alert an admin; the channel's
  *   next provider is tried (it is always about the provider).
  */

@@ -13,11 +13,11 @@ import { PermanentError } from './errors.ts';
  */
 export function toE164(raw: string | undefined | null, what = 'recipient phone number'): string {
   if (raw === undefined || raw === null || raw.trim() === '') {
-    throw new PermanentError(`the ${what} is missing`, { code: 'missing_phone_number' });
+    throw new PermanentError(`the ${what} is missing`, { code: 'missing_phone_number', scope: 'recipient' });
   }
   const trimmed = raw.trim();
   if (!/^\+[\d\s().-]+$/.test(trimmed) || !isValidPhoneNumber(trimmed)) {
-    throw new PermanentError(`the ${what} "${trimmed}" is not a valid international (E.164) number`, { code: 'invalid_phone_number' });
+    throw new PermanentError(`the ${what} "${trimmed}" is not a valid international (E.164) number`, { code: 'invalid_phone_number', scope: 'recipient' });
   }
   return parsePhoneNumberFromString(trimmed)!.number;
 }

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { ConfigError, PermanentError, TransientError, combineOutcomes } from '@clarion/adapter-kit';
+import { ConfigError, PermanentError, TransientError, combineOutcomes, deviceScope } from '@clarion/adapter-kit';
 
 const dead = (token: string) => new PermanentError('unregistered', { code: 'UNREGISTERED', invalidDestination: { kind: 'device', value: token } });
 
@@ -41,5 +41,41 @@ describe('adapter-kit: combineOutcomes', () => {
 
   it('refuses an empty list as permanent (nothing to send to)', () => {
     expect(() => combineOutcomes([], 'subscription')).to.throw(PermanentError).with.property('code', 'NO_DEVICE');
+  });
+
+  const thrown = (run: () => unknown) => {
+    try {
+      run();
+    } catch (err) {
+      return err as PermanentError;
+    }
+    throw new Error('should throw');
+  };
+
+  it('is about the recipient only when every device failed for the recipient', () => {
+    const tooBig = new PermanentError('payload too large', { code: '413', scope: 'provider' });
+    const all = thrown(() => combineOutcomes([{ hint: '…a', error: dead('a') }, { hint: '…b', error: dead('b') }]));
+    expect(all).to.include({ errorClass: 'permanent', scope: 'recipient', code: 'UNREGISTERED' });
+    const mixed = thrown(() => combineOutcomes([{ hint: '…a', error: dead('a') }, { hint: '…b', error: tooBig }]));
+    expect(mixed).to.include({ errorClass: 'permanent', scope: 'provider', code: '413' });
+    expect(mixed.invalidDestinations).to.deep.equal([{ kind: 'device', value: 'a' }]);
+  });
+
+  it('hands a recipient failure to the next provider when the subscriber has devices it does not serve', () => {
+    const only = thrown(() => combineOutcomes([{ hint: '…a', error: dead('a') }], 'device', { recipientScope: 'provider' }));
+    expect(only).to.include({ errorClass: 'permanent', scope: 'provider', code: 'UNREGISTERED', message: 'unregistered' });
+    expect(only.invalidDestinations).to.deep.equal([{ kind: 'device', value: 'a' }]);
+    expect(thrown(() => combineOutcomes([], 'device', { recipientScope: 'provider' }))).to.include({ code: 'NO_DEVICE', scope: 'provider' });
+    expect(thrown(() => combineOutcomes([], 'device'))).to.include({ code: 'NO_DEVICE', scope: 'recipient' });
+  });
+
+  it('scopes device failures by the platforms of the subscriber\'s other devices', () => {
+    const fcm = { platform: 'fcm' as const, token: 't' };
+    const browser = { platform: 'webpush' as const, subscription: { endpoint: 'https://fcm.googleapis.com/fcm/send/x', keys: { p256dh: 'k', auth: 'a' } } };
+    expect(deviceScope({ id: 'u', devices: [fcm, fcm] }, 'fcm')).to.equal('recipient');
+    expect(deviceScope({ id: 'u' }, 'fcm')).to.equal('recipient');
+    expect(deviceScope({ id: 'u', devices: [fcm, browser] }, 'fcm')).to.equal('provider');
+    expect(deviceScope({ id: 'u', devices: [browser] }, 'fcm')).to.equal('provider');
+    expect(deviceScope({ id: 'u', devices: [fcm, browser] }, 'webpush')).to.equal('provider');
   });
 });

@@ -59,9 +59,10 @@ function mailbox(email: string, name?: string): string {
 /** The form fields of `POST /v3/{domain}/messages`. */
 export function buildForm(message: OutboundMessage, config: MailgunConfig): FormData {
   const { content, to } = message;
-  if (!to.email) throw new PermanentError('the recipient has no e-mail address', { code: 'NO_ADDRESS' });
-  if (!content.subject) throw new PermanentError('the rendered e-mail has no subject', { code: 'NO_SUBJECT' });
-  if (!content.text && !content.html) throw new PermanentError('the rendered e-mail has no text or HTML body', { code: 'NO_BODY' });
+  // Every e-mail provider reads the same address and rendering: none of them could send these.
+  if (!to.email) throw new PermanentError('the recipient has no e-mail address', { code: 'NO_ADDRESS', scope: 'recipient' });
+  if (!content.subject) throw new PermanentError('the rendered e-mail has no subject', { code: 'NO_SUBJECT', scope: 'recipient' });
+  if (!content.text && !content.html) throw new PermanentError('the rendered e-mail has no text or HTML body', { code: 'NO_BODY', scope: 'recipient' });
   const form = new FormData();
   form.append('from', mailbox(config.fromEmail, config.fromName));
   form.append('to', mailbox(to.email, to.name));
@@ -79,6 +80,13 @@ export function buildForm(message: OutboundMessage, config: MailgunConfig): Form
   return form;
 }
 
+/** Mailgun's 400 for an address it cannot parse names the parameter: `'to' parameter is not a valid address`. */
+const BAD_PARAMETER_ADDRESS = /'(to|from|h:reply-to)' parameter is not a valid address/i;
+
+/**
+ * A refused `to` is the recipient's address (fallback channel); a refused `from` or Reply-To is
+ * this provider's configuration (config); any other refusal is about this request (provider).
+ */
 function classifyMailgun(res: Response, body: string) {
   let detail = '';
   try {
@@ -90,7 +98,9 @@ function classifyMailgun(res: Response, body: string) {
   const common = { status: res.status, code: String(res.status), response: excerpt(body) };
   // 404 on the messages URL: the domain is not in this account or region (a JSON message says so).
   if (res.status === 404 || res.status === 402) return new ConfigError(message, common);
-  return classifyHttp(res.status, { body, retryAfter: res.headers.get('retry-after'), message });
+  const refused = res.status === 400 ? BAD_PARAMETER_ADDRESS.exec(detail)?.[1].toLowerCase() : undefined;
+  if (refused === 'from' || refused === 'h:reply-to') return new ConfigError(message, common);
+  return classifyHttp(res.status, { body, retryAfter: res.headers.get('retry-after'), message, scope: refused === 'to' ? 'recipient' : 'provider' });
 }
 
 interface MailgunEventData {

@@ -101,7 +101,9 @@ describe('mailgun adapter', () => {
       return () => nock.cleanAll();
     },
     failures: [
-      { name: '400 invalid recipient', errorClass: 'permanent', arrange: failWith(400, { message: "'to' parameter is not a valid address. please check documentation" }) },
+      { name: '400 invalid recipient', errorClass: 'permanent', scope: 'recipient', arrange: failWith(400, { message: "'to' parameter is not a valid address. please check documentation" }) },
+      { name: '400 about the rest of the request', errorClass: 'permanent', scope: 'provider', arrange: failWith(400, { message: "Need at least one of 'text' or 'html' parameters specified" }) },
+      { name: '400 invalid sender address', errorClass: 'config', arrange: failWith(400, { message: "'from' parameter is not a valid address. please check documentation" }) },
       { name: '429 rate limited', errorClass: 'transient', arrange: failWith(429, { message: 'Too many requests' }, { 'Retry-After': '10' }) },
       { name: '401 bad key', errorClass: 'config', arrange: failWith(401, 'Forbidden') },
     ],
@@ -147,8 +149,8 @@ describe('mailgun adapter', () => {
       const message = emailMessage();
       delete message.to.email;
       const err = await failure(config, message);
-      expect(err).to.be.instanceOf(PermanentError);
-      expect(err.code).to.equal('NO_ADDRESS');
+      expect(err).to.be.instanceOf(PermanentError).and.include({ code: 'NO_ADDRESS', scope: 'recipient' });
+      expect(await failure(config, sampleMessage({ content: { text: 'x' } }))).to.be.instanceOf(PermanentError).and.include({ code: 'NO_SUBJECT', scope: 'recipient' });
     });
 
     it('classifies 403 as config and 404 (domain not found) as config', async () => {
@@ -160,7 +162,7 @@ describe('mailgun adapter', () => {
 
     it('classifies 413 as permanent, 429 with Retry-After and 500 as transient', async () => {
       failWith(413, { message: 'Request entity too large' })();
-      expect(await failure()).to.be.instanceOf(PermanentError);
+      expect(await failure()).to.be.instanceOf(PermanentError).and.include({ scope: 'provider' });
       failWith(429, { message: 'Too many requests' }, { 'Retry-After': '10' })();
       const throttled = await failure();
       expect(throttled).to.be.instanceOf(TransientError);

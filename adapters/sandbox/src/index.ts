@@ -1,8 +1,15 @@
 import { CHANNELS, ConfigError, PermanentError, TransientError, defineAdapter } from '@clarion/adapter-kit';
+import type { ErrorScope } from '@clarion/adapter-kit';
 
 export interface SandboxConfig {
-  /** Refuse messages to these addresses (emails or phone numbers) with a permanent error, to rehearse fallbacks. */
+  /** Refuse messages to these addresses (emails or phone numbers) with a permanent error, to rehearse fallbacks. Default: none. */
   rejectAddresses?: string[];
+  /**
+   * What those refusals are about: `recipient` rehearses the workflow's fallback channel (an
+   * unknown address), `provider` the channel's next provider (a provider refusing the message).
+   * Default: `recipient`.
+   */
+  rejectScope?: ErrorScope;
 }
 
 /**
@@ -20,6 +27,11 @@ export default defineAdapter<SandboxConfig>({
     additionalProperties: false,
     properties: {
       rejectAddresses: { type: 'array', items: { type: 'string', minLength: 1 }, maxItems: 1000, description: 'Addresses refused with a permanent error, to rehearse fallbacks' },
+      rejectScope: {
+        enum: ['recipient', 'provider'],
+        default: 'recipient',
+        description: 'What the refusals are about: recipient (the fallback channel is tried) or provider (the next provider is tried)',
+      },
     },
   },
   create(config, { host, providerId }) {
@@ -29,7 +41,9 @@ export default defineAdapter<SandboxConfig>({
         if (signal.aborted) throw new TransientError('the send was aborted before it started', { code: 'aborted' });
         if (!outbox) throw new ConfigError('this Clarion offers no outbox to the sandbox adapter', { code: 'no_outbox' });
         const address = message.to.email ?? message.to.phone;
-        if (address && config.rejectAddresses?.includes(address)) throw new PermanentError(`sandbox rejects ${address}`, { code: 'sandbox_rejected' });
+        if (address && config.rejectAddresses?.includes(address)) {
+          throw new PermanentError(`sandbox rejects ${address}`, { code: 'sandbox_rejected', scope: config.rejectScope ?? 'recipient' });
+        }
         const id = await outbox.record('sandbox', message, providerId);
         return { providerMessageId: `sandbox-${id}`, status: 'delivered' };
       },

@@ -13,7 +13,7 @@ const outbox = {
 
 describeConformance(adapter, {
   validConfig: { rejectAddresses: ['bounce@example.com'] },
-  invalidConfigs: [{ rejectAddresses: 'bounce@example.com' }, { unknown: true }],
+  invalidConfigs: [{ rejectAddresses: 'bounce@example.com' }, { unknown: true }, { rejectScope: 'channel' }],
   message: sampleMessage(),
   context: { host: { outbox } },
   noNetwork: true,
@@ -22,7 +22,9 @@ describeConformance(adapter, {
     expect(result.status).to.equal('delivered');
     expect(recorded.at(-1)!.content.subject).to.equal('Hello');
   },
-  failures: [],
+  failures: [
+    { name: 'a rejected address', errorClass: 'permanent', scope: 'recipient', message: sampleMessage({ to: { id: 'u', email: 'bounce@example.com' } }), arrange: () => {} },
+  ],
 });
 
 describe('sandbox adapter', () => {
@@ -30,8 +32,14 @@ describe('sandbox adapter', () => {
     const sender = await adapter.create({ rejectAddresses: ['bounce@example.com'] }, { host: { outbox } } as never);
     const before = recorded.length;
     const err = await sender.send(sampleMessage({ to: { id: 'u', email: 'bounce@example.com' } }), { idempotencyKey: 'k', signal: new AbortController().signal }).catch((e) => e);
-    expect(err.errorClass).to.equal('permanent');
+    expect(err).to.include({ errorClass: 'permanent', code: 'sandbox_rejected', scope: 'recipient' });
     expect(recorded.length).to.equal(before);
+  });
+
+  it('rehearses a provider refusing the message (next provider) with rejectScope: provider', async () => {
+    const sender = await adapter.create({ rejectAddresses: ['+14155550199'], rejectScope: 'provider' }, { host: { outbox } } as never);
+    const err = await sender.send(sampleMessage({ channel: 'sms', to: { id: 'u', phone: '+14155550199' } }), { idempotencyKey: 'k', signal: new AbortController().signal }).catch((e) => e);
+    expect(err).to.include({ errorClass: 'permanent', code: 'sandbox_rejected', scope: 'provider' });
   });
 
   it('is a config error without an outbox', async () => {

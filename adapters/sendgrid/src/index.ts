@@ -54,9 +54,10 @@ export const TIMESTAMP_HEADER = 'X-Twilio-Email-Event-Webhook-Timestamp';
 /** The v3 Mail Send body (https://www.twilio.com/docs/sendgrid/api-reference/mail-send/mail-send). */
 export function buildMailSend(message: OutboundMessage, config: SendGridConfig): Record<string, unknown> {
   const { content, to } = message;
-  if (!to.email) throw new PermanentError('the recipient has no e-mail address', { code: 'NO_ADDRESS' });
-  if (!content.subject) throw new PermanentError('the rendered e-mail has no subject', { code: 'NO_SUBJECT' });
-  if (!content.text && !content.html) throw new PermanentError('the rendered e-mail has no text or HTML body', { code: 'NO_BODY' });
+  // Every e-mail provider reads the same address and rendering: none of them could send these.
+  if (!to.email) throw new PermanentError('the recipient has no e-mail address', { code: 'NO_ADDRESS', scope: 'recipient' });
+  if (!content.subject) throw new PermanentError('the rendered e-mail has no subject', { code: 'NO_SUBJECT', scope: 'recipient' });
+  if (!content.text && !content.html) throw new PermanentError('the rendered e-mail has no text or HTML body', { code: 'NO_BODY', scope: 'recipient' });
   const customArgs: Record<string, string> = {
     ...(message.metadata ?? {}),
     clarion_delivery_id: message.deliveryId,
@@ -78,12 +79,21 @@ export function buildMailSend(message: OutboundMessage, config: SendGridConfig):
   };
 }
 
-/** Mail Send failures: documented statuses, with the `errors[].message` text kept for the attempt. */
+/** The recipient's address in a Mail Send body (`personalizations.0.to.0.email`): the only one Clarion puts there. */
+const RECIPIENT_FIELD = /^personalizations\.\d+\.(to|cc|bcc)\b/;
+
+/**
+ * Mail Send failures: documented statuses, with the `errors[].message` text kept for the attempt.
+ * A 400 whose every error names the recipient's address ("Does not contain a valid address.") is
+ * about the recipient; any other refusal is about this request, and so the provider.
+ */
 function classifyMailSend(res: Response, body: string) {
   let detail = '';
+  let aboutRecipient = false;
   try {
     const errors = (JSON.parse(body) as { errors?: Array<{ message?: string; field?: string | null }> }).errors ?? [];
     detail = errors.map((e) => (e.field ? `${e.field}: ${e.message}` : e.message)).join('; ');
+    aboutRecipient = errors.length > 0 && errors.every((e) => typeof e.field === 'string' && RECIPIENT_FIELD.test(e.field));
   } catch {
     detail = excerpt(body, 200) ?? '';
   }
@@ -94,7 +104,7 @@ function classifyMailSend(res: Response, body: string) {
     const retryAfterMs = parseRetryAfter(res.headers.get('retry-after')) ?? (Number.isFinite(reset) && reset > 0 ? Math.max(0, reset * 1000 - Date.now()) : undefined);
     return new TransientError(message, { status: 429, code: '429', response: excerpt(body), retryAfterMs });
   }
-  return classifyHttp(res.status, { body, message });
+  return classifyHttp(res.status, { body, message, scope: aboutRecipient ? 'recipient' : 'provider' });
 }
 
 function verificationKey(base64: string): KeyObject {

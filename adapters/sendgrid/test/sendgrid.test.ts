@@ -97,7 +97,8 @@ describe('sendgrid adapter', () => {
       return () => nock.cleanAll();
     },
     failures: [
-      { name: '400 Bad Request', errorClass: 'permanent', arrange: failWith(400, { errors: [{ message: 'Does not contain a valid address.', field: 'personalizations.0.to.0.email', help: 'http://sendgrid.com/docs/API_Reference/Web_API_v3/Mail/errors.html#message.personalizations.to' }] }) },
+      { name: '400 invalid recipient address', errorClass: 'permanent', scope: 'recipient', arrange: failWith(400, { errors: [{ message: 'Does not contain a valid address.', field: 'personalizations.0.to.0.email', help: 'http://sendgrid.com/docs/API_Reference/Web_API_v3/Mail/errors.html#message.personalizations.to' }] }) },
+      { name: '400 about the rest of the request', errorClass: 'permanent', scope: 'provider', arrange: failWith(400, { errors: [{ message: 'Invalid type. Expected: string, given: object.', field: 'headers', help: 'http://sendgrid.com/docs/API_Reference/Web_API_v3/Mail/errors.html#message.headers' }] }) },
       { name: '429 Too Many Requests', errorClass: 'transient', arrange: failWith(429, { errors: [{ message: 'too many requests', field: null }] }) },
       { name: '401 Unauthorized', errorClass: 'config', arrange: failWith(401, { errors: [{ message: 'The provided authorization grant is invalid, expired, or revoked', field: null, help: null }] }) },
     ],
@@ -135,8 +136,20 @@ describe('sendgrid adapter', () => {
       const message = emailMessage();
       delete message.to.email;
       const err = await failure(config, message);
-      expect(err).to.be.instanceOf(PermanentError);
-      expect(err.code).to.equal('NO_ADDRESS');
+      expect(err).to.be.instanceOf(PermanentError).and.include({ code: 'NO_ADDRESS', scope: 'recipient' });
+    });
+
+    it('refuses an e-mail the template rendered without subject as the recipient\'s (no provider could send it)', async () => {
+      const err = await failure(config, sampleMessage({ content: { text: 'x' } }));
+      expect(err).to.be.instanceOf(PermanentError).and.include({ code: 'NO_SUBJECT', scope: 'recipient' });
+    });
+
+    it('is about the provider when a 400 names the recipient and another field', async () => {
+      failWith(400, { errors: [
+        { message: 'Does not contain a valid address.', field: 'personalizations.0.to.0.email' },
+        { message: 'The from email does not contain a valid address.', field: 'from.email' },
+      ] })();
+      expect(await failure()).to.be.instanceOf(PermanentError).and.include({ scope: 'provider' });
     });
 
     it('classifies 403 (sender identity not verified) as config', async () => {
@@ -146,9 +159,9 @@ describe('sendgrid adapter', () => {
       expect(err.message).to.include('verified Sender Identity');
     });
 
-    it('classifies 413 Payload Too Large as permanent', async () => {
+    it('classifies 413 Payload Too Large as permanent (SendGrid\'s limit)', async () => {
       failWith(413, { errors: [{ message: 'Payload Too Large', field: null }] })();
-      expect(await failure()).to.be.instanceOf(PermanentError);
+      expect(await failure()).to.be.instanceOf(PermanentError).and.include({ scope: 'provider' });
     });
 
     it('classifies 429 as transient, waiting until X-RateLimit-Reset', async () => {

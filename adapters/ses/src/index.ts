@@ -60,9 +60,10 @@ const tagValue = (value: string) => value.replace(/[^A-Za-z0-9_.@-]/g, '_').slic
 
 export function buildSendEmail(message: OutboundMessage, config: SesConfig): SendEmailCommandInput {
   const { content, to } = message;
-  if (!to.email) throw new PermanentError('the recipient has no e-mail address', { code: 'NO_ADDRESS' });
-  if (!content.subject) throw new PermanentError('the rendered e-mail has no subject', { code: 'NO_SUBJECT' });
-  if (!content.text && !content.html) throw new PermanentError('the rendered e-mail has no text or HTML body', { code: 'NO_BODY' });
+  // Every e-mail provider reads the same address and rendering: none of them could send these.
+  if (!to.email) throw new PermanentError('the recipient has no e-mail address', { code: 'NO_ADDRESS', scope: 'recipient' });
+  if (!content.subject) throw new PermanentError('the rendered e-mail has no subject', { code: 'NO_SUBJECT', scope: 'recipient' });
+  if (!content.text && !content.html) throw new PermanentError('the rendered e-mail has no text or HTML body', { code: 'NO_BODY', scope: 'recipient' });
   const headers = Object.entries(message.headers ?? {}).map(([Name, Value]) => ({ Name, Value }));
   return {
     FromEmailAddress: mailbox(config.fromEmail, config.fromName),

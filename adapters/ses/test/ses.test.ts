@@ -134,7 +134,9 @@ describe('ses adapter', () => {
       return () => nock.cleanAll();
     },
     failures: [
-      { name: 'MessageRejected', errorClass: 'permanent', arrange: awsError(400, 'MessageRejected', 'Email address is not verified. The following identities failed the check in region EU-WEST-1: ada@example.com') },
+      { name: 'an illegal recipient address (BadRequestException)', errorClass: 'permanent', scope: 'recipient', arrange: awsError(400, 'BadRequestException', 'Illegal address') },
+      { name: 'content SES rejects (MessageRejected)', errorClass: 'permanent', scope: 'provider', arrange: awsError(400, 'MessageRejected', 'Message rejected: the message contains a virus.') },
+      { name: 'a sandbox account sending to an unverified address (MessageRejected)', errorClass: 'config', arrange: awsError(400, 'MessageRejected', 'Email address is not verified. The following identities failed the check in region EU-WEST-1: ada@example.com') },
       { name: 'TooManyRequestsException', errorClass: 'transient', arrange: awsError(429, 'TooManyRequestsException', 'Maximum sending rate exceeded.') },
       { name: 'MailFromDomainNotVerifiedException', errorClass: 'config', arrange: awsError(400, 'MailFromDomainNotVerifiedException', 'The MAIL FROM domain is not verified.') },
     ],
@@ -188,9 +190,13 @@ describe('ses adapter', () => {
       });
     }
 
-    it('classifies BadRequestException as permanent', async () => {
-      awsError(400, 'BadRequestException', 'Illegal address')();
-      expect(await failure()).to.be.instanceOf(PermanentError);
+    it('classifies a refused address as permanent about the recipient, other bad requests about the provider', async () => {
+      for (const text of ['Illegal address', "Missing final '@domain'", 'Domain contains illegal character', 'Local address contains control or whitespace']) {
+        awsError(400, 'BadRequestException', text)();
+        expect(await failure(), text).to.be.instanceOf(PermanentError).and.include({ scope: 'recipient' });
+      }
+      awsError(400, 'BadRequestException', 'Configuration set <clarion-events> does not allow the header List-Unsubscribe-Post.')();
+      expect(await failure()).to.be.instanceOf(PermanentError).and.include({ scope: 'provider' });
     });
 
     it('classifies Throttling and 5xx as transient', async () => {
@@ -204,12 +210,12 @@ describe('ses adapter', () => {
       expect(classifySesError(Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }))).to.be.instanceOf(TransientError);
     });
 
-    it('refuses a recipient without an e-mail address as permanent, without a request', async () => {
+    it('refuses a recipient without an e-mail address, or a rendering without subject, as the recipient\'s, without a request', async () => {
       const message = emailMessage();
       delete message.to.email;
       const err = await failure(config, message);
-      expect(err).to.be.instanceOf(PermanentError);
-      expect(err.code).to.equal('NO_ADDRESS');
+      expect(err).to.be.instanceOf(PermanentError).and.include({ code: 'NO_ADDRESS', scope: 'recipient' });
+      expect(await failure(config, sampleMessage({ content: { text: 'x' } }))).to.be.instanceOf(PermanentError).and.include({ code: 'NO_SUBJECT', scope: 'recipient' });
     });
   });
 

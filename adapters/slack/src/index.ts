@@ -40,9 +40,18 @@ const BOT_CONFIG = new Set([
   'not_allowed_token_type', 'ekm_access_denied', 'access_denied', 'accesslimited', 'team_access_not_granted',
   'enterprise_is_restricted', 'method_deprecated', 'deprecated_endpoint', 'two_factor_setup_required',
 ]);
-// Everything else (channel_not_found, not_in_channel, is_archived, msg_too_long, no_text,
-// too_many_attachments, invalid_blocks, restricted_action*, invalid_arguments...) is about this
-// message or this destination: permanent.
+/**
+ * Errors about where the message goes: the subscriber's channel is gone or takes no posts (about
+ * the recipient), or the configured default channel is (an admin must fix `defaultChannel`).
+ */
+const BOT_DESTINATION = new Set([
+  'channel_not_found', 'is_archived', 'restricted_action_read_only_channel', 'restricted_action_thread_only_channel',
+  'restricted_action_non_threadable_channel',
+]);
+// not_in_channel (this app was never invited) is this provider's reach: config for the default
+// channel, provider for a subscriber's. no_text is what the template rendered: the recipient's.
+// Everything else (msg_too_long, too_many_attachments, invalid_blocks, restricted_action,
+// invalid_arguments...) is Slack refusing this message: permanent, about the provider.
 
 /** Incoming webhook error strings (https://api.slack.com/changelog/2016-05-17-changes-to-errors-for-incoming-webhooks). */
 const HOOK_GONE = new Set(['no_service', 'no_team', 'team_disabled', 'invalid_token', 'channel_not_found', 'channel_is_archived']);
@@ -62,7 +71,7 @@ function textOf(message: OutboundMessage): string {
 
 export function buildPayload(message: OutboundMessage, config: SlackConfig): Record<string, unknown> {
   const text = textOf(message);
-  if (!text && !isArray(message.content.blocks)) throw new PermanentError('the rendered Slack message has no text and no blocks', { code: 'no_text' });
+  if (!text && !isArray(message.content.blocks)) throw new PermanentError('the rendered Slack message has no text and no blocks', { code: 'no_text', scope: 'recipient' });
   return {
     text,
     mrkdwn: true,
@@ -76,7 +85,9 @@ export function buildPayload(message: OutboundMessage, config: SlackConfig): Rec
 
 /**
  * An incoming webhook's failure. A webhook that is gone (revoked, channel deleted) is a config
- * error when it is the provider's own URL, and a permanent one when it is a subscriber's.
+ * error when it is the provider's own URL, and a permanent one about the recipient when it is a
+ * subscriber's. Any other refusal of a subscriber's webhook is theirs too; of the configured one,
+ * this provider's.
  */
 function classifyHook(status: number, body: string, retryAfter: string | null, ownedBySubscriber: boolean): DeliveryError {
   const code = body.trim().split(/\s/)[0] || String(status);
@@ -85,17 +96,20 @@ function classifyHook(status: number, body: string, retryAfter: string | null, o
   if (status === 429) return new TransientError(message, { ...common, retryAfterMs: parseRetryAfter(retryAfter) });
   if (status >= 500) return new TransientError(message, common);
   if (HOOK_GONE.has(code) || HOOK_FORBIDDEN.has(code) || status === 401 || status === 403 || status === 404 || status === 410) {
-    return ownedBySubscriber ? new PermanentError(message, common) : new ConfigError(message, common);
+    return ownedBySubscriber ? new PermanentError(message, { ...common, scope: 'recipient' }) : new ConfigError(message, common);
   }
-  return classifyHttp(status, { body, code, retryAfter, message });
+  return classifyHttp(status, { body, code, retryAfter, message, scope: ownedBySubscriber || code === 'no_text' ? 'recipient' : 'provider' });
 }
 
-function classifyBot(error: string, status: number, body: string, retryAfter: string | null): DeliveryError {
+/** A chat.postMessage failure, posting to a subscriber's channel or user, or to the configured default channel. */
+function classifyBot(error: string, status: number, body: string, retryAfter: string | null, toDefaultChannel: boolean): DeliveryError {
   const message = `Slack chat.postMessage failed: ${error}`;
   const common = { status, code: error, response: excerpt(body) };
   if (BOT_TRANSIENT.has(error) || status === 429 || status >= 500) return new TransientError(message, { ...common, retryAfterMs: parseRetryAfter(retryAfter) });
   if (BOT_CONFIG.has(error)) return new ConfigError(message, common);
-  return new PermanentError(message, common);
+  if (BOT_DESTINATION.has(error)) return toDefaultChannel ? new ConfigError(`${message} (the configured default channel)`, common) : new PermanentError(message, { ...common, scope: 'recipient' });
+  if (error === 'not_in_channel') return toDefaultChannel ? new ConfigError(`${message} (invite the app to the default channel)`, common) : new PermanentError(message, { ...common, scope: 'provider' });
+  return new PermanentError(message, { ...common, scope: error === 'no_text' ? 'recipient' : 'provider' });
 }
 
 export default defineAdapter<SlackConfig>({
@@ -122,7 +136,7 @@ export default defineAdapter<SlackConfig>({
       throw classifyHook(res.status, body, res.headers.get('retry-after'), ownedBySubscriber);
     }
 
-    async function callApi(method: string, payload: Record<string, unknown>, signal: AbortSignal): Promise<Record<string, unknown>> {
+    async function callApi(method: string, payload: Record<string, unknown>, signal: AbortSignal, toDefaultChannel = false): Promise<Record<string, unknown>> {
       const res = await fetchOrClassify(fetch, `${api}/${method}`, {
         method: 'POST',
         headers: { authorization: `Bearer ${config.botToken}`, 'content-type': 'application/json; charset=utf-8' },
@@ -137,7 +151,7 @@ export default defineAdapter<SlackConfig>({
         json = undefined;
       }
       if (res.status === 200 && json?.ok === true) return json;
-      if (typeof json?.error === 'string') throw classifyBot(json.error, res.status, body, res.headers.get('retry-after'));
+      if (typeof json?.error === 'string') throw classifyBot(json.error, res.status, body, res.headers.get('retry-after'), toDefaultChannel);
       throw classifyHttp(res.status, { body, retryAfter: res.headers.get('retry-after'), message: `Slack ${method} answered HTTP ${res.status}` });
     }
 
@@ -149,17 +163,19 @@ export default defineAdapter<SlackConfig>({
           // A subscriber may bring an incoming webhook of their own (only Slack's hosts: no SSRF).
           const own = address.webhookUrl;
           if (own !== undefined && !/^https:\/\/hooks\.slack(-gov)?\.com\//.test(own)) {
-            throw new PermanentError('the subscriber\'s Slack webhook URL is not a hooks.slack.com URL', { code: 'INVALID_ADDRESS' });
+            throw new PermanentError('the subscriber\'s Slack webhook URL is not a hooks.slack.com URL', { code: 'INVALID_ADDRESS', scope: 'recipient' });
           }
           return viaWebhook(message, own ?? config.webhookUrl, own !== undefined, signal);
         }
-        const channel = address.channel ?? address.userId ?? config.defaultChannel;
-        if (!channel) throw new PermanentError('the subscriber has no Slack channel or user id and no default channel is configured', { code: 'NO_ADDRESS' });
+        const own = address.channel ?? address.userId;
+        const channel = own ?? config.defaultChannel;
+        // No address this provider can use: another chat provider (a Teams URL, a Slack workspace with a default channel) may have one.
+        if (!channel) throw new PermanentError('the subscriber has no Slack channel or user id and no default channel is configured', { code: 'NO_ADDRESS', scope: 'provider' });
         const json = await callApi('chat.postMessage', {
           channel,
           ...buildPayload(message, config),
           metadata: { event_type: 'clarion_notification', event_payload: { notification_id: message.notificationId, delivery_id: message.deliveryId } },
-        }, signal);
+        }, signal, own === undefined);
         if (Array.isArray((json.response_metadata as { warnings?: unknown })?.warnings)) log.warn({ warnings: (json.response_metadata as { warnings: unknown }).warnings }, 'slack warnings');
         return {
           providerMessageId: `${String(json.channel)}:${String(json.ts)}`,

@@ -10,6 +10,7 @@ const BOT_TOKEN = 'xoxb-17653672481-19874698323-pdFZKVeTuE8sk7oOcBrzbqgy';
 const HOOK_PATH = '/services/T00000000/B00000000/XXXXXXXXXXXXXXXXXXXXXXXX';
 const botConfig: SlackConfig = { botToken: BOT_TOKEN, defaultChannel: 'C0DEFAULT01' };
 const hookConfig: SlackConfig = { webhookUrl: `https://hooks.slack.com${HOOK_PATH}` };
+const OWN_HOOK_PATH = '/services/T11111111/B11111111/YYYYYYYYYYYYYYYYYYYYYYYY';
 
 const blocks = [{ type: 'section', text: { type: 'mrkdwn', text: '*Build failed* on `main`' } }];
 const chatMessage = (chat: Recipient['chat'] = { slack: { channel: 'C1H9RESGL' } }, content: Record<string, unknown> = {}) =>
@@ -63,7 +64,9 @@ describe('slack adapter', () => {
       return () => nock.cleanAll();
     },
     failures: [
-      { name: 'channel_not_found', errorClass: 'permanent', arrange: botError('channel_not_found') },
+      { name: 'channel_not_found for the subscriber\'s channel', errorClass: 'permanent', scope: 'recipient', arrange: botError('channel_not_found') },
+      { name: 'channel_not_found for the default channel', errorClass: 'config', message: chatMessage({}), arrange: botError('channel_not_found') },
+      { name: 'msg_too_long', errorClass: 'permanent', scope: 'provider', arrange: botError('msg_too_long') },
       { name: 'HTTP 429 ratelimited', errorClass: 'transient', arrange: botError('ratelimited', 429, { 'Retry-After': '30' }) },
       { name: 'invalid_auth', errorClass: 'config', arrange: botError('invalid_auth') },
     ],
@@ -78,7 +81,17 @@ describe('slack adapter', () => {
       return () => nock.cleanAll();
     },
     failures: [
-      { name: 'webhook 400 invalid_payload', errorClass: 'permanent', arrange: hookError(400, 'invalid_payload') },
+      { name: 'webhook 400 invalid_payload', errorClass: 'permanent', scope: 'provider', arrange: hookError(400, 'invalid_payload') },
+      {
+        name: 'the subscriber\'s own webhook gone (404 channel_not_found)',
+        errorClass: 'permanent',
+        scope: 'recipient',
+        message: chatMessage({ slack: { webhookUrl: `https://hooks.slack.com${OWN_HOOK_PATH}` } }),
+        arrange: () => {
+          nock('https://hooks.slack.com').post(OWN_HOOK_PATH).reply(404, 'channel_not_found');
+          return () => nock.cleanAll();
+        },
+      },
       { name: 'webhook 500 rollup_error', errorClass: 'transient', arrange: hookError(500, 'rollup_error') },
       { name: 'webhook 404 no_service', errorClass: 'config', arrange: hookError(404, 'no_service') },
     ],
@@ -117,18 +130,34 @@ describe('slack adapter', () => {
       expect(channels).to.deep.equal(['U024BE7LH', 'C0DEFAULT01']);
     });
 
-    it('fails permanently for a subscriber without a Slack address when no default channel is set', async () => {
+    it('fails permanently for a subscriber without a Slack address when no default channel is set: another provider may have one', async () => {
       const err = await failureWith({ botToken: BOT_TOKEN }, chatMessage({}));
-      expect(err).to.be.instanceOf(PermanentError);
-      expect(err.code).to.equal('NO_ADDRESS');
+      expect(err).to.be.instanceOf(PermanentError).and.include({ code: 'NO_ADDRESS', scope: 'provider' });
     });
 
-    for (const error of ['channel_not_found', 'not_in_channel', 'is_archived', 'msg_too_long', 'invalid_blocks']) {
-      it(`classifies ${error} as permanent`, async () => {
+    const scopes: Record<string, 'recipient' | 'provider'> = {
+      channel_not_found: 'recipient',
+      is_archived: 'recipient',
+      restricted_action_read_only_channel: 'recipient',
+      no_text: 'recipient',
+      not_in_channel: 'provider',
+      msg_too_long: 'provider',
+      invalid_blocks: 'provider',
+      too_many_attachments: 'provider',
+    };
+    for (const [error, scope] of Object.entries(scopes)) {
+      it(`classifies ${error} for the subscriber's channel as permanent about the ${scope}`, async () => {
         botError(error)();
         const err = await failureWith(botConfig);
-        expect(err).to.be.instanceOf(PermanentError);
-        expect(err.code).to.equal(error);
+        expect(err).to.be.instanceOf(PermanentError).and.include({ code: error, scope });
+      });
+    }
+
+    for (const error of ['channel_not_found', 'is_archived', 'not_in_channel']) {
+      it(`classifies ${error} for the configured default channel as config`, async () => {
+        botError(error)();
+        const err = await failureWith(botConfig, chatMessage({}));
+        expect(err).to.be.instanceOf(ConfigError).and.include({ code: error });
       });
     }
 
@@ -181,18 +210,18 @@ describe('slack adapter', () => {
       expect(posted).to.deep.include({ text: 'main is red: <https://ci.example.com/42|build 42>', blocks, mrkdwn: true });
     });
 
-    it('posts to the subscriber\'s own webhook, and a gone one is permanent rather than config', async () => {
-      const own = '/services/T11111111/B11111111/YYYYYYYYYYYYYYYYYYYYYYYY';
-      nock('https://hooks.slack.com').post(own).reply(404, 'channel_not_found');
-      const err = await failureWith(hookConfig, chatMessage({ slack: { webhookUrl: `https://hooks.slack.com${own}` } }));
-      expect(err).to.be.instanceOf(PermanentError);
-      expect(err.code).to.equal('channel_not_found');
+    it('posts to the subscriber\'s own webhook, and a gone or refusing one is the recipient\'s rather than config', async () => {
+      const own = chatMessage({ slack: { webhookUrl: `https://hooks.slack.com${OWN_HOOK_PATH}` } });
+      nock('https://hooks.slack.com').post(OWN_HOOK_PATH).reply(404, 'channel_not_found');
+      const err = await failureWith(hookConfig, own);
+      expect(err).to.be.instanceOf(PermanentError).and.include({ code: 'channel_not_found', scope: 'recipient' });
+      nock('https://hooks.slack.com').post(OWN_HOOK_PATH).reply(400, 'invalid_payload');
+      expect(await failureWith(hookConfig, own)).to.be.instanceOf(PermanentError).and.include({ code: 'invalid_payload', scope: 'recipient' });
     });
 
     it('refuses a subscriber webhook outside hooks.slack.com without posting', async () => {
       const err = await failureWith(hookConfig, chatMessage({ slack: { webhookUrl: 'https://169.254.169.254/latest/meta-data' } }));
-      expect(err).to.be.instanceOf(PermanentError);
-      expect(err.code).to.equal('INVALID_ADDRESS');
+      expect(err).to.be.instanceOf(PermanentError).and.include({ code: 'INVALID_ADDRESS', scope: 'recipient' });
     });
 
     it('classifies 403 action_prohibited on the configured webhook as config', async () => {
@@ -205,9 +234,9 @@ describe('slack adapter', () => {
       expect(await failureWith(hookConfig)).to.be.instanceOf(ConfigError);
     });
 
-    it('classifies 400 no_text as permanent and 429 as transient with Retry-After', async () => {
+    it('classifies 400 no_text as permanent about the recipient (the template) and 429 as transient with Retry-After', async () => {
       hookError(400, 'no_text')();
-      expect(await failureWith(hookConfig)).to.be.instanceOf(PermanentError);
+      expect(await failureWith(hookConfig)).to.be.instanceOf(PermanentError).and.include({ scope: 'recipient' });
       hookError(429, 'rate_limited', { 'Retry-After': '5' })();
       const err = await failureWith(hookConfig);
       expect(err).to.be.instanceOf(TransientError);

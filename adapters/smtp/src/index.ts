@@ -24,8 +24,10 @@ export interface SmtpConfig {
 
 /**
  * Email through any SMTP server, with a pool of open connections (nodemailer). Replies are
- * classified by their SMTP code: 4xx transient (retried), 5xx permanent (next provider, then the
- * fallback channel), authentication failures (535, 534, 530) configuration errors.
+ * classified by their SMTP code: 4xx transient (retried), 5xx permanent, scoped by the enhanced
+ * status code (a mailbox that does not exist or is full: the recipient's, fallback channel next;
+ * the server's policy, content or size limits: the provider's, next provider), authentication
+ * failures (535, 534, 530) configuration errors.
  */
 export default defineAdapter<SmtpConfig>({
   name: 'smtp',
@@ -77,9 +79,10 @@ export default defineAdapter<SmtpConfig>({
       async send(message, { idempotencyKey, signal }) {
         if (signal.aborted) throw new TransientError('the send was aborted before it started', { code: 'aborted' });
         const { to, content } = message;
-        if (!to.email) throw new PermanentError(`subscriber ${to.id} has no email address`, { code: 'no_address' });
-        if (!content.subject) throw new PermanentError('the email template rendered no subject', { code: 'empty_subject' });
-        if (!content.text && !content.html) throw new PermanentError('the email template rendered no body', { code: 'empty_body' });
+        // Every e-mail provider reads the same address and rendering: none of them could send these.
+        if (!to.email) throw new PermanentError(`subscriber ${to.id} has no email address`, { code: 'no_address', scope: 'recipient' });
+        if (!content.subject) throw new PermanentError('the email template rendered no subject', { code: 'empty_subject', scope: 'recipient' });
+        if (!content.text && !content.html) throw new PermanentError('the email template rendered no body', { code: 'empty_body', scope: 'recipient' });
         const mail = transport.sendMail({
           from: config.from,
           replyTo: config.replyTo,
@@ -96,7 +99,9 @@ export default defineAdapter<SmtpConfig>({
         });
         try {
           const info = await Promise.race([mail, aborted]);
-          if (info.rejected.length > 0 && info.accepted.length === 0) throw new PermanentError(`the server refused ${info.rejected.join(', ')}`, { code: 'rejected', response: excerpt(info.response) });
+          if (info.rejected.length > 0 && info.accepted.length === 0) {
+            throw new PermanentError(`the server refused ${info.rejected.join(', ')}`, { code: 'rejected', response: excerpt(info.response), scope: 'recipient' });
+          }
           return { providerMessageId: info.messageId, status: 'sent', response: excerpt(info.response) };
         } catch (err) {
           mail.catch(() => {});

@@ -78,7 +78,18 @@ describe('smtp adapter', () => {
     },
     failures: [
       { name: 'a 451 reply', errorClass: 'transient', arrange: () => void (sink.reply = { code: 451, message: 'Try again later' }) },
-      { name: 'a 550 reply', errorClass: 'permanent', arrange: () => void (sink.reply = { code: 550, message: 'No such user' }) },
+      { name: 'a 550 reply', errorClass: 'permanent', scope: 'recipient', arrange: () => void (sink.reply = { code: 550, message: 'No such user' }) },
+      {
+        name: 'an unknown mailbox refused at RCPT TO (550 5.1.1)',
+        errorClass: 'permanent',
+        scope: 'recipient',
+        arrange: () => {
+          sink.reply = undefined;
+          sink.rcptReplies.set('ada@example.com', { code: 550, message: '5.1.1 <ada@example.com>: Recipient address rejected: User unknown' });
+          return () => sink.rcptReplies.clear();
+        },
+      },
+      { name: 'a message refused as spam (554 5.7.1)', errorClass: 'permanent', scope: 'provider', arrange: () => void (sink.reply = { code: 554, message: '5.7.1 Message rejected as spam' }) },
       { name: 'a 535 authentication failure', errorClass: 'config', arrange: () => { sink.reply = undefined; sink.authReply = 'fail'; return () => void (sink.authReply = 'ok'); } },
     ],
   });
@@ -138,9 +149,9 @@ describe('smtp adapter', () => {
   it('refuses a message without subject or address as permanent, before talking to the server', async () => {
     const sender = await adapter.create(config(), testContext());
     const noSubject = await sender.send(sampleMessage({ content: { text: 'x' } }), { idempotencyKey: 'a', signal: new AbortController().signal }).catch((e) => e);
-    expect(noSubject.errorClass).to.equal('permanent');
+    expect(noSubject).to.include({ errorClass: 'permanent', code: 'empty_subject', scope: 'recipient' });
     const noAddress = await sender.send(sampleMessage({ to: { id: 'u' } }), { idempotencyKey: 'b', signal: new AbortController().signal }).catch((e) => e);
-    expect(noAddress.errorClass).to.equal('permanent');
+    expect(noAddress).to.include({ errorClass: 'permanent', code: 'no_address', scope: 'recipient' });
     await sender.close?.();
   });
 

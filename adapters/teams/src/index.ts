@@ -47,7 +47,7 @@ export function buildCard(message: OutboundMessage, config: TeamsConfig): Record
   if (Array.isArray(blocks)) return { ...base, body: blocks };
   const title = content.title ?? content.subject;
   const text = content.text ?? content.body;
-  if (!title && !text) throw new PermanentError('the rendered Teams message has no title, text or card', { code: 'EMPTY_MESSAGE' });
+  if (!title && !text) throw new PermanentError('the rendered Teams message has no title, text or card', { code: 'EMPTY_MESSAGE', scope: 'recipient' });
   const actions = [
     ...(content.actions ?? []).filter((a) => a.url?.startsWith('https://')).map((a) => ({ type: 'Action.OpenUrl', title: a.label, url: a.url })),
     ...(content.url?.startsWith('https://') && !(content.actions ?? []).some((a) => a.url === content.url) ? [{ type: 'Action.OpenUrl', title: 'Open', url: content.url }] : []),
@@ -75,6 +75,10 @@ export function buildPayload(message: OutboundMessage, config: TeamsConfig): Rec
  */
 const EMBEDDED_STATUS = /returned HTTP error (\d{3})/i;
 
+/**
+ * A refusal is about the recipient when it comes from a subscriber's own URL (their flow or
+ * connector is gone or takes nothing from us), about the provider when from the configured one.
+ */
 function classify(status: number, body: string, retryAfter: string | null, ownedBySubscriber: boolean): DeliveryError {
   const message = `Teams answered HTTP ${status}: ${excerpt(body, 200) || 'no body'}`;
   const code = (/"code"\s*:\s*"([^"]+)"/.exec(body)?.[1]) ?? String(status);
@@ -82,9 +86,11 @@ function classify(status: number, body: string, retryAfter: string | null, owned
   if (status === 429) return new TransientError(message, { ...common, retryAfterMs: parseRetryAfter(retryAfter) });
   if (status === 404 || status === 410) {
     // The flow or connector was deleted: an admin must give a new URL (or the subscriber must).
-    return ownedBySubscriber ? new PermanentError(message, common) : new ConfigError(message, common);
+    return ownedBySubscriber ? new PermanentError(message, { ...common, scope: 'recipient' }) : new ConfigError(message, common);
   }
-  return classifyHttp(status, { body, code, retryAfter, message });
+  // A subscriber's URL whose signature is refused is their broken address, not our credentials.
+  if ((status === 401 || status === 403) && ownedBySubscriber) return new PermanentError(message, { ...common, scope: 'recipient' });
+  return classifyHttp(status, { body, code, retryAfter, message, scope: ownedBySubscriber ? 'recipient' : 'provider' });
 }
 
 export default defineAdapter<TeamsConfig>({
@@ -98,10 +104,11 @@ export default defineAdapter<TeamsConfig>({
         if (signal.aborted) throw new TransientError('Teams send aborted before it started', { code: 'ABORTED', cause: signal.reason });
         const own = message.to.chat?.teams?.webhookUrl;
         if (own !== undefined && !isTeamsWebhookUrl(own)) {
-          throw new PermanentError('the subscriber\'s Teams webhook URL is not an https URL on a Microsoft webhook host', { code: 'INVALID_ADDRESS' });
+          throw new PermanentError('the subscriber\'s Teams webhook URL is not an https URL on a Microsoft webhook host', { code: 'INVALID_ADDRESS', scope: 'recipient' });
         }
         const url = own ?? config.webhookUrl;
-        if (!url) throw new PermanentError('the subscriber has no Teams webhook URL and none is configured', { code: 'NO_ADDRESS' });
+        // No address this provider can use: another chat provider (Slack, another Teams URL) may have one.
+        if (!url) throw new PermanentError('the subscriber has no Teams webhook URL and none is configured', { code: 'NO_ADDRESS', scope: 'provider' });
 
         const res = await fetchOrClassify(fetch, url, {
           method: 'POST',
@@ -115,7 +122,7 @@ export default defineAdapter<TeamsConfig>({
           if (embedded) throw classify(Number(embedded[1]), body, res.headers.get('retry-after'), own !== undefined);
           if (res.status === 200 && body.trim() !== '' && body.trim() !== '1') {
             // A connector that answers 200 with anything but "1" refused the card (e.g. "Summary or Text is required.").
-            throw new PermanentError(`Teams refused the message: ${excerpt(body, 200)}`, { status: 200, code: 'REFUSED', response: excerpt(body) });
+            throw new PermanentError(`Teams refused the message: ${excerpt(body, 200)}`, { status: 200, code: 'REFUSED', response: excerpt(body), scope: own !== undefined ? 'recipient' : 'provider' });
           }
           // Workflows answer 202 and name the flow run; connectors return no id.
           const runId = res.headers.get('x-ms-workflow-run-id');

@@ -53,7 +53,17 @@ describe('teams adapter', () => {
     message: chatMessage(),
     success: flowAnswers(202, '', { 'x-ms-workflow-run-id': '08584748262498493742413539281CU28' }),
     failures: [
-      { name: '400 TriggerInputSchemaMismatch', errorClass: 'permanent', arrange: flowAnswers(400, { error: { code: 'TriggerInputSchemaMismatch', message: "The input body for trigger 'manual' of type 'Request' did not match its schema definition." } }) },
+      { name: '400 TriggerInputSchemaMismatch', errorClass: 'permanent', scope: 'provider', arrange: flowAnswers(400, { error: { code: 'TriggerInputSchemaMismatch', message: "The input body for trigger 'manual' of type 'Request' did not match its schema definition." } }) },
+      {
+        name: 'the subscriber\'s own connector removed (404)',
+        errorClass: 'permanent',
+        scope: 'recipient',
+        message: chatMessage({ teams: { webhookUrl: `${CONNECTOR_HOST}${CONNECTOR_PATH}` } }),
+        arrange: () => {
+          nock(CONNECTOR_HOST).post(CONNECTOR_PATH).reply(404, 'Not Found');
+          return () => nock.cleanAll();
+        },
+      },
       { name: '429 Too Many Requests', errorClass: 'transient', arrange: flowAnswers(429, { error: { code: 'WorkflowRequestsThrottled', message: 'Rate limit is exceeded.' } }, { 'Retry-After': '20' }) },
       { name: '401 DirectApiAuthorizationRequired', errorClass: 'config', arrange: flowAnswers(401, { error: { code: 'DirectApiAuthorizationRequired', message: 'The request must be authenticated.' } }) },
     ],
@@ -108,15 +118,16 @@ describe('teams adapter', () => {
     expect(err.status).to.equal(429);
   });
 
-  it('treats a connector\'s 200 refusal text as permanent', async () => {
-    nock(CONNECTOR_HOST).post(CONNECTOR_PATH).reply(200, 'Summary or Text is required.');
-    expect(await failure(chatMessage(), { webhookUrl: `${CONNECTOR_HOST}${CONNECTOR_PATH}` })).to.be.instanceOf(PermanentError);
+  it('treats a connector\'s 200 refusal text as permanent: the provider\'s for the configured URL, the recipient\'s for their own', async () => {
+    nock(CONNECTOR_HOST).post(CONNECTOR_PATH).times(2).reply(200, 'Summary or Text is required.');
+    expect(await failure(chatMessage(), { webhookUrl: `${CONNECTOR_HOST}${CONNECTOR_PATH}` })).to.be.instanceOf(PermanentError).and.include({ code: 'REFUSED', scope: 'provider' });
+    expect(await failure(chatMessage({ teams: { webhookUrl: `${CONNECTOR_HOST}${CONNECTOR_PATH}` } }), {})).to.be.instanceOf(PermanentError).and.include({ code: 'REFUSED', scope: 'recipient' });
   });
 
   it('posts to the subscriber\'s own Teams URL; a deleted one is permanent, the configured one config', async () => {
     nock(CONNECTOR_HOST).post(CONNECTOR_PATH).reply(404, 'Not Found');
     const own = await failure(chatMessage({ teams: { webhookUrl: `${CONNECTOR_HOST}${CONNECTOR_PATH}` } }));
-    expect(own).to.be.instanceOf(PermanentError);
+    expect(own).to.be.instanceOf(PermanentError).and.include({ scope: 'recipient' });
     flowAnswers(404, { error: { code: 'WorkflowNotFound', message: 'The workflow was not found.' } })();
     const configured = await failure();
     expect(configured).to.be.instanceOf(ConfigError);
@@ -125,19 +136,22 @@ describe('teams adapter', () => {
 
   it('refuses a subscriber URL that is not a Microsoft webhook host, without posting', async () => {
     const err = await failure(chatMessage({ teams: { webhookUrl: 'https://internal.example.com/hook' } }));
-    expect(err).to.be.instanceOf(PermanentError);
-    expect(err.code).to.equal('INVALID_ADDRESS');
+    expect(err).to.be.instanceOf(PermanentError).and.include({ code: 'INVALID_ADDRESS', scope: 'recipient' });
   });
 
-  it('fails permanently when neither the subscriber nor the configuration has a URL', async () => {
+  it('fails permanently when neither the subscriber nor the configuration has a URL: another chat provider may have one', async () => {
     const err = await failure(chatMessage(), {});
-    expect(err).to.be.instanceOf(PermanentError);
-    expect(err.code).to.equal('NO_ADDRESS');
+    expect(err).to.be.instanceOf(PermanentError).and.include({ code: 'NO_ADDRESS', scope: 'provider' });
+  });
+
+  it('refuses an empty message as the recipient\'s (the template), without posting', async () => {
+    const err = await failure(chatMessage(undefined, { title: undefined, text: undefined }));
+    expect(err).to.be.instanceOf(PermanentError).and.include({ code: 'EMPTY_MESSAGE', scope: 'recipient' });
   });
 
   it('classifies 413 as permanent, 429 with Retry-After and 502 as transient, 403 as config', async () => {
     flowAnswers(413, 'Request Entity too large')();
-    expect(await failure()).to.be.instanceOf(PermanentError);
+    expect(await failure()).to.be.instanceOf(PermanentError).and.include({ scope: 'provider' });
     flowAnswers(429, '', { 'Retry-After': '20' })();
     const throttled = await failure();
     expect(throttled).to.be.instanceOf(TransientError);
@@ -146,5 +160,11 @@ describe('teams adapter', () => {
     expect(await failure()).to.be.instanceOf(TransientError);
     flowAnswers(403, { error: { code: 'AuthorizationFailed', message: 'The signature is invalid.' } })();
     expect(await failure()).to.be.instanceOf(ConfigError);
+  });
+
+  it('classifies a subscriber\'s own URL refusing its signature (403) as the recipient\'s, not config', async () => {
+    nock(CONNECTOR_HOST).post(CONNECTOR_PATH).reply(403, { error: { code: 'AuthorizationFailed', message: 'The signature is invalid.' } });
+    const err = await failure(chatMessage({ teams: { webhookUrl: `${CONNECTOR_HOST}${CONNECTOR_PATH}` } }));
+    expect(err).to.be.instanceOf(PermanentError).and.include({ code: 'AuthorizationFailed', scope: 'recipient' });
   });
 });

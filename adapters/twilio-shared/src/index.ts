@@ -115,7 +115,7 @@ export const COMMON_CODES: ErrorCodeTable = {
   '20429': 'transient', // Too many requests
   '20500': 'transient', // Internal server error
   '20503': 'transient', // Service unavailable
-  '21211': 'provider', // Invalid 'To' phone number
+  '21211': 'recipient', // Invalid 'To' phone number: every provider would refuse it
   '21219': 'config', // 'To' number not verified (trial account)
   '21401': 'config', // Invalid phone number (not one of the account's numbers or sender ids)
   '21608': 'config', // 'To' number not verified for this (trial) account

@@ -28,23 +28,27 @@ const configSchema = {
   dependentRequired: credentialDependencies,
 };
 
-/** SMS-specific codes of the Messages API (https://www.twilio.com/docs/api/errors). */
+/**
+ * SMS-specific codes of the Messages API (https://www.twilio.com/docs/api/errors). A permanent
+ * code is about the recipient when no SMS provider could deliver to the number (or must not: an
+ * opt-out), about the provider when it is Twilio's own limit or this sender's reach.
+ */
 const SMS_CODES: ErrorCodeTable = {
   '21212': 'config', // Invalid 'From' number
-  '21265': 'provider', // 'To' number cannot be a short code
-  '21266': 'provider', // 'To' and 'From' are the same number
+  '21265': 'recipient', // 'To' number is a short code: not a person's phone
+  '21266': 'provider', // 'To' and 'From' are the same number: another sender can reach it
   '21408': 'config', // SMS to the 'To' number's region is not enabled (geo permissions)
-  '21602': 'provider', // Message body is required
+  '21602': 'recipient', // Message body is required: the template rendered nothing
   '21603': 'config', // 'From' number is required
-  '21604': 'provider', // 'To' number is required
+  '21604': 'recipient', // 'To' number is required
   '21606': 'config', // 'From' is not a message-capable Twilio number for this destination
   '21609': 'config', // Invalid StatusCallback URL
-  '21610': 'provider', // The recipient replied STOP to this sender (unsubscribed)
+  '21610': 'recipient', // The recipient replied STOP to this sender: no other provider may send either
   '21611': 'transient', // The 'From' number has too many queued messages
-  '21612': 'provider', // 'To' is not reachable by SMS from this sender
-  '21614': 'provider', // 'To' is not a mobile number
-  '21617': 'provider', // Body exceeds 1600 characters
-  '21635': 'provider', // 'To' is a landline
+  '21612': 'provider', // Twilio cannot connect this 'From' and 'To' (routing, sender capability): another provider may
+  '21614': 'recipient', // 'To' is not a mobile number (a landline or an invalid number)
+  '21617': 'provider', // Body exceeds Twilio's 1600 characters
+  '21635': 'recipient', // 'To' is a landline
   '21659': 'config', // 'From' is not a Twilio number or alphanumeric sender id of the account
   '21660': 'config', // 'From' belongs to another account
   '21703': 'config', // The Messaging Service has no number available for this message
@@ -103,7 +107,7 @@ export default defineAdapter<TwilioSmsConfig>({
         assertNotAborted(signal);
         const to = toE164(message.to.phone);
         const body = message.content.text ?? message.content.body ?? '';
-        if (body.trim() === '') throw new PermanentError('the SMS template rendered no text', { code: 'empty_message' });
+        if (body.trim() === '') throw new PermanentError('the SMS template rendered no text', { code: 'empty_message', scope: 'recipient' });
         const segments = smsSegments(body);
         const { client, http } = twilioClient(config, context.fetch, signal);
         try {

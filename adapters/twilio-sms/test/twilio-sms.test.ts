@@ -127,16 +127,24 @@ describe('twilio-sms adapter', () => {
       expect(result.details).to.include({ to: '+14155550100', segments: 1, encoding: 'GSM-7', twilioStatus: 'queued' });
     },
     failures: [
-      { name: "an invalid 'To' number (21211)", errorClass: 'permanent', arrange: failWith(400, twilioError(400, 21211, "The 'To' number +14155550100 is not a valid phone number.")) },
-      { name: 'a number that is not a mobile (21614)', errorClass: 'permanent', arrange: failWith(400, twilioError(400, 21614, "'To' number is not a valid mobile number")) },
-      { name: 'a recipient who replied STOP (21610)', errorClass: 'permanent', arrange: failWith(400, twilioError(400, 21610, 'Attempt to send to unsubscribed recipient')) },
+      { name: "an invalid 'To' number (21211)", errorClass: 'permanent', scope: 'recipient', arrange: failWith(400, twilioError(400, 21211, "The 'To' number +14155550100 is not a valid phone number.")) },
+      { name: 'a number that is not a mobile (21614)', errorClass: 'permanent', scope: 'recipient', arrange: failWith(400, twilioError(400, 21614, "'To' number is not a valid mobile number")) },
+      { name: 'a recipient who replied STOP (21610)', errorClass: 'permanent', scope: 'recipient', arrange: failWith(400, twilioError(400, 21610, 'Attempt to send to unsubscribed recipient')) },
+      { name: 'a landline (21635)', errorClass: 'permanent', scope: 'recipient', arrange: failWith(400, twilioError(400, 21635, "'To' number cannot be a landline")) },
+      {
+        name: 'a destination this sender cannot reach (21612)',
+        errorClass: 'permanent',
+        scope: 'provider',
+        arrange: failWith(400, twilioError(400, 21612, "The 'To' phone number: +14155550100, is not currently reachable using the 'From' phone number: +15005550006 via SMS.")),
+      },
+      { name: "a body over Twilio's 1600 characters (21617)", errorClass: 'permanent', scope: 'provider', arrange: failWith(400, twilioError(400, 21617, 'The concatenated message body exceeds the 1600 character limit.')) },
       { name: 'wrong credentials (20003, HTTP 401)', errorClass: 'config', arrange: failWith(401, twilioError(401, 20003, 'Authenticate')) },
       { name: 'SMS geo permissions off for the region (21408)', errorClass: 'config', arrange: failWith(400, twilioError(400, 21408, 'Permission to send an SMS has not been enabled for the region indicated by the To number')) },
       { name: 'a sender of another account (21660)', errorClass: 'config', arrange: failWith(400, twilioError(400, 21660, "Mismatch between the 'From' number and the account")) },
       { name: 'rate limiting (20429, HTTP 429)', errorClass: 'transient', arrange: failWith(429, twilioError(429, 20429, 'Too Many Requests')) },
       { name: 'a full sender queue (21611)', errorClass: 'transient', arrange: failWith(400, twilioError(400, 21611, "This 'From' number has exceeded the maximum number of queued messages")) },
       { name: 'an outage (HTTP 503 without a Twilio code)', errorClass: 'transient', arrange: failWith(503, '<html>Service Unavailable</html>') },
-      { name: 'an unknown 4xx (HTTP 400 with an undocumented code)', errorClass: 'permanent', arrange: failWith(400, twilioError(400, 29999, 'Something else')) },
+      { name: 'an unknown 4xx (HTTP 400 with an undocumented code)', errorClass: 'permanent', scope: 'provider', arrange: failWith(400, twilioError(400, 29999, 'Something else')) },
       {
         name: 'a connection reset',
         errorClass: 'transient',
@@ -183,14 +191,14 @@ describe('twilio-sms adapter', () => {
     it('refuses an invalid number as permanent before calling Twilio', async () => {
       const sender = await adapter.create(config, context);
       const err = await sendAndCatch(sender, sampleMessage({ channel: 'sms', to: { id: 'u', phone: '0612345678' }, content: { text: 'hi' } }));
-      expect(err).to.be.instanceOf(PermanentError).and.include({ code: 'invalid_phone_number' });
+      expect(err).to.be.instanceOf(PermanentError).and.include({ code: 'invalid_phone_number', scope: 'recipient' });
       expect(nock.pendingMocks()).to.deep.equal([]);
     });
 
     it('refuses a recipient without a phone number and an empty text as permanent', async () => {
       const sender = await adapter.create(config, context);
-      expect(await sendAndCatch(sender, sampleMessage({ channel: 'sms', to: { id: 'u' }, content: { text: 'hi' } }))).to.be.instanceOf(PermanentError).and.include({ code: 'missing_phone_number' });
-      expect(await sendAndCatch(sender, sampleMessage({ channel: 'sms', content: { text: '  ' } }))).to.be.instanceOf(PermanentError).and.include({ code: 'empty_message' });
+      expect(await sendAndCatch(sender, sampleMessage({ channel: 'sms', to: { id: 'u' }, content: { text: 'hi' } }))).to.be.instanceOf(PermanentError).and.include({ code: 'missing_phone_number', scope: 'recipient' });
+      expect(await sendAndCatch(sender, sampleMessage({ channel: 'sms', content: { text: '  ' } }))).to.be.instanceOf(PermanentError).and.include({ code: 'empty_message', scope: 'recipient' });
     });
 
     it("keeps Twilio's code, status and answer on the error, and honours Retry-After", async () => {

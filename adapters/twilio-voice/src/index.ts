@@ -63,22 +63,26 @@ const configSchema = {
   dependentRequired: credentialDependencies,
 };
 
-/** Voice codes of the Calls API (https://www.twilio.com/docs/api/errors). */
+/**
+ * Voice codes of the Calls API (https://www.twilio.com/docs/api/errors). A permanent code is about
+ * the recipient when the number itself cannot be called, about the provider when Twilio blocks it
+ * (fraud lists, regulation, the account's profile): another voice provider may place the call.
+ */
 const VOICE_CODES: ErrorCodeTable = {
-  '13223': 'provider', // Invalid phone number format
-  '13224': 'provider', // Twilio does not support calling this number, or it is invalid
-  '13225': 'provider', // Forbidden phone number
-  '13226': 'provider', // Invalid country code
+  '13223': 'recipient', // Invalid phone number format
+  '13224': 'recipient', // The number is invalid or not in service (also given, rarely, when no Twilio carrier can route it)
+  '13225': 'provider', // Forbidden phone number: on Twilio's or the account's blocked list (fraud risk, premium)
+  '13226': 'recipient', // Invalid country code
   '13227': 'config', // No international authorization (geo permissions)
   '21205': 'config', // Invalid URL (status callback)
   '21208': 'config', // Invalid Timeout
   '21210': 'config', // 'From' is not a verified caller id or number of the account
   '21212': 'config', // Invalid caller id
   '21213': 'config', // Caller id is required
-  '21214': 'provider', // 'To' cannot be reached
+  '21214': 'recipient', // 'To' cannot be reached
   '21215': 'config', // Geo permissions do not allow calls to this destination
-  '21216': 'provider', // The account may not call this number (premium or restricted)
-  '21217': 'provider', // The number does not appear to be valid
+  '21216': 'provider', // Call blocked by Twilio (high fraud risk, regulation, no Primary Customer Profile)
+  '21217': 'recipient', // The number does not appear to be valid
 };
 
 /** Twilio refuses inline TwiML longer than this (Calls API `Twiml` parameter). */
@@ -126,7 +130,7 @@ export default defineAdapter<TwilioVoiceConfig>({
         assertNotAborted(signal);
         const to = toE164(message.to.phone);
         const text = message.content.text ?? message.content.body ?? '';
-        if (text.trim() === '') throw new PermanentError('the voice template rendered no text', { code: 'empty_message' });
+        if (text.trim() === '') throw new PermanentError('the voice template rendered no text', { code: 'empty_message', scope: 'recipient' });
         const locale = message.locale || message.to.locale;
         let language = sayLanguage(locale);
         if (!language) {
@@ -141,7 +145,8 @@ export default defineAdapter<TwilioVoiceConfig>({
         let twiml = callTwiml(text, speech, prompt, action, repeat, gatherTimeout);
         while (twiml.length > MAX_TWIML && repeat > 1) twiml = callTwiml(text, speech, prompt, action, --repeat, gatherTimeout);
         if (twiml.length > MAX_TWIML) {
-          throw new PermanentError(`the message is too long to be spoken in one call (${twiml.length} characters of TwiML, Twilio takes ${MAX_TWIML})`, { code: 'twiml_too_long' });
+          // Twilio's own limit on inline TwiML: another voice provider may speak it.
+          throw new PermanentError(`the message is too long to be spoken in one call (${twiml.length} characters of TwiML, Twilio takes ${MAX_TWIML})`, { code: 'twiml_too_long', scope: 'provider' });
         }
         const { client, http } = twilioClient(config, context.fetch, signal);
         try {

@@ -118,8 +118,10 @@ describe('twilio-voice adapter', () => {
       expect(result.details).to.include({ language: 'en-US', voice: 'Google.en-US-Standard-A', repeat: 2 });
     },
     failures: [
-      { name: "an invalid 'To' number (21211)", errorClass: 'permanent', arrange: failWith(400, twilioError(400, 21211, "The 'To' number is not a valid phone number.")) },
-      { name: 'a number Twilio cannot call (13224)', errorClass: 'permanent', arrange: failWith(400, twilioError(400, 13224, 'Twilio does not support calling this number or the number is invalid')) },
+      { name: "an invalid 'To' number (21211)", errorClass: 'permanent', scope: 'recipient', arrange: failWith(400, twilioError(400, 21211, "The 'To' number is not a valid phone number.")) },
+      { name: 'a number Twilio cannot call (13224)', errorClass: 'permanent', scope: 'recipient', arrange: failWith(400, twilioError(400, 13224, 'Twilio does not support calling this number or the number is invalid')) },
+      { name: "a 'To' that cannot be reached (21214)", errorClass: 'permanent', scope: 'recipient', arrange: failWith(400, twilioError(400, 21214, "'To' phone number cannot be reached")) },
+      { name: 'a call Twilio blocks (21216)', errorClass: 'permanent', scope: 'provider', arrange: failWith(400, twilioError(400, 21216, 'Account not allowed to call +14155550100')) },
       { name: 'an unverified caller id (21210)', errorClass: 'config', arrange: failWith(400, twilioError(400, 21210, "The source phone number provided, +15005550006, is not yet verified for your account.")) },
       { name: 'voice geo permissions off (21215)', errorClass: 'config', arrange: failWith(400, twilioError(400, 21215, 'Account not authorized to call +14155550100. Perhaps you need to enable some international permissions.')) },
       { name: 'wrong credentials (20003)', errorClass: 'config', arrange: failWith(401, twilioError(401, 20003, 'Authenticate')) },
@@ -192,13 +194,14 @@ describe('twilio-voice adapter', () => {
       expect(result.details).to.include({ repeat: 1 });
       expect(String(posted().Twiml).length).to.be.at.most(4000);
       const err = await sendAndCatch(sender, sampleMessage({ channel: 'voice', locale: 'en', content: { text: 'x'.repeat(4000) } }));
-      expect(err).to.be.instanceOf(PermanentError).and.include({ code: 'twiml_too_long' });
+      // Twilio's limit, not the channel's: another voice provider may take it.
+      expect(err).to.be.instanceOf(PermanentError).and.include({ code: 'twiml_too_long', scope: 'provider' });
     });
 
     it('refuses an invalid number and an empty text as permanent, without calling Twilio', async () => {
       const sender = await adapter.create(config, context);
-      expect(await sendAndCatch(sender, sampleMessage({ channel: 'voice', to: { id: 'u', phone: '555-0100' }, content: { text: 'x' } }))).to.be.instanceOf(PermanentError).and.include({ code: 'invalid_phone_number' });
-      expect(await sendAndCatch(sender, sampleMessage({ channel: 'voice', content: { text: '' } }))).to.be.instanceOf(PermanentError).and.include({ code: 'empty_message' });
+      expect(await sendAndCatch(sender, sampleMessage({ channel: 'voice', to: { id: 'u', phone: '555-0100' }, content: { text: 'x' } }))).to.be.instanceOf(PermanentError).and.include({ code: 'invalid_phone_number', scope: 'recipient' });
+      expect(await sendAndCatch(sender, sampleMessage({ channel: 'voice', content: { text: '' } }))).to.be.instanceOf(PermanentError).and.include({ code: 'empty_message', scope: 'recipient' });
     });
   });
 

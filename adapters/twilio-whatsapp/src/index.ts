@@ -24,33 +24,38 @@ const configSchema = {
   dependentRequired: credentialDependencies,
 };
 
-/** WhatsApp codes of the Messages API (https://www.twilio.com/docs/api/errors, https://www.twilio.com/docs/whatsapp/api/error-code-mapping). */
+/**
+ * WhatsApp codes of the Messages API (https://www.twilio.com/docs/api/errors, https://www.twilio.com/docs/whatsapp/api/error-code-mapping).
+ * A permanent code is about the recipient when WhatsApp itself will not take this message for this
+ * person through any sender (not on WhatsApp, opted out, Meta's per-user decisions), about the
+ * provider when it is this sender, its templates or Twilio's handling of the content.
+ */
 const WHATSAPP_CODES: ErrorCodeTable = {
   '21606': 'config', // 'From' is not a message-capable sender of this account
-  '21610': 'provider', // The recipient opted out of this sender
+  '21610': 'recipient', // The recipient opted out of this sender: no other provider may send either
   '21612': 'provider', // 'To' cannot be reached from this sender
   '21655': 'config', // The ContentSid is invalid
-  '21656': 'provider', // The ContentVariables are invalid (a variable rendered empty for this message)
+  '21656': 'recipient', // The ContentVariables are invalid: a variable rendered empty for this message
   '21703': 'config', // The Messaging Service has no sender available
   '21704': 'config', // The Messaging Service contains no senders
   '21705': 'config', // The Messaging Service is invalid
   '30001': 'transient', // Queue overflow
   '63001': 'config', // The channel could not authenticate the request
-  '63003': 'provider', // The channel could not find the 'To' address (not a WhatsApp user)
-  '63005': 'provider', // The channel did not accept the content
+  '63003': 'recipient', // The channel could not find the 'To' address (not a WhatsApp user)
+  '63005': 'provider', // The channel did not accept the content (WhatsApp 1000)
   '63007': 'config', // No WhatsApp sender (channel) for the 'From' address, or it awaits approval
   '63012': 'transient', // The channel provider had an internal error
   '63013': 'provider', // The message violates the channel's policy
-  '63016': 'provider', // Free-form message outside the 24-hour window: a template is needed
+  '63016': 'recipient', // Free-form message outside the user's 24-hour window: the fallback channel, or an approved template
   '63018': 'transient', // Rate limit exceeded for the channel
   '63020': 'config', // WhatsApp Business Manager account problem
-  '63021': 'provider', // Content rejected or unsupported by the channel
-  '63024': 'provider', // Invalid message recipient
+  '63021': 'provider', // Content rejected or unsupported by the channel (media type, a template over 1024 characters)
+  '63024': 'recipient', // Invalid message recipient (WhatsApp 1002, 1026: the number cannot receive it)
   '63027': 'config', // The template does not exist for this language and locale
   '63028': 'config', // The template expects another number of variables
   '63030': 'provider', // A parameter the channel does not support for this message type
-  '63032': 'provider', // The user's number is part of a WhatsApp experiment
-  '63049': 'provider', // Meta chose not to deliver this marketing message
+  '63032': 'recipient', // The user's number is part of a WhatsApp experiment: Meta withholds it on every sender
+  '63049': 'recipient', // Meta chose not to deliver this marketing message to this user (on every sender)
 };
 
 const DELIVERY_ERRORS: Record<string, string> = {
@@ -88,7 +93,7 @@ function content(message: OutboundMessage): { body: string } | { contentSid: str
     };
   }
   const body = message.content.text ?? message.content.body ?? '';
-  if (body.trim() === '') throw new PermanentError('the WhatsApp template rendered no text', { code: 'empty_message' });
+  if (body.trim() === '') throw new PermanentError('the WhatsApp template rendered no text', { code: 'empty_message', scope: 'recipient' });
   return { body };
 }
 

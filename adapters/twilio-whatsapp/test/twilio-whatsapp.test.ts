@@ -99,8 +99,12 @@ describe('twilio-whatsapp adapter', () => {
       expect(result.details).to.include({ to: 'whatsapp:+14155550100', kind: 'text' });
     },
     failures: [
-      { name: 'a free-form message outside the 24-hour window (63016)', errorClass: 'permanent', arrange: failWith(400, twilioError(400, 63016, 'Failed to send freeform message because you are outside the allowed window.')) },
-      { name: 'a number that is not on WhatsApp (63003)', errorClass: 'permanent', arrange: failWith(400, twilioError(400, 63003, 'Channel could not find To address')) },
+      { name: 'a free-form message outside the 24-hour window (63016)', errorClass: 'permanent', scope: 'recipient', arrange: failWith(400, twilioError(400, 63016, 'Failed to send freeform message because you are outside the allowed window.')) },
+      { name: 'a number that is not on WhatsApp (63003)', errorClass: 'permanent', scope: 'recipient', arrange: failWith(400, twilioError(400, 63003, 'Channel could not find To address')) },
+      { name: 'a recipient who opted out (21610)', errorClass: 'permanent', scope: 'recipient', arrange: failWith(400, twilioError(400, 21610, 'Attempt to send to unsubscribed recipient')) },
+      { name: 'a marketing message Meta withholds from this user (63049)', errorClass: 'permanent', scope: 'recipient', arrange: failWith(400, twilioError(400, 63049, 'Meta chose not to deliver this WhatsApp marketing message')) },
+      { name: 'content the channel refuses (63021)', errorClass: 'permanent', scope: 'provider', arrange: failWith(400, twilioError(400, 63021, 'Channel invalid content error')) },
+      { name: 'a destination this sender cannot reach (21612)', errorClass: 'permanent', scope: 'provider', arrange: failWith(400, twilioError(400, 21612, "The 'To' phone number is not currently reachable using the 'From' phone number via WhatsApp.")) },
       { name: 'a sender that is not a WhatsApp channel (63007)', errorClass: 'config', arrange: failWith(400, twilioError(400, 63007, "Twilio could not find a Channel with the specified From address")) },
       { name: 'wrong credentials (20003)', errorClass: 'config', arrange: failWith(401, twilioError(401, 20003, 'Authenticate')) },
       { name: 'the WhatsApp rate limit (63018)', errorClass: 'transient', arrange: failWith(400, twilioError(400, 63018, 'Rate limit exceeded for Channel')) },
@@ -165,14 +169,14 @@ describe('twilio-whatsapp adapter', () => {
 
     it('refuses an invalid number as permanent, without calling Twilio', async () => {
       const err = await sendAndCatch(await adapter.create(config, context), sampleMessage({ channel: 'whatsapp', to: { id: 'u', phone: '+1 555' }, content: { text: 'hi' } }));
-      expect(err).to.be.instanceOf(PermanentError).and.include({ code: 'invalid_phone_number' });
+      expect(err).to.be.instanceOf(PermanentError).and.include({ code: 'invalid_phone_number', scope: 'recipient' });
     });
 
-    it('classifies template variable problems of one message as permanent and template mismatches as config', async () => {
+    it('classifies template variable problems of one message as permanent (the recipient\'s) and template mismatches as config', async () => {
       twilioApi().post(MESSAGES).reply(400, twilioError(400, 21656, 'The Content Variables parameter is invalid.'));
       twilioApi().post(MESSAGES).reply(400, twilioError(400, 63028, 'Number of parameters provided does not match the expected number of parameters'));
       const sender = await adapter.create(config, context);
-      expect(await sendAndCatch(sender, templated(['']))).to.be.instanceOf(PermanentError).and.include({ code: '21656' });
+      expect(await sendAndCatch(sender, templated(['']))).to.be.instanceOf(PermanentError).and.include({ code: '21656', scope: 'recipient' });
       expect(await sendAndCatch(sender, templated(['Ada']))).to.be.instanceOf(ConfigError).and.include({ code: '63028' });
     });
   });

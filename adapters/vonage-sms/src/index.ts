@@ -63,27 +63,33 @@ const configSchema = {
 const ENDPOINT = 'https://rest.nexmo.com/sms/json';
 const BALANCE = 'https://rest.nexmo.com/account/get-balance';
 
-/** The `status` of each message in the SMS API's 200 answer (https://developer.vonage.com/en/api-errors/sms). */
+/**
+ * The `status` of each message in the SMS API's 200 answer (https://developer.vonage.com/en/api-errors/sms).
+ * A permanent status is about the recipient when the number can never get an SMS (barred,
+ * de-activated), about the provider when Vonage refused this request: the number already passed
+ * toE164, so an invalid parameter or an unrecognised prefix is Vonage's to route, and another
+ * provider may.
+ */
 const STATUS_CODES: ErrorCodeTable = {
   '1': 'transient', // Throttled: faster than the account's limit
   '2': 'provider', // Missing parameters
   '3': 'provider', // Invalid parameters
   '4': 'config', // Invalid credentials
   '5': 'transient', // Internal error
-  '6': 'provider', // Invalid message (e.g. unrecognised number prefix)
-  '7': 'provider', // Number barred
+  '6': 'provider', // Invalid message: Vonage could not process it (e.g. a number prefix it does not recognise)
+  '7': 'recipient', // Number barred: the number is blacklisted and may not receive messages
   '8': 'config', // Partner account barred (account suspended)
   '9': 'config', // Partner quota violation: not enough credit ("top up and retry")
   '10': 'transient', // Too many existing binds
   '11': 'config', // Account not enabled for HTTP (SMPP only)
-  '12': 'provider', // Message too long
+  '12': 'provider', // Message too long (Vonage's limit for binary messages)
   '14': 'config', // Invalid signature
   '15': 'config', // Invalid sender address (not authorised for this destination)
   '22': 'provider', // Invalid network code
   '23': 'config', // Invalid callback URL
   '29': 'config', // Non-whitelisted destination (demo account)
   '32': 'config', // Signature and API secret disallowed
-  '33': 'provider', // Number de-activated
+  '33': 'recipient', // Number de-activated: it may not receive messages
 };
 
 /** The `err-code` of a delivery receipt (https://developer.vonage.com/en/messaging/sms/guides/delivery-receipts). */
@@ -183,7 +189,7 @@ export default defineAdapter<VonageSmsConfig>({
         assertNotAborted(signal);
         const to = toE164(message.to.phone);
         const text = message.content.text ?? message.content.body ?? '';
-        if (text.trim() === '') throw new PermanentError('the SMS template rendered no text', { code: 'empty_message' });
+        if (text.trim() === '') throw new PermanentError('the SMS template rendered no text', { code: 'empty_message', scope: 'recipient' });
         const segments = smsSegments(text);
         const form = new URLSearchParams({
           api_key: config.apiKey,
@@ -220,6 +226,8 @@ export default defineAdapter<VonageSmsConfig>({
           throw classifyCode(STATUS_CODES, failed.status, {
             status: res.status,
             body,
+            // A status Vonage does not document: nothing says the number is at fault, so the
+            // channel's next provider may try (never a retry of what Vonage refused).
             fallback: 'provider',
             message: `Vonage status ${failed.status}: ${failed['error-text'] ?? 'no error text'}${partly}`,
           });

@@ -129,18 +129,19 @@ describe('vonage-sms adapter', () => {
     },
     failures: [
       { name: 'throttling (status 1)', errorClass: 'transient', arrange: failWith('1', 'Throughput Rate Exceeded - please wait [ 250 ] and retry') },
-      { name: 'missing parameters (status 2)', errorClass: 'permanent', arrange: failWith('2', 'Missing to param') },
-      { name: 'invalid parameters (status 3)', errorClass: 'permanent', arrange: failWith('3', 'Invalid to param') },
+      { name: 'missing parameters (status 2)', errorClass: 'permanent', scope: 'provider', arrange: failWith('2', 'Missing to param') },
+      { name: 'invalid parameters (status 3)', errorClass: 'permanent', scope: 'provider', arrange: failWith('3', 'Invalid to param') },
       { name: 'invalid credentials (status 4)', errorClass: 'config', arrange: failWith('4', 'Bad Credentials') },
       { name: 'an internal error (status 5)', errorClass: 'transient', arrange: failWith('5', 'Internal Error') },
-      { name: 'an invalid message (status 6)', errorClass: 'permanent', arrange: failWith('6', 'Unroutable message - rejected') },
-      { name: 'a barred number (status 7)', errorClass: 'permanent', arrange: failWith('7', 'Number barred.') },
+      { name: 'an invalid message (status 6)', errorClass: 'permanent', scope: 'provider', arrange: failWith('6', 'Unroutable message - rejected') },
+      { name: 'a barred number (status 7)', errorClass: 'permanent', scope: 'recipient', arrange: failWith('7', 'Number barred.') },
       { name: 'a suspended account (status 8)', errorClass: 'config', arrange: failWith('8', 'Partner account barred') },
       { name: 'no credit left (status 9)', errorClass: 'config', arrange: failWith('9', 'Partner quota exceeded') },
       { name: 'too many binds (status 10)', errorClass: 'transient', arrange: failWith('10', 'Too many existing binds') },
       { name: 'an unauthorised sender id (status 15)', errorClass: 'config', arrange: failWith('15', 'Illegal Sender Address - rejected') },
       { name: 'a demo account sending to a non-whitelisted number (status 29)', errorClass: 'config', arrange: failWith('29', 'Non White-listed Destination - rejected') },
-      { name: 'a de-activated number (status 33)', errorClass: 'permanent', arrange: failWith('33', 'Number De-activated') },
+      { name: 'a de-activated number (status 33)', errorClass: 'permanent', scope: 'recipient', arrange: failWith('33', 'Number De-activated') },
+      { name: 'an undocumented status (status 99)', errorClass: 'permanent', scope: 'provider', arrange: failWith('99', 'Something new') },
       {
         name: 'an outage (HTTP 502)',
         errorClass: 'transient',
@@ -198,7 +199,7 @@ describe('vonage-sms adapter', () => {
 
     it('refuses an invalid number as permanent before calling Vonage', async () => {
       const err = await sendAndCatch(await adapter.create(config, context), sampleMessage({ channel: 'sms', to: { id: 'u', phone: '+44 1' }, content: { text: 'x' } }));
-      expect(err).to.be.instanceOf(PermanentError).and.include({ code: 'invalid_phone_number' });
+      expect(err).to.be.instanceOf(PermanentError).and.include({ code: 'invalid_phone_number', scope: 'recipient' });
     });
 
     it('treats an answer that is not JSON as transient', async () => {

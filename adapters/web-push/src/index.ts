@@ -1,5 +1,5 @@
 import { createECDH } from 'node:crypto';
-import { ConfigError, PermanentError, TransientError, classifyHttp, combineOutcomes, defineAdapter, excerpt, fetchOrClassify } from '@clarion/adapter-kit';
+import { ConfigError, PermanentError, TransientError, classifyHttp, combineOutcomes, defineAdapter, deviceScope, excerpt, fetchOrClassify } from '@clarion/adapter-kit';
 import type { DeliveryError, DestinationOutcome, Device, OutboundMessage, Priority } from '@clarion/adapter-kit';
 import webpush from 'web-push';
 import type { PushSubscription, Urgency } from 'web-push';
@@ -69,7 +69,9 @@ function hostAllowed(hostname: string, patterns: string[]): boolean {
 function checkSubscription(device: Device, pushHosts: string[]): { subscription: PushSubscription } | { error: PermanentError } {
   const sub = device.subscription;
   const endpoint = sub?.endpoint ?? '';
-  const dead = (why: string) => ({ error: new PermanentError(`the web push subscription cannot be used: ${why}`, { code: 'INVALID_SUBSCRIPTION', invalidDestination: endpoint ? { kind: 'device' as const, value: endpoint } : undefined }) });
+  const dead = (why: string) => ({
+    error: new PermanentError(`the web push subscription cannot be used: ${why}`, { code: 'INVALID_SUBSCRIPTION', scope: 'recipient', invalidDestination: endpoint ? { kind: 'device' as const, value: endpoint } : undefined }),
+  });
   let url: URL;
   try {
     url = new URL(endpoint);
@@ -81,22 +83,27 @@ function checkSubscription(device: Device, pushHosts: string[]): { subscription:
   if (url.hostname === 'android.googleapis.com') return dead('it is a retired GCM endpoint');
   if (!sub?.keys?.p256dh || !sub.keys.auth) return dead('it has no p256dh/auth keys');
   if (!hostAllowed(url.hostname, pushHosts)) {
-    // Not necessarily dead (an admin may add the host), so the subscription is kept.
-    return { error: new PermanentError(`the web push endpoint host ${url.hostname} is not one of the allowed push services`, { code: 'PUSH_HOST_NOT_ALLOWED' }) };
+    // Not necessarily dead (an admin may add the host), so the subscription is kept; this
+    // provider's configuration refuses it, another's may not.
+    return { error: new PermanentError(`the web push endpoint host ${url.hostname} is not one of the allowed push services`, { code: 'PUSH_HOST_NOT_ALLOWED', scope: 'provider' }) };
   }
   return { subscription: { endpoint, keys: { p256dh: sub.keys.p256dh, auth: sub.keys.auth } } };
 }
 
-/** Push services answer per RFC 8030; 404 and 410 mean the subscription is gone for good. */
+/**
+ * Push services answer per RFC 8030; 404 and 410 mean the subscription is gone for good (about
+ * the recipient). Another 4xx (a payload over the service's limit, a request it refuses) is about
+ * this send, not the person: `classifyHttp`'s provider scope.
+ */
 async function classifyPushResponse(res: Response, endpoint: string): Promise<DeliveryError> {
   const body = await res.text().catch(() => '');
   const options = { body, retryAfter: res.headers.get('retry-after'), message: `the push service answered HTTP ${res.status}: ${excerpt(body, 200) || res.statusText}` };
   if (res.status === 404 || res.status === 410) {
-    return new PermanentError(options.message, { status: res.status, code: String(res.status), response: excerpt(body), invalidDestination: { kind: 'device', value: endpoint } });
+    return new PermanentError(options.message, { status: res.status, code: String(res.status), response: excerpt(body), scope: 'recipient', invalidDestination: { kind: 'device', value: endpoint } });
   }
   if (res.status >= 300 && res.status < 400) {
     // Autopush answers 301 with a new endpoint for a bridged subscription: this one is dead.
-    return new PermanentError(`${options.message} (redirects are not followed)`, { status: res.status, code: String(res.status), response: excerpt(body), invalidDestination: { kind: 'device', value: endpoint } });
+    return new PermanentError(`${options.message} (redirects are not followed)`, { status: res.status, code: String(res.status), response: excerpt(body), scope: 'recipient', invalidDestination: { kind: 'device', value: endpoint } });
   }
   return classifyHttp(res.status, options);
 }
@@ -142,7 +149,7 @@ export default defineAdapter<WebPushConfig>({
         });
       } catch (err) {
         // Encryption fails only on keys the browser could not have produced.
-        return { hint: endpointHint(endpoint), error: new PermanentError(`cannot encrypt for the subscription: ${(err as Error).message}`, { code: 'INVALID_SUBSCRIPTION', invalidDestination: { kind: 'device', value: endpoint } }) };
+        return { hint: endpointHint(endpoint), error: new PermanentError(`cannot encrypt for the subscription: ${(err as Error).message}`, { code: 'INVALID_SUBSCRIPTION', scope: 'recipient', invalidDestination: { kind: 'device', value: endpoint } }) };
       }
       const headers: Record<string, string> = {};
       for (const [name, value] of Object.entries(request.headers)) if (name.toLowerCase() !== 'content-length') headers[name] = String(value);
@@ -170,14 +177,17 @@ export default defineAdapter<WebPushConfig>({
           seen.add(key);
           return true;
         });
-        if (devices.length === 0) throw new PermanentError('the recipient has no web push subscription', { code: 'NO_DEVICE' });
+        // Subscriptions are this provider's addresses: with devices of another platform (FCM
+        // tokens), a subscriber web push cannot reach is still the channel's next provider's.
+        const scope = deviceScope(message.to, 'webpush');
+        if (devices.length === 0) throw new PermanentError('the recipient has no web push subscription', { code: 'NO_DEVICE', scope });
         const { content } = message;
         if (!(content.title ?? content.subject) && !(content.body ?? content.text)) {
-          throw new PermanentError('the rendered push has no title or body', { code: 'EMPTY_MESSAGE' });
+          throw new PermanentError('the rendered push has no title or body', { code: 'EMPTY_MESSAGE', scope: 'recipient' });
         }
         const outcomes = await Promise.all(devices.map((device) => pushTo(message, device, signal)));
         log.debug({ subscriptions: devices.length, sent: outcomes.filter((o) => o.providerMessageId).length }, 'web push send');
-        return combineOutcomes(outcomes, 'subscription');
+        return combineOutcomes(outcomes, 'subscription', { recipientScope: scope });
       },
     };
   },

@@ -110,7 +110,15 @@ describe('web-push adapter', () => {
       return () => nock.cleanAll();
     },
     failures: [
-      { name: '410 Gone (expired subscription)', errorClass: 'permanent', arrange: failWith(410, 'push subscription has unsubscribed or expired.') },
+      { name: '410 Gone (expired subscription)', errorClass: 'permanent', scope: 'recipient', arrange: failWith(410, 'push subscription has unsubscribed or expired.') },
+      {
+        name: '410 Gone for a subscriber who also has an FCM token',
+        errorClass: 'permanent',
+        scope: 'provider',
+        message: pushMessage([chrome.device, { platform: 'fcm', token: 'fcm-token' }]),
+        arrange: failWith(410, 'push subscription has unsubscribed or expired.'),
+      },
+      { name: '413 Payload Too Large', errorClass: 'permanent', scope: 'provider', arrange: failWith(413, JSON.stringify({ code: 413, errno: 104, error: 'Payload Too Large', message: 'Data payload too large' })) },
       { name: '429 Too Many Requests', errorClass: 'transient', arrange: failWith(429, '', { 'Retry-After': '30' }) },
       { name: '403 VAPID credentials refused', errorClass: 'config', arrange: failWith(403, 'the key in the authorization header does not correspond to the sender ID used to subscribe this user.') },
     ],
@@ -158,7 +166,7 @@ describe('web-push adapter', () => {
   it('reports a 410 subscription endpoint as an invalid destination so the engine removes it', async () => {
     nock('https://updates.push.services.mozilla.com').post(mozillaPath).reply(410, { code: 410, errno: 106, error: 'Gone', message: 'Request did not validate no such subscription' });
     const err = await sendFailure(pushMessage([firefox.device]));
-    expect(err).to.be.instanceOf(PermanentError);
+    expect(err).to.be.instanceOf(PermanentError).and.include({ scope: 'recipient' });
     expect(err.status).to.equal(410);
     expect(err.invalidDestination).to.deep.equal({ kind: 'device', value: MOZILLA_ENDPOINT });
   });
@@ -170,10 +178,10 @@ describe('web-push adapter', () => {
     expect(err.invalidDestination).to.deep.equal({ kind: 'device', value: MOZILLA_ENDPOINT });
   });
 
-  it('classifies 413 Payload Too Large as permanent but keeps the subscription', async () => {
+  it('classifies 413 Payload Too Large as permanent (the push service\'s limit) but keeps the subscription', async () => {
     failWith(413, JSON.stringify({ code: 413, errno: 104, error: 'Payload Too Large', message: 'Data payload too large' }))();
     const err = await sendFailure();
-    expect(err).to.be.instanceOf(PermanentError);
+    expect(err).to.be.instanceOf(PermanentError).and.include({ scope: 'provider' });
     expect(err.invalidDestination).to.equal(undefined);
   });
 
@@ -204,14 +212,14 @@ describe('web-push adapter', () => {
   it('refuses a subscription whose endpoint is not https as an invalid destination, without a request', async () => {
     const http = browserSubscription('http://push.example.com/subscription/1');
     const err = await sendFailure(pushMessage([http.device]));
-    expect(err).to.be.instanceOf(PermanentError);
+    expect(err).to.be.instanceOf(PermanentError).and.include({ code: 'INVALID_SUBSCRIPTION', scope: 'recipient' });
     expect(err.invalidDestination).to.deep.equal({ kind: 'device', value: 'http://push.example.com/subscription/1' });
   });
 
   it('refuses an endpoint outside the allowed push services without posting, keeping the subscription', async () => {
     const internal = browserSubscription('https://metadata.internal.example/push/1');
     const err = await sendFailure(pushMessage([internal.device]));
-    expect(err).to.be.instanceOf(PermanentError);
+    expect(err).to.be.instanceOf(PermanentError).and.include({ scope: 'provider' });
     expect(err.code).to.equal('PUSH_HOST_NOT_ALLOWED');
     expect(err.invalidDestination).to.equal(undefined);
   });
@@ -224,10 +232,20 @@ describe('web-push adapter', () => {
     expect(result.providerMessageId).to.equal('https://push.example.org/m/1');
   });
 
-  it('refuses a recipient without a web push subscription as permanent', async () => {
-    const err = await sendFailure(pushMessage([{ platform: 'fcm', token: 'fcm-token' }]));
-    expect(err).to.be.instanceOf(PermanentError);
-    expect(err.code).to.equal('NO_DEVICE');
+  it('refuses a recipient without a web push subscription as permanent: the next provider\'s when they have other devices', async () => {
+    // An FCM token: the channel's FCM provider serves it, so this is about web push's reach.
+    const elsewhere = await sendFailure(pushMessage([{ platform: 'fcm', token: 'fcm-token' }]));
+    expect(elsewhere).to.be.instanceOf(PermanentError).and.include({ code: 'NO_DEVICE', scope: 'provider' });
+    // No push device at all: no provider of the channel can reach them.
+    expect(await sendFailure(pushMessage([]))).to.be.instanceOf(PermanentError).and.include({ code: 'NO_DEVICE', scope: 'recipient' });
+  });
+
+  it('is about the provider when one subscription expired and another was refused by the push service', async () => {
+    nock('https://updates.push.services.mozilla.com').post(mozillaPath).reply(410, { code: 410, errno: 106, error: 'Gone', message: 'no such subscription' });
+    failWith(413, 'Payload Too Large')();
+    const err = await sendFailure(pushMessage([firefox.device, chrome.device]));
+    expect(err).to.be.instanceOf(PermanentError).and.include({ scope: 'provider', status: 413 });
+    expect(err.invalidDestinations).to.deep.equal([{ kind: 'device', value: MOZILLA_ENDPOINT }]);
   });
 
   it('succeeds when one subscription of several accepts, reporting the expired one', async () => {

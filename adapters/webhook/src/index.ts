@@ -118,13 +118,13 @@ export default defineAdapter<WebhookConfig>({
   create(config, { log, fetch, outbound }) {
     const timeoutMs = config.timeoutMs ?? 10_000;
 
-    /** A URL the adapter may call, or the error saying why not (config for ours, permanent for a subscriber's). */
+    /** A URL the adapter may call, or the error saying why not (config for ours, permanent about the recipient for a subscriber's). */
     function target(raw: string, ownedBySubscriber: boolean): URL {
       try {
         return outbound.checkUrl(raw);
       } catch (err) {
         const code = (err as DeliveryError).code ?? 'ERR_INVALID_URL';
-        throw ownedBySubscriber ? new PermanentError((err as Error).message, { code, cause: err }) : new ConfigError((err as Error).message, { code, cause: err });
+        throw ownedBySubscriber ? new PermanentError((err as Error).message, { code, scope: 'recipient', cause: err }) : new ConfigError((err as Error).message, { code, cause: err });
       }
     }
 
@@ -134,7 +134,8 @@ export default defineAdapter<WebhookConfig>({
         const own = message.to.chat?.webhook?.url;
         const ownedBySubscriber = own !== undefined && config.allowSubscriberUrls === true;
         const raw = ownedBySubscriber ? own : config.url;
-        if (!raw) throw new PermanentError('the subscriber has no webhook address and no url is configured', { code: 'NO_ADDRESS' });
+        // No address this provider can use: another webhook provider (one with a url) may have one.
+        if (!raw) throw new PermanentError('the subscriber has no webhook address and no url is configured', { code: 'NO_ADDRESS', scope: 'provider' });
         const url = target(raw, ownedBySubscriber);
 
         const body = JSON.stringify(buildBody(message));
@@ -155,7 +156,7 @@ export default defineAdapter<WebhookConfig>({
           res = await fetch(url.href, { method: 'POST', headers, body, redirect: 'manual', signal: AbortSignal.any([signal, AbortSignal.timeout(timeoutMs)]) });
         } catch (err) {
           if (err instanceof DestinationRefused) {
-            throw ownedBySubscriber ? new PermanentError(err.message, { code: err.code, cause: err }) : err;
+            throw ownedBySubscriber ? new PermanentError(err.message, { code: err.code, scope: 'recipient', cause: err }) : err;
           }
           throw classifyNetworkError(err);
         }
@@ -166,16 +167,18 @@ export default defineAdapter<WebhookConfig>({
           return { providerMessageId: id ?? message.deliveryId, status: 'sent', response: excerpt(text) };
         }
         const description = `the webhook receiver answered HTTP ${res.status}`;
+        // A subscriber's own receiver refusing is about that recipient; the configured one's, about this provider.
+        const scope = ownedBySubscriber ? 'recipient' : 'provider';
         const common = { status: res.status, code: String(res.status), response: excerpt(text) };
         if (res.status >= 300 && res.status < 400) {
-          throw new PermanentError(`${description} (redirect to ${res.headers.get('location') ?? 'nowhere'} not followed)`, { ...common, code: 'REDIRECT' });
+          throw new PermanentError(`${description} (redirect to ${res.headers.get('location') ?? 'nowhere'} not followed)`, { ...common, code: 'REDIRECT', scope });
         }
         if (res.status === 429) throw new TransientError(description, { ...common, retryAfterMs: parseRetryAfter(res.headers.get('retry-after')) });
         if (res.status === 401 || res.status === 403 || res.status === 404 || res.status === 410) {
           // Our credentials or our URL are wrong: an admin must act; a subscriber's own URL is just gone.
-          throw ownedBySubscriber ? new PermanentError(description, common) : new ConfigError(description, common);
+          throw ownedBySubscriber ? new PermanentError(description, { ...common, scope }) : new ConfigError(description, common);
         }
-        throw classifyHttp(res.status, { body: text, retryAfter: res.headers.get('retry-after'), message: description });
+        throw classifyHttp(res.status, { body: text, retryAfter: res.headers.get('retry-after'), message: description, scope });
       },
     };
   },

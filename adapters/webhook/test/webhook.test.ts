@@ -65,8 +65,11 @@ describe('webhook adapter', () => {
     await new Promise<void>((resolve) => server.close(() => resolve()));
   });
 
+  const own = (url: string) => webhookMessage({ to: { id: 'user-1', chat: { webhook: { url } } } });
+
   describeConformance(adapter, {
-    validConfig: config,
+    // Subscribers' own addresses allowed, so a failure can bring one; the fixtures' message has none.
+    validConfig: { ...config, allowSubscriberUrls: true },
     invalidConfigs: [
       { url: 'ftp://example.com/x' },
       { ...config, auth: { type: 'bearer' } },
@@ -78,7 +81,9 @@ describe('webhook adapter', () => {
     message: webhookMessage(),
     success: answers(202, '{"ok":true}'),
     failures: [
-      { name: '400 Bad Request', errorClass: 'permanent', arrange: answers(400, '{"error":"unknown event"}') },
+      { name: '400 Bad Request from the configured receiver', errorClass: 'permanent', scope: 'provider', arrange: answers(400, '{"error":"unknown event"}') },
+      { name: '410 Gone from the subscriber\'s own receiver', errorClass: 'permanent', scope: 'recipient', message: own(`${base}/subscriber/7`), arrange: answers(410, 'endpoint removed') },
+      { name: '422 from the subscriber\'s own receiver', errorClass: 'permanent', scope: 'recipient', message: own(`${base}/subscriber/7`), arrange: answers(422, '{"error":"schema"}') },
       { name: '503 Service Unavailable', errorClass: 'transient', arrange: answers(503) },
       { name: '401 Unauthorized', errorClass: 'config', arrange: answers(401, 'bad token') },
     ],
@@ -131,8 +136,7 @@ describe('webhook adapter', () => {
   it('never follows a redirect: 3xx is a permanent failure', async () => {
     answer = (req, res) => (req.url === '/elsewhere' ? res.writeHead(200).end() : res.writeHead(302, { Location: `${base}/elsewhere` }).end());
     const err = await failure();
-    expect(err).to.be.instanceOf(PermanentError);
-    expect(err.code).to.equal('REDIRECT');
+    expect(err).to.be.instanceOf(PermanentError).and.include({ code: 'REDIRECT', scope: 'provider' });
     expect(received.map((r) => r.url)).to.deep.equal(['/hooks/clarion']);
   });
 
@@ -145,7 +149,7 @@ describe('webhook adapter', () => {
     expect(await failure()).to.be.instanceOf(ConfigError);
     answers(422, '{"error":"schema"}')();
     const refused = await failure();
-    expect(refused).to.be.instanceOf(PermanentError);
+    expect(refused).to.be.instanceOf(PermanentError).and.include({ scope: 'provider' });
     expect(refused.response).to.equal('{"error":"schema"}');
   });
 
@@ -175,15 +179,19 @@ describe('webhook adapter', () => {
     expect(err.code).to.equal('DESTINATION_REFUSED');
   });
 
-  it('posts to the subscriber\'s own address when allowed, and a refused one is permanent', async () => {
-    const own = (url: string) => webhookMessage({ to: { id: 'user-1', chat: { webhook: { url } } } });
+  it('posts to the subscriber\'s own address when allowed, and a refused or gone one is the recipient\'s', async () => {
     await send({ ...config, allowSubscriberUrls: true }, own(`${base}/subscriber/7`));
     expect(received[0].url).to.equal('/subscriber/7');
     await send(config, own(`${base}/subscriber/7`));
     expect(received[1].url, 'ignored unless allowSubscriberUrls').to.equal('/hooks/clarion');
     const err = await failure({ ...config, allowSubscriberUrls: true }, own('http://169.254.169.254/latest/meta-data/'));
-    expect(err).to.be.instanceOf(PermanentError);
-    expect(err.code).to.equal('DESTINATION_REFUSED');
+    expect(err).to.be.instanceOf(PermanentError).and.include({ code: 'DESTINATION_REFUSED', scope: 'recipient' });
+    const invalid = await failure({ ...config, allowSubscriberUrls: true }, own('ftp://hooks.example.com/x'));
+    expect(invalid).to.be.instanceOf(PermanentError).and.include({ code: 'ERR_INVALID_URL', scope: 'recipient' });
+    answers(401, 'who are you')();
+    expect(await failure({ ...config, allowSubscriberUrls: true }, own(`${base}/subscriber/7`))).to.be.instanceOf(PermanentError).and.include({ status: 401, scope: 'recipient' });
+    answer = (_req, res) => res.writeHead(301, { Location: `${base}/moved` }).end();
+    expect(await failure({ ...config, allowSubscriberUrls: true }, own(`${base}/subscriber/7`))).to.be.instanceOf(PermanentError).and.include({ code: 'REDIRECT', scope: 'recipient' });
   });
 
   it('gives up with a transient error when the engine aborts while the receiver is silent', async () => {
@@ -200,9 +208,8 @@ describe('webhook adapter', () => {
     expect(err).to.be.instanceOf(TransientError);
   });
 
-  it('fails permanently without an address', async () => {
+  it('fails permanently without an address: another webhook provider (one with a url) may have one', async () => {
     const err = await failure({});
-    expect(err).to.be.instanceOf(PermanentError);
-    expect(err.code).to.equal('NO_ADDRESS');
+    expect(err).to.be.instanceOf(PermanentError).and.include({ code: 'NO_ADDRESS', scope: 'provider' });
   });
 });

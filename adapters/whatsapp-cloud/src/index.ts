@@ -46,7 +46,10 @@ const configSchema = {
 
 /**
  * Cloud API error codes (https://developers.facebook.com/docs/whatsapp/cloud-api/support/error-codes).
- * Meta asks integrations to act on `code`, not on titles or HTTP statuses.
+ * Meta asks integrations to act on `code`, not on titles or HTTP statuses. A permanent code is
+ * about the recipient when WhatsApp will not take this message for this person from any business
+ * (not on WhatsApp, opted out of marketing, Meta's per-user decisions, the 24-hour window), about
+ * the provider when it is this request, this business number or its templates.
  */
 const META_CODES: Record<string, CodeMeaning> = {
   '0': 'config', // AuthException: the token expired, was invalidated or the user blocked apps
@@ -61,23 +64,24 @@ const META_CODES: Record<string, CodeMeaning> = {
   '368': 'config', // Temporarily blocked for policy violations
   '80007': 'transient', // The WhatsApp Business Account reached its rate limit
   '130429': 'transient', // Cloud API throughput reached
-  '130472': 'provider', // The user's number is part of an experiment
-  '130497': 'provider', // The business may not message users in this country
+  '130472': 'recipient', // The user's number is part of an experiment: Meta withholds marketing messages from it
+  '130497': 'provider', // This business may not message users in this country: another sender may
   '131000': 'transient', // Something went wrong
   '131005': 'config', // Access denied
   '131008': 'provider', // Required parameter is missing
   '131009': 'provider', // Parameter value is not valid
   '131016': 'transient', // Service unavailable
-  '131021': 'provider', // Recipient cannot be sender
-  '131026': 'provider', // Message undeliverable (not on WhatsApp, old client, terms not accepted)
+  '131021': 'provider', // Recipient cannot be sender: the user is this business number, another sender can reach it
+  '131026': 'recipient', // Message undeliverable (not on WhatsApp, old client, terms not accepted)
+  '131030': 'config', // The recipient is not in the test number's allowed list (an admin adds it, or registers a real number)
   '131031': 'config', // The business account is locked
   '131037': 'config', // The number needs its display name approved
   '131042': 'config', // Business eligibility payment issue
   '131045': 'config', // Incorrect certificate (number registration)
-  '131047': 'provider', // More than 24 hours since the user last replied: a template is needed
+  '131047': 'recipient', // More than 24 hours since the user last replied: the fallback channel, or an approved template
   '131048': 'transient', // Spam rate limit hit
-  '131049': 'provider', // Meta chose not to deliver, to protect the ecosystem
-  '131050': 'provider', // The user stopped marketing messages
+  '131049': 'recipient', // Meta chose not to deliver this marketing message to this user (ecosystem engagement)
+  '131050': 'recipient', // The user stopped marketing messages
   '131051': 'provider', // Unsupported message type
   '131052': 'provider', // Media download error
   '131053': 'provider', // Media upload error
@@ -85,7 +89,7 @@ const META_CODES: Record<string, CodeMeaning> = {
   '131057': 'transient', // The business account is in maintenance mode
   '132000': 'config', // The template expects another number of parameters
   '132001': 'config', // The template does not exist (in this language) or is not approved
-  '132005': 'provider', // The hydrated template text is too long
+  '132005': 'provider', // The hydrated template text is too long (this business's template)
   '132007': 'provider', // Template format character policy violated
   '132012': 'config', // Template parameter format mismatch
   '132015': 'config', // The template is paused (low quality)
@@ -162,7 +166,7 @@ function messageBody(message: OutboundMessage, to: string, previewUrl: boolean):
     };
   }
   const text = message.content.text ?? message.content.body ?? '';
-  if (text.trim() === '') throw new PermanentError('the WhatsApp template rendered no text', { code: 'empty_message' });
+  if (text.trim() === '') throw new PermanentError('the WhatsApp template rendered no text', { code: 'empty_message', scope: 'recipient' });
   return { ...common, type: 'text', text: { preview_url: previewUrl, body: text } };
 }
 

@@ -123,9 +123,13 @@ describe('whatsapp-cloud adapter', () => {
       expect(result.details).to.deep.equal({ to: '+14155550100', kind: 'text', waId: '14155550100' });
     },
     failures: [
-      { name: 'an undeliverable message (131026)', errorClass: 'permanent', arrange: failWith(400, graphError(131026, 'Message Undeliverable', 'Unable to deliver message.')) },
-      { name: 'free text outside the 24-hour window (131047)', errorClass: 'permanent', arrange: failWith(400, graphError(131047, 'Re-engagement message', 'Message failed to send because more than 24 hours have passed since the customer last replied to this number.')) },
-      { name: 'an invalid parameter (100)', errorClass: 'permanent', arrange: failWith(400, graphError(100, 'Invalid parameter')) },
+      { name: 'an undeliverable message (131026)', errorClass: 'permanent', scope: 'recipient', arrange: failWith(400, graphError(131026, 'Message Undeliverable', 'Unable to deliver message.')) },
+      { name: 'free text outside the 24-hour window (131047)', errorClass: 'permanent', scope: 'recipient', arrange: failWith(400, graphError(131047, 'Re-engagement message', 'Message failed to send because more than 24 hours have passed since the customer last replied to this number.')) },
+      { name: 'an invalid parameter (100)', errorClass: 'permanent', scope: 'provider', arrange: failWith(400, graphError(100, 'Invalid parameter')) },
+      { name: 'a user who stopped marketing messages (131050)', errorClass: 'permanent', scope: 'recipient', arrange: failWith(400, graphError(131050, 'Unable to deliver the message. This recipient has chosen to stop receiving marketing messages on WhatsApp from your business.')) },
+      { name: 'a country this business may not message (130497)', errorClass: 'permanent', scope: 'provider', arrange: failWith(400, graphError(130497, 'Business account is restricted from messaging users in this country.')) },
+      { name: 'an unsupported message type (131051)', errorClass: 'permanent', scope: 'provider', arrange: failWith(400, graphError(131051, 'Unsupported message type')) },
+      { name: 'a recipient outside the test number\'s allowed list (131030)', errorClass: 'config', arrange: failWith(400, graphError(131030, 'Recipient phone number not in allowed list')) },
       { name: 'an expired access token (190)', errorClass: 'config', arrange: failWith(401, graphError(190, 'Access token has expired')) },
       { name: 'an authentication failure (0)', errorClass: 'config', arrange: failWith(401, graphError(0, 'AuthException')) },
       { name: 'a missing permission (10)', errorClass: 'config', arrange: failWith(403, graphError(10, 'Permission Denied')) },
@@ -196,8 +200,8 @@ describe('whatsapp-cloud adapter', () => {
 
     it('refuses an invalid number and an empty text as permanent, without calling Meta', async () => {
       const sender = await adapter.create(config, context);
-      expect(await sendAndCatch(sender, sampleMessage({ channel: 'whatsapp', to: { id: 'u', phone: '+1 800' }, content: { text: 'x' } }))).to.be.instanceOf(PermanentError).and.include({ code: 'invalid_phone_number' });
-      expect(await sendAndCatch(sender, sampleMessage({ channel: 'whatsapp', content: { text: ' ' } }))).to.be.instanceOf(PermanentError).and.include({ code: 'empty_message' });
+      expect(await sendAndCatch(sender, sampleMessage({ channel: 'whatsapp', to: { id: 'u', phone: '+1 800' }, content: { text: 'x' } }))).to.be.instanceOf(PermanentError).and.include({ code: 'invalid_phone_number', scope: 'recipient' });
+      expect(await sendAndCatch(sender, sampleMessage({ channel: 'whatsapp', content: { text: ' ' } }))).to.be.instanceOf(PermanentError).and.include({ code: 'empty_message', scope: 'recipient' });
     });
 
     it('treats an answer without a message id as transient', async () => {
