@@ -214,6 +214,10 @@ describe('delivery engine (e2e, SMTP on loopback)', function () {
       expect(email.error).to.include({ class: 'transient', code: 'circuit_open' });
       expect(email.attempts.map((a: { outcome: string }) => a.outcome)).to.deep.equal(['circuit_open']);
       expect(notification.status).to.equal('delivered');
+      // Counted under its channel, not "unknown".
+      const metrics = await (await fetch(`${clarion.url}/metrics`)).text();
+      expect(metrics).to.match(/^clarion_delivery_attempts_total\{channel="email",adapter="smtp",outcome="circuit_open"\} [1-9]\d*$/m);
+      expect(metrics).to.not.match(/channel="unknown"/);
       const outbox = await api('GET', '/v1/outbox?channel=sms&to=%2B14155550177');
       expect(outbox.body.items).to.have.length(1);
     } finally {

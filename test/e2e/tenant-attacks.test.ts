@@ -205,6 +205,14 @@ describe('tenant attacks through provider configurations (e2e)', () => {
       expect(hits).to.deep.equal([]);
     });
 
+    it('refuses at connect time Teams and Slack URLs whose names resolve to loopback, and web push endpoints there', async () => {
+      const teams = await call('post', '/v1/providers').send({ channel: 'chat', adapter: 'teams', config: { webhookUrl: `https://localhost:${port}/teams` } }).expect(201);
+      expect((await call('post', `/v1/providers/${teams.body.id}/test`).send({ to: 'x' }).expect(422)).body).to.include({ errorClass: 'config', errorCode: 'DESTINATION_REFUSED' });
+      const slack = await call('post', '/v1/providers').send({ channel: 'chat', adapter: 'slack', config: { botToken: 'xoxb-1-2-3', defaultChannel: '#ops', apiBaseUrl: `https://localhost:${port}/api` } }).expect(201);
+      expect((await call('post', `/v1/providers/${slack.body.id}/test`).send({ to: 'x' }).expect(422)).body).to.include({ errorClass: 'config' });
+      expect(hits).to.deep.equal([]);
+    });
+
     it('delivers nothing to a subscriber\'s own webhook address on loopback (a permanent failure of that recipient)', async () => {
       await call('post', '/v1/providers').send({ channel: 'webhook', adapter: 'webhook', config: { url: 'https://hooks.example.com/unused', allowSubscriberUrls: true } }).expect(201);
       await request(t.callback).put('/v1/workflows/hook.test').set('authorization', `Bearer ${key}`).send({

@@ -84,4 +84,22 @@ describe('provider failover by the scope of permanent failures (SMTP on loopback
     expect(email.attempts.map((a: { outcome: string }) => a.outcome)).to.deep.equal(['permanent', 'permanent', 'permanent']);
     expect(notification.deliveries.find((d: { channel: string }) => d.channel === 'sms')).to.include({ status: 'delivered' });
   });
+  it('a provider with bad credentials is recorded and audited even when the next provider delivers', async () => {
+    const providers = (await call('get', '/v1/providers?channel=email').expect(200)).body.items as Array<{ id: string; name: string }>;
+    const first = providers.find((p) => p.name === 'mx0')!;
+    await request(t.callback).patch(`/v1/providers/${first.id}`).set('authorization', `Bearer ${key}`).send({ config: { password: 'wrong' } }).expect(200);
+    try {
+      const notification = await deliver({ id: 'carol', email: 'carol@example.com' });
+      const [email] = notification.deliveries;
+      expect(email.status).to.equal('sent');
+      expect(email.attempts.map((a: { outcome: string }) => a.outcome)).to.deep.equal(['config', 'success']);
+      const broken = (await call('get', `/v1/providers/${first.id}`).expect(200)).body;
+      expect(broken.lastError).to.match(/535|Authentication|credentials/i);
+      expect(broken.lastErrorAt).to.be.a('string');
+      const audit = (await call('get', `/v1/audit?action=provider.config_error&targetId=${first.id}`).expect(200)).body.items;
+      expect(audit).to.have.length(1);
+    } finally {
+      await request(t.callback).patch(`/v1/providers/${first.id}`).set('authorization', `Bearer ${key}`).send({ config: { password: 'secret' } }).expect(200);
+    }
+  });
 });
