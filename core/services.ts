@@ -1,4 +1,6 @@
+import { systemClock, type Clock } from './kernel/clock.ts';
 import { existsSync, readFileSync } from 'node:fs';
+import { pendingMigrations } from './db/database.ts';
 import path from 'node:path';
 import { createOutboundPolicy, type OutboundPolicy } from '@clarion/adapter-kit';
 import type { Knex } from 'knex';
@@ -17,17 +19,14 @@ import { NotificationQueries } from './delivery/queries.ts';
 import { SubscriberService } from './subscribers/service.ts';
 import { TemplateService } from './templates/service.ts';
 import { BUNDLED_DIR, WorkflowService } from './workflows/service.ts';
-import { findTenant } from './tenants.ts';
+import { WorkflowAuthoring } from './workflows/authoring.ts';
+import { TenantService, findTenant } from './tenants.ts';
 import { ApiKeyService } from './api-keys/service.ts';
 import { CacheInvalidation } from './cache-invalidation.ts';
 import { configureMetrics } from './metrics.ts';
 import { WebhookService } from './webhooks/service.ts';
 
-/** Injected so tests can move time without sleeping. */
-export interface Clock {
-  now(): Date;
-}
-export const systemClock: Clock = { now: () => new Date() };
+
 
 /** Everything the gateway and the worker share, built once per process. */
 export interface Services {
@@ -42,6 +41,8 @@ export interface Services {
   providers: ProviderService;
   subscribers: SubscriberService;
   workflows: WorkflowService;
+  /** Saving a workflow with its checks and inline templates, in one transaction (core/workflows/authoring.ts). */
+  workflowAuthoring: WorkflowAuthoring;
   pipeline: PipelineRunner;
   delivery: DeliveryEngine;
   notifications: NotificationQueries;
@@ -60,6 +61,10 @@ export interface Services {
    * when any process announces a change (core/cache-invalidation.ts). The runtime starts it.
    */
   invalidation: CacheInvalidation;
+  /** Tenants and their settings (core/tenants.ts). */
+  tenants: TenantService;
+  /** The database as operations see it: reachable, schema current (`/readyz`). */
+  database: { pendingMigrations(): Promise<string[]> };
   /** Loads adapters and plugins (once); call before serving or working. */
   ready(): Promise<void>;
 }
@@ -91,10 +96,13 @@ export function createServices(config: Config, knex: Knex, log: Logger, clock: C
     providers,
     subscribers,
     workflows,
+    workflowAuthoring: new WorkflowAuthoring({ knex, workflows, pipeline, templates: () => services.templates }),
     pipeline,
     delivery: undefined as unknown as DeliveryEngine,
     preferences: undefined as unknown as PreferenceService,
     notifications: new NotificationQueries(knex),
+    tenants: new TenantService(knex),
+    database: { pendingMigrations: () => pendingMigrations(knex) },
     outbound,
     apiKeys: new ApiKeyService(knex, invalidation),
     invalidation,

@@ -14,17 +14,18 @@ import type { PipelineRunner } from '../pipeline/runner.ts';
 import type { DecisionRecord, ResolvedPreferences } from '../pipeline/types.ts';
 import { resolve as resolvePreferences, validZone } from '../preferences/model.ts';
 import type { PreferenceService } from '../preferences/service.ts';
-import type { Clock } from '../services.ts';
 import type { RenderInput, RenderResult } from '../templates/types.ts';
 import { digestWindow } from './digest-window.ts';
 import { planRecipients, type SubscriberInput, type SubscriberRow, type SubscriberService } from '../subscribers/service.ts';
 import type { Workflow, WorkflowService } from '../workflows/service.ts';
-import { audit, type ProviderRecord, type ProviderService } from './providers.ts';
+import { audit } from '../db/repositories/audit-log.ts';
+import { type ProviderRecord, type ProviderService } from './providers.ts';
 import type { AdapterRegistry } from './registry.ts';
 import { applyCallback, rejected } from './receipts.ts';
 import { nextStep, whileDown, type RetryPolicy } from './policy.ts';
-import { isUuid } from '../tenants.ts';
 import { ANNOUNCED_NOTIFICATION, FINAL_DELIVERY, STICKY_NOTIFICATION, rollupSql } from '../notifications/status.ts';
+import { type Clock } from '../kernel/clock.ts';
+import { isUuid } from '../kernel/ids.ts';
 
 /** What the engine needs from the template service. */
 export interface TemplateRenderer {

@@ -5,10 +5,11 @@ import type { TtlCache } from '../cache.ts';
 import { announceChange, localCaches, type CacheFactory } from '../cache-invalidation.ts';
 import { seal, unseal, type Sealed } from '../crypto.ts';
 import { ClarionError, type FieldError } from '../errors.ts';
-import { toFieldErrors } from '../ingest/contracts.ts';
-import { isUuid } from '../tenants.ts';
+import { audit } from '../db/repositories/audit-log.ts';
 import type { AdapterRegistry } from './registry.ts';
 import { REFERENCE, referencesOf, resolveReferences, type SecretRefPolicy } from './secret-refs.ts';
+import { toFieldErrors } from '../kernel/validation.ts';
+import { isUuid } from '../kernel/ids.ts';
 
 /**
  * A tenant's provider configurations (bring your own credentials). The config is validated
@@ -331,6 +332,3 @@ function asObject(input: unknown): Record<string, unknown> {
   return input as Record<string, unknown>;
 }
 
-export async function audit(db: Knex, tenantId: string, actor: string, action: string, targetId: string | null, summary: Record<string, unknown>, targetType?: string): Promise<void> {
-  await db('audit_logs').insert({ tenant_id: tenantId, actor, action, target_type: targetType ?? action.split('.')[0], target_id: targetId, summary: JSON.stringify(summary) });
-}

@@ -4,8 +4,8 @@ import { CallbackRejected } from '@clarion/adapter-kit';
 import type { Knex } from 'knex';
 import type { Logger } from 'pino';
 import { ClarionError } from '../errors.ts';
-import { isUuid } from '../tenants.ts';
-import { audit } from './providers.ts';
+import { audit } from '../db/repositories/audit-log.ts';
+import { isUuid } from '../kernel/ids.ts';
 
 /** Delivery statuses a receipt may move a delivery to, and from which ones. */
 const RECEIPT_TO_DELIVERY: Partial<Record<StatusUpdate['status'], string>> = {

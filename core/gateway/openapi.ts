@@ -1,8 +1,5 @@
 import { deliveryPaths, deliverySchemas } from '../delivery/openapi.ts';
-import {
-  MAX_BATCH, MAX_DATACONTENTTYPE_BYTES, MAX_DATASCHEMA_BYTES, MAX_EXTENSION_VALUE_BYTES, MAX_EXTENSIONS, MAX_ID_BYTES, MAX_JSON_DEPTH,
-  MAX_SOURCE_BYTES, MAX_SUBJECT_BYTES, MAX_TYPE_BYTES,
-} from '../ingest/limits.ts';
+import { MAX_BATCH, MAX_DATACONTENTTYPE_BYTES, MAX_DATASCHEMA_BYTES, MAX_EXTENSION_VALUE_BYTES, MAX_EXTENSIONS, MAX_ID_BYTES, MAX_JSON_DEPTH, MAX_SOURCE_BYTES, MAX_SUBJECT_BYTES, MAX_TYPE_BYTES } from '../ingest/limits.ts';
 
 /**
  * The OpenAPI 3.1 document of the REST API, served at `/v1/openapi.json`. A test compares its

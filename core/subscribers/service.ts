@@ -3,9 +3,9 @@ import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
 import type { Knex } from 'knex';
 import { ClarionError, type FieldError } from '../errors.ts';
-import { toFieldErrors } from '../ingest/contracts.ts';
-import { audit } from '../delivery/providers.ts';
+import { audit } from '../db/repositories/audit-log.ts';
 import { deviceProblems } from './devices.ts';
+import { toFieldErrors } from '../kernel/validation.ts';
 
 /**
  * Subscribers: the people notifications are for, keyed by the tenant's own id for them

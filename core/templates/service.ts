@@ -7,9 +7,7 @@ import type { Logger } from 'pino';
 import type { CacheFactory } from '../cache-invalidation.ts';
 import { ClarionError, type FieldError } from '../errors.ts';
 import type { ContractRegistry } from '../ingest/contracts.ts';
-import { toFieldErrors } from '../ingest/contracts.ts';
 import type { EventQueries } from '../ingest/events.ts';
-import type { Clock } from '../services.ts';
 import type { TenantRow } from '../tenants.ts';
 import { BundledTemplates, TEMPLATES_DIR } from './bundled.ts';
 import { LOCALES_DIR, loadTranslations, type Translations } from './i18n.ts';
@@ -22,6 +20,8 @@ import { smsInfo, type SmsInfo } from './sms.ts';
 import { TemplateStore, describe, type LayoutRow, type TemplateKey, type TemplateVersion, type TemplateVersionSummary } from './store.ts';
 import type { PartSource, RenderFailureInfo, RenderInput, RenderJob, RenderResult, TemplateContext, TemplateWarning } from './types.ts';
 import { analyseParts, syntaxProblem, type SyntaxProblem } from './validate.ts';
+import { toFieldErrors } from '../kernel/validation.ts';
+import { type Clock } from '../kernel/clock.ts';
 
 export { resolveLocale } from './locale.ts';
 export type { RenderInput, RenderResult, TemplateContext, TemplateWarning } from './types.ts';
@@ -481,7 +481,8 @@ export class TemplateService {
   }
 
   /** Saves a new version (validated: syntax errors refused, undeclared variables reported as warnings). */
-  async save(tenantId: string, key: TemplateKey, body: unknown, actor: string): Promise<{ version: TemplateVersion; warnings: TemplateWarning[] }> {
+  /** Saves a version (`db`: inside the caller's transaction, e.g. a workflow saved with its templates). */
+  async save(tenantId: string, key: TemplateKey, body: unknown, actor: string, db?: Knex): Promise<{ version: TemplateVersion; warnings: TemplateWarning[] }> {
     if (!validateSave(body)) throw new ClarionError('CLARION_ERR_HTTP_INVALID_REQUEST', 'Invalid template', { errors: toFieldErrors(validateSave.errors ?? []) });
     const { parts, publish } = body as { parts: Record<string, string>; publish?: boolean };
     const problems = partProblems(key.channel, parts).map((p) => ({ pointer: `/parts/${p.part}`, message: p.message }));
@@ -493,11 +494,11 @@ export class TemplateService {
     const kept = Object.fromEntries(Object.entries(parts).filter(([, source]) => source.trim() !== ''));
     this.#assertSyntax(Object.fromEntries(Object.entries(kept).map(([k, v]) => [k, plainPart(v)])), '/parts');
     const layouts = await this.#store.layouts(tenantId);
-    const warnings = await this.#warnings(tenantId, key.workflow, Object.fromEntries(Object.entries(kept).map(([k, v]) => [k, plainPart(v)])), layouts);
-    if (!this.bundled.workflow(key.workflow) && !(await this.#store.workflowTrigger(tenantId, key.workflow))) {
+    const warnings = await this.#warnings(tenantId, key.workflow, Object.fromEntries(Object.entries(kept).map(([k, v]) => [k, plainPart(v)])), layouts, db);
+    if (!this.bundled.workflow(key.workflow) && !(await this.#store.workflowTrigger(tenantId, key.workflow, db))) {
       warnings.unshift({ message: `There is no workflow ${key.workflow} yet: this template renders once a workflow with that key sends on ${key.channel}` });
     }
-    const version = await this.#store.create(tenantId, key, kept, { actor, now: this.#clock.now(), publish: publish ?? false });
+    const version = await this.#store.create(tenantId, key, kept, { actor, now: this.#clock.now(), publish: publish ?? false, db });
     return { version, warnings };
   }
 
@@ -586,8 +587,8 @@ export class TemplateService {
     if (problems.length > 0) throw syntaxError(problems, (part) => `${pointerBase}/${part}`, 'The template');
   }
 
-  async #warnings(tenantId: string, workflow: string, parts: Record<string, PartSource>, layouts: LayoutRow[]): Promise<TemplateWarning[]> {
-    const contract = await this.#contract(tenantId, workflow);
+  async #warnings(tenantId: string, workflow: string, parts: Record<string, PartSource>, layouts: LayoutRow[], db?: Knex): Promise<TemplateWarning[]> {
+    const contract = await this.#contract(tenantId, workflow, db);
     return analyseParts(parts, {
       workflow,
       schema: contract?.schema,
@@ -599,8 +600,8 @@ export class TemplateService {
   }
 
   /** The workflow's contract: the tenant's contract for its trigger type, else the bundled schema.json. */
-  async #contract(tenantId: string, workflow: string): Promise<{ schema: unknown; name: string } | undefined> {
-    const trigger = await this.#trigger(tenantId, workflow);
+  async #contract(tenantId: string, workflow: string, db?: Knex): Promise<{ schema: unknown; name: string } | undefined> {
+    const trigger = await this.#trigger(tenantId, workflow, db);
     if (trigger) {
       const contract = await this.#contracts.get(tenantId, trigger);
       if (contract) return { schema: contract.schema, name: `the contract of ${trigger} (version ${contract.version})` };
@@ -610,8 +611,8 @@ export class TemplateService {
   }
 
   /** The event type that starts the workflow: the tenant's workflow, else the bundled workflow.json. */
-  async #trigger(tenantId: string, workflow: string): Promise<string | undefined> {
-    const own = await this.#store.workflowTrigger(tenantId, workflow);
+  async #trigger(tenantId: string, workflow: string, db?: Knex): Promise<string | undefined> {
+    const own = await this.#store.workflowTrigger(tenantId, workflow, db);
     if (own) return own;
     // Only bundled workflows are cached: any other key may come from a request.
     if (!this.bundled.workflow(workflow)) return undefined;

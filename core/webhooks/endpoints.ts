@@ -3,13 +3,13 @@ import { Ajv } from 'ajv';
 import { announceChange } from '../cache-invalidation.ts';
 import { ClarionError, type FieldError } from '../errors.ts';
 import { keysetPage, type Page } from '../db/paging.ts';
-import { toFieldErrors } from '../ingest/contracts.ts';
 import { webhookAttemptDuration, webhookAttempts, webhookMessagesFinished, webhookMessagesQueued } from '../metrics.ts';
-import { isUuid } from '../tenants.ts';
 import { audit, sealSecret, type WebhookContext } from './context.ts';
 import { checkFilter } from './event-types.ts';
 import { generateSecret, secretKey } from './signing.ts';
 import { toEndpointView, type EndpointView } from './views.ts';
+import { toFieldErrors } from '../kernel/validation.ts';
+import { isUuid } from '../kernel/ids.ts';
 
 /** Endpoints: where a tenant's webhooks go, which types, how fast, and the signing secrets. */
 

@@ -3,13 +3,13 @@ import { Ajv } from 'ajv';
 import addFormats from 'ajv-formats';
 import type { Knex } from 'knex';
 import { ClarionError } from '../errors.ts';
-import { toFieldErrors } from '../ingest/contracts.ts';
 import { encodeCursor, keysetPage, type Page } from '../db/paging.ts';
 import { webhookMessagesQueued } from '../metrics.ts';
-import { isUuid } from '../tenants.ts';
 import { DELIVER_TASK, JOB_MAX_ATTEMPTS, audit, queueDelivery, type WebhookContext } from './context.ts';
 import { matchesFilter } from './event-types.ts';
 import { toAttemptView, toMessageView, type AttemptView, type MessageView } from './views.ts';
+import { toFieldErrors } from '../kernel/validation.ts';
+import { isUuid } from '../kernel/ids.ts';
 
 /** Messages: creating them (emit), sending them again (replay, recover), and reading them and their attempts. */
 

@@ -4,11 +4,11 @@ import { fileURLToPath } from 'node:url';
 import { CHANNELS, type Channel, type Priority } from '@clarion/adapter-kit';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import type { Knex } from 'knex';
-import { audit } from '../delivery/providers.ts';
+import { audit } from '../db/repositories/audit-log.ts';
 import type { TtlCache } from '../cache.ts';
 import { announceChange, localCaches, type CacheFactory } from '../cache-invalidation.ts';
 import { ClarionError } from '../errors.ts';
-import { toFieldErrors } from '../ingest/contracts.ts';
+import { toFieldErrors } from '../kernel/validation.ts';
 
 /**
  * Workflows: what an event type becomes (who, which channels, fallbacks, plugin options,

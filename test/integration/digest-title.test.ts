@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import request from 'supertest';
-import type { Clock } from '../../core/services.ts';
 import { testApp, type TestApp } from '../support/clarion.ts';
+import { type Clock } from '../../core/kernel/clock.ts';
 
 /** A clock the test moves by hand; it starts a day ahead so nothing scheduled on it is due by itself. */
 class TestClock implements Clock {

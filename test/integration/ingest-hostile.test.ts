@@ -1,9 +1,6 @@
 import { expect } from 'chai';
 import request from 'supertest';
-import {
-  MAX_DATACONTENTTYPE_BYTES, MAX_DATASCHEMA_BYTES, MAX_EXTENSION_VALUE_BYTES, MAX_EXTENSIONS, MAX_ID_BYTES, MAX_JSON_DEPTH, MAX_SOURCE_BYTES,
-  MAX_SUBJECT_BYTES, MAX_TYPE_BYTES,
-} from '../../core/ingest/limits.ts';
+import { MAX_DATACONTENTTYPE_BYTES, MAX_DATASCHEMA_BYTES, MAX_EXTENSION_VALUE_BYTES, MAX_EXTENSIONS, MAX_ID_BYTES, MAX_JSON_DEPTH, MAX_SOURCE_BYTES, MAX_SUBJECT_BYTES, MAX_TYPE_BYTES } from '../../core/ingest/limits.ts';
 import { testApp, type TestApp } from '../support/clarion.ts';
 
 /**

@@ -1,12 +1,12 @@
 import { expect } from 'chai';
 import request from 'supertest';
 import { WebhookVerificationError } from 'standardwebhooks';
-import type { Clock } from '../../core/services.ts';
 import { WebhookService } from '../../core/webhooks/service.ts';
 import type { EndpointView } from '../../core/webhooks/views.ts';
 import { queuedJobs, testApp, type TestApp } from '../support/clarion.ts';
 import { silentLog } from '../support/postgres.ts';
 import { Receiver, type Received } from './webhooks-receiver.ts';
+import { type Clock } from '../../core/kernel/clock.ts';
 
 /** A clock tests move by hand. */
 class TestClock implements Clock {

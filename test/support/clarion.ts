@@ -6,9 +6,10 @@ import { createKnex } from '../../core/db/database.ts';
 import { createGateway } from '../../core/gateway/app.ts';
 import { taskList } from '../../core/jobs/index.ts';
 import { graphileLogger } from '../../core/log.ts';
-import { createServices, systemClock, type Clock, type Services } from '../../core/services.ts';
+import { createServices, type Services } from '../../core/services.ts';
 import { createTenant } from '../../core/tenants.ts';
 import { freshDatabase, silentLog, type TestDatabase } from './postgres.ts';
+import { systemClock, type Clock } from '../../core/kernel/clock.ts';
 
 export const TEST_SECRET = randomBytes(32).toString('base64');
 

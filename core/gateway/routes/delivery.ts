@@ -1,10 +1,8 @@
 import type Router from '@koa/router';
-import { CHANNELS, type Channel } from '@clarion/adapter-kit';
+import { CHANNELS } from '@clarion/adapter-kit';
 import { ClarionError, type FieldError } from '../../errors.ts';
 import type { Services } from '../../services.ts';
 import { auth } from '../auth.ts';
-import { checkKey, checkWorkflow } from '../../workflows/service.ts';
-import { assertTemplates, plannedChannels } from '../../workflows/channels.ts';
 import { pageParams, queryString, readJson } from '../http.ts';
 import { DELIVERY_STATUSES, NOTIFICATION_STATUSES } from '../../notifications/status.ts';
 
@@ -38,39 +36,8 @@ export function deliveryRoutes(services: Services, router: Router): void {
   });
   router.put('/v1/workflows/:key', async (ctx) => {
     const body = await readJson(ctx, services.config.maxBodyBytes);
-    const fields = (body && typeof body === 'object' ? body : {}) as { plugins?: unknown; required?: unknown; priority?: unknown };
-    const required = fields.required === true || (fields.required === undefined && fields.priority === 'critical');
-    const pluginErrors = fields.plugins && typeof fields.plugins === 'object' ? services.pipeline.check(fields.plugins as Record<string, unknown>, { required }) : [];
-    if (pluginErrors.length > 0) throw new ClarionError('CLARION_ERR_WORKFLOW_INVALID', 'Invalid plugin settings', { errors: pluginErrors });
     const { tenant, actor } = auth(ctx);
-    const key = ctx.params.key;
-    checkKey(key);
-    const definition = checkWorkflow(body);
-    const planned = plannedChannels(definition, services.pipeline.channels(definition.plugins));
-    await assertTemplates(key, definition, planned, (workflow) => services.templates.channelsWithTemplates(tenant.id, workflow));
-    // The workflow first (so its templates are checked against its contract), then its inline
-    // templates, published; a template that does not compile puts the workflow back as it was.
-    const previous = await services.knex('workflows').where({ tenant_id: tenant.id, key }).first('definition');
-    const { workflow, created } = await services.workflows.put(tenant.id, key, body, actor);
-    const warnings = [];
-    try {
-      for (const [channel, parts] of Object.entries(definition.templates ?? {})) {
-        const locale = tenant.settings.defaultLocale ?? 'en';
-        try {
-          const saved = await services.templates.save(tenant.id, { workflow: key, channel: channel as Channel, locale }, { parts, publish: true }, actor);
-          warnings.push(...saved.warnings.map((w) => ({ ...w, channel })));
-        } catch (err) {
-          if (err instanceof ClarionError && err.errors.length > 0) {
-            throw new ClarionError(err.code, `templates.${channel}: ${err.message}`, { errors: err.errors.map((e) => ({ ...e, pointer: `/templates/${channel}${e.pointer.replace(/^\/parts/, '')}` })), extensions: err.extensions });
-          }
-          throw err;
-        }
-      }
-    } catch (err) {
-      if (previous) await services.workflows.put(tenant.id, key, previous.definition, actor);
-      else await services.workflows.remove(tenant.id, key, actor);
-      throw err;
-    }
+    const { workflow, created, warnings } = await services.workflowAuthoring.save(tenant, ctx.params.key, body, actor);
     ctx.status = created ? 201 : 200;
     ctx.body = { ...workflow, warnings };
   });

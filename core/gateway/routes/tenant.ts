@@ -2,10 +2,9 @@ import type Router from '@koa/router';
 import { Ajv } from 'ajv';
 import { ClarionError } from '../../errors.ts';
 import type { Services } from '../../services.ts';
-import { toFieldErrors } from '../../ingest/contracts.ts';
-import { updateTenantSettings } from '../../tenants.ts';
 import { auth } from '../auth.ts';
 import { readJson } from '../http.ts';
+import { toFieldErrors } from '../../kernel/validation.ts';
 
 const validatePatch = new Ajv({ allErrors: true }).compile({
   type: 'object',
@@ -45,7 +44,7 @@ export function tenantRoutes(services: Services, router: Router): void {
       throw new ClarionError('CLARION_ERR_HTTP_INVALID_REQUEST', 'Invalid tenant settings', { errors: toFieldErrors(validatePatch.errors ?? []) });
     }
     const { tenant, actor } = auth(ctx);
-    const updated = await updateTenantSettings(services.knex, tenant.id, (body as { settings: Record<string, unknown> }).settings, actor);
+    const updated = await services.tenants.updateSettings(tenant.id, (body as { settings: Record<string, unknown> }).settings, actor);
     services.apiKeys.forgetCached(); // cached keys carry the tenant's settings (other processes hear of the change)
     ctx.body = { id: updated.id, name: updated.name, settings: updated.settings, createdAt: updated.createdAt };
   });
