@@ -211,6 +211,22 @@ describe('erasing a subscriber (integration)', () => {
     await call('get', `/v1/subscribers/${ada.id}`).expect(404).expect((res) => expect(res.body.detail).to.include('erased'));
   });
 
+  it('leaves the audit trail append-only for everything but such redactions', async () => {
+    const [entry] = await t.db.knex('audit_logs').where({ tenant_id: tenantId, actor: 'subscriber:[erased]' }).select('id');
+    expect(entry, 'the opt-out she made, redacted').to.not.equal(undefined);
+    const attempt = (change: Record<string, unknown>, redacting: boolean) =>
+      t.db.knex.transaction(async (trx) => {
+        if (redacting) await trx.raw(`select set_config('clarion.redacting', 'on', true)`);
+        await trx('audit_logs').where({ id: entry.id }).update(change);
+      });
+    for (const [change, redacting] of [[{ actor: 'someone' }, false], [{ action: 'subscriber.created' }, true], [{ created_at: new Date(0) }, true]] as const) {
+      let error: Error | undefined;
+      await attempt(change, redacting).catch((err: Error) => (error = err));
+      expect(error?.message, JSON.stringify(change)).to.include('audit_logs is append-only');
+    }
+    await attempt({ actor: 'subscriber:[erased]' }, true);
+  });
+
   it('sends nothing to her for a later event naming her, by id or inline, and the event says why (both fan-out paths)', async () => {
     const why = `subscriber ${ada.id} was erased: nothing is sent to them (PUT /v1/subscribers/${ada.id} with "reactivate": true creates them again)`;
     const atOnce = await post('com.acme.order.shipped', { orderId: 'O-2', recipients: [ada, ada.id, { id: bob.id }] });
