@@ -82,7 +82,7 @@ export function createServices(config: Config, knex: Knex, log: Logger, clock: C
   };
   const outbound = createOutboundPolicy({ allowPrivate: config.outboundAllowPrivate, allowList: config.outboundAllowList });
   const providers = new ProviderService(knex, adapters, secretKey, { secretRefs: secretRefPolicy(config.secretRefs), outbound, caches: invalidation });
-  const subscribers = new SubscriberService(knex);
+  const subscribers = new SubscriberService(knex, workflows);
   let loading: Promise<void> | undefined;
   const services: Services = {
     config,

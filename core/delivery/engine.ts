@@ -191,7 +191,7 @@ export class DeliveryEngine {
         const known = subscribers.get(entry.externalId) ?? { index: subscribers.size, fields: {} };
         if (entry.kind === 'inline') known.fields = { ...known.fields, ...entry.fields };
         subscribers.set(entry.externalId, known);
-        // An id names the subscriber as it is (erased: nothing); inline data is sent to as given.
+        // An id names the subscriber as it is; inline data is sent to as given (an erased id: no row, nothing).
         mine.set(entry.externalId, (mine.get(entry.externalId) ?? true) && entry.kind === 'id');
       }
       for (const [externalId, unlessErased] of mine) notifications.push({ id: randomUUID(), workflow, subscriber: subscribers.get(externalId)!.index, unlessErased });
@@ -231,7 +231,7 @@ export class DeliveryEngine {
           order by n.id, c.ord
          returning id, tenant_id
        ), ${queued.sql}
-       select (select count(*)::int from claimed) as claimed, (select count(*)::int from notification) as notifications, (select count(*) from queued) as q`,
+       select (select count(*)::int from claimed) as claimed, (select count(*)::int from notification) as notifications, (select count(*) from queued) as q, array(select k from subscriber) as upserted`,
       [
         clock.now(), error, eventId,
         ...upserts,
@@ -243,9 +243,12 @@ export class DeliveryEngine {
     // common ones come first), the rest run unprepared.
     const name = `clarion_fan_out_${createHash('sha1').update(statement.sql).digest('hex').slice(0, 20)}`;
     if (!this.#fanOutShapes.has(name) && this.#fanOutShapes.size < FAN_OUT_SHAPES) this.#fanOutShapes.add(name);
-    const rows = await prepared<{ claimed: number; notifications: number }>(knex, this.#fanOutShapes.has(name) ? name : undefined, statement.sql, statement.bindings as unknown[]);
-    const { claimed, notifications: count } = rows[0];
+    const rows = await prepared<{ claimed: number; notifications: number; upserted: number[] }>(knex, this.#fanOutShapes.has(name) ? name : undefined, statement.sql, statement.bindings as unknown[]);
+    const { claimed, notifications: count, upserted } = rows[0];
     if (claimed === 0) return { notifications: 0 };
+    const erased = [...subscribers].filter(([, s]) => !upserted.includes(s.index)).map(([externalId]) => this.#deps.subscribers.erasedProblem(externalId));
+    problems.push(...erased);
+    if (erased.length > 0) await knex('events').where({ id: eventId }).update({ error: problems.join('\n').slice(0, 4000) });
     if (count > 0) notificationsTotal.inc({ status: 'pending' }, count);
     log.info({ eventId, ceId: event.ce_id, tenantId, notifications: count, workflows: workflows.map((w) => w.key), problems }, 'event fanned out');
     return { notifications: count };
