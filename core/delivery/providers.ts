@@ -186,6 +186,15 @@ export class ProviderService {
     return (await query).map((row) => this.#view(row));
   }
 
+  /** One provider as the engine uses it: of the tenant, or (a provider's callback) of the adapter, whoever's it is. */
+  async record(match: { id: string; tenantId?: string; adapter?: string }): Promise<ProviderRecord | undefined> {
+    if (!isUuid(match.id)) return undefined;
+    const row = await this.#knex('provider_configs')
+      .where({ id: match.id, ...(match.tenantId ? { tenant_id: match.tenantId } : {}), ...(match.adapter ? { adapter: match.adapter } : {}) })
+      .first('id', 'tenant_id', 'channel', 'adapter', 'priority', 'updated_at');
+    return row ? { id: row.id, tenantId: row.tenant_id, channel: row.channel, adapter: row.adapter, priority: row.priority, updatedAt: row.updated_at } : undefined;
+  }
+
   /** Enabled providers of a channel, in the order they are tried (ascending priority). */
   async forChannel(tenantId: string, channel: string): Promise<ProviderRecord[]> {
     return this.#channels.get(`${tenantId}:${channel}`, () => this.#loadChannel(tenantId, channel));

@@ -1,6 +1,7 @@
 import { announceChange } from '../cache-invalidation.ts';
 import type { CallbackApplied, CallbackRequest, CallbackResult, Channel, InboundMessage, StatusUpdate } from '@clarion/adapter-kit';
 import { CallbackRejected } from '@clarion/adapter-kit';
+import { acknowledge } from '../notifications/status.ts';
 import type { Knex } from 'knex';
 import type { Logger } from 'pino';
 import { ClarionError } from '../errors.ts';
@@ -125,16 +126,6 @@ export async function setChannelOptOut(trx: Knex, tenantId: string, externalId: 
     [tenantId, externalId, patch],
   );
   await announceChange(trx, 'preferences', tenantId);
-}
-
-/** Marks a notification acknowledged (once); returns whether it changed. */
-export async function acknowledge(trx: Knex, tenantId: string, notificationId: string, actor: string, via: string, now: Date): Promise<boolean> {
-  const changed = await trx('notifications')
-    .where({ tenant_id: tenantId, id: notificationId })
-    .whereNull('acknowledged_at')
-    .update({ status: 'acknowledged', acknowledged_at: now, updated_at: trx.fn.now() });
-  if (changed > 0) await audit(trx, tenantId, actor, 'notification.acknowledged', notificationId, { via }, 'notification');
-  return changed > 0;
 }
 
 export function rejected(err: unknown): ClarionError | undefined {

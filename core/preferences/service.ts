@@ -3,7 +3,7 @@ import type { TtlCache } from '../cache.ts';
 import { announceChange, localCaches, type CacheFactory } from '../cache-invalidation.ts';
 import type { Config } from '../config.ts';
 import { audit } from '../db/repositories/audit-log.ts';
-import { acknowledge } from '../delivery/receipts.ts';
+import { acknowledge } from '../notifications/status.ts';
 import { ClarionError } from '../errors.ts';
 import type { PreferenceLayer, PreferenceScope, PreferenceSettings, ResolvedPreferences } from '../pipeline/types.ts';
 import type { WorkflowService } from '../workflows/service.ts';

@@ -179,7 +179,13 @@ export class SubscriberService {
    * Returns them once each, in order, with the problems found in the list.
    */
   async resolve(trx: Knex, tenantId: string, recipients: unknown): Promise<{ subscribers: SubscriberRow[]; problems: string[] }> {
-    const { entries, problems } = planRecipients(recipients);
+    return this.resolvePlan(trx, tenantId, planRecipients(recipients));
+  }
+
+  /** `resolve` for recipients already read (`planRecipients`): the fan-out plans once for both of its paths. */
+  async resolvePlan(trx: Knex, tenantId: string, plan: { entries: RecipientEntry[]; problems: string[] }): Promise<{ subscribers: SubscriberRow[]; problems: string[] }> {
+    const entries = plan.entries;
+    const problems = [...plan.problems];
     const seen = new Map<string, SubscriberRow>();
     for (const entry of entries) {
       if (entry.kind === 'group') {

@@ -110,10 +110,10 @@ describe('fan-out (integration)', () => {
     const other = await t.tenant('Other', { acceptUnvalidatedTypes: true });
     await request(t.callback).put(`/v1/workflows/${name}`).set('authorization', `Bearer ${other.apiKey}`)
       .send({ trigger: `com.acme.${name}`, channels: ['in_app'], templates: { in_app: { title: 'Hi', body: 'Hello' } } }).expect(201);
-    expect(await t.services.delivery.processEvent(eventId, other.tenantId, `com.acme.${name}`)).to.deep.equal({ notifications: 0 });
+    expect(await t.services.notifications.processEvent(eventId, other.tenantId, `com.acme.${name}`)).to.deep.equal({ notifications: 0 });
     expect((await t.db.knex('events').where({ id: eventId }).first('status')).status).to.equal('received');
-    const first = await t.services.delivery.processEvent(eventId, tenantId, `com.acme.${name}`);
-    const again = await t.services.delivery.processEvent(eventId, tenantId, `com.acme.${name}`);
+    const first = await t.services.notifications.processEvent(eventId, tenantId, `com.acme.${name}`);
+    const again = await t.services.notifications.processEvent(eventId, tenantId, `com.acme.${name}`);
     expect([first.notifications, again.notifications]).to.deep.equal([1, 0]);
     expect(await t.db.knex('notifications').where({ event_id: eventId }).count('* as n').first()).to.deep.equal({ n: 1 });
     await t.runJobs();
@@ -154,7 +154,7 @@ describe('fan-out (integration)', () => {
         for (const withName of [false, true]) {
           const recipients = Array.from({ length: n }, (_, i) => ({ id: `shape-${n}-${i}`, email: `s${i}@example.com`, ...(withName ? { name: 'S' } : {}) }));
           const eventId = await post(`com.acme.${name}`, { recipients });
-          expect((await services.delivery.processEvent(eventId, tenantId, `com.acme.${name}`)).notifications).to.equal(n);
+          expect((await services.notifications.processEvent(eventId, tenantId, `com.acme.${name}`)).notifications).to.equal(n);
         }
       }
       const { rows } = await knex.raw(`select count(*)::int as n from pg_prepared_statements where name like 'clarion_fan_out_%'`);

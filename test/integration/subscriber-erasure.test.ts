@@ -281,8 +281,8 @@ describe('erasing a subscriber (integration)', () => {
     await trx('subscribers').where({ id: row.id }).forUpdate().first('id');
     await erasePerson(trx, { tenantId, id: row.id, externalId: cleo.id, name: row.name, email: row.email, phone: row.phone }, () => []);
     const fanned = Promise.all([
-      t.services.delivery.processEvent(atOnce, tenantId, 'com.acme.order.shipped'),
-      t.services.delivery.processEvent(viaTransaction, tenantId, 'com.acme.order.delayed'),
+      t.services.notifications.processEvent(atOnce, tenantId, 'com.acme.order.shipped'),
+      t.services.notifications.processEvent(viaTransaction, tenantId, 'com.acme.order.delayed'),
     ]);
     // Both upserts of her inline object wait for the erasure's lock on her row.
     for (;;) {

@@ -120,12 +120,12 @@ export function deliveryRoutes(services: Services, router: Router): void {
     const since = timeParam(ctx, 'since', errors);
     const until = timeParam(ctx, 'until', errors);
     fail(errors);
-    ctx.body = await services.notifications.list(auth(ctx).tenant.id, {
+    ctx.body = await services.views.list(auth(ctx).tenant.id, {
       limit, cursor, status, since, until, subscriber: queryString(ctx, 'subscriber'), workflow: queryString(ctx, 'workflow'),
     });
   });
   router.get('/v1/notifications/:id', async (ctx) => {
-    ctx.body = await services.notifications.get(auth(ctx).tenant.id, ctx.params.id);
+    ctx.body = await services.views.get(auth(ctx).tenant.id, ctx.params.id);
   });
   router.get('/v1/deliveries', async (ctx) => {
     const { limit, cursor } = pageParams(ctx);
@@ -133,16 +133,16 @@ export function deliveryRoutes(services: Services, router: Router): void {
     const status = oneOf(ctx, 'status', DELIVERY_STATUSES, errors);
     const channel = oneOf(ctx, 'channel', CHANNELS, errors);
     fail(errors);
-    ctx.body = await services.notifications.deliveries(auth(ctx).tenant.id, { limit, cursor, status, channel });
+    ctx.body = await services.views.deliveries(auth(ctx).tenant.id, { limit, cursor, status, channel });
   });
   router.get('/v1/deliveries/:id', async (ctx) => {
-    ctx.body = await services.notifications.delivery(auth(ctx).tenant.id, ctx.params.id);
+    ctx.body = await services.views.delivery(auth(ctx).tenant.id, ctx.params.id);
   });
   router.post('/v1/deliveries/:id/requeue', async (ctx) => {
     const { tenant, actor } = auth(ctx);
     await services.delivery.requeue(tenant.id, ctx.params.id, actor);
     ctx.status = 202;
-    ctx.body = await services.notifications.delivery(tenant.id, ctx.params.id);
+    ctx.body = await services.views.delivery(tenant.id, ctx.params.id);
   });
 
   // ---- sandbox outbox and audit trail
@@ -151,11 +151,11 @@ export function deliveryRoutes(services: Services, router: Router): void {
     const errors: FieldError[] = [];
     const channel = oneOf(ctx, 'channel', CHANNELS, errors);
     fail(errors);
-    ctx.body = await services.notifications.outbox(auth(ctx).tenant.id, { limit, cursor, channel, to: queryString(ctx, 'to') });
+    ctx.body = await services.views.outbox(auth(ctx).tenant.id, { limit, cursor, channel, to: queryString(ctx, 'to') });
   });
   router.get('/v1/audit', async (ctx) => {
     const { limit, cursor } = pageParams(ctx);
-    ctx.body = await services.notifications.audit(auth(ctx).tenant.id, {
+    ctx.body = await services.views.audit(auth(ctx).tenant.id, {
       limit, cursor, targetType: queryString(ctx, 'targetType'), targetId: queryString(ctx, 'targetId'), action: queryString(ctx, 'action'),
     });
   });

@@ -54,13 +54,13 @@ export function ackRoute(services: Services, router: Router, apiKey: (ctx: Conte
       }
       if (!(await services.preferences.ownsNotification(claims.t, claims.s, ctx.params.id))) throw new ClarionError('CLARION_ERR_NOTIFICATION_NOT_FOUND', `No notification ${ctx.params.id} for this subscriber`);
       const changed = await services.preferences.acknowledge(claims.t, ctx.params.id, `subscriber:${claims.s}`, 'subscriber token');
-      ctx.body = { acknowledged: true, changed, notification: await services.notifications.get(claims.t, ctx.params.id) };
+      ctx.body = { acknowledged: true, changed, notification: await services.views.get(claims.t, ctx.params.id) };
       return;
     }
     await apiKey(ctx, async () => {
       const { tenant, actor } = auth(ctx);
       const changed = await services.preferences.acknowledge(tenant.id, ctx.params.id, actor, 'api');
-      ctx.body = { acknowledged: true, changed, notification: await services.notifications.get(tenant.id, ctx.params.id) };
+      ctx.body = { acknowledged: true, changed, notification: await services.views.get(tenant.id, ctx.params.id) };
     });
   });
 }

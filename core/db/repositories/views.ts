@@ -1,7 +1,7 @@
 import type { Knex } from 'knex';
-import { ClarionError } from '../errors.ts';
-import { keysetPage, type Page } from '../db/paging.ts';
-import { isUuid } from '../kernel/ids.ts';
+import { ClarionError } from '../../errors.ts';
+import { keysetPage, type Page } from '../paging.ts';
+import { isUuid } from '../../kernel/ids.ts';
 
 /** Read side of notifications, deliveries, attempts, the sandbox outbox and the audit trail. */
 
