@@ -7,7 +7,7 @@ import type { EscalationStep, EventRow } from '../db/repositories/rows.ts';
 import { enqueue } from '../jobs/tasks.ts';
 import { notificationsTotal } from '../metrics.ts';
 import type { Decision, ResolvedPreferences } from '../pipeline/types.ts';
-import { resolve as resolvePreferences } from '../preferences/model.ts';
+import { preferencesOf } from './preferences.ts';
 import type { SubscriberRow } from '../subscribers/service.ts';
 import type { Workflow } from '../workflows/service.ts';
 import type { NotificationsContext } from './context.ts';
@@ -106,10 +106,4 @@ export async function dispatchNotification(ctx: NotificationsContext, notificati
     await trx('notifications').where({ id: notificationId }).update({ status: 'pending', updated_at: trx.fn.now() });
     await insertDeliveries(trx, { tenantId, notificationId, channels: row.channels as Channel[] });
   });
-}
-
-export async function preferencesOf(ctx: NotificationsContext, db: Knex, tenantId: string, subscriber: { external_id: string; teams: string[]; projects: string[] }): Promise<ResolvedPreferences> {
-  const service = ctx.preferences();
-  if (!service) return resolvePreferences([]);
-  return service.resolved(db, tenantId, { externalId: subscriber.external_id, teams: subscriber.teams ?? [], projects: subscriber.projects ?? [] });
 }

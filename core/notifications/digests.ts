@@ -7,7 +7,7 @@ import { enqueue } from '../jobs/tasks.ts';
 import { notificationsTotal } from '../metrics.ts';
 import { validZone } from '../preferences/model.ts';
 import type { NotificationsContext } from './context.ts';
-import { preferencesOf } from './decisions.ts';
+import { preferencesOf } from './preferences.ts';
 import { digestWindow } from './digest-window.ts';
 
 /**
