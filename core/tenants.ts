@@ -4,7 +4,6 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { Knex } from 'knex';
 import { announceChange } from './cache-invalidation.ts';
 import { ClarionError } from './errors.ts';
-import type { TenantSettings } from './db/models/index.ts';
 
 /**
  * Tenants and their API keys. A key is 32 random bytes shown once at creation; only its SHA-256
@@ -13,6 +12,14 @@ import type { TenantSettings } from './db/models/index.ts';
  */
 
 const KEY_PREFIX = 'ck_';
+
+export interface TenantSettings {
+  /** Accept event types that have no contract (their data is then stored unvalidated). */
+  acceptUnvalidatedTypes?: boolean;
+  defaultLocale?: string;
+  brand?: { name?: string; color?: string; logoUrl?: string };
+  [key: string]: unknown;
+}
 
 export interface TenantRow {
   id: string;

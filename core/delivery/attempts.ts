@@ -172,7 +172,7 @@ export class Attempts {
         return;
       }
       if (step.step === 'next_provider') {
-        await updateDelivery(trx, delivery.id, { ...common, status: 'retrying', providers_tried: JSON.stringify(tried), provider_attempts: 0, failing_since: step.failingSince, next_attempt_at: null });
+        await updateDelivery(trx, delivery.id, { ...common, status: 'retrying', providers_tried: tried, provider_attempts: 0, failing_since: step.failingSince, next_attempt_at: null });
         await scheduleSend(trx, { tenantId: delivery.tenant_id, deliveryId: delivery.id, runAt: now });
         dlog.warn({ adapter, code: error.code, errorClass: error.errorClass }, 'this provider cannot take it: trying the next provider');
         return;
@@ -180,7 +180,7 @@ export class Attempts {
       const reason = step.reason === 'fallback_engaged' ? `${error.message} (failing since ${(failingSince ?? now).toISOString()}: the fallback channels took over)` : error.message;
       await updateDelivery(trx, delivery.id, {
         ...common, error_message: reason.slice(0, 2000), ...(step.reason === 'fallback_engaged' ? { error_code: 'fallback_engaged' } : {}),
-        status: step.status, providers_tried: JSON.stringify(tried), next_attempt_at: null,
+        status: step.status, providers_tried: tried, next_attempt_at: null,
         ...(error.errorClass === 'transient' ? { provider_attempts: delivery.provider_attempts + (input.probe ? 0 : 1) } : {}),
       });
       deliveriesFinished.inc({ channel, adapter: adapter ?? 'none', status: step.status });

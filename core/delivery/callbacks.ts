@@ -1,5 +1,6 @@
 import type { CallbackRequest, CallbackResponse, CallbackResult } from '@clarion/adapter-kit';
-import { insertDeliveries } from '../db/repositories/deliveries.ts';
+import { getDelivery, insertDeliveries } from '../db/repositories/deliveries.ts';
+import { getNotification } from '../db/repositories/notifications.ts';
 import { ClarionError } from '../errors.ts';
 import { emitNotification, refreshStatus } from '../notifications/status.ts';
 import { fallbackChannels } from './attempts.ts';
@@ -31,17 +32,17 @@ export async function handleCallback(ctx: DeliveryContext, senders: Senders, ada
     throw err;
   }
   const effects = await knex.transaction(async (trx) => {
-    const effects = await applyCallback(trx, { tenantId: provider.tenantId, providerId, adapter: adapterName, channel: provider.channel, result, now: clock.now(), log });
+    const effects = await applyCallback(trx, { tenantId: provider.tenantId, providerId, adapter: adapterName, channel: provider.channel, result, now: clock.now(), log, subscribers: ctx.subscribers });
     for (const failed of effects.failedDeliveries) {
-      const delivery = await trx('deliveries').where({ id: failed.deliveryId }).first('id', 'notification_id', 'channel');
-      const notification = await trx('notifications').where({ id: delivery.notification_id }).first('workflow_key', 'decisions');
+      const delivery = (await getDelivery(trx, failed.deliveryId))!;
+      const notification = (await getNotification(trx, delivery.notification_id))!;
       const workflow = await ctx.workflows.get(failed.tenantId, notification.workflow_key).catch(() => undefined);
       const fallbacks = fallbackChannels(workflow, notification, delivery.channel);
       if (fallbacks.length > 0) await insertDeliveries(trx, { tenantId: failed.tenantId, notificationId: delivery.notification_id, channels: fallbacks, fallbackOf: delivery.id });
     }
     for (const id of new Set(effects.changedNotifications)) await refreshStatus(trx, id, ctx.webhooks());
     for (const id of new Set(effects.changedNotifications)) {
-      const n = await trx('notifications').where({ id }).first('status', 'tenant_id', 'workflow_key');
+      const n = await getNotification(trx, id);
       if (n?.status === 'acknowledged') await emitNotification(ctx.webhooks(), trx, n.tenant_id, 'io.clarion.notification.acknowledged', id, { workflow: n.workflow_key, via: adapterName });
     }
     return effects;

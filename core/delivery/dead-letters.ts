@@ -16,7 +16,7 @@ export async function requeue(ctx: DeliveryContext, tenantId: string, deliveryId
     if (!REQUEUEABLE.includes(delivery.status)) {
       throw new ClarionError('CLARION_ERR_DELIVERY_NOT_REQUEUEABLE', `Delivery ${deliveryId} is ${delivery.status}: only dead or failed deliveries can be requeued`);
     }
-    await updateDelivery(trx, deliveryId, { status: 'pending', provider_attempts: 0, providers_tried: '[]', next_attempt_at: null, failing_since: null });
+    await updateDelivery(trx, deliveryId, { status: 'pending', provider_attempts: 0, providers_tried: [], next_attempt_at: null, failing_since: null });
     await scheduleSend(trx, { tenantId, deliveryId, runAt: ctx.clock.now() });
     await audit(trx, tenantId, actor, 'delivery.requeued', deliveryId, { from: delivery.status }, 'delivery');
     await refreshStatus(trx, delivery.notification_id, ctx.webhooks());

@@ -1,5 +1,6 @@
 import type { AdapterHost, Channel, OutboundMessage, Sender } from '@clarion/adapter-kit';
 import { ConfigError, PermanentError } from '@clarion/adapter-kit';
+import { putInboxItem, recordOutbox } from '../db/repositories/host.ts';
 import type { ClarionError } from '../errors.ts';
 import type { DeliveryContext } from './context.ts';
 import type { ProviderRecord } from './providers.ts';
@@ -70,44 +71,17 @@ export class Senders {
   }
 
   #host(): AdapterHost {
-    const { knex } = this.#ctx;
+    const { knex, subscribers } = this.#ctx;
     return {
       inbox: {
         async put(message: OutboundMessage): Promise<string> {
-          const subscriber = await knex('subscribers').where({ tenant_id: message.tenantId, external_id: message.to.id }).first('id');
-          if (!subscriber) throw new PermanentError(`subscriber ${message.to.id} no longer exists`);
-          const [row] = await knex('inbox_items')
-            .insert({
-              tenant_id: message.tenantId,
-              subscriber_id: subscriber.id,
-              notification_id: message.notificationId,
-              title: message.content.title ?? null,
-              body: message.content.body ?? message.content.text ?? null,
-              url: message.content.url ?? null,
-              actions: JSON.stringify(message.content.actions ?? []),
-              data: JSON.stringify(message.content.data ?? {}),
-            })
-            .returning('id');
-          return row.id;
+          const subscriberId = await subscribers.idOf(knex, message.tenantId, message.to.id);
+          if (!subscriberId) throw new PermanentError(`subscriber ${message.to.id} no longer exists`);
+          return putInboxItem(knex, subscriberId, message);
         },
       },
       outbox: {
-        async record(adapter: string, message: OutboundMessage, providerId: string): Promise<string> {
-          const [row] = await knex('outbox_messages')
-            .insert({
-              tenant_id: message.tenantId,
-              adapter,
-              provider_config_id: providerId.includes(':') ? null : providerId,
-              channel: message.channel,
-              notification_id: message.notificationId,
-              delivery_id: message.deliveryId,
-              recipient: JSON.stringify(message.to),
-              content: JSON.stringify(message.content),
-              headers: message.headers ? JSON.stringify(message.headers) : null,
-            })
-            .returning('id');
-          return row.id;
-        },
+        record: (adapter: string, message: OutboundMessage, providerId: string) => recordOutbox(knex, adapter, message, providerId),
       },
     };
   }

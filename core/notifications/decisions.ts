@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Channel } from '@clarion/adapter-kit';
 import type { Knex } from 'knex';
 import { insertDeliveries } from '../db/repositories/deliveries.ts';
-import { insertNotification } from '../db/repositories/notifications.ts';
+import { insertNotification, lockNotification, updateNotification } from '../db/repositories/notifications.ts';
 import type { EscalationStep, EventRow } from '../db/repositories/rows.ts';
 import { enqueue } from '../jobs/tasks.ts';
 import { notificationsTotal } from '../metrics.ts';
@@ -101,9 +101,9 @@ export async function createNotification(ctx: NotificationsContext, trx: Knex, i
 /** `dispatch_notification`: a deferred notification's time has come. */
 export async function dispatchNotification(ctx: NotificationsContext, notificationId: string, tenantId: string): Promise<void> {
   await ctx.knex.transaction(async (trx) => {
-    const row = await trx('notifications').where({ id: notificationId, tenant_id: tenantId }).forUpdate().first();
+    const row = await lockNotification(trx, tenantId, notificationId);
     if (!row || row.status !== 'scheduled') return;
-    await trx('notifications').where({ id: notificationId }).update({ status: 'pending', updated_at: trx.fn.now() });
-    await insertDeliveries(trx, { tenantId, notificationId, channels: row.channels as Channel[] });
+    await updateNotification(trx, notificationId, { status: 'pending' });
+    await insertDeliveries(trx, { tenantId, notificationId, channels: row.channels });
   });
 }

@@ -2,6 +2,9 @@ import type { Channel } from '@clarion/adapter-kit';
 import type { Knex } from 'knex';
 import { DateTime } from 'luxon';
 import { insertDeliveries } from '../db/repositories/deliveries.ts';
+import {
+  closeDigest, createNotificationRow, createSummaryDigest, digestExists, digestItems, digestOfNotification, getEvent, joinDigest, lockDigest, summaryItems, tenantsWithDailySummaries,
+} from '../db/repositories/notifications.ts';
 import type { NotificationRow, SubscriberRowShape, TenantShape } from '../db/repositories/rows.ts';
 import { enqueue } from '../jobs/tasks.ts';
 import { notificationsTotal } from '../metrics.ts';
@@ -17,31 +20,11 @@ import { digestWindow } from './digest-window.ts';
  * crontab) makes one for each subscriber whose preferences ask for it, at their local hour.
  */
 
-interface DigestRow {
-  id: string;
-  tenant_id: string;
-  subscriber_id: string;
-  key: string;
-  template: string;
-  channels: Channel[];
-  status: string;
-  item_ids: string[] | null;
-  send_at: Date;
-  sent_at: Date | null;
-}
-
 /** A `batch` decision: the notification joins its subscriber's open digest for the key. */
 export async function batch(trx: Knex, input: { tenantId: string; notificationId: string; subscriberId: string; key: string; until: Date; details: Record<string, unknown> }): Promise<void> {
   const template = typeof input.details.template === 'string' ? input.details.template : 'digest.daily';
-  const channels = Array.isArray(input.details.channels) && input.details.channels.length > 0 ? input.details.channels : ['email'];
-  const { rows } = await trx.raw(
-    `insert into digests (tenant_id, subscriber_id, key, template, channels, send_at) values (?, ?, ?, ?, ?::jsonb, ?)
-     on conflict (tenant_id, subscriber_id, key) where status = 'open' do update set key = excluded.key
-     returning id, send_at`,
-    [input.tenantId, input.subscriberId, input.key, template, JSON.stringify(channels), input.until],
-  );
-  const digest = rows[0] as { id: string; send_at: Date };
-  await trx('notifications').where({ id: input.notificationId }).update({ digest_id: digest.id });
+  const channels = (Array.isArray(input.details.channels) && input.details.channels.length > 0 ? input.details.channels : ['email']) as Channel[];
+  const digest = await joinDigest(trx, { tenantId: input.tenantId, subscriberId: input.subscriberId, notificationId: input.notificationId, key: input.key, template, channels, until: input.until });
   // One job per open digest: later items keep the first item's time (preserve_run_at).
   await enqueue(trx, 'send_digest', { digestId: digest.id, tenantId: input.tenantId }, { runAt: new Date(digest.send_at), jobKey: `digest:${digest.id}`, jobKeyMode: 'preserve_run_at' });
 }
@@ -50,33 +33,24 @@ export async function batch(trx: Knex, input: { tenantId: string; notificationId
 export async function sendDigest(ctx: NotificationsContext, digestId: string, tenantId: string): Promise<{ items: number }> {
   const { knex, clock, log } = ctx;
   return knex.transaction(async (trx) => {
-    const digest: DigestRow | undefined = await trx('digests').where({ id: digestId, tenant_id: tenantId }).forUpdate().first();
+    const digest = await lockDigest(trx, tenantId, digestId);
     if (!digest || digest.status !== 'open') return { items: 0 };
-    const ids: string[] = Array.isArray(digest.item_ids)
-      ? digest.item_ids
-      : (await trx('notifications').where({ tenant_id: tenantId, digest_id: digestId }).orderBy([{ column: 'created_at' }, { column: 'id' }]).select('id')).map((r) => r.id);
+    const items = await digestItems(trx, digest);
     const now = clock.now();
-    if (ids.length === 0) {
-      await trx('digests').where({ id: digestId }).update({ status: 'empty', sent_at: now });
+    if (items.length === 0) {
+      await closeDigest(trx, digestId, { status: 'empty', sent_at: now });
       return { items: 0 };
     }
-    const last = await trx('notifications').whereIn('id', ids).orderBy('created_at', 'desc').first('event_id');
-    const [notification] = await trx('notifications')
-      .insert({
-        tenant_id: tenantId,
-        event_id: last.event_id,
-        subscriber_id: digest.subscriber_id,
-        workflow_key: digest.template,
-        priority: 'low',
-        status: 'pending',
-        channels: JSON.stringify(digest.channels),
-        decisions: JSON.stringify([{ plugin: 'digest', decision: 'continue', at: now.toISOString(), reason: `digest of ${ids.length} notification(s)`, details: { digestId, key: digest.key, items: ids } }]),
-      })
-      .returning(['id']);
-    await trx('digests').where({ id: digestId }).update({ status: 'sent', notification_id: notification.id, sent_at: now });
+    const ids = items.map((i) => i.id);
+    const last = items.reduce((a, b) => (new Date(b.created_at).getTime() >= new Date(a.created_at).getTime() ? b : a));
+    const notificationId = await createNotificationRow(trx, {
+      tenantId, eventId: last.event_id, subscriberId: digest.subscriber_id, workflowKey: digest.template, priority: 'low', status: 'pending', channels: digest.channels,
+      decisions: [{ plugin: 'digest', decision: 'continue', at: now.toISOString(), reason: `digest of ${ids.length} notification(s)`, details: { digestId, key: digest.key, items: ids } }],
+    });
+    await closeDigest(trx, digestId, { status: 'sent', notification_id: notificationId, sent_at: now });
     notificationsTotal.inc({ status: 'pending' });
-    await insertDeliveries(trx, { tenantId, notificationId: notification.id, channels: digest.channels });
-    log.info({ digestId, tenantId, items: ids.length, notificationId: notification.id }, 'digest sent');
+    await insertDeliveries(trx, { tenantId, notificationId, channels: digest.channels });
+    log.info({ digestId, tenantId, items: ids.length, notificationId }, 'digest sent');
     return { items: ids.length };
   });
 }
@@ -91,16 +65,14 @@ export async function digestTemplateData(ctx: NotificationsContext, notification
   const first = Array.isArray(notification.decisions) ? notification.decisions[0] : undefined;
   if (first?.plugin !== 'digest' || !first.details?.digestId) return undefined;
   const { knex } = ctx;
-  const digest: DigestRow | undefined = await knex('digests').where({ notification_id: notification.id }).first();
+  const digest = await digestOfNotification(knex, notification.id);
   if (!digest) return undefined;
   const { subscriber, tenant } = input;
-  const rows: NotificationRow[] = Array.isArray(digest.item_ids)
-    ? await knex('notifications').whereIn('id', digest.item_ids).orderBy([{ column: 'created_at' }, { column: 'id' }])
-    : await knex('notifications').where({ tenant_id: digest.tenant_id, digest_id: digest.id }).orderBy([{ column: 'created_at' }, { column: 'id' }]);
+  const rows = await digestItems(knex, digest);
   const renderer = ctx.templates();
   const items = [];
   for (const row of rows) {
-    const event = await knex('events').where({ id: row.event_id }).first();
+    const event = (await getEvent(knex, row.event_id))!;
     const context = {
       event: { id: event.ce_id, source: event.source, type: event.type, subject: event.subject ?? undefined, time: event.time ?? undefined },
       data: event.data ?? {},
@@ -136,31 +108,20 @@ export async function digestTemplateData(ctx: NotificationsContext, notification
 export async function dailySummaries(ctx: NotificationsContext): Promise<number> {
   const { knex, clock, log } = ctx;
   const now = clock.now();
-  const tenants: Array<{ tenant_id: string }> = await knex('preferences').whereRaw(`settings->'digest'->>'daily' = 'true'`).distinct('tenant_id');
   let sent = 0;
-  for (const { tenant_id: tenantId } of tenants) {
-    const subscribers = await knex('subscribers').where({ tenant_id: tenantId }).whereNull('erased_at').select('id', 'external_id', 'teams', 'projects', 'timezone');
-    for (const subscriber of subscribers) {
+  for (const tenantId of await tenantsWithDailySummaries(knex)) {
+    for (const subscriber of await ctx.subscribers.active(tenantId)) {
       const choice = (await preferencesOf(ctx, knex, tenantId, subscriber)).digest();
       if (!choice?.value.daily) continue;
       const zone = subscriber.timezone && validZone(subscriber.timezone) ? subscriber.timezone : 'UTC';
       const local = DateTime.fromJSDate(now, { zone });
       if (local.hour !== (choice.value.hour ?? 8)) continue;
       const key = `daily:${local.toISODate()}`;
-      if (await knex('digests').where({ tenant_id: tenantId, subscriber_id: subscriber.id, key }).first('id')) continue;
-      const items = await knex('notifications')
-        .where({ tenant_id: tenantId, subscriber_id: subscriber.id })
-        .where('created_at', '>', new Date(now.getTime() - 24 * 3600_000))
-        .whereNot('workflow_key', 'digest.daily')
-        .whereNotIn('status', ['suppressed', 'batched'])
-        .orderBy('created_at')
-        .limit(200)
-        .select('id');
+      if (await digestExists(knex, tenantId, subscriber.id, key)) continue;
+      const items = await summaryItems(knex, tenantId, subscriber.id, new Date(now.getTime() - 24 * 3600_000));
       if (items.length === 0) continue;
-      const [digest] = await knex('digests')
-        .insert({ tenant_id: tenantId, subscriber_id: subscriber.id, key, template: 'digest.daily', channels: JSON.stringify(['email']), send_at: now, item_ids: JSON.stringify(items.map((i) => i.id)) })
-        .returning('id');
-      await sendDigest(ctx, digest.id, tenantId);
+      const digestId = await createSummaryDigest(knex, { tenantId, subscriberId: subscriber.id, key, items, at: now });
+      await sendDigest(ctx, digestId, tenantId);
       sent++;
     }
   }

@@ -2,7 +2,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import type { Knex } from 'knex';
 import { prepared } from '../db/prepared.ts';
 import { SEND_JOB } from '../db/repositories/deliveries.ts';
-import { claimEvent, noteEvent } from '../db/repositories/notifications.ts';
+import { claimEvent, eventHead, markProcessed, noteEvent } from '../db/repositories/notifications.ts';
 import type { EventRow } from '../db/repositories/rows.ts';
 import { queuedCte } from '../jobs/queue.ts';
 import { notificationsTotal } from '../metrics.ts';
@@ -64,7 +64,7 @@ export class FanOut {
     // Configuration is read before any transaction, so a job never holds one connection while
     // waiting for another.
     if (type === undefined) {
-      const head = await knex('events').where({ id: eventId, tenant_id: tenantId }).first('type', 'status');
+      const head = await eventHead(knex, eventId, tenantId);
       if (!head || head.status === 'processed') return { notifications: 0 };
       type = head.type as string;
     }
@@ -133,8 +133,8 @@ export class FanOut {
     if (subscribers.size > FAN_OUT_AT_ONCE) return undefined;
     const error = problems.length > 0 ? problems.join('\n').slice(0, 4000) : null;
     if (notifications.length === 0) {
-      const claimed = await knex('events').where({ id: eventId, tenant_id: tenantId }).whereNot({ status: 'processed' }).update({ status: 'processed', processed_at: clock.now(), error });
-      if (claimed > 0) log.info({ eventId, ceId: event.ce_id, tenantId, notifications: 0, workflows: workflows.map((w) => w.key), problems }, 'event fanned out');
+      const claimed = await markProcessed(knex, eventId, tenantId, clock.now(), error);
+      if (claimed) log.info({ eventId, ceId: event.ce_id, tenantId, notifications: 0, workflows: workflows.map((w) => w.key), problems }, 'event fanned out');
       return { notifications: 0 };
     }
 

@@ -1,5 +1,7 @@
 import type { Knex } from 'knex';
 import { audit } from '../db/repositories/audit-log.ts';
+import { markAcknowledged, rollUpStatus } from '../db/repositories/notifications.ts';
+import { rollupSql } from '../db/repositories/rollup.ts';
 import { notificationsTotal } from '../metrics.ts';
 
 /**
@@ -28,16 +30,8 @@ export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
 /** A delivery in one of these is done: its job does nothing more. */
 export const FINAL_DELIVERY: ReadonlySet<string> = new Set(['sent', 'delivered', 'undelivered', 'bounced', 'read', 'failed', 'dead', 'cancelled']);
 
-/**
- * The SQL expression of the roll-up for one notification: `(notification id, its current status
- * [, a delivery id, that delivery's new status])`, the last two for a statement that changes the
- * delivery in the same statement (its CTEs do not see each other's writes).
- */
-export function rollupSql(notificationId: string, current: string, delivery?: { id: string; status: string }): string {
-  return delivery
-    ? `clarion_notification_status(${notificationId}, ${current}, ${delivery.id}, ${delivery.status})`
-    : `clarion_notification_status(${notificationId}, ${current})`;
-}
+/** The SQL expression of the roll-up (the database function), for statements that apply it. */
+export { rollupSql };
 
 /** What the stages need from the outgoing webhook hub. */
 export interface WebhookEmitter {
@@ -51,36 +45,20 @@ export async function emitNotification(hub: WebhookEmitter | undefined, trx: Kne
   if (hub) await hub.emit(trx, { tenantId, type, subject: notificationId, data: { notificationId, ...data } });
 }
 
-/**
- * Sets a notification's status from its deliveries by the roll-up rule; audits and announces the
- * change. The lock first, in a statement of its own: the roll-up's query then sees every delivery
- * as committed by whoever held the lock before.
- */
+/** Sets a notification's status from its deliveries by the roll-up rule; audits and announces the change. */
 export async function refreshStatus(trx: Knex, notificationId: string, hub: WebhookEmitter | undefined): Promise<void> {
-  const locked = await trx('notifications').where({ id: notificationId }).forUpdate().first('id', 'status');
-  if (!locked || (STICKY_NOTIFICATION as readonly string[]).includes(locked.status)) return;
-  const { rows } = await trx.raw(
-    `update notifications n set status = ${rollupSql('n.id', 'n.status')}, updated_at = now()
-      where n.id = ? and n.status <> ${rollupSql('n.id', 'n.status')}
-      returning n.tenant_id, n.status, n.workflow_key, (select external_id from subscribers s where s.id = n.subscriber_id) as external_id`,
-    [notificationId],
-  );
-  const notification = rows[0];
-  if (!notification) return;
-  const status = notification.status as string;
-  notificationsTotal.inc({ status });
-  await audit(trx, notification.tenant_id, 'system', 'notification.status_changed', notificationId, { from: locked.status, to: status }, 'notification');
-  if ((ANNOUNCED_NOTIFICATION as readonly string[]).includes(status)) {
-    await emitNotification(hub, trx, notification.tenant_id, `io.clarion.notification.${status}`, notificationId, { workflow: notification.workflow_key, subscriberId: notification.external_id ?? null, status });
+  const changed = await rollUpStatus(trx, notificationId, STICKY_NOTIFICATION);
+  if (!changed) return;
+  notificationsTotal.inc({ status: changed.after });
+  await audit(trx, changed.tenant_id, 'system', 'notification.status_changed', notificationId, { from: changed.before, to: changed.after }, 'notification');
+  if ((ANNOUNCED_NOTIFICATION as readonly string[]).includes(changed.after)) {
+    await emitNotification(hub, trx, changed.tenant_id, `io.clarion.notification.${changed.after}`, notificationId, { workflow: changed.workflow_key, subscriberId: changed.external_id ?? null, status: changed.after });
   }
 }
 
-/** Marks a notification acknowledged (once); returns whether it changed. */
+/** Marks a notification acknowledged (once), audited; returns whether it changed. */
 export async function acknowledge(trx: Knex, tenantId: string, notificationId: string, actor: string, via: string, now: Date): Promise<boolean> {
-  const changed = await trx('notifications')
-    .where({ tenant_id: tenantId, id: notificationId })
-    .whereNull('acknowledged_at')
-    .update({ status: 'acknowledged', acknowledged_at: now, updated_at: trx.fn.now() });
-  if (changed > 0) await audit(trx, tenantId, actor, 'notification.acknowledged', notificationId, { via }, 'notification');
-  return changed > 0;
+  const changed = await markAcknowledged(trx, tenantId, notificationId, now);
+  if (changed) await audit(trx, tenantId, actor, 'notification.acknowledged', notificationId, { via }, 'notification');
+  return changed;
 }

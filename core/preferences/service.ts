@@ -1,3 +1,4 @@
+import type { Channel } from '@clarion/adapter-kit';
 import type { Knex } from 'knex';
 import type { TtlCache } from '../cache.ts';
 import { announceChange, localCaches, type CacheFactory } from '../cache-invalidation.ts';
@@ -259,3 +260,17 @@ export class PreferenceService {
     });
   }
 }
+
+/** A subscriber-scope preference turning a whole channel off (or on again). */
+export async function setChannelOptOut(trx: Knex, tenantId: string, externalId: string, channel: Channel, optOut: boolean): Promise<void> {
+  const patch = JSON.stringify({ channels: { [channel]: !optOut } });
+  await trx.raw(
+    `insert into preferences (tenant_id, scope, scope_id, settings) values (?, 'subscriber', ?, ?::jsonb)
+     on conflict (tenant_id, scope, scope_id) do update
+       set settings = jsonb_set(preferences.settings, '{channels}', coalesce(preferences.settings->'channels', '{}'::jsonb) || (excluded.settings->'channels')),
+           updated_at = now()`,
+    [tenantId, externalId, patch],
+  );
+  await announceChange(trx, 'preferences', tenantId);
+}
+

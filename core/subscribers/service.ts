@@ -217,6 +217,22 @@ export class SubscriberService {
     return upsertQuery(db, tenantId, externalId, fields, false);
   }
 
+  /** The subscriber an inbound message comes from (an SMS reply, a WhatsApp message): the one last updated with that address. */
+  async byAddress(db: Knex, tenantId: string, address: { email: string } | { phone: string }): Promise<Pick<SubscriberRow, 'id' | 'external_id'> | undefined> {
+    return db('subscribers').where({ tenant_id: tenantId, ...address }).whereNull('erased_at').orderBy('updated_at', 'desc').first('id', 'external_id');
+  }
+
+  /** The row id of a subscriber (not erased), for writes that reference it. */
+  async idOf(db: Knex, tenantId: string, externalId: string): Promise<string | undefined> {
+    const row = await db('subscribers').where({ tenant_id: tenantId, external_id: externalId }).whereNull('erased_at').first('id');
+    return row?.id;
+  }
+
+  /** The tenant's subscribers (not erased), with what resolving their preferences needs. */
+  async active(tenantId: string): Promise<Array<Pick<SubscriberRow, 'id' | 'external_id' | 'teams' | 'projects' | 'timezone'>>> {
+    return this.#knex('subscribers').where({ tenant_id: tenantId }).whereNull('erased_at').select('id', 'external_id', 'teams', 'projects', 'timezone');
+  }
+
   /** Removes a push device that can never work again (an adapter reported it). */
   async removeDevice(db: Knex, subscriberId: string, value: string): Promise<void> {
     const row = await db('subscribers').where({ id: subscriberId }).first('devices');

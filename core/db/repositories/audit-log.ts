@@ -1,10 +1,12 @@
 import type { Knex } from 'knex';
+import { AuditLog } from '../models/audit-log.ts';
 
 /**
  * The audit trail's one writer: every row of `audit_logs` (who did what to what) goes through
  * `audit`, in the caller's transaction, so the change and its record commit together. (The hot
  * path's one-statement success writes its status change in the same shape: see
- * `AUDIT_COLUMNS`.) The trail is append-only: nothing updates or deletes a row.
+ * `AUDIT_COLUMNS`.) The trail is append-only: nothing updates or deletes a row but an erasure's
+ * redaction.
  */
 
 /** The columns of an audit row, for a statement that writes one itself. */
@@ -16,5 +18,5 @@ export const AUDIT_COLUMNS = 'tenant_id, actor, action, target_type, target_id, 
  * provider).
  */
 export async function audit(db: Knex, tenantId: string, actor: string, action: string, targetId: string | null, summary: Record<string, unknown> = {}, targetType?: string): Promise<void> {
-  await db('audit_logs').insert({ tenant_id: tenantId, actor, action, target_type: targetType ?? action.split('.')[0], target_id: targetId, summary: JSON.stringify(summary) });
+  await AuditLog.query(db).insert({ tenant_id: tenantId, actor, action, target_type: targetType ?? action.split('.')[0], target_id: targetId, summary }).returning('id');
 }

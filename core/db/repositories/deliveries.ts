@@ -2,7 +2,9 @@ import type { Channel } from '@clarion/adapter-kit';
 import type { Knex } from 'knex';
 import { enqueue } from '../../jobs/tasks.ts';
 import { insertQueued, type JobSpec } from '../../jobs/queue.ts';
-import { rollupSql } from '../../notifications/status.ts';
+import { rollupSql } from './rollup.ts';
+import { Delivery } from '../models/delivery.ts';
+import { DeliveryAttempt } from '../models/delivery-attempt.ts';
 import { prepared } from '../prepared.ts';
 import { AUDIT_COLUMNS } from './audit-log.ts';
 import type { DeliveryRow, EventRow, NotificationRow, SubscriberRowShape, TenantShape } from './rows.ts';
@@ -157,7 +159,7 @@ export interface AttemptRecord {
 
 /** One failed (or circuit-open) attempt. */
 export async function recordAttempt(db: Knex, a: AttemptRecord): Promise<void> {
-  await db('delivery_attempts').insert({
+  await DeliveryAttempt.query(db).insert({
     tenant_id: a.tenantId,
     delivery_id: a.deliveryId,
     attempt: a.attempt,
@@ -172,15 +174,27 @@ export async function recordAttempt(db: Knex, a: AttemptRecord): Promise<void> {
     probe: a.probe === true,
     started_at: a.startedAt,
     duration_ms: a.durationMs,
-  });
+  }).returning('id');
 }
 
 /** Changes a delivery's row (status, counters, error, schedule). */
-export async function updateDelivery(db: Knex, deliveryId: string, patch: Record<string, unknown>): Promise<void> {
-  await db('deliveries').where({ id: deliveryId }).update({ ...patch, updated_at: db.fn.now() });
+export async function updateDelivery(db: Knex, deliveryId: string, patch: Partial<DeliveryRow> | Record<string, unknown>): Promise<void> {
+  await Delivery.query(db).patch({ ...patch, updated_at: db.fn.now() } as unknown as Partial<DeliveryRow>).where({ id: deliveryId });
 }
 
 /** A delivery of the tenant, locked for a change (requeue). */
 export async function lockDelivery(db: Knex, tenantId: string, deliveryId: string): Promise<DeliveryRow | undefined> {
-  return db('deliveries').where({ id: deliveryId, tenant_id: tenantId }).forUpdate().first();
+  return Delivery.query(db).findOne({ id: deliveryId, tenant_id: tenantId }).forUpdate();
+}
+
+/** The delivery a provider's receipt names: by Clarion's id when the provider echoes it, else by its message id. Locked. */
+export async function deliveryForReceipt(db: Knex, tenantId: string, match: { deliveryId?: string; adapter: string; providerMessageId: string }): Promise<DeliveryRow | undefined> {
+  const query = Delivery.query(db).where({ tenant_id: tenantId }).forUpdate();
+  if (match.deliveryId) query.where({ id: match.deliveryId });
+  else query.where({ adapter: match.adapter, provider_message_id: match.providerMessageId });
+  return query.first();
+}
+
+export async function getDelivery(db: Knex, deliveryId: string): Promise<DeliveryRow | undefined> {
+  return Delivery.query(db).findById(deliveryId);
 }

@@ -1,0 +1,42 @@
+import type { OutboundMessage } from '@clarion/adapter-kit';
+import type { Knex } from 'knex';
+
+/**
+ * What adapters may write through Clarion's host (adapter-kit `AdapterHost`): the in-app inbox
+ * and the sandbox's outbox.
+ */
+
+/** One in-app message in the subscriber's inbox; returns its id. */
+export async function putInboxItem(db: Knex, subscriberId: string, message: OutboundMessage): Promise<string> {
+  const [row] = await db('inbox_items')
+    .insert({
+      tenant_id: message.tenantId,
+      subscriber_id: subscriberId,
+      notification_id: message.notificationId,
+      title: message.content.title ?? null,
+      body: message.content.body ?? message.content.text ?? null,
+      url: message.content.url ?? null,
+      actions: JSON.stringify(message.content.actions ?? []),
+      data: JSON.stringify(message.content.data ?? {}),
+    })
+    .returning('id');
+  return row.id;
+}
+
+/** What the sandbox would have sent; returns the record's id. */
+export async function recordOutbox(db: Knex, adapter: string, message: OutboundMessage, providerId: string): Promise<string> {
+  const [row] = await db('outbox_messages')
+    .insert({
+      tenant_id: message.tenantId,
+      adapter,
+      provider_config_id: providerId.includes(':') ? null : providerId,
+      channel: message.channel,
+      notification_id: message.notificationId,
+      delivery_id: message.deliveryId,
+      recipient: JSON.stringify(message.to),
+      content: JSON.stringify(message.content),
+      headers: message.headers ? JSON.stringify(message.headers) : null,
+    })
+    .returning('id');
+  return row.id;
+}
