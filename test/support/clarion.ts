@@ -24,8 +24,14 @@ export interface TestApp {
   /** `app.callback()`, for supertest where no socket is needed. */
   callback: ReturnType<ReturnType<typeof createGateway>['app']['callback']>;
   routers: ReturnType<typeof createGateway>['routers'];
-  /** Runs every job that is due, then returns (deterministic: no polling, no sleeping). */
+  /** One `runOnce`: runs the jobs that are due when it looks, then returns (no polling, no sleeping). */
   runJobs(): Promise<void>;
+  /**
+   * `runOnce` again and again until no job of the task list is due (jobs that the jobs it ran
+   * queued included), at most `rounds` times; fails if the queue is still busy then. Jobs due
+   * later (retries after a backoff, quiet hours) are left for the test to bring forward.
+   */
+  runJobsUntilIdle(rounds?: number): Promise<void>;
   tenant(name?: string, settings?: Record<string, unknown>): Promise<{ tenantId: string; apiKey: string }>;
   close(): Promise<void>;
 }
@@ -41,13 +47,21 @@ export async function testApp(options: { env?: Record<string, string>; clock?: C
   await services.ready();
   if (options.listen) await services.invalidation.start(db.url);
   const gateway = createGateway(services);
+  const tasks = taskList(services);
   return {
     db,
     services,
     callback: gateway.app.callback(),
     routers: gateway.routers,
     async runJobs() {
-      await runOnce({ connectionString: db.url, taskList: taskList(services), logger: graphileLogger(silentLog) });
+      await runOnce({ connectionString: db.url, taskList: tasks, logger: graphileLogger(silentLog) });
+    },
+    async runJobsUntilIdle(rounds = 20) {
+      for (let round = 0; round < rounds; round++) {
+        if ((await dueJobs(db.knex, Object.keys(tasks))) === 0) return;
+        await runOnce({ connectionString: db.url, taskList: tasks, logger: graphileLogger(silentLog) });
+      }
+      throw new Error(`jobs still due after ${rounds} rounds of runOnce: ${JSON.stringify(await dueJobs(db.knex, Object.keys(tasks)))}`);
     },
     async tenant(name = 'Acme', settings = {}) {
       const { tenant, apiKey } = await createTenant(db.knex, { name, settings });
@@ -102,10 +116,24 @@ export function nextChange(invalidation: CacheInvalidation, match: (change: Cach
   });
 }
 
-/** Queued graphile-worker jobs of a task with their payloads (the public `jobs` view hides payloads). */
+/** Jobs of these tasks that a worker would take now (due, unlocked, attempts left), by graphile-worker's public `jobs` view. */
+async function dueJobs(knex: TestDatabase['knex'], tasks: string[]): Promise<number> {
+  const { rows } = await knex.raw(
+    `select count(*)::int as n from graphile_worker.jobs where task_identifier = any(?::text[]) and run_at <= now() and locked_at is null and attempts < max_attempts`,
+    [tasks],
+  );
+  return rows[0].n;
+}
+
+/**
+ * Queued graphile-worker jobs of a task with their payloads. The one read of graphile-worker's
+ * private tables in Clarion: its public `jobs` view leaves payloads out, and the public functions
+ * that return them (`reschedule_jobs`, `permanently_fail_jobs`) change the jobs they return.
+ * Tests only; everything else goes through the view, `add_job(s)` and WorkerUtils.
+ */
 export async function queuedJobs(knex: TestDatabase['knex'], task: string): Promise<Array<{ id: string; payload: Record<string, unknown> }>> {
   const { rows } = await knex.raw(
-    `select j.id, j.payload from graphile_worker._private_jobs j join graphile_worker._private_tasks t on t.id = j.task_id where t.identifier = ?`,
+    `select j.id, p.payload from graphile_worker.jobs j join graphile_worker._private_jobs p on p.id = j.id where j.task_identifier = ? order by j.id`,
     [task],
   );
   return rows;
