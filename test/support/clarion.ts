@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { runOnce } from 'graphile-worker';
+import { runOnce, type TaskList } from 'graphile-worker';
 import type { CacheChange, CacheInvalidation } from '../../core/cache-invalidation.ts';
 import { loadConfig, type Config } from '../../core/config.ts';
 import { createKnex } from '../../core/db/database.ts';
@@ -54,12 +54,12 @@ export async function testApp(options: { env?: Record<string, string>; clock?: C
     callback: gateway.app.callback(),
     routers: gateway.routers,
     async runJobs() {
-      await runOnce({ connectionString: db.url, taskList: tasks, logger: graphileLogger(silentLog) });
+      await runJobsOnce(db.url, tasks);
     },
     async runJobsUntilIdle(rounds = 20) {
       for (let round = 0; round < rounds; round++) {
         if ((await dueJobs(db.knex, Object.keys(tasks))) === 0) return;
-        await runOnce({ connectionString: db.url, taskList: tasks, logger: graphileLogger(silentLog) });
+        await runJobsOnce(db.url, tasks);
       }
       throw new Error(`jobs still due after ${rounds} rounds of runOnce: ${JSON.stringify(await dueJobs(db.knex, Object.keys(tasks)))}`);
     },
@@ -113,6 +113,21 @@ export function nextChange(invalidation: CacheInvalidation, match: (change: Cach
       resolve(change);
     };
     invalidation.on('change', listener);
+  });
+}
+
+/**
+ * One `runOnce` that returns only once the jobs it ran are marked done. Without a batch delay,
+ * graphile-worker completes (or fails) a job without waiting for the write, and `runOnce` may
+ * return, and close its pool, before that write lands: the job then still looks locked to the
+ * test that reads the queue next. Batched (delay 0), the pool flushes the writes before it stops.
+ */
+async function runJobsOnce(connectionString: string, taskList: TaskList): Promise<void> {
+  await runOnce({
+    connectionString,
+    taskList,
+    logger: graphileLogger(silentLog),
+    preset: { worker: { completeJobBatchDelay: 0, failJobBatchDelay: 0 } },
   });
 }
 
