@@ -3,6 +3,7 @@ import type { Knex } from 'knex';
 import { announceChange } from './cache-invalidation.ts';
 import { ClarionError } from './errors.ts';
 import type { TenantSettings } from './db/models/index.ts';
+import { Type } from './kernel/schema.ts';
 
 /**
  * Tenants and their API keys. A key is 32 random bytes shown once at creation; only its SHA-256
@@ -115,3 +116,28 @@ export function isUuid(value: string): boolean {
 function toTenant(row: { id: string; name: string; settings: TenantSettings; created_at: Date }): TenantRow {
   return { id: row.id, name: row.name, settings: row.settings ?? {}, createdAt: row.created_at };
 }
+
+/** The tenant's settings as PATCH /v1/tenant takes them (merged into the current ones), and as answered. */
+const settingsFields = {
+  acceptUnvalidatedTypes: Type.Optional(Type.Boolean({ description: 'Accept event types that have no contract' })),
+  defaultLocale: Type.Optional(Type.String({ pattern: '^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$' })),
+  brand: Type.Optional(
+    Type.Object(
+      {
+        name: Type.Optional(Type.String({ maxLength: 200 })),
+        color: Type.Optional(Type.String({ pattern: '^#[0-9a-fA-F]{6}$' })),
+        logoUrl: Type.Optional(Type.String({ pattern: '^https?://' })),
+      },
+      { additionalProperties: false },
+    ),
+  ),
+};
+export const tenantSettingsSchema = Type.Object(settingsFields, { additionalProperties: false, minProperties: 1 });
+export const tenantPatchSchema = Type.Object({ settings: tenantSettingsSchema }, { additionalProperties: false });
+/** Settings as stored: what PATCH accepted, and whatever older versions stored. */
+export const tenantViewSchema = Type.Object({
+  id: Type.String({ format: 'uuid' }),
+  name: Type.String(),
+  settings: Type.Object(settingsFields),
+  createdAt: Type.String({ format: 'date-time' }),
+});
