@@ -4,10 +4,12 @@ import type { CacheChange, CacheInvalidation } from '../../core/cache-invalidati
 import { loadConfig, type Config } from '../../core/config.ts';
 import { createKnex } from '../../core/db/database.ts';
 import { createGateway } from '../../core/gateway/app.ts';
+import { openApiDocument } from '../../core/gateway/openapi.ts';
 import { taskList } from '../../core/jobs/index.ts';
 import { graphileLogger } from '../../core/log.ts';
 import { createServices, systemClock, type Clock, type Services } from '../../core/services.ts';
 import { createTenant } from '../../core/tenants.ts';
+import { responseValidator } from './openapi-responses.ts';
 import { freshDatabase, silentLog, type TestDatabase } from './postgres.ts';
 
 export const TEST_SECRET = randomBytes(32).toString('base64');
@@ -47,6 +49,8 @@ export async function testApp(options: { env?: Record<string, string>; clock?: C
   await services.ready();
   if (options.listen) await services.invalidation.start(db.url);
   const gateway = createGateway(services);
+  // Outermost: every answer the test receives is held to the OpenAPI document (openapi-responses.ts).
+  gateway.app.middleware.unshift(responseValidator(openApiDocument(config.publicUrl)));
   const tasks = taskList(services);
   return {
     db,
