@@ -4,6 +4,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { Knex } from 'knex';
 import { announceChange } from './cache-invalidation.ts';
 import { ClarionError } from './errors.ts';
+import { Type } from './kernel/schema.ts';
 
 /**
  * Tenants and their API keys. A key is 32 random bytes shown once at creation; only its SHA-256
@@ -138,3 +139,28 @@ export class TenantService {
     return updateTenantSettings(this.#knex, tenantId, patch, actor);
   }
 }
+
+/** The tenant's settings as PATCH /v1/tenant takes them (merged into the current ones), and as answered. */
+const settingsFields = {
+  acceptUnvalidatedTypes: Type.Optional(Type.Boolean({ description: 'Accept event types that have no contract' })),
+  defaultLocale: Type.Optional(Type.String({ pattern: '^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$' })),
+  brand: Type.Optional(
+    Type.Object(
+      {
+        name: Type.Optional(Type.String({ maxLength: 200 })),
+        color: Type.Optional(Type.String({ pattern: '^#[0-9a-fA-F]{6}$' })),
+        logoUrl: Type.Optional(Type.String({ pattern: '^https?://' })),
+      },
+      { additionalProperties: false },
+    ),
+  ),
+};
+export const tenantSettingsSchema = Type.Object(settingsFields, { additionalProperties: false, minProperties: 1 });
+export const tenantPatchSchema = Type.Object({ settings: tenantSettingsSchema }, { additionalProperties: false });
+/** Settings as stored: what PATCH accepted, and whatever older versions stored. */
+export const tenantViewSchema = Type.Object({
+  id: Type.String({ format: 'uuid' }),
+  name: Type.String(),
+  settings: Type.Object(settingsFields),
+  createdAt: Type.String({ format: 'date-time' }),
+});

@@ -1,5 +1,5 @@
 import { audit as writeAudit } from '../db/repositories/audit-log.ts';
-import { Ajv } from 'ajv';
+import { schemaAjv, Type } from '../kernel/schema.ts';
 import type { Knex } from 'knex';
 import type { TtlCache } from '../cache.ts';
 import { announceChange, localCaches, type CacheFactory } from '../cache-invalidation.ts';
@@ -31,12 +31,12 @@ export interface ApiKeyView {
   revokedAt: string | null;
 }
 
-const validateCreate = new Ajv({ allErrors: true }).compile({
-  type: 'object',
-  additionalProperties: false,
-  required: ['name'],
-  properties: { name: { type: 'string', minLength: 1, maxLength: 100, pattern: '\\S' } },
-});
+/** The body of POST /v1/api-keys. */
+export const apiKeyCreateSchema = Type.Object(
+  { name: Type.String({ minLength: 1, maxLength: 100, pattern: '\\S', description: 'A label, e.g. the system that uses the key.' }) },
+  { additionalProperties: false },
+);
+const validateCreate = schemaAjv().compile(apiKeyCreateSchema);
 
 export class ApiKeyService {
   readonly #knex: Knex;

@@ -1,5 +1,5 @@
 import { DELIVERY_STATUSES, NOTIFICATION_STATUSES } from '../notifications/status.ts';
-import { workflowSchema } from '../workflows/service.ts';
+import { workflowSchema, workflowViewSchema } from '../workflows/service.ts';
 import { deviceSchema, MAX_DEVICES } from '../subscribers/devices.ts';
 
 /** OpenAPI paths and schemas of workflows, subscribers, providers, notifications, deliveries, outbox and audit. */
@@ -95,14 +95,14 @@ export const deliveryPaths = {
       security: [],
       parameters: [path('adapter', 'Adapter name, e.g. twilio-sms'), path('providerId', 'Provider id')],
       requestBody: { required: false, content: { 'application/x-www-form-urlencoded': { schema: { type: 'object' } }, 'application/json': { schema: {} } } },
-      responses: { '200': { description: 'Applied; the body is what the provider expects (TwiML, empty)' }, ...errors(401, 403, 404) },
+      responses: { '200': { description: 'Applied; the body is what the provider expects (TwiML, empty)', content: { '*/*': { schema: {} } } }, ...errors(401, 403, 404) },
     },
     get: {
       tags: ['providers'],
       summary: "Provider verification handshakes (Meta's hub.challenge)",
       security: [],
       parameters: [path('adapter', 'Adapter name'), path('providerId', 'Provider id')],
-      responses: { '200': { description: 'The challenge echoed back' }, ...errors(401, 403, 404) },
+      responses: { '200': { description: 'The challenge echoed back', content: { 'text/plain': { schema: { type: 'string' } } } }, ...errors(401, 403, 404) },
     },
   },
   '/v1/notifications': {
@@ -150,7 +150,7 @@ const time = { type: ['string', 'null'], format: 'date-time' };
 
 export const deliverySchemas = {
   WorkflowDefinition: { ...workflowSchema, $id: undefined },
-  Workflow: { allOf: [ref('WorkflowDefinition'), { type: 'object', properties: { key: { type: 'string' }, source: { enum: ['tenant', 'bundled'] }, updatedAt: time } }] },
+  Workflow: workflowViewSchema,
   SubscriberInput: {
     type: 'object',
     properties: {

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { CHANNELS, ConfigError, PermanentError, TransientError, type Channel, type RenderedContent } from '@clarion/adapter-kit';
-import { Ajv } from 'ajv';
+import { AnyObject, Dictionary, schemaAjv, StringEnum, Type } from '../kernel/schema.ts';
 import type { Knex } from 'knex';
 import type { Logger } from 'pino';
 import type { CacheFactory } from '../cache-invalidation.ts';
@@ -118,38 +118,34 @@ interface Chosen {
   name: string;
 }
 
-const ajv = new Ajv({ allErrors: true, strict: false });
-
-export const previewSchema = {
-  type: 'object',
-  additionalProperties: false,
-  required: ['workflow', 'channel'],
-  properties: {
-    workflow: { type: 'string', pattern: WORKFLOW.source, description: 'The workflow key' },
-    channel: { enum: CHANNELS },
-    locale: { type: 'string', maxLength: 35, description: "The locale to render in (region fallbacks apply); default: the subscriber's, then the tenant default" },
-    data: { description: "The event data to render with; default: the bundled workflow's sample data" },
-    eventId: { type: 'string', minLength: 1, maxLength: 200, description: 'Render against a stored event (Clarion id or CloudEvent id) instead of `data`' },
-    eventSource: { type: 'string', minLength: 1, description: 'Disambiguates a CloudEvent id used by several sources' },
-    subscriber: { type: 'object', description: 'The subscriber to render for (id, name, email, phone, locale, timezone, data); default: a sample one' },
-    items: { type: 'array', maxItems: 1000, description: 'Digest items' },
-    priority: { enum: ['low', 'normal', 'high', 'critical'] },
-    template: { type: 'object', additionalProperties: { type: 'string' }, description: 'Inline parts to render instead of the stored template (a live editor)' },
-    version: { type: 'integer', minimum: 1, description: 'Render this stored version (needs `locale`) instead of the published one' },
+/** The body of POST /v1/templates/preview. */
+export const previewSchema = Type.Object(
+  {
+    workflow: Type.String({ pattern: WORKFLOW.source, description: 'The workflow key' }),
+    channel: StringEnum(CHANNELS as readonly Channel[]),
+    locale: Type.Optional(Type.String({ maxLength: 35, description: "The locale to render in (region fallbacks apply); default: the subscriber's, then the tenant default" })),
+    data: Type.Optional(Type.Unknown({ description: "The event data to render with; default: the bundled workflow's sample data" })),
+    eventId: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: 'Render against a stored event (Clarion id or CloudEvent id) instead of `data`' })),
+    eventSource: Type.Optional(Type.String({ minLength: 1, description: 'Disambiguates a CloudEvent id used by several sources' })),
+    subscriber: Type.Optional(AnyObject({ description: 'The subscriber to render for (id, name, email, phone, locale, timezone, data); default: a sample one' })),
+    items: Type.Optional(Type.Unsafe<unknown[]>({ type: 'array', maxItems: 1000, description: 'Digest items' })),
+    priority: Type.Optional(StringEnum(['low', 'normal', 'high', 'critical'] as const)),
+    template: Type.Optional(Dictionary(Type.String(), { description: 'Inline parts to render instead of the stored template (a live editor)' })),
+    version: Type.Optional(Type.Integer({ minimum: 1, description: 'Render this stored version (needs `locale`) instead of the published one' })),
   },
-} as const;
-const validatePreview = ajv.compile(previewSchema);
+  { additionalProperties: false },
+);
+const validatePreview = schemaAjv().compile(previewSchema);
 
-export const saveSchema = {
-  type: 'object',
-  additionalProperties: false,
-  required: ['parts'],
-  properties: {
-    parts: { type: 'object', additionalProperties: { type: 'string' }, description: 'Nunjucks source of each part' },
-    publish: { type: 'boolean', default: false, description: 'Publish the new version at once' },
+/** The body of POST /v1/templates/{workflow}/{channel}/{locale}/versions. */
+export const saveSchema = Type.Object(
+  {
+    parts: Dictionary(Type.String(), { description: 'Nunjucks source of each part' }),
+    publish: Type.Optional(Type.Boolean({ default: false, description: 'Publish the new version at once' })),
   },
-} as const;
-const validateSave = ajv.compile(saveSchema);
+  { additionalProperties: false },
+);
+const validateSave = schemaAjv().compile(saveSchema);
 
 export class TemplateService {
   readonly #store: TemplateStore;

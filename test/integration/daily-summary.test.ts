@@ -27,8 +27,7 @@ describe('daily summary (crontab send_daily_summaries)', () => {
         .send(JSON.stringify({ specversion: '1.0', id: `task-${n}`, source: '/tasks', type: 'com.acme.task', data: { n, recipients: ['kenji', 'other'] } }))
         .expect(202);
     }
-    await t.runJobs();
-    await t.runJobs();
+    await t.runJobsUntilIdle();
 
     expect(await t.services.notifications.dailySummaries()).to.equal(1);
     await t.runJobs();

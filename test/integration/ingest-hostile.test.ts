@@ -119,7 +119,7 @@ describe('POST /v1/events: hostile input (integration)', () => {
 
   const rows = async () => {
     const events = await t.db.knex('events').count('* as n').first();
-    const jobs = await t.db.knex('graphile_worker._private_jobs').count('* as n').first();
+    const jobs = await t.db.knex('graphile_worker.jobs').count('* as n').first();
     return { events: Number(events!.n), jobs: Number(jobs!.n) };
   };
   /** Without a content type, send a Buffer: superagent gives strings a form content type. */
