@@ -1,13 +1,14 @@
 import { expect } from 'chai';
 import request from 'supertest';
 import { queuedJobs, testApp, type TestApp } from '../support/clarion.ts';
+import { TEST_EPOCH } from '../support/clock.ts';
 
 /** A provider's throughput cap (messages/s) holds across sends; the excess waits, it is not lost. */
 describe('per-provider throughput cap', () => {
   let t: TestApp;
-  // A fixed clock an hour ahead: every send falls in the same one-second window, and what is
-  // rescheduled to a later second is not due while the test runs.
-  const now = new Date(Date.now() + 3_600_000);
+  // A clock that stands still (../support/clock.ts): every send falls in the same one-second
+  // window, and what is rescheduled to a later second is not due while the test runs.
+  const now = TEST_EPOCH;
   before(async () => {
     t = await testApp({ clock: { now: () => now } });
   });

@@ -35,6 +35,11 @@ export interface TestApp {
    * later (retries after a backoff, quiet hours) are left for the test to bring forward.
    */
   runJobsUntilIdle(rounds?: number): Promise<void>;
+  /**
+   * Makes due every job scheduled at or before `at` (a test clock's time: see ./clock.ts), then
+   * runs jobs until idle. `tasks` narrows it to some task identifiers.
+   */
+  runJobsDueBy(at: Date, tasks?: string[]): Promise<void>;
   tenant(name?: string, settings?: Record<string, unknown>): Promise<{ tenantId: string; apiKey: string }>;
   close(): Promise<void>;
 }
@@ -53,6 +58,13 @@ export async function testApp(options: { env?: Record<string, string>; clock?: C
   // Outermost: every answer the test receives is held to the OpenAPI document (openapi-responses.ts).
   gateway.app.middleware.unshift(responseValidator(openApiDocument(config.publicUrl)));
   const tasks = taskList(services);
+  const runJobsUntilIdle = async (rounds = 20): Promise<void> => {
+    for (let round = 0; round < rounds; round++) {
+      if ((await dueJobs(db.knex, Object.keys(tasks))) === 0) return;
+      await runJobsOnce(db.url, tasks);
+    }
+    throw new Error(`jobs still due after ${rounds} rounds of runOnce: ${JSON.stringify(await dueJobs(db.knex, Object.keys(tasks)))}`);
+  };
   return {
     db,
     services,
@@ -61,12 +73,10 @@ export async function testApp(options: { env?: Record<string, string>; clock?: C
     async runJobs() {
       await runJobsOnce(db.url, tasks);
     },
-    async runJobsUntilIdle(rounds = 20) {
-      for (let round = 0; round < rounds; round++) {
-        if ((await dueJobs(db.knex, Object.keys(tasks))) === 0) return;
-        await runJobsOnce(db.url, tasks);
-      }
-      throw new Error(`jobs still due after ${rounds} rounds of runOnce: ${JSON.stringify(await dueJobs(db.knex, Object.keys(tasks)))}`);
+    runJobsUntilIdle,
+    async runJobsDueBy(at, only) {
+      await bringForward(db.knex, at, only ?? Object.keys(tasks));
+      await runJobsUntilIdle();
     },
     async tenant(name = 'Acme', settings = {}) {
       const { tenant, apiKey } = await createTenant(db.knex, { name, settings });
@@ -134,6 +144,16 @@ async function runJobsOnce(connectionString: string, taskList: TaskList): Promis
     logger: graphileLogger(silentLog),
     preset: { worker: { completeJobBatchDelay: 0, failJobBatchDelay: 0 } },
   });
+}
+
+/** Jobs scheduled at or before `at` become due now (graphile-worker's public reschedule_jobs). */
+async function bringForward(knex: TestDatabase['knex'], at: Date, tasks: string[]): Promise<void> {
+  await knex.raw(
+    `select graphile_worker.reschedule_jobs(
+       array(select id from graphile_worker.jobs where task_identifier = any(?::text[]) and run_at <= ?::timestamptz and locked_at is null),
+       run_at => now())`,
+    [tasks, at],
+  );
 }
 
 /** Jobs of these tasks that a worker would take now (due, unlocked, attempts left), by graphile-worker's public `jobs` view. */
