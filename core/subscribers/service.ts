@@ -1,37 +1,21 @@
-import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
-import addFormats from 'ajv-formats';
+import type { ValidateFunction } from 'ajv/dist/2020.js';
 import type { Knex } from 'knex';
 import { ClarionError, type FieldError } from '../errors.ts';
 import { audit } from '../db/repositories/audit-log.ts';
 import { toFieldErrors } from '../kernel/validation.ts';
 import type { WorkflowService } from '../workflows/service.ts';
 import { deviceProblems } from './devices.ts';
+import { schemaAjv } from '../kernel/schema.ts';
+import { EXTERNAL_ID, inlineSubscriberChecks, subscriberInputChecks, type SubscriberInput, type SubscriberView } from './schemas.ts';
 import { ERASED, erasedMarker, erasePerson, forgottenId, type ErasureCounts } from './erasure.ts';
+import type { Device } from '@clarion/adapter-kit';
+
+export type { SubscriberInput, SubscriberView } from './schemas.ts';
 
 /**
  * Subscribers: the people notifications are for, keyed by the tenant's own id for them
  * (`external_id`). Events may name them by id, inline (upserted), or as `team:<id>` / `project:<id>`.
  */
-export interface SubscriberInput {
-  name?: string | null;
-  email?: string | null;
-  phone?: string | null;
-  locale?: string | null;
-  timezone?: string | null;
-  devices?: unknown[];
-  chat?: Record<string, unknown>;
-  teams?: string[];
-  projects?: string[];
-  data?: Record<string, unknown>;
-}
-
-export interface SubscriberView extends Required<SubscriberInput> {
-  id: string;
-  subscriberId: string;
-  createdAt: string;
-  updatedAt: string;
-}
-
 export interface SubscriberRow {
   id: string;
   tenant_id: string;
@@ -41,7 +25,7 @@ export interface SubscriberRow {
   phone: string | null;
   locale: string | null;
   timezone: string | null;
-  devices: unknown[];
+  devices: Device[];
   chat: Record<string, unknown>;
   teams: string[];
   projects: string[];
@@ -51,26 +35,9 @@ export interface SubscriberRow {
   updated_at: Date;
 }
 
-const EXTERNAL_ID = /^[A-Za-z0-9][A-Za-z0-9._:@+-]{0,199}$/;
-
-const FIELDS = {
-  name: { type: ['string', 'null'], maxLength: 200 },
-  email: { type: ['string', 'null'], format: 'email', maxLength: 320 },
-  phone: { type: ['string', 'null'], pattern: '^\\+[1-9][0-9]{6,14}$', description: 'E.164' },
-  locale: { type: ['string', 'null'], pattern: '^[a-zA-Z]{2,3}([-_][A-Za-z0-9]{2,8})*$' },
-  timezone: { type: ['string', 'null'], maxLength: 64 },
-  // Checked per platform by deviceProblems, for errors that say what that kind of device needs.
-  devices: { type: 'array' },
-  chat: { type: 'object' },
-  teams: { type: 'array', items: { type: 'string', minLength: 1, maxLength: 200 }, maxItems: 200, uniqueItems: true },
-  projects: { type: 'array', items: { type: 'string', minLength: 1, maxLength: 200 }, maxItems: 200, uniqueItems: true },
-  data: { type: 'object' },
-};
-
-const ajv = new Ajv2020({ allErrors: true, strict: false });
-addFormats.default(ajv);
-const validateInput = ajv.compile({ type: 'object', additionalProperties: false, properties: FIELDS });
-const validateInline = ajv.compile({ type: 'object', required: ['id'], additionalProperties: false, properties: { id: { type: 'string', pattern: EXTERNAL_ID.source }, subscriberId: { type: 'string' }, ...FIELDS } });
+const ajv = schemaAjv();
+const validateInput = ajv.compile(subscriberInputChecks);
+const validateInline = ajv.compile(inlineSubscriberChecks);
 
 /** The schema's errors and the devices' (checked per platform), together. */
 function subscriberProblems(validate: ValidateFunction, input: unknown): FieldError[] {

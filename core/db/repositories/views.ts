@@ -2,10 +2,13 @@ import type { Knex } from 'knex';
 import { ClarionError } from '../../errors.ts';
 import { keysetPage, type Page } from '../paging.ts';
 import { isUuid } from '../../kernel/ids.ts';
+import type { AttemptView, AuditEntry, DeliveryDetail, DeliveryView, NotificationDetail, NotificationView, OutboxMessage } from './view-schemas.ts';
 
 /** Read side of notifications, deliveries, attempts, the sandbox outbox and the audit trail. */
 
 const iso = (d: Date | string | null | undefined) => (d ? new Date(d).toISOString() : null);
+/** A timestamp the row always has. */
+const at = (d: Date | string) => new Date(d).toISOString();
 
 /** The subscriber's id, none for an erased one (whose row keeps only a marker). */
 const SUBSCRIBER_ID = 'case when s.erased_at is null then s.external_id end as subscriber_external_id';
@@ -22,7 +25,7 @@ export class NotificationQueries {
     this.#knex = knex;
   }
 
-  async list(tenantId: string, options: ListOptions & { status?: string; subscriber?: string; workflow?: string; eventId?: string; since?: string; until?: string }): Promise<Page<Record<string, unknown>>> {
+  async list(tenantId: string, options: ListOptions & { status?: string; subscriber?: string; workflow?: string; eventId?: string; since?: string; until?: string }): Promise<Page<NotificationView>> {
     const query = this.#knex('notifications as n')
       .leftJoin('subscribers as s', 's.id', 'n.subscriber_id')
       .where('n.tenant_id', tenantId)
@@ -36,7 +39,7 @@ export class NotificationQueries {
     return keysetPage(this.#knex, query, { ts: 'n.created_at', id: 'n.id' }, options, notificationView);
   }
 
-  async get(tenantId: string, id: string): Promise<Record<string, unknown>> {
+  async get(tenantId: string, id: string): Promise<NotificationDetail> {
     if (!isUuid(id)) throw new ClarionError('CLARION_ERR_NOTIFICATION_NOT_FOUND', `No notification ${id}`);
     // One snapshot for the notification and its deliveries: read apart, a delivery could show a
     // status the notification's own (written in the same statement) does not yet.
@@ -54,21 +57,21 @@ export class NotificationQueries {
         return {
           ...notificationView(row),
           content: row.content,
-          deliveries: deliveries.map((d) => ({ ...deliveryView(d), attempts: attempts.filter((a) => a.delivery_id === d.id).map(attemptView) })),
+          deliveries: deliveries.map((d): DeliveryDetail => ({ ...deliveryView(d), attempts: attempts.filter((a) => a.delivery_id === d.id).map(attemptView) })),
         };
       },
       { isolationLevel: 'repeatable read', readOnly: true },
     );
   }
 
-  async deliveries(tenantId: string, options: ListOptions & { status?: string; channel?: string }): Promise<Page<Record<string, unknown>>> {
+  async deliveries(tenantId: string, options: ListOptions & { status?: string; channel?: string }): Promise<Page<DeliveryView>> {
     const query = this.#knex('deliveries').where({ tenant_id: tenantId }).select('*');
     if (options.status) query.where({ status: options.status });
     if (options.channel) query.where({ channel: options.channel });
     return keysetPage(this.#knex, query, { ts: 'updated_at', id: 'id' }, options, deliveryView);
   }
 
-  async delivery(tenantId: string, id: string): Promise<Record<string, unknown>> {
+  async delivery(tenantId: string, id: string): Promise<DeliveryDetail> {
     if (!isUuid(id)) throw new ClarionError('CLARION_ERR_DELIVERY_NOT_FOUND', `No delivery ${id}`);
     const row = await this.#knex('deliveries').where({ tenant_id: tenantId, id }).first();
     if (!row) throw new ClarionError('CLARION_ERR_DELIVERY_NOT_FOUND', `No delivery ${id}`);
@@ -76,17 +79,14 @@ export class NotificationQueries {
     return { ...deliveryView(row), attempts: attempts.map(attemptView) };
   }
 
-  async outbox(tenantId: string, options: ListOptions & { channel?: string; to?: string }): Promise<Page<Record<string, unknown>>> {
+  async outbox(tenantId: string, options: ListOptions & { channel?: string; to?: string }): Promise<Page<OutboxMessage>> {
     const query = this.#knex('outbox_messages').where({ tenant_id: tenantId }).select('*');
     if (options.channel) query.where({ channel: options.channel });
     if (options.to) query.whereRaw("(recipient->>'id' = ? or recipient->>'email' = ? or recipient->>'phone' = ?)", [options.to, options.to, options.to]);
-    return keysetPage(this.#knex, query, { ts: 'created_at', id: 'id' }, options, (r) => ({
-      id: r.id, adapter: r.adapter, channel: r.channel, notificationId: r.notification_id, deliveryId: r.delivery_id, to: r.recipient, content: r.content, headers: r.headers,
-      createdAt: iso(r.created_at as string),
-    }));
+    return keysetPage(this.#knex, query, { ts: 'created_at', id: 'id' }, options, outboxView);
   }
 
-  async audit(tenantId: string, options: { limit: number; cursor?: string; targetType?: string; targetId?: string; action?: string }): Promise<Page<Record<string, unknown>>> {
+  async audit(tenantId: string, options: { limit: number; cursor?: string; targetType?: string; targetId?: string; action?: string }): Promise<Page<AuditEntry>> {
     const query = this.#knex('audit_logs').where({ tenant_id: tenantId }).orderBy('id', 'desc').limit(options.limit + 1);
     if (options.targetType) query.where({ target_type: options.targetType });
     if (options.targetId) query.where({ target_id: options.targetId });
@@ -99,13 +99,13 @@ export class NotificationQueries {
     const rows = await query;
     const items = rows.slice(0, options.limit);
     return {
-      items: items.map((r) => ({ id: r.id, actor: r.actor, action: r.action, targetType: r.target_type, targetId: r.target_id, summary: r.summary, createdAt: iso(r.created_at) })),
+      items: items.map((r): AuditEntry => ({ id: r.id, actor: r.actor, action: r.action, targetType: r.target_type, targetId: r.target_id, summary: r.summary, createdAt: at(r.created_at) })),
       nextCursor: rows.length > options.limit ? Buffer.from(String(items.at(-1)!.id)).toString('base64url') : null,
     };
   }
 
   /** The notifications of an event, for `GET /v1/events/:id`. */
-  async forEvent(tenantId: string, eventId: string): Promise<Record<string, unknown>[]> {
+  async forEvent(tenantId: string, eventId: string): Promise<NotificationView[]> {
     const rows = await this.#knex('notifications as n')
       .leftJoin('subscribers as s', 's.id', 'n.subscriber_id')
       .where({ 'n.tenant_id': tenantId, 'n.event_id': eventId })
@@ -116,7 +116,7 @@ export class NotificationQueries {
 }
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-function notificationView(row: any): Record<string, unknown> {
+function notificationView(row: any): NotificationView {
   return {
     id: row.id,
     eventId: row.event_id,
@@ -133,13 +133,13 @@ function notificationView(row: any): Record<string, unknown> {
     // Pipeline plugins: the digest it was batched into, the escalation steps and their state.
     digestId: row.digest_id ?? null,
     escalation: row.escalation ?? null,
-    createdAt: iso(row.created_at),
-    updatedAt: iso(row.updated_at),
+    createdAt: at(row.created_at),
+    updatedAt: at(row.updated_at),
   };
 }
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export function deliveryView(row: any): Record<string, unknown> {
+export function deliveryView(row: any): DeliveryView {
   return {
     id: row.id,
     notificationId: row.notification_id,
@@ -155,13 +155,21 @@ export function deliveryView(row: any): Record<string, unknown> {
     fallbackOf: row.fallback_of,
     sentAt: iso(row.sent_at),
     deliveredAt: iso(row.delivered_at),
-    createdAt: iso(row.created_at),
-    updatedAt: iso(row.updated_at),
+    createdAt: at(row.created_at),
+    updatedAt: at(row.updated_at),
   };
 }
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-function attemptView(row: any): Record<string, unknown> {
+function outboxView(r: any): OutboxMessage {
+  return {
+    id: r.id, adapter: r.adapter, channel: r.channel, notificationId: r.notification_id, deliveryId: r.delivery_id, to: r.recipient, content: r.content, headers: r.headers,
+    createdAt: at(r.created_at),
+  };
+}
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+function attemptView(row: any): AttemptView {
   return {
     attempt: row.attempt,
     providerId: row.provider_config_id,
@@ -173,7 +181,7 @@ function attemptView(row: any): Record<string, unknown> {
     probe: row.probe === true,
     providerMessageId: row.provider_message_id,
     response: row.response_excerpt,
-    startedAt: iso(row.started_at),
+    startedAt: at(row.started_at),
     durationMs: row.duration_ms,
   };
 }
