@@ -83,11 +83,19 @@ export function rssTree(pid: number): number {
 /** Samples the summed RSS of some processes until stopped; `max` is the highest sum seen. */
 export class MemorySampler {
   max = 0;
+  /** The highest RSS seen for each process (with its descendants). */
+  readonly each = new Map<number, number>();
   readonly #timer: NodeJS.Timeout;
 
   constructor(pids: () => number[]) {
     this.#timer = setInterval(() => {
-      this.max = Math.max(this.max, pids().reduce((sum, pid) => sum + rssTree(pid), 0));
+      let sum = 0;
+      for (const pid of pids()) {
+        const rss = rssTree(pid);
+        this.each.set(pid, Math.max(this.each.get(pid) ?? 0, rss));
+        sum += rss;
+      }
+      this.max = Math.max(this.max, sum);
     }, 250);
   }
 
