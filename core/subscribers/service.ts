@@ -8,32 +8,15 @@ import { deviceProblems } from './devices.ts';
 import { schemaAjv } from '../kernel/schema.ts';
 import { EXTERNAL_ID, inlineSubscriberChecks, subscriberInputChecks, type SubscriberInput, type SubscriberView } from './schemas.ts';
 import { ERASED, erasedMarker, erasePerson, forgottenId, type ErasureCounts } from './erasure.ts';
-import type { Device } from '@clarion/adapter-kit';
+import type { SubscriberRow } from '../db/repositories/rows.ts';
 
 export type { SubscriberInput, SubscriberView } from './schemas.ts';
+export type { SubscriberRow };
 
 /**
  * Subscribers: the people notifications are for, keyed by the tenant's own id for them
  * (`external_id`). Events may name them by id, inline (upserted), or as `team:<id>` / `project:<id>`.
  */
-export interface SubscriberRow {
-  id: string;
-  tenant_id: string;
-  external_id: string;
-  name: string | null;
-  email: string | null;
-  phone: string | null;
-  locale: string | null;
-  timezone: string | null;
-  devices: Device[];
-  chat: Record<string, unknown>;
-  teams: string[];
-  projects: string[];
-  data: Record<string, unknown>;
-  erased_at: Date | null;
-  created_at: Date;
-  updated_at: Date;
-}
 
 const ajv = schemaAjv();
 const validateInput = ajv.compile(subscriberInputChecks);
