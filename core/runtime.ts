@@ -33,12 +33,13 @@ export interface Database {
   close(): Promise<void>;
 }
 
-export async function openDatabase(config: Config, log: Logger, poolMax = config.dbPoolMax): Promise<Database> {
+/** `exclusive`: a Clarion start, which refuses to run beside another one on the same embedded data directory. */
+export async function openDatabase(config: Config, log: Logger, poolMax = config.dbPoolMax, options: { exclusive?: boolean } = {}): Promise<Database> {
   let url = config.databaseUrl;
   let embedded: EmbeddedDatabase | undefined;
   let secretKey = config.secretKey;
   if (!url) {
-    embedded = await startEmbedded(config.dataDir, log.child({ component: 'postgres' }), config.embeddedPostgresSettings);
+    embedded = await startEmbedded(config.dataDir, log.child({ component: 'postgres' }), { settings: config.embeddedPostgresSettings, exclusive: options.exclusive });
     url = embedded.url;
     secretKey ??= await readOrCreateSecretKey(config.dataDir);
   } else if (!secretKey) {
@@ -98,7 +99,7 @@ export async function startClarion({ config: givenConfig, log, gateway = true, w
   for (const warning of config.deprecations) log.warn(warning);
   // Worker jobs run in transactions and may read configuration beside them: two connections each
   // at most, so the pool has room for every job's pair besides the gateway's own.
-  const database = await openDatabase(config, log, config.dbPoolMax + (worker ? 2 * config.workerConcurrency : 0));
+  const database = await openDatabase(config, log, config.dbPoolMax + (worker ? 2 * config.workerConcurrency : 0), { exclusive: true });
   let server: http.Server | undefined;
   let runner: Runner | undefined;
   let workerPool: pg.Pool | undefined;
