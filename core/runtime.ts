@@ -48,7 +48,7 @@ export async function openDatabase(config: Config, log: Logger, poolMax = config
       'CLARION_SECRET_KEY is required when DATABASE_URL is set: 32 random bytes as 64 hex digits or 44 base64 characters (e.g. `openssl rand -base64 32`)',
     );
   }
-  const knex = createKnex(url, poolMax, { preparedStatements: config.dbPreparedStatements });
+  const knex = createKnex(url, poolMax, { preparedStatements: config.dbPreparedStatements, log });
   return {
     url,
     knex,
