@@ -13,6 +13,7 @@ import { createTenant } from '../../core/tenants.ts';
 import { TEST_SECRET } from '../support/clarion.ts';
 import { silentLog } from '../support/postgres.ts';
 import { SmtpSink } from '../support/smtp.ts';
+import { untilJobs } from '../support/wait.ts';
 
 /**
  * PostgreSQL going away under a running Clarion (gateway and worker in one process), and coming
@@ -103,5 +104,33 @@ describe('while the database is away (integration)', function () {
     const heard = once(clarion.services.invalidation, 'change');
     await announceChange(knex, 'workflows', 'nothing-of-this-test');
     expect((await heard)[0]).to.deep.equal({ cache: 'workflows', prefix: 'nothing-of-this-test' });
+  });
+
+  const deliveryOf = async (ceId: string) =>
+    knex('deliveries').join('notifications', 'notifications.id', 'deliveries.notification_id').join('events', 'events.id', 'notifications.event_id').where('events.ce_id', ceId).first('deliveries.*');
+
+  it('starts its job runner again when graphile-worker stopped it for an outcome it could not record, and the job runs again', async () => {
+    sink.replies.push('hang');
+    const cut = event();
+    const address = cut.data.recipients[0].email;
+    const inFlight = once(sink, 'data');
+    expect((await post(cut)).status).to.equal(202);
+    await inFlight;
+    await postgres.stop();
+    // The server refuses it (421, try later): recording that failure, then the job's, both need
+    // the database, and graphile-worker stops its pool ("the queue is in an inconsistent state").
+    const restarted = once(clarion.runner!.events, 'pool:create');
+    sink.refuseHung();
+
+    await restart();
+    await restarted;
+
+    // The job was released and ran again: the email goes out, nothing stays locked, work flows.
+    expect((await sink.mailTo(address)).subject).to.equal(`Ping ${cut.data.n}`);
+    await untilJobs(clarion.runner!, async () => (await deliveryOf(cut.id))?.status === 'sent');
+    const next = event();
+    expect((await post(next)).status).to.equal(202);
+    await sink.mailTo(next.data.recipients[0].email);
+    expect(clarion.jobs!.restarts).to.be.at.least(1);
   });
 });
