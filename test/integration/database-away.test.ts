@@ -109,6 +109,29 @@ describe('while the database is away (integration)', function () {
   const deliveryOf = async (ceId: string) =>
     knex('deliveries').join('notifications', 'notifications.id', 'deliveries.notification_id').join('events', 'events.id', 'notifications.event_id').where('events.ce_id', ceId).first('deliveries.*');
 
+  it('records a send the provider took while PostgreSQL was away once it is back: the email goes once', async () => {
+    sink.replies.push('hang');
+    const cut = event();
+    const address = cut.data.recipients[0].email;
+    const inFlight = once(sink, 'data');
+    expect((await post(cut)).status).to.equal(202);
+    await inFlight; // the worker is in the middle of the SMTP conversation
+    await postgres.stop();
+    // The server takes the message now, while the worker cannot record it.
+    sink.acceptHung();
+    const copy = await sink.mailTo(address);
+
+    await restart();
+
+    const delivery = await untilJobs(clarion.runner!, async () => {
+      const row = await deliveryOf(cut.id);
+      return row?.status === 'sent' ? row : undefined;
+    });
+    expect(copy.messageId).to.equal(`${delivery.idempotency_key}@clarion`);
+    expect(sink.received.filter((m) => m.to.includes(address))).to.have.length(1);
+    expect(await knex('delivery_attempts').where({ delivery_id: delivery.id }).pluck('outcome')).to.deep.equal(['success']);
+  });
+
   it('starts its job runner again when graphile-worker stopped it for an outcome it could not record, and the job runs again', async () => {
     sink.replies.push('hang');
     const cut = event();
