@@ -36,6 +36,7 @@ export const ERROR_CATALOGUE = {
   CLARION_ERR_APIKEY_LAST_ACTIVE: { status: 409, title: 'Last active API key' },
   CLARION_ERR_DB_UNAVAILABLE: { status: 503, title: 'Database unavailable' },
   CLARION_ERR_DB_EMBEDDED_START: { status: 500, title: 'Embedded PostgreSQL failed to start' },
+  CLARION_ERR_DB_EMBEDDED_IN_USE: { status: 500, title: 'Embedded PostgreSQL in use by another Clarion start' },
   CLARION_ERR_CLI_USAGE: { status: 400, title: 'Invalid command usage' },
   CLARION_ERR_CLI_GATEWAY_UNREACHABLE: { status: 503, title: 'Gateway unreachable' },
   CLARION_ERR_ADAPTER_LOAD: { status: 500, title: 'Adapter cannot be loaded' },

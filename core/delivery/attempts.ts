@@ -4,6 +4,7 @@ import type { Knex } from 'knex';
 import type { Logger } from 'pino';
 import { audit } from '../db/repositories/audit-log.ts';
 import { insertDeliveries, recordAttempt, recordSuccess, scheduleSend, updateDelivery } from '../db/repositories/deliveries.ts';
+import { whileUnavailable } from '../db/unavailable.ts';
 import type { DeliveryRow, NotificationRow } from '../db/repositories/rows.ts';
 import { deliveriesFinished, deliveryAttempts, notificationsTotal } from '../metrics.ts';
 import { ANNOUNCED_NOTIFICATION, emitNotification, refreshStatus } from '../notifications/status.ts';
@@ -52,6 +53,9 @@ export function fallbackChannels(workflow: Workflow | undefined, notification: P
   return (workflow?.fallbacks?.[channel] ?? []).filter((c) => c !== channel && !blocked.includes(c));
 }
 
+/** How long a send the provider accepted waits for the database to record it, before its job fails (and, run again, sends it again). */
+export const SUCCESS_RECORD_WAIT_MS = 60_000;
+
 export function toDeliveryError(err: unknown): DeliveryError {
   if (err instanceof DeliveryError) return err;
   const e = err as { name?: string; message?: string };
@@ -96,7 +100,6 @@ export class Attempts {
     const status = result.status === 'delivered' ? 'delivered' : 'sent';
     const devices = (result.invalidDestinations ?? []).filter((d) => d.kind === 'device').map((d) => d.value);
     const hub = this.#ctx.webhooks();
-    const webhooks = hub ? (await Promise.all(ANNOUNCED_NOTIFICATION.map((s) => hub.subscribed(delivery.tenant_id, `io.clarion.notification.${s}`)))).some(Boolean) : false;
     const write = async (db: Knex) => {
       const changed = await recordSuccess(db, {
         tenantId: delivery.tenant_id, deliveryId: delivery.id, notificationId: notification.id, attempt, providerId, adapter,
@@ -114,8 +117,17 @@ export class Attempts {
         }
       }
     };
-    if (webhooks || devices.length > 0) await knex.transaction(write);
-    else await write(knex);
+    const persist = async () => {
+      const webhooks = hub ? (await Promise.all(ANNOUNCED_NOTIFICATION.map((s) => hub.subscribed(delivery.tenant_id, `io.clarion.notification.${s}`)))).some(Boolean) : false;
+      if (webhooks || devices.length > 0) await knex.transaction(write);
+      else await write(knex);
+    };
+    // The provider has the message: if its record is lost to a database outage, the job runs again
+    // and sends it again. Waiting for the database (up to SUCCESS_RECORD_WAIT_MS) spares that.
+    await whileUnavailable(persist, {
+      maxMs: SUCCESS_RECORD_WAIT_MS,
+      onRetry: (err, n) => n === 1 && dlog.warn({ err: { message: (err as Error).message } }, 'the provider took the message but the database is unavailable: recording it once the database answers'),
+    });
     deliveriesFinished.inc({ channel, adapter: adapter ?? 'none', status });
     dlog.info({ adapter, attempt, providerMessageId: result.providerMessageId }, 'delivery sent');
   }

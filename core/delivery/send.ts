@@ -1,7 +1,8 @@
-import type { OutboundMessage } from '@clarion/adapter-kit';
+import type { OutboundMessage, Sender, SendResult } from '@clarion/adapter-kit';
 import { ConfigError, DeliveryError, PermanentError, TransientError } from '@clarion/adapter-kit';
 import { BrokenCircuitError } from 'cockatiel';
 import { loadSendContext, scheduleSend, updateDelivery } from '../db/repositories/deliveries.ts';
+import { isDatabaseUnavailable } from '../db/unavailable.ts';
 import { attemptSeconds } from '../metrics.ts';
 import { FINAL_DELIVERY } from '../notifications/status.ts';
 import { toDeliveryError, type Attempts } from './attempts.ts';
@@ -42,6 +43,8 @@ export async function sendDelivery(
     checkAddress(channel, subscriber);
     message = await buildMessage(ctx, { delivery, notification, subscriber, event, tenant, workflow, channel, priority });
   } catch (err) {
+    // The database, not the template: the job fails and runs again once it answers.
+    if (isDatabaseUnavailable(err)) throw err;
     await attempts.finish({ delivery, notification, workflow, provider: undefined, error: toDeliveryError(err), startedAt: clock.now(), durationMs: 0, dlog });
     return;
   }
@@ -79,13 +82,16 @@ export async function sendDelivery(
   const startedAt = clock.now();
   const started = performance.now();
   const signal = AbortSignal.timeout(config.sendTimeoutMs);
+  let result: SendResult;
+  let sender: Sender | undefined;
   try {
-    const sender = await senders.of(provider);
-    const result = await breaker.execute(() => sender.send(message, { idempotencyKey: delivery.idempotency_key, signal }), signal);
-    const durationMs = Math.round(performance.now() - started);
-    attemptSeconds.observe({ channel, adapter: provider.adapter }, durationMs / 1000);
-    await attempts.finish({ delivery, notification, workflow, provider, result, startedAt, durationMs, dlog, content: message.content });
+    sender = await senders.of(provider);
+    const ready = sender;
+    result = await breaker.execute(() => ready.send(message, { idempotencyKey: delivery.idempotency_key, signal }), signal);
   } catch (err) {
+    // Making the sender reads the provider's configuration: the database being away there fails
+    // the job, which runs again; nothing was sent.
+    if (!sender && isDatabaseUnavailable(err)) throw err;
     const durationMs = Math.round(performance.now() - started);
     if (err instanceof BrokenCircuitError) {
       // Another send took the probe of this half-open circuit first: wait for its outcome.
@@ -96,5 +102,11 @@ export async function sendDelivery(
     const error = signal.aborted && !(err instanceof DeliveryError) ? new TransientError(`the provider did not answer within ${config.sendTimeoutMs} ms`, { code: 'timeout', cause: err }) : toDeliveryError(err);
     if (!(err instanceof DeliveryError)) dlog.error({ err }, 'adapter threw something other than a DeliveryError; treated as transient');
     await attempts.finish({ delivery, notification, workflow, provider, error, startedAt, durationMs, dlog, probe });
+    return;
   }
+  // The provider has the message: only recording it is left, outside the provider's try (a
+  // database error here is no failure of the provider's, and must not be taken for one).
+  const durationMs = Math.round(performance.now() - started);
+  attemptSeconds.observe({ channel, adapter: provider.adapter }, durationMs / 1000);
+  await attempts.finish({ delivery, notification, workflow, provider, result, startedAt, durationMs, dlog, content: message.content });
 }

@@ -1,6 +1,7 @@
 import type { AdapterHost, Channel, OutboundMessage, Sender } from '@clarion/adapter-kit';
 import { ConfigError, PermanentError } from '@clarion/adapter-kit';
 import { putInboxItem, recordOutbox } from '../db/repositories/host.ts';
+import { isDatabaseUnavailable } from '../db/unavailable.ts';
 import type { ClarionError } from '../errors.ts';
 import type { DeliveryContext } from './context.ts';
 import type { ProviderRecord } from './providers.ts';
@@ -46,6 +47,8 @@ export class Senders {
         try {
           config = await this.#ctx.providers.resolvedConfig(provider.tenantId, provider.id);
         } catch (err) {
+          // The database being away is no fault of the provider's configuration: the send is retried.
+          if (isDatabaseUnavailable(err)) throw err;
           throw new ConfigError((err as Error).message, { code: (err as ClarionError).code });
         }
       }

@@ -36,7 +36,7 @@ export function createGateway(services: Services): Gateway {
     try {
       await next();
     } finally {
-      ctx.state.log[ctx.status >= 500 ? 'error' : 'debug'](
+      ctx.state.log[ctx.status === 503 ? 'warn' : ctx.status >= 500 ? 'error' : 'debug'](
         { method: ctx.method, path: ctx.path, status: ctx.status, ms: Math.round(performance.now() - started) },
         'request',
       );
