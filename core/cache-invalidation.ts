@@ -18,7 +18,7 @@ import { PgListener } from './db/listener.ts';
 export const INVALIDATION_CHANNEL = 'clarion_cache';
 
 /** The caches that changes are announced for; each names its keys the way its owner does. */
-export const CACHE_NAMES = ['workflows', 'contracts', 'providers', 'templates', 'layouts', 'webhook_endpoints', 'api_keys', 'preferences'] as const;
+export const CACHE_NAMES = ['workflows', 'contracts', 'providers', 'templates', 'layouts', 'webhook_endpoints', 'api_keys', 'preferences', 'inbox_secrets'] as const;
 export type CacheName = (typeof CACHE_NAMES)[number];
 
 /** A notification: drop the entries of `cache` whose keys start with `prefix` ('' for all). */

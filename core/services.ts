@@ -22,6 +22,7 @@ import { ApiKeyService } from './api-keys/service.ts';
 import { CacheInvalidation } from './cache-invalidation.ts';
 import { configureMetrics } from './metrics.ts';
 import { WebhookService } from './webhooks/service.ts';
+import { InboxService } from './realtime/service.ts';
 
 /** Injected so tests can move time without sleeping. */
 export interface Clock {
@@ -60,6 +61,8 @@ export interface Services {
    * when any process announces a change (core/cache-invalidation.ts). The runtime starts it.
    */
   invalidation: CacheInvalidation;
+  /** The in-app inbox as subscribers see it: browser authentication, feed, stream, presence (core/realtime). */
+  inbox: InboxService;
   /** Loads adapters and plugins (once); call before serving or working. */
   ready(): Promise<void>;
 }
@@ -98,6 +101,7 @@ export function createServices(config: Config, knex: Knex, log: Logger, clock: C
     outbound,
     apiKeys: new ApiKeyService(knex, invalidation),
     invalidation,
+    inbox: new InboxService({ knex, config, clock, log: log.child({ component: 'inbox' }), caches: invalidation }),
     webhooks: new WebhookService({ knex, config, clock, log, outbound, caches: invalidation }),
     templates: new TemplateService({ knex, log: log.child({ component: 'templates' }), clock, publicUrl: config.publicUrl, contracts, events: new EventQueries(knex), caches: invalidation }),
     ready: () =>
