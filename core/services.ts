@@ -101,7 +101,7 @@ export function createServices(config: Config, knex: Knex, log: Logger, clock: C
     outbound,
     apiKeys: new ApiKeyService(knex, invalidation),
     invalidation,
-    inbox: new InboxService({ knex, config, clock, log: log.child({ component: 'inbox' }), caches: invalidation }),
+    inbox: undefined as unknown as InboxService,
     webhooks: new WebhookService({ knex, config, clock, log, outbound, caches: invalidation }),
     templates: new TemplateService({ knex, log: log.child({ component: 'templates' }), clock, publicUrl: config.publicUrl, contracts, events: new EventQueries(knex), caches: invalidation }),
     ready: () =>
@@ -110,6 +110,7 @@ export function createServices(config: Config, knex: Knex, log: Logger, clock: C
         await pipeline.load(log);
       })()),
   };
+  services.inbox = new InboxService({ knex, config, clock, log: log.child({ component: 'inbox' }), workflows, webhooks: () => services.webhooks, caches: invalidation });
   services.preferences = new PreferenceService({ knex, config, clock, workflows, webhooks: () => services.webhooks, caches: invalidation });
   services.delivery = new DeliveryEngine({
     config,

@@ -25,6 +25,7 @@ import { applyCallback, rejected } from './receipts.ts';
 import { nextStep, whileDown, type RetryPolicy } from './policy.ts';
 import { isUuid } from '../tenants.ts';
 import { ANNOUNCED_NOTIFICATION, FINAL_DELIVERY, STICKY_NOTIFICATION, rollupSql } from '../notifications/status.ts';
+import { putInboxItem } from '../realtime/feed.ts';
 
 /** What the engine needs from the template service. */
 export interface TemplateRenderer {
@@ -816,25 +817,11 @@ export class DeliveryEngine {
   }
 
   #host() {
-    const { knex } = this.#deps;
+    const { knex, workflows } = this.#deps;
     return {
       inbox: {
         async put(message: OutboundMessage): Promise<string> {
-          const subscriber = await knex('subscribers').where({ tenant_id: message.tenantId, external_id: message.to.id }).first('id');
-          if (!subscriber) throw new PermanentError(`subscriber ${message.to.id} no longer exists`);
-          const [row] = await knex('inbox_items')
-            .insert({
-              tenant_id: message.tenantId,
-              subscriber_id: subscriber.id,
-              notification_id: message.notificationId,
-              title: message.content.title ?? null,
-              body: message.content.body ?? message.content.text ?? null,
-              url: message.content.url ?? null,
-              actions: JSON.stringify(message.content.actions ?? []),
-              data: JSON.stringify(message.content.data ?? {}),
-            })
-            .returning('id');
-          return row.id;
+          return putInboxItem({ knex, workflows }, message);
         },
       },
       outbox: {

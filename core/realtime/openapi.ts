@@ -1,4 +1,6 @@
 import { DEFAULT_TOKEN_SECONDS, INBOX_SCOPES, MAX_TOKEN_SECONDS } from './auth.ts';
+import { STATUS_FILTERS } from './feed.ts';
+import { itemPatchSchema, markSchema } from './schemas.ts';
 
 /** OpenAPI paths and schemas of the in-app inbox: browser authentication, feed, stream, widget. */
 
@@ -15,7 +17,84 @@ const tokenOptions = {
   scopes: { type: 'array', minItems: 1, uniqueItems: true, items: { enum: [...INBOX_SCOPES] }, description: 'What the token may do (default: all): read the feed and stream, change item states, read and change the subscriber\'s own preferences' },
 };
 
+const query = (name: string, description: string, schema: object = { type: 'string' }) => ({ name, in: 'query', required: false, description, schema });
+const filters = [
+  query('category', 'Only these categories (comma-separated).'),
+  query('workflow', 'Only these workflows (comma-separated keys).'),
+  query('tags', 'Only items with any of these tags (comma-separated).'),
+  query('since', 'Arrived at or after (RFC 3339).', { type: 'string', format: 'date-time' }),
+  query('until', 'Arrived before (RFC 3339).', { type: 'string', format: 'date-time' }),
+];
+const itemPath = path('itemId', 'The inbox item id');
+
 export const inboxPaths: Record<string, Record<string, unknown>> = {
+  '/v1/inbox': {
+    get: {
+      tags: ['inbox'],
+      summary: "The subscriber's inbox, latest first (an item back from a snooze counts from its return); cursor-paginated",
+      security: subscriberOnly,
+      parameters: [
+        query('limit', 'Page size (1-100, default 50).', { type: 'integer', minimum: 1, maximum: 100 }),
+        query('cursor', 'The `nextCursor` of the previous page.'),
+        query('status', 'unread, read, unseen, seen (of the inbox: neither archived nor snoozed), archived, snoozed, or all. Default: the inbox.', { enum: [...STATUS_FILTERS] }),
+        ...filters,
+      ],
+      responses: { '200': json({ type: 'object', required: ['items', 'nextCursor'], properties: { items: { type: 'array', items: ref('InboxItem') }, nextCursor: { type: ['string', 'null'] } } }), ...errors(400, 401, 403) },
+    },
+  },
+  '/v1/inbox/counts': {
+    get: {
+      tags: ['inbox'],
+      summary: 'Total, unread and unseen items of the inbox (neither archived nor snoozed), in total and per category, in one query',
+      security: subscriberOnly,
+      parameters: filters,
+      responses: { '200': json(ref('InboxCounts')), ...errors(400, 401, 403) },
+    },
+  },
+  '/v1/inbox/{itemId}': {
+    patch: {
+      tags: ['inbox'],
+      summary: 'Change an item: seen, read or unread, archived or back, snoozed until a time (it comes back unread) or back now',
+      description: "Read, seen and archived flow into the notification's status (never back down), the audit trail and the webhooks `io.clarion.notification.seen|read|archived`; a read acknowledges the notification when its workflow has `inAppReadAcknowledges`.",
+      security: subscriberOnly,
+      parameters: [itemPath],
+      requestBody: body(itemPatchSchema),
+      responses: { '200': json(ref('InboxItem')), ...errors(401, 403, 404, 415, 422) },
+    },
+  },
+  '/v1/inbox/mark': {
+    post: {
+      tags: ['inbox'],
+      summary: `Mark many items at once: all read, all seen, archive all, archive the read ones; of the inbox, or of a filter or a list of ids (at most 5000 per call: \`more\` says when some are left)`,
+      security: subscriberOnly,
+      requestBody: body(markSchema),
+      responses: { '200': json({ type: 'object', required: ['updated', 'more'], properties: { updated: { type: 'integer' }, more: { type: 'boolean' } } }), ...errors(401, 403, 415, 422) },
+    },
+  },
+  '/v1/inbox/{itemId}/actions/{key}': {
+    post: {
+      tags: ['inbox'],
+      summary: "Record the action button taken (`actions[].key` of the item): the item is read, and the webhook io.clarion.notification.action carries the key",
+      security: subscriberOnly,
+      parameters: [itemPath, path('key', 'The action key')],
+      responses: { '200': json(ref('InboxItem')), ...errors(401, 403, 404, 415) },
+    },
+  },
+  '/v1/inbox/preferences': {
+    get: {
+      tags: ['inbox'],
+      summary: "The subscriber's own preferences and what applies to each workflow and channel (as GET /v1/subscribers/{id}/preferences); token scope `preferences`",
+      security: subscriberOnly,
+      responses: { '200': json(ref('SubscriberPreferences')), ...errors(401, 403) },
+    },
+    patch: {
+      tags: ['inbox'],
+      summary: "Change the subscriber's own preferences (merged into them): e.g. {\"settings\": {\"categories\": {\"orders\": {\"email\": false}}}}",
+      security: subscriberOnly,
+      requestBody: body(ref('PreferenceInput')),
+      responses: { '200': json(ref('SubscriberPreferences')), ...errors(401, 403, 415, 422) },
+    },
+  },
   '/v1/tenant/inbox-secret': {
     get: {
       tags: ['tenant'],
@@ -53,7 +132,47 @@ export const inboxPaths: Record<string, Record<string, unknown>> = {
   },
 };
 
+const time = { type: 'string', format: 'date-time' };
+const maybeTime = { type: ['string', 'null'], format: 'date-time' };
+const count = { type: 'integer', minimum: 0 };
+
 export const inboxSchemas = {
+  InboxItem: {
+    type: 'object',
+    required: ['id', 'title', 'body', 'actions', 'createdAt', 'surfacedAt', 'seenAt', 'readAt', 'archivedAt', 'snoozedUntil'],
+    properties: {
+      id: { type: 'string', format: 'uuid' },
+      notificationId: { type: ['string', 'null'], format: 'uuid' },
+      workflow: { type: ['string', 'null'] },
+      category: { type: ['string', 'null'] },
+      tags: { type: 'array', items: { type: 'string' } },
+      title: { type: ['string', 'null'] },
+      body: { type: ['string', 'null'] },
+      url: { type: ['string', 'null'], description: 'Where a click leads' },
+      actions: {
+        type: 'array',
+        items: { type: 'object', required: ['key', 'label', 'style'], properties: { key: { type: 'string' }, label: { type: 'string' }, url: { type: ['string', 'null'] }, style: { enum: ['primary', 'secondary'] } } },
+      },
+      data: { type: 'object' },
+      createdAt: time,
+      surfacedAt: { ...time, description: 'When it arrived, or came back from a snooze: the order of the list' },
+      seenAt: maybeTime,
+      readAt: maybeTime,
+      archivedAt: maybeTime,
+      snoozedUntil: maybeTime,
+      action: { type: ['object', 'null'], properties: { key: { type: 'string' }, at: time } },
+    },
+  },
+  InboxCounts: {
+    type: 'object',
+    required: ['total', 'unread', 'unseen', 'categories'],
+    properties: {
+      total: count,
+      unread: count,
+      unseen: count,
+      categories: { type: 'array', items: { type: 'object', properties: { category: { type: ['string', 'null'] }, total: count, unread: count, unseen: count } } },
+    },
+  },
   InboxSecret: {
     type: 'object',
     required: ['secret', 'rotatedAt'],

@@ -9,12 +9,15 @@ import { toFieldErrors } from '../ingest/contracts.ts';
 import type { Clock } from '../services.ts';
 import { checkExternalId } from '../subscribers/service.ts';
 import { DEFAULT_TOKEN_SECONDS, INBOX_SCOPES, InboxAuth, MAX_TOKEN_SECONDS, type InboxPrincipal, type InboxScope } from './auth.ts';
+import { InboxFeed, type FeedDeps } from './feed.ts';
 
 export interface InboxDeps {
   knex: Knex;
   config: Config;
   clock: Clock;
   log: Logger;
+  workflows: FeedDeps['workflows'];
+  webhooks: FeedDeps['webhooks'];
   caches?: CacheFactory;
 }
 
@@ -58,6 +61,8 @@ export function checkBody<T>(validate: ValidateFunction, body: unknown, what: st
  */
 export class InboxService {
   readonly auth: InboxAuth;
+  /** The feed, its states and the change log the streams push. */
+  readonly feed: InboxFeed;
   readonly #deps: InboxDeps;
 
   constructor(deps: InboxDeps) {
@@ -67,6 +72,7 @@ export class InboxService {
       return deps.config.secretKey;
     };
     this.auth = new InboxAuth({ knex: deps.knex, clock: deps.clock, secretKey, caches: deps.caches });
+    this.feed = new InboxFeed({ knex: deps.knex, clock: deps.clock, workflows: deps.workflows, webhooks: deps.webhooks });
   }
 
   /** `POST /v1/subscribers/:id/inbox-token` (API key): a token for the subscriber, created bare when unknown. */

@@ -141,6 +141,8 @@ export class SubscriberService {
         erased_at: trx.fn.now(), updated_at: trx.fn.now(),
       });
       await trx('inbox_items').where({ tenant_id: tenantId, subscriber_id: row.id }).delete();
+      // The inbox's change log holds copies of its items.
+      await trx('inbox_changes').where({ tenant_id: tenantId, subscriber_id: row.id }).delete();
       const notifications = trx('notifications').where({ tenant_id: tenantId, subscriber_id: row.id }).select('id');
       await trx('outbox_messages').where({ tenant_id: tenantId }).whereIn('notification_id', notifications).update({ recipient: JSON.stringify({ erased: true }), content: JSON.stringify({ erased: true }) });
       await trx('notifications').where({ tenant_id: tenantId, subscriber_id: row.id }).update({ content: null });

@@ -34,6 +34,13 @@ export interface WorkflowDefinition {
   plugins: Record<string, unknown>;
   /** Delivered whatever the subscriber's opt-outs (critical workflows are required by default). */
   required?: boolean;
+  /** Labels of its in-app items, for the inbox's filters and tabs (`GET /v1/inbox?tags=`). */
+  tags?: string[];
+  /**
+   * Reading the in-app copy acknowledges the notification (its escalation stops). Default false:
+   * reading is `read`, and only an explicit acknowledgement stops an escalation.
+   */
+  inAppReadAcknowledges?: boolean;
   enabled: boolean;
 }
 
@@ -75,6 +82,8 @@ export const workflowSchema = {
     templates: { type: 'object', propertyNames: { enum: CHANNELS }, additionalProperties: { type: 'object' } },
     plugins: { type: 'object', default: {} },
     required: { type: 'boolean' },
+    tags: { type: 'array', maxItems: 20, uniqueItems: true, items: { type: 'string', pattern: '^[a-z0-9][a-z0-9._-]{0,63}$' }, description: 'Labels of its in-app items, for the inbox filters and tabs' },
+    inAppReadAcknowledges: { type: 'boolean', description: 'Reading the in-app copy acknowledges the notification (its escalation stops); default: only an explicit acknowledgement does' },
     enabled: { type: 'boolean', default: true },
   },
 } as const;
