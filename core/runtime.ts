@@ -15,6 +15,7 @@ import { ClarionError } from './errors.ts';
 import { createGateway } from './gateway/app.ts';
 import { taskList } from './jobs/index.ts';
 import { DAILY_SUMMARY_CRONTAB } from './jobs/send-daily-summaries.ts';
+import { PRUNE_INBOX_CRONTAB } from './jobs/prune-inbox-changes.ts';
 import { forgetWorkers, heartbeat, sweepDeadWorkers } from './jobs/liveness.ts';
 import { graphileLogger } from './log.ts';
 import { observeQueue } from './metrics.ts';
@@ -112,6 +113,8 @@ export async function startClarion({ config: givenConfig, log, gateway = true, w
   const stop = () =>
     (stopping ??= (async () => {
       log.info('shutting down');
+      // Open inbox streams end first (clients reconnect to another gateway), or the server would wait for them.
+      if (server) await services.inbox.hub.stop();
       if (server) {
         const closed = new Promise<void>((resolve) => server!.close(() => resolve()));
         server.closeIdleConnections();
@@ -162,7 +165,7 @@ export async function startClarion({ config: givenConfig, log, gateway = true, w
       runner = await run({
         pgPool: workerPool,
         taskList: taskList(services),
-        crontab: DAILY_SUMMARY_CRONTAB,
+        crontab: [DAILY_SUMMARY_CRONTAB, PRUNE_INBOX_CRONTAB].join('\n'),
         noPreparedStatements: !config.dbPreparedStatements,
         concurrency: config.workerConcurrency,
         pollInterval: config.workerPollMs,
@@ -197,6 +200,9 @@ export async function startClarion({ config: givenConfig, log, gateway = true, w
       const { app } = createGateway(services);
       server = http.createServer(app.callback());
       server.keepAliveTimeout = 65_000;
+      // Inbox streams: WebSocket upgrades go to the hub, which hears every process's changes.
+      await services.inbox.hub.start(database.url);
+      server.on('upgrade', services.inbox.hub.upgrade);
       await new Promise<void>((resolve, reject) => {
         server!.once('error', reject);
         server!.listen(config.port, config.host, () => resolve());

@@ -66,38 +66,10 @@ export function auth(ctx: Context): AuthState {
  */
 export function requireSubscriber(inbox: InboxService, scope?: InboxScope, options: { allowQuery?: boolean } = {}) {
   return async (ctx: Context, next: Next) => {
-    ctx.state.inbox = await subscriberOf(inbox, ctx.get('authorization'), options.allowQuery ? ctx.query.token : undefined, scope, (name, value) => ctx.set(name, value));
+    ctx.state.inbox = await inbox.fromRequest(ctx.get('authorization'), options.allowQuery ? ctx.query.token : undefined, scope, (name, value) => ctx.set(name, value));
     ctx.state.log = ctx.state.log.child({ tenantId: (ctx.state.inbox as InboxSubscriber).tenantId });
     await next();
   };
-}
-
-/** The subscriber of a request's inbox token (header, else the query's), checked for `scope`. */
-export async function subscriberOf(
-  inbox: InboxService,
-  header: string | undefined,
-  query: unknown,
-  scope: InboxScope | undefined,
-  setHeader: (name: string, value: string) => void = () => {},
-): Promise<InboxSubscriber> {
-  const fromHeader = header ? /^Bearer\s+(\S+)\s*$/i.exec(header)?.[1] : undefined;
-  const token = fromHeader ?? (typeof query === 'string' && query !== '' ? query : undefined);
-  if (!token) {
-    setHeader('WWW-Authenticate', 'Bearer realm="clarion-inbox"');
-    throw new ClarionError('CLARION_ERR_INBOX_AUTH_MISSING', 'Send the subscriber\'s inbox token as Authorization: Bearer <token> (POST /v1/subscribers/{id}/inbox-token, or POST /v1/inbox/session with a subscriber hash)');
-  }
-  let subscriber: InboxSubscriber;
-  try {
-    subscriber = await inbox.authenticate(token);
-  } catch (err) {
-    if (err instanceof ClarionError && err.status === 401) setHeader('WWW-Authenticate', `Bearer realm="clarion-inbox", error="invalid_token"`);
-    throw err;
-  }
-  if (scope && !subscriber.scopes.includes(scope)) {
-    setHeader('WWW-Authenticate', `Bearer realm="clarion-inbox", error="insufficient_scope", scope="${scope}"`);
-    throw new ClarionError('CLARION_ERR_INBOX_SCOPE_MISSING', `This token does not carry the scope ${scope} (it has ${subscriber.scopes.join(', ')})`);
-  }
-  return subscriber;
 }
 
 export function subscriber(ctx: Context): InboxSubscriber {

@@ -42,6 +42,29 @@ export const inboxPaths: Record<string, Record<string, unknown>> = {
       responses: { '200': json({ type: 'object', required: ['items', 'nextCursor'], properties: { items: { type: 'array', items: ref('InboxItem') }, nextCursor: { type: ['string', 'null'] } } }), ...errors(400, 401, 403) },
     },
   },
+  '/v1/inbox/stream': {
+    get: {
+      tags: ['inbox'],
+      summary: "The subscriber's inbox live: a WebSocket (Upgrade: websocket) or Server-Sent Events (Accept: text/event-stream) at this one path",
+      description:
+        'Messages are JSON objects with a `type`: `ready` {cursor, counts, heartbeatMs} once live; each change, `item.created` / `item.updated` {cursor, item, counts, reason?} or ' +
+        '`items.updated` {cursor, ids, patch, counts, reason}; `reset` {cursor, counts} when the cursor given cannot be resumed from (reload the list); `heartbeat` {at}. ' +
+        'SSE events are named by the type and carry the cursor as their id. Reconnect with `cursor` (or SSE `Last-Event-ID`) to get every change after it once, in order. ' +
+        'A client that does not read is cut (more than CLARION_INBOX_MAX_BUFFER_BYTES unsent); a WebSocket that misses a ping is cut; the stream ends when the token expires (close 4001). ' +
+        'The token goes in `?token=` (browsers cannot send headers on these) or the Authorization header; a refused WebSocket upgrade gets the problem document as its HTTP answer.',
+      security: subscriberOnly,
+      parameters: [
+        query('token', 'The inbox token (scope inbox:read), when the Authorization header cannot be sent.'),
+        query('cursor', 'The `cursor` of the last change handled: the stream replays what came after it.', { type: 'string', pattern: '^[0-9]+$' }),
+        { name: 'Last-Event-ID', in: 'header', required: false, description: 'SSE: the same as `cursor` (EventSource sends it by itself when it reconnects)', schema: { type: 'string' } },
+      ],
+      responses: {
+        '101': { description: 'Switching to a WebSocket' },
+        '200': { description: 'Server-Sent Events', content: { 'text/event-stream': { schema: { type: 'string' } } } },
+        ...errors(400, 401, 403),
+      },
+    },
+  },
   '/v1/inbox/counts': {
     get: {
       tags: ['inbox'],

@@ -10,6 +10,7 @@ import type { Clock } from '../services.ts';
 import { checkExternalId } from '../subscribers/service.ts';
 import { DEFAULT_TOKEN_SECONDS, INBOX_SCOPES, InboxAuth, MAX_TOKEN_SECONDS, type InboxPrincipal, type InboxScope } from './auth.ts';
 import { InboxFeed, type FeedDeps } from './feed.ts';
+import { InboxHub } from './hub.ts';
 
 export interface InboxDeps {
   knex: Knex;
@@ -63,6 +64,8 @@ export class InboxService {
   readonly auth: InboxAuth;
   /** The feed, its states and the change log the streams push. */
   readonly feed: InboxFeed;
+  /** This process's streams (a gateway starts it: `hub.start`, `hub.upgrade` on its HTTP server). */
+  readonly hub: InboxHub;
   readonly #deps: InboxDeps;
 
   constructor(deps: InboxDeps) {
@@ -73,6 +76,14 @@ export class InboxService {
     };
     this.auth = new InboxAuth({ knex: deps.knex, clock: deps.clock, secretKey, caches: deps.caches });
     this.feed = new InboxFeed({ knex: deps.knex, clock: deps.clock, workflows: deps.workflows, webhooks: deps.webhooks });
+    this.hub = new InboxHub({
+      knex: deps.knex,
+      log: deps.log.child({ component: 'inbox-stream' }),
+      clock: deps.clock,
+      heartbeatMs: deps.config.inboxHeartbeatMs,
+      maxBufferBytes: deps.config.inboxMaxBufferBytes,
+      authenticate: (header, token) => this.fromRequest(header, token, 'inbox:read'),
+    });
   }
 
   /** `POST /v1/subscribers/:id/inbox-token` (API key): a token for the subscriber, created bare when unknown. */
@@ -105,6 +116,40 @@ export class InboxService {
     const row = await this.#deps.knex('subscribers').where({ tenant_id: principal.tenantId, external_id: principal.externalId }).whereNull('erased_at').first('id');
     if (!row) throw new ClarionError('CLARION_ERR_INBOX_AUTH_INVALID', 'The inbox token names a subscriber that no longer exists');
     return { ...principal, subscriberId: row.id, actor: `subscriber:${principal.externalId}` };
+  }
+
+  /**
+   * The subscriber of a request's inbox token (the Authorization header's, else `query`, for
+   * WebSocket and EventSource which cannot send headers), checked for `scope`.
+   */
+  async fromRequest(header: string | undefined, query: unknown, scope: InboxScope | undefined, setHeader: (name: string, value: string) => void = () => {}): Promise<InboxSubscriber> {
+    const fromHeader = header ? /^Bearer\s+(\S+)\s*$/i.exec(header)?.[1] : undefined;
+    const token = fromHeader ?? (typeof query === 'string' && query !== '' ? query : undefined);
+    if (!token) {
+      setHeader('WWW-Authenticate', 'Bearer realm="clarion-inbox"');
+      throw new ClarionError('CLARION_ERR_INBOX_AUTH_MISSING', "Send the subscriber's inbox token as Authorization: Bearer <token> (POST /v1/subscribers/{id}/inbox-token, or POST /v1/inbox/session with a subscriber hash)");
+    }
+    let subscriber: InboxSubscriber;
+    try {
+      subscriber = await this.authenticate(token);
+    } catch (err) {
+      if (err instanceof ClarionError && err.status === 401) setHeader('WWW-Authenticate', 'Bearer realm="clarion-inbox", error="invalid_token"');
+      throw err;
+    }
+    if (scope && !subscriber.scopes.includes(scope)) {
+      setHeader('WWW-Authenticate', `Bearer realm="clarion-inbox", error="insufficient_scope", scope="${scope}"`);
+      throw new ClarionError('CLARION_ERR_INBOX_SCOPE_MISSING', `This token does not carry the scope ${scope} (it has ${subscriber.scopes.join(', ')})`);
+    }
+    return subscriber;
+  }
+
+  /** Drops the changes older than CLARION_INBOX_CHANGES_KEEP_HOURS (by the injected clock). */
+  async prune(): Promise<{ changes: number }> {
+    const { knex, clock, config, log } = this.#deps;
+    const before = new Date(clock.now().getTime() - config.inboxChangesKeepHours * 3600_000);
+    const changes = await knex('inbox_changes').where('created_at', '<', before).delete();
+    if (changes > 0) log.info({ changes, before }, 'old inbox changes pruned');
+    return { changes };
   }
 
   /** The subscriber's row id; a bare subscriber is created for an id the tenant never used. */

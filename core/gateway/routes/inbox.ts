@@ -3,6 +3,7 @@ import { Ajv2020 } from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
 import type { Context } from 'koa';
 import { ClarionError, type FieldError } from '../../errors.ts';
+import { parseCursor } from '../../realtime/hub.ts';
 import { STATUS_FILTERS, type InboxFilter, type MarkAction, type StatusFilter } from '../../realtime/feed.ts';
 import { LABEL, itemPatchSchema, markSchema } from '../../realtime/schemas.ts';
 import { checkBody } from '../../realtime/service.ts';
@@ -96,6 +97,19 @@ export function inboxRoutes(services: Services, router: Router): void {
     const page = pageParams(ctx, 100);
     ctx.set('Cache-Control', 'no-store');
     ctx.body = await services.inbox.feed.list(subscriber(ctx), filter, page);
+  });
+  // WebSocket upgrades of this path never reach here (the HTTP server hands them to the hub).
+  router.get('/v1/inbox/stream', async (ctx) => {
+    if (!/(^|,)\s*text\/event-stream/i.test(ctx.get('accept'))) {
+      throw new ClarionError('CLARION_ERR_INBOX_STREAM_PROTOCOL', 'Open the stream as a WebSocket (Upgrade: websocket) or as Server-Sent Events (Accept: text/event-stream)', {
+        errors: [{ pointer: 'header:accept', message: 'must accept text/event-stream (or upgrade to a WebSocket)' }],
+      });
+    }
+    const who = await services.inbox.fromRequest(ctx.get('authorization'), ctx.query.token, 'inbox:read', (name, value) => ctx.set(name, value));
+    // EventSource sends the id of the last event it had when it reconnects by itself.
+    const cursor = parseCursor(ctx.get('last-event-id') || (typeof ctx.query.cursor === 'string' ? ctx.query.cursor : undefined));
+    ctx.respond = false;
+    services.inbox.hub.sse(who, ctx.req, ctx.res, cursor);
   });
   router.get('/v1/inbox/counts', read, async (ctx) => {
     const filter = inboxFilter(ctx);
