@@ -8,8 +8,9 @@ import { ClarionError } from './errors.ts';
 import { createLogger } from './log.ts';
 import { openDatabase, startClarion } from './runtime.ts';
 import { ApiKeyService, type ApiKeyView } from './api-keys/service.ts';
-import { createTenant, findTenant, isUuid } from './tenants.ts';
+import { createTenant, findTenant } from './tenants.ts';
 import type { Knex } from 'knex';
+import { isUuid } from './kernel/ids.ts';
 
 const VERSION = '0.1.0';
 

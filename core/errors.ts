@@ -51,6 +51,7 @@ export const ERROR_CATALOGUE = {
   CLARION_ERR_WORKFLOW_TEMPLATE_MISSING: { status: 422, title: 'Workflow channel has no template' },
   CLARION_ERR_SUBSCRIBER_INVALID: { status: 422, title: 'Invalid subscriber' },
   CLARION_ERR_SUBSCRIBER_NOT_FOUND: { status: 404, title: 'Subscriber not found' },
+  CLARION_ERR_SUBSCRIBER_ERASED: { status: 409, title: 'Subscriber was erased' },
   CLARION_ERR_NOTIFICATION_NOT_FOUND: { status: 404, title: 'Notification not found' },
   CLARION_ERR_DELIVERY_NOT_FOUND: { status: 404, title: 'Delivery not found' },
   CLARION_ERR_DELIVERY_NOT_REQUEUEABLE: { status: 409, title: 'Delivery cannot be requeued' },

@@ -225,13 +225,13 @@ export const queueDepth = new Gauge({
     let rows: Array<{ task: string; state: string; n: number }>;
     try {
       ({ rows } = await queueSource.raw(
-      `select t.identifier as task,
+      `select j.task_identifier as task,
               case when j.locked_at is not null then 'locked'
                    when j.attempts > 0 and j.attempts < j.max_attempts then 'failing'
                    when j.run_at > now() then 'scheduled'
                    else 'ready' end as state,
               count(*)::int as n
-         from graphile_worker._private_jobs j join graphile_worker._private_tasks t on t.id = j.task_id
+         from graphile_worker.jobs j
         group by 1, 2`,
       ));
     } catch {

@@ -19,7 +19,8 @@ import { PRUNE_INBOX_CRONTAB } from './jobs/prune-inbox-changes.ts';
 import { forgetWorkers, heartbeat, sweepDeadWorkers } from './jobs/liveness.ts';
 import { graphileLogger } from './log.ts';
 import { observeQueue } from './metrics.ts';
-import { createServices, systemClock, type Clock, type Services } from './services.ts';
+import { createServices, type Services } from './services.ts';
+import { systemClock, type Clock } from './kernel/clock.ts';
 
 /**
  * The database a process uses: `DATABASE_URL`, or the embedded server of the data dir (attached

@@ -3,32 +3,30 @@ import path from 'node:path';
 import { createOutboundPolicy, type OutboundPolicy } from '@clarion/adapter-kit';
 import type { Knex } from 'knex';
 import type { Logger } from 'pino';
+import { ApiKeyService } from './api-keys/service.ts';
+import { CacheInvalidation } from './cache-invalidation.ts';
 import type { Config } from './config.ts';
-import { DeliveryEngine } from './delivery/engine.ts';
+import { pendingMigrations } from './db/database.ts';
+import { NotificationQueries } from './db/repositories/views.ts';
 import { ProviderService } from './delivery/providers.ts';
-import { secretRefPolicy } from './delivery/secret-refs.ts';
 import { AdapterRegistry } from './delivery/registry.ts';
+import { secretRefPolicy } from './delivery/secret-refs.ts';
+import { DeliveryService } from './delivery/service.ts';
 import { ContractRegistry, type BundledContract } from './ingest/contracts.ts';
 import { EventQueries } from './ingest/events.ts';
 import { IngestService } from './ingest/service.ts';
+import { systemClock, systemRandom, type Clock, type Random } from './kernel/clock.ts';
+import { configureMetrics } from './metrics.ts';
+import { NotificationService } from './notifications/service.ts';
 import { PipelineRunner } from './pipeline/runner.ts';
 import { PreferenceService } from './preferences/service.ts';
-import { NotificationQueries } from './delivery/queries.ts';
+import { InboxService } from './realtime/service.ts';
 import { SubscriberService } from './subscribers/service.ts';
 import { TemplateService } from './templates/service.ts';
-import { BUNDLED_DIR, WorkflowService } from './workflows/service.ts';
-import { findTenant } from './tenants.ts';
-import { ApiKeyService } from './api-keys/service.ts';
-import { CacheInvalidation } from './cache-invalidation.ts';
-import { configureMetrics } from './metrics.ts';
+import { TenantService, findTenant } from './tenants.ts';
 import { WebhookService } from './webhooks/service.ts';
-import { InboxService } from './realtime/service.ts';
-
-/** Injected so tests can move time without sleeping. */
-export interface Clock {
-  now(): Date;
-}
-export const systemClock: Clock = { now: () => new Date() };
+import { WorkflowAuthoring } from './workflows/authoring.ts';
+import { BUNDLED_DIR, WorkflowService } from './workflows/service.ts';
 
 /** Everything the gateway and the worker share, built once per process. */
 export interface Services {
@@ -43,9 +41,15 @@ export interface Services {
   providers: ProviderService;
   subscribers: SubscriberService;
   workflows: WorkflowService;
+  /** Saving a workflow with its checks and inline templates, in one transaction (core/workflows/authoring.ts). */
+  workflowAuthoring: WorkflowAuthoring;
   pipeline: PipelineRunner;
-  delivery: DeliveryEngine;
-  notifications: NotificationQueries;
+  /** The notification stage: fan-out, plugin decisions, digests, escalation (core/notifications). */
+  notifications: NotificationService;
+  /** The delivery stage: sends, retries, failover, fallback, receipts, dead letters (core/delivery). */
+  delivery: DeliveryService;
+  /** Read views of notifications, deliveries, attempts, the outbox and the audit trail. */
+  views: NotificationQueries;
   /** Outgoing webhooks: endpoints, signed CloudEvents, delivery, replay (core/webhooks). */
   webhooks: WebhookService;
   /** Templates: rendering for deliveries, versions, layouts, preview (core/templates). */
@@ -63,11 +67,15 @@ export interface Services {
   invalidation: CacheInvalidation;
   /** The in-app inbox as subscribers see it: browser authentication, feed, stream, presence (core/realtime). */
   inbox: InboxService;
+  /** Tenants and their settings (core/tenants.ts). */
+  tenants: TenantService;
+  /** The database as operations see it: reachable, schema current (`/readyz`). */
+  database: { pendingMigrations(): Promise<string[]> };
   /** Loads adapters and plugins (once); call before serving or working. */
   ready(): Promise<void>;
 }
 
-export function createServices(config: Config, knex: Knex, log: Logger, clock: Clock = systemClock): Services {
+export function createServices(config: Config, knex: Knex, log: Logger, clock: Clock = systemClock, random: Random = systemRandom): Services {
   configureMetrics({ tenantLabels: config.metricsTenantLabels });
   const invalidation = new CacheInvalidation({ ttlMs: config.cacheTtlMs, log });
   const workflows = new WorkflowService(knex, invalidation);
@@ -80,7 +88,23 @@ export function createServices(config: Config, knex: Knex, log: Logger, clock: C
   };
   const outbound = createOutboundPolicy({ allowPrivate: config.outboundAllowPrivate, allowList: config.outboundAllowList });
   const providers = new ProviderService(knex, adapters, secretKey, { secretRefs: secretRefPolicy(config.secretRefs), outbound, caches: invalidation });
-  const subscribers = new SubscriberService(knex);
+  const subscribers = new SubscriberService(knex, workflows);
+  const events = new EventQueries(knex);
+  const webhooks = new WebhookService({ knex, config, clock, log, outbound, caches: invalidation });
+  const templates = new TemplateService({ knex, log: log.child({ component: 'templates' }), clock, publicUrl: config.publicUrl, contracts, events, caches: invalidation });
+  const preferences = new PreferenceService({ knex, config, clock, workflows, webhooks: () => webhooks, caches: invalidation });
+  // The two stages share no code but the status module; the delivery stage asks the notification
+  // stage for a digest's items through this wiring.
+  const notifications = new NotificationService({
+    knex, log: log.child({ component: 'notifications' }), clock, workflows, subscribers, pipeline,
+    preferences: () => preferences, webhooks: () => webhooks, templates: () => templates,
+  });
+  const delivery = new DeliveryService({
+    config, knex, log: log.child({ component: 'delivery' }), clock, random, adapters, providers, subscribers, workflows, outbound,
+    policy: { schedules: config.retrySchedules, scale: config.retryScale, maxDelayMs: config.retryMaxMs, fallbackAfterMs: config.fallbackAfterMs, random },
+    templates: () => templates, webhooks: () => webhooks, preferences: () => preferences,
+    templateData: (notification, input) => notifications.templateData(notification, input),
+  });
   let loading: Promise<void> | undefined;
   const services: Services = {
     config,
@@ -89,44 +113,31 @@ export function createServices(config: Config, knex: Knex, log: Logger, clock: C
     clock,
     contracts,
     ingest: new IngestService(knex, contracts, log.child({ component: 'ingest' })),
-    events: new EventQueries(knex),
+    events,
     adapters,
     providers,
     subscribers,
     workflows,
+    workflowAuthoring: new WorkflowAuthoring({ knex, workflows, pipeline, templates: () => templates }),
     pipeline,
-    delivery: undefined as unknown as DeliveryEngine,
-    preferences: undefined as unknown as PreferenceService,
-    notifications: new NotificationQueries(knex),
+    notifications,
+    delivery,
+    views: new NotificationQueries(knex),
+    preferences,
+    inbox: new InboxService({ knex, config, clock, log: log.child({ component: 'inbox' }), workflows, webhooks: () => webhooks, caches: invalidation }),
+    tenants: new TenantService(knex),
+    database: { pendingMigrations: () => pendingMigrations(knex) },
     outbound,
     apiKeys: new ApiKeyService(knex, invalidation),
     invalidation,
-    inbox: undefined as unknown as InboxService,
-    webhooks: new WebhookService({ knex, config, clock, log, outbound, caches: invalidation }),
-    templates: new TemplateService({ knex, log: log.child({ component: 'templates' }), clock, publicUrl: config.publicUrl, contracts, events: new EventQueries(knex), caches: invalidation }),
+    webhooks,
+    templates,
     ready: () =>
       (loading ??= (async () => {
         await adapters.load(config.adapterPackages, log);
         await pipeline.load(log);
       })()),
   };
-  services.inbox = new InboxService({ knex, config, clock, log: log.child({ component: 'inbox' }), workflows, webhooks: () => services.webhooks, caches: invalidation });
-  services.preferences = new PreferenceService({ knex, config, clock, workflows, webhooks: () => services.webhooks, caches: invalidation });
-  services.delivery = new DeliveryEngine({
-    config,
-    knex,
-    log: log.child({ component: 'delivery' }),
-    clock,
-    adapters,
-    providers,
-    subscribers,
-    workflows,
-    pipeline,
-    outbound,
-    templates: () => services.templates,
-    webhooks: () => services.webhooks,
-    preferences: () => services.preferences,
-  });
   // An endpoint that gets disabled is news for the tenant's admins, told through Clarion itself:
   // an event of its own, which the bundled `webhook.endpoint_disabled` workflow (or the tenant's
   // own workflow for that type) turns into notifications for team "admins".

@@ -1,8 +1,10 @@
+import { audit } from './db/repositories/audit-log.ts';
+import { isUuid } from './kernel/ids.ts';
 import { createHash, randomBytes } from 'node:crypto';
 import type { Knex } from 'knex';
 import { announceChange } from './cache-invalidation.ts';
 import { ClarionError } from './errors.ts';
-import type { TenantSettings } from './db/models/index.ts';
+import { Type } from './kernel/schema.ts';
 
 /**
  * Tenants and their API keys. A key is 32 random bytes shown once at creation; only its SHA-256
@@ -11,6 +13,14 @@ import type { TenantSettings } from './db/models/index.ts';
  */
 
 const KEY_PREFIX = 'ck_';
+
+export interface TenantSettings {
+  /** Accept event types that have no contract (their data is then stored unvalidated). */
+  acceptUnvalidatedTypes?: boolean;
+  defaultLocale?: string;
+  brand?: { name?: string; color?: string; logoUrl?: string };
+  [key: string]: unknown;
+}
 
 export interface TenantRow {
   id: string;
@@ -51,8 +61,8 @@ export async function createTenant(
       .insert({ name, settings: JSON.stringify(input.settings ?? {}) })
       .returning(['id', 'name', 'settings', 'created_at']);
     const key = await insertApiKey(trx, row.id, 'default');
-    await trx('audit_logs').insert({ tenant_id: row.id, actor: 'cli', action: 'tenant.created', target_type: 'tenant', target_id: row.id, summary: JSON.stringify({ name }) });
-    await trx('audit_logs').insert({ tenant_id: row.id, actor: 'cli', action: 'api_key.created', target_type: 'api_key', target_id: key.keyId, summary: JSON.stringify({ name: 'default' }) });
+    await audit(trx, row.id, 'cli', 'tenant.created', row.id, { name }, 'tenant');
+    await audit(trx, row.id, 'cli', 'api_key.created', key.keyId, { name: 'default' }, 'api_key');
     return { tenant: toTenant(row), apiKey: key.apiKey, keyId: key.keyId };
   });
 }
@@ -101,17 +111,56 @@ export async function updateTenantSettings(knex: Knex, tenantId: string, patch: 
       .where({ id: tenantId })
       .update({ settings: trx.raw('settings || ?::jsonb', [JSON.stringify(patch)]), updated_at: trx.fn.now() })
       .returning(['id', 'name', 'settings', 'created_at']);
-    await trx('audit_logs').insert({ tenant_id: tenantId, actor, action: 'tenant.settings_updated', target_type: 'tenant', target_id: tenantId, summary: JSON.stringify({ changed: Object.keys(patch) }) });
+    await audit(trx, tenantId, actor, 'tenant.settings_updated', tenantId, { changed: Object.keys(patch) }, 'tenant');
     // Authenticated keys are cached with their tenant's settings, by key hash: drop them all.
     await announceChange(trx, 'api_keys', '');
     return toTenant(row);
   });
 }
 
-export function isUuid(value: string): boolean {
-  return /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(value);
-}
 
 function toTenant(row: { id: string; name: string; settings: TenantSettings; created_at: Date }): TenantRow {
   return { id: row.id, name: row.name, settings: row.settings ?? {}, createdAt: row.created_at };
 }
+
+/** Tenants as the gateway and the console see them (routes call this, never the tables). */
+export class TenantService {
+  readonly #knex: Knex;
+
+  constructor(knex: Knex) {
+    this.#knex = knex;
+  }
+
+  find(tenantId: string): Promise<TenantRow | undefined> {
+    return findTenant(this.#knex, tenantId);
+  }
+
+  updateSettings(tenantId: string, patch: TenantSettings, actor: string): Promise<TenantRow> {
+    return updateTenantSettings(this.#knex, tenantId, patch, actor);
+  }
+}
+
+/** The tenant's settings as PATCH /v1/tenant takes them (merged into the current ones), and as answered. */
+const settingsFields = {
+  acceptUnvalidatedTypes: Type.Optional(Type.Boolean({ description: 'Accept event types that have no contract' })),
+  defaultLocale: Type.Optional(Type.String({ pattern: '^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$' })),
+  brand: Type.Optional(
+    Type.Object(
+      {
+        name: Type.Optional(Type.String({ maxLength: 200 })),
+        color: Type.Optional(Type.String({ pattern: '^#[0-9a-fA-F]{6}$' })),
+        logoUrl: Type.Optional(Type.String({ pattern: '^https?://' })),
+      },
+      { additionalProperties: false },
+    ),
+  ),
+};
+export const tenantSettingsSchema = Type.Object(settingsFields, { additionalProperties: false, minProperties: 1 });
+export const tenantPatchSchema = Type.Object({ settings: tenantSettingsSchema }, { additionalProperties: false });
+/** Settings as stored: what PATCH accepted, and whatever older versions stored. */
+export const tenantViewSchema = Type.Object({
+  id: Type.String({ format: 'uuid' }),
+  name: Type.String(),
+  settings: Type.Object(settingsFields),
+  createdAt: Type.String({ format: 'date-time' }),
+});

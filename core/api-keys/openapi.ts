@@ -1,3 +1,5 @@
+import { apiKeyCreateSchema } from './service.ts';
+
 /** The API key routes and schemas of the OpenAPI document (spread into core/gateway/openapi.ts). */
 
 const problem = { $ref: '#/components/responses/Problem' };
@@ -25,7 +27,7 @@ export const apiKeyPaths = {
       description: 'The answer carries the key (`ck_...`), shown this once (`Cache-Control: no-store`); only its SHA-256 is stored. Rotate a key by creating its successor, moving clients to it, then revoking the old one.',
       requestBody: {
         required: true,
-        content: { 'application/json': { schema: { type: 'object', required: ['name'], additionalProperties: false, properties: { name: { type: 'string', minLength: 1, maxLength: 100, description: 'A label, e.g. the system that uses the key.' } } } } },
+        content: { 'application/json': { schema: apiKeyCreateSchema } },
       },
       responses: { '201': json(ref('ApiKeyWithSecret'), 'Created'), ...errors(400, 401, 415) },
     },

@@ -1,11 +1,13 @@
-import { Ajv } from 'ajv';
+import { audit as writeAudit } from '../db/repositories/audit-log.ts';
+import { schemaAjv, Type } from '../kernel/schema.ts';
 import type { Knex } from 'knex';
 import type { TtlCache } from '../cache.ts';
 import { announceChange, localCaches, type CacheFactory } from '../cache-invalidation.ts';
 import { keysetPage, type Page } from '../db/paging.ts';
 import { ClarionError } from '../errors.ts';
-import { toFieldErrors } from '../ingest/contracts.ts';
-import { API_KEY_COLUMNS, authenticate, hashApiKey, insertApiKey, isUuid, type ApiKeyRow, type AuthenticatedKey } from '../tenants.ts';
+import { API_KEY_COLUMNS, authenticate, hashApiKey, insertApiKey, type ApiKeyRow, type AuthenticatedKey } from '../tenants.ts';
+import { toFieldErrors } from '../kernel/validation.ts';
+import { isUuid } from '../kernel/ids.ts';
 
 /**
  * The lifecycle of a tenant's API keys: list, create (the key is shown once), revoke. A revoked
@@ -29,12 +31,12 @@ export interface ApiKeyView {
   revokedAt: string | null;
 }
 
-const validateCreate = new Ajv({ allErrors: true }).compile({
-  type: 'object',
-  additionalProperties: false,
-  required: ['name'],
-  properties: { name: { type: 'string', minLength: 1, maxLength: 100, pattern: '\\S' } },
-});
+/** The body of POST /v1/api-keys. */
+export const apiKeyCreateSchema = Type.Object(
+  { name: Type.String({ minLength: 1, maxLength: 100, pattern: '\\S', description: 'A label, e.g. the system that uses the key.' }) },
+  { additionalProperties: false },
+);
+const validateCreate = schemaAjv().compile(apiKeyCreateSchema);
 
 export class ApiKeyService {
   readonly #knex: Knex;
@@ -117,8 +119,8 @@ export class ApiKeyService {
   }
 }
 
-async function audit(trx: Knex, tenantId: string, actor: string, action: string, keyId: string, summary: Record<string, unknown>): Promise<void> {
-  await trx('audit_logs').insert({ tenant_id: tenantId, actor, action, target_type: 'api_key', target_id: keyId, summary: JSON.stringify(summary) });
+function audit(trx: Knex, tenantId: string, actor: string, action: string, keyId: string, summary: Record<string, unknown>): Promise<void> {
+  return writeAudit(trx, tenantId, actor, action, keyId, summary, 'api_key');
 }
 
 function toView(row: ApiKeyRow): ApiKeyView {

@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 import { ClarionError } from '../errors.ts';
-import { isUuid } from '../tenants.ts';
+import { isUuid } from '../kernel/ids.ts';
 
 /** A page of a list, newest first; `nextCursor` continues it (null on the last page). */
 export interface Page<T> {

@@ -1,5 +1,5 @@
 import { DELIVERY_STATUSES, NOTIFICATION_STATUSES } from '../notifications/status.ts';
-import { workflowSchema } from '../workflows/service.ts';
+import { workflowSchema, workflowViewSchema } from '../workflows/service.ts';
 import { deviceSchema, MAX_DEVICES } from '../subscribers/devices.ts';
 
 /** OpenAPI paths and schemas of workflows, subscribers, providers, notifications, deliveries, outbox and audit. */
@@ -39,8 +39,27 @@ export const deliveryPaths = {
   },
   '/v1/subscribers/{subscriberId}': {
     get: { tags: ['subscribers'], summary: 'Read a subscriber', parameters: [path('subscriberId', "The tenant's own id for the person")], responses: { '200': json(ref('Subscriber')), ...errors(401, 404) } },
-    put: { tags: ['subscribers'], summary: 'Create or replace a subscriber', parameters: [path('subscriberId', "The tenant's own id for the person")], requestBody: body(ref('SubscriberInput')), responses: { '201': json(ref('Subscriber'), 'Created'), '200': json(ref('Subscriber')), ...errors(400, 401, 415, 422) } },
-    delete: { tags: ['subscribers'], summary: 'Erase a subscriber: personal data removed, an anonymous audit trail kept', parameters: [path('subscriberId', "The tenant's own id for the person")], responses: { '204': { description: 'Erased' }, ...errors(401, 404) } },
+    put: {
+      tags: ['subscribers'],
+      summary: 'Create or replace a subscriber',
+      description:
+        'An id that was erased (`DELETE`) is refused with 409 `CLARION_ERR_SUBSCRIBER_ERASED` unless the body says `"reactivate": true`: ' +
+        'then a new subscriber is created under the id (201) and events reach it again; the erased history stays anonymous, attached to no one.',
+      parameters: [path('subscriberId', "The tenant's own id for the person")],
+      requestBody: body(ref('SubscriberPut')),
+      responses: { '201': json(ref('Subscriber'), 'Created'), '200': json(ref('Subscriber')), ...errors(400, 401, 409, 415, 422) },
+    },
+    delete: {
+      tags: ['subscribers'],
+      summary: "Erase a subscriber (GDPR): their personal data removed wherever Clarion stored it; the id is remembered so later events naming it reach no one",
+      description:
+        'In one transaction: the subscriber row keeps only a marker (a hash of the id); inbox items, sandbox outbox copies, digests, rate-limit and dedup state and ' +
+        'their preferences are deleted; their notifications lose their rendered content and decision details, queued work is cancelled; their deliveries and attempts ' +
+        "lose the provider's messages and responses; events lose the entries naming them and their email, phone and name; webhook messages and the audit trail " +
+        'lose their id, email and phone. The `subscriber.erased` audit entry counts what was removed. README "Erasing a subscriber" lists what each table keeps.',
+      parameters: [path('subscriberId', "The tenant's own id for the person")],
+      responses: { '204': { description: 'Erased' }, ...errors(401, 404) },
+    },
   },
   '/v1/adapters': {
     get: { tags: ['providers'], summary: 'Installed channel adapters and their configuration schemas', responses: { '200': json({ type: 'object', properties: { items: { type: 'array', items: ref('Adapter') } } }), ...errors(401) } },
@@ -76,14 +95,14 @@ export const deliveryPaths = {
       security: [],
       parameters: [path('adapter', 'Adapter name, e.g. twilio-sms'), path('providerId', 'Provider id')],
       requestBody: { required: false, content: { 'application/x-www-form-urlencoded': { schema: { type: 'object' } }, 'application/json': { schema: {} } } },
-      responses: { '200': { description: 'Applied; the body is what the provider expects (TwiML, empty)' }, ...errors(401, 403, 404) },
+      responses: { '200': { description: 'Applied; the body is what the provider expects (TwiML, empty)', content: { '*/*': { schema: {} } } }, ...errors(401, 403, 404) },
     },
     get: {
       tags: ['providers'],
       summary: "Provider verification handshakes (Meta's hub.challenge)",
       security: [],
       parameters: [path('adapter', 'Adapter name'), path('providerId', 'Provider id')],
-      responses: { '200': { description: 'The challenge echoed back' }, ...errors(401, 403, 404) },
+      responses: { '200': { description: 'The challenge echoed back', content: { 'text/plain': { schema: { type: 'string' } } } }, ...errors(401, 403, 404) },
     },
   },
   '/v1/notifications': {
@@ -131,7 +150,7 @@ const time = { type: ['string', 'null'], format: 'date-time' };
 
 export const deliverySchemas = {
   WorkflowDefinition: { ...workflowSchema, $id: undefined },
-  Workflow: { allOf: [ref('WorkflowDefinition'), { type: 'object', properties: { key: { type: 'string' }, source: { enum: ['tenant', 'bundled'] }, updatedAt: time } }] },
+  Workflow: workflowViewSchema,
   SubscriberInput: {
     type: 'object',
     properties: {
@@ -146,6 +165,12 @@ export const deliverySchemas = {
       projects: { type: 'array', items: { type: 'string' } },
       data: { type: 'object' },
     },
+  },
+  SubscriberPut: {
+    allOf: [
+      ref('SubscriberInput'),
+      { type: 'object', properties: { reactivate: { type: 'boolean', writeOnly: true, description: 'Create the subscriber again although the id was erased (not stored)' } } },
+    ],
   },
   Subscriber: { allOf: [ref('SubscriberInput'), { type: 'object', properties: { id: { type: 'string', format: 'uuid' }, subscriberId: { type: 'string' }, createdAt: time, updatedAt: time } }] },
   Adapter: { type: 'object', properties: { name: { type: 'string' }, channel: { enum: channels }, channels: { type: 'array', items: { enum: channels } }, implicit: { type: 'boolean' }, description: { type: 'string' }, packageName: { type: 'string' }, configSchema: { type: 'object' } } },
@@ -185,7 +210,7 @@ export const deliverySchemas = {
     properties: {
       id: { type: 'string', format: 'uuid' },
       eventId: { type: 'string', format: 'uuid' },
-      subscriberId: nullableString,
+      subscriberId: { type: ['string', 'null'], description: 'null once the subscriber was erased' },
       workflow: { type: 'string' },
       priority: { enum: ['low', 'normal', 'high', 'critical'] },
       status: { enum: [...NOTIFICATION_STATUSES], description: 'Rolled up from its deliveries: partially_delivered when some channels reached the recipient and the others failed for good' },

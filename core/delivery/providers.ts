@@ -5,10 +5,11 @@ import type { TtlCache } from '../cache.ts';
 import { announceChange, localCaches, type CacheFactory } from '../cache-invalidation.ts';
 import { seal, unseal, type Sealed } from '../crypto.ts';
 import { ClarionError, type FieldError } from '../errors.ts';
-import { toFieldErrors } from '../ingest/contracts.ts';
-import { isUuid } from '../tenants.ts';
+import { audit } from '../db/repositories/audit-log.ts';
 import type { AdapterRegistry } from './registry.ts';
 import { REFERENCE, referencesOf, resolveReferences, type SecretRefPolicy } from './secret-refs.ts';
+import { toFieldErrors } from '../kernel/validation.ts';
+import { isUuid } from '../kernel/ids.ts';
 
 /**
  * A tenant's provider configurations (bring your own credentials). The config is validated
@@ -185,6 +186,15 @@ export class ProviderService {
     return (await query).map((row) => this.#view(row));
   }
 
+  /** One provider as the engine uses it: of the tenant, or (a provider's callback) of the adapter, whoever's it is. */
+  async record(match: { id: string; tenantId?: string; adapter?: string }): Promise<ProviderRecord | undefined> {
+    if (!isUuid(match.id)) return undefined;
+    const row = await this.#knex('provider_configs')
+      .where({ id: match.id, ...(match.tenantId ? { tenant_id: match.tenantId } : {}), ...(match.adapter ? { adapter: match.adapter } : {}) })
+      .first('id', 'tenant_id', 'channel', 'adapter', 'priority', 'updated_at');
+    return row ? { id: row.id, tenantId: row.tenant_id, channel: row.channel, adapter: row.adapter, priority: row.priority, updatedAt: row.updated_at } : undefined;
+  }
+
   /** Enabled providers of a channel, in the order they are tried (ascending priority). */
   async forChannel(tenantId: string, channel: string): Promise<ProviderRecord[]> {
     return this.#channels.get(`${tenantId}:${channel}`, () => this.#loadChannel(tenantId, channel));
@@ -331,6 +341,3 @@ function asObject(input: unknown): Record<string, unknown> {
   return input as Record<string, unknown>;
 }
 
-export async function audit(db: Knex, tenantId: string, actor: string, action: string, targetId: string | null, summary: Record<string, unknown>, targetType?: string): Promise<void> {
-  await db('audit_logs').insert({ tenant_id: tenantId, actor, action, target_type: targetType ?? action.split('.')[0], target_id: targetId, summary: JSON.stringify(summary) });
-}

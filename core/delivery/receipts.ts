@@ -1,11 +1,15 @@
-import { announceChange } from '../cache-invalidation.ts';
-import type { CallbackApplied, CallbackRequest, CallbackResult, Channel, InboundMessage, StatusUpdate } from '@clarion/adapter-kit';
+import type { CallbackApplied, CallbackRequest, CallbackResult, Channel, StatusUpdate } from '@clarion/adapter-kit';
 import { CallbackRejected } from '@clarion/adapter-kit';
+import { deliveryForReceipt, updateDelivery } from '../db/repositories/deliveries.ts';
+import { getNotification, latestAcknowledgeable } from '../db/repositories/notifications.ts';
+import { acknowledge } from '../notifications/status.ts';
+import { setChannelOptOut } from '../preferences/service.ts';
+import type { SubscriberService } from '../subscribers/service.ts';
 import type { Knex } from 'knex';
 import type { Logger } from 'pino';
 import { ClarionError } from '../errors.ts';
-import { isUuid } from '../tenants.ts';
-import { audit } from './providers.ts';
+import { audit } from '../db/repositories/audit-log.ts';
+import { isUuid } from '../kernel/ids.ts';
 
 /** Delivery statuses a receipt may move a delivery to, and from which ones. */
 const RECEIPT_TO_DELIVERY: Partial<Record<StatusUpdate['status'], string>> = {
@@ -36,30 +40,24 @@ export interface ReceiptEffects {
  */
 export async function applyCallback(
   trx: Knex,
-  input: { tenantId: string; providerId: string; adapter: string; channel: Channel; result: CallbackResult; now: Date; log: Logger },
+  input: { tenantId: string; providerId: string; adapter: string; channel: Channel; result: CallbackResult; now: Date; log: Logger; subscribers: Pick<SubscriberService, 'byAddress'> },
 ): Promise<ReceiptEffects> {
-  const { tenantId, adapter, result, now, log } = input;
+  const { tenantId, adapter, result, now, log, subscribers } = input;
   const effects: ReceiptEffects = { updated: 0, acknowledged: 0, optOuts: 0, failedDeliveries: [], changedNotifications: [], applied: { acknowledged: [], alreadyAcknowledged: [], unknown: [] } };
 
   for (const update of result.updates ?? []) {
-    const query = trx('deliveries').where({ tenant_id: tenantId }).forUpdate();
-    if (update.deliveryId && isUuid(update.deliveryId)) query.where({ id: update.deliveryId });
-    else query.where({ adapter, provider_message_id: update.providerMessageId });
-    const delivery = await query.first();
+    const delivery = await deliveryForReceipt(trx, tenantId, { deliveryId: update.deliveryId && isUuid(update.deliveryId) ? update.deliveryId : undefined, adapter, providerMessageId: update.providerMessageId });
     if (!delivery) {
       log.debug({ providerMessageId: update.providerMessageId, adapter }, 'receipt for an unknown message ignored');
       continue;
     }
     const next = RECEIPT_TO_DELIVERY[update.status];
     if (!next || (RANK[next] ?? 0) < (RANK[delivery.status] ?? 0) || next === delivery.status) continue;
-    await trx('deliveries')
-      .where({ id: delivery.id })
-      .update({
-        status: next,
-        ...(next === 'delivered' ? { delivered_at: update.at ?? now } : {}),
-        ...(['undelivered', 'bounced', 'failed'].includes(next) ? { error_class: 'permanent', error_code: update.errorCode ?? update.status, error_message: update.errorMessage ?? `provider reported ${update.status}` } : {}),
-        updated_at: trx.fn.now(),
-      });
+    await updateDelivery(trx, delivery.id, {
+      status: next,
+      ...(next === 'delivered' ? { delivered_at: update.at ?? now } : {}),
+      ...(['undelivered', 'bounced', 'failed'].includes(next) ? { error_class: 'permanent', error_code: update.errorCode ?? update.status, error_message: update.errorMessage ?? `provider reported ${update.status}` } : {}),
+    });
     await audit(trx, tenantId, `provider:${adapter}`, `delivery.${next}`, delivery.id, { providerMessageId: update.providerMessageId, errorCode: update.errorCode ?? null }, 'delivery');
     effects.updated++;
     effects.changedNotifications.push(delivery.notification_id);
@@ -67,7 +65,7 @@ export async function applyCallback(
   }
 
   for (const inbound of result.inbound ?? []) {
-    const subscriber = await subscriberByAddress(trx, tenantId, inbound);
+    const subscriber = await subscribers.byAddress(trx, tenantId, inbound.channel === 'email' ? { email: inbound.from } : { phone: inbound.from.replace(/^whatsapp:/, '') });
     if (!subscriber) {
       log.info({ channel: inbound.channel, keyword: inbound.keyword }, 'inbound message from an unknown address ignored');
       continue;
@@ -77,16 +75,10 @@ export async function applyCallback(
       await audit(trx, tenantId, `subscriber:${subscriber.external_id}`, inbound.keyword === 'stop' ? 'preference.opted_out' : 'preference.opted_in', subscriber.id, { channel: inbound.channel, via: adapter }, 'subscriber');
       effects.optOuts++;
     } else if (inbound.keyword === 'ack') {
-      const latest = await trx('notifications')
-        .where({ tenant_id: tenantId, subscriber_id: subscriber.id })
-        .whereIn('priority', ['high', 'critical'])
-        .whereNull('acknowledged_at')
-        .whereNotIn('status', ['suppressed', 'archived'])
-        .orderBy('created_at', 'desc')
-        .first('id');
-      if (latest && (await acknowledge(trx, tenantId, latest.id, `subscriber:${subscriber.external_id}`, `${adapter} reply`, now))) {
+      const latest = await latestAcknowledgeable(trx, tenantId, subscriber.id);
+      if (latest && (await acknowledge(trx, tenantId, latest, `subscriber:${subscriber.external_id}`, `${adapter} reply`, now))) {
         effects.acknowledged++;
-        effects.changedNotifications.push(latest.id);
+        effects.changedNotifications.push(latest);
       }
     }
   }
@@ -101,41 +93,14 @@ export async function applyCallback(
       effects.changedNotifications.push(notificationId);
       effects.applied.acknowledged.push(notificationId);
     } else {
-      const known = await trx('notifications').where({ tenant_id: tenantId, id: notificationId }).first('acknowledged_at');
-      (known?.acknowledged_at ? effects.applied.alreadyAcknowledged : effects.applied.unknown).push(notificationId);
+      const known = await getNotification(trx, notificationId);
+      (known?.tenant_id === tenantId && known.acknowledged_at ? effects.applied.alreadyAcknowledged : effects.applied.unknown).push(notificationId);
     }
   }
   return effects;
 }
 
-async function subscriberByAddress(trx: Knex, tenantId: string, inbound: InboundMessage) {
-  const from = inbound.from.replace(/^whatsapp:/, '');
-  const column = inbound.channel === 'email' ? 'email' : 'phone';
-  return trx('subscribers').where({ tenant_id: tenantId, [column]: from }).whereNull('erased_at').orderBy('updated_at', 'desc').first('id', 'external_id');
-}
 
-/** A subscriber-scope preference turning a whole channel off (or on again). */
-export async function setChannelOptOut(trx: Knex, tenantId: string, externalId: string, channel: Channel, optOut: boolean): Promise<void> {
-  const patch = JSON.stringify({ channels: { [channel]: !optOut } });
-  await trx.raw(
-    `insert into preferences (tenant_id, scope, scope_id, settings) values (?, 'subscriber', ?, ?::jsonb)
-     on conflict (tenant_id, scope, scope_id) do update
-       set settings = jsonb_set(preferences.settings, '{channels}', coalesce(preferences.settings->'channels', '{}'::jsonb) || (excluded.settings->'channels')),
-           updated_at = now()`,
-    [tenantId, externalId, patch],
-  );
-  await announceChange(trx, 'preferences', tenantId);
-}
-
-/** Marks a notification acknowledged (once); returns whether it changed. */
-export async function acknowledge(trx: Knex, tenantId: string, notificationId: string, actor: string, via: string, now: Date): Promise<boolean> {
-  const changed = await trx('notifications')
-    .where({ tenant_id: tenantId, id: notificationId })
-    .whereNull('acknowledged_at')
-    .update({ status: 'acknowledged', acknowledged_at: now, updated_at: trx.fn.now() });
-  if (changed > 0) await audit(trx, tenantId, actor, 'notification.acknowledged', notificationId, { via }, 'notification');
-  return changed > 0;
-}
 
 export function rejected(err: unknown): ClarionError | undefined {
   if (err instanceof CallbackRejected) {

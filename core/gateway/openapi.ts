@@ -1,8 +1,5 @@
 import { deliveryPaths, deliverySchemas } from '../delivery/openapi.ts';
-import {
-  MAX_BATCH, MAX_DATACONTENTTYPE_BYTES, MAX_DATASCHEMA_BYTES, MAX_EXTENSION_VALUE_BYTES, MAX_EXTENSIONS, MAX_ID_BYTES, MAX_JSON_DEPTH,
-  MAX_SOURCE_BYTES, MAX_SUBJECT_BYTES, MAX_TYPE_BYTES,
-} from '../ingest/limits.ts';
+import { MAX_BATCH, MAX_DATACONTENTTYPE_BYTES, MAX_DATASCHEMA_BYTES, MAX_EXTENSION_VALUE_BYTES, MAX_EXTENSIONS, MAX_ID_BYTES, MAX_JSON_DEPTH, MAX_SOURCE_BYTES, MAX_SUBJECT_BYTES, MAX_TYPE_BYTES } from '../ingest/limits.ts';
 
 /**
  * The OpenAPI 3.1 document of the REST API, served at `/v1/openapi.json`. A test compares its
@@ -14,10 +11,11 @@ import { templatePaths, templateSchemas } from '../templates/openapi.ts';
 import { preferencePaths, preferenceSchemas } from '../preferences/openapi.ts';
 import { apiKeyPaths, apiKeySchemas } from '../api-keys/openapi.ts';
 import { inboxPaths, inboxSchemas } from '../realtime/openapi.ts';
+import { tenantPatchSchema, tenantSettingsSchema, tenantViewSchema } from '../tenants.ts';
 
 const problem = { $ref: '#/components/responses/Problem' };
 const errorResponses = (...statuses: number[]) => Object.fromEntries(statuses.map((s) => [String(s), problem]));
-const json = (schema: object) => ({ content: { 'application/json': { schema } } });
+const json = (schema: object, description = 'OK') => ({ description, content: { 'application/json': { schema } } });
 const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
 const pathParam = (name: string, description: string) => ({ name, in: 'path', required: true, description, schema: { type: 'string' } });
 const query = (name: string, description: string, schema: object = { type: 'string' }) => ({ name, in: 'query', required: false, description, schema });
@@ -39,7 +37,7 @@ const paging = [
 ];
 
 export function openApiDocument(serverUrl: string): Record<string, unknown> {
-  return {
+  const document = {
     openapi: '3.1.0',
     info: {
       title: 'Clarion',
@@ -69,7 +67,7 @@ export function openApiDocument(serverUrl: string): Record<string, unknown> {
           tags: ['operations'],
           summary: 'Readiness: the database answers and its migrations are current',
           security: [],
-          responses: { '200': json(ref('Readiness')), '503': json(ref('Readiness')) },
+          responses: { '200': json(ref('Readiness')), '503': json(ref('Readiness'), 'Not ready') },
         },
       },
       '/metrics': {
@@ -123,13 +121,14 @@ export function openApiDocument(serverUrl: string): Record<string, unknown> {
           ],
           requestBody: {
             required: true,
+            description: 'Structured or batched CloudEvents, or (binary mode) the event data with its own Content-Type.',
             content: {
               'application/cloudevents+json': { schema: ref('CloudEvent') },
               'application/cloudevents-batch+json': { schema: { type: 'array', items: ref('CloudEvent'), minItems: 1, maxItems: MAX_BATCH } },
-              '*/*': { schema: {}, description: 'Binary mode: the event data' },
+              '*/*': { schema: {} },
             },
           },
-          responses: { '202': json(ref('IngestResult')), ...errorResponses(400, 401, 413, 415, 422, 503) },
+          responses: { '202': json(ref('IngestResult'), 'Accepted'), ...errorResponses(400, 401, 413, 415, 422, 503) },
         },
         get: {
           tags: ['events'],
@@ -165,7 +164,7 @@ export function openApiDocument(serverUrl: string): Record<string, unknown> {
           description: 'The body is the schema itself. Replacing a contract creates a new version; earlier versions stay readable.',
           parameters: [pathParam('type', 'The CloudEvent type, e.g. com.acme.order.shipped')],
           requestBody: { required: true, content: { 'application/json': { schema: { type: ['object', 'boolean'] } }, 'application/schema+json': { schema: { type: ['object', 'boolean'] } } } },
-          responses: { '201': json(ref('Contract')), '200': json(ref('Contract')), ...errorResponses(400, 401, 413, 415, 422) },
+          responses: { '201': json(ref('Contract'), 'Created'), '200': json(ref('Contract'), 'Replaced'), ...errorResponses(400, 401, 413, 415, 422) },
         },
         get: {
           tags: ['contracts'],
@@ -183,7 +182,7 @@ export function openApiDocument(serverUrl: string): Record<string, unknown> {
         patch: {
           tags: ['tenant'],
           summary: "Change the tenant's settings (merged into the current ones)",
-          requestBody: { required: true, ...json({ type: 'object', required: ['settings'], properties: { settings: ref('TenantSettings') } }) },
+          requestBody: { required: true, content: { 'application/json': { schema: tenantPatchSchema } } },
           responses: { '200': json(ref('Tenant')), ...errorResponses(400, 401, 415) },
         },
       },
@@ -197,6 +196,7 @@ export function openApiDocument(serverUrl: string): Record<string, unknown> {
       },
       responses: {
         Problem: { description: 'An RFC 9457 problem document', content: { 'application/problem+json': { schema: ref('Problem') } } },
+        ServerError: { description: 'A server error (500, or 503 while the database is unavailable), as an RFC 9457 problem document', content: { 'application/problem+json': { schema: ref('Problem') } } },
       },
       schemas: {
         ...deliverySchemas,
@@ -292,18 +292,8 @@ export function openApiDocument(serverUrl: string): Record<string, unknown> {
             replacesBundled: { type: 'boolean', description: "Tenant contracts: present (true) when it replaces a bundled workflow's contract" },
           },
         },
-        TenantSettings: {
-          type: 'object',
-          properties: {
-            acceptUnvalidatedTypes: { type: 'boolean', description: 'Accept event types that have no contract' },
-            defaultLocale: { type: 'string' },
-            brand: { type: 'object', properties: { name: { type: 'string' }, color: { type: 'string' }, logoUrl: { type: 'string' } } },
-          },
-        },
-        Tenant: {
-          type: 'object',
-          properties: { id: { type: 'string', format: 'uuid' }, name: { type: 'string' }, settings: ref('TenantSettings'), createdAt: { type: 'string', format: 'date-time' } },
-        },
+        TenantSettings: tenantSettingsSchema,
+        Tenant: tenantViewSchema,
         Readiness: {
           type: 'object',
           properties: { status: { enum: ['ready', 'not ready'] }, checks: { type: 'object', additionalProperties: { type: 'string' } } },
@@ -311,4 +301,13 @@ export function openApiDocument(serverUrl: string): Record<string, unknown> {
       },
     },
   };
+  // What every route may answer, said once rather than on each operation: 400 for a path or query
+  // parameter no column could hold (queryGuard, guardPathParams), and server errors.
+  for (const item of Object.values(document.paths as Record<string, Record<string, { responses: Record<string, unknown> }>>)) {
+    for (const operation of Object.values(item)) {
+      operation.responses['400'] ??= problem;
+      operation.responses.default ??= { $ref: '#/components/responses/ServerError' };
+    }
+  }
+  return document;
 }

@@ -1,10 +1,7 @@
 import { CloudEvent, ValidationError } from 'cloudevents';
 import { ClarionError, type FieldError } from '../errors.ts';
 import { decodeText, parseJson, stringProblem, type ParsedJson } from './json.ts';
-import {
-  EXTENSION_NAME, MAX_BATCH, MAX_DATACONTENTTYPE_BYTES, MAX_DATASCHEMA_BYTES, MAX_EXTENSION_VALUE_BYTES, MAX_EXTENSIONS, MAX_ID_BYTES,
-  MAX_JSON_DEPTH, MAX_SOURCE_BYTES, MAX_SUBJECT_BYTES, MAX_TIME_FRACTION_DIGITS, MAX_TYPE_BYTES,
-} from './limits.ts';
+import { EXTENSION_NAME, MAX_BATCH, MAX_DATACONTENTTYPE_BYTES, MAX_DATASCHEMA_BYTES, MAX_EXTENSION_VALUE_BYTES, MAX_EXTENSIONS, MAX_ID_BYTES, MAX_JSON_DEPTH, MAX_SOURCE_BYTES, MAX_SUBJECT_BYTES, MAX_TIME_FRACTION_DIGITS, MAX_TYPE_BYTES } from './limits.ts';
 
 /**
  * Turns an HTTP request into CloudEvents, in any of the three HTTP content modes (binary,

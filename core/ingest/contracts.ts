@@ -1,9 +1,11 @@
-import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
+import { audit } from '../db/repositories/audit-log.ts';
+import { toFieldErrors } from '../kernel/validation.ts';
+import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
 import type { Knex } from 'knex';
 import type { TtlCache } from '../cache.ts';
 import { announceChange, localCaches, type CacheFactory } from '../cache-invalidation.ts';
-import { ClarionError, type FieldError } from '../errors.ts';
+import { ClarionError } from '../errors.ts';
 
 /**
  * Event contracts: a JSON Schema (2020-12) per tenant and event type, versioned (a replaced
@@ -93,14 +95,7 @@ export class ContractRegistry {
       const [row] = await trx('contracts')
         .insert({ tenant_id: tenantId, type, version, schema: JSON.stringify(schema) })
         .returning(['id', 'type', 'version', 'schema', 'created_at']);
-      await trx('audit_logs').insert({
-        tenant_id: tenantId,
-        actor,
-        action: version === 1 ? 'contract.created' : 'contract.replaced',
-        target_type: 'contract',
-        target_id: type,
-        summary: JSON.stringify({ version }),
-      });
+      await audit(trx, tenantId, actor, version === 1 ? 'contract.created' : 'contract.replaced', type, { version }, 'contract');
       await announceChange(trx, 'contracts', tenantId);
       return this.#record(row);
     });
@@ -202,14 +197,5 @@ function stripId(schema: unknown): object {
   return schema as object;
 }
 
-export function toFieldErrors(errors: ErrorObject[], prefix = ''): FieldError[] {
-  return errors.map((e) => {
-    let pointer = prefix + e.instancePath;
-    if (e.keyword === 'required') pointer += `/${(e.params as { missingProperty: string }).missingProperty}`;
-    if (e.keyword === 'additionalProperties') pointer += `/${(e.params as { additionalProperty: string }).additionalProperty}`;
-    const message = e.keyword === 'required' ? 'is required' : e.keyword === 'additionalProperties' ? 'is not allowed' : (e.message ?? 'is invalid');
-    return { pointer, message };
-  });
-}
 
 type ContractRow = { id: string; type: string; version: number; schema: Record<string, unknown>; created_at: Date };

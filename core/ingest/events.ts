@@ -1,7 +1,7 @@
 import type { Knex } from 'knex';
 import { ClarionError } from '../errors.ts';
-import { isUuid } from '../tenants.ts';
 import { keysetPage, type Page } from '../db/paging.ts';
+import { isUuid } from '../kernel/ids.ts';
 
 export interface StoredEvent {
   id: string;

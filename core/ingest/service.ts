@@ -4,9 +4,10 @@ import { ClarionError, type FieldError } from '../errors.ts';
 import { insertQueued } from '../jobs/queue.ts';
 import { eventsReceived } from '../metrics.ts';
 import type { TenantRow } from '../tenants.ts';
-import { toFieldErrors, type ContractRegistry } from './contracts.ts';
+import { type ContractRegistry } from './contracts.ts';
 import type { IncomingEvent, Mode } from './cloudevents.ts';
 import { isJsonMedia, parseMediaType } from './cloudevents.ts';
+import { toFieldErrors } from '../kernel/validation.ts';
 
 export interface EventRef {
   /** The CloudEvent's own id. */

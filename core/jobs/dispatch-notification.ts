@@ -12,6 +12,6 @@ const check = payloadChecker<{ notificationId: string; tenantId: string }>('disp
 export function dispatchNotification(services: Services): Task {
   return async (payload) => {
     const { notificationId, tenantId } = check(payload);
-    await services.delivery.dispatchNotification(notificationId, tenantId);
+    await services.notifications.dispatchNotification(notificationId, tenantId);
   };
 }

@@ -14,6 +14,6 @@ const check = payloadChecker<{ notificationId: string; tenantId: string; step: n
 export function escalateNotification(services: Services): Task {
   return async (payload) => {
     const { notificationId, tenantId, step } = check(payload);
-    await services.delivery.escalateNotification(notificationId, tenantId, step);
+    await services.notifications.escalateNotification(notificationId, tenantId, step);
   };
 }

@@ -19,6 +19,6 @@ const check = payloadChecker<ProcessEventPayload>('process_event', {
 export function processEvent(services: Services): Task {
   return async (payload) => {
     const { eventId, tenantId, type } = check(payload);
-    await services.delivery.processEvent(eventId, tenantId, type);
+    await services.notifications.processEvent(eventId, tenantId, type);
   };
 }

@@ -4,7 +4,7 @@ import type { Services } from '../services.ts';
 /** Crontab, hourly: daily summaries for the subscribers whose local summary hour it is. */
 export function sendDailySummaries(services: Services): Task {
   return async () => {
-    await services.delivery.dailySummaries();
+    await services.notifications.dailySummaries();
   };
 }
 

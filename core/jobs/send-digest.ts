@@ -14,6 +14,6 @@ const check = payloadChecker<{ digestId: string; tenantId: string }>('send_diges
 export function sendDigest(services: Services): Task {
   return async (payload) => {
     const { digestId, tenantId } = check(payload);
-    await services.delivery.sendDigest(digestId, tenantId);
+    await services.notifications.sendDigest(digestId, tenantId);
   };
 }

@@ -1,8 +1,16 @@
+import type { Knex } from 'knex';
+import { audit } from '../db/repositories/audit-log.ts';
+import { markAcknowledged, rollUpStatus } from '../db/repositories/notifications.ts';
+import { rollupSql } from '../db/repositories/rollup.ts';
+import { notificationsTotal } from '../metrics.ts';
+
 /**
- * The status module: the statuses of notifications and deliveries, and the one roll-up rule from
- * a notification's deliveries to its status. The rule lives in the database as the function
- * `clarion_notification_status` (migrations/20261201090000_add_delivery_policy.ts), so the hot
- * path's single statement and every other writer apply it identically; this module names it.
+ * The status module: the statuses of notifications and deliveries, the one roll-up rule from a
+ * notification's deliveries to its status, and the status changes the recipient makes
+ * (acknowledging). The rule lives in the database as the function `clarion_notification_status`
+ * (migrations/20261201090000_add_delivery_policy.ts), so the hot path's single statement and every
+ * other writer apply it identically; this module names it. The notification stage
+ * (core/notifications) and the delivery stage (core/delivery) meet here and nowhere else.
  */
 
 export const NOTIFICATION_STATUSES = [
@@ -22,15 +30,37 @@ export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
 /** A delivery in one of these is done: its job does nothing more. */
 export const FINAL_DELIVERY: ReadonlySet<string> = new Set(['sent', 'delivered', 'undelivered', 'bounced', 'read', 'failed', 'dead', 'cancelled']);
 
-/**
- * The SQL expression of the roll-up for one notification: `(notification id, its current status
- * [, a delivery id, that delivery's new status])`, the last two for a statement that changes the
- * delivery in the same statement (its CTEs do not see each other's writes).
- */
-export function rollupSql(notificationId: string, current: string, delivery?: { id: string; status: string }): string {
-  return delivery
-    ? `clarion_notification_status(${notificationId}, ${current}, ${delivery.id}, ${delivery.status})`
-    : `clarion_notification_status(${notificationId}, ${current})`;
+/** The SQL expression of the roll-up (the database function), for statements that apply it. */
+export { rollupSql };
+
+/** What the stages need from the outgoing webhook hub. */
+export interface WebhookEmitter {
+  emit(trx: Knex, event: { tenantId: string; type: string; subject?: string; data: Record<string, unknown> }): Promise<number>;
+  /** Whether emit would queue anything for this tenant and type (cached: used to skip work). */
+  subscribed(tenantId: string, type: string): Promise<boolean>;
+}
+
+/** A notification's status change (or event) as a signed webhook, when the hub is there. */
+export async function emitNotification(hub: WebhookEmitter | undefined, trx: Knex, tenantId: string, type: string, notificationId: string, data: Record<string, unknown>): Promise<void> {
+  if (hub) await hub.emit(trx, { tenantId, type, subject: notificationId, data: { notificationId, ...data } });
+}
+
+/** Sets a notification's status from its deliveries by the roll-up rule; audits and announces the change. */
+export async function refreshStatus(trx: Knex, notificationId: string, hub: WebhookEmitter | undefined): Promise<void> {
+  const changed = await rollUpStatus(trx, notificationId, STICKY_NOTIFICATION);
+  if (!changed) return;
+  notificationsTotal.inc({ status: changed.after });
+  await audit(trx, changed.tenant_id, 'system', 'notification.status_changed', notificationId, { from: changed.before, to: changed.after }, 'notification');
+  if ((ANNOUNCED_NOTIFICATION as readonly string[]).includes(changed.after)) {
+    await emitNotification(hub, trx, changed.tenant_id, `io.clarion.notification.${changed.after}`, notificationId, { workflow: changed.workflow_key, subscriberId: changed.external_id ?? null, status: changed.after });
+  }
+}
+
+/** Marks a notification acknowledged (once), audited; returns whether it changed. */
+export async function acknowledge(trx: Knex, tenantId: string, notificationId: string, actor: string, via: string, now: Date): Promise<boolean> {
+  const changed = await markAcknowledged(trx, tenantId, notificationId, now);
+  if (changed) await audit(trx, tenantId, actor, 'notification.acknowledged', notificationId, { via }, 'notification');
+  return changed;
 }
 
 /**

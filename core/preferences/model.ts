@@ -1,8 +1,8 @@
 import { CHANNELS, type Channel } from '@clarion/adapter-kit';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { ClarionError } from '../errors.ts';
-import { toFieldErrors } from '../ingest/contracts.ts';
 import type { PreferenceLayer, PreferenceRule, PreferenceScope, PreferenceSettings, PreferenceSource, QuietHours, ResolvedPreferences } from '../pipeline/types.ts';
+import { toFieldErrors } from '../kernel/validation.ts';
 
 /**
  * The preference model: settings stored per scope (tenant, team, project, subscriber) and their

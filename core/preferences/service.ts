@@ -1,16 +1,17 @@
+import type { Channel } from '@clarion/adapter-kit';
 import type { Knex } from 'knex';
 import type { TtlCache } from '../cache.ts';
 import { announceChange, localCaches, type CacheFactory } from '../cache-invalidation.ts';
 import type { Config } from '../config.ts';
-import { audit } from '../delivery/providers.ts';
-import { acknowledge } from '../delivery/receipts.ts';
+import { audit } from '../db/repositories/audit-log.ts';
+import { acknowledge } from '../notifications/status.ts';
 import { ClarionError } from '../errors.ts';
 import type { PreferenceLayer, PreferenceScope, PreferenceSettings, ResolvedPreferences } from '../pipeline/types.ts';
-import type { Clock } from '../services.ts';
-import { isUuid } from '../tenants.ts';
 import type { WorkflowService } from '../workflows/service.ts';
 import { signLink, verifyLink, type AckClaims, type SubscriberClaims, type UnsubscribeClaims } from './links.ts';
 import { SCOPES, checkSettings, describe, mergeSettings, resolve } from './model.ts';
+import { type Clock } from '../kernel/clock.ts';
+import { isUuid } from '../kernel/ids.ts';
 
 /** What the preference service needs from the webhook hub. */
 export interface Emitter {
@@ -175,6 +176,23 @@ export class PreferenceService {
     return { token: signLink(this.#secret(), { p: 'subscriber', t: tenantId, s: externalId, e }), expiresAt: new Date(e * 1000).toISOString() };
   }
 
+  /** `POST /v1/subscribers/:id/token`: a token for the subscriber's own browser or app, audited. */
+  async issueSubscriberToken(tenantId: string, subscriber: { id: string; subscriberId: string }, seconds: number, actor: string): Promise<{ token: string; expiresAt: string }> {
+    const token = this.subscriberToken(tenantId, subscriber.subscriberId, seconds);
+    await audit(this.#deps.knex, tenantId, actor, 'subscriber.token_issued', subscriber.id, { ttlSeconds: seconds }, 'subscriber');
+    return token;
+  }
+
+  /** Whether the notification is one of the subscriber's own (what a subscriber token may act on). */
+  async ownsNotification(tenantId: string, externalId: string, notificationId: string): Promise<boolean> {
+    if (!isUuid(notificationId)) return false;
+    const own = await this.#deps.knex('notifications as n')
+      .join('subscribers as s', 's.id', 'n.subscriber_id')
+      .where({ 'n.id': notificationId, 'n.tenant_id': tenantId, 's.external_id': externalId })
+      .first('n.id');
+    return own !== undefined;
+  }
+
   verifySubscriberToken(token: string): SubscriberClaims {
     return verifyLink(this.#secret(), 'subscriber', token, this.#deps.clock.now());
   }
@@ -242,3 +260,17 @@ export class PreferenceService {
     });
   }
 }
+
+/** A subscriber-scope preference turning a whole channel off (or on again). */
+export async function setChannelOptOut(trx: Knex, tenantId: string, externalId: string, channel: Channel, optOut: boolean): Promise<void> {
+  const patch = JSON.stringify({ channels: { [channel]: !optOut } });
+  await trx.raw(
+    `insert into preferences (tenant_id, scope, scope_id, settings) values (?, 'subscriber', ?, ?::jsonb)
+     on conflict (tenant_id, scope, scope_id) do update
+       set settings = jsonb_set(preferences.settings, '{channels}', coalesce(preferences.settings->'channels', '{}'::jsonb) || (excluded.settings->'channels')),
+           updated_at = now()`,
+    [tenantId, externalId, patch],
+  );
+  await announceChange(trx, 'preferences', tenantId);
+}
+

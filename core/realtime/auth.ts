@@ -3,10 +3,10 @@ import type { Knex } from 'knex';
 import type { TtlCache } from '../cache.ts';
 import { announceChange, localCaches, type CacheFactory } from '../cache-invalidation.ts';
 import { seal, unseal, type Sealed } from '../crypto.ts';
-import { audit } from '../delivery/providers.ts';
+import { audit } from '../db/repositories/audit-log.ts';
 import { ClarionError } from '../errors.ts';
-import type { Clock } from '../services.ts';
-import { isUuid } from '../tenants.ts';
+import type { Clock } from '../kernel/clock.ts';
+import { isUuid } from '../kernel/ids.ts';
 
 /**
  * How subscribers' browsers authenticate to their own inbox (DESIGN.md "Trust model"), both
@@ -52,6 +52,13 @@ export interface InboxPrincipal {
   externalId: string;
   scopes: InboxScope[];
   expiresAt: Date;
+}
+
+/** The subscriber a verified token speaks for, with the row id the inbox tables key on. */
+export interface InboxSubscriber extends InboxPrincipal {
+  subscriberId: string;
+  /** For the audit trail: `subscriber:<external id>`. */
+  actor: string;
 }
 
 interface TenantSecret {

@@ -1,13 +1,13 @@
 import type { OutboundMessage } from '@clarion/adapter-kit';
-import { PermanentError } from '@clarion/adapter-kit';
 import type { Knex } from 'knex';
 import { keysetPage, type Page } from '../db/paging.ts';
-import { audit } from '../delivery/providers.ts';
-import { acknowledge } from '../delivery/receipts.ts';
+import { enqueue } from '../jobs/tasks.ts';
+import { audit } from '../db/repositories/audit-log.ts';
+import { acknowledge } from '../notifications/status.ts';
 import { ClarionError } from '../errors.ts';
 import { recipientStatus } from '../notifications/status.ts';
-import type { Clock } from '../services.ts';
-import { isUuid } from '../tenants.ts';
+import type { Clock } from '../kernel/clock.ts';
+import { isUuid } from '../kernel/ids.ts';
 import type { Workflow } from '../workflows/service.ts';
 import { inboxCounts, lockInbox, recordChange, type InboxCounts, type LockedInbox } from './changes.ts';
 
@@ -207,7 +207,8 @@ export class InboxFeed {
           set.snoozed_until = until;
           if (until) {
             reason = 'snoozed';
-            await trx.raw(`select graphile_worker.add_job('unsnooze_inbox_item', json_build_object('itemId', ?::uuid, 'tenantId', ?::uuid), run_at => ?::timestamptz, job_key => ?, job_key_mode => 'replace')`, [row.id, reader.tenantId, until, `unsnooze:${row.id}`]);
+            // Snoozing again moves the job (one per item, replaced).
+            await enqueue(trx, 'unsnooze_inbox_item', { itemId: row.id, tenantId: reader.tenantId }, { runAt: until, jobKey: `unsnooze:${row.id}`, jobKeyMode: 'replace' });
           } else {
             reason = 'unsnoozed';
             set.surfaced_at = now;
@@ -367,18 +368,16 @@ export class InboxFeed {
  * workflow's category and tags, is change `item.created` of the subscriber's inbox, written and
  * announced in one transaction (the streams hear of it at commit).
  */
-export async function putInboxItem(deps: Pick<FeedDeps, 'knex' | 'workflows'>, message: OutboundMessage): Promise<string> {
+export async function putInboxItem(deps: Pick<FeedDeps, 'knex' | 'workflows'>, subscriberId: string, message: OutboundMessage): Promise<string> {
   const { knex, workflows } = deps;
   const workflowKey = typeof message.metadata?.workflow === 'string' ? message.metadata.workflow : null;
   const workflow = workflowKey ? await workflows.get(message.tenantId, workflowKey).catch(() => undefined) : undefined;
   return knex.transaction(async (trx) => {
-    const subscriber = await trx('subscribers').where({ tenant_id: message.tenantId, external_id: message.to.id }).whereNull('erased_at').first('id');
-    if (!subscriber) throw new PermanentError(`subscriber ${message.to.id} no longer exists`, { code: 'subscriber_erased', scope: 'recipient' });
-    const inbox = await lockInbox(trx, message.tenantId, subscriber.id);
+    const inbox = await lockInbox(trx, message.tenantId, subscriberId);
     const [row] = await trx('inbox_items')
       .insert({
         tenant_id: message.tenantId,
-        subscriber_id: subscriber.id,
+        subscriber_id: subscriberId,
         notification_id: message.notificationId,
         workflow_key: workflowKey,
         category: workflow?.category ?? null,

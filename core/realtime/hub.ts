@@ -6,9 +6,9 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import { PgListener } from '../db/listener.ts';
 import { ClarionError } from '../errors.ts';
 import { inboxConnections, inboxDisconnects, inboxMessages } from '../metrics.ts';
-import type { Clock } from '../services.ts';
+import type { Clock } from '../kernel/clock.ts';
 import { INBOX_CHANNEL, changesAfter, currentSeq, inboxCounts, type InboxAnnouncement, type InboxChange, type StoredChange } from './changes.ts';
-import type { InboxSubscriber } from './service.ts';
+import type { InboxSubscriber } from './auth.ts';
 
 /**
  * The inbox streams of one gateway process, at `/v1/inbox/stream`: WebSocket (`ws`) or

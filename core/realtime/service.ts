@@ -3,12 +3,12 @@ import type { Knex } from 'knex';
 import type { Logger } from 'pino';
 import type { CacheFactory } from '../cache-invalidation.ts';
 import type { Config } from '../config.ts';
-import { audit } from '../delivery/providers.ts';
+import { audit } from '../db/repositories/audit-log.ts';
 import { ClarionError } from '../errors.ts';
-import { toFieldErrors } from '../ingest/contracts.ts';
-import type { Clock } from '../services.ts';
+import { toFieldErrors } from '../kernel/validation.ts';
+import type { Clock } from '../kernel/clock.ts';
 import { checkExternalId } from '../subscribers/service.ts';
-import { DEFAULT_TOKEN_SECONDS, INBOX_SCOPES, InboxAuth, MAX_TOKEN_SECONDS, type InboxPrincipal, type InboxScope } from './auth.ts';
+import { DEFAULT_TOKEN_SECONDS, INBOX_SCOPES, InboxAuth, MAX_TOKEN_SECONDS, type InboxScope, type InboxSubscriber } from './auth.ts';
 import { InboxFeed, type FeedDeps } from './feed.ts';
 import { InboxHub } from './hub.ts';
 
@@ -22,12 +22,7 @@ export interface InboxDeps {
   caches?: CacheFactory;
 }
 
-/** The subscriber a verified token speaks for, with the row id the inbox tables key on. */
-export interface InboxSubscriber extends InboxPrincipal {
-  subscriberId: string;
-  /** For the audit trail: `subscriber:<external id>`. */
-  actor: string;
-}
+export type { InboxSubscriber };
 
 const ajv = new Ajv2020({ allErrors: true, strict: false });
 const tokenOptions = {
@@ -143,12 +138,14 @@ export class InboxService {
     return subscriber;
   }
 
-  /** Drops the changes older than CLARION_INBOX_CHANGES_KEEP_HOURS (by the injected clock). */
+  /**
+   * Drops the changes older than CLARION_INBOX_CHANGES_KEEP_HOURS. Retention is operational time,
+   * as the changes' `created_at` is (the database's): like a cache TTL, not business time.
+   */
   async prune(): Promise<{ changes: number }> {
-    const { knex, clock, config, log } = this.#deps;
-    const before = new Date(clock.now().getTime() - config.inboxChangesKeepHours * 3600_000);
-    const changes = await knex('inbox_changes').where('created_at', '<', before).delete();
-    if (changes > 0) log.info({ changes, before }, 'old inbox changes pruned');
+    const { knex, config, log } = this.#deps;
+    const changes = await knex('inbox_changes').whereRaw(`created_at < now() - make_interval(hours => ?)`, [config.inboxChangesKeepHours]).delete();
+    if (changes > 0) log.info({ changes }, 'old inbox changes pruned');
     return { changes };
   }
 

@@ -1,6 +1,6 @@
 import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
 import type { FieldError } from '../errors.ts';
-import { toFieldErrors } from '../ingest/contracts.ts';
+import { toFieldErrors } from '../kernel/validation.ts';
 
 /**
  * A subscriber's push devices (the adapter kit's `Device`): what each platform needs, checked per

@@ -1,11 +1,12 @@
-import { randomUUID } from 'node:crypto';
 import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
 import type { Knex } from 'knex';
 import { ClarionError, type FieldError } from '../errors.ts';
-import { toFieldErrors } from '../ingest/contracts.ts';
-import { audit } from '../delivery/providers.ts';
+import { audit } from '../db/repositories/audit-log.ts';
+import { toFieldErrors } from '../kernel/validation.ts';
+import type { WorkflowService } from '../workflows/service.ts';
 import { deviceProblems } from './devices.ts';
+import { ERASED, erasedMarker, erasePerson, forgottenId, type ErasureCounts } from './erasure.ts';
 
 /**
  * Subscribers: the people notifications are for, keyed by the tenant's own id for them
@@ -91,28 +92,49 @@ export type Recipient = string | (SubscriberInput & { id: string });
 
 export class SubscriberService {
   readonly #knex: Knex;
+  readonly #workflows: Pick<WorkflowService, 'list'> | undefined;
 
-  constructor(knex: Knex) {
+  /** `workflows`: where the tenant's events name their recipients, for erasure. */
+  constructor(knex: Knex, workflows?: Pick<WorkflowService, 'list'>) {
     this.#knex = knex;
+    this.#workflows = workflows;
   }
 
+  /**
+   * `PUT /v1/subscribers/:id`. An erased id is refused (409) unless the body says
+   * `"reactivate": true`: then the marker left by the erasure is forgotten and a new subscriber
+   * starts under the id (the erased history stays anonymous, linked to nothing).
+   */
   async put(tenantId: string, externalId: string, input: unknown, actor: string): Promise<{ subscriber: SubscriberView; created: boolean }> {
     checkExternalId(externalId);
-    const errors = subscriberProblems(validateInput, input);
+    const { reactivate, fields } = splitReactivate(input);
+    const errors = subscriberProblems(validateInput, fields);
+    if (reactivate !== undefined && typeof reactivate !== 'boolean') errors.push({ pointer: '/reactivate', message: 'must be a boolean' });
     if (errors.length > 0) throw new ClarionError('CLARION_ERR_SUBSCRIBER_INVALID', 'Invalid subscriber', { errors });
-    const body = input as SubscriberInput;
+    const body = fields as SubscriberInput;
     checkTimezone(body.timezone, '/timezone');
     return this.#knex.transaction(async (trx) => {
       const existing = await trx('subscribers').where({ tenant_id: tenantId, external_id: externalId }).first('id');
+      let reactivated = false;
+      if (!existing) {
+        const erased = await trx('subscribers').where({ tenant_id: tenantId, external_id: erasedMarker(tenantId, externalId) }).forUpdate().first('id');
+        if (erased && reactivate !== true) throw erasedError(externalId);
+        if (erased) {
+          await trx('subscribers').where({ id: erased.id }).update({ external_id: forgottenId(), updated_at: trx.fn.now() });
+          reactivated = true;
+        }
+      }
       const row = await upsert(trx, tenantId, externalId, body, true);
-      await audit(trx, tenantId, actor, existing ? 'subscriber.updated' : 'subscriber.created', row.id, { fields: Object.keys(body) });
+      // Erased by another request while this one ran.
+      if (!row) throw erasedError(externalId);
+      await audit(trx, tenantId, actor, reactivated ? 'subscriber.reactivated' : existing ? 'subscriber.updated' : 'subscriber.created', row.id, { fields: Object.keys(body) });
       return { subscriber: view(row), created: !existing };
     });
   }
 
   async get(tenantId: string, externalId: string): Promise<SubscriberView> {
     const row = await this.#knex('subscribers').where({ tenant_id: tenantId, external_id: externalId }).whereNull('erased_at').first();
-    if (!row) throw new ClarionError('CLARION_ERR_SUBSCRIBER_NOT_FOUND', `No subscriber ${externalId}`);
+    if (!row) throw await notFound(this.#knex, tenantId, externalId);
     return view(row);
   }
 
@@ -127,37 +149,43 @@ export class SubscriberService {
   }
 
   /**
-   * Erases a subscriber's personal data (GDPR): the row is anonymised, the inbox and the outbox
-   * copies go, rendered content is dropped; notifications and the audit trail stay, anonymous.
+   * `DELETE /v1/subscribers/:id`: erases the subscriber's personal data wherever Clarion stored
+   * it (core/subscribers/erasure.ts), in one transaction, and remembers the id as erased so later
+   * events naming it reach no one. Returns what was removed, as the audit entry records it.
    */
-  async erase(tenantId: string, externalId: string, actor: string): Promise<void> {
-    await this.#knex.transaction(async (trx) => {
-      const row = await trx('subscribers').where({ tenant_id: tenantId, external_id: externalId }).whereNull('erased_at').first('id');
-      if (!row) throw new ClarionError('CLARION_ERR_SUBSCRIBER_NOT_FOUND', `No subscriber ${externalId}`);
-      await trx('subscribers').where({ id: row.id }).update({
-        external_id: `erased:${randomUUID()}`,
-        name: null, email: null, phone: null, locale: null, timezone: null,
-        devices: '[]', chat: '{}', teams: '{}', projects: '{}', data: '{}',
-        erased_at: trx.fn.now(), updated_at: trx.fn.now(),
-      });
-      await trx('inbox_items').where({ tenant_id: tenantId, subscriber_id: row.id }).delete();
-      // The inbox's change log holds copies of its items.
-      await trx('inbox_changes').where({ tenant_id: tenantId, subscriber_id: row.id }).delete();
-      const notifications = trx('notifications').where({ tenant_id: tenantId, subscriber_id: row.id }).select('id');
-      await trx('outbox_messages').where({ tenant_id: tenantId }).whereIn('notification_id', notifications).update({ recipient: JSON.stringify({ erased: true }), content: JSON.stringify({ erased: true }) });
-      await trx('notifications').where({ tenant_id: tenantId, subscriber_id: row.id }).update({ content: null });
-      await trx('preferences').where({ tenant_id: tenantId, scope: 'subscriber', scope_id: externalId }).delete();
-      await audit(trx, tenantId, actor, 'subscriber.erased', row.id, {});
+  async erase(tenantId: string, externalId: string, actor: string): Promise<ErasureCounts> {
+    // Read before the transaction, so it never waits for a second connection.
+    const workflows = this.#workflows ? await this.#workflows.list(tenantId) : [];
+    const pointers = (type: string) => workflows.filter((w) => w.trigger === type && typeof w.recipients === 'string').map((w) => w.recipients as string);
+    return this.#knex.transaction(async (trx) => {
+      // The lock makes events naming the id wait for the erasure, then meet its marker.
+      const row: SubscriberRow | undefined = await trx('subscribers').where({ tenant_id: tenantId, external_id: externalId }).whereNull('erased_at').forUpdate().first();
+      if (!row) throw await notFound(trx, tenantId, externalId);
+      const counts = await erasePerson(trx, { tenantId, id: row.id, externalId, name: row.name, email: row.email, phone: row.phone }, pointers);
+      await audit(trx, tenantId, actor, 'subscriber.erased', row.id, { ...counts });
+      return counts;
     });
+  }
+
+  /** Why an event's entry naming an erased subscriber reached no one (recorded on the event). */
+  erasedProblem(externalId: string): string {
+    return `subscriber ${externalId} was erased: nothing is sent to them (PUT /v1/subscribers/${externalId} with "reactivate": true creates them again)`;
   }
 
   /**
    * Turns an event's recipients into subscriber rows: external ids (created bare when unknown, so
    * in-app delivery still works), inline objects (upserted), `team:<id>` and `project:<id>`.
+   * An erased id, named alone or inline, is neither found nor created: a problem says so.
    * Returns them once each, in order, with the problems found in the list.
    */
   async resolve(trx: Knex, tenantId: string, recipients: unknown): Promise<{ subscribers: SubscriberRow[]; problems: string[] }> {
-    const { entries, problems } = planRecipients(recipients);
+    return this.resolvePlan(trx, tenantId, planRecipients(recipients));
+  }
+
+  /** `resolve` for recipients already read (`planRecipients`): the fan-out plans once for both of its paths. */
+  async resolvePlan(trx: Knex, tenantId: string, plan: { entries: RecipientEntry[]; problems: string[] }): Promise<{ subscribers: SubscriberRow[]; problems: string[] }> {
+    const entries = plan.entries;
+    const problems = [...plan.problems];
     const seen = new Map<string, SubscriberRow>();
     for (const entry of entries) {
       if (entry.kind === 'group') {
@@ -165,13 +193,16 @@ export class SubscriberService {
         if (members.length === 0) problems.push(`recipients[${entry.index}]: ${entry.entry} has no members`);
         for (const m of members) if (!seen.has(m.id)) seen.set(m.id, m);
       } else if (entry.kind === 'id') {
+        // Unlocked: an erasure running now makes this row anonymous, and its deliveries then fail
+        // as `subscriber_erased`; only creating a subscriber has to wait for it (upsert).
         let row: SubscriberRow | undefined = await trx('subscribers').where({ tenant_id: tenantId, external_id: entry.externalId }).first();
         row ??= await upsert(trx, tenantId, entry.externalId, {}, false);
-        if (row.erased_at) continue;
-        if (!seen.has(row.id)) seen.set(row.id, row);
+        if (!row || row.erased_at) problems.push(`recipients[${entry.index}]: ${this.erasedProblem(entry.externalId)}`);
+        else if (!seen.has(row.id)) seen.set(row.id, row);
       } else {
         const row = await upsert(trx, tenantId, entry.externalId, entry.fields, false);
-        if (!seen.has(row.id)) seen.set(row.id, row);
+        if (!row) problems.push(`recipients[${entry.index}]: ${this.erasedProblem(entry.externalId)}`);
+        else if (!seen.has(row.id)) seen.set(row.id, row);
       }
     }
     return { subscribers: [...seen.values()], problems };
@@ -179,11 +210,27 @@ export class SubscriberService {
 
   /**
    * The statement that upserts an inline recipient (only the fields it gives) or, with no
-   * fields, makes sure a bare subscriber exists; it returns the row. For the fan-out's one-statement
-   * path, which runs it as part of a larger statement.
+   * fields, makes sure a bare subscriber exists; it returns the row, or no row when the id was
+   * erased. For the fan-out's one-statement path, which runs it as part of a larger statement.
    */
   upsertStatement(db: Knex, tenantId: string, externalId: string, fields: SubscriberInput): Knex.QueryBuilder {
     return upsertQuery(db, tenantId, externalId, fields, false);
+  }
+
+  /** The subscriber an inbound message comes from (an SMS reply, a WhatsApp message): the one last updated with that address. */
+  async byAddress(db: Knex, tenantId: string, address: { email: string } | { phone: string }): Promise<Pick<SubscriberRow, 'id' | 'external_id'> | undefined> {
+    return db('subscribers').where({ tenant_id: tenantId, ...address }).whereNull('erased_at').orderBy('updated_at', 'desc').first('id', 'external_id');
+  }
+
+  /** The row id of a subscriber (not erased), for writes that reference it. */
+  async idOf(db: Knex, tenantId: string, externalId: string): Promise<string | undefined> {
+    const row = await db('subscribers').where({ tenant_id: tenantId, external_id: externalId }).whereNull('erased_at').first('id');
+    return row?.id;
+  }
+
+  /** The tenant's subscribers (not erased), with what resolving their preferences needs. */
+  async active(tenantId: string): Promise<Array<Pick<SubscriberRow, 'id' | 'external_id' | 'teams' | 'projects' | 'timezone'>>> {
+    return this.#knex('subscribers').where({ tenant_id: tenantId }).whereNull('erased_at').select('id', 'external_id', 'teams', 'projects', 'timezone');
   }
 
   /** Removes a push device that can never work again (an adapter reported it). */
@@ -195,12 +242,24 @@ export class SubscriberService {
   }
 }
 
-/** Inserts or updates; `replace` (PUT) resets fields not given, an inline upsert only sets those given. */
-async function upsert(trx: Knex, tenantId: string, externalId: string, input: SubscriberInput, replace: boolean): Promise<SubscriberRow> {
+/**
+ * Inserts or updates; `replace` (PUT) resets fields not given, an inline upsert only sets those
+ * given. Undefined when the id was erased.
+ */
+async function upsert(trx: Knex, tenantId: string, externalId: string, input: SubscriberInput, replace: boolean): Promise<SubscriberRow | undefined> {
   const [row] = await upsertQuery(trx, tenantId, externalId, input, replace);
   return row;
 }
 
+const CASTS: Record<string, string> = { tenant_id: 'uuid', devices: 'jsonb', chat: 'jsonb', data: 'jsonb', teams: 'text[]', projects: 'text[]' };
+
+/**
+ * The upsert writes nothing, and returns no row, when the id was erased (a row carries its
+ * marker). The check locks the rows it reads (FOR KEY SHARE, which the upsert's own update does
+ * not conflict with): when an erasure of the id is under way, it waits for its commit and then
+ * sees the marker; unlocked, it would read the row as it was and create the id afresh. OFFSET 0
+ * keeps the `erased_at` test above the lock, so the row is locked before it is judged.
+ */
 function upsertQuery(db: Knex, tenantId: string, externalId: string, input: SubscriberInput, replace: boolean): Knex.QueryBuilder {
   const values: Record<string, unknown> = {};
   const scalar = ['name', 'email', 'phone', 'locale', 'timezone'] as const;
@@ -210,10 +269,36 @@ function upsertQuery(db: Knex, tenantId: string, externalId: string, input: Subs
   if (replace || input.data !== undefined) values.data = JSON.stringify(input.data ?? {});
   if (replace || input.teams !== undefined) values.teams = input.teams ?? [];
   if (replace || input.projects !== undefined) values.projects = input.projects ?? [];
-  const insert = db('subscribers').insert({ tenant_id: tenantId, external_id: externalId, ...values });
+  const columns = ['tenant_id', 'external_id', ...Object.keys(values)];
+  const insert = db('subscribers').insert(
+    db.raw(
+      `(${columns.join(', ')}) select ${columns.map((c) => `?::${CASTS[c] ?? 'text'}`).join(', ')}
+        where not exists (select 1 from (select erased_at from subscribers where tenant_id = ? and external_id in (?, ?) offset 0 for key share) s where s.erased_at is not null)`,
+      [tenantId, externalId, ...Object.values(values), tenantId, externalId, erasedMarker(tenantId, externalId)] as Knex.RawBinding[],
+    ),
+  );
   return Object.keys(values).length === 0
     ? insert.onConflict(['tenant_id', 'external_id']).merge({ updated_at: db.raw('subscribers.updated_at') }).returning('*')
-    : insert.onConflict(['tenant_id', 'external_id']).merge({ ...values, updated_at: db.fn.now() }).returning('*');
+    : insert.onConflict(['tenant_id', 'external_id']).merge({ ...Object.fromEntries(Object.keys(values).map((c) => [c, db.raw('excluded.??', [c])])), updated_at: db.fn.now() }).returning('*');
+}
+
+/** `reactivate` is an instruction of PUT, not a field of the subscriber. */
+function splitReactivate(input: unknown): { reactivate: unknown; fields: unknown } {
+  if (!input || typeof input !== 'object' || Array.isArray(input) || !('reactivate' in input)) return { reactivate: undefined, fields: input };
+  const { reactivate, ...fields } = input as Record<string, unknown>;
+  return { reactivate, fields };
+}
+
+function erasedError(externalId: string): ClarionError {
+  return new ClarionError('CLARION_ERR_SUBSCRIBER_ERASED', `Subscriber ${externalId} was erased. To create a subscriber under this id again, send PUT /v1/subscribers/${externalId} with "reactivate": true`, {
+    errors: [{ pointer: '/reactivate', message: 'must be true to create an erased subscriber again' }],
+  });
+}
+
+/** 404, saying so when the id was erased. */
+async function notFound(db: Knex, tenantId: string, externalId: string): Promise<ClarionError> {
+  const erased = await db('subscribers').where({ tenant_id: tenantId, external_id: erasedMarker(tenantId, externalId) }).first('id');
+  return new ClarionError('CLARION_ERR_SUBSCRIBER_NOT_FOUND', erased ? `No subscriber ${externalId}: it was erased (PUT with "reactivate": true creates it again)` : `No subscriber ${externalId}`);
 }
 
 export type RecipientEntry =
@@ -230,7 +315,9 @@ export function planRecipients(recipients: unknown): { entries: RecipientEntry[]
   const problems: string[] = [];
   const entries: RecipientEntry[] = [];
   for (const [index, entry] of list.entries()) {
-    if (typeof entry === 'string') {
+    if (entry === ERASED || (entry && typeof entry === 'object' && (entry as { id?: unknown }).id === ERASED)) {
+      problems.push(`recipients[${index}]: a subscriber erased since this event was received (the erasure removed them from it)`);
+    } else if (typeof entry === 'string') {
       const group = /^(team|project):(.+)$/.exec(entry);
       if (group) entries.push({ kind: 'group', index, entry, column: group[1] === 'team' ? 'teams' : 'projects', value: group[2] });
       else if (!EXTERNAL_ID.test(entry)) problems.push(`recipients[${index}]: "${entry}" is not a valid subscriber id`);

@@ -142,7 +142,7 @@ const versionFields = {
   ...keyFields,
   version: { type: 'integer' },
   status: { enum: ['draft', 'published', 'archived'] },
-  createdAt: { type: 'string', format: 'date-time' },
+  createdAt: { type: ['string', 'null'], format: 'date-time', description: 'Null for a bundled template' },
   createdBy: { type: ['string', 'null'] },
   publishedAt: { type: ['string', 'null'], format: 'date-time' },
   basedOnVersion: { type: ['integer', 'null'], description: 'Set on versions made by a rollback' },

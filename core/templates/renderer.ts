@@ -9,10 +9,7 @@ import { createI18n, loadTranslations } from './i18n.ts';
 import { filePosition } from './blocks.ts';
 import { locate } from './locate.ts';
 import { CHANNEL_PARTS, type PartKind } from './parts.ts';
-import {
-  Frame, LimitExceeded, SafeString, SandboxContext, SandboxViolation, blocksOf, compileTemplate, errorPosition, installSandbox, markPosition,
-  sandboxGlobals, setOutputBudget, type RenderFunction, type TemplateProps,
-} from './sandbox.ts';
+import { Frame, LimitExceeded, SafeString, SandboxContext, SandboxViolation, blocksOf, compileTemplate, errorPosition, installSandbox, markPosition, sandboxGlobals, setOutputBudget, type RenderFunction, type TemplateProps } from './sandbox.ts';
 import type { RenderFailureInfo, RenderJob } from './types.ts';
 
 /**

@@ -1,15 +1,13 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { CHANNELS, ConfigError, PermanentError, TransientError, type Channel, type RenderedContent } from '@clarion/adapter-kit';
-import { Ajv } from 'ajv';
+import { AnyObject, Dictionary, schemaAjv, StringEnum, Type } from '../kernel/schema.ts';
 import type { Knex } from 'knex';
 import type { Logger } from 'pino';
 import type { CacheFactory } from '../cache-invalidation.ts';
 import { ClarionError, type FieldError } from '../errors.ts';
 import type { ContractRegistry } from '../ingest/contracts.ts';
-import { toFieldErrors } from '../ingest/contracts.ts';
 import type { EventQueries } from '../ingest/events.ts';
-import type { Clock } from '../services.ts';
 import type { TenantRow } from '../tenants.ts';
 import { BundledTemplates, TEMPLATES_DIR } from './bundled.ts';
 import { LOCALES_DIR, loadTranslations, type Translations } from './i18n.ts';
@@ -22,6 +20,8 @@ import { smsInfo, type SmsInfo } from './sms.ts';
 import { TemplateStore, describe, type LayoutRow, type TemplateKey, type TemplateVersion, type TemplateVersionSummary } from './store.ts';
 import type { PartSource, RenderFailureInfo, RenderInput, RenderJob, RenderResult, TemplateContext, TemplateWarning } from './types.ts';
 import { analyseParts, syntaxProblem, type SyntaxProblem } from './validate.ts';
+import { toFieldErrors } from '../kernel/validation.ts';
+import { type Clock } from '../kernel/clock.ts';
 
 export { resolveLocale } from './locale.ts';
 export type { RenderInput, RenderResult, TemplateContext, TemplateWarning } from './types.ts';
@@ -118,38 +118,34 @@ interface Chosen {
   name: string;
 }
 
-const ajv = new Ajv({ allErrors: true, strict: false });
-
-export const previewSchema = {
-  type: 'object',
-  additionalProperties: false,
-  required: ['workflow', 'channel'],
-  properties: {
-    workflow: { type: 'string', pattern: WORKFLOW.source, description: 'The workflow key' },
-    channel: { enum: CHANNELS },
-    locale: { type: 'string', maxLength: 35, description: "The locale to render in (region fallbacks apply); default: the subscriber's, then the tenant default" },
-    data: { description: "The event data to render with; default: the bundled workflow's sample data" },
-    eventId: { type: 'string', minLength: 1, maxLength: 200, description: 'Render against a stored event (Clarion id or CloudEvent id) instead of `data`' },
-    eventSource: { type: 'string', minLength: 1, description: 'Disambiguates a CloudEvent id used by several sources' },
-    subscriber: { type: 'object', description: 'The subscriber to render for (id, name, email, phone, locale, timezone, data); default: a sample one' },
-    items: { type: 'array', maxItems: 1000, description: 'Digest items' },
-    priority: { enum: ['low', 'normal', 'high', 'critical'] },
-    template: { type: 'object', additionalProperties: { type: 'string' }, description: 'Inline parts to render instead of the stored template (a live editor)' },
-    version: { type: 'integer', minimum: 1, description: 'Render this stored version (needs `locale`) instead of the published one' },
+/** The body of POST /v1/templates/preview. */
+export const previewSchema = Type.Object(
+  {
+    workflow: Type.String({ pattern: WORKFLOW.source, description: 'The workflow key' }),
+    channel: StringEnum(CHANNELS as readonly Channel[]),
+    locale: Type.Optional(Type.String({ maxLength: 35, description: "The locale to render in (region fallbacks apply); default: the subscriber's, then the tenant default" })),
+    data: Type.Optional(Type.Unknown({ description: "The event data to render with; default: the bundled workflow's sample data" })),
+    eventId: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: 'Render against a stored event (Clarion id or CloudEvent id) instead of `data`' })),
+    eventSource: Type.Optional(Type.String({ minLength: 1, description: 'Disambiguates a CloudEvent id used by several sources' })),
+    subscriber: Type.Optional(AnyObject({ description: 'The subscriber to render for (id, name, email, phone, locale, timezone, data); default: a sample one' })),
+    items: Type.Optional(Type.Unsafe<unknown[]>({ type: 'array', maxItems: 1000, description: 'Digest items' })),
+    priority: Type.Optional(StringEnum(['low', 'normal', 'high', 'critical'] as const)),
+    template: Type.Optional(Dictionary(Type.String(), { description: 'Inline parts to render instead of the stored template (a live editor)' })),
+    version: Type.Optional(Type.Integer({ minimum: 1, description: 'Render this stored version (needs `locale`) instead of the published one' })),
   },
-} as const;
-const validatePreview = ajv.compile(previewSchema);
+  { additionalProperties: false },
+);
+const validatePreview = schemaAjv().compile(previewSchema);
 
-export const saveSchema = {
-  type: 'object',
-  additionalProperties: false,
-  required: ['parts'],
-  properties: {
-    parts: { type: 'object', additionalProperties: { type: 'string' }, description: 'Nunjucks source of each part' },
-    publish: { type: 'boolean', default: false, description: 'Publish the new version at once' },
+/** The body of POST /v1/templates/{workflow}/{channel}/{locale}/versions. */
+export const saveSchema = Type.Object(
+  {
+    parts: Dictionary(Type.String(), { description: 'Nunjucks source of each part' }),
+    publish: Type.Optional(Type.Boolean({ default: false, description: 'Publish the new version at once' })),
   },
-} as const;
-const validateSave = ajv.compile(saveSchema);
+  { additionalProperties: false },
+);
+const validateSave = schemaAjv().compile(saveSchema);
 
 export class TemplateService {
   readonly #store: TemplateStore;
@@ -481,7 +477,8 @@ export class TemplateService {
   }
 
   /** Saves a new version (validated: syntax errors refused, undeclared variables reported as warnings). */
-  async save(tenantId: string, key: TemplateKey, body: unknown, actor: string): Promise<{ version: TemplateVersion; warnings: TemplateWarning[] }> {
+  /** Saves a version (`db`: inside the caller's transaction, e.g. a workflow saved with its templates). */
+  async save(tenantId: string, key: TemplateKey, body: unknown, actor: string, db?: Knex): Promise<{ version: TemplateVersion; warnings: TemplateWarning[] }> {
     if (!validateSave(body)) throw new ClarionError('CLARION_ERR_HTTP_INVALID_REQUEST', 'Invalid template', { errors: toFieldErrors(validateSave.errors ?? []) });
     const { parts, publish } = body as { parts: Record<string, string>; publish?: boolean };
     const problems = partProblems(key.channel, parts).map((p) => ({ pointer: `/parts/${p.part}`, message: p.message }));
@@ -493,11 +490,11 @@ export class TemplateService {
     const kept = Object.fromEntries(Object.entries(parts).filter(([, source]) => source.trim() !== ''));
     this.#assertSyntax(Object.fromEntries(Object.entries(kept).map(([k, v]) => [k, plainPart(v)])), '/parts');
     const layouts = await this.#store.layouts(tenantId);
-    const warnings = await this.#warnings(tenantId, key.workflow, Object.fromEntries(Object.entries(kept).map(([k, v]) => [k, plainPart(v)])), layouts);
-    if (!this.bundled.workflow(key.workflow) && !(await this.#store.workflowTrigger(tenantId, key.workflow))) {
+    const warnings = await this.#warnings(tenantId, key.workflow, Object.fromEntries(Object.entries(kept).map(([k, v]) => [k, plainPart(v)])), layouts, db);
+    if (!this.bundled.workflow(key.workflow) && !(await this.#store.workflowTrigger(tenantId, key.workflow, db))) {
       warnings.unshift({ message: `There is no workflow ${key.workflow} yet: this template renders once a workflow with that key sends on ${key.channel}` });
     }
-    const version = await this.#store.create(tenantId, key, kept, { actor, now: this.#clock.now(), publish: publish ?? false });
+    const version = await this.#store.create(tenantId, key, kept, { actor, now: this.#clock.now(), publish: publish ?? false, db });
     return { version, warnings };
   }
 
@@ -586,8 +583,8 @@ export class TemplateService {
     if (problems.length > 0) throw syntaxError(problems, (part) => `${pointerBase}/${part}`, 'The template');
   }
 
-  async #warnings(tenantId: string, workflow: string, parts: Record<string, PartSource>, layouts: LayoutRow[]): Promise<TemplateWarning[]> {
-    const contract = await this.#contract(tenantId, workflow);
+  async #warnings(tenantId: string, workflow: string, parts: Record<string, PartSource>, layouts: LayoutRow[], db?: Knex): Promise<TemplateWarning[]> {
+    const contract = await this.#contract(tenantId, workflow, db);
     return analyseParts(parts, {
       workflow,
       schema: contract?.schema,
@@ -599,8 +596,8 @@ export class TemplateService {
   }
 
   /** The workflow's contract: the tenant's contract for its trigger type, else the bundled schema.json. */
-  async #contract(tenantId: string, workflow: string): Promise<{ schema: unknown; name: string } | undefined> {
-    const trigger = await this.#trigger(tenantId, workflow);
+  async #contract(tenantId: string, workflow: string, db?: Knex): Promise<{ schema: unknown; name: string } | undefined> {
+    const trigger = await this.#trigger(tenantId, workflow, db);
     if (trigger) {
       const contract = await this.#contracts.get(tenantId, trigger);
       if (contract) return { schema: contract.schema, name: `the contract of ${trigger} (version ${contract.version})` };
@@ -610,8 +607,8 @@ export class TemplateService {
   }
 
   /** The event type that starts the workflow: the tenant's workflow, else the bundled workflow.json. */
-  async #trigger(tenantId: string, workflow: string): Promise<string | undefined> {
-    const own = await this.#store.workflowTrigger(tenantId, workflow);
+  async #trigger(tenantId: string, workflow: string, db?: Knex): Promise<string | undefined> {
+    const own = await this.#store.workflowTrigger(tenantId, workflow, db);
     if (own) return own;
     // Only bundled workflows are cached: any other key may come from a request.
     if (!this.bundled.workflow(workflow)) return undefined;

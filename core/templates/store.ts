@@ -1,3 +1,4 @@
+import { audit as writeAudit } from '../db/repositories/audit-log.ts';
 import type { Channel } from '@clarion/adapter-kit';
 import type { Knex } from 'knex';
 import type { TtlCache } from '../cache.ts';
@@ -139,9 +140,10 @@ export class TemplateStore {
     tenantId: string,
     key: TemplateKey,
     parts: Record<string, string>,
-    options: { actor: string; now: Date; publish: boolean; basedOnVersion?: number; action?: string },
+    options: { actor: string; now: Date; publish: boolean; basedOnVersion?: number; action?: string; db?: Knex },
   ): Promise<TemplateVersion> {
-    return this.#changed(tenantId, this.#knex.transaction(async (trx) => {
+    // Inside the caller's transaction when given one (a workflow saved with its templates).
+    return this.#changed(tenantId, (options.db ?? this.#knex).transaction(async (trx) => {
       await lock(trx, tenantId, key);
       const current = await trx('templates').where(keyWhere(tenantId, key)).max('version as v').first();
       const version = (current?.v ?? 0) + 1;
@@ -228,14 +230,7 @@ export class TemplateStore {
         .onConflict(['tenant_id', 'name'])
         .merge({ content, updated_by: options.actor, updated_at: options.now })
         .returning(['name', 'content', 'updated_by', 'created_at', 'updated_at', trx.raw('(xmax = 0) as inserted')]);
-      await trx('audit_logs').insert({
-        tenant_id: tenantId,
-        actor: options.actor,
-        action: row.inserted ? 'template_layout.created' : 'template_layout.updated',
-        target_type: 'template_layout',
-        target_id: name,
-        summary: JSON.stringify({ bytes: Buffer.byteLength(content) }),
-      });
+      await writeAudit(trx, tenantId, options.actor, row.inserted ? 'template_layout.created' : 'template_layout.updated', name, { bytes: Buffer.byteLength(content) }, 'template_layout');
       await announceChange(trx, 'layouts', tenantId);
       return { layout: toLayout(row), created: Boolean(row.inserted) };
     }));
@@ -245,7 +240,7 @@ export class TemplateStore {
     return this.#changed(tenantId, this.#knex.transaction(async (trx) => {
       const deleted = await trx('template_layouts').where({ tenant_id: tenantId, name }).delete();
       if (deleted > 0) {
-        await trx('audit_logs').insert({ tenant_id: tenantId, actor: options.actor, action: 'template_layout.deleted', target_type: 'template_layout', target_id: name, summary: '{}' });
+        await writeAudit(trx, tenantId, options.actor, 'template_layout.deleted', name, {}, 'template_layout');
         await announceChange(trx, 'layouts', tenantId);
       }
       return deleted > 0;
@@ -262,8 +257,8 @@ export class TemplateStore {
     return { published: new Set(rows.filter((r) => r.published).map((r) => r.channel)), drafts: new Set(rows.filter((r) => !r.published).map((r) => r.channel)) };
   }
 
-  async workflowTrigger(tenantId: string, workflow: string): Promise<string | undefined> {
-    const row = await this.#knex('workflows').where({ tenant_id: tenantId, key: workflow }).first('trigger', this.#knex.raw("definition->>'trigger' as definition_trigger"));
+  async workflowTrigger(tenantId: string, workflow: string, db: Knex = this.#knex): Promise<string | undefined> {
+    const row = await db('workflows').where({ tenant_id: tenantId, key: workflow }).first('trigger', this.#knex.raw("definition->>'trigger' as definition_trigger"));
     if (!row) return undefined;
     return row.definition_trigger || row.trigger || undefined;
   }
@@ -286,15 +281,8 @@ async function archivePublished(trx: Knex.Transaction, tenantId: string, key: Te
   return row?.version;
 }
 
-async function audit(trx: Knex.Transaction, tenantId: string, actor: string, action: string, key: TemplateKey, summary: Record<string, unknown>): Promise<void> {
-  await trx('audit_logs').insert({
-    tenant_id: tenantId,
-    actor,
-    action,
-    target_type: 'template',
-    target_id: `${key.workflow}/${key.channel}/${key.locale}`,
-    summary: JSON.stringify(summary),
-  });
+function audit(trx: Knex.Transaction, tenantId: string, actor: string, action: string, key: TemplateKey, summary: Record<string, unknown>): Promise<void> {
+  return writeAudit(trx, tenantId, actor, action, `${key.workflow}/${key.channel}/${key.locale}`, summary, 'template');
 }
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any

@@ -1,3 +1,4 @@
+import { audit as writeAudit } from '../db/repositories/audit-log.ts';
 import type { OutboundPolicy } from '@clarion/adapter-kit';
 import type { Knex } from 'knex';
 import type { Logger } from 'pino';
@@ -5,8 +6,8 @@ import type { TtlCache } from '../cache.ts';
 import type { Config } from '../config.ts';
 import { seal, unseal, type Sealed } from '../crypto.ts';
 import { ClarionError } from '../errors.ts';
-import type { Clock } from '../services.ts';
 import type { EndpointView } from './views.ts';
+import { type Clock } from '../kernel/clock.ts';
 
 /** What the parts of the webhook hub share. */
 export interface WebhookContext {
@@ -77,16 +78,9 @@ export function unsealSecret(config: Config, sealed: unknown): string {
   return unseal<string>(key(config), sealed as Sealed);
 }
 
-export async function audit(
+export function audit(
   trx: Knex,
   entry: { tenantId: string; actor: string; action: string; targetType: string; targetId: string; summary?: Record<string, unknown> },
 ): Promise<void> {
-  await trx('audit_logs').insert({
-    tenant_id: entry.tenantId,
-    actor: entry.actor,
-    action: entry.action,
-    target_type: entry.targetType,
-    target_id: entry.targetId,
-    summary: JSON.stringify(entry.summary ?? {}),
-  });
+  return writeAudit(trx, entry.tenantId, entry.actor, entry.action, entry.targetId, entry.summary ?? {}, entry.targetType);
 }

@@ -1,49 +1,25 @@
 import { ConfigError, DestinationRefused } from '@clarion/adapter-kit';
-import { Ajv } from 'ajv';
 import { announceChange } from '../cache-invalidation.ts';
 import { ClarionError, type FieldError } from '../errors.ts';
 import { keysetPage, type Page } from '../db/paging.ts';
-import { toFieldErrors } from '../ingest/contracts.ts';
 import { webhookAttemptDuration, webhookAttempts, webhookMessagesFinished, webhookMessagesQueued } from '../metrics.ts';
-import { isUuid } from '../tenants.ts';
 import { audit, sealSecret, type WebhookContext } from './context.ts';
 import { checkFilter } from './event-types.ts';
 import { generateSecret, secretKey } from './signing.ts';
 import { toEndpointView, type EndpointView } from './views.ts';
+import { toFieldErrors } from '../kernel/validation.ts';
+import { isUuid } from '../kernel/ids.ts';
+import { schemaAjv } from '../kernel/schema.ts';
+import { DEFAULT_ROTATION_GRACE_SECONDS, endpointInputSchema, endpointPatchSchema, rotateSecretSchema, type EndpointInput, type EndpointPatch } from './schemas.ts';
 
 /** Endpoints: where a tenant's webhooks go, which types, how fast, and the signing secrets. */
 
-export interface EndpointInput {
-  url: string;
-  description?: string | null;
-  eventTypes?: string[] | null;
-  enabled?: boolean;
-  rateLimit?: number | null;
-  /** Bring your own `whsec_` secret (e.g. moving from another provider); generated otherwise. */
-  secret?: string;
-}
+export { DEFAULT_ROTATION_GRACE_SECONDS, MAX_ROTATION_GRACE_SECONDS, type EndpointInput, type EndpointPatch } from './schemas.ts';
 
-export type EndpointPatch = Partial<Omit<EndpointInput, 'secret'>>;
-
-/** The default overlap during which a rotated-out secret keeps signing. */
-export const DEFAULT_ROTATION_GRACE_SECONDS = 24 * 3600;
-export const MAX_ROTATION_GRACE_SECONDS = 7 * 24 * 3600;
-
-const ajv = new Ajv({ allErrors: true, allowUnionTypes: true });
-const fields = {
-  url: { type: 'string', minLength: 1, maxLength: 2048 },
-  description: { type: ['string', 'null'], maxLength: 500 },
-  eventTypes: { type: ['array', 'null'], minItems: 1, maxItems: 50, items: { type: 'string', minLength: 1, maxLength: 200 } },
-  enabled: { type: 'boolean' },
-  rateLimit: { type: ['integer', 'null'], minimum: 1, maximum: 10000 },
-};
-const validateCreate = ajv.compile({ type: 'object', additionalProperties: false, required: ['url'], properties: { ...fields, secret: { type: 'string' } } });
-const validatePatch = ajv.compile({ type: 'object', additionalProperties: false, minProperties: 1, properties: fields });
-const validateRotate = ajv.compile({
-  type: 'object',
-  additionalProperties: false,
-  properties: { gracePeriodSeconds: { type: 'integer', minimum: 0, maximum: MAX_ROTATION_GRACE_SECONDS } },
-});
+const ajv = schemaAjv();
+const validateCreate = ajv.compile(endpointInputSchema);
+const validatePatch = ajv.compile(endpointPatchSchema);
+const validateRotate = ajv.compile(rotateSecretSchema);
 
 const COLUMNS = [
   'id', 'tenant_id', 'url', 'description', 'event_types', 'enabled', 'disabled_reason', 'disabled_at', 'rate_limit', 'failing_since',

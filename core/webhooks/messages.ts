@@ -1,15 +1,15 @@
 import { randomUUID } from 'node:crypto';
-import { Ajv } from 'ajv';
-import addFormats from 'ajv-formats';
+import { schemaAjv } from '../kernel/schema.ts';
+import { MESSAGE_STATUSES, recoverSchema, type RecoverInput } from './schemas.ts';
 import type { Knex } from 'knex';
 import { ClarionError } from '../errors.ts';
-import { toFieldErrors } from '../ingest/contracts.ts';
 import { encodeCursor, keysetPage, type Page } from '../db/paging.ts';
 import { webhookMessagesQueued } from '../metrics.ts';
-import { isUuid } from '../tenants.ts';
 import { DELIVER_TASK, JOB_MAX_ATTEMPTS, audit, queueDelivery, type WebhookContext } from './context.ts';
 import { matchesFilter } from './event-types.ts';
 import { toAttemptView, toMessageView, type AttemptView, type MessageView } from './views.ts';
+import { toFieldErrors } from '../kernel/validation.ts';
+import { isUuid } from '../kernel/ids.ts';
 
 /** Messages: creating them (emit), sending them again (replay, recover), and reading them and their attempts. */
 
@@ -24,7 +24,6 @@ export interface WebhookEvent {
 }
 
 const EVENT_TYPE = /^[a-z0-9][a-z0-9_-]*(\.[a-z0-9][a-z0-9_-]*)+$/;
-const MESSAGE_STATUSES = ['pending', 'retrying', 'delivered', 'failed'] as const;
 const ATTEMPT_OUTCOMES = ['success', 'http_error', 'redirect', 'timeout', 'network_error', 'blocked'] as const;
 
 /** CloudEvents `source` of everything a tenant's webhooks carry. */
@@ -221,18 +220,7 @@ export async function replay(ctx: WebhookContext, tenantId: string, id: string, 
   return rows.map((r) => toMessageView(r));
 }
 
-const ajv = new Ajv({ allErrors: true });
-addFormats.default(ajv, ['date-time']);
-const validateRecover = ajv.compile({
-  type: 'object',
-  additionalProperties: false,
-  required: ['since'],
-  properties: {
-    since: { type: 'string', format: 'date-time' },
-    until: { type: 'string', format: 'date-time' },
-    status: { type: 'array', minItems: 1, uniqueItems: true, items: { enum: [...MESSAGE_STATUSES] } },
-  },
-});
+const validateRecover = schemaAjv().compile(recoverSchema);
 
 export interface RecoverResult {
   queued: number;
@@ -246,7 +234,7 @@ export interface RecoverResult {
  */
 export async function recover(ctx: WebhookContext, tenantId: string, endpointId: string, body: unknown, actor: string): Promise<RecoverResult> {
   if (!validateRecover(body)) throw new ClarionError('CLARION_ERR_HTTP_INVALID_REQUEST', 'Invalid recovery request', { errors: toFieldErrors(validateRecover.errors ?? []) });
-  const input = body as { since: string; until?: string; status?: string[] };
+  const input = body as RecoverInput;
   const endpoint = await endpointRow(ctx, tenantId, endpointId);
   const now = ctx.clock.now();
   const since = new Date(input.since);

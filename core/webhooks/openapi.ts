@@ -1,3 +1,5 @@
+import { endpointInputSchema, endpointPatchSchema, recoverSchema, rotateSecretSchema } from './schemas.ts';
+
 /** The outgoing webhook routes and schemas of the OpenAPI document (spread into core/gateway/openapi.ts). */
 
 const problem = { $ref: '#/components/responses/Problem' };
@@ -11,20 +13,6 @@ const page = (item: string) => ({ type: 'object', required: ['items', 'nextCurso
 const tags = ['webhooks'];
 const endpointId = id('The endpoint id.');
 
-const endpointFields = {
-  url: { type: 'string', format: 'uri', maxLength: 2048, description: 'http:// or https:// URL, without credentials. Must reach a public address unless the server allows private targets.' },
-  description: { type: ['string', 'null'], maxLength: 500 },
-  eventTypes: {
-    type: ['array', 'null'],
-    minItems: 1,
-    maxItems: 50,
-    items: { type: 'string' },
-    description: 'Event types (`io.clarion.notification.delivered`), prefix wildcards (`io.clarion.notification.*`) or `*`. Null or absent: every type.',
-  },
-  enabled: { type: 'boolean', description: 'Default true. Enabling a disabled endpoint clears its failure streak.' },
-  rateLimit: { type: ['integer', 'null'], minimum: 1, maximum: 10000, description: 'Messages per second (bursts of one second allowed); null: unlimited.' },
-};
-
 export const webhookPaths = {
   '/v1/webhooks/event-types': {
     get: { tags, summary: 'The event types webhooks carry', responses: { '200': json({ type: 'object', properties: { items: { type: 'array', items: ref('WebhookEventType') } } }), ...errors(401) } },
@@ -34,7 +22,7 @@ export const webhookPaths = {
       tags,
       summary: 'Register a webhook endpoint',
       description: 'The answer carries the signing secret (`whsec_...`), shown this once. Verify deliveries with it (Standard Webhooks).',
-      requestBody: { required: true, content: { 'application/json': { schema: { type: 'object', required: ['url'], additionalProperties: false, properties: { ...endpointFields, secret: { type: 'string', description: 'Bring your own `whsec_` secret (24-64 bytes); generated otherwise.' } } } } } },
+      requestBody: { required: true, content: { 'application/json': { schema: ref('WebhookEndpointInput') } } },
       responses: { '201': json(ref('WebhookEndpointWithSecret'), 'Created'), ...errors(400, 401, 415, 422) },
     },
     get: {
@@ -50,7 +38,7 @@ export const webhookPaths = {
       tags,
       summary: 'Change a webhook endpoint (URL, filter, description, rate limit, enabled)',
       parameters: [endpointId],
-      requestBody: { required: true, content: { 'application/json': { schema: { type: 'object', minProperties: 1, additionalProperties: false, properties: endpointFields } } } },
+      requestBody: { required: true, content: { 'application/json': { schema: ref('WebhookEndpointPatch') } } },
       responses: { '200': json(ref('WebhookEndpoint')), ...errors(400, 401, 404, 415, 422) },
     },
     delete: {
@@ -67,7 +55,7 @@ export const webhookPaths = {
       description:
         'Returns the new secret, shown this once. The old secret keeps signing next to it (two signatures in `webhook-signature`) for `gracePeriodSeconds` (default 86400, 0 ends it at once).',
       parameters: [endpointId],
-      requestBody: { required: false, content: { 'application/json': { schema: { type: 'object', additionalProperties: false, properties: { gracePeriodSeconds: { type: 'integer', minimum: 0, maximum: 604800 } } } } } },
+      requestBody: { required: false, content: { 'application/json': { schema: rotateSecretSchema } } },
       responses: { '200': json(ref('WebhookEndpointWithSecret')), ...errors(400, 401, 404, 415) },
     },
   },
@@ -101,23 +89,7 @@ export const webhookPaths = {
       summary: 'Send again every message of the endpoint since a time',
       description: 'Messages created from `since` to `until` (both included; default now), optionally only in the given statuses, are sent again oldest first with their `webhook-id` unchanged and a fresh retry schedule.',
       parameters: [endpointId],
-      requestBody: {
-        required: true,
-        content: {
-          'application/json': {
-            schema: {
-              type: 'object',
-              required: ['since'],
-              additionalProperties: false,
-              properties: {
-                since: { type: 'string', format: 'date-time' },
-                until: { type: 'string', format: 'date-time' },
-                status: { type: 'array', minItems: 1, items: { enum: ['pending', 'retrying', 'delivered', 'failed'] } },
-              },
-            },
-          },
-        },
-      },
+      requestBody: { required: true, content: { 'application/json': { schema: recoverSchema } } },
       responses: {
         '202': json({ type: 'object', required: ['queued', 'since', 'until'], properties: { queued: { type: 'integer' }, since: { type: 'string', format: 'date-time' }, until: { type: 'string', format: 'date-time' } } }, 'Queued'),
         ...errors(400, 401, 404, 409, 415),
@@ -142,6 +114,8 @@ const dateTime = { type: 'string', format: 'date-time' };
 const nullableDateTime = { type: ['string', 'null'], format: 'date-time' };
 
 export const webhookSchemas = {
+  WebhookEndpointInput: endpointInputSchema,
+  WebhookEndpointPatch: endpointPatchSchema,
   WebhookEventType: { type: 'object', required: ['type', 'description'], properties: { type: { type: 'string' }, description: { type: 'string' } } },
   WebhookEndpoint: {
     type: 'object',
@@ -149,7 +123,7 @@ export const webhookSchemas = {
     properties: {
       id: { type: 'string', format: 'uuid' },
       tenantId: { type: 'string', format: 'uuid' },
-      ...endpointFields,
+      ...endpointPatchSchema.properties,
       disabledReason: { type: ['string', 'null'], description: 'Why it is disabled: by whom, "the endpoint answered 410 Gone", or failing for 5 days.' },
       disabledAt: nullableDateTime,
       failingSince: { ...nullableDateTime, description: 'Since when every attempt has failed; after 5 days the endpoint is disabled.' },

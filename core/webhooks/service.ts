@@ -4,13 +4,13 @@ import type { Logger } from 'pino';
 import { localCaches, type CacheFactory } from '../cache-invalidation.ts';
 import type { Config } from '../config.ts';
 import type { Page } from '../ingest/events.ts';
-import type { Clock } from '../services.ts';
 import type { DeliverJob, WebhookContext } from './context.ts';
 import { deliver, type DeliverResult } from './delivery.ts';
 import { createEndpoint, deleteEndpoint, getEndpoint, listEndpoints, rotateSecret, updateEndpoint } from './endpoints.ts';
 import { WEBHOOK_EVENT_TYPES } from './event-types.ts';
 import { emit, subscribed, endpointStats, getMessage, listAttempts, listMessages, recover, replay, type EndpointStats, type RecoverResult, type WebhookEvent } from './messages.ts';
 import type { AttemptView, EndpointView, MessageView } from './views.ts';
+import { type Clock } from '../kernel/clock.ts';
 
 export interface WebhookServiceOptions {
   knex: Knex;

@@ -2,94 +2,77 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CHANNELS, type Channel, type Priority } from '@clarion/adapter-kit';
-import { Ajv2020 } from 'ajv/dist/2020.js';
 import type { Knex } from 'knex';
-import { audit } from '../delivery/providers.ts';
+import { audit } from '../db/repositories/audit-log.ts';
 import type { TtlCache } from '../cache.ts';
 import { announceChange, localCaches, type CacheFactory } from '../cache-invalidation.ts';
 import { ClarionError } from '../errors.ts';
-import { toFieldErrors } from '../ingest/contracts.ts';
+import { toFieldErrors } from '../kernel/validation.ts';
+import { AnyObject, Dictionary, NullableDateTime, OneOf, schemaAjv, StringEnum, Type, type Static } from '../kernel/schema.ts';
 
 /**
  * Workflows: what an event type becomes (who, which channels, fallbacks, plugin options,
  * templates). Every tenant sees the bundled workflows of `templates/<key>/workflow.json` until
  * it saves its own under the same key.
  */
-export interface WorkflowDefinition {
-  trigger: string;
-  name?: string;
-  description?: string;
-  category?: string;
-  priority: Priority;
-  /** JSON Pointer into the event (e.g. `/data/recipients`), or a fixed list of recipients. */
-  recipients: string | unknown[];
-  channels: Channel[];
-  fallbacks: Partial<Record<Channel, Channel[]>>;
-  /**
-   * Keep retrying a channel after its fallback channels started (an outage long enough, or every
-   * provider down). Default false: the fallback takes over and the original delivery stops.
-   */
-  retryOriginal?: boolean;
-  templates?: Partial<Record<Channel, Record<string, unknown>>>;
-  plugins: Record<string, unknown>;
-  /** Delivered whatever the subscriber's opt-outs (critical workflows are required by default). */
-  required?: boolean;
-  /** Labels of its in-app items, for the inbox's filters and tabs (`GET /v1/inbox?tags=`). */
-  tags?: string[];
-  /**
-   * Reading the in-app copy acknowledges the notification (its escalation stops). Default false:
-   * reading is `read`, and only an explicit acknowledgement stops an escalation.
-   */
-  inAppReadAcknowledges?: boolean;
-  enabled: boolean;
-}
-
-export interface Workflow extends WorkflowDefinition {
-  key: string;
-  source: 'tenant' | 'bundled';
-  updatedAt: string | null;
-}
 
 export const WORKFLOW_KEY = /^[a-z0-9][a-z0-9._-]{0,99}$/;
 export const BUNDLED_DIR = fileURLToPath(new URL('../../templates/', import.meta.url));
 
-export const workflowSchema = {
-  $id: 'https://clarion.dev/schemas/workflow.json',
-  type: 'object',
-  required: ['trigger', 'channels'],
-  additionalProperties: false,
-  properties: {
-    trigger: { type: 'string', minLength: 1, maxLength: 255, description: 'The CloudEvent type that starts this workflow' },
-    name: { type: 'string', maxLength: 200 },
-    description: { type: 'string', maxLength: 2000 },
-    category: { type: 'string', pattern: '^[a-z0-9][a-z0-9._-]{0,63}$', description: 'For preferences' },
-    priority: { enum: ['low', 'normal', 'high', 'critical'], default: 'normal' },
-    recipients: {
-      default: '/data/recipients',
-      oneOf: [
-        { type: 'string', pattern: '^(/([^/~]|~[01])*)*$', description: 'JSON Pointer into the event' },
-        { type: 'array', maxItems: 1000 },
-      ],
-    },
-    channels: { type: 'array', minItems: 1, uniqueItems: true, items: { enum: CHANNELS } },
-    fallbacks: {
-      type: 'object',
-      default: {},
-      propertyNames: { enum: CHANNELS },
-      additionalProperties: { type: 'array', uniqueItems: true, items: { enum: CHANNELS } },
-    },
-    retryOriginal: { type: 'boolean', default: false, description: 'Keep retrying a channel after its fallback channels started (default: the fallback takes over)' },
-    templates: { type: 'object', propertyNames: { enum: CHANNELS }, additionalProperties: { type: 'object' } },
-    plugins: { type: 'object', default: {} },
-    required: { type: 'boolean' },
-    tags: { type: 'array', maxItems: 20, uniqueItems: true, items: { type: 'string', pattern: '^[a-z0-9][a-z0-9._-]{0,63}$' }, description: 'Labels of its in-app items, for the inbox filters and tabs' },
-    inAppReadAcknowledges: { type: 'boolean', description: 'Reading the in-app copy acknowledges the notification (its escalation stops); default: only an explicit acknowledgement does' },
-    enabled: { type: 'boolean', default: true },
-  },
-} as const;
+const channel = StringEnum(CHANNELS as readonly Channel[]);
 
-const ajv = new Ajv2020({ allErrors: true, strict: false, useDefaults: true });
-const validate = ajv.compile(workflowSchema);
+/** The fields of a workflow as a client sends it (PUT /v1/workflows/{key}); also those of the answer. */
+const workflowFields = {
+  trigger: Type.String({ minLength: 1, maxLength: 255, description: 'The CloudEvent type that starts this workflow' }),
+  name: Type.Optional(Type.String({ maxLength: 200 })),
+  description: Type.Optional(Type.String({ maxLength: 2000 })),
+  category: Type.Optional(Type.String({ pattern: '^[a-z0-9][a-z0-9._-]{0,63}$', description: 'For preferences' })),
+  priority: Type.Optional(StringEnum(['low', 'normal', 'high', 'critical'] as const satisfies readonly Priority[], { default: 'normal' })),
+  /** JSON Pointer into the event (e.g. `/data/recipients`), or a fixed list of recipients. */
+  recipients: Type.Optional(
+    OneOf([Type.String({ pattern: '^(/([^/~]|~[01])*)*$', description: 'JSON Pointer into the event' }), Type.Array(Type.Unknown(), { maxItems: 1000 })], { default: '/data/recipients' }),
+  ),
+  channels: Type.Array(channel, { minItems: 1, uniqueItems: true }),
+  fallbacks: Type.Optional(Dictionary(Type.Array(channel, { uniqueItems: true }), { default: {}, propertyNames: { enum: CHANNELS } })),
+  /**
+   * Keep retrying a channel after its fallback channels started (an outage long enough, or every
+   * provider down). Default false: the fallback takes over and the original delivery stops.
+   */
+  retryOriginal: Type.Optional(Type.Boolean({ default: false, description: 'Keep retrying a channel after its fallback channels started (default: the fallback takes over)' })),
+  templates: Type.Optional(Dictionary(AnyObject(), { propertyNames: { enum: CHANNELS } })),
+  plugins: Type.Optional(AnyObject({ default: {} })),
+  /** Delivered whatever the subscriber's opt-outs (critical workflows are required by default). */
+  required: Type.Optional(Type.Boolean()),
+  /** Labels of its in-app items, for the inbox's filters and tabs (`GET /v1/inbox?tags=`). */
+  tags: Type.Optional(Type.Array(Type.String({ pattern: '^[a-z0-9][a-z0-9._-]{0,63}$' }), { maxItems: 20, uniqueItems: true, description: 'Labels of its in-app items, for the inbox filters and tabs' })),
+  /**
+   * Reading the in-app copy acknowledges the notification (its escalation stops). Absent or false:
+   * reading is `read`, and only an explicit acknowledgement stops an escalation.
+   */
+  inAppReadAcknowledges: Type.Optional(Type.Boolean({ description: 'Reading the in-app copy acknowledges the notification (its escalation stops); default: only an explicit acknowledgement does' })),
+  enabled: Type.Optional(Type.Boolean({ default: true })),
+};
+
+/** A workflow as sent: what `checkWorkflow` validates (defaults filled in). */
+export const workflowSchema = Type.Object(workflowFields, { $id: 'https://clarion.dev/schemas/workflow.json', additionalProperties: false });
+
+type WithDefaults = 'priority' | 'recipients' | 'fallbacks' | 'plugins' | 'enabled';
+export type WorkflowDefinition = Omit<Static<typeof workflowSchema>, WithDefaults | 'fallbacks' | 'templates'> &
+  Required<Pick<Static<typeof workflowSchema>, Exclude<WithDefaults, 'fallbacks'>>> & {
+    fallbacks: Partial<Record<Channel, Channel[]>>;
+    templates?: Partial<Record<Channel, Record<string, unknown>>>;
+  };
+
+/** A workflow as answered: its definition, defaults filled in, with where it comes from. */
+export const workflowViewSchema = Type.Object({
+  key: Type.String(),
+  source: StringEnum(['tenant', 'bundled'] as const),
+  updatedAt: NullableDateTime(),
+  ...workflowFields,
+});
+export type Workflow = WorkflowDefinition & { key: string; source: 'tenant' | 'bundled'; updatedAt: string | null };
+
+const validate = schemaAjv({ useDefaults: true }).compile(workflowSchema);
 
 export function checkWorkflow(input: unknown): WorkflowDefinition {
   const copy = structuredClone(input);

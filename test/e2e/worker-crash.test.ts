@@ -48,7 +48,7 @@ describe('a worker killed mid-flight (e2e)', function () {
     child.kill('SIGKILL');
     await once(child, 'exit');
 
-    const { rows } = await db.knex.raw(`select count(*)::int as n from graphile_worker._private_jobs where locked_by is not null`);
+    const { rows } = await db.knex.raw(`select count(*)::int as n from graphile_worker.jobs where locked_by is not null`);
     expect(rows[0].n).to.equal(1);
 
     rescuer = await startClarion({

@@ -23,8 +23,7 @@ describe('bundled incident.escalated workflow', () => {
     const refused = await request(t.callback).post('/v1/events').set('authorization', `Bearer ${apiKey}`).set('content-type', 'application/cloudevents+json')
       .send(JSON.stringify({ specversion: '1.0', id: 'inc-2', source: '/pager', type: 'incident.escalated', data: { recipients: ['x'] } }));
     expect(refused.status).to.equal(422);
-    await t.runJobs();
-    await t.runJobs();
+    await t.runJobsUntilIdle();
     const list = await request(t.callback).get('/v1/notifications?workflow=incident.escalated').set('authorization', `Bearer ${apiKey}`).expect(200);
     const notification = (await request(t.callback).get(`/v1/notifications/${list.body.items[0].id}`).set('authorization', `Bearer ${apiKey}`).expect(200)).body;
     expect(notification.decisions.map((d: { plugin: string; decision: string }) => `${d.plugin}:${d.decision}`)).to.include('escalation:schedule');

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { expect } from 'chai';
 import request from 'supertest';
-import { testApp, type TestApp } from '../support/clarion.ts';
+import { queuedJobs, testApp, type TestApp } from '../support/clarion.ts';
 
 /**
  * A successful attempt is written in one statement (attempt, delivery, content, the notification's
@@ -75,9 +75,9 @@ describe('delivery status on the hot path (integration)', () => {
       .send(JSON.stringify({ specversion: '1.0', id: `e-${seq}`, source: '/shop', type: `com.acme.${workflow}`, data: { recipients: [{ id: 'bob', email: 'bob@example.com' }] } }))
       .expect(202);
     // Fan out only, then mark the notification read before its delivery is sent.
-    const [job] = (await t.db.knex.raw(`select j.payload from graphile_worker._private_jobs j join graphile_worker._private_tasks k on k.id = j.task_id where k.identifier = 'process_event'`)).rows;
-    await t.services.delivery.processEvent(job.payload.eventId, tenantId, job.payload.type);
-    await t.db.knex.raw(`delete from graphile_worker._private_jobs where payload->>'eventId' = ?`, [job.payload.eventId]);
+    const [job] = await queuedJobs(t.db.knex, 'process_event');
+    await t.services.notifications.processEvent(job.payload.eventId as string, tenantId, job.payload.type as string);
+    await t.db.knex.raw(`select graphile_worker.complete_jobs(array[?::bigint])`, [job.id]);
     const notification = await t.db.knex('notifications').where({ event_id: job.payload.eventId }).first('id');
     await t.db.knex('notifications').where({ id: notification.id }).update({ status: 'read' });
     await t.runJobs();
@@ -103,7 +103,7 @@ describe('delivery status on the hot path (integration)', () => {
       .send(JSON.stringify({ specversion: '1.0', id: `e-${seq}`, source: '/shop', type: `com.acme.${workflow}`, data: { recipients: [{ id: 'cy', email: 'cy@example.com' }] } }))
       .expect(202);
     const eventId = posted.body.accepted[0].eventId;
-    await t.services.delivery.processEvent(eventId, tenantId);
+    await t.services.notifications.processEvent(eventId, tenantId);
     const delivery = await t.db.knex('deliveries as d').join('notifications as n', 'n.id', 'd.notification_id').where('n.event_id', eventId).first('d.id');
     await t.services.delivery.sendDelivery(delivery.id, randomUUID());
     expect(await t.db.knex('delivery_attempts').where({ delivery_id: delivery.id }).count('* as n').first()).to.deep.equal({ n: 0 });

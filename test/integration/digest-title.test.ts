@@ -1,33 +1,19 @@
 import { expect } from 'chai';
 import request from 'supertest';
-import type { Clock } from '../../core/services.ts';
 import { testApp, type TestApp } from '../support/clarion.ts';
-
-/** A clock the test moves by hand; it starts a day ahead so nothing scheduled on it is due by itself. */
-class TestClock implements Clock {
-  #ms: number;
-  constructor(start: Date) {
-    this.#ms = start.getTime();
-  }
-  now(): Date {
-    return new Date(this.#ms);
-  }
-  advance(ms: number): void {
-    this.#ms += ms;
-  }
-}
+import { ManualClock } from '../support/clock.ts';
 
 /** The digest that goes out says which window it covers: a 60-second digest is not "Your daily summary". */
 describe('digest titles through the engine', function () {
   this.timeout(60_000);
   let t: TestApp;
-  let clock: TestClock;
+  let clock: ManualClock;
   let key: string;
   let seq = 0;
   const call = (method: 'get' | 'put' | 'post', url: string) => request(t.callback)[method](url).set('authorization', `Bearer ${key}`);
 
   before(async () => {
-    clock = new TestClock(new Date(Date.now() + 24 * 3600_000));
+    clock = new ManualClock();
     t = await testApp({ clock, env: { CLARION_DEFAULT_SANDBOX: 'true' } });
     ({ apiKey: key } = await t.tenant('Acme', { acceptUnvalidatedTypes: true }));
   });
@@ -48,8 +34,7 @@ describe('digest titles through the engine', function () {
       await t.runJobs();
     }
     clock.advance(windowSeconds * 1000);
-    await t.db.knex.raw(`select graphile_worker.reschedule_jobs(array(select id from graphile_worker.jobs where run_at <= ?::timestamptz and locked_at is null), run_at => now())`, [clock.now()]);
-    await t.runJobs();
+    await t.runJobsDueBy(clock.now());
     const mails = (await call('get', `/v1/outbox?channel=email&to=${encodeURIComponent(subscriber.email)}`).expect(200)).body.items;
     expect(mails).to.have.length(1);
     return mails[0].content as { subject: string; text: string };

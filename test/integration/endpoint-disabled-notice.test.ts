@@ -18,8 +18,7 @@ describe('telling admins about a disabled webhook endpoint', () => {
     const endpoint = await call('post', '/v1/webhooks/endpoints').send({ url: 'https://hooks.example.com/clarion', description: 'CRM sync' }).expect(201);
 
     await t.services.webhooks.onEndpointDisabled!({ ...endpoint.body, tenantId, enabled: false, disabledReason: 'the endpoint answered 410 Gone', disabledAt: '2026-11-22T10:00:00.000Z' });
-    await t.runJobs();
-    await t.runJobs();
+    await t.runJobsUntilIdle();
 
     const events = await call('get', '/v1/events?type=io.clarion.webhook.endpoint_disabled').expect(200);
     expect(events.body.items).to.have.length(1);

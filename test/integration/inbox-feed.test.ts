@@ -1,6 +1,7 @@
 import { expect } from 'chai';
+import { ManualClock } from '../support/clock.ts';
 import { testApp, type TestApp } from '../support/clarion.ts';
-import { TestClock, advance, clients, inAppWorkflow } from '../support/inbox.ts';
+import { advance, clients, inAppWorkflow } from '../support/inbox.ts';
 
 type Item = { id: string; notificationId: string; title: string; readAt: string | null; seenAt: string | null; archivedAt: string | null; snoozedUntil: string | null; actions: Array<{ key: string; style: string; url: string | null }>; category: string; tags: string[]; workflow: string; action: { key: string } | null };
 
@@ -12,14 +13,14 @@ type Item = { id: string; notificationId: string; title: string; readAt: string 
 describe('inbox feed API', function () {
   this.timeout(60_000);
   let t: TestApp;
-  let clock: TestClock;
+  let clock: ManualClock;
   let c: ReturnType<typeof clients>;
   let tenantId: string;
   let ada: string;
 
   before(async () => {
     // A day ahead: nothing scheduled on this clock is due for the worker by itself.
-    clock = new TestClock(new Date(Date.now() + 24 * 3600_000));
+    clock = new ManualClock();
     t = await testApp({ clock, env: { CLARION_WEBHOOK_ALLOWLIST: '127.0.0.1' } });
     let apiKey: string;
     ({ tenantId, apiKey } = await t.tenant('Acme', { acceptUnvalidatedTypes: true }));

@@ -1,6 +1,7 @@
 import { expect } from 'chai';
+import { ManualClock } from '../support/clock.ts';
 import { testApp, queuedJobs, type TestApp } from '../support/clarion.ts';
-import { TestClock, advance, clients, inAppWorkflow } from '../support/inbox.ts';
+import { advance, clients, inAppWorkflow } from '../support/inbox.ts';
 
 const HOUR = 3600_000;
 
@@ -8,12 +9,12 @@ const HOUR = 3600_000;
 describe('inbox snooze', function () {
   this.timeout(60_000);
   let t: TestApp;
-  let clock: TestClock;
+  let clock: ManualClock;
   let c: ReturnType<typeof clients>;
   let ada: string;
 
   before(async () => {
-    clock = new TestClock(new Date(Date.now() + 24 * HOUR));
+    clock = new ManualClock();
     t = await testApp({ clock });
     const { apiKey } = await t.tenant('Acme', { acceptUnvalidatedTypes: true });
     c = clients(t, apiKey);

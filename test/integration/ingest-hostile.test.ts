@@ -1,9 +1,6 @@
 import { expect } from 'chai';
 import request from 'supertest';
-import {
-  MAX_DATACONTENTTYPE_BYTES, MAX_DATASCHEMA_BYTES, MAX_EXTENSION_VALUE_BYTES, MAX_EXTENSIONS, MAX_ID_BYTES, MAX_JSON_DEPTH, MAX_SOURCE_BYTES,
-  MAX_SUBJECT_BYTES, MAX_TYPE_BYTES,
-} from '../../core/ingest/limits.ts';
+import { MAX_DATACONTENTTYPE_BYTES, MAX_DATASCHEMA_BYTES, MAX_EXTENSION_VALUE_BYTES, MAX_EXTENSIONS, MAX_ID_BYTES, MAX_JSON_DEPTH, MAX_SOURCE_BYTES, MAX_SUBJECT_BYTES, MAX_TYPE_BYTES } from '../../core/ingest/limits.ts';
 import { testApp, type TestApp } from '../support/clarion.ts';
 
 /**
@@ -122,7 +119,7 @@ describe('POST /v1/events: hostile input (integration)', () => {
 
   const rows = async () => {
     const events = await t.db.knex('events').count('* as n').first();
-    const jobs = await t.db.knex('graphile_worker._private_jobs').count('* as n').first();
+    const jobs = await t.db.knex('graphile_worker.jobs').count('* as n').first();
     return { events: Number(events!.n), jobs: Number(jobs!.n) };
   };
   /** Without a content type, send a Buffer: superagent gives strings a form content type. */

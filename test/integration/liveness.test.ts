@@ -1,5 +1,7 @@
 import { expect } from 'chai';
+import { runOnce } from 'graphile-worker';
 import { heartbeat, sweepDeadWorkers } from '../../core/jobs/liveness.ts';
+import { graphileLogger } from '../../core/log.ts';
 import { startClarion } from '../../core/runtime.ts';
 import { testConfig } from '../support/clarion.ts';
 import { freshDatabase, silentLog, type TestDatabase } from '../support/postgres.ts';
@@ -16,30 +18,57 @@ describe('worker liveness (integration)', () => {
   });
   after(() => db.drop());
 
-  const lockJob = async (lockedBy: string, lockedAt: Date) => {
-    const { rows } = await db.knex.raw(`select id from graphile_worker.add_job('liveness_probe', '{}'::json)`);
-    await db.knex.raw(`update graphile_worker._private_jobs set locked_by = ?, locked_at = ? where id = ?`, [lockedBy, lockedAt, rows[0].id]);
-    return rows[0].id as string;
+  /**
+   * A worker that took a job and hangs in it, as a crashed one would leave it: a real `runOnce`,
+   * its task held until `release()`. graphile-worker locks the job in the name of the worker's
+   * pool (`lockedBy`), at the database's time: the sweeps below are timed from `locked_at`.
+   */
+  let probes = 0;
+  const holdJob = async () => {
+    const task = `liveness_probe_${++probes}`;
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    let started!: () => void;
+    const running = new Promise<void>((resolve) => (started = resolve));
+    const { rows } = await db.knex.raw(`select id from graphile_worker.add_job(?, '{}'::json)`, [task]);
+    const id = String(rows[0].id);
+    const done = runOnce({
+      connectionString: db.url,
+      noHandleSignals: true,
+      logger: graphileLogger(silentLog),
+      taskList: {
+        [task]: async () => {
+          started();
+          await held;
+        },
+      },
+    });
+    await running;
+    const { locked_by: lockedBy, locked_at: lockedAt } = (await job(id))!;
+    return { id, lockedBy: lockedBy!, lockedAt, release: async () => { release(); await done; } };
   };
-  const lockedBy = async (id: string) => (await db.knex.raw(`select locked_by from graphile_worker._private_jobs where id = ?`, [id])).rows[0].locked_by;
+  const job = async (id: string) => (await db.knex.raw(`select locked_by, locked_at from graphile_worker.jobs where id = ?`, [id])).rows[0] as { locked_by: string | null; locked_at: Date } | undefined;
 
   it('unlocks the jobs of a pool that stopped beating, never those of one still beating', async () => {
-    const now = new Date('2026-11-22T10:00:00Z');
-    const twoMinutesAgo = new Date(now.getTime() - 120_000);
-    const alive = await lockJob('pool-alive', twoMinutesAgo);
-    const silent = await lockJob('pool-silent', twoMinutesAgo);
-    const unknown = await lockJob('pool-never-beat', twoMinutesAgo);
-    const fresh = await lockJob('pool-just-started', new Date(now.getTime() - 1000));
-    await heartbeat(db.knex, ['pool-alive'], now);
-    await heartbeat(db.knex, ['pool-silent'], twoMinutesAgo);
+    const held = [await holdJob(), await holdJob(), await holdJob()];
+    const [alive, silent, unknown] = held;
+    try {
+      // Locked a second ago: whoever holds it has not had the chance to beat yet.
+      const soon = new Date(unknown.lockedAt.getTime() + 1000);
+      expect(await sweepDeadWorkers(db.knex, soon, 60_000, silentLog)).to.deep.equal([]);
+      expect((await job(unknown.id))!.locked_by).to.equal(unknown.lockedBy);
 
-    const dead = await sweepDeadWorkers(db.knex, now, 60_000, silentLog);
-    expect(dead.sort()).to.deep.equal(['pool-never-beat', 'pool-silent']);
-    expect(await lockedBy(alive)).to.equal('pool-alive');
-    expect(await lockedBy(silent)).to.equal(null);
-    expect(await lockedBy(unknown)).to.equal(null);
-    // Locked a second ago: whoever holds it has not had the chance to beat yet.
-    expect(await lockedBy(fresh)).to.equal('pool-just-started');
+      const now = new Date(unknown.lockedAt.getTime() + 120_000);
+      await heartbeat(db.knex, [alive.lockedBy], now);
+      await heartbeat(db.knex, [silent.lockedBy], new Date(now.getTime() - 120_000));
+      const dead = await sweepDeadWorkers(db.knex, now, 60_000, silentLog);
+      expect(dead.sort()).to.deep.equal([silent.lockedBy, unknown.lockedBy].sort());
+      expect((await job(alive.id))!.locked_by).to.equal(alive.lockedBy);
+      expect((await job(silent.id))!.locked_by).to.equal(null);
+      expect((await job(unknown.id))!.locked_by).to.equal(null);
+    } finally {
+      for (const h of held) await h.release();
+    }
   });
 
   it('a running worker beats for its workers and for its pool, which locks the jobs of its local queue', async () => {

@@ -1,3 +1,10 @@
+import { execFile } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import SwaggerParser from '@apidevtools/swagger-parser';
 import { expect } from 'chai';
 import request from 'supertest';
 import { MAX_BATCH, MAX_EXTENSION_VALUE_BYTES, MAX_EXTENSIONS, MAX_ID_BYTES, MAX_SOURCE_BYTES, MAX_TYPE_BYTES } from '../../core/ingest/limits.ts';
@@ -26,6 +33,32 @@ describe('GET /v1/openapi.json', () => {
     }
     expect([...served].filter((r) => !documented.has(r)), 'served but not documented').to.deep.equal([]);
     expect([...documented].filter((r) => !served.has(r)), 'documented but not served').to.deep.equal([]);
+  });
+
+  it('is a valid OpenAPI 3.1 document (swagger-parser)', async () => {
+    const res = await request(t.callback).get('/v1/openapi.json').expect(200);
+    // validate() dereferences the document it is given: hand it a copy.
+    await SwaggerParser.validate(structuredClone(res.body));
+  });
+
+  it('passes `redocly lint` with the recommended rules of redocly.yaml, without errors', async () => {
+    const res = await request(t.callback).get('/v1/openapi.json').expect(200);
+    const root = fileURLToPath(new URL('../../', import.meta.url));
+    const dir = await mkdtemp(path.join(tmpdir(), 'clarion-openapi-'));
+    try {
+      const file = path.join(dir, 'openapi.json');
+      await writeFile(file, JSON.stringify(res.body, null, 2));
+      const redocly = path.join(root, 'node_modules', '.bin', 'redocly');
+      const run = promisify(execFile);
+      try {
+        await run(redocly, ['lint', file, '--config', path.join(root, 'redocly.yaml'), '--format', 'stylish', '--max-problems', '1000'], { cwd: root, env: { ...process.env, REDOCLY_TELEMETRY: 'off', REDOCLY_SUPPRESS_UPDATE_NOTICE: 'true' } });
+      } catch (err) {
+        const { stdout, stderr } = err as { stdout?: string; stderr?: string };
+        expect.fail(`redocly lint found errors:\n${(stdout ?? '').split('\n').filter((l) => /\berror\b/.test(l)).join('\n')}\n${stderr ?? ''}`);
+      }
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it('resolves every $ref it uses', async () => {

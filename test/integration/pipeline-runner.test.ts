@@ -30,8 +30,7 @@ describe('pipeline runner', () => {
     await call('post', '/v1/events').set('content-type', 'application/cloudevents+json')
       .send(JSON.stringify({ specversion: '1.0', id: 'p-1', source: '/x', type: 'com.acme.ping', data: { n: 1, recipients: ['ada'] } }))
       .expect(202);
-    await t.runJobs();
-    await t.runJobs();
+    await t.runJobsUntilIdle();
     const list = await call('get', '/v1/notifications?workflow=ping').expect(200);
     expect(list.body.items).to.have.length(1);
     const notification = list.body.items[0];

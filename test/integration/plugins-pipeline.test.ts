@@ -1,21 +1,8 @@
 import { expect } from 'chai';
 import request from 'supertest';
-import type { Clock } from '../../core/services.ts';
 import { testApp, type TestApp } from '../support/clarion.ts';
+import { ManualClock } from '../support/clock.ts';
 
-/** A clock the test moves by hand; it starts a day ahead so nothing scheduled on it is due by itself. */
-class TestClock implements Clock {
-  #ms: number;
-  constructor(start: Date) {
-    this.#ms = start.getTime();
-  }
-  now(): Date {
-    return new Date(this.#ms);
-  }
-  advance(ms: number): void {
-    this.#ms += ms;
-  }
-}
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
@@ -27,7 +14,7 @@ const HOUR = 60 * MINUTE;
 describe('pipeline plugins (integration)', function () {
   this.timeout(60_000);
   let t: TestApp;
-  let clock: TestClock;
+  let clock: ManualClock;
   let key: string;
   let tenantId: string;
   let seq = 0;
@@ -37,11 +24,7 @@ describe('pipeline plugins (integration)', function () {
   /** Moves the clock and runs every job that has become due on it. */
   async function advance(ms: number) {
     clock.advance(ms);
-    await t.db.knex.raw(
-      `select graphile_worker.reschedule_jobs(array(select id from graphile_worker.jobs where run_at <= ?::timestamptz and locked_at is null), run_at => now())`,
-      [clock.now()],
-    );
-    await t.runJobs();
+    await t.runJobsDueBy(clock.now());
   }
 
   async function post(type: string, data: Record<string, unknown>, extra: Record<string, unknown> = {}): Promise<string> {
@@ -73,7 +56,7 @@ describe('pipeline plugins (integration)', function () {
   }
 
   before(async () => {
-    clock = new TestClock(new Date(Date.now() + 24 * HOUR));
+    clock = new ManualClock();
     t = await testApp({ clock, env: { CLARION_DEFAULT_SANDBOX: 'true', CLARION_PUBLIC_URL: 'https://clarion.example.com' } });
     ({ apiKey: key, tenantId } = await t.tenant('Acme', { acceptUnvalidatedTypes: true }));
   });

@@ -36,8 +36,7 @@ describe('switching the SMS provider', () => {
       .basicAuth({ user: ACCOUNT, pass: 'tw-token' })
       .reply(201, { sid: 'SM111', account_sid: ACCOUNT, status: 'queued', to: '+33612345678', from: '+14155550100', body: 'Your code is 111', num_segments: '1', error_code: null });
     await post('c-1', '111');
-    await t.runJobs();
-    await t.runJobs();
+    await t.runJobsUntilIdle();
     viaTwilio.done();
 
     await call('patch', `/v1/providers/${twilio.body.id}`).send({ enabled: false }).expect(200);
@@ -45,8 +44,7 @@ describe('switching the SMS provider', () => {
       .post('/sms/json', (body) => body.to === '33612345678' && body.from === 'Acme' && body.text === 'Your code is 222' && body.api_key === 'vk12')
       .reply(200, { 'message-count': '1', messages: [{ to: '33612345678', 'message-id': '1F00000000000222', status: '0', 'remaining-balance': '1.0', 'message-price': '0.05', network: '20801' }] });
     await post('c-2', '222');
-    await t.runJobs();
-    await t.runJobs();
+    await t.runJobsUntilIdle();
     viaVonage.done();
 
     const deliveries = await call('get', '/v1/deliveries?channel=sms').expect(200);

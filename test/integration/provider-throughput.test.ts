@@ -1,13 +1,14 @@
 import { expect } from 'chai';
 import request from 'supertest';
-import { testApp, type TestApp } from '../support/clarion.ts';
+import { queuedJobs, testApp, type TestApp } from '../support/clarion.ts';
+import { TEST_EPOCH } from '../support/clock.ts';
 
 /** A provider's throughput cap (messages/s) holds across sends; the excess waits, it is not lost. */
 describe('per-provider throughput cap', () => {
   let t: TestApp;
-  // A fixed clock an hour ahead: every send falls in the same one-second window, and what is
-  // rescheduled to a later second is not due while the test runs.
-  const now = new Date(Date.now() + 3_600_000);
+  // A clock that stands still (../support/clock.ts): every send falls in the same one-second
+  // window, and what is rescheduled to a later second is not due while the test runs.
+  const now = TEST_EPOCH;
   before(async () => {
     t = await testApp({ clock: { now: () => now } });
   });
@@ -24,8 +25,7 @@ describe('per-provider throughput cap', () => {
         .send(JSON.stringify({ specversion: '1.0', id: `n-${n}`, source: '/news', type: 'com.acme.news', data: { n, recipients: [{ id: `u${n}`, email: `u${n}@acme.example` }] } }))
         .expect(202);
     }
-    await t.runJobs();
-    await t.runJobs();
+    await t.runJobsUntilIdle();
     const deliveries = (await call('get', '/v1/deliveries?channel=email').expect(200)).body.items as Array<{ status: string; attemptCount: number; nextAttemptAt: string | null }>;
     expect(deliveries.filter((d) => d.status === 'delivered')).to.have.length(2);
     const waiting = deliveries.filter((d) => d.status === 'retrying');
@@ -35,8 +35,8 @@ describe('per-provider throughput cap', () => {
     for (const d of waiting) expect(d.attemptCount).to.equal(0);
     expect((await call('get', '/v1/outbox?channel=email').expect(200)).body.items).to.have.length(2);
     // Their jobs hold their slots: they will send without asking for another.
-    const jobs = await t.db.knex.raw(`select payload from graphile_worker.jobs j join graphile_worker._private_jobs p on p.id = j.id where j.task_identifier = 'send_delivery'`);
-    expect(jobs.rows.map((r: { payload: { slot?: boolean } }) => r.payload.slot)).to.deep.equal([true, true, true]);
+    const jobs = await queuedJobs(t.db.knex, 'send_delivery');
+    expect(jobs.map((j) => j.payload.slot)).to.deep.equal([true, true, true]);
   });
 
   it('paces one a second at maxPerSecond 1, not one every two seconds, and owes nothing after a pause', async () => {

@@ -44,7 +44,7 @@ describe('/v1/subscribers and /v1/workflows', () => {
       await call('get', '/v1/subscribers/gone').expect(404);
       const erased = await t.db.knex('subscribers').where({ id: row.id }).first();
       expect(erased).to.include({ name: null, email: null, phone: null });
-      expect(erased.external_id).to.match(/^erased:/);
+      expect(erased.external_id).to.match(/^erased~[0-9a-f]{64}$/);
       expect(erased.erased_at).to.not.equal(null);
       const audit = await call('get', `/v1/audit?targetId=${row.id}`).expect(200);
       expect(audit.body.items.map((a: { action: string }) => a.action)).to.deep.equal(['subscriber.erased', 'subscriber.created']);

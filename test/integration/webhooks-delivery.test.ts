@@ -1,26 +1,13 @@
 import { expect } from 'chai';
 import request from 'supertest';
 import { WebhookVerificationError } from 'standardwebhooks';
-import type { Clock } from '../../core/services.ts';
 import { WebhookService } from '../../core/webhooks/service.ts';
 import type { EndpointView } from '../../core/webhooks/views.ts';
 import { queuedJobs, testApp, type TestApp } from '../support/clarion.ts';
 import { silentLog } from '../support/postgres.ts';
 import { Receiver, type Received } from './webhooks-receiver.ts';
+import { ManualClock } from '../support/clock.ts';
 
-/** A clock tests move by hand. */
-class TestClock implements Clock {
-  #ms: number;
-  constructor(start: Date) {
-    this.#ms = start.getTime();
-  }
-  now(): Date {
-    return new Date(this.#ms);
-  }
-  advance(ms: number): void {
-    this.#ms += ms;
-  }
-}
 
 const SECOND = 1000;
 const MINUTE = 60 * SECOND;
@@ -29,19 +16,19 @@ const DAY = 24 * HOUR;
 
 interface Hub {
   t: TestApp;
-  clock: TestClock;
+  clock: ManualClock;
   key: string;
   tenantId: string;
   receivers: Receiver[];
 }
 
 /**
- * A fresh database per test. The clock starts a day ahead of the database's time, so a retry the
- * hub schedules on it is never due by itself; `advance` moves the clock and makes due exactly the
+ * A fresh database per test, on a hand-moved clock (../support/clock.ts): a retry the hub
+ * schedules on it is never due by itself; `advance` moves the clock and makes due exactly the
  * jobs it has reached, then runs them: the test decides when time passes, nothing sleeps.
  */
 async function hub(env: Record<string, string> = {}): Promise<Hub> {
-  const clock = new TestClock(new Date(Date.now() + DAY));
+  const clock = new ManualClock();
   const t = await testApp({ clock, env: { CLARION_OUTBOUND_ALLOWLIST: '127.0.0.1', ...env } });
   const { apiKey, tenantId } = await t.tenant('Acme');
   return { t, clock, key: apiKey, tenantId, receivers: [] };
@@ -73,13 +60,7 @@ function emit(h: Hub, type = 'io.clarion.notification.delivered', subject = 'not
 
 async function advance(h: Hub, ms: number): Promise<void> {
   h.clock.advance(ms);
-  await h.t.db.knex.raw(
-    `select graphile_worker.reschedule_jobs(
-       array(select id from graphile_worker.jobs where task_identifier = 'deliver_webhook' and run_at <= ?::timestamptz and locked_at is null),
-       run_at => now())`,
-    [h.clock.now()],
-  );
-  await h.t.runJobs();
+  await h.t.runJobsDueBy(h.clock.now(), ['deliver_webhook']);
 }
 
 async function attempts(h: Hub, endpointId: string, query = '') {

@@ -1,22 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { expect } from 'chai';
 import request from 'supertest';
-import type { Clock } from '../../core/services.ts';
 import { testApp, type TestApp } from '../support/clarion.ts';
-
-/** A clock the test moves by hand; it starts a day ahead so nothing scheduled on it is due by itself. */
-class TestClock implements Clock {
-  #ms: number;
-  constructor(start: Date) {
-    this.#ms = start.getTime();
-  }
-  now(): Date {
-    return new Date(this.#ms);
-  }
-  advance(ms: number): void {
-    this.#ms += ms;
-  }
-}
+import { ManualClock } from '../support/clock.ts';
 
 /**
  * A workflow is saved only if every channel it can send on has a template somewhere (inline,
@@ -26,7 +12,7 @@ class TestClock implements Clock {
 describe('workflows and their templates', function () {
   this.timeout(60_000);
   let t: TestApp;
-  let clock: TestClock;
+  let clock: ManualClock;
   let key: string;
   let seq = 0;
 
@@ -35,7 +21,7 @@ describe('workflows and their templates', function () {
   const pointers = (res: { body: { errors: Array<{ pointer: string }> } }) => res.body.errors.map((e) => e.pointer);
 
   before(async () => {
-    clock = new TestClock(new Date(Date.now() + 24 * 3600_000));
+    clock = new ManualClock();
     t = await testApp({ clock, env: { CLARION_DEFAULT_SANDBOX: 'true', CLARION_PUBLIC_URL: 'https://clarion.example.com' } });
     ({ apiKey: key } = await t.tenant('Acme', { acceptUnvalidatedTypes: true }));
   });
@@ -124,8 +110,7 @@ describe('workflows and their templates', function () {
     expect(mail.content.text).to.match(/^Checkout is down is open\.\n\nAcknowledge it: https:\/\/clarion\.example\.com\/v1\/links\/ack\//);
 
     clock.advance(300_000);
-    await t.db.knex.raw(`select graphile_worker.reschedule_jobs(array(select id from graphile_worker.jobs where run_at <= ?::timestamptz and locked_at is null), run_at => now())`, [clock.now()]);
-    await t.runJobs();
+    await t.runJobsDueBy(clock.now());
     const [sms] = await outbox('sms');
     expect(sms.content.text).to.equal('Incident: Checkout is down. Reply ACK to acknowledge.');
     const event = (await call('get', `/v1/events/${res.body.accepted[0].eventId}`).expect(200)).body;

@@ -1,14 +1,17 @@
 import { randomBytes } from 'node:crypto';
-import { runOnce } from 'graphile-worker';
+import { runOnce, type TaskList } from 'graphile-worker';
 import type { CacheChange, CacheInvalidation } from '../../core/cache-invalidation.ts';
 import { loadConfig, type Config } from '../../core/config.ts';
 import { createKnex } from '../../core/db/database.ts';
 import { createGateway } from '../../core/gateway/app.ts';
+import { openApiDocument } from '../../core/gateway/openapi.ts';
 import { taskList } from '../../core/jobs/index.ts';
 import { graphileLogger } from '../../core/log.ts';
-import { createServices, systemClock, type Clock, type Services } from '../../core/services.ts';
+import { createServices, type Services } from '../../core/services.ts';
 import { createTenant } from '../../core/tenants.ts';
+import { responseValidator } from './openapi-responses.ts';
 import { freshDatabase, silentLog, type TestDatabase } from './postgres.ts';
+import { systemClock, type Clock } from '../../core/kernel/clock.ts';
 
 export const TEST_SECRET = randomBytes(32).toString('base64');
 
@@ -24,8 +27,19 @@ export interface TestApp {
   /** `app.callback()`, for supertest where no socket is needed. */
   callback: ReturnType<ReturnType<typeof createGateway>['app']['callback']>;
   routers: ReturnType<typeof createGateway>['routers'];
-  /** Runs every job that is due, then returns (deterministic: no polling, no sleeping). */
+  /** One `runOnce`: runs the jobs that are due when it looks, then returns (no polling, no sleeping). */
   runJobs(): Promise<void>;
+  /**
+   * `runOnce` again and again until no job of the task list is due (jobs that the jobs it ran
+   * queued included), at most `rounds` times; fails if the queue is still busy then. Jobs due
+   * later (retries after a backoff, quiet hours) are left for the test to bring forward.
+   */
+  runJobsUntilIdle(rounds?: number): Promise<void>;
+  /**
+   * Makes due every job scheduled at or before `at` (a test clock's time: see ./clock.ts), then
+   * runs jobs until idle. `tasks` narrows it to some task identifiers.
+   */
+  runJobsDueBy(at: Date, tasks?: string[]): Promise<void>;
   tenant(name?: string, settings?: Record<string, unknown>): Promise<{ tenantId: string; apiKey: string }>;
   close(): Promise<void>;
 }
@@ -41,13 +55,28 @@ export async function testApp(options: { env?: Record<string, string>; clock?: C
   await services.ready();
   if (options.listen) await services.invalidation.start(db.url);
   const gateway = createGateway(services);
+  // Outermost: every answer the test receives is held to the OpenAPI document (openapi-responses.ts).
+  gateway.app.middleware.unshift(responseValidator(openApiDocument(config.publicUrl)));
+  const tasks = taskList(services);
+  const runJobsUntilIdle = async (rounds = 20): Promise<void> => {
+    for (let round = 0; round < rounds; round++) {
+      if ((await dueJobs(db.knex, Object.keys(tasks))) === 0) return;
+      await runJobsOnce(db.url, tasks);
+    }
+    throw new Error(`jobs still due after ${rounds} rounds of runOnce: ${JSON.stringify(await dueJobs(db.knex, Object.keys(tasks)))}`);
+  };
   return {
     db,
     services,
     callback: gateway.app.callback(),
     routers: gateway.routers,
     async runJobs() {
-      await runOnce({ connectionString: db.url, taskList: taskList(services), logger: graphileLogger(silentLog) });
+      await runJobsOnce(db.url, tasks);
+    },
+    runJobsUntilIdle,
+    async runJobsDueBy(at, only) {
+      await bringForward(db.knex, at, only ?? Object.keys(tasks));
+      await runJobsUntilIdle();
     },
     async tenant(name = 'Acme', settings = {}) {
       const { tenant, apiKey } = await createTenant(db.knex, { name, settings });
@@ -102,10 +131,49 @@ export function nextChange(invalidation: CacheInvalidation, match: (change: Cach
   });
 }
 
-/** Queued graphile-worker jobs of a task with their payloads (the public `jobs` view hides payloads). */
+/**
+ * One `runOnce` that returns only once the jobs it ran are marked done. Without a batch delay,
+ * graphile-worker completes (or fails) a job without waiting for the write, and `runOnce` may
+ * return, and close its pool, before that write lands: the job then still looks locked to the
+ * test that reads the queue next. Batched (delay 0), the pool flushes the writes before it stops.
+ */
+async function runJobsOnce(connectionString: string, taskList: TaskList): Promise<void> {
+  await runOnce({
+    connectionString,
+    taskList,
+    logger: graphileLogger(silentLog),
+    preset: { worker: { completeJobBatchDelay: 0, failJobBatchDelay: 0 } },
+  });
+}
+
+/** Jobs scheduled at or before `at` become due now (graphile-worker's public reschedule_jobs). */
+async function bringForward(knex: TestDatabase['knex'], at: Date, tasks: string[]): Promise<void> {
+  await knex.raw(
+    `select graphile_worker.reschedule_jobs(
+       array(select id from graphile_worker.jobs where task_identifier = any(?::text[]) and run_at <= ?::timestamptz and locked_at is null),
+       run_at => now())`,
+    [tasks, at],
+  );
+}
+
+/** Jobs of these tasks that a worker would take now (due, unlocked, attempts left), by graphile-worker's public `jobs` view. */
+async function dueJobs(knex: TestDatabase['knex'], tasks: string[]): Promise<number> {
+  const { rows } = await knex.raw(
+    `select count(*)::int as n from graphile_worker.jobs where task_identifier = any(?::text[]) and run_at <= now() and locked_at is null and attempts < max_attempts`,
+    [tasks],
+  );
+  return rows[0].n;
+}
+
+/**
+ * Queued graphile-worker jobs of a task with their payloads. The one read of graphile-worker's
+ * private tables in Clarion: its public `jobs` view leaves payloads out, and the public functions
+ * that return them (`reschedule_jobs`, `permanently_fail_jobs`) change the jobs they return.
+ * Tests only; everything else goes through the view, `add_job(s)` and WorkerUtils.
+ */
 export async function queuedJobs(knex: TestDatabase['knex'], task: string): Promise<Array<{ id: string; payload: Record<string, unknown> }>> {
   const { rows } = await knex.raw(
-    `select j.id, j.payload from graphile_worker._private_jobs j join graphile_worker._private_tasks t on t.id = j.task_id where t.identifier = ?`,
+    `select j.id, p.payload from graphile_worker.jobs j join graphile_worker._private_jobs p on p.id = j.id where j.task_identifier = ? order by j.id`,
     [task],
   );
   return rows;

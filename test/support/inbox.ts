@@ -1,29 +1,11 @@
 import request from 'supertest';
-import type { Clock } from '../../core/services.ts';
 import type { TestApp } from './clarion.ts';
-
-/** A clock the test moves by hand. */
-export class TestClock implements Clock {
-  #ms: number;
-  constructor(start: Date) {
-    this.#ms = start.getTime();
-  }
-  now(): Date {
-    return new Date(this.#ms);
-  }
-  advance(ms: number): void {
-    this.#ms += ms;
-  }
-}
+import type { ManualClock } from './clock.ts';
 
 /** Moves the clock and runs every job that became due on it (jobs' run_at is the injected clock's). */
-export async function advance(t: TestApp, clock: TestClock, ms: number): Promise<void> {
+export async function advance(t: TestApp, clock: ManualClock, ms: number): Promise<void> {
   clock.advance(ms);
-  await t.db.knex.raw(
-    `select graphile_worker.reschedule_jobs(array(select id from graphile_worker.jobs where run_at <= ?::timestamptz and locked_at is null), run_at => now())`,
-    [clock.now()],
-  );
-  await t.runJobs();
+  await t.runJobsDueBy(clock.now());
 }
 
 /** An in-app workflow with two buttons, filed under `category` and `tags`. */

@@ -4,11 +4,11 @@ export class AuditLog extends BaseModel {
   static override tableName = 'audit_logs';
   static override jsonAttributes = ['summary'];
   declare id: number;
-  declare tenantId: string;
+  declare tenant_id: string;
   declare actor: string;
   declare action: string;
-  declare targetType: string;
-  declare targetId: string | null;
+  declare target_type: string;
+  declare target_id: string | null;
   declare summary: Record<string, unknown>;
-  declare createdAt: Date;
+  declare created_at: Date;
 }

@@ -4,8 +4,8 @@ export class Event extends BaseModel {
   static override tableName = 'events';
   static override jsonAttributes = ['data', 'extensions'];
   declare id: string;
-  declare tenantId: string;
-  declare ceId: string;
+  declare tenant_id: string;
+  declare ce_id: string;
   declare source: string;
   declare type: string;
   declare specversion: string;
@@ -14,11 +14,12 @@ export class Event extends BaseModel {
   declare datacontenttype: string | null;
   declare dataschema: string | null;
   declare data: unknown;
-  declare dataBase64: string | null;
+  declare data_base64: string | null;
   declare extensions: Record<string, unknown>;
-  declare contractVersion: number | null;
-  declare status: 'received' | 'processing' | 'processed' | 'failed';
+  declare contract_version: number | null;
+  declare status: string;
   declare error: string | null;
-  declare receivedAt: Date;
-  declare processedAt: Date | null;
+  declare notice: string | null;
+  declare received_at: Date;
+  declare processed_at: Date | null;
 }

@@ -1,18 +1,7 @@
-export { Tenant } from './tenant.ts';
-export { ApiKey } from './api-key.ts';
-export { AdminUser } from './admin-user.ts';
-export { Subscriber } from './subscriber.ts';
-export { Contract } from './contract.ts';
-export { Event } from './event.ts';
-export { Workflow } from './workflow.ts';
-export { Template } from './template.ts';
-export { Notification } from './notification.ts';
-export { ProviderConfig } from './provider-config.ts';
+/** The models of the tables the repositories (core/db/repositories) read and write through objection. */
+export { AuditLog } from './audit-log.ts';
 export { Delivery } from './delivery.ts';
 export { DeliveryAttempt } from './delivery-attempt.ts';
-export { Preference } from './preference.ts';
-export { WebhookEndpoint } from './webhook-endpoint.ts';
-export { WebhookMessage } from './webhook-message.ts';
-export { WebhookAttempt } from './webhook-attempt.ts';
-export { AuditLog } from './audit-log.ts';
-export type { TenantSettings } from './tenant.ts';
+export { Digest } from './digest.ts';
+export { Event } from './event.ts';
+export { Notification, type EscalationStep } from './notification.ts';

@@ -1,22 +1,41 @@
+import type { Channel, Priority } from '@clarion/adapter-kit';
+import type { DecisionRecord } from '../../pipeline/types.ts';
 import { BaseModel } from './base.ts';
+
+/** One step of an escalation as kept on the notification (`escalation.steps`). */
+export interface EscalationStep {
+  step: number;
+  at: string;
+  channels: Channel[];
+  recipients: string[];
+  status: 'pending' | 'fired' | 'cancelled';
+  firedAt?: string;
+  reason?: string;
+  notifications?: string[];
+}
+
+type Time = Date | string;
 
 export class Notification extends BaseModel {
   static override tableName = 'notifications';
-  static override jsonAttributes = ['decisions', 'channels', 'content'];
+  static override jsonAttributes = ['decisions', 'channels', 'content', 'escalation'];
   declare id: string;
-  declare tenantId: string;
-  declare eventId: string;
-  declare subscriberId: string | null;
-  declare workflowKey: string;
-  declare priority: 'low' | 'normal' | 'high' | 'critical';
+  declare tenant_id: string;
+  declare event_id: string;
+  declare subscriber_id: string | null;
+  declare workflow_key: string;
+  declare priority: Priority;
   declare status: string;
-  declare decisions: unknown[];
-  declare channels: unknown[];
-  declare content: unknown;
-  declare scheduledFor: Date | null;
-  declare seenAt: Date | null;
-  declare readAt: Date | null;
-  declare acknowledgedAt: Date | null;
-  declare createdAt: Date;
-  declare updatedAt: Date;
+  declare decisions: DecisionRecord[];
+  declare channels: Channel[];
+  declare content: Record<string, unknown> | null;
+  declare scheduled_for: Time | null;
+  declare seen_at: Time | null;
+  declare read_at: Time | null;
+  declare acknowledged_at: Time | null;
+  declare digest_id: string | null;
+  /** `{ steps }` for an escalated notification, `{ parentId, step }` for one a step made. */
+  declare escalation: { steps?: EscalationStep[]; parentId?: string; step?: number } | null;
+  declare created_at: Time;
+  declare updated_at: Time;
 }

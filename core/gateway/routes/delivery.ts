@@ -1,10 +1,8 @@
 import type Router from '@koa/router';
-import { CHANNELS, type Channel } from '@clarion/adapter-kit';
+import { CHANNELS } from '@clarion/adapter-kit';
 import { ClarionError, type FieldError } from '../../errors.ts';
 import type { Services } from '../../services.ts';
 import { auth } from '../auth.ts';
-import { checkKey, checkWorkflow } from '../../workflows/service.ts';
-import { assertTemplates, plannedChannels } from '../../workflows/channels.ts';
 import { pageParams, queryString, readJson } from '../http.ts';
 import { DELIVERY_STATUSES, NOTIFICATION_STATUSES } from '../../notifications/status.ts';
 
@@ -38,39 +36,8 @@ export function deliveryRoutes(services: Services, router: Router): void {
   });
   router.put('/v1/workflows/:key', async (ctx) => {
     const body = await readJson(ctx, services.config.maxBodyBytes);
-    const fields = (body && typeof body === 'object' ? body : {}) as { plugins?: unknown; required?: unknown; priority?: unknown };
-    const required = fields.required === true || (fields.required === undefined && fields.priority === 'critical');
-    const pluginErrors = fields.plugins && typeof fields.plugins === 'object' ? services.pipeline.check(fields.plugins as Record<string, unknown>, { required }) : [];
-    if (pluginErrors.length > 0) throw new ClarionError('CLARION_ERR_WORKFLOW_INVALID', 'Invalid plugin settings', { errors: pluginErrors });
     const { tenant, actor } = auth(ctx);
-    const key = ctx.params.key;
-    checkKey(key);
-    const definition = checkWorkflow(body);
-    const planned = plannedChannels(definition, services.pipeline.channels(definition.plugins));
-    await assertTemplates(key, definition, planned, (workflow) => services.templates.channelsWithTemplates(tenant.id, workflow));
-    // The workflow first (so its templates are checked against its contract), then its inline
-    // templates, published; a template that does not compile puts the workflow back as it was.
-    const previous = await services.knex('workflows').where({ tenant_id: tenant.id, key }).first('definition');
-    const { workflow, created } = await services.workflows.put(tenant.id, key, body, actor);
-    const warnings = [];
-    try {
-      for (const [channel, parts] of Object.entries(definition.templates ?? {})) {
-        const locale = tenant.settings.defaultLocale ?? 'en';
-        try {
-          const saved = await services.templates.save(tenant.id, { workflow: key, channel: channel as Channel, locale }, { parts, publish: true }, actor);
-          warnings.push(...saved.warnings.map((w) => ({ ...w, channel })));
-        } catch (err) {
-          if (err instanceof ClarionError && err.errors.length > 0) {
-            throw new ClarionError(err.code, `templates.${channel}: ${err.message}`, { errors: err.errors.map((e) => ({ ...e, pointer: `/templates/${channel}${e.pointer.replace(/^\/parts/, '')}` })), extensions: err.extensions });
-          }
-          throw err;
-        }
-      }
-    } catch (err) {
-      if (previous) await services.workflows.put(tenant.id, key, previous.definition, actor);
-      else await services.workflows.remove(tenant.id, key, actor);
-      throw err;
-    }
+    const { workflow, created, warnings } = await services.workflowAuthoring.save(tenant, ctx.params.key, body, actor);
     ctx.status = created ? 201 : 200;
     ctx.body = { ...workflow, warnings };
   });
@@ -153,12 +120,12 @@ export function deliveryRoutes(services: Services, router: Router): void {
     const since = timeParam(ctx, 'since', errors);
     const until = timeParam(ctx, 'until', errors);
     fail(errors);
-    ctx.body = await services.notifications.list(auth(ctx).tenant.id, {
+    ctx.body = await services.views.list(auth(ctx).tenant.id, {
       limit, cursor, status, since, until, subscriber: queryString(ctx, 'subscriber'), workflow: queryString(ctx, 'workflow'),
     });
   });
   router.get('/v1/notifications/:id', async (ctx) => {
-    ctx.body = await services.notifications.get(auth(ctx).tenant.id, ctx.params.id);
+    ctx.body = await services.views.get(auth(ctx).tenant.id, ctx.params.id);
   });
   router.get('/v1/deliveries', async (ctx) => {
     const { limit, cursor } = pageParams(ctx);
@@ -166,16 +133,16 @@ export function deliveryRoutes(services: Services, router: Router): void {
     const status = oneOf(ctx, 'status', DELIVERY_STATUSES, errors);
     const channel = oneOf(ctx, 'channel', CHANNELS, errors);
     fail(errors);
-    ctx.body = await services.notifications.deliveries(auth(ctx).tenant.id, { limit, cursor, status, channel });
+    ctx.body = await services.views.deliveries(auth(ctx).tenant.id, { limit, cursor, status, channel });
   });
   router.get('/v1/deliveries/:id', async (ctx) => {
-    ctx.body = await services.notifications.delivery(auth(ctx).tenant.id, ctx.params.id);
+    ctx.body = await services.views.delivery(auth(ctx).tenant.id, ctx.params.id);
   });
   router.post('/v1/deliveries/:id/requeue', async (ctx) => {
     const { tenant, actor } = auth(ctx);
     await services.delivery.requeue(tenant.id, ctx.params.id, actor);
     ctx.status = 202;
-    ctx.body = await services.notifications.delivery(tenant.id, ctx.params.id);
+    ctx.body = await services.views.delivery(tenant.id, ctx.params.id);
   });
 
   // ---- sandbox outbox and audit trail
@@ -184,11 +151,11 @@ export function deliveryRoutes(services: Services, router: Router): void {
     const errors: FieldError[] = [];
     const channel = oneOf(ctx, 'channel', CHANNELS, errors);
     fail(errors);
-    ctx.body = await services.notifications.outbox(auth(ctx).tenant.id, { limit, cursor, channel, to: queryString(ctx, 'to') });
+    ctx.body = await services.views.outbox(auth(ctx).tenant.id, { limit, cursor, channel, to: queryString(ctx, 'to') });
   });
   router.get('/v1/audit', async (ctx) => {
     const { limit, cursor } = pageParams(ctx);
-    ctx.body = await services.notifications.audit(auth(ctx).tenant.id, {
+    ctx.body = await services.views.audit(auth(ctx).tenant.id, {
       limit, cursor, targetType: queryString(ctx, 'targetType'), targetId: queryString(ctx, 'targetId'), action: queryString(ctx, 'action'),
     });
   });

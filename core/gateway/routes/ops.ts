@@ -1,6 +1,5 @@
 import type Router from '@koa/router';
 import type { Services } from '../../services.ts';
-import { pendingMigrations } from '../../db/database.ts';
 import { registry } from '../../metrics.ts';
 import { metricsTokenCheck } from '../auth.ts';
 import { openApiDocument } from '../openapi.ts';
@@ -15,9 +14,8 @@ export function opsRoutes(services: Services, router: Router): void {
   router.get('/readyz', async (ctx) => {
     const checks: Record<string, string> = {};
     try {
-      await services.knex.raw('select 1');
+      const pending = await services.database.pendingMigrations();
       checks.database = 'ok';
-      const pending = await pendingMigrations(services.knex);
       checks.migrations = pending.length === 0 ? 'ok' : `pending: ${pending.join(', ')}`;
     } catch (err) {
       checks.database = `unreachable: ${(err as Error).message}`;

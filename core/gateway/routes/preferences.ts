@@ -2,7 +2,6 @@ import type Router from '@koa/router';
 import type { Context } from 'koa';
 import { ClarionError } from '../../errors.ts';
 import type { Services } from '../../services.ts';
-import { isUuid } from '../../tenants.ts';
 import { auth } from '../auth.ts';
 import { readBody, readJson } from '../http.ts';
 
@@ -33,8 +32,7 @@ export function preferenceRoutes(services: Services, router: Router): void {
       throw new ClarionError('CLARION_ERR_HTTP_INVALID_REQUEST', 'Invalid token request', { errors: [{ pointer: '/ttlSeconds', message: 'must be an integer from 60 to 2592000 (30 days)' }] });
     }
     const subscriber = await services.subscribers.get(tenant.id, ctx.params.subscriberId);
-    const token = services.preferences.subscriberToken(tenant.id, subscriber.subscriberId, ttl as number);
-    await services.knex('audit_logs').insert({ tenant_id: tenant.id, actor, action: 'subscriber.token_issued', target_type: 'subscriber', target_id: subscriber.id, summary: JSON.stringify({ ttlSeconds: ttl }) });
+    const token = await services.preferences.issueSubscriberToken(tenant.id, subscriber, ttl as number, actor);
     ctx.status = 201;
     ctx.body = token;
   });
@@ -54,21 +52,15 @@ export function ackRoute(services: Services, router: Router, apiKey: (ctx: Conte
       } catch {
         throw new ClarionError('CLARION_ERR_AUTH_INVALID', 'The token is not valid (changed, expired, or not a subscriber token)');
       }
-      const own = isUuid(ctx.params.id)
-        ? await services.knex('notifications as n')
-            .join('subscribers as s', 's.id', 'n.subscriber_id')
-            .where({ 'n.id': ctx.params.id, 'n.tenant_id': claims.t, 's.external_id': claims.s })
-            .first('n.id')
-        : undefined;
-      if (!own) throw new ClarionError('CLARION_ERR_NOTIFICATION_NOT_FOUND', `No notification ${ctx.params.id} for this subscriber`);
+      if (!(await services.preferences.ownsNotification(claims.t, claims.s, ctx.params.id))) throw new ClarionError('CLARION_ERR_NOTIFICATION_NOT_FOUND', `No notification ${ctx.params.id} for this subscriber`);
       const changed = await services.preferences.acknowledge(claims.t, ctx.params.id, `subscriber:${claims.s}`, 'subscriber token');
-      ctx.body = { acknowledged: true, changed, notification: await services.notifications.get(claims.t, ctx.params.id) };
+      ctx.body = { acknowledged: true, changed, notification: await services.views.get(claims.t, ctx.params.id) };
       return;
     }
     await apiKey(ctx, async () => {
       const { tenant, actor } = auth(ctx);
       const changed = await services.preferences.acknowledge(tenant.id, ctx.params.id, actor, 'api');
-      ctx.body = { acknowledged: true, changed, notification: await services.notifications.get(tenant.id, ctx.params.id) };
+      ctx.body = { acknowledged: true, changed, notification: await services.views.get(tenant.id, ctx.params.id) };
     });
   });
 }

@@ -1,37 +1,13 @@
 import type Router from '@koa/router';
-import { Ajv } from 'ajv';
 import { ClarionError } from '../../errors.ts';
 import type { Services } from '../../services.ts';
-import { toFieldErrors } from '../../ingest/contracts.ts';
-import { updateTenantSettings } from '../../tenants.ts';
+import { tenantPatchSchema } from '../../tenants.ts';
+import { schemaAjv } from '../../kernel/schema.ts';
 import { auth } from '../auth.ts';
 import { readJson } from '../http.ts';
+import { toFieldErrors } from '../../kernel/validation.ts';
 
-const validatePatch = new Ajv({ allErrors: true }).compile({
-  type: 'object',
-  additionalProperties: false,
-  required: ['settings'],
-  properties: {
-    settings: {
-      type: 'object',
-      additionalProperties: false,
-      minProperties: 1,
-      properties: {
-        acceptUnvalidatedTypes: { type: 'boolean' },
-        defaultLocale: { type: 'string', pattern: '^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$' },
-        brand: {
-          type: 'object',
-          additionalProperties: false,
-          properties: {
-            name: { type: 'string', maxLength: 200 },
-            color: { type: 'string', pattern: '^#[0-9a-fA-F]{6}$' },
-            logoUrl: { type: 'string', pattern: '^https?://' },
-          },
-        },
-      },
-    },
-  },
-});
+const validatePatch = schemaAjv().compile(tenantPatchSchema);
 
 export function tenantRoutes(services: Services, router: Router): void {
   router.get('/v1/tenant', (ctx) => {
@@ -45,7 +21,7 @@ export function tenantRoutes(services: Services, router: Router): void {
       throw new ClarionError('CLARION_ERR_HTTP_INVALID_REQUEST', 'Invalid tenant settings', { errors: toFieldErrors(validatePatch.errors ?? []) });
     }
     const { tenant, actor } = auth(ctx);
-    const updated = await updateTenantSettings(services.knex, tenant.id, (body as { settings: Record<string, unknown> }).settings, actor);
+    const updated = await services.tenants.updateSettings(tenant.id, (body as { settings: Record<string, unknown> }).settings, actor);
     services.apiKeys.forgetCached(); // cached keys carry the tenant's settings (other processes hear of the change)
     ctx.body = { id: updated.id, name: updated.name, settings: updated.settings, createdAt: updated.createdAt };
   });

@@ -1,11 +1,14 @@
 import type { Knex } from 'knex';
-import { ClarionError } from '../errors.ts';
-import { keysetPage, type Page } from '../db/paging.ts';
-import { isUuid } from '../tenants.ts';
+import { ClarionError } from '../../errors.ts';
+import { keysetPage, type Page } from '../paging.ts';
+import { isUuid } from '../../kernel/ids.ts';
 
 /** Read side of notifications, deliveries, attempts, the sandbox outbox and the audit trail. */
 
 const iso = (d: Date | string | null | undefined) => (d ? new Date(d).toISOString() : null);
+
+/** The subscriber's id, none for an erased one (whose row keeps only a marker). */
+const SUBSCRIBER_ID = 'case when s.erased_at is null then s.external_id end as subscriber_external_id';
 
 export interface ListOptions {
   limit: number;
@@ -23,10 +26,10 @@ export class NotificationQueries {
     const query = this.#knex('notifications as n')
       .leftJoin('subscribers as s', 's.id', 'n.subscriber_id')
       .where('n.tenant_id', tenantId)
-      .select('n.*', 's.external_id as subscriber_external_id');
+      .select('n.*', this.#knex.raw(SUBSCRIBER_ID));
     if (options.status) query.where('n.status', options.status);
     if (options.workflow) query.where('n.workflow_key', options.workflow);
-    if (options.subscriber) query.where('s.external_id', options.subscriber);
+    if (options.subscriber) query.where('s.external_id', options.subscriber).whereNull('s.erased_at');
     if (options.eventId) query.where('n.event_id', options.eventId);
     if (options.since) query.where('n.created_at', '>=', options.since);
     if (options.until) query.where('n.created_at', '<', options.until);
@@ -42,7 +45,7 @@ export class NotificationQueries {
         const row = await trx('notifications as n')
           .leftJoin('subscribers as s', 's.id', 'n.subscriber_id')
           .where({ 'n.tenant_id': tenantId, 'n.id': id })
-          .first('n.*', 's.external_id as subscriber_external_id');
+          .first('n.*', trx.raw(SUBSCRIBER_ID));
         if (!row) throw new ClarionError('CLARION_ERR_NOTIFICATION_NOT_FOUND', `No notification ${id}`);
         const deliveries = await trx('deliveries').where({ notification_id: id }).orderBy('created_at');
         const attempts = deliveries.length
@@ -107,7 +110,7 @@ export class NotificationQueries {
       .leftJoin('subscribers as s', 's.id', 'n.subscriber_id')
       .where({ 'n.tenant_id': tenantId, 'n.event_id': eventId })
       .orderBy('n.created_at')
-      .select('n.*', 's.external_id as subscriber_external_id');
+      .select('n.*', this.#knex.raw(SUBSCRIBER_ID));
     return rows.map(notificationView);
   }
 }

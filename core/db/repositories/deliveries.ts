@@ -1,0 +1,200 @@
+import type { Channel } from '@clarion/adapter-kit';
+import type { Knex } from 'knex';
+import { enqueue } from '../../jobs/tasks.ts';
+import { insertQueued, type JobSpec } from '../../jobs/queue.ts';
+import { rollupSql } from './rollup.ts';
+import { Delivery } from '../models/delivery.ts';
+import { DeliveryAttempt } from '../models/delivery-attempt.ts';
+import { prepared } from '../prepared.ts';
+import { AUDIT_COLUMNS } from './audit-log.ts';
+import type { DeliveryRow, EventRow, NotificationRow, SubscriberRowShape, TenantShape } from './rows.ts';
+
+/**
+ * Deliveries and their attempts: the rows, their jobs, and the two hand-tuned prepared statements
+ * of the hot path (everything a send needs in one read; a successful attempt in one write).
+ */
+
+/** The `send_delivery` job of each inserted delivery row (`i`: id, tenant_id). */
+export const SEND_JOB: JobSpec = { task: 'send_delivery', payload: `json_build_object('deliveryId', i.id, 'tenantId', i.tenant_id)`, maxAttempts: 3 };
+
+/** graphile-worker retries of one send job after an unexpected error (not provider attempts). */
+const SEND_JOB_ATTEMPTS = 3;
+
+/**
+ * One delivery per channel with its send job, in one statement; a delivery that exists already
+ * (same idempotency key: notification, channel and suffix) is left alone. `before`: a write to
+ * run first in the same statement (the notification row the deliveries reference).
+ */
+export async function insertDeliveries(
+  db: Knex,
+  input: { tenantId: string; notificationId: string; channels: Channel[]; fallbackOf?: string | null; keySuffix?: string; before?: Knex.QueryBuilder },
+): Promise<string[]> {
+  if (input.channels.length === 0) {
+    if (input.before) await input.before;
+    return [];
+  }
+  const rows = input.channels.map((channel) => ({
+    tenant_id: input.tenantId,
+    notification_id: input.notificationId,
+    channel,
+    status: 'pending',
+    idempotency_key: `${input.notificationId}:${channel}${input.keySuffix ?? ''}`,
+    fallback_of: input.fallbackOf ?? null,
+  }));
+  const inserted = await insertQueued<{ id: string }>(db, db('deliveries').insert(rows).onConflict(['tenant_id', 'idempotency_key']).ignore().returning(['id', 'tenant_id']), {
+    ...SEND_JOB,
+    ...(input.before ? { before: input.before } : {}),
+  });
+  return inserted.map((r) => r.id);
+}
+
+/** The send job of one delivery at `runAt`; `slot`: it holds its throughput slot already. */
+export async function scheduleSend(db: Knex, input: { tenantId: string; deliveryId: string; runAt: Date; slot?: boolean }): Promise<void> {
+  await enqueue(db, 'send_delivery', { deliveryId: input.deliveryId, tenantId: input.tenantId, ...(input.slot ? { slot: true } : {}) }, {
+    runAt: input.runAt,
+    jobKey: `send_delivery:${input.deliveryId}`,
+    maxAttempts: SEND_JOB_ATTEMPTS,
+  });
+}
+
+export interface SendContext {
+  delivery: DeliveryRow;
+  notification: NotificationRow;
+  subscriber: SubscriberRowShape | undefined;
+  event: EventRow;
+  tenant: TenantShape;
+}
+
+/**
+ * Everything a send needs, in one round trip. The tenant is checked here, not in the WHERE: a
+ * prepared statement's generic plan would otherwise walk the tenant's deliveries by its
+ * (tenant_id, status) index to find one id.
+ */
+export async function loadSendContext(db: Knex, deliveryId: string, tenantId: string): Promise<SendContext | undefined> {
+  const rows = await prepared<{ delivery: DeliveryRow; notification: NotificationRow; subscriber: SubscriberRowShape | null; event: EventRow; tenant: TenantShape }>(db, 'clarion_delivery_context',
+    `select to_jsonb(d) as delivery, to_jsonb(n) as notification, to_jsonb(s) as subscriber, to_jsonb(e) as event,
+            jsonb_build_object('id', t.id, 'name', t.name, 'settings', t.settings) as tenant
+       from deliveries d
+       join notifications n on n.id = d.notification_id
+       join events e on e.id = n.event_id
+       join tenants t on t.id = d.tenant_id
+       left join subscribers s on s.id = n.subscriber_id
+      where d.id = $1`,
+    [deliveryId],
+  );
+  const row = rows[0];
+  if (!row || row.delivery.tenant_id !== tenantId) return undefined;
+  return { ...row, subscriber: row.subscriber ?? undefined };
+}
+
+export interface SuccessRecord {
+  tenantId: string;
+  deliveryId: string;
+  notificationId: string;
+  attempt: number;
+  providerId: string | null;
+  adapter: string | null;
+  providerMessageId: string | null;
+  response: string | null;
+  startedAt: Date;
+  durationMs: number;
+  status: 'sent' | 'delivered';
+  now: Date;
+  /** `{ <channel>: content }` to keep on the notification, or null. */
+  content: string | null;
+}
+
+/**
+ * A successful attempt, in one statement on the hot path: the attempt, the delivery, the
+ * notification's content and its status by the roll-up rule (its row locked), and the audit entry
+ * of a status change. Returns the change (before, after) with what its webhook needs.
+ */
+export async function recordSuccess(db: Knex, r: SuccessRecord): Promise<{ before: string; after: string; workflow_key: string; external_id: string | null } | undefined> {
+  const rows = await prepared<{ before: string; after: string; workflow_key: string; external_id: string | null }>(db, 'clarion_delivery_sent',
+    `with attempt as (
+       insert into delivery_attempts (tenant_id, delivery_id, attempt, provider_config_id, adapter, outcome, provider_message_id, response_excerpt, started_at, duration_ms)
+       values ($1, $2, $4, $5, $6, 'success', $7, $8, $9, $10)
+     ), delivery as (
+       update deliveries set status = $11, attempt_count = $4, provider_message_id = $7, provider_config_id = $5, adapter = $6,
+              error_class = null, error_code = null, error_message = null, next_attempt_at = null, failing_since = null, sent_at = $12,
+              delivered_at = case when $11 = 'delivered' then $12 else delivered_at end, updated_at = now()
+        where id = $2
+     ), before as (
+       select id, status from notifications where id = $3 for update
+     ), computed as (
+       select b.id, b.status as before, ${rollupSql('b.id', 'b.status', { id: '$2::uuid', status: '$11::text' })} as after from before b
+     ), notification as (
+       update notifications n
+          set status = c.after,
+              content = case when $13::jsonb is null then n.content else coalesce(n.content, '{}'::jsonb) || $13::jsonb end,
+              updated_at = case when c.after = c.before then n.updated_at else now() end
+         from computed c where n.id = c.id
+       returning n.id, n.tenant_id, n.workflow_key, n.subscriber_id, c.before, n.status as after
+     ), audit as (
+       insert into audit_logs (${AUDIT_COLUMNS})
+       select tenant_id, 'system', 'notification.status_changed', 'notification', id::text, jsonb_build_object('from', before, 'to', after)
+         from notification where before <> after
+     )
+     select n.before, n.after, n.workflow_key, s.external_id from notification n left join subscribers s on s.id = n.subscriber_id`,
+    [r.tenantId, r.deliveryId, r.notificationId, r.attempt, r.providerId, r.adapter, r.providerMessageId, r.response, r.startedAt, r.durationMs, r.status, r.now, r.content],
+  );
+  return rows[0];
+}
+
+export interface AttemptRecord {
+  tenantId: string;
+  deliveryId: string;
+  attempt: number;
+  providerId: string | null;
+  adapter: string | null;
+  outcome: 'transient' | 'permanent' | 'config' | 'circuit_open';
+  errorCode?: string | null;
+  errorScope?: 'recipient' | 'provider' | null;
+  errorMessage: string;
+  response?: string | null;
+  probe?: boolean;
+  startedAt: Date;
+  durationMs: number;
+}
+
+/** One failed (or circuit-open) attempt. */
+export async function recordAttempt(db: Knex, a: AttemptRecord): Promise<void> {
+  await DeliveryAttempt.query(db).insert({
+    tenant_id: a.tenantId,
+    delivery_id: a.deliveryId,
+    attempt: a.attempt,
+    provider_config_id: a.providerId,
+    adapter: a.adapter,
+    outcome: a.outcome,
+    error_code: a.errorCode ?? null,
+    error_scope: a.errorScope ?? null,
+    error_message: a.errorMessage.slice(0, 2000),
+    provider_message_id: null,
+    response_excerpt: a.response ?? null,
+    probe: a.probe === true,
+    started_at: a.startedAt,
+    duration_ms: a.durationMs,
+  }).returning('id');
+}
+
+/** Changes a delivery's row (status, counters, error, schedule). */
+export async function updateDelivery(db: Knex, deliveryId: string, patch: Partial<DeliveryRow> | Record<string, unknown>): Promise<void> {
+  await Delivery.query(db).patch({ ...patch, updated_at: db.fn.now() } as unknown as Partial<DeliveryRow>).where({ id: deliveryId });
+}
+
+/** A delivery of the tenant, locked for a change (requeue). */
+export async function lockDelivery(db: Knex, tenantId: string, deliveryId: string): Promise<DeliveryRow | undefined> {
+  return Delivery.query(db).findOne({ id: deliveryId, tenant_id: tenantId }).forUpdate();
+}
+
+/** The delivery a provider's receipt names: by Clarion's id when the provider echoes it, else by its message id. Locked. */
+export async function deliveryForReceipt(db: Knex, tenantId: string, match: { deliveryId?: string; adapter: string; providerMessageId: string }): Promise<DeliveryRow | undefined> {
+  const query = Delivery.query(db).where({ tenant_id: tenantId }).forUpdate();
+  if (match.deliveryId) query.where({ id: match.deliveryId });
+  else query.where({ adapter: match.adapter, provider_message_id: match.providerMessageId });
+  return query.first();
+}
+
+export async function getDelivery(db: Knex, deliveryId: string): Promise<DeliveryRow | undefined> {
+  return Delivery.query(db).findById(deliveryId);
+}

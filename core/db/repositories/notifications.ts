@@ -1,0 +1,206 @@
+import type { Channel, Priority } from '@clarion/adapter-kit';
+import type { Knex } from 'knex';
+import type { DecisionRecord } from '../../pipeline/types.ts';
+import { Digest } from '../models/digest.ts';
+import { Event } from '../models/event.ts';
+import { Notification } from '../models/notification.ts';
+import { rollupSql } from './rollup.ts';
+import type { EscalationStep, EventRow, NotificationRow } from './rows.ts';
+
+/**
+ * Notifications, the event claims of the fan-out, and the rows of the notification stage's
+ * plugins with state (digests, escalation steps): what the notification stage writes and reads.
+ * Ordinary statements go through the models (objection); the fan-out's one-statement path keeps
+ * its hand-tuned SQL in core/notifications/fan-out.ts.
+ */
+
+export interface NewNotification {
+  id?: string;
+  tenantId: string;
+  eventId: string;
+  subscriberId: string;
+  workflowKey: string;
+  priority: Priority;
+  status: string;
+  channels: Channel[];
+  decisions: DecisionRecord[];
+  scheduledFor?: Date | null;
+  escalation?: NotificationRow['escalation'];
+}
+
+const now = (db: Knex) => db.fn.now() as unknown as Date;
+
+function toRow(n: NewNotification): Partial<NotificationRow> {
+  return {
+    ...(n.id ? { id: n.id } : {}),
+    tenant_id: n.tenantId,
+    event_id: n.eventId,
+    subscriber_id: n.subscriberId,
+    workflow_key: n.workflowKey,
+    priority: n.priority,
+    status: n.status,
+    scheduled_for: n.scheduledFor ?? null,
+    channels: n.channels,
+    decisions: n.decisions,
+    ...(n.escalation ? { escalation: n.escalation } : {}),
+  };
+}
+
+/** The insert of a notification, as a knex builder: run it, or hand it to `insertDeliveries` to run first in one statement. */
+export function insertNotification(db: Knex, n: NewNotification): Knex.QueryBuilder {
+  return Notification.query(db).insert(toRow(n)).toKnexQuery() as unknown as Knex.QueryBuilder;
+}
+
+/** Inserts a notification and returns its id. */
+export async function createNotificationRow(db: Knex, n: NewNotification): Promise<string> {
+  const row = await Notification.query(db).insert(toRow(n)).returning('id');
+  return row.id;
+}
+
+/** Claims an event for fan-out (its row locked until the transaction ends); undefined when another run took it. */
+export async function claimEvent(db: Knex, eventId: string, tenantId: string, at: Date): Promise<EventRow | undefined> {
+  const [event] = await Event.query(db).patch({ status: 'processed', processed_at: at, error: null }).where({ id: eventId, tenant_id: tenantId }).whereNot({ status: 'processed' }).returning('*');
+  return event;
+}
+
+/** An event's type and status, before choosing a fan-out path. */
+export async function eventHead(db: Knex, eventId: string, tenantId: string): Promise<{ type: string; status: string } | undefined> {
+  return Event.query(db).findOne({ id: eventId, tenant_id: tenantId }).select('type', 'status');
+}
+
+/** Marks an event processed that produced nothing (outside a transaction); false when another run took it. */
+export async function markProcessed(db: Knex, eventId: string, tenantId: string, at: Date, error: string | null): Promise<boolean> {
+  return (await Event.query(db).patch({ status: 'processed', processed_at: at, error }).where({ id: eventId, tenant_id: tenantId }).whereNot({ status: 'processed' })) > 0;
+}
+
+/** What a processed event says about its fan-out: problems (`error`) and why nothing came of it (`notice`). */
+export async function noteEvent(db: Knex, eventId: string, note: { error?: string | null; notice?: string | null }): Promise<void> {
+  if (note.error === undefined && note.notice === undefined) return;
+  await Event.query(db).patch({ ...(note.error !== undefined ? { error: note.error } : {}), ...(note.notice !== undefined ? { notice: note.notice } : {}) }).where({ id: eventId });
+}
+
+export async function getEvent(db: Knex, eventId: string): Promise<EventRow | undefined> {
+  return Event.query(db).findById(eventId);
+}
+
+export async function lockNotification(db: Knex, tenantId: string, notificationId: string): Promise<NotificationRow | undefined> {
+  return Notification.query(db).findOne({ id: notificationId, tenant_id: tenantId }).forUpdate();
+}
+
+export async function getNotification(db: Knex, notificationId: string): Promise<NotificationRow | undefined> {
+  return Notification.query(db).findById(notificationId);
+}
+
+export async function updateNotification(db: Knex, notificationId: string, patch: Partial<NotificationRow>): Promise<void> {
+  await Notification.query(db).patch({ ...patch, updated_at: now(db) }).where({ id: notificationId });
+}
+
+/**
+ * Applies the roll-up rule to a notification: locks it (a statement of its own, so the rule's
+ * query then sees every delivery as committed by whoever held the lock before), then sets its
+ * status. Returns the change, undefined when nothing changed. Statuses in `sticky` never move.
+ */
+export async function rollUpStatus(db: Knex, notificationId: string, sticky: readonly string[]): Promise<{ before: string; after: string; tenant_id: string; workflow_key: string; external_id: string | null } | undefined> {
+  const locked = await Notification.query(db).findById(notificationId).forUpdate().select('id', 'status');
+  if (!locked || sticky.includes(locked.status)) return undefined;
+  const { rows } = await db.raw(
+    `update notifications n set status = ${rollupSql('n.id', 'n.status')}, updated_at = now()
+      where n.id = ? and n.status <> ${rollupSql('n.id', 'n.status')}
+      returning n.tenant_id, n.status, n.workflow_key, (select external_id from subscribers s where s.id = n.subscriber_id) as external_id`,
+    [notificationId],
+  );
+  const changed = rows[0];
+  return changed ? { before: locked.status, after: changed.status, tenant_id: changed.tenant_id, workflow_key: changed.workflow_key, external_id: changed.external_id } : undefined;
+}
+
+/** Marks a notification acknowledged, once; false when it was already (or is not the tenant's). */
+export async function markAcknowledged(db: Knex, tenantId: string, notificationId: string, at: Date): Promise<boolean> {
+  return (await Notification.query(db).patch({ status: 'acknowledged', acknowledged_at: at, updated_at: now(db) }).where({ tenant_id: tenantId, id: notificationId }).whereNull('acknowledged_at')) > 0;
+}
+
+/** The subscriber's latest notification that asks for an acknowledgement (high or critical) and has none: what an SMS `ACK` answers. */
+export async function latestAcknowledgeable(db: Knex, tenantId: string, subscriberId: string): Promise<string | undefined> {
+  const row = await Notification.query(db)
+    .where({ tenant_id: tenantId, subscriber_id: subscriberId })
+    .whereIn('priority', ['high', 'critical'])
+    .whereNull('acknowledged_at')
+    .whereNotIn('status', ['suppressed', 'archived'])
+    .orderBy('created_at', 'desc')
+    .first()
+    .select('id');
+  return row?.id;
+}
+
+/** Whether a notification an escalation step made for others was acknowledged. */
+export async function childAcknowledged(db: Knex, tenantId: string, parentId: string): Promise<boolean> {
+  return (await Notification.query(db).where({ tenant_id: tenantId }).whereRaw(`escalation->>'parentId' = ?`, [parentId]).whereNotNull('acknowledged_at').first().select('id')) !== undefined;
+}
+
+/** The steps of an escalation, written back after one fired or was cancelled. */
+export async function saveEscalation(db: Knex, notificationId: string, escalation: NotificationRow['escalation'], steps: EscalationStep[]): Promise<void> {
+  await updateNotification(db, notificationId, { escalation: { ...escalation, steps } });
+}
+
+// ------------------------------------------------------------------ digests
+
+export type DigestRow = Pick<Digest, 'id' | 'tenant_id' | 'subscriber_id' | 'key' | 'template' | 'channels' | 'status' | 'item_ids' | 'notification_id' | 'send_at' | 'sent_at'>;
+
+/** The subscriber's open digest for a key (made if none), and the notification put into it. */
+export async function joinDigest(db: Knex, input: { tenantId: string; subscriberId: string; notificationId: string; key: string; template: string; channels: Channel[]; until: Date }): Promise<{ id: string; send_at: Date }> {
+  const { rows } = await db.raw(
+    `insert into digests (tenant_id, subscriber_id, key, template, channels, send_at) values (?, ?, ?, ?, ?::jsonb, ?)
+     on conflict (tenant_id, subscriber_id, key) where status = 'open' do update set key = excluded.key
+     returning id, send_at`,
+    [input.tenantId, input.subscriberId, input.key, input.template, JSON.stringify(input.channels), input.until],
+  );
+  const digest = rows[0] as { id: string; send_at: Date };
+  await Notification.query(db).patch({ digest_id: digest.id }).where({ id: input.notificationId });
+  return digest;
+}
+
+export async function lockDigest(db: Knex, tenantId: string, digestId: string): Promise<DigestRow | undefined> {
+  return Digest.query(db).findOne({ id: digestId, tenant_id: tenantId }).forUpdate();
+}
+
+export async function digestOfNotification(db: Knex, notificationId: string): Promise<DigestRow | undefined> {
+  return Digest.query(db).findOne({ notification_id: notificationId });
+}
+
+/** A digest's items, in order: its fixed list (a daily summary), else the notifications batched into it. */
+export async function digestItems(db: Knex, digest: Pick<DigestRow, 'id' | 'tenant_id' | 'item_ids'>): Promise<NotificationRow[]> {
+  const query = Notification.query(db).orderBy([{ column: 'created_at' }, { column: 'id' }]);
+  return Array.isArray(digest.item_ids) ? query.whereIn('id', digest.item_ids) : query.where({ tenant_id: digest.tenant_id, digest_id: digest.id });
+}
+
+export async function closeDigest(db: Knex, digestId: string, patch: { status: 'sent' | 'empty'; sent_at: Date; notification_id?: string }): Promise<void> {
+  await Digest.query(db).patch(patch).where({ id: digestId });
+}
+
+export async function digestExists(db: Knex, tenantId: string, subscriberId: string, key: string): Promise<boolean> {
+  return (await Digest.query(db).findOne({ tenant_id: tenantId, subscriber_id: subscriberId, key }).select('id')) !== undefined;
+}
+
+/** A daily summary of fixed items, due now. */
+export async function createSummaryDigest(db: Knex, input: { tenantId: string; subscriberId: string; key: string; items: string[]; at: Date }): Promise<string> {
+  const digest = await Digest.query(db).insert({ tenant_id: input.tenantId, subscriber_id: input.subscriberId, key: input.key, template: 'digest.daily', channels: ['email'], send_at: input.at, item_ids: input.items }).returning('id');
+  return digest.id;
+}
+
+/** The subscriber's notifications of a day worth summarising (not suppressed, not batched, not summaries themselves). */
+export async function summaryItems(db: Knex, tenantId: string, subscriberId: string, since: Date): Promise<string[]> {
+  const rows = await Notification.query(db)
+    .where({ tenant_id: tenantId, subscriber_id: subscriberId })
+    .where('created_at', '>', since)
+    .whereNot('workflow_key', 'digest.daily')
+    .whereNotIn('status', ['suppressed', 'batched'])
+    .orderBy('created_at')
+    .limit(200)
+    .select('id');
+  return rows.map((r) => r.id);
+}
+
+/** Tenants with at least one preference asking for the daily summary. */
+export async function tenantsWithDailySummaries(db: Knex): Promise<string[]> {
+  const rows: Array<{ tenant_id: string }> = await db('preferences').whereRaw(`settings->'digest'->>'daily' = 'true'`).distinct('tenant_id');
+  return rows.map((r) => r.tenant_id);
+}

@@ -1,0 +1,95 @@
+import type { Channel, OutboundMessage, Priority } from '@clarion/adapter-kit';
+import { ConfigError, DeliveryError, PermanentError } from '@clarion/adapter-kit';
+import type { DeliveryRow, EventRow, NotificationRow, SubscriberRowShape, TenantShape } from '../db/repositories/rows.ts';
+import { ClarionError } from '../errors.ts';
+import type { Workflow } from '../workflows/service.ts';
+import type { DeliveryContext } from './context.ts';
+
+/**
+ * What a delivery sends: the template of its workflow, channel and the subscriber's language,
+ * rendered with the event, the subscriber, the tenant's brand and the notification's signed links
+ * (acknowledge, unsubscribe), and the envelope adapters take. A template that cannot render is a
+ * permanent failure about the message (no provider would do better); a missing one a config error.
+ */
+
+export interface MessageInput {
+  delivery: DeliveryRow;
+  notification: NotificationRow;
+  subscriber: SubscriberRowShape;
+  event: EventRow;
+  tenant: TenantShape;
+  workflow: Workflow;
+  channel: Channel;
+  priority: Priority;
+}
+
+/** The address a channel needs; a subscriber without it cannot get this delivery (recipient scope). */
+export function checkAddress(channel: Channel, subscriber: SubscriberRowShape): void {
+  const missing = (what: string) => new PermanentError(`subscriber ${subscriber.external_id} has no ${what}`, { code: 'no_address' });
+  if (channel === 'email' && !subscriber.email) throw missing('email address');
+  if ((channel === 'sms' || channel === 'voice' || channel === 'whatsapp') && !subscriber.phone) throw missing('phone number');
+  if (channel === 'push' && (!Array.isArray(subscriber.devices) || subscriber.devices.length === 0)) throw missing('push device');
+}
+
+/** Signed links of a message: acknowledge (high, critical, escalated) and unsubscribe (not for required workflows). */
+export function links(ctx: DeliveryContext, input: { notification: NotificationRow; subscriber: SubscriberRowShape; workflow: Workflow; channel: Channel; priority: Priority }): { ack?: string; unsubscribe?: string } {
+  const service = ctx.preferences();
+  if (!service || !ctx.config.secretKey) return {};
+  const { notification, subscriber, workflow, channel, priority } = input;
+  const required = workflow.required ?? workflow.priority === 'critical';
+  const claims = { t: notification.tenant_id, s: subscriber.external_id };
+  return {
+    ack: priority === 'high' || priority === 'critical' || notification.escalation ? service.ackUrl({ ...claims, n: notification.id }) : undefined,
+    unsubscribe: required
+      ? undefined
+      : service.unsubscribeUrl({ ...claims, k: workflow.category ? 'category' : 'workflow', v: workflow.category ?? workflow.key, c: channel, n: notification.id }),
+  };
+}
+
+export async function buildMessage(ctx: DeliveryContext, input: MessageInput): Promise<OutboundMessage> {
+  const { delivery, notification, subscriber, event, tenant, workflow, channel, priority } = input;
+  const renderer = ctx.templates();
+  if (!renderer) throw new ConfigError('no template service is available', { code: 'no_templates' });
+  const signed = links(ctx, { notification, subscriber, workflow, channel, priority });
+  const extra = await ctx.templateData(notification, { subscriber, tenant });
+  const context = {
+    event: { id: event.ce_id, source: event.source, type: event.type, subject: event.subject ?? undefined, time: event.time ?? undefined },
+    data: event.data ?? {},
+    subscriber: { id: subscriber.external_id, name: subscriber.name, email: subscriber.email, phone: subscriber.phone, locale: subscriber.locale, timezone: subscriber.timezone, data: subscriber.data },
+    tenant: { name: tenant.name, brand: tenant.settings?.brand ?? {} },
+    notification: { id: notification.id, priority, ackUrl: signed.ack, unsubscribeUrl: signed.unsubscribe },
+    ...(extra ?? {}),
+  };
+  let rendered;
+  try {
+    rendered = await renderer.render({ tenantId: delivery.tenant_id, workflowKey: workflow.key, channel, locale: subscriber.locale, tenantDefaultLocale: tenant.settings?.defaultLocale ?? null, context });
+  } catch (err) {
+    if (err instanceof DeliveryError) throw err;
+    if (err instanceof ClarionError) throw new ConfigError(err.message, { code: err.code });
+    throw new PermanentError(`the template cannot be rendered: ${(err as Error).message}`, { code: 'render_failed', cause: err });
+  }
+  return {
+    tenantId: delivery.tenant_id,
+    notificationId: notification.id,
+    deliveryId: delivery.id,
+    channel,
+    priority,
+    locale: rendered.locale,
+    to: {
+      id: subscriber.external_id,
+      name: subscriber.name ?? undefined,
+      email: subscriber.email ?? undefined,
+      phone: subscriber.phone ?? undefined,
+      locale: subscriber.locale ?? undefined,
+      timezone: subscriber.timezone ?? undefined,
+      devices: subscriber.devices as OutboundMessage['to']['devices'],
+      chat: subscriber.chat as OutboundMessage['to']['chat'],
+      data: subscriber.data,
+    },
+    content: rendered.parts,
+    links: signed,
+    // RFC 8058 one-click unsubscribe: mail clients POST `List-Unsubscribe=One-Click` to the link.
+    ...(channel === 'email' && signed.unsubscribe ? { headers: { 'List-Unsubscribe': `<${signed.unsubscribe}>`, 'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click' } } : {}),
+    metadata: { notificationId: notification.id, deliveryId: delivery.id, workflow: workflow.key },
+  };
+}

@@ -1,0 +1,100 @@
+import type { OutboundMessage } from '@clarion/adapter-kit';
+import { ConfigError, DeliveryError, PermanentError, TransientError } from '@clarion/adapter-kit';
+import { BrokenCircuitError } from 'cockatiel';
+import { loadSendContext, scheduleSend, updateDelivery } from '../db/repositories/deliveries.ts';
+import { attemptSeconds } from '../metrics.ts';
+import { FINAL_DELIVERY } from '../notifications/status.ts';
+import { toDeliveryError, type Attempts } from './attempts.ts';
+import type { Breakers } from './breakers.ts';
+import type { DeliveryContext } from './context.ts';
+import { buildMessage, checkAddress } from './message.ts';
+import type { Senders } from './senders.ts';
+
+/**
+ * `send_delivery`: one attempt at one delivery. Everything it needs is read in one round trip; the
+ * message is rendered in the subscriber's language; the first provider of the channel whose
+ * circuit is not open gets it (waiting for its throughput slot if it has a cap), with the send
+ * timeout and the delivery's idempotency key; the outcome goes to `Attempts`, which records it and
+ * schedules whatever comes next.
+ */
+export async function sendDelivery(
+  ctx: DeliveryContext,
+  parts: { senders: Senders; breakers: Breakers; attempts: Attempts },
+  deliveryId: string,
+  tenantId: string,
+  options: { slotReserved?: boolean } = {},
+): Promise<void> {
+  const { knex, log, clock, config } = ctx;
+  const { senders, breakers, attempts } = parts;
+  const loaded = await loadSendContext(knex, deliveryId, tenantId);
+  if (!loaded || FINAL_DELIVERY.has(loaded.delivery.status)) return;
+  const { delivery, notification, event, tenant, subscriber } = loaded;
+  const workflow = await ctx.workflows.get(tenantId, notification.workflow_key).catch(() => undefined);
+  const channel = delivery.channel;
+  const priority = notification.priority;
+  const dlog = log.child({ deliveryId, notificationId: notification.id, eventId: event?.id, ceId: event?.ce_id, tenantId, channel });
+
+  // What to send: rendered in the subscriber's language; a template that cannot render is permanent.
+  let message: OutboundMessage;
+  try {
+    if (!subscriber || subscriber.erased_at) throw new PermanentError('the subscriber no longer exists (erased)', { code: 'subscriber_erased' });
+    if (!workflow) throw new ConfigError(`workflow ${notification.workflow_key} no longer exists`, { code: 'workflow_missing' });
+    checkAddress(channel, subscriber);
+    message = await buildMessage(ctx, { delivery, notification, subscriber, event, tenant, workflow, channel, priority });
+  } catch (err) {
+    await attempts.finish({ delivery, notification, workflow, provider: undefined, error: toDeliveryError(err), startedAt: clock.now(), durationMs: 0, dlog });
+    return;
+  }
+
+  const candidates = await senders.candidates(tenantId, channel, delivery.providers_tried);
+  if (candidates.length === 0) {
+    const configured = (await ctx.providers.forChannel(tenantId, channel)).length > 0;
+    const error = new ConfigError(configured ? `every ${channel} provider has failed for good for this delivery` : `no ${channel} provider is configured: add one with POST /v1/providers`, { code: configured ? 'providers_exhausted' : 'no_provider' });
+    await attempts.finish({ delivery, notification, workflow, provider: undefined, error, startedAt: clock.now(), durationMs: 0, dlog });
+    return;
+  }
+  // Providers whose circuit is open are skipped; a second provider of the channel takes over at
+  // once. When every one is down, a delivery with a fallback falls back now (whileDown).
+  const provider = candidates.find((p) => breakers.state(p) !== 'down');
+  if (!provider) {
+    await attempts.allDown({ delivery, notification, workflow, candidates, dlog });
+    return;
+  }
+  const probe = breakers.state(provider) === 'probe';
+  const breaker = breakers.of(provider);
+  // The provider's throughput cap: a send waits for its slot (no attempt spent); a job that
+  // was scheduled for its slot already holds it.
+  if (provider.maxPerSecond && !provider.id.includes(':') && !options.slotReserved) {
+    const slot = await ctx.providers.reserveSlot(provider.id, provider.maxPerSecond, clock.now());
+    if (slot.getTime() > clock.now().getTime()) {
+      await knex.transaction(async (trx) => {
+        await updateDelivery(trx, deliveryId, { status: 'retrying', next_attempt_at: slot });
+        await scheduleSend(trx, { tenantId, deliveryId, runAt: slot, slot: true });
+      });
+      dlog.debug({ providerId: provider.id, maxPerSecond: provider.maxPerSecond, runAt: slot }, 'provider throughput cap reached: send waits for its slot');
+      return;
+    }
+  }
+
+  const startedAt = clock.now();
+  const started = performance.now();
+  const signal = AbortSignal.timeout(config.sendTimeoutMs);
+  try {
+    const sender = await senders.of(provider);
+    const result = await breaker.execute(() => sender.send(message, { idempotencyKey: delivery.idempotency_key, signal }), signal);
+    const durationMs = Math.round(performance.now() - started);
+    attemptSeconds.observe({ channel, adapter: provider.adapter }, durationMs / 1000);
+    await attempts.finish({ delivery, notification, workflow, provider, result, startedAt, durationMs, dlog, content: message.content });
+  } catch (err) {
+    const durationMs = Math.round(performance.now() - started);
+    if (err instanceof BrokenCircuitError) {
+      // Another send took the probe of this half-open circuit first: wait for its outcome.
+      await attempts.circuitOpen({ delivery, provider, startedAt, dlog });
+      return;
+    }
+    attemptSeconds.observe({ channel, adapter: provider.adapter }, durationMs / 1000);
+    const error = signal.aborted && !(err instanceof DeliveryError) ? new TransientError(`the provider did not answer within ${config.sendTimeoutMs} ms`, { code: 'timeout', cause: err }) : toDeliveryError(err);
+    if (!(err instanceof DeliveryError)) dlog.error({ err }, 'adapter threw something other than a DeliveryError; treated as transient');
+    await attempts.finish({ delivery, notification, workflow, provider, error, startedAt, durationMs, dlog, probe });
+  }
+}

@@ -1,0 +1,55 @@
+import type { CallbackRequest, CallbackResponse, OutboundMessage } from '@clarion/adapter-kit';
+import { Attempts } from './attempts.ts';
+import { Breakers } from './breakers.ts';
+import { handleCallback } from './callbacks.ts';
+import type { DeliveryContext } from './context.ts';
+import { requeue } from './dead-letters.ts';
+import { testProvider } from './provider-test.ts';
+import { sendDelivery } from './send.ts';
+import { Senders } from './senders.ts';
+
+/**
+ * The delivery stage: each delivery through the tenant's providers (send.ts), its outcome and
+ * next step (attempts.ts, by policy.ts), circuit breakers, provider receipts (callbacks.ts),
+ * test sends and dead letters. The notification stage creates the deliveries; the two meet in
+ * the status module (core/notifications/status.ts) and nowhere else.
+ */
+export class DeliveryService {
+  readonly #ctx: DeliveryContext;
+  readonly #senders: Senders;
+  readonly #breakers: Breakers;
+  readonly #attempts: Attempts;
+
+  constructor(ctx: DeliveryContext) {
+    this.#ctx = ctx;
+    this.#senders = new Senders(ctx);
+    this.#breakers = new Breakers(ctx);
+    this.#attempts = new Attempts(ctx, this.#senders, this.#breakers);
+  }
+
+  /** `send_delivery`: one attempt at one delivery; schedules whatever comes next. */
+  sendDelivery(deliveryId: string, tenantId: string, options: { slotReserved?: boolean } = {}): Promise<void> {
+    return sendDelivery(this.#ctx, { senders: this.#senders, breakers: this.#breakers, attempts: this.#attempts }, deliveryId, tenantId, options);
+  }
+
+  handleCallback(adapterName: string, providerId: string, request: CallbackRequest): Promise<CallbackResponse | undefined> {
+    return handleCallback(this.#ctx, this.#senders, adapterName, providerId, request);
+  }
+
+  testProvider(tenantId: string, providerId: string, to: OutboundMessage['to'], actor: string): Promise<Record<string, unknown>> {
+    return testProvider(this.#ctx, this.#senders, tenantId, providerId, to, actor);
+  }
+
+  requeue(tenantId: string, deliveryId: string, actor: string): Promise<void> {
+    return requeue(this.#ctx, tenantId, deliveryId, actor);
+  }
+
+  /** Provider circuit states as this process sees them. */
+  circuitStates(): Array<{ provider: string; state: string }> {
+    return this.#breakers.states();
+  }
+
+  async close(): Promise<void> {
+    await this.#senders.close();
+  }
+}

@@ -1,0 +1,47 @@
+import type { Knex } from 'knex';
+
+/**
+ * The worker's tasks and their payloads, declared to graphile-worker (its `Tasks` interface), so
+ * every enqueue names a known task with the payload it takes. Handlers still check what they get
+ * (a job queued by an older version, or by hand, must fail loudly): see `payload.ts`.
+ */
+declare global {
+  // eslint-disable-next-line @typescript-eslint/no-namespace
+  namespace GraphileWorker {
+    interface Tasks {
+      process_event: { eventId: string; tenantId: string; type?: string };
+      send_delivery: { deliveryId: string; tenantId: string; slot?: boolean };
+      dispatch_notification: { notificationId: string; tenantId: string };
+      escalate_notification: { notificationId: string; tenantId: string; step: number };
+      send_digest: { digestId: string; tenantId: string };
+      send_daily_summaries: Record<string, never>;
+      deliver_webhook: { tenantId: string; messageId: string; attempt: number; generation: number; trigger: string; slotReserved?: boolean };
+      unsnooze_inbox_item: { itemId: string; tenantId: string };
+      prune_inbox_changes: Record<string, never>;
+    }
+  }
+}
+
+export type TaskName = keyof GraphileWorker.Tasks;
+
+export interface EnqueueOptions {
+  /** When the job is due (the injected clock's time, never the database's now()). */
+  runAt: Date;
+  /** One pending job per key: a second enqueue replaces the first (or keeps its time, see mode). */
+  jobKey?: string;
+  jobKeyMode?: 'replace' | 'preserve_run_at';
+  maxAttempts?: number;
+  /** Lower runs first; 0 by default. */
+  priority?: number;
+}
+
+/**
+ * Adds one job in the caller's transaction (graphile-worker's `add_job`): the job exists exactly
+ * when the rows it acts on do. Batches of rows with a job each go through `insertQueued`.
+ */
+export async function enqueue<T extends TaskName>(db: Knex, task: T, payload: GraphileWorker.Tasks[T], options: EnqueueOptions): Promise<void> {
+  await db.raw(
+    `select graphile_worker.add_job(?, ?::json, run_at => ?::timestamptz, job_key => ?, job_key_mode => ?, max_attempts => ?, priority => ?)`,
+    [task, JSON.stringify(payload), options.runAt, options.jobKey ?? null, options.jobKeyMode ?? 'replace', options.maxAttempts ?? 25, options.priority ?? 0],
+  );
+}

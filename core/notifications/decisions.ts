@@ -1,0 +1,109 @@
+import { randomUUID } from 'node:crypto';
+import type { Channel } from '@clarion/adapter-kit';
+import type { Knex } from 'knex';
+import { insertDeliveries } from '../db/repositories/deliveries.ts';
+import { insertNotification, lockNotification, updateNotification } from '../db/repositories/notifications.ts';
+import type { EscalationStep, EventRow } from '../db/repositories/rows.ts';
+import { enqueue } from '../jobs/tasks.ts';
+import { notificationsTotal } from '../metrics.ts';
+import type { Decision, ResolvedPreferences } from '../pipeline/types.ts';
+import { preferencesOf } from './preferences.ts';
+import type { SubscriberRow } from '../subscribers/service.ts';
+import type { Workflow } from '../workflows/service.ts';
+import type { NotificationsContext } from './context.ts';
+import { batch } from './digests.ts';
+import { fireStep } from './escalation.ts';
+import { emitNotification } from './status.ts';
+
+/** What a chain's final decision makes of a new notification (a pure step: no database). */
+export interface Applied {
+  status: 'pending' | 'scheduled' | 'batched' | 'suppressed';
+  /** When a deferred (or later-escalated) notification is due. */
+  scheduledFor: Date | null;
+  channels: Channel[];
+  /** The steps of an escalation, each a job at its time (the first may be due now). */
+  escalation?: EscalationStep[];
+}
+
+export function applyDecision(final: Decision, planned: Channel[], now: Date): Applied {
+  switch (final.decision) {
+    case 'continue':
+      return { status: 'pending', scheduledFor: null, channels: final.channels ?? planned };
+    case 'suppress':
+      return { status: 'suppressed', scheduledFor: null, channels: planned };
+    case 'defer':
+      return { status: 'scheduled', scheduledFor: final.until, channels: planned };
+    case 'batch':
+      return { status: 'batched', scheduledFor: null, channels: planned };
+    case 'schedule': {
+      // Escalation: every step is a job at its time; a step fires only while nobody acknowledged.
+      const escalation = final.steps.map((step, i): EscalationStep => ({ step: i, at: step.at.toISOString(), channels: step.channels, recipients: step.recipients ?? [], status: 'pending' }));
+      const channels = [...new Set(final.steps.flatMap((step) => step.channels))];
+      if (escalation.length === 0) return { status: 'suppressed', scheduledFor: null, channels, escalation };
+      const first = final.steps[0].at;
+      return first.getTime() > now.getTime() ? { status: 'scheduled', scheduledFor: first, channels, escalation } : { status: 'pending', scheduledFor: null, channels, escalation };
+    }
+  }
+}
+
+/**
+ * One notification: its workflow's plugin chain decides, then the row is written once with the
+ * decisions (plugins get its id, not a row), with its deliveries and their jobs in the same
+ * statement on the common path, or the jobs its decision asks for (a deferred dispatch, the
+ * steps of an escalation, a digest's send).
+ */
+export async function createNotification(ctx: NotificationsContext, trx: Knex, input: { event: EventRow; workflow: Workflow; subscriber: SubscriberRow }): Promise<void> {
+  const { event, workflow, subscriber } = input;
+  const now = ctx.clock.now();
+  const required = workflow.required ?? workflow.priority === 'critical';
+  let preferences: Promise<ResolvedPreferences> | undefined;
+  const id = randomUUID();
+  const { final, records } = await ctx.pipeline.run(
+    {
+      tenantId: event.tenant_id,
+      notificationId: id,
+      workflow: { key: workflow.key, category: workflow.category, priority: workflow.priority, required, trigger: workflow.trigger },
+      event: { id: event.id, ceId: event.ce_id, source: event.source, type: event.type, subject: event.subject ?? undefined, time: event.time ?? undefined, data: event.data },
+      subscriber: { id: subscriber.id, externalId: subscriber.external_id, locale: subscriber.locale, timezone: subscriber.timezone, teams: subscriber.teams, projects: subscriber.projects },
+      channels: workflow.channels,
+      decisions: [],
+      now,
+      db: trx,
+      preferences: () => (preferences ??= preferencesOf(ctx, trx, event.tenant_id, subscriber)),
+    },
+    workflow.plugins,
+    ctx.log,
+  );
+  const applied = applyDecision(final, workflow.channels, now);
+  const row = insertNotification(trx, {
+    id, tenantId: event.tenant_id, eventId: event.id, subscriberId: subscriber.id, workflowKey: workflow.key, priority: workflow.priority,
+    status: applied.status, scheduledFor: applied.scheduledFor, channels: applied.channels, decisions: records,
+    ...(applied.escalation ? { escalation: { steps: applied.escalation } } : {}),
+  });
+  if (applied.status === 'pending' && !applied.escalation) await insertDeliveries(trx, { tenantId: event.tenant_id, notificationId: id, channels: applied.channels, before: row });
+  else await row;
+  notificationsTotal.inc({ status: applied.status });
+
+  if (applied.escalation && applied.escalation.length > 0) {
+    for (const step of applied.escalation) {
+      if (step.step === 0 && applied.status === 'pending') await fireStep(ctx, trx, event.tenant_id, id, 0);
+      else await enqueue(trx, 'escalate_notification', { notificationId: id, tenantId: event.tenant_id, step: step.step }, { runAt: new Date(step.at), jobKey: `escalate:${id}:${step.step}` });
+    }
+  } else if (applied.status === 'batched' && final.decision === 'batch') {
+    await batch(trx, { tenantId: event.tenant_id, notificationId: id, subscriberId: subscriber.id, key: final.key, until: final.until, details: final.details ?? {} });
+  } else if (applied.status === 'scheduled') {
+    await enqueue(trx, 'dispatch_notification', { notificationId: id, tenantId: event.tenant_id }, { runAt: applied.scheduledFor!, jobKey: `dispatch:${id}` });
+  } else if (applied.status === 'suppressed') {
+    await emitNotification(ctx.webhooks(), trx, event.tenant_id, 'io.clarion.notification.suppressed', id, { workflow: workflow.key, subscriberId: subscriber.external_id, reason: (final as { reason?: string }).reason ?? null });
+  }
+}
+
+/** `dispatch_notification`: a deferred notification's time has come. */
+export async function dispatchNotification(ctx: NotificationsContext, notificationId: string, tenantId: string): Promise<void> {
+  await ctx.knex.transaction(async (trx) => {
+    const row = await lockNotification(trx, tenantId, notificationId);
+    if (!row || row.status !== 'scheduled') return;
+    await updateNotification(trx, notificationId, { status: 'pending' });
+    await insertDeliveries(trx, { tenantId, notificationId, channels: row.channels });
+  });
+}

@@ -1,0 +1,51 @@
+import { Nullable, StringEnum, Type, type Static } from '../kernel/schema.ts';
+
+/**
+ * The request bodies of the webhook routes, once: `endpoints.ts` and `messages.ts` validate with
+ * them, `openapi.ts` documents them.
+ */
+
+export const DEFAULT_ROTATION_GRACE_SECONDS = 24 * 3600;
+export const MAX_ROTATION_GRACE_SECONDS = 7 * 24 * 3600;
+export const MESSAGE_STATUSES = ['pending', 'retrying', 'delivered', 'failed'] as const;
+
+const endpointFields = {
+  url: Type.String({ minLength: 1, maxLength: 2048, description: 'http:// or https:// URL, without credentials. Must reach a public address unless the server allows private targets.' }),
+  description: Type.Optional(Nullable(Type.String({ maxLength: 500 }))),
+  eventTypes: Type.Optional(
+    Nullable(Type.Array(Type.String({ minLength: 1, maxLength: 200 }), { minItems: 1, maxItems: 50 }), {
+      description: 'Event types (`io.clarion.notification.delivered`), prefix wildcards (`io.clarion.notification.*`) or `*`. Null or absent: every type.',
+    }),
+  ),
+  enabled: Type.Optional(Type.Boolean({ description: 'Default true. Enabling a disabled endpoint clears its failure streak.' })),
+  rateLimit: Type.Optional(Nullable(Type.Integer({ minimum: 1, maximum: 10000 }), { description: 'Messages per second (bursts of one second allowed); null: unlimited.' })),
+};
+
+export const endpointInputSchema = Type.Object(
+  { ...endpointFields, secret: Type.Optional(Type.String({ description: 'Bring your own `whsec_` secret (24-64 bytes); generated otherwise.' })) },
+  { additionalProperties: false },
+);
+export type EndpointInput = Static<typeof endpointInputSchema>;
+
+const { url, ...optionalFields } = endpointFields;
+export const endpointPatchSchema = Type.Object({ url: Type.Optional(url), ...optionalFields }, { additionalProperties: false, minProperties: 1 });
+export type EndpointPatch = Static<typeof endpointPatchSchema>;
+
+export const rotateSecretSchema = Type.Object(
+  {
+    gracePeriodSeconds: Type.Optional(
+      Type.Integer({ minimum: 0, maximum: MAX_ROTATION_GRACE_SECONDS, description: 'How long the old secret keeps signing beside the new one (default 24 h, at most 7 days; 0: at once).' }),
+    ),
+  },
+  { additionalProperties: false },
+);
+
+export const recoverSchema = Type.Object(
+  {
+    since: Type.String({ format: 'date-time', description: 'Messages created from this time...' }),
+    until: Type.Optional(Type.String({ format: 'date-time', description: '...to this one (default now).' })),
+    status: Type.Optional(Type.Array(StringEnum(MESSAGE_STATUSES), { minItems: 1, uniqueItems: true, description: 'Only messages in these statuses.' })),
+  },
+  { additionalProperties: false },
+);
+export type RecoverInput = Static<typeof recoverSchema>;

@@ -1,0 +1,23 @@
+import { fileURLToPath } from 'node:url';
+import { createRequire } from 'node:module';
+import { expect } from 'chai';
+import { cruise } from 'dependency-cruiser';
+
+const require = createRequire(import.meta.url);
+const ruleSet = require('../../.dependency-cruiser.cjs');
+const fixture = fileURLToPath(new URL('../fixtures/boundaries/', import.meta.url));
+
+/** The house's import rules (`npm run lint:deps`) catch what they are written for. */
+describe('module boundaries (dependency-cruiser rules)', () => {
+  it('refuses each forbidden import of a small tree built to break them, and nothing else', async () => {
+    const result = await cruise(['core', 'plugins'], { ruleSet, baseDir: fixture, validate: true, tsPreCompilationDeps: true, exclude: { path: 'node_modules' } });
+    const output = typeof result.output === 'string' ? JSON.parse(result.output) : result.output;
+    const violations = (output.summary.violations as Array<{ from: string; to: string; rule: { name: string } }>).map((v) => `${v.rule.name}: ${v.from} -> ${v.to}`).sort();
+    expect(violations).to.deep.equal([
+      'core-loads-plugins-and-adapters-by-name: core/runner.ts -> plugins/noisy/index.ts',
+      'notifications-do-not-reach-into-delivery: core/notifications/fan-out.ts -> core/delivery/send.ts',
+      'plugins-import-only-the-pipeline-contract: plugins/noisy/index.ts -> core/config.ts',
+      'routes-call-services: core/gateway/routes/events.ts -> core/db/database.ts',
+    ]);
+  });
+});
