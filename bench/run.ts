@@ -110,7 +110,7 @@ function startCeilingServer(url: string): Promise<{ url: string; stop: () => voi
 async function main() {
   const dataDir = await mkdtemp(path.join(tmpdir(), 'clarion-bench-'));
   const pgss = process.env.BENCH_PGSS ? ['shared_preload_libraries=pg_stat_statements', 'pg_stat_statements.track=top'] : [];
-  const server = await startEmbedded(dataDir, log, pgss);
+  const server = await startEmbedded(dataDir, log, { settings: pgss });
   const admin = createKnex(server.url, 2);
   const secret = randomBytes(32).toString('base64');
   const processes: ClarionProcess[] = [];

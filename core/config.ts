@@ -129,6 +129,23 @@ export interface Config {
    * references at all (a tenant cannot read the server's environment or files).
    */
   secretRefs: string[];
+  /**
+   * `CLARION_INBOX_HEARTBEAT_MS`: how often an inbox stream carries a heartbeat (and a WebSocket
+   * ping); a WebSocket that has not answered the previous ping by then is cut. Default 25000.
+   */
+  inboxHeartbeatMs: number;
+  /**
+   * `CLARION_INBOX_MAX_BUFFER_BYTES`: an inbox stream with more than this waiting to be sent (a
+   * client that does not read) is cut rather than buffered; it resumes from its cursor when it
+   * reconnects. Default 1048576 (1 MiB).
+   */
+  inboxMaxBufferBytes: number;
+  /**
+   * `CLARION_INBOX_CHANGES_KEEP_HOURS`: how long each inbox change is kept for streams that
+   * reconnect with their cursor; a cursor older than that gets a `reset` (reload the list).
+   * Default 72.
+   */
+  inboxChangesKeepHours: number;
   /** Warnings about settings read under deprecated names, logged at start. */
   deprecations: string[];
 }
@@ -273,6 +290,9 @@ const SETTINGS: Record<keyof Omit<Config, 'deprecations'>, Setting> = {
     schema: { type: 'string', pattern: '^\\s*([a-z_][a-z0-9_.]*=\\S+\\s*)*$' },
     allowed: 'PostgreSQL settings as name=value separated by spaces (e.g. shared_buffers=256MB shared_preload_libraries=pg_stat_statements)',
   },
+  inboxHeartbeatMs: { env: 'CLARION_INBOX_HEARTBEAT_MS', schema: { type: 'integer', minimum: 50, maximum: 600000, default: 25000 }, allowed: 'an integer number of milliseconds from 50 to 600000' },
+  inboxMaxBufferBytes: { env: 'CLARION_INBOX_MAX_BUFFER_BYTES', schema: { type: 'integer', minimum: 4096, maximum: 268435456, default: 1048576 }, allowed: 'an integer number of bytes from 4096 to 268435456' },
+  inboxChangesKeepHours: { env: 'CLARION_INBOX_CHANGES_KEEP_HOURS', schema: { type: 'integer', minimum: 1, maximum: 8760, default: 72 }, allowed: 'an integer number of hours from 1 to 8760' },
   adapterPackages: { env: 'CLARION_ADAPTERS', schema: { type: 'string', pattern: '^[@a-z0-9._/,\\s-]*$' }, allowed: 'package names separated by commas' },
 };
 
@@ -346,6 +366,9 @@ export function loadConfig(env: Env = process.env): Config {
     metricsToken: get<string | undefined>('metricsToken'),
     metricsTenantLabels: get<boolean>('metricsTenantLabels'),
     embeddedPostgresSettings: (get<string | undefined>('embeddedPostgresSettings') ?? '').split(/\s+/).filter(Boolean),
+    inboxHeartbeatMs: get<number>('inboxHeartbeatMs'),
+    inboxMaxBufferBytes: get<number>('inboxMaxBufferBytes'),
+    inboxChangesKeepHours: get<number>('inboxChangesKeepHours'),
     adapterPackages: (get<string | undefined>('adapterPackages') ?? '').split(',').map((p) => p.trim()).filter(Boolean),
     ...webhookSettings(get),
     ...outboundSettings(get),

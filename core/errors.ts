@@ -75,6 +75,15 @@ export const ERROR_CATALOGUE = {
   CLARION_ERR_TEMPLATE_NOT_FOUND: { status: 404, title: 'Template not found' },
   CLARION_ERR_TEMPLATE_VERSION_CONFLICT: { status: 409, title: 'Template version conflict' },
   CLARION_ERR_TEMPLATE_RENDERER_UNAVAILABLE: { status: 503, title: 'Template renderer unavailable' },
+  CLARION_ERR_INBOX_AUTH_MISSING: { status: 401, title: 'Missing inbox token' },
+  CLARION_ERR_INBOX_AUTH_INVALID: { status: 401, title: 'Invalid inbox token' },
+  CLARION_ERR_INBOX_TOKEN_EXPIRED: { status: 401, title: 'Inbox token expired' },
+  CLARION_ERR_INBOX_HASH_INVALID: { status: 401, title: 'Invalid subscriber hash' },
+  CLARION_ERR_INBOX_SCOPE_MISSING: { status: 403, title: 'Inbox token lacks the scope' },
+  CLARION_ERR_INBOX_INVALID: { status: 422, title: 'Invalid inbox request' },
+  CLARION_ERR_INBOX_ITEM_NOT_FOUND: { status: 404, title: 'Inbox item not found' },
+  CLARION_ERR_INBOX_ACTION_UNKNOWN: { status: 404, title: 'Inbox item has no such action' },
+  CLARION_ERR_INBOX_STREAM_PROTOCOL: { status: 400, title: 'Not a stream request' },
   CLARION_ERR_SERVER_INTERNAL: { status: 500, title: 'Internal error' },
 } as const satisfies Record<string, { status: number; title: string }>;
 

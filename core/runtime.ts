@@ -111,6 +111,8 @@ export async function startClarion({ config: givenConfig, log, gateway = true, w
       const deadline = Date.now() + config.shutdownTimeoutMs;
       const closeServer = async () => {
         if (!server) return;
+        // Open inbox streams end first (clients reconnect to another gateway), or the server would wait for them.
+        await services.inbox.hub.stop();
         const closed = new Promise<void>((resolve) => server!.close(() => resolve()));
         server.closeIdleConnections();
         const timer = setTimeout(() => server!.closeAllConnections(), config.shutdownTimeoutMs).unref();
@@ -143,6 +145,9 @@ export async function startClarion({ config: givenConfig, log, gateway = true, w
       const { app } = createGateway(services);
       server = http.createServer(app.callback());
       server.keepAliveTimeout = 65_000;
+      // Inbox streams: WebSocket upgrades go to the hub, which hears every process's changes.
+      await services.inbox.hub.start(database.url);
+      server.on('upgrade', services.inbox.hub.upgrade);
       await new Promise<void>((resolve, reject) => {
         server!.once('error', reject);
         server!.listen(config.port, config.host, () => resolve());

@@ -20,6 +20,7 @@ import { configureMetrics } from './metrics.ts';
 import { NotificationService } from './notifications/service.ts';
 import { PipelineRunner } from './pipeline/runner.ts';
 import { PreferenceService } from './preferences/service.ts';
+import { InboxService } from './realtime/service.ts';
 import { SubscriberService } from './subscribers/service.ts';
 import { TemplateService } from './templates/service.ts';
 import { TenantService, findTenant } from './tenants.ts';
@@ -64,6 +65,8 @@ export interface Services {
    * when any process announces a change (core/cache-invalidation.ts). The runtime starts it.
    */
   invalidation: CacheInvalidation;
+  /** The in-app inbox as subscribers see it: browser authentication, feed, stream, presence (core/realtime). */
+  inbox: InboxService;
   /** Tenants and their settings (core/tenants.ts). */
   tenants: TenantService;
   /** The database as operations see it: reachable, schema current (`/readyz`). */
@@ -121,6 +124,7 @@ export function createServices(config: Config, knex: Knex, log: Logger, clock: C
     delivery,
     views: new NotificationQueries(knex),
     preferences,
+    inbox: new InboxService({ knex, config, clock, log: log.child({ component: 'inbox' }), workflows, webhooks: () => webhooks, caches: invalidation }),
     tenants: new TenantService(knex),
     database: { pendingMigrations: () => pendingMigrations(knex) },
     outbound,

@@ -15,6 +15,7 @@ import { tenantRoutes } from './routes/tenant.ts';
 import { templateRoutes } from './routes/templates.ts';
 import { webhookRoutes } from './routes/webhooks.ts';
 import { apiKeyRoutes } from './routes/api-keys.ts';
+import { inboxAdminRoutes, inboxRoutes } from './routes/inbox.ts';
 
 export interface Gateway {
   app: Koa;
@@ -51,6 +52,8 @@ export function createGateway(services: Services): Gateway {
   linkRoutes(services, open);
   // API key or the subscriber's own token: the route authenticates itself.
   ackRoute(services, open, requireApiKey(services.apiKeys));
+  // The subscriber's own inbox: each route checks the subscriber's token itself.
+  inboxRoutes(services, open);
 
   const api = new Router();
   const authenticate = requireApiKey(services.apiKeys);
@@ -67,6 +70,7 @@ export function createGateway(services: Services): Gateway {
   webhookRoutes(services, api);
   templateRoutes(services, api);
   preferenceRoutes(services, api);
+  inboxAdminRoutes(services, api);
 
   const routers = [open, api];
   for (const router of routers) {

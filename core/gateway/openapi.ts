@@ -10,6 +10,7 @@ import { webhookPaths, webhookSchemas } from '../webhooks/openapi.ts';
 import { templatePaths, templateSchemas } from '../templates/openapi.ts';
 import { preferencePaths, preferenceSchemas } from '../preferences/openapi.ts';
 import { apiKeyPaths, apiKeySchemas } from '../api-keys/openapi.ts';
+import { inboxPaths, inboxSchemas } from '../realtime/openapi.ts';
 import { tenantPatchSchema, tenantSettingsSchema, tenantViewSchema } from '../tenants.ts';
 
 const problem = { $ref: '#/components/responses/Problem' };
@@ -50,13 +51,14 @@ export function openApiDocument(serverUrl: string): Record<string, unknown> {
     security: [{ apiKey: [] }],
     tags: [
       { name: 'events' }, { name: 'contracts' }, { name: 'workflows' }, { name: 'subscribers' }, { name: 'templates' }, { name: 'providers' },
-      { name: 'notifications' }, { name: 'deliveries' }, { name: 'webhooks' }, { name: 'audit' }, { name: 'tenant' }, { name: 'api-keys' }, { name: 'operations' },
+      { name: 'notifications' }, { name: 'deliveries' }, { name: 'webhooks' }, { name: 'audit' }, { name: 'tenant' }, { name: 'api-keys' }, { name: 'inbox' }, { name: 'operations' },
     ],
     paths: {
       ...webhookPaths,
       ...templatePaths,
       ...preferencePaths,
       ...apiKeyPaths,
+      ...inboxPaths,
       '/healthz': {
         get: { tags: ['operations'], summary: 'Liveness: the process answers', security: [], responses: { '200': json({ type: 'object', properties: { status: { const: 'ok' } } }) } },
       },
@@ -189,6 +191,7 @@ export function openApiDocument(serverUrl: string): Record<string, unknown> {
       securitySchemes: {
         apiKey: { type: 'http', scheme: 'bearer', description: 'A tenant API key (`ck_...`).' },
         subscriberToken: { type: 'http', scheme: 'bearer', description: "A subscriber's own token (POST /v1/subscribers/{subscriberId}/token)" },
+        inboxToken: { type: 'http', scheme: 'bearer', description: "A subscriber's inbox token (`cin_...`: POST /v1/subscribers/{subscriberId}/inbox-token, or POST /v1/inbox/session with a subscriber hash). It opens that subscriber's inbox only." },
         metricsToken: { type: 'http', scheme: 'bearer', description: "The operator's `CLARION_METRICS_TOKEN`, when set." },
       },
       responses: {
@@ -201,6 +204,7 @@ export function openApiDocument(serverUrl: string): Record<string, unknown> {
         ...templateSchemas,
         ...preferenceSchemas,
         ...apiKeySchemas,
+        ...inboxSchemas,
         Problem: {
           type: 'object',
           required: ['type', 'title', 'status', 'code'],

@@ -7,6 +7,8 @@ import { processEvent } from './process-event.ts';
 import { sendDailySummaries } from './send-daily-summaries.ts';
 import { sendDigest } from './send-digest.ts';
 import { sendDelivery } from './send-delivery.ts';
+import { unsnoozeInboxItem } from './unsnooze-inbox-item.ts';
+import { pruneInboxChanges } from './prune-inbox-changes.ts';
 
 /** The worker's task list: one file per task, job names are snake_case verbs. */
 export function taskList(services: Services): TaskList {
@@ -18,5 +20,7 @@ export function taskList(services: Services): TaskList {
     send_digest: sendDigest(services),
     escalate_notification: escalateNotification(services),
     send_daily_summaries: sendDailySummaries(services),
+    unsnooze_inbox_item: unsnoozeInboxItem(services),
+    prune_inbox_changes: pruneInboxChanges(services),
   };
 }

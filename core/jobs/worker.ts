@@ -11,6 +11,7 @@ import type { Services } from '../services.ts';
 import { taskList } from './index.ts';
 import { SweepGate, forgetWorkers, heartbeat, releaseWorkers, sweepDeadWorkers } from './liveness.ts';
 import { DAILY_SUMMARY_CRONTAB } from './send-daily-summaries.ts';
+import { PRUNE_INBOX_CRONTAB } from './prune-inbox-changes.ts';
 
 export interface JobWorkerOptions {
   config: Config;
@@ -100,7 +101,7 @@ export class JobWorker {
     const runner = await run({
       pgPool: this.#pool,
       taskList: taskList(services),
-      crontab: DAILY_SUMMARY_CRONTAB,
+      crontab: [DAILY_SUMMARY_CRONTAB, PRUNE_INBOX_CRONTAB].join('\n'),
       noPreparedStatements: !config.dbPreparedStatements,
       concurrency: config.workerConcurrency,
       pollInterval: config.workerPollMs,

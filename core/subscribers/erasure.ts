@@ -48,7 +48,7 @@ export interface Person {
 
 /** What an erasure did, by table; the `subscriber.erased` audit entry carries it. */
 export interface ErasureCounts {
-  deleted: { inboxItems: number; outboxMessages: number; digests: number; rateLimitHits: number; dedupKeys: number; preferences: number };
+  deleted: { inboxItems: number; inboxChanges: number; outboxMessages: number; digests: number; rateLimitHits: number; dedupKeys: number; preferences: number };
   redacted: { notifications: number; deliveries: number; deliveryAttempts: number; events: number; webhookMessages: number; webhookAttempts: number; auditEntries: number; providers: number };
   cancelled: { notifications: number; deliveries: number };
 }
@@ -202,6 +202,8 @@ export async function erasePerson(trx: Knex, person: Person, recipientPointers: 
 
   // Copies of what was sent to her, and state kept only for her.
   const inboxItems = await trx('inbox_items').where({ tenant_id: tenantId, subscriber_id: subscriberId }).delete();
+  // The inbox's change log holds copies of its items (its counter and presence rows hold nothing of hers).
+  const inboxChanges = await trx('inbox_changes').where({ tenant_id: tenantId, subscriber_id: subscriberId }).delete();
   const outboxMessages = await trx('outbox_messages').where({ tenant_id: tenantId }).where((q) => {
     q.whereIn('notification_id', myNotificationIds()).orWhereIn('delivery_id', myDeliveryIds());
     // Provider test messages sent to her address (they belong to no notification).
@@ -223,7 +225,7 @@ export async function erasePerson(trx: Knex, person: Person, recipientPointers: 
   });
 
   return {
-    deleted: { inboxItems, outboxMessages, digests, rateLimitHits, dedupKeys, preferences },
+    deleted: { inboxItems, inboxChanges, outboxMessages, digests, rateLimitHits, dedupKeys, preferences },
     redacted: { notifications, deliveries, deliveryAttempts, events, webhookMessages, webhookAttempts, auditEntries, providers },
     cancelled: { notifications: cancelledNotifications, deliveries: cancelledDeliveries },
   };

@@ -304,7 +304,7 @@ function decodeAfter(cursor: string): string {
   return after;
 }
 
-function checkExternalId(externalId: string) {
+export function checkExternalId(externalId: string) {
   if (!EXTERNAL_ID.test(externalId)) {
     throw new ClarionError('CLARION_ERR_SUBSCRIBER_INVALID', 'Invalid subscriber id', {
       errors: [{ pointer: '/path/subscriberId', message: 'must be 1-200 characters: letters, digits and . _ : @ + -, starting with a letter or digit' }],

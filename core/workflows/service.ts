@@ -43,6 +43,13 @@ const workflowFields = {
   plugins: Type.Optional(AnyObject({ default: {} })),
   /** Delivered whatever the subscriber's opt-outs (critical workflows are required by default). */
   required: Type.Optional(Type.Boolean()),
+  /** Labels of its in-app items, for the inbox's filters and tabs (`GET /v1/inbox?tags=`). */
+  tags: Type.Optional(Type.Array(Type.String({ pattern: '^[a-z0-9][a-z0-9._-]{0,63}$' }), { maxItems: 20, uniqueItems: true, description: 'Labels of its in-app items, for the inbox filters and tabs' })),
+  /**
+   * Reading the in-app copy acknowledges the notification (its escalation stops). Absent or false:
+   * reading is `read`, and only an explicit acknowledgement stops an escalation.
+   */
+  inAppReadAcknowledges: Type.Optional(Type.Boolean({ description: 'Reading the in-app copy acknowledges the notification (its escalation stops); default: only an explicit acknowledgement does' })),
   enabled: Type.Optional(Type.Boolean({ default: true })),
 };
 

@@ -88,6 +88,8 @@ describe('erasing a subscriber (integration)', () => {
     audit_logs: 'what happened and when; entries she made name subscriber:[erased]',
     outbox_messages: 'hers deleted',
     inbox_items: 'hers deleted',
+    inbox_changes: 'hers deleted (copies of her items)',
+    inbox_cursors: 'the number of her inbox\'s last change: nothing of her',
     worker_heartbeats: 'workers, not subscribers',
     dedup_keys: 'hers deleted',
     rate_limit_hits: 'hers deleted',
@@ -190,7 +192,7 @@ describe('erasing a subscriber (integration)', () => {
     const audit = (await call('get', '/v1/audit?action=subscriber.erased').expect(200)).body.items;
     expect(audit).to.have.length(1);
     const { summary } = audit[0];
-    expect(summary.deleted).to.include({ inboxItems: 2, outboxMessages: 1, preferences: 1, dedupKeys: 1 });
+    expect(summary.deleted).to.include({ inboxItems: 2, inboxChanges: 2, outboxMessages: 1, preferences: 1, dedupKeys: 1 });
     expect(summary.redacted.events).to.equal(4);
     expect(summary.redacted.notifications).to.equal(2);
     expect(summary.redacted.webhookMessages).to.be.greaterThan(0);
