@@ -129,6 +129,10 @@ export interface Config {
    * references at all (a tenant cannot read the server's environment or files).
    */
   secretRefs: string[];
+  /** `CLARION_ADMIN_SESSION_TTL_MS`: a console session ends after this long without a request. Default 28800000 (8 h). */
+  adminSessionTtlMs: number;
+  /** `CLARION_ADMIN_LIVE_MS`: how often the console's live dashboard (server-sent events) looks for new figures. Default 5000. */
+  adminLiveMs: number;
   /** Warnings about settings read under deprecated names, logged at start. */
   deprecations: string[];
 }
@@ -273,6 +277,12 @@ const SETTINGS: Record<keyof Omit<Config, 'deprecations'>, Setting> = {
     schema: { type: 'string', pattern: '^\\s*([a-z_][a-z0-9_.]*=\\S+\\s*)*$' },
     allowed: 'PostgreSQL settings as name=value separated by spaces (e.g. shared_buffers=256MB shared_preload_libraries=pg_stat_statements)',
   },
+  adminSessionTtlMs: {
+    env: 'CLARION_ADMIN_SESSION_TTL_MS',
+    schema: { type: 'integer', minimum: 60000, maximum: 2592000000, default: 28800000 },
+    allowed: 'an integer number of milliseconds from 60000 (1 minute) to 2592000000 (30 days)',
+  },
+  adminLiveMs: { env: 'CLARION_ADMIN_LIVE_MS', schema: { type: 'integer', minimum: 50, maximum: 600000, default: 5000 }, allowed: 'an integer number of milliseconds from 50 to 600000' },
   adapterPackages: { env: 'CLARION_ADAPTERS', schema: { type: 'string', pattern: '^[@a-z0-9._/,\\s-]*$' }, allowed: 'package names separated by commas' },
 };
 
@@ -347,6 +357,8 @@ export function loadConfig(env: Env = process.env): Config {
     metricsTenantLabels: get<boolean>('metricsTenantLabels'),
     embeddedPostgresSettings: (get<string | undefined>('embeddedPostgresSettings') ?? '').split(/\s+/).filter(Boolean),
     adapterPackages: (get<string | undefined>('adapterPackages') ?? '').split(',').map((p) => p.trim()).filter(Boolean),
+    adminSessionTtlMs: get<number>('adminSessionTtlMs'),
+    adminLiveMs: get<number>('adminLiveMs'),
     ...webhookSettings(get),
     ...outboundSettings(get),
     deprecations: [...new Set(deprecations)],

@@ -15,6 +15,7 @@ import { tenantRoutes } from './routes/tenant.ts';
 import { templateRoutes } from './routes/templates.ts';
 import { webhookRoutes } from './routes/webhooks.ts';
 import { apiKeyRoutes } from './routes/api-keys.ts';
+import { adminConsole } from '../../admin/index.ts';
 
 export interface Gateway {
   app: Koa;
@@ -44,6 +45,8 @@ export function createGateway(services: Services): Gateway {
   });
   app.use(problemMiddleware(services.log));
   app.use(queryGuard);
+  // The admin console (admin/): its own pages, sessions and errors under /admin.
+  app.use(adminConsole(services).middleware);
 
   const open = new Router();
   opsRoutes(services, open);

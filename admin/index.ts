@@ -1,0 +1,9 @@
+import type { Services } from '../core/services.ts';
+import { createAdmin, type Admin } from './app.ts';
+import { dashboardRoutes } from './routes/dashboard.ts';
+import { sessionRoutes } from './routes/session.ts';
+
+/** The console: every area's routes, mounted by the gateway at /admin. */
+export function adminConsole(services: Services): Admin {
+  return createAdmin(services, [sessionRoutes, dashboardRoutes]);
+}
