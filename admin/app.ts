@@ -45,6 +45,8 @@ export interface AdminDeps {
   /** Cookies are Secure when the console is reached over https (CLARION_PUBLIC_URL). */
   secure: boolean;
   render(ctx: Context, view: string, data?: Record<string, unknown>): void;
+  /** Called when the gateway stops (to end long-lived responses). */
+  onClose(close: () => void): void;
 }
 
 type Handler = (ctx: Context, state: AdminState) => unknown;
@@ -103,6 +105,8 @@ export interface Admin {
   /** The gateway's middleware: handles /admin and everything under it, passes the rest on. */
   middleware: Middleware;
   router: AdminRouter;
+  /** Ends the long-lived responses (live streams) so the server can close. */
+  close(): void;
 }
 
 export function createAdmin(services: Services, register: Array<(routes: AdminRouter, deps: AdminDeps) => void>): Admin {
@@ -131,7 +135,8 @@ export function createAdmin(services: Services, register: Array<(routes: AdminRo
       ...data,
     });
   };
-  const deps: AdminDeps = { services, secure, render };
+  const closers: Array<() => void> = [];
+  const deps: AdminDeps = { services, secure, render, onClose: (close) => closers.push(close) };
   const routes = new AdminRouter();
   for (const add of register) add(routes, deps);
   const dispatch = routes.router.routes();
@@ -170,7 +175,7 @@ export function createAdmin(services: Services, register: Array<(routes: AdminRo
       errorPage(ctx, state, err, render, services);
     }
   };
-  return { middleware, router: routes };
+  return { middleware, router: routes, close: () => closers.forEach((close) => close()) };
 }
 
 async function loadSession(ctx: Context, state: AdminState, services: Services): Promise<void> {

@@ -100,6 +100,7 @@ export async function startClarion({ config: givenConfig, log, gateway = true, w
   // at most, so the pool has room for every job's pair besides the gateway's own.
   const database = await openDatabase(config, log, config.dbPoolMax + (worker ? 2 * config.workerConcurrency : 0));
   let server: http.Server | undefined;
+  let closeGateway: (() => void) | undefined;
   let runner: Runner | undefined;
   let workerPool: pg.Pool | undefined;
   config = { ...config, secretKey: database.secretKey };
@@ -114,6 +115,7 @@ export async function startClarion({ config: givenConfig, log, gateway = true, w
     (stopping ??= (async () => {
       log.info('shutting down');
       if (server) {
+        closeGateway?.();
         const closed = new Promise<void>((resolve) => server!.close(() => resolve()));
         server.closeIdleConnections();
         const timer = setTimeout(() => server!.closeAllConnections(), config.shutdownTimeoutMs).unref();
@@ -195,7 +197,8 @@ export async function startClarion({ config: givenConfig, log, gateway = true, w
       liveness.unref();
     }
     if (gateway) {
-      const { app } = createGateway(services);
+      const { app, close } = createGateway(services);
+      closeGateway = close;
       server = http.createServer(app.callback());
       server.keepAliveTimeout = 65_000;
       await new Promise<void>((resolve, reject) => {

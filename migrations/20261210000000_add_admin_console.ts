@@ -24,6 +24,10 @@ export async function up(knex: Knex): Promise<void> {
     create unique index admin_users_oidc_subject on admin_users (tenant_id, oidc_subject) where oidc_subject is not null;
   `);
 
+  // The dashboard's figures over time, per tenant (core/monitoring).
+  await knex.raw('create index deliveries_tenant_created on deliveries (tenant_id, created_at)');
+  await knex.raw('create index delivery_attempts_tenant_started on delivery_attempts (tenant_id, started_at)');
+
   await knex.schema.createTable('admin_sessions', (t) => {
     // SHA-256 of the cookie's random token: a stolen table opens no session.
     t.text('id').primary();
@@ -71,6 +75,7 @@ export async function down(knex: Knex): Promise<void> {
   await knex.schema.dropTableIfExists('admin_sso');
   await knex.schema.dropTableIfExists('admin_tokens');
   await knex.schema.dropTableIfExists('admin_sessions');
+  await knex.raw('drop index if exists deliveries_tenant_created; drop index if exists delivery_attempts_tenant_started');
   await knex.raw(`
     drop index if exists admin_users_oidc_subject;
     drop index if exists admin_users_operator_email;

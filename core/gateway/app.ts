@@ -21,6 +21,8 @@ export interface Gateway {
   app: Koa;
   /** Every router, so tests can compare the routes with the OpenAPI document. */
   routers: Router[];
+  /** Ends the long-lived responses (the console's live streams) before the server closes. */
+  close(): void;
 }
 
 export function createGateway(services: Services): Gateway {
@@ -46,7 +48,8 @@ export function createGateway(services: Services): Gateway {
   app.use(problemMiddleware(services.log));
   app.use(queryGuard);
   // The admin console (admin/): its own pages, sessions and errors under /admin.
-  app.use(adminConsole(services).middleware);
+  const admin = adminConsole(services);
+  app.use(admin.middleware);
 
   const open = new Router();
   opsRoutes(services, open);
@@ -83,5 +86,5 @@ export function createGateway(services: Services): Gateway {
       }),
     );
   }
-  return { app, routers };
+  return { app, routers, close: admin.close };
 }
