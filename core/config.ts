@@ -146,6 +146,10 @@ export interface Config {
    * Default 72.
    */
   inboxChangesKeepHours: number;
+  /** `CLARION_ADMIN_SESSION_TTL_MS`: a console session ends after this long without a request. Default 28800000 (8 h). */
+  adminSessionTtlMs: number;
+  /** `CLARION_ADMIN_LIVE_MS`: how often the console's live dashboard (server-sent events) looks for new figures. Default 5000. */
+  adminLiveMs: number;
   /** Warnings about settings read under deprecated names, logged at start. */
   deprecations: string[];
 }
@@ -293,6 +297,12 @@ const SETTINGS: Record<keyof Omit<Config, 'deprecations'>, Setting> = {
   inboxHeartbeatMs: { env: 'CLARION_INBOX_HEARTBEAT_MS', schema: { type: 'integer', minimum: 50, maximum: 600000, default: 25000 }, allowed: 'an integer number of milliseconds from 50 to 600000' },
   inboxMaxBufferBytes: { env: 'CLARION_INBOX_MAX_BUFFER_BYTES', schema: { type: 'integer', minimum: 4096, maximum: 268435456, default: 1048576 }, allowed: 'an integer number of bytes from 4096 to 268435456' },
   inboxChangesKeepHours: { env: 'CLARION_INBOX_CHANGES_KEEP_HOURS', schema: { type: 'integer', minimum: 1, maximum: 8760, default: 72 }, allowed: 'an integer number of hours from 1 to 8760' },
+  adminSessionTtlMs: {
+    env: 'CLARION_ADMIN_SESSION_TTL_MS',
+    schema: { type: 'integer', minimum: 60000, maximum: 2592000000, default: 28800000 },
+    allowed: 'an integer number of milliseconds from 60000 (1 minute) to 2592000000 (30 days)',
+  },
+  adminLiveMs: { env: 'CLARION_ADMIN_LIVE_MS', schema: { type: 'integer', minimum: 50, maximum: 600000, default: 5000 }, allowed: 'an integer number of milliseconds from 50 to 600000' },
   adapterPackages: { env: 'CLARION_ADAPTERS', schema: { type: 'string', pattern: '^[@a-z0-9._/,\\s-]*$' }, allowed: 'package names separated by commas' },
 };
 
@@ -370,6 +380,8 @@ export function loadConfig(env: Env = process.env): Config {
     inboxMaxBufferBytes: get<number>('inboxMaxBufferBytes'),
     inboxChangesKeepHours: get<number>('inboxChangesKeepHours'),
     adapterPackages: (get<string | undefined>('adapterPackages') ?? '').split(',').map((p) => p.trim()).filter(Boolean),
+    adminSessionTtlMs: get<number>('adminSessionTtlMs'),
+    adminLiveMs: get<number>('adminLiveMs'),
     ...webhookSettings(get),
     ...outboundSettings(get),
     deprecations: [...new Set(deprecations)],

@@ -100,6 +100,7 @@ export async function startClarion({ config: givenConfig, log, gateway = true, w
   const database = await openDatabase(config, log, config.dbPoolMax + (worker ? 2 * config.workerConcurrency : 0), { exclusive: true });
   let server: http.Server | undefined;
   let jobs: JobWorker | undefined;
+  let closeGateway: (() => void) | undefined;
   config = { ...config, secretKey: database.secretKey };
   const services = createServices(config, database.knex, log, clock);
   let stopping: Promise<void> | undefined;
@@ -111,8 +112,10 @@ export async function startClarion({ config: givenConfig, log, gateway = true, w
       const deadline = Date.now() + config.shutdownTimeoutMs;
       const closeServer = async () => {
         if (!server) return;
-        // Open inbox streams end first (clients reconnect to another gateway), or the server would wait for them.
+        // Open inbox streams and console live streams end first (clients reconnect to another
+        // gateway), or the server would wait for them.
         await services.inbox.hub.stop();
+        closeGateway?.();
         const closed = new Promise<void>((resolve) => server!.close(() => resolve()));
         server.closeIdleConnections();
         const timer = setTimeout(() => server!.closeAllConnections(), config.shutdownTimeoutMs).unref();
@@ -142,7 +145,8 @@ export async function startClarion({ config: givenConfig, log, gateway = true, w
       jobs = await JobWorker.start({ config, services, knex: database.knex, url: database.url, log, clock });
     }
     if (gateway) {
-      const { app } = createGateway(services);
+      const { app, close } = createGateway(services);
+      closeGateway = close;
       server = http.createServer(app.callback());
       server.keepAliveTimeout = 65_000;
       // Inbox streams: WebSocket upgrades go to the hub, which hears every process's changes.

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { createOutboundPolicy, type OutboundPolicy } from '@clarion/adapter-kit';
 import type { Knex } from 'knex';
 import type { Logger } from 'pino';
+import { AccountService } from './accounts/service.ts';
 import { ApiKeyService } from './api-keys/service.ts';
 import { CacheInvalidation } from './cache-invalidation.ts';
 import type { Config } from './config.ts';
@@ -17,6 +18,7 @@ import { EventQueries } from './ingest/events.ts';
 import { IngestService } from './ingest/service.ts';
 import { systemClock, systemRandom, type Clock, type Random } from './kernel/clock.ts';
 import { configureMetrics } from './metrics.ts';
+import { MonitoringService } from './monitoring/service.ts';
 import { NotificationService } from './notifications/service.ts';
 import { PipelineRunner } from './pipeline/runner.ts';
 import { PreferenceService } from './preferences/service.ts';
@@ -69,6 +71,10 @@ export interface Services {
   inbox: InboxService;
   /** Tenants and their settings (core/tenants.ts). */
   tenants: TenantService;
+  /** Console users, roles, sessions, invitations and password resets (core/accounts). */
+  accounts: AccountService;
+  /** A tenant's figures over time for the console's dashboard (core/monitoring). */
+  monitoring: MonitoringService;
   /** The database as operations see it: reachable, schema current (`/readyz`). */
   database: { pendingMigrations(): Promise<string[]> };
   /** Loads adapters and plugins (once); call before serving or working. */
@@ -126,6 +132,8 @@ export function createServices(config: Config, knex: Knex, log: Logger, clock: C
     preferences,
     inbox: new InboxService({ knex, config, clock, log: log.child({ component: 'inbox' }), workflows, webhooks: () => webhooks, caches: invalidation }),
     tenants: new TenantService(knex),
+    accounts: new AccountService({ knex, clock, sessionTtlMs: config.adminSessionTtlMs }),
+    monitoring: new MonitoringService(knex, clock),
     database: { pendingMigrations: () => pendingMigrations(knex) },
     outbound,
     apiKeys: new ApiKeyService(knex, invalidation),

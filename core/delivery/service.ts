@@ -4,7 +4,7 @@ import { Breakers } from './breakers.ts';
 import { handleCallback } from './callbacks.ts';
 import type { DeliveryContext } from './context.ts';
 import { requeue } from './dead-letters.ts';
-import { testProvider } from './provider-test.ts';
+import { sendThroughChannel, testProvider } from './provider-test.ts';
 import { sendDelivery } from './send.ts';
 import { Senders } from './senders.ts';
 
@@ -38,6 +38,14 @@ export class DeliveryService {
 
   testProvider(tenantId: string, providerId: string, to: OutboundMessage['to'], actor: string): Promise<Record<string, unknown>> {
     return testProvider(this.#ctx, this.#senders, tenantId, providerId, to, actor);
+  }
+
+  /**
+   * One message of the tenant's own (a template test send, a console password reset or
+   * invitation) through the channel's first enabled provider; audited as `action`.
+   */
+  sendDirect(tenantId: string, channel: OutboundMessage['channel'], to: OutboundMessage['to'], content: OutboundMessage['content'], actor: string, action: string): Promise<Record<string, unknown>> {
+    return sendThroughChannel(this.#ctx, this.#senders, tenantId, channel, to, content, actor, action);
   }
 
   requeue(tenantId: string, deliveryId: string, actor: string): Promise<void> {

@@ -16,11 +16,14 @@ import { templateRoutes } from './routes/templates.ts';
 import { webhookRoutes } from './routes/webhooks.ts';
 import { apiKeyRoutes } from './routes/api-keys.ts';
 import { inboxAdminRoutes, inboxRoutes } from './routes/inbox.ts';
+import { adminConsole } from '../../admin/index.ts';
 
 export interface Gateway {
   app: Koa;
   /** Every router, so tests can compare the routes with the OpenAPI document. */
   routers: Router[];
+  /** Ends the long-lived responses (the console's live streams) before the server closes. */
+  close(): void;
 }
 
 export function createGateway(services: Services): Gateway {
@@ -45,6 +48,9 @@ export function createGateway(services: Services): Gateway {
   });
   app.use(problemMiddleware(services.log));
   app.use(queryGuard);
+  // The admin console (admin/): its own pages, sessions and errors under /admin.
+  const admin = adminConsole(services);
+  app.use(admin.middleware);
 
   const open = new Router();
   opsRoutes(services, open);
@@ -84,5 +90,5 @@ export function createGateway(services: Services): Gateway {
       }),
     );
   }
-  return { app, routers };
+  return { app, routers, close: admin.close };
 }
