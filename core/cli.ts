@@ -19,8 +19,9 @@ function quietLogger(config: Config) {
   return createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel, pino.destination(2));
 }
 
-async function serve(mode: { gateway: boolean; worker: boolean }) {
+async function serve(mode: { gateway: boolean; worker: boolean; amqp?: boolean }) {
   const config = loadConfig();
+  if (mode.amqp && !config.amqpUrl) throw new ClarionError('CLARION_ERR_CLI_USAGE', 'clarion consume reads a RabbitMQ queue: set CLARION_AMQP_URL (e.g. amqp://user:password@rabbitmq:5672)');
   const log = createLogger(config.logLevel);
   // Signals are handled from the first moment: a Ctrl-C during start-up still stops cleanly
   // (the embedded PostgreSQL runs in a session of its own, so only Clarion can stop it).
@@ -50,7 +51,11 @@ async function serve(mode: { gateway: boolean; worker: boolean }) {
     void stop();
     return;
   }
-  const what = [mode.gateway && `gateway on ${clarion.url}`, mode.worker && `worker (concurrency ${config.workerConcurrency})`].filter(Boolean).join(', ');
+  const what = [
+    mode.gateway && `gateway on ${clarion.url}`,
+    mode.worker && `worker (concurrency ${config.workerConcurrency})`,
+    clarion.amqp && `consuming RabbitMQ queue ${config.amqpQueue}`,
+  ].filter(Boolean).join(', ');
   const db = clarion.database.embedded ? `embedded PostgreSQL in ${config.dataDir}/postgres` : 'PostgreSQL from DATABASE_URL';
   console.log(`Clarion ${VERSION} on Node ${process.version}: ${what}; ${db}. Ctrl-C stops.`);
 }
@@ -102,6 +107,10 @@ program
   .action(() => serve({ gateway: true, worker: true }));
 program.command('gateway').description('run only the HTTP gateway').action(() => serve({ gateway: true, worker: false }));
 program.command('worker').description('run only the job worker (add processes to add throughput)').action(() => serve({ gateway: false, worker: true }));
+program
+  .command('consume')
+  .description('run only the RabbitMQ binding: read CloudEvents from CLARION_AMQP_QUEUE (the gateway does it too when CLARION_AMQP_URL is set)')
+  .action(() => serve({ gateway: false, worker: false, amqp: true }));
 
 program
   .command('migrate')

@@ -19,6 +19,7 @@ import { forgetWorkers, heartbeat, sweepDeadWorkers } from './jobs/liveness.ts';
 import { graphileLogger } from './log.ts';
 import { observeQueue } from './metrics.ts';
 import { createServices, type Services } from './services.ts';
+import { AmqpConsumer } from './ingest/amqp/consumer.ts';
 import { systemClock, type Clock } from './kernel/clock.ts';
 
 /**
@@ -81,6 +82,8 @@ export interface RunningClarion {
   /** Base URL of the gateway, when this process runs one. */
   url: string | undefined;
   runner: Runner | undefined;
+  /** The RabbitMQ binding, when this process consumes (CLARION_AMQP_URL). */
+  amqp: AmqpConsumer | undefined;
   /** Graceful stop: no new requests, running jobs finish, then the database (if ours) stops. */
   stop(): Promise<void>;
 }
@@ -90,10 +93,12 @@ export interface StartOptions {
   log: Logger;
   gateway?: boolean;
   worker?: boolean;
+  /** Consume CLARION_AMQP_URL's queue (when set). Default: with the gateway. */
+  amqp?: boolean;
   clock?: Clock;
 }
 
-export async function startClarion({ config: givenConfig, log, gateway = true, worker = true, clock = systemClock }: StartOptions): Promise<RunningClarion> {
+export async function startClarion({ config: givenConfig, log, gateway = true, worker = true, amqp: consume = gateway, clock = systemClock }: StartOptions): Promise<RunningClarion> {
   let config = givenConfig;
   for (const warning of config.deprecations) log.warn(warning);
   // Worker jobs run in transactions and may read configuration beside them: two connections each
@@ -102,6 +107,7 @@ export async function startClarion({ config: givenConfig, log, gateway = true, w
   let server: http.Server | undefined;
   let runner: Runner | undefined;
   let workerPool: pg.Pool | undefined;
+  let amqp: AmqpConsumer | undefined;
   config = { ...config, secretKey: database.secretKey };
   const services = createServices(config, database.knex, log, clock);
   let stopping: Promise<void> | undefined;
@@ -120,6 +126,8 @@ export async function startClarion({ config: givenConfig, log, gateway = true, w
         await closed;
         clearTimeout(timer);
       }
+      // Messages in flight are committed and acknowledged; the rest stay in the queue.
+      await amqp?.stop();
       if (liveness) clearInterval(liveness);
       if (runner) {
         // Running jobs finish; graphile-worker releases the rest for the next worker.
@@ -194,6 +202,7 @@ export async function startClarion({ config: givenConfig, log, gateway = true, w
       liveness = setInterval(beat, Math.max(500, Math.floor(config.workerDeadAfterMs / 3)));
       liveness.unref();
     }
+    if (consume && config.amqpUrl) amqp = await startAmqp(services, config);
     if (gateway) {
       const { app } = createGateway(services);
       server = http.createServer(app.callback());
@@ -217,5 +226,25 @@ export async function startClarion({ config: givenConfig, log, gateway = true, w
     const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
     url = `http://${host}:${address.port}`;
   }
-  return { services, database, url, runner, stop };
+  return { services, database, url, runner, amqp, stop };
+}
+
+async function startAmqp(services: Services, config: Config): Promise<AmqpConsumer> {
+  if (config.amqpTenant && !(await services.tenants.find(config.amqpTenant))) {
+    throw new ClarionError('CLARION_ERR_CONFIG_INVALID', `CLARION_AMQP_TENANT=${config.amqpTenant} names no tenant: use the tenantId that \`clarion tenant create\` printed`);
+  }
+  const consumer = new AmqpConsumer(
+    {
+      url: config.amqpUrl!,
+      queue: config.amqpQueue,
+      deadLetterQueue: config.amqpDeadLetterQueue,
+      prefetch: config.amqpPrefetch,
+      declare: config.amqpDeclare,
+      tenantId: config.amqpTenant,
+      maxBodyBytes: config.maxBodyBytes,
+    },
+    { ingest: services.ingest, apiKeys: services.apiKeys, tenants: services.tenants, log: services.log, clock: services.clock },
+  );
+  await consumer.start();
+  return consumer;
 }
