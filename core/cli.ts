@@ -11,6 +11,7 @@ import { ApiKeyService, type ApiKeyView } from './api-keys/service.ts';
 import { createTenant, findTenant } from './tenants.ts';
 import type { Knex } from 'knex';
 import { isUuid } from './kernel/ids.ts';
+import { startTracing } from './tracing.ts';
 
 const VERSION = '0.1.0';
 
@@ -23,13 +24,19 @@ async function serve(mode: { gateway: boolean; worker: boolean; amqp?: boolean }
   const config = loadConfig();
   if (mode.amqp && !config.amqpUrl) throw new ClarionError('CLARION_ERR_CLI_USAGE', 'clarion consume reads a RabbitMQ queue: set CLARION_AMQP_URL (e.g. amqp://user:password@rabbitmq:5672)');
   const log = createLogger(config.logLevel);
+  // OpenTelemetry traces over OTLP when OTEL_EXPORTER_OTLP_ENDPOINT is set; nothing otherwise.
+  const tracing = startTracing();
+  if (tracing) log.info('exporting traces over OTLP');
   // Signals are handled from the first moment: a Ctrl-C during start-up still stops cleanly
   // (the embedded PostgreSQL runs in a session of its own, so only Clarion can stop it).
   const running: { clarion?: Awaited<ReturnType<typeof startClarion>> } = {};
   let requested: string | undefined;
   const stop = () =>
     running.clarion!.stop().then(
-      () => process.exit(0),
+      async () => {
+        await tracing?.shutdown().catch((err) => log.warn({ err }, 'traces could not be flushed'));
+        process.exit(0);
+      },
       (err) => {
         log.error({ err }, 'shutdown failed');
         process.exit(1);

@@ -9,6 +9,7 @@ import type { Breakers } from './breakers.ts';
 import type { DeliveryContext } from './context.ts';
 import { buildMessage, checkAddress } from './message.ts';
 import type { Senders } from './senders.ts';
+import { SpanKind, withSpan } from '../tracing.ts';
 
 /**
  * `send_delivery`: one attempt at one delivery. Everything it needs is read in one round trip; the
@@ -40,7 +41,9 @@ export async function sendDelivery(
     if (!subscriber || subscriber.erased_at) throw new PermanentError('the subscriber no longer exists (erased)', { code: 'subscriber_erased' });
     if (!workflow) throw new ConfigError(`workflow ${notification.workflow_key} no longer exists`, { code: 'workflow_missing' });
     checkAddress(channel, subscriber);
-    message = await buildMessage(ctx, { delivery, notification, subscriber, event, tenant, workflow, channel, priority });
+    message = await withSpan('clarion.render', { attributes: { 'clarion.channel': channel, 'clarion.workflow': workflow.key, 'clarion.locale': subscriber.locale ?? '' } }, () =>
+      buildMessage(ctx, { delivery, notification, subscriber, event, tenant, workflow, channel, priority }),
+    );
   } catch (err) {
     await attempts.finish({ delivery, notification, workflow, provider: undefined, error: toDeliveryError(err), startedAt: clock.now(), durationMs: 0, dlog });
     return;
@@ -81,7 +84,16 @@ export async function sendDelivery(
   const signal = AbortSignal.timeout(config.sendTimeoutMs);
   try {
     const sender = await senders.of(provider);
-    const result = await breaker.execute(() => sender.send(message, { idempotencyKey: delivery.idempotency_key, signal }), signal);
+    // The provider call, as a client span (adapters' own HTTP calls happen inside it).
+    const result = await withSpan(
+      'clarion.send',
+      { kind: SpanKind.CLIENT, attributes: { 'clarion.channel': channel, 'clarion.adapter': provider.adapter, 'clarion.delivery_id': deliveryId } },
+      async (span) => {
+        const sent = await breaker.execute(() => sender.send(message, { idempotencyKey: delivery.idempotency_key, signal }), signal);
+        if (sent?.providerMessageId) span.setAttribute('clarion.provider_message_id', sent.providerMessageId);
+        return sent;
+      },
+    );
     const durationMs = Math.round(performance.now() - started);
     attemptSeconds.observe({ channel, adapter: provider.adapter }, durationMs / 1000);
     await attempts.finish({ delivery, notification, workflow, provider, result, startedAt, durationMs, dlog, content: message.content });

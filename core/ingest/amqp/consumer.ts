@@ -8,6 +8,7 @@ import { amqpMessages } from '../../metrics.ts';
 import type { TenantRow } from '../../tenants.ts';
 import type { EventRef, IngestService } from '../service.ts';
 import { deadLetterHeaders, eventsFromMessage } from './binding.ts';
+import { contextOf, within } from '../../tracing.ts';
 
 /**
  * Reads CloudEvents from a RabbitMQ queue (AMQP 0-9-1) into the same intake as `POST /v1/events`:
@@ -184,7 +185,9 @@ export class AmqpConsumer extends EventEmitter<{ received: [string | undefined];
         { contentType: message.properties.contentType, contentEncoding: message.properties.contentEncoding, headers: message.properties.headers, content: message.content },
         this.#options.maxBodyBytes,
       );
-      const result = await this.#deps.ingest.ingest(tenant, mode, events);
+      // The publisher's W3C trace context, as message headers (the binary-mode extension works too).
+      const headers = message.properties.headers ?? {};
+      const result = await within(contextOf(headers.traceparent, headers.tracestate), () => this.#deps.ingest.ingest(tenant, mode, events));
       report = { outcome: result.accepted.length > 0 ? 'accepted' : 'duplicate', messageId, ...result };
       this.#failures = 0;
     } catch (err) {
