@@ -13,6 +13,10 @@ import type { Knex } from 'knex';
 import { isUuid } from './kernel/ids.ts';
 import { AccountService } from './accounts/service.ts';
 import { systemClock } from './kernel/clock.ts';
+import { startTracing } from './tracing.ts';
+import cliProgress from 'cli-progress';
+import path from 'node:path';
+import { countLines, formatOf, loadState, parseMapping, readRows, refusalOf, removeState, saveState, stateFileOf, type BulkAnswer, type ImportRow, type ImportState, type Refusal } from './subscribers/import.ts';
 
 const VERSION = '0.1.0';
 
@@ -21,16 +25,23 @@ function quietLogger(config: Config) {
   return createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel, pino.destination(2));
 }
 
-async function serve(mode: { gateway: boolean; worker: boolean }) {
+async function serve(mode: { gateway: boolean; worker: boolean; amqp?: boolean }) {
   const config = loadConfig();
+  if (mode.amqp && !config.amqpUrl) throw new ClarionError('CLARION_ERR_CLI_USAGE', 'clarion consume reads a RabbitMQ queue: set CLARION_AMQP_URL (e.g. amqp://user:password@rabbitmq:5672)');
   const log = createLogger(config.logLevel);
+  // OpenTelemetry traces over OTLP when OTEL_EXPORTER_OTLP_ENDPOINT is set; nothing otherwise.
+  const tracing = startTracing();
+  if (tracing) log.info('exporting traces over OTLP');
   // Signals are handled from the first moment: a Ctrl-C during start-up still stops cleanly
   // (the embedded PostgreSQL runs in a session of its own, so only Clarion can stop it).
   const running: { clarion?: Awaited<ReturnType<typeof startClarion>> } = {};
   let requested: string | undefined;
   const stop = () =>
     running.clarion!.stop().then(
-      () => process.exit(0),
+      async () => {
+        await tracing?.shutdown().catch((err) => log.warn({ err }, 'traces could not be flushed'));
+        process.exit(0);
+      },
       (err) => {
         log.error({ err }, 'shutdown failed');
         process.exit(1);
@@ -52,7 +63,11 @@ async function serve(mode: { gateway: boolean; worker: boolean }) {
     void stop();
     return;
   }
-  const what = [mode.gateway && `gateway on ${clarion.url}`, mode.worker && `worker (concurrency ${config.workerConcurrency})`].filter(Boolean).join(', ');
+  const what = [
+    mode.gateway && `gateway on ${clarion.url}`,
+    mode.worker && `worker (concurrency ${config.workerConcurrency})`,
+    clarion.amqp && `consuming RabbitMQ queue ${config.amqpQueue}`,
+  ].filter(Boolean).join(', ');
   const db = clarion.database.embedded ? `embedded PostgreSQL in ${config.dataDir}/postgres` : 'PostgreSQL from DATABASE_URL';
   console.log(`Clarion ${VERSION} on Node ${process.version}: ${what}; ${db}. Ctrl-C stops.`);
 }
@@ -104,6 +119,10 @@ program
   .action(() => serve({ gateway: true, worker: true }));
 program.command('gateway').description('run only the HTTP gateway').action(() => serve({ gateway: true, worker: false }));
 program.command('worker').description('run only the job worker (add processes to add throughput)').action(() => serve({ gateway: false, worker: true }));
+program
+  .command('consume')
+  .description('run only the RabbitMQ binding: read CloudEvents from CLARION_AMQP_QUEUE (the gateway does it too when CLARION_AMQP_URL is set)')
+  .action(() => serve({ gateway: false, worker: false, amqp: true }));
 
 program
   .command('migrate')
@@ -313,6 +332,136 @@ program
     }
     console.log(text);
   });
+
+const subscribersCommand = program.command('subscribers').description('manage subscribers');
+subscribersCommand
+  .command('import')
+  .description('create or update subscribers from a CSV file (header row) or JSON lines, through POST /v1/subscribers:bulk; resumable')
+  .argument('<file>', 'a .csv file (first row names the columns) or .jsonl (one JSON object a line)')
+  .option('--format <format>', 'csv or jsonl (default: from the file name)')
+  .option('--map <column=field>', 'a column as a subscriber field: id, name, email, phone, locale, timezone, teams, projects, devices, chat, data or data.<key> (repeat for each)', (v: string, all: string[]) => [...all, v], [] as string[])
+  .option('--batch-size <n>', 'subscribers per request, 1 to 10000', '1000')
+  .option('--json', 'JSON lines on stdout: progress, each refused row, the summary')
+  .option('--restart', 'start from the first line, forgetting an unfinished earlier run of this file')
+  .addOption(new Option('--api-key <key>', 'tenant API key').env('CLARION_API_KEY'))
+  .addOption(new Option('--url <url>', 'gateway URL (default: CLARION_PUBLIC_URL or http://HOST:PORT)').env('CLARION_URL'))
+  .action(async (file: string, options: { format?: string; map: string[]; batchSize: string; json?: boolean; restart?: boolean; apiKey?: string; url?: string }) => {
+    if (!options.apiKey) throw new ClarionError('CLARION_ERR_CLI_USAGE', 'No API key: pass --api-key or set CLARION_API_KEY');
+    const batchSize = Number(options.batchSize);
+    if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 10_000) throw new ClarionError('CLARION_ERR_CLI_USAGE', `--batch-size ${options.batchSize}: expected an integer from 1 to 10000`);
+    const format = formatOf(file, options.format);
+    const mapping = parseMapping(options.map);
+    const base = (options.url ?? loadConfig().publicUrl).replace(/\/+$/, '');
+    const stateFile = stateFileOf(path.resolve(file));
+    let lines: number;
+    try {
+      lines = await countLines(file);
+    } catch (err) {
+      throw new ClarionError('CLARION_ERR_CLI_USAGE', `Cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    }
+    if (options.restart) await removeState(stateFile);
+    const previous = await loadState(file, stateFile);
+    const { size, mtimeMs } = await import('node:fs/promises').then((fs) => fs.stat(file));
+    const resumedAfterLine = previous?.line ?? 0;
+    const state: ImportState = previous ?? { file: path.resolve(file), size, mtimeMs, line: 0, created: 0, updated: 0, refused: 0 };
+    const out = (record: Record<string, unknown>) => console.log(JSON.stringify(record));
+    const bar = !options.json && process.stderr.isTTY ? new cliProgress.SingleBar({ stream: process.stderr, format: 'importing {bar} {percentage}% | line {value}/{total} | {created} created, {updated} updated, {refused} refused', hideCursor: true }, cliProgress.Presets.shades_classic) : undefined;
+    const shown: Refusal[] = [];
+    let hidden = 0;
+    const report = (refusal: Refusal) => {
+      state.refused++;
+      if (options.json) out({ type: 'refused', ...refusal });
+      else if (shown.length < 1000) shown.push(refusal);
+      else hidden++;
+    };
+    const warn = (message: string) => (options.json ? out({ type: 'warning', message }) : console.error(`clarion: ${message}`));
+    if (previous) {
+      if (options.json) out({ type: 'resumed', afterLine: previous.line, stateFile });
+      else console.error(`clarion: resuming the import of ${file} after line ${previous.line} (${stateFile}); --restart starts again`);
+    }
+    bar?.start(lines, state.line, { created: state.created, updated: state.updated, refused: state.refused });
+    const progress = (line: number) => {
+      bar?.update(line, { created: state.created, updated: state.updated, refused: state.refused });
+      if (options.json) out({ type: 'progress', line, lines, created: state.created, updated: state.updated, refused: state.refused });
+    };
+
+    const send = async (rows: ImportRow[]): Promise<void> => {
+      const answer = await postBulk(base, options.apiKey!, rows.map((r) => r.item!));
+      if (answer === 'too large' && rows.length > 1) {
+        // The gateway's CLARION_MAX_BODY_BYTES: halve the batch until it fits.
+        const half = Math.ceil(rows.length / 2);
+        await send(rows.slice(0, half));
+        await send(rows.slice(half));
+        return;
+      }
+      if (answer === 'too large') {
+        report({ line: rows[0].line, id: typeof rows[0].item?.id === 'string' ? rows[0].item.id : null, code: 'CLARION_ERR_HTTP_BODY_TOO_LARGE', errors: [{ field: '(subscriber)', message: 'is larger than the gateway accepts in one request (CLARION_MAX_BODY_BYTES)' }] });
+        return;
+      }
+      state.created += answer.created;
+      state.updated += answer.updated;
+      for (const refused of answer.refused) report(refusalOf(rows[refused.index], refused));
+    };
+    const flush = async (rows: ImportRow[], line: number) => {
+      if (rows.length > 0) await send(rows);
+      state.line = line;
+      await saveState(stateFile, state);
+      progress(line);
+    };
+
+    let batch: ImportRow[] = [];
+    let lastLine = state.line;
+    try {
+      for await (const row of readRows(file, format, mapping, warn)) {
+        if (row.line <= state.line) continue;
+        lastLine = Math.max(lastLine, row.line);
+        if (row.problem) report({ line: row.line, id: null, code: 'CLARION_ERR_SUBSCRIBER_INVALID', errors: [{ field: '(row)', message: row.problem }] });
+        else batch.push(row);
+        if (batch.length >= batchSize) {
+          await flush(batch, row.line);
+          batch = [];
+        }
+      }
+      await flush(batch, lastLine);
+    } finally {
+      bar?.stop();
+    }
+    await removeState(stateFile);
+    const summary = { file, lines, created: state.created, updated: state.updated, refused: state.refused, resumedAfterLine };
+    if (options.json) out({ type: 'summary', ...summary });
+    else {
+      for (const r of shown.sort((a, b) => a.line - b.line)) console.log(`line ${r.line}${r.id ? ` (${r.id})` : ''}: ${r.errors.map((e) => `${e.field}${e.column ? ` (column "${e.column}")` : ''} ${e.message}`).join('; ')}`);
+      if (hidden > 0) console.log(`... and ${hidden} more refused rows (--json lists them all)`);
+      console.log(`Imported ${file}: ${summary.created} created, ${summary.updated} updated, ${summary.refused} refused.`);
+    }
+    if (state.refused > 0) process.exitCode = 1;
+  });
+
+/** One POST /v1/subscribers:bulk, retried on 429 and 503 (honouring Retry-After); 'too large' for a 413. */
+async function postBulk(base: string, apiKey: string, subscribers: Array<Record<string, unknown>>): Promise<BulkAnswer | 'too large'> {
+  for (let attempt = 1; ; attempt++) {
+    let response: Response;
+    try {
+      response = await fetch(`${base}/v1/subscribers:bulk`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${apiKey}` },
+        body: JSON.stringify({ subscribers }),
+      });
+    } catch (err) {
+      throw new ClarionError('CLARION_ERR_CLI_GATEWAY_UNREACHABLE', `No gateway answers at ${base} (${(err as Error).cause ?? (err as Error).message}): start it, then run the same command again to resume`);
+    }
+    if (response.status === 413) return 'too large';
+    if ((response.status === 429 || response.status === 503) && attempt < 6) {
+      const retryAfter = Number(response.headers.get('retry-after'));
+      await response.arrayBuffer();
+      await new Promise((resolve) => setTimeout(resolve, Number.isFinite(retryAfter) && retryAfter > 0 ? Math.min(retryAfter, 60) * 1000 : 500 * 2 ** attempt));
+      continue;
+    }
+    const text = await response.text();
+    if (!response.ok) throw new ClarionError('CLARION_ERR_CLI_USAGE', `The gateway refused the import (HTTP ${response.status}): ${text.slice(0, 2000)}`);
+    return JSON.parse(text) as BulkAnswer;
+  }
+}
 
 async function readData(value: string): Promise<unknown> {
   let text = value;

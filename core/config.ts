@@ -150,6 +150,22 @@ export interface Config {
   adminSessionTtlMs: number;
   /** `CLARION_ADMIN_LIVE_MS`: how often the console's live dashboard (server-sent events) looks for new figures. Default 5000. */
   adminLiveMs: number;
+  /**
+   * `CLARION_AMQP_URL`: a RabbitMQ (AMQP 0-9-1) broker to read CloudEvents from, e.g.
+   * `amqp://clarion:secret@rabbitmq:5672/%2f`. Unset (the default): no broker binding. The gateway
+   * (and `clarion consume`) then consume `CLARION_AMQP_QUEUE`.
+   */
+  amqpUrl: string | undefined;
+  /** `CLARION_AMQP_QUEUE`: the queue CloudEvents are read from. Default `clarion.events`. */
+  amqpQueue: string;
+  /** `CLARION_AMQP_DEAD_LETTER_QUEUE`: where refused messages go, with their problem document. Default `<queue>.dead`. */
+  amqpDeadLetterQueue: string;
+  /** `CLARION_AMQP_PREFETCH`: messages in flight (unacknowledged) at most per consumer. Default 20. */
+  amqpPrefetch: number;
+  /** `CLARION_AMQP_DECLARE`: declare both queues (durable) at each connection; false: they must exist. Default true. */
+  amqpDeclare: boolean;
+  /** `CLARION_AMQP_TENANT`: the tenant of messages that carry no API key (a queue dedicated to one tenant). Default unset: such messages are refused. */
+  amqpTenant: string | undefined;
   /** Warnings about settings read under deprecated names, logged at start. */
   deprecations: string[];
 }
@@ -303,6 +319,30 @@ const SETTINGS: Record<keyof Omit<Config, 'deprecations'>, Setting> = {
     allowed: 'an integer number of milliseconds from 60000 (1 minute) to 2592000000 (30 days)',
   },
   adminLiveMs: { env: 'CLARION_ADMIN_LIVE_MS', schema: { type: 'integer', minimum: 50, maximum: 600000, default: 5000 }, allowed: 'an integer number of milliseconds from 50 to 600000' },
+  amqpUrl: {
+    env: 'CLARION_AMQP_URL',
+    schema: { type: 'string', pattern: '^amqps?://' },
+    allowed: 'an amqp:// or amqps:// URL (e.g. amqp://user:password@rabbitmq:5672/%2f), or unset for no broker binding',
+    // It carries the broker password.
+    secret: true,
+  },
+  amqpQueue: {
+    env: 'CLARION_AMQP_QUEUE',
+    schema: { type: 'string', pattern: '^(?!amq\\.)[A-Za-z0-9_.:-]{1,200}$', default: 'clarion.events' },
+    allowed: 'a queue name of 1 to 200 letters, digits, _ . : -, not starting with amq. (reserved by the broker)',
+  },
+  amqpDeadLetterQueue: {
+    env: 'CLARION_AMQP_DEAD_LETTER_QUEUE',
+    schema: { type: 'string', pattern: '^(?!amq\\.)[A-Za-z0-9_.:-]{1,200}$' },
+    allowed: 'a queue name of 1 to 200 letters, digits, _ . : -, not starting with amq. (default: the queue name followed by .dead)',
+  },
+  amqpPrefetch: { env: 'CLARION_AMQP_PREFETCH', schema: { type: 'integer', minimum: 1, maximum: 1000, default: 20 }, allowed: 'an integer from 1 to 1000' },
+  amqpDeclare: { env: 'CLARION_AMQP_DECLARE', schema: { type: 'boolean', default: true }, allowed: 'true or false' },
+  amqpTenant: {
+    env: 'CLARION_AMQP_TENANT',
+    schema: { type: 'string', pattern: '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$' },
+    allowed: 'a tenant id (the UUID `clarion tenant create` printed)',
+  },
   adapterPackages: { env: 'CLARION_ADAPTERS', schema: { type: 'string', pattern: '^[@a-z0-9._/,\\s-]*$' }, allowed: 'package names separated by commas' },
 };
 
@@ -382,6 +422,12 @@ export function loadConfig(env: Env = process.env): Config {
     adapterPackages: (get<string | undefined>('adapterPackages') ?? '').split(',').map((p) => p.trim()).filter(Boolean),
     adminSessionTtlMs: get<number>('adminSessionTtlMs'),
     adminLiveMs: get<number>('adminLiveMs'),
+    amqpUrl: get<string | undefined>('amqpUrl'),
+    amqpQueue: get<string>('amqpQueue'),
+    amqpDeadLetterQueue: get<string | undefined>('amqpDeadLetterQueue') ?? `${get<string>('amqpQueue')}.dead`,
+    amqpPrefetch: get<number>('amqpPrefetch'),
+    amqpDeclare: get<boolean>('amqpDeclare'),
+    amqpTenant: get<string | undefined>('amqpTenant')?.toLowerCase(),
     ...webhookSettings(get),
     ...outboundSettings(get),
     deprecations: [...new Set(deprecations)],

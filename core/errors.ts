@@ -128,3 +128,23 @@ export class ClarionError extends Error {
 export function isClarionError(err: unknown): err is ClarionError {
   return err instanceof ClarionError;
 }
+
+/**
+ * The RFC 9457 problem document of an error, as the gateway answers it and as the broker binding
+ * puts it on a dead-lettered message: messages are shown for client errors only; a server error
+ * says no more than its code and where to find the log line (`reference`).
+ */
+export function problemDocument(error: ClarionError, instance: string, reference: string): Record<string, unknown> {
+  const body: Record<string, unknown> = {
+    type: `urn:clarion:error:${error.code}`,
+    title: error.title,
+    status: error.status,
+    // A 503 ("not now": the database or the renderers are away) says why; other 5xx stay opaque.
+    detail: error.status < 500 || error.status === 503 ? error.message : `The server could not complete the request (request id ${reference}).`,
+    code: error.code,
+    instance,
+    ...error.extensions,
+  };
+  if (error.status < 500 && error.errors.length > 0) body.errors = error.errors;
+  return body;
+}

@@ -1,5 +1,6 @@
 import { Logger as GraphileLogger, type LogLevel } from 'graphile-worker';
 import pino, { type Logger } from 'pino';
+import { traceLogFields } from './tracing.ts';
 
 export type { Logger };
 
@@ -29,6 +30,8 @@ export function createLogger(level: string, destination?: pino.DestinationStream
         censor: '[redacted]',
       },
       timestamp: pino.stdTimeFunctions.isoTime,
+      // The trace of the work a line is about (when tracing is on), to go from a log line to its trace.
+      mixin: traceLogFields,
     },
     destination,
   );

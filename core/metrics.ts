@@ -102,6 +102,13 @@ export const eventsReceived = new Counter({
   registers: [registry],
 });
 
+export const amqpMessages = new Counter({
+  name: 'clarion_amqp_messages_total',
+  help: 'Messages read from the RabbitMQ queue, by outcome (accepted, duplicate, refused: dead-lettered, requeued: tried again later)',
+  labelNames: ['outcome'] as const,
+  registers: [registry],
+});
+
 // Outgoing webhooks; per endpoint (the endpoint id as a label) only with CLARION_METRICS_TENANT_LABELS.
 export const webhookMessagesQueued = new TenantScopedCounter({
   name: 'clarion_webhook_messages_queued_total',

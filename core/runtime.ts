@@ -14,6 +14,7 @@ import { createGateway } from './gateway/app.ts';
 import { JobWorker } from './jobs/worker.ts';
 import { observeQueue } from './metrics.ts';
 import { createServices, type Services } from './services.ts';
+import { AmqpConsumer } from './ingest/amqp/consumer.ts';
 import { systemClock, type Clock } from './kernel/clock.ts';
 
 /**
@@ -80,6 +81,8 @@ export interface RunningClarion {
   readonly runner: Runner | undefined;
   /** The worker of this process (when it runs one). */
   jobs: JobWorker | undefined;
+  /** The RabbitMQ binding, when this process consumes (CLARION_AMQP_URL). */
+  amqp: AmqpConsumer | undefined;
   /** Graceful stop: no new requests, running jobs finish, then the database (if ours) stops. */
   stop(): Promise<void>;
 }
@@ -89,10 +92,12 @@ export interface StartOptions {
   log: Logger;
   gateway?: boolean;
   worker?: boolean;
+  /** Consume CLARION_AMQP_URL's queue (when set). Default: with the gateway. */
+  amqp?: boolean;
   clock?: Clock;
 }
 
-export async function startClarion({ config: givenConfig, log, gateway = true, worker = true, clock = systemClock }: StartOptions): Promise<RunningClarion> {
+export async function startClarion({ config: givenConfig, log, gateway = true, worker = true, amqp: consume = gateway, clock = systemClock }: StartOptions): Promise<RunningClarion> {
   let config = givenConfig;
   for (const warning of config.deprecations) log.warn(warning);
   // Worker jobs run in transactions and may read configuration beside them: two connections each
@@ -101,6 +106,7 @@ export async function startClarion({ config: givenConfig, log, gateway = true, w
   let server: http.Server | undefined;
   let jobs: JobWorker | undefined;
   let closeGateway: (() => void) | undefined;
+  let amqp: AmqpConsumer | undefined;
   config = { ...config, secretKey: database.secretKey };
   const services = createServices(config, database.knex, log, clock);
   let stopping: Promise<void> | undefined;
@@ -122,7 +128,8 @@ export async function startClarion({ config: givenConfig, log, gateway = true, w
         await closed;
         clearTimeout(timer);
       };
-      await Promise.all([closeServer(), jobs?.stop(deadline)]);
+      // Messages in flight are committed and acknowledged; the rest stay in the queue.
+      await Promise.all([closeServer(), amqp?.stop(), jobs?.stop(deadline)]);
       await services.invalidation.stop();
       await services.delivery.close();
       await services.templates.close();
@@ -144,6 +151,7 @@ export async function startClarion({ config: givenConfig, log, gateway = true, w
       services.templates.warm();
       jobs = await JobWorker.start({ config, services, knex: database.knex, url: database.url, log, clock });
     }
+    if (consume && config.amqpUrl) amqp = await startAmqp(services, config);
     if (gateway) {
       const { app, close } = createGateway(services);
       closeGateway = close;
@@ -179,6 +187,27 @@ export async function startClarion({ config: givenConfig, log, gateway = true, w
       return jobs?.runner;
     },
     jobs,
+    amqp,
     stop,
   };
+}
+
+async function startAmqp(services: Services, config: Config): Promise<AmqpConsumer> {
+  if (config.amqpTenant && !(await services.tenants.find(config.amqpTenant))) {
+    throw new ClarionError('CLARION_ERR_CONFIG_INVALID', `CLARION_AMQP_TENANT=${config.amqpTenant} names no tenant: use the tenantId that \`clarion tenant create\` printed`);
+  }
+  const consumer = new AmqpConsumer(
+    {
+      url: config.amqpUrl!,
+      queue: config.amqpQueue,
+      deadLetterQueue: config.amqpDeadLetterQueue,
+      prefetch: config.amqpPrefetch,
+      declare: config.amqpDeclare,
+      tenantId: config.amqpTenant,
+      maxBodyBytes: config.maxBodyBytes,
+    },
+    { ingest: services.ingest, apiKeys: services.apiKeys, tenants: services.tenants, log: services.log, clock: services.clock },
+  );
+  await consumer.start();
+  return consumer;
 }

@@ -39,6 +39,19 @@ export const deliveryPaths = {
   '/v1/subscribers': {
     get: { tags: ['subscribers'], summary: 'List subscribers (by id)', parameters: [...paging, q('team', 'Members of this team'), q('project', 'Members of this project')], responses: { '200': json(page('Subscriber')), ...errors(400, 401) } },
   },
+  '/v1/subscribers:bulk': {
+    post: {
+      tags: ['subscribers'],
+      summary: 'Create or update up to 10,000 subscribers in one call',
+      description:
+        'Each item is judged as `PUT /v1/subscribers/{subscriberId}` judges one, and sets only the fields it gives (the others are kept). Valid items are written (in ' +
+        'transactions of 500), refused ones are listed with their `index`, `id`, code and failing fields (`/subscribers/3/email`): one bad row holds back nothing. ' +
+        'An erased id is refused with `CLARION_ERR_SUBSCRIBER_ERASED`; an id repeated within one call is refused the second time. The body is bounded by ' +
+        '`CLARION_MAX_BODY_BYTES` like every other (1 MiB by default: about 5,000 small subscribers). `clarion subscribers import` sends files through this route.',
+      requestBody: body(ref('SubscriberBulk')),
+      responses: { '200': json(ref('SubscriberBulkResult')), ...errors(400, 401, 413, 415) },
+    },
+  },
   '/v1/subscribers/{subscriberId}': {
     get: { tags: ['subscribers'], summary: 'Read a subscriber', parameters: [path('subscriberId', "The tenant's own id for the person")], responses: { '200': json(ref('Subscriber')), ...errors(401, 404) } },
     put: {
@@ -154,6 +167,40 @@ export const deliverySchemas = {
   SubscriberInput: subscriberInputSchema,
   SubscriberPut: subscriberPutSchema,
   Subscriber: subscriberViewSchema,
+  SubscriberBulk: {
+    type: 'object',
+    required: ['subscribers'],
+    additionalProperties: false,
+    properties: {
+      subscribers: {
+        type: 'array',
+        minItems: 1,
+        maxItems: 10000,
+        items: { allOf: [ref('SubscriberInput'), { type: 'object', required: ['id'], properties: { id: { type: 'string', description: "The tenant's own id for the person" } } }] },
+      },
+    },
+  },
+  SubscriberBulkResult: {
+    type: 'object',
+    required: ['created', 'updated', 'refused'],
+    properties: {
+      created: { type: 'integer', minimum: 0 },
+      updated: { type: 'integer', minimum: 0 },
+      refused: {
+        type: 'array',
+        items: {
+          type: 'object',
+          required: ['index', 'id', 'code', 'errors'],
+          properties: {
+            index: { type: 'integer', minimum: 0, description: 'Position of the item in `subscribers`' },
+            id: { type: ['string', 'null'] },
+            code: { enum: ['CLARION_ERR_SUBSCRIBER_INVALID', 'CLARION_ERR_SUBSCRIBER_ERASED'] },
+            errors: { type: 'array', items: { type: 'object', required: ['pointer', 'message'], properties: { pointer: { type: 'string' }, message: { type: 'string' } } } },
+          },
+        },
+      },
+    },
+  },
   Adapter: { type: 'object', properties: { name: { type: 'string' }, channel: { enum: channels }, channels: { type: 'array', items: { enum: channels } }, implicit: { type: 'boolean' }, description: { type: 'string' }, packageName: { type: 'string' }, configSchema: { type: 'object' } } },
   ProviderInput: providerInputSchema,
   ProviderPatch: providerPatchSchema,

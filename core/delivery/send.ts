@@ -10,6 +10,7 @@ import type { Breakers } from './breakers.ts';
 import type { DeliveryContext } from './context.ts';
 import { buildMessage, checkAddress } from './message.ts';
 import type { Senders } from './senders.ts';
+import { SpanKind, withSpan } from '../tracing.ts';
 
 /**
  * `send_delivery`: one attempt at one delivery. Everything it needs is read in one round trip; the
@@ -41,7 +42,9 @@ export async function sendDelivery(
     if (!subscriber || subscriber.erased_at) throw new PermanentError('the subscriber no longer exists (erased)', { code: 'subscriber_erased' });
     if (!workflow) throw new ConfigError(`workflow ${notification.workflow_key} no longer exists`, { code: 'workflow_missing' });
     checkAddress(channel, subscriber);
-    message = await buildMessage(ctx, { delivery, notification, subscriber, event, tenant, workflow, channel, priority });
+    message = await withSpan('clarion.render', { attributes: { 'clarion.channel': channel, 'clarion.workflow': workflow.key, 'clarion.locale': subscriber.locale ?? '' } }, () =>
+      buildMessage(ctx, { delivery, notification, subscriber, event, tenant, workflow, channel, priority }),
+    );
   } catch (err) {
     // The database, not the template: the job fails and runs again once it answers.
     if (isDatabaseUnavailable(err)) throw err;
@@ -87,7 +90,16 @@ export async function sendDelivery(
   try {
     sender = await senders.of(provider);
     const ready = sender;
-    result = await breaker.execute(() => ready.send(message, { idempotencyKey: delivery.idempotency_key, signal }), signal);
+    // The provider call, as a client span (adapters' own HTTP calls happen inside it).
+    result = await withSpan(
+      'clarion.send',
+      { kind: SpanKind.CLIENT, attributes: { 'clarion.channel': channel, 'clarion.adapter': provider.adapter, 'clarion.delivery_id': deliveryId } },
+      async (span) => {
+        const sent = await breaker.execute(() => ready.send(message, { idempotencyKey: delivery.idempotency_key, signal }), signal);
+        if (sent?.providerMessageId) span.setAttribute('clarion.provider_message_id', sent.providerMessageId);
+        return sent;
+      },
+    );
   } catch (err) {
     // Making the sender reads the provider's configuration: the database being away there fails
     // the job, which runs again; nothing was sent.

@@ -5,6 +5,7 @@ import { ClarionError } from '../errors.ts';
 import type { Services } from '../services.ts';
 import { requireApiKey } from './auth.ts';
 import { guardPathParams, problemMiddleware, queryGuard } from './http.ts';
+import { contextOf, within } from '../tracing.ts';
 import { callbackRoutes } from './routes/callbacks.ts';
 import { contractRoutes } from './routes/contracts.ts';
 import { deliveryRoutes } from './routes/delivery.ts';
@@ -38,7 +39,8 @@ export function createGateway(services: Services): Gateway {
     ctx.set('X-Request-Id', ctx.state.reqId);
     const started = performance.now();
     try {
-      await next();
+      // A caller's W3C trace context continues here (nothing when tracing is off).
+      await within(contextOf(ctx.get('traceparent'), ctx.get('tracestate')), next);
     } finally {
       ctx.state.log[ctx.status === 503 ? 'warn' : ctx.status >= 500 ? 'error' : 'debug'](
         { method: ctx.method, path: ctx.path, status: ctx.status, ms: Math.round(performance.now() - started) },

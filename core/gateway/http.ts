@@ -3,7 +3,7 @@ import type { Context, Next } from 'koa';
 import getRawBody from 'raw-body';
 import type { Logger } from 'pino';
 import { isDatabaseUnavailable } from '../db/unavailable.ts';
-import { ClarionError, type FieldError } from '../errors.ts';
+import { ClarionError, problemDocument, type FieldError } from '../errors.ts';
 import { parseMediaType } from '../ingest/cloudevents.ts';
 import { decodeText, parseJsonBody, stringProblem } from '../ingest/json.ts';
 
@@ -31,17 +31,7 @@ export function problemMiddleware(log: Logger) {
       ctx.status = status;
       ctx.type = 'application/problem+json';
       if (unavailable) ctx.set('Retry-After', String(RETRY_AFTER_SECONDS));
-      const body: Record<string, unknown> = {
-        type: `urn:clarion:error:${error.code}`,
-        title: error.title,
-        status,
-        detail: status < 500 || unavailable ? error.message : `The server could not complete the request (request id ${ctx.state.reqId}).`,
-        code: error.code,
-        instance: ctx.path,
-        ...error.extensions,
-      };
-      if (status < 500 && error.errors.length > 0) body.errors = error.errors;
-      ctx.body = body;
+      ctx.body = problemDocument(error, ctx.path, ctx.state.reqId);
       // A body we refused before reading it all would desynchronise a kept-alive connection.
       if (!ctx.req.readableEnded) ctx.set('Connection', 'close');
       if (status === 405 && Array.isArray(error.extensions.allowed)) ctx.set('Allow', (error.extensions.allowed as string[]).join(', '));

@@ -8,6 +8,7 @@ import { type ContractRegistry } from './contracts.ts';
 import type { IncomingEvent, Mode } from './cloudevents.ts';
 import { isJsonMedia, parseMediaType } from './cloudevents.ts';
 import { toFieldErrors } from '../kernel/validation.ts';
+import { contextOf, hasActiveTrace, linkTo, withSpan } from '../tracing.ts';
 
 export interface EventRef {
   /** The CloudEvent's own id. */
@@ -38,7 +39,25 @@ export class IngestService {
     this.#log = log;
   }
 
+  /**
+   * In a `clarion.ingest` span continuing the caller's trace: the request's (`traceparent` header,
+   * or the broker message's), else the one the events share in their `traceparent` extension.
+   * Events carrying another trace are linked. The process_event jobs carry this span's context.
+   */
   async ingest(tenant: TenantRow, mode: Mode, events: IncomingEvent[]): Promise<IngestResult> {
+    const carried = events.map((e) => e.extensions.traceparent);
+    const shared = carried.every((t) => typeof t === 'string' && t === carried[0]) ? carried[0] : undefined;
+    const parent = hasActiveTrace() ? undefined : contextOf(shared, events[0].extensions.tracestate);
+    const links = parent ? [] : [...new Set(carried)].slice(0, 32).map(linkTo).filter((l) => l !== undefined);
+    const single = events.length === 1 ? { 'cloudevents.event_id': events[0].id, 'cloudevents.event_source': events[0].source, 'cloudevents.event_type': events[0].type } : {};
+    return withSpan('clarion.ingest', { parent, links, attributes: { 'clarion.tenant_id': tenant.id, 'clarion.ingest.mode': mode, 'clarion.ingest.events': events.length, ...single } }, async (span) => {
+      const result = await this.#ingest(tenant, mode, events);
+      span.setAttributes({ 'clarion.ingest.accepted': result.accepted.length, 'clarion.ingest.duplicates': result.duplicates.length });
+      return result;
+    });
+  }
+
+  async #ingest(tenant: TenantRow, mode: Mode, events: IncomingEvent[]): Promise<IngestResult> {
     const versions = await this.#checkContracts(tenant, mode, events);
     const rows = events.map((e, i) => ({
       tenant_id: tenant.id,

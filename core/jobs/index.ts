@@ -1,4 +1,5 @@
-import type { TaskList } from 'graphile-worker';
+import type { Task, TaskList } from 'graphile-worker';
+import { contextOf, SpanKind, withSpan } from '../tracing.ts';
 import type { Services } from '../services.ts';
 import { dispatchNotification } from './dispatch-notification.ts';
 import { deliverWebhook } from './deliver-webhook.ts';
@@ -12,7 +13,7 @@ import { pruneInboxChanges } from './prune-inbox-changes.ts';
 
 /** The worker's task list: one file per task, job names are snake_case verbs. */
 export function taskList(services: Services): TaskList {
-  return {
+  const tasks: TaskList = {
     process_event: processEvent(services),
     send_delivery: sendDelivery(services),
     dispatch_notification: dispatchNotification(services),
@@ -22,5 +23,21 @@ export function taskList(services: Services): TaskList {
     send_daily_summaries: sendDailySummaries(services),
     unsnooze_inbox_item: unsnoozeInboxItem(services),
     prune_inbox_changes: pruneInboxChanges(services),
+  };
+  return Object.fromEntries(Object.entries(tasks).map(([name, task]) => [name, tracedTask(name, task as Task)]));
+}
+
+/**
+ * Each job runs in a span continuing the trace of the work that queued it (the `traceparent` of
+ * its payload, see tasks.ts), so one event's spans form one trace across jobs and processes.
+ */
+function tracedTask(name: string, task: Task): Task {
+  return (payload, helpers) => {
+    const traceparent = payload && typeof payload === 'object' ? (payload as { traceparent?: unknown }).traceparent : undefined;
+    return withSpan(
+      `clarion.job.${name}`,
+      { kind: SpanKind.CONSUMER, parent: contextOf(traceparent), attributes: { 'messaging.system': 'graphile_worker', 'messaging.operation.name': name, 'clarion.job.id': helpers.job.id, 'clarion.job.attempt': helpers.job.attempts } },
+      async () => task(payload, helpers),
+    );
   };
 }

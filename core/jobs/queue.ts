@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import { currentTraceparent } from '../tracing.ts';
 
 export interface JobSpec {
   task: string;
@@ -16,13 +17,16 @@ export interface JobSpec {
  * never run.
  */
 export function queuedCte(source: string, job: JobSpec): { sql: string; bindings: Knex.RawBinding[] } {
+  // With tracing on, each job carries the active trace's traceparent (see tasks.ts `traced`).
+  const traceparent = currentTraceparent();
+  const payload = traceparent ? `((${job.payload})::jsonb || jsonb_build_object('traceparent', ?::text))::json` : job.payload;
   return {
     sql: `queued as (
        select count(*) from (
-         select array_agg(row(?, ${job.payload}, null, null, ?, null, ?, null)::graphile_worker.job_spec) as specs from ${source} i
+         select array_agg(row(?, ${payload}, null, null, ?, null, ?, null)::graphile_worker.job_spec) as specs from ${source} i
        ) s cross join lateral graphile_worker.add_jobs(s.specs) where s.specs is not null
      )`,
-    bindings: [job.task, job.maxAttempts, job.priority ?? 0],
+    bindings: [job.task, ...(traceparent ? [traceparent] : []), job.maxAttempts, job.priority ?? 0],
   };
 }
 

@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import { currentTraceparent } from '../tracing.ts';
 
 /**
  * The worker's tasks and their payloads, declared to graphile-worker (its `Tasks` interface), so
@@ -42,6 +43,15 @@ export interface EnqueueOptions {
 export async function enqueue<T extends TaskName>(db: Knex, task: T, payload: GraphileWorker.Tasks[T], options: EnqueueOptions): Promise<void> {
   await db.raw(
     `select graphile_worker.add_job(?, ?::json, run_at => ?::timestamptz, job_key => ?, job_key_mode => ?, max_attempts => ?, priority => ?)`,
-    [task, JSON.stringify(payload), options.runAt, options.jobKey ?? null, options.jobKeyMode ?? 'replace', options.maxAttempts ?? 25, options.priority ?? 0],
+    [task, JSON.stringify(traced(payload)), options.runAt, options.jobKey ?? null, options.jobKeyMode ?? 'replace', options.maxAttempts ?? 25, options.priority ?? 0],
   );
+}
+
+/**
+ * The payload with the active trace's `traceparent` (when tracing is on): the job's span
+ * continues the trace of the work that queued it (core/jobs/index.ts).
+ */
+export function traced<P extends object>(payload: P): P & { traceparent?: string } {
+  const traceparent = currentTraceparent();
+  return traceparent ? { ...payload, traceparent } : payload;
 }

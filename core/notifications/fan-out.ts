@@ -10,6 +10,7 @@ import { planRecipients, type RecipientEntry, type SubscriberInput } from '../su
 import type { Workflow } from '../workflows/service.ts';
 import type { NotificationsContext } from './context.ts';
 import { createNotification } from './decisions.ts';
+import { withSpan } from '../tracing.ts';
 
 /**
  * Fan-out (`process_event`): one notification per recipient of every workflow the event triggers.
@@ -59,7 +60,15 @@ export class FanOut {
   }
 
   /** `type` (the event's, from the job payload) saves reading the event before choosing a path. */
-  async processEvent(eventId: string, tenantId: string, type?: string): Promise<{ notifications: number }> {
+  processEvent(eventId: string, tenantId: string, type?: string): Promise<{ notifications: number }> {
+    return withSpan('clarion.fan_out', { attributes: { 'clarion.event_id': eventId, 'clarion.tenant_id': tenantId } }, async (span) => {
+      const result = await this.#processEvent(eventId, tenantId, type);
+      span.setAttribute('clarion.notifications', result.notifications);
+      return result;
+    });
+  }
+
+  async #processEvent(eventId: string, tenantId: string, type?: string): Promise<{ notifications: number }> {
     const { knex } = this.#ctx;
     // Configuration is read before any transaction, so a job never holds one connection while
     // waiting for another.

@@ -5,6 +5,7 @@ import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
 import type { Logger } from 'pino';
 import { ClarionError } from '../errors.ts';
 import type { ChainFacts, Decision, DecisionRecord, NotificationContext, PipelinePlugin, PluginChannel } from './types.ts';
+import { withSpan } from '../tracing.ts';
 
 const PLUGINS_DIR = fileURLToPath(new URL('../../plugins/', import.meta.url));
 
@@ -121,7 +122,15 @@ export class PipelineRunner {
   }
 
   /** Runs the chain; returns the final decision and every decision made. */
-  async run(ctx: NotificationContext, plugins: Record<string, unknown>, log: Logger): Promise<{ final: Decision; records: DecisionRecord[] }> {
+  run(ctx: NotificationContext, plugins: Record<string, unknown>, log: Logger): Promise<{ final: Decision; records: DecisionRecord[] }> {
+    return withSpan('clarion.pipeline', { attributes: { 'clarion.notification_id': ctx.notificationId, 'clarion.workflow': ctx.workflow.key } }, async (span) => {
+      const result = await this.#run(ctx, plugins, log);
+      span.setAttributes({ 'clarion.pipeline.decision': result.final.decision, 'clarion.pipeline.plugins': result.records.map((r) => r.plugin) });
+      return result;
+    });
+  }
+
+  async #run(ctx: NotificationContext, plugins: Record<string, unknown>, log: Logger): Promise<{ final: Decision; records: DecisionRecord[] }> {
     const records: DecisionRecord[] = [];
     for (const name of this.#order(this.enabled(plugins))) {
       const loaded = this.#plugins.get(name);

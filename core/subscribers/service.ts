@@ -40,6 +40,25 @@ function checkTimezone(tz: string | null | undefined, pointer: string) {
 
 export type Recipient = string | (SubscriberInput & { id: string });
 
+/** Subscribers per `POST /v1/subscribers:bulk` call, at most. */
+export const MAX_BULK = 10_000;
+/** Items written per transaction of a bulk call (each commits on its own: locks are held briefly). */
+const BULK_CHUNK = 500;
+
+export interface BulkRefusal {
+  /** The item's position in `subscribers`. */
+  index: number;
+  id: string | null;
+  code: 'CLARION_ERR_SUBSCRIBER_INVALID' | 'CLARION_ERR_SUBSCRIBER_ERASED';
+  errors: FieldError[];
+}
+
+export interface BulkResult {
+  created: number;
+  updated: number;
+  refused: BulkRefusal[];
+}
+
 export class SubscriberService {
   readonly #knex: Knex;
   readonly #workflows: Pick<WorkflowService, 'list'> | undefined;
@@ -80,6 +99,82 @@ export class SubscriberService {
       await audit(trx, tenantId, actor, reactivated ? 'subscriber.reactivated' : existing ? 'subscriber.updated' : 'subscriber.created', row.id, { fields: Object.keys(body) });
       return { subscriber: view(row), created: !existing };
     });
+  }
+
+  /**
+   * `POST /v1/subscribers:bulk`: creates or updates up to 10,000 subscribers, each judged as
+   * `PUT /v1/subscribers/{id}` judges one (the same schema and checks), each setting only the
+   * fields it gives (an import of some columns leaves the others alone). Valid items are written,
+   * in transactions of 500; refused ones come back with their index, id and failing fields
+   * (`/subscribers/3/email`), so nothing valid is held back by one bad row. An erased id is
+   * refused (`CLARION_ERR_SUBSCRIBER_ERASED`); an id twice in one call is refused the second time.
+   */
+  async bulkUpsert(tenantId: string, input: unknown, actor: string): Promise<BulkResult> {
+    const items = (input && typeof input === 'object' && !Array.isArray(input) ? (input as { subscribers?: unknown }).subscribers : undefined) as unknown[] | undefined;
+    const extra = input && typeof input === 'object' && !Array.isArray(input) ? Object.keys(input).filter((k) => k !== 'subscribers') : [];
+    if (!Array.isArray(items) || items.length === 0 || items.length > MAX_BULK || extra.length > 0) {
+      const errors: FieldError[] = extra.length > 0 ? extra.map((k) => ({ pointer: `/${k}`, message: 'is not a member of a bulk request' })) : [];
+      if (!Array.isArray(items)) errors.push({ pointer: '/subscribers', message: 'is required: an array of subscribers, each with its id' });
+      else if (items.length === 0) errors.push({ pointer: '/subscribers', message: 'must hold at least one subscriber' });
+      else if (items.length > MAX_BULK) errors.push({ pointer: '/subscribers', message: `must hold at most ${MAX_BULK} subscribers (this one has ${items.length}): split the import` });
+      throw new ClarionError('CLARION_ERR_HTTP_INVALID_REQUEST', 'Invalid bulk request', { errors });
+    }
+    const refused: BulkRefusal[] = [];
+    const valid: Array<{ index: number; externalId: string; fields: SubscriberInput }> = [];
+    const seen = new Set<string>();
+    for (const [index, item] of items.entries()) {
+      const prefix = `/subscribers/${index}`;
+      const id = item && typeof item === 'object' && typeof (item as { id?: unknown }).id === 'string' ? (item as { id: string }).id : null;
+      const problems = subscriberProblems(validateInline, item).map((e) => ({ pointer: `${prefix}${e.pointer}`, message: e.message }));
+      const timezone = item && typeof item === 'object' ? (item as SubscriberInput).timezone : undefined;
+      if (problems.length === 0 && timezone) {
+        try {
+          checkTimezone(timezone, `${prefix}/timezone`);
+        } catch (err) {
+          problems.push(...(err as ClarionError).errors);
+        }
+      }
+      if (problems.length === 0 && seen.has(id!)) problems.push({ pointer: `${prefix}/id`, message: `repeats subscriber ${id} of an earlier item: send each subscriber once per call` });
+      if (problems.length > 0) {
+        refused.push({ index, id, code: 'CLARION_ERR_SUBSCRIBER_INVALID', errors: problems });
+        continue;
+      }
+      seen.add(id!);
+      const { id: _id, subscriberId: _s, ...fields } = item as SubscriberInput & { id: string; subscriberId?: string };
+      valid.push({ index, externalId: id!, fields });
+    }
+    let created = 0;
+    let updated = 0;
+    for (let start = 0; start < valid.length; start += BULK_CHUNK) {
+      const chunk = valid.slice(start, start + BULK_CHUNK);
+      await this.#knex.transaction(async (trx) => {
+        const existing = new Set<string>(
+          (await trx('subscribers').where({ tenant_id: tenantId }).whereIn('external_id', chunk.map((c) => c.externalId)).select('external_id')).map((r: { external_id: string }) => r.external_id),
+        );
+        let chunkCreated = 0;
+        let chunkUpdated = 0;
+        // One statement per set of fields given (an import's rows usually all give the same ones).
+        const groups = new Map<string, typeof chunk>();
+        for (const item of chunk) {
+          const fieldsKey = Object.keys(item.fields).filter((k) => (item.fields as Record<string, unknown>)[k] !== undefined).sort().join(',');
+          groups.set(fieldsKey, [...(groups.get(fieldsKey) ?? []), item]);
+        }
+        for (const [fieldsKey, group] of groups) {
+          const written = await bulkUpsertQuery(trx, tenantId, group, fieldsKey === '' ? [] : fieldsKey.split(','));
+          for (const { index, externalId } of group) {
+            if (!written.has(externalId)) {
+              refused.push({ index, id: externalId, code: 'CLARION_ERR_SUBSCRIBER_ERASED', errors: [{ pointer: `/subscribers/${index}/id`, message: `names a subscriber that was erased: PUT /v1/subscribers/${externalId} with "reactivate": true creates them again` }] });
+            } else if (existing.has(externalId)) chunkUpdated++;
+            else chunkCreated++;
+          }
+        }
+        await audit(trx, tenantId, actor, 'subscriber.bulk_upserted', null, { created: chunkCreated, updated: chunkUpdated });
+        created += chunkCreated;
+        updated += chunkUpdated;
+      });
+    }
+    refused.sort((a, b) => a.index - b.index);
+    return { created, updated, refused };
   }
 
   async get(tenantId: string, externalId: string): Promise<SubscriberView> {
@@ -230,6 +325,34 @@ function upsertQuery(db: Knex, tenantId: string, externalId: string, input: Subs
   return Object.keys(values).length === 0
     ? insert.onConflict(['tenant_id', 'external_id']).merge({ updated_at: db.raw('subscribers.updated_at') }).returning('*')
     : insert.onConflict(['tenant_id', 'external_id']).merge({ ...Object.fromEntries(Object.keys(values).map((c) => [c, db.raw('excluded.??', [c])])), updated_at: db.fn.now() }).returning('*');
+}
+
+/**
+ * `upsertQuery` for many subscribers giving the same fields, in one statement: the rows come as
+ * one JSON array read by `jsonb_to_recordset`; an erased id (its row, or its marker's, carries
+ * `erased_at`) is skipped the same way. Returns the ids written.
+ */
+async function bulkUpsertQuery(trx: Knex, tenantId: string, items: Array<{ externalId: string; fields: SubscriberInput }>, columns: string[]): Promise<Set<string>> {
+  const types: Record<string, string> = { name: 'text', email: 'text', phone: 'text', locale: 'text', timezone: 'text', devices: 'jsonb', chat: 'jsonb', data: 'jsonb', teams: 'text[]', projects: 'text[]' };
+  const known = columns.filter((c) => c in types);
+  const rows = items.map(({ externalId, fields }) => ({
+    external_id: externalId,
+    marker: erasedMarker(tenantId, externalId),
+    ...Object.fromEntries(known.map((c) => [c, (fields as Record<string, unknown>)[c] ?? null])),
+  }));
+  const record = ['external_id text', 'marker text', ...known.map((c) => `${c} ${types[c]}`)].join(', ');
+  const set = known.length === 0 ? 'updated_at = subscribers.updated_at' : [...known.map((c) => `${c} = excluded.${c}`), 'updated_at = now()'].join(', ');
+  const defaults: Record<string, string> = { devices: `'[]'::jsonb`, chat: `'{}'::jsonb`, data: `'{}'::jsonb`, teams: `'{}'::text[]`, projects: `'{}'::text[]` };
+  const { rows: written } = await trx.raw(
+    `insert into subscribers (tenant_id, external_id${known.map((c) => `, ${c}`).join('')})
+     select ?::uuid, r.external_id${known.map((c) => `, ${defaults[c] ? `coalesce(r.${c}, ${defaults[c]})` : `r.${c}`}`).join('')}
+       from jsonb_to_recordset(?::jsonb) as r(${record})
+      where not exists (select 1 from (select erased_at from subscribers s where s.tenant_id = ?::uuid and s.external_id in (r.external_id, r.marker) offset 0 for key share) x where x.erased_at is not null)
+     on conflict (tenant_id, external_id) do update set ${set}
+     returning external_id`,
+    [tenantId, JSON.stringify(rows), tenantId],
+  );
+  return new Set(written.map((r: { external_id: string }) => r.external_id));
 }
 
 /** `reactivate` is an instruction of PUT, not a field of the subscriber. */

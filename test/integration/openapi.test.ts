@@ -27,7 +27,8 @@ describe('GET /v1/openapi.json', () => {
     const served = new Set<string>();
     for (const router of t.routers) {
       for (const layer of router.stack) {
-        const path = String(layer.path).replace(/:([A-Za-z0-9_]+)/g, '{$1}');
+        // `:name` is a parameter; `\:` is a literal colon (`/v1/subscribers:bulk`).
+        const path = String(layer.path).replace(/(?<!\\):([A-Za-z0-9_]+)/g, '{$1}').replace(/\\:/g, ':');
         for (const method of layer.methods) if (method !== 'HEAD') served.add(`${method} ${path}`);
       }
     }

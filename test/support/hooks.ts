@@ -1,5 +1,6 @@
 import { takeResponseMismatches } from './openapi-responses.ts';
 import { startTestPostgres, stopTestPostgres } from './postgres.ts';
+import { stopTestRabbitMq } from './rabbitmq.ts';
 
 /**
  * Mocha root hooks: one embedded PostgreSQL for the run; a test that received a response the
@@ -18,6 +19,7 @@ export const mochaHooks = {
   },
   async afterAll(this: Mocha.Context) {
     this.timeout(60_000);
+    await stopTestRabbitMq();
     await stopTestPostgres();
   },
 };

@@ -52,6 +52,12 @@ export function deliveryRoutes(services: Services, router: Router): void {
     const { limit, cursor } = pageParams(ctx);
     ctx.body = await services.subscribers.list(auth(ctx).tenant.id, { limit, after: cursor, team: queryString(ctx, 'team'), project: queryString(ctx, 'project') });
   });
+  // The colon is literal (Google's custom-method style): escaped for the router.
+  router.post('/v1/subscribers\\:bulk', async (ctx) => {
+    const body = await readJson(ctx, services.config.maxBodyBytes);
+    const { tenant, actor } = auth(ctx);
+    ctx.body = await services.subscribers.bulkUpsert(tenant.id, body, actor);
+  });
   router.get('/v1/subscribers/:subscriberId', async (ctx) => {
     ctx.body = await services.subscribers.get(auth(ctx).tenant.id, ctx.params.subscriberId);
   });
