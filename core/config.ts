@@ -129,6 +129,16 @@ export interface Config {
    * references at all (a tenant cannot read the server's environment or files).
    */
   secretRefs: string[];
+  /**
+   * `CLARION_TOPIC_PAGE_SIZE`: members fanned out per job (and transaction) when an event goes to a
+   * topic; pages through plugins that decide per subscriber take at most 200. Default 1000.
+   */
+  topicPageSize: number;
+  /**
+   * `CLARION_TOPIC_STREAMS`: a fan-out to topics holding more than two pages of members is split
+   * into this many streams over ranges of subscriber ids, whose pages run at once. Default 8.
+   */
+  topicStreams: number;
   /** Warnings about settings read under deprecated names, logged at start. */
   deprecations: string[];
 }
@@ -273,6 +283,8 @@ const SETTINGS: Record<keyof Omit<Config, 'deprecations'>, Setting> = {
     schema: { type: 'string', pattern: '^\\s*([a-z_][a-z0-9_.]*=\\S+\\s*)*$' },
     allowed: 'PostgreSQL settings as name=value separated by spaces (e.g. shared_buffers=256MB shared_preload_libraries=pg_stat_statements)',
   },
+  topicPageSize: { env: 'CLARION_TOPIC_PAGE_SIZE', schema: { type: 'integer', minimum: 1, maximum: 10000, default: 1000 }, allowed: 'an integer from 1 to 10000' },
+  topicStreams: { env: 'CLARION_TOPIC_STREAMS', schema: { type: 'integer', minimum: 1, maximum: 64, default: 8 }, allowed: 'an integer from 1 to 64' },
   adapterPackages: { env: 'CLARION_ADAPTERS', schema: { type: 'string', pattern: '^[@a-z0-9._/,\\s-]*$' }, allowed: 'package names separated by commas' },
 };
 
@@ -346,6 +358,8 @@ export function loadConfig(env: Env = process.env): Config {
     metricsToken: get<string | undefined>('metricsToken'),
     metricsTenantLabels: get<boolean>('metricsTenantLabels'),
     embeddedPostgresSettings: (get<string | undefined>('embeddedPostgresSettings') ?? '').split(/\s+/).filter(Boolean),
+    topicPageSize: get<number>('topicPageSize'),
+    topicStreams: get<number>('topicStreams'),
     adapterPackages: (get<string | undefined>('adapterPackages') ?? '').split(',').map((p) => p.trim()).filter(Boolean),
     ...webhookSettings(get),
     ...outboundSettings(get),

@@ -74,6 +74,8 @@ export const ERROR_CATALOGUE = {
   CLARION_ERR_TEMPLATE_NOT_FOUND: { status: 404, title: 'Template not found' },
   CLARION_ERR_TEMPLATE_VERSION_CONFLICT: { status: 409, title: 'Template version conflict' },
   CLARION_ERR_TEMPLATE_RENDERER_UNAVAILABLE: { status: 503, title: 'Template renderer unavailable' },
+  CLARION_ERR_TOPIC_INVALID: { status: 422, title: 'Invalid topic' },
+  CLARION_ERR_TOPIC_NOT_FOUND: { status: 404, title: 'Topic not found' },
   CLARION_ERR_SERVER_INTERNAL: { status: 500, title: 'Internal error' },
 } as const satisfies Record<string, { status: number; title: string }>;
 

@@ -23,6 +23,7 @@ import { PreferenceService } from './preferences/service.ts';
 import { SubscriberService } from './subscribers/service.ts';
 import { TemplateService } from './templates/service.ts';
 import { TenantService, findTenant } from './tenants.ts';
+import { TopicService } from './topics/service.ts';
 import { WebhookService } from './webhooks/service.ts';
 import { WorkflowAuthoring } from './workflows/authoring.ts';
 import { BUNDLED_DIR, WorkflowService } from './workflows/service.ts';
@@ -64,6 +65,8 @@ export interface Services {
    * when any process announces a change (core/cache-invalidation.ts). The runtime starts it.
    */
   invalidation: CacheInvalidation;
+  /** Topics: named audiences and their members (core/topics). */
+  topics: TopicService;
   /** Tenants and their settings (core/tenants.ts). */
   tenants: TenantService;
   /** The database as operations see it: reachable, schema current (`/readyz`). */
@@ -94,7 +97,7 @@ export function createServices(config: Config, knex: Knex, log: Logger, clock: C
   // stage for a digest's items through this wiring.
   const notifications = new NotificationService({
     knex, log: log.child({ component: 'notifications' }), clock, workflows, subscribers, pipeline,
-    preferences: () => preferences, webhooks: () => webhooks, templates: () => templates,
+    preferences: () => preferences, webhooks: () => webhooks, templates: () => templates, topicPageSize: config.topicPageSize, topicStreams: config.topicStreams,
   });
   const delivery = new DeliveryService({
     config, knex, log: log.child({ component: 'delivery' }), clock, random, adapters, providers, subscribers, workflows, outbound,
@@ -122,6 +125,7 @@ export function createServices(config: Config, knex: Knex, log: Logger, clock: C
     views: new NotificationQueries(knex),
     preferences,
     tenants: new TenantService(knex),
+    topics: new TopicService(knex),
     database: { pendingMigrations: () => pendingMigrations(knex) },
     outbound,
     apiKeys: new ApiKeyService(knex, invalidation),

@@ -15,6 +15,7 @@ import { tenantRoutes } from './routes/tenant.ts';
 import { templateRoutes } from './routes/templates.ts';
 import { webhookRoutes } from './routes/webhooks.ts';
 import { apiKeyRoutes } from './routes/api-keys.ts';
+import { topicRoutes } from './routes/topics.ts';
 
 export interface Gateway {
   app: Koa;
@@ -67,6 +68,7 @@ export function createGateway(services: Services): Gateway {
   webhookRoutes(services, api);
   templateRoutes(services, api);
   preferenceRoutes(services, api);
+  topicRoutes(services, api);
 
   const routers = [open, api];
   for (const router of routers) {

@@ -10,6 +10,7 @@ import { webhookPaths, webhookSchemas } from '../webhooks/openapi.ts';
 import { templatePaths, templateSchemas } from '../templates/openapi.ts';
 import { preferencePaths, preferenceSchemas } from '../preferences/openapi.ts';
 import { apiKeyPaths, apiKeySchemas } from '../api-keys/openapi.ts';
+import { topicPaths, topicSchemas } from '../topics/openapi.ts';
 import { tenantPatchSchema, tenantSettingsSchema, tenantViewSchema } from '../tenants.ts';
 
 const problem = { $ref: '#/components/responses/Problem' };
@@ -50,13 +51,14 @@ export function openApiDocument(serverUrl: string): Record<string, unknown> {
     security: [{ apiKey: [] }],
     tags: [
       { name: 'events' }, { name: 'contracts' }, { name: 'workflows' }, { name: 'subscribers' }, { name: 'templates' }, { name: 'providers' },
-      { name: 'notifications' }, { name: 'deliveries' }, { name: 'webhooks' }, { name: 'audit' }, { name: 'tenant' }, { name: 'api-keys' }, { name: 'operations' },
+      { name: 'notifications' }, { name: 'deliveries' }, { name: 'webhooks' }, { name: 'audit' }, { name: 'tenant' }, { name: 'api-keys' }, { name: 'topics' }, { name: 'operations' },
     ],
     paths: {
       ...webhookPaths,
       ...templatePaths,
       ...preferencePaths,
       ...apiKeyPaths,
+      ...topicPaths,
       '/healthz': {
         get: { tags: ['operations'], summary: 'Liveness: the process answers', security: [], responses: { '200': json({ type: 'object', properties: { status: { const: 'ok' } } }) } },
       },
@@ -145,7 +147,10 @@ export function openApiDocument(serverUrl: string): Record<string, unknown> {
           tags: ['events'],
           summary: 'Read one event and its processing status',
           parameters: [pathParam('id', "Clarion's event id (`eventId` in the ingest answer) or the CloudEvent `id`."), query('source', 'Disambiguates a CloudEvent id used by several sources.')],
-          responses: { '200': json({ allOf: [ref('StoredEvent'), { type: 'object', properties: { notifications: { type: 'array', items: ref('Notification') } } }] }), ...errorResponses(401, 404, 409) },
+          responses: {
+            '200': json({ allOf: [ref('StoredEvent'), { type: 'object', properties: { notifications: { type: 'array', items: ref('Notification'), description: 'Its first 1000 notifications, oldest first (`topicFanOuts` counts those made for topics)' }, topicFanOuts: { type: 'array', items: ref('TopicFanOut') } } }] }),
+            ...errorResponses(401, 404, 409),
+          },
         },
       },
       '/v1/contracts': {
@@ -201,6 +206,7 @@ export function openApiDocument(serverUrl: string): Record<string, unknown> {
         ...templateSchemas,
         ...preferenceSchemas,
         ...apiKeySchemas,
+        ...topicSchemas,
         Problem: {
           type: 'object',
           required: ['type', 'title', 'status', 'code'],
@@ -258,6 +264,22 @@ export function openApiDocument(serverUrl: string): Record<string, unknown> {
           type: 'object',
           required: ['accepted', 'duplicates'],
           properties: { accepted: { type: 'array', items: ref('EventRef') }, duplicates: { type: 'array', items: ref('EventRef') } },
+        },
+        TopicFanOut: {
+          type: 'object',
+          description: "The fan-out of the event to topics for one workflow, streamed in pages by the worker: members at the time it began, once each, never the event's own recipients nor its `exclude` list.",
+          required: ['id', 'workflow', 'topics', 'status', 'streams', 'pages', 'notifications', 'startedAt', 'finishedAt'],
+          properties: {
+            id: { type: 'string', format: 'uuid' },
+            workflow: { type: 'string' },
+            topics: { type: 'array', items: { type: 'string' } },
+            status: { enum: ['running', 'done', 'cancelled'] },
+            streams: { type: 'integer', minimum: 1, description: 'Streams over ranges of subscriber ids whose pages ran at once (CLARION_TOPIC_STREAMS, for topics of more than two pages)' },
+            pages: { type: 'integer', minimum: 0 },
+            notifications: { type: 'integer', minimum: 0, description: 'Notifications made so far (the event\'s `notifications` lists them with the others)' },
+            startedAt: { type: 'string', format: 'date-time' },
+            finishedAt: { type: ['string', 'null'], format: 'date-time' },
+          },
         },
         StoredEvent: {
           type: 'object',

@@ -40,6 +40,6 @@ export function eventRoutes(services: Services, router: Router): void {
   router.get('/v1/events/:id', async (ctx) => {
     const tenantId = auth(ctx).tenant.id;
     const event = await services.events.get(tenantId, ctx.params.id, queryString(ctx, 'source'));
-    ctx.body = { ...event, notifications: await services.views.forEvent(tenantId, event.id) };
+    ctx.body = { ...event, notifications: await services.views.forEvent(tenantId, event.id), topicFanOuts: await services.views.topicFanOuts(tenantId, event.id) };
   });
 }
