@@ -2,7 +2,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import type { Knex } from 'knex';
 import { prepared } from '../db/prepared.ts';
 import { SEND_JOB } from '../db/repositories/deliveries.ts';
-import { claimEvent, eventHead, markProcessed, noteEvent } from '../db/repositories/notifications.ts';
+import { claimEvent, DONE_EVENT, eventHead, markProcessed, noteEvent } from '../db/repositories/notifications.ts';
 import type { EventRow } from '../db/repositories/rows.ts';
 import { queuedCte } from '../jobs/queue.ts';
 import { notificationsTotal } from '../metrics.ts';
@@ -87,7 +87,7 @@ export class FanOut {
     // waiting for another.
     if (type === undefined) {
       const head = await eventHead(knex, eventId, tenantId);
-      if (!head || head.status === 'processed') return { notifications: 0 };
+      if (!head || DONE_EVENT.includes(head.status)) return { notifications: 0 };
       type = head.type as string;
     }
     const workflows = await this.#ctx.workflows.forTrigger(tenantId, type);
@@ -141,7 +141,7 @@ export class FanOut {
     for (const workflow of workflows) if (await needsChain(this.#ctx, tenantId, workflow)) return undefined;
     const [found] = await prepared<EventRow>(knex, 'clarion_event_by_id', 'select * from events where id = $1', [eventId]);
     const event = found?.tenant_id === tenantId ? found : undefined;
-    if (!event || event.status === 'processed') return { notifications: 0 };
+    if (!event || DONE_EVENT.includes(event.status)) return { notifications: 0 };
     const plan = planFanOut(event, workflows);
     if (plan.workflows.some((w) => w.entries.some((e) => e.kind === 'group' || e.kind === 'topic'))) return undefined;
 
@@ -179,7 +179,7 @@ export class FanOut {
     // checked the tenant): a generic plan could otherwise pick a tenant index and walk it.
     const statement = knex.raw(
       `with claimed as (
-         update events set status = 'processed', processed_at = ?, error = ? where id = ? and status <> 'processed' returning id, tenant_id
+         update events set status = 'processed', processed_at = ?, error = ? where id = ? and status not in ('processed', 'cancelled') returning id, tenant_id
        ), ${upserts.map((_, i) => `s${i} as (?)`).join(', ')},
        subscriber as (${upserts.map((_, i) => `select ${i} as k, id, erased_at from s${i}`).join(' union all ')}),
        notification as (

@@ -11,7 +11,7 @@ export const WEBHOOK_EVENT_TYPES = [
   { type: 'io.clarion.notification.failed', description: 'Every channel and provider of the notification failed.' },
   { type: 'io.clarion.notification.read', description: 'The recipient read the notification (in-app, or a read receipt).' },
   { type: 'io.clarion.notification.acknowledged', description: 'The recipient acknowledged the notification.' },
-  { type: 'io.clarion.notification.suppressed', description: 'The pipeline suppressed the notification (preferences, dedup, rate limit...); `data.reason` says why.' },
+  { type: 'io.clarion.notification.suppressed', description: 'The pipeline suppressed the notification (preferences, dedup, rate limit...), or its event was cancelled before anything went out (`data.reason` starts with `cancelled: `); `data.reason` says why.' },
   { type: 'io.clarion.delivery.attempt_failed', description: 'One delivery attempt failed; it may be retried or fall back.' },
   { type: 'io.clarion.escalation.step', description: 'An escalation step of the notification ran.' },
   { type: 'io.clarion.webhook.endpoint_disabled', description: 'One of your webhook endpoints was disabled (it answered 410 Gone, or failed for 5 days).' },
