@@ -166,6 +166,16 @@ export interface Config {
   amqpDeclare: boolean;
   /** `CLARION_AMQP_TENANT`: the tenant of messages that carry no API key (a queue dedicated to one tenant). Default unset: such messages are refused. */
   amqpTenant: string | undefined;
+  /**
+   * `CLARION_TOPIC_PAGE_SIZE`: members fanned out per job (and transaction) when an event goes to a
+   * topic; pages through plugins that decide per subscriber take at most 200. Default 1000.
+   */
+  topicPageSize: number;
+  /**
+   * `CLARION_TOPIC_STREAMS`: a fan-out to topics holding more than two pages of members is split
+   * into this many streams over ranges of subscriber ids, whose pages run at once. Default 8.
+   */
+  topicStreams: number;
   /** Warnings about settings read under deprecated names, logged at start. */
   deprecations: string[];
 }
@@ -343,6 +353,8 @@ const SETTINGS: Record<keyof Omit<Config, 'deprecations'>, Setting> = {
     schema: { type: 'string', pattern: '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$' },
     allowed: 'a tenant id (the UUID `clarion tenant create` printed)',
   },
+  topicPageSize: { env: 'CLARION_TOPIC_PAGE_SIZE', schema: { type: 'integer', minimum: 1, maximum: 10000, default: 1000 }, allowed: 'an integer from 1 to 10000' },
+  topicStreams: { env: 'CLARION_TOPIC_STREAMS', schema: { type: 'integer', minimum: 1, maximum: 64, default: 8 }, allowed: 'an integer from 1 to 64' },
   adapterPackages: { env: 'CLARION_ADAPTERS', schema: { type: 'string', pattern: '^[@a-z0-9._/,\\s-]*$' }, allowed: 'package names separated by commas' },
 };
 
@@ -419,6 +431,8 @@ export function loadConfig(env: Env = process.env): Config {
     inboxHeartbeatMs: get<number>('inboxHeartbeatMs'),
     inboxMaxBufferBytes: get<number>('inboxMaxBufferBytes'),
     inboxChangesKeepHours: get<number>('inboxChangesKeepHours'),
+    topicPageSize: get<number>('topicPageSize'),
+    topicStreams: get<number>('topicStreams'),
     adapterPackages: (get<string | undefined>('adapterPackages') ?? '').split(',').map((p) => p.trim()).filter(Boolean),
     adminSessionTtlMs: get<number>('adminSessionTtlMs'),
     adminLiveMs: get<number>('adminLiveMs'),

@@ -97,6 +97,8 @@ export const ERROR_CATALOGUE = {
   CLARION_ERR_ADMIN_SSO_INVALID: { status: 422, title: 'Invalid single sign-on settings' },
   CLARION_ERR_ADMIN_SSO_FAILED: { status: 401, title: 'Single sign-on failed' },
   CLARION_ERR_ADMIN_NO_EMAIL_PROVIDER: { status: 409, title: 'No email provider' },
+  CLARION_ERR_TOPIC_INVALID: { status: 422, title: 'Invalid topic' },
+  CLARION_ERR_TOPIC_NOT_FOUND: { status: 404, title: 'Topic not found' },
   CLARION_ERR_SERVER_INTERNAL: { status: 500, title: 'Internal error' },
 } as const satisfies Record<string, { status: number; title: string }>;
 

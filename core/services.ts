@@ -26,6 +26,7 @@ import { InboxService } from './realtime/service.ts';
 import { SubscriberService } from './subscribers/service.ts';
 import { TemplateService } from './templates/service.ts';
 import { TenantService, findTenant } from './tenants.ts';
+import { TopicService } from './topics/service.ts';
 import { WebhookService } from './webhooks/service.ts';
 import { WorkflowAuthoring } from './workflows/authoring.ts';
 import { BUNDLED_DIR, WorkflowService } from './workflows/service.ts';
@@ -69,6 +70,8 @@ export interface Services {
   invalidation: CacheInvalidation;
   /** The in-app inbox as subscribers see it: browser authentication, feed, stream, presence (core/realtime). */
   inbox: InboxService;
+  /** Topics: named audiences and their members (core/topics). */
+  topics: TopicService;
   /** Tenants and their settings (core/tenants.ts). */
   tenants: TenantService;
   /** Console users, roles, sessions, invitations and password resets (core/accounts). */
@@ -103,7 +106,7 @@ export function createServices(config: Config, knex: Knex, log: Logger, clock: C
   // stage for a digest's items through this wiring.
   const notifications = new NotificationService({
     knex, log: log.child({ component: 'notifications' }), clock, workflows, subscribers, pipeline,
-    preferences: () => preferences, webhooks: () => webhooks, templates: () => templates,
+    preferences: () => preferences, webhooks: () => webhooks, templates: () => templates, topicPageSize: config.topicPageSize, topicStreams: config.topicStreams,
   });
   const delivery = new DeliveryService({
     config, knex, log: log.child({ component: 'delivery' }), clock, random, adapters, providers, subscribers, workflows, outbound,
@@ -134,6 +137,7 @@ export function createServices(config: Config, knex: Knex, log: Logger, clock: C
     tenants: new TenantService(knex),
     accounts: new AccountService({ knex, clock, sessionTtlMs: config.adminSessionTtlMs }),
     monitoring: new MonitoringService(knex, clock),
+    topics: new TopicService(knex),
     database: { pendingMigrations: () => pendingMigrations(knex) },
     outbound,
     apiKeys: new ApiKeyService(knex, invalidation),

@@ -18,6 +18,7 @@ import { webhookRoutes } from './routes/webhooks.ts';
 import { apiKeyRoutes } from './routes/api-keys.ts';
 import { inboxAdminRoutes, inboxRoutes } from './routes/inbox.ts';
 import { adminConsole } from '../../admin/index.ts';
+import { topicRoutes } from './routes/topics.ts';
 
 export interface Gateway {
   app: Koa;
@@ -79,6 +80,7 @@ export function createGateway(services: Services): Gateway {
   templateRoutes(services, api);
   preferenceRoutes(services, api);
   inboxAdminRoutes(services, api);
+  topicRoutes(services, api);
 
   const routers = [open, api];
   for (const router of routers) {

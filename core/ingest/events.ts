@@ -13,6 +13,9 @@ export interface StoredEvent {
   receivedAt: string;
   processedAt: string | null;
   contractVersion: number | null;
+  /** When it was cancelled (`DELETE /v1/events/{id}`, `POST /v1/cancellations`), and why. */
+  cancelledAt: string | null;
+  cancelReason: string | null;
   /** The CloudEvent as received, in structured JSON form. */
   cloudevent: Record<string, unknown>;
 }
@@ -21,7 +24,7 @@ export type { Page } from '../db/paging.ts';
 
 const COLUMNS = [
   'id', 'ce_id', 'source', 'type', 'specversion', 'subject', 'time', 'datacontenttype', 'dataschema', 'data', 'data_base64',
-  'extensions', 'contract_version', 'status', 'error', 'notice', 'received_at', 'processed_at',
+  'extensions', 'contract_version', 'status', 'error', 'notice', 'received_at', 'processed_at', 'cancelled_at', 'cancel_reason',
 ];
 
 /** Reads a tenant's stored events; another tenant's events do not exist for it. */
@@ -78,6 +81,8 @@ function toStored(row: any): StoredEvent {
     notice: row.notice ?? null,
     receivedAt: new Date(row.received_at).toISOString(),
     processedAt: row.processed_at ? new Date(row.processed_at).toISOString() : null,
+    cancelledAt: row.cancelled_at ? new Date(row.cancelled_at).toISOString() : null,
+    cancelReason: row.cancel_reason ?? null,
     contractVersion: row.contract_version,
     cloudevent,
   };

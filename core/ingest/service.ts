@@ -9,6 +9,7 @@ import type { IncomingEvent, Mode } from './cloudevents.ts';
 import { isJsonMedia, parseMediaType } from './cloudevents.ts';
 import { toFieldErrors } from '../kernel/validation.ts';
 import { contextOf, hasActiveTrace, linkTo, withSpan } from '../tracing.ts';
+import { readExtensions } from './extensions.ts';
 
 export interface EventRef {
   /** The CloudEvent's own id. */
@@ -58,6 +59,11 @@ export class IngestService {
   }
 
   async #ingest(tenant: TenantRow, mode: Mode, events: IncomingEvent[]): Promise<IngestResult> {
+    const problems: FieldError[] = [];
+    const read = readExtensions(events, mode, problems);
+    if (problems.length > 0) {
+      throw new ClarionError(mode === 'batch' ? 'CLARION_ERR_INGEST_INVALID_BATCH' : 'CLARION_ERR_INGEST_INVALID_EVENT', mode === 'batch' ? 'Invalid events in the batch; nothing of the batch was accepted' : 'Invalid CloudEvent', { errors: problems });
+    }
     const versions = await this.#checkContracts(tenant, mode, events);
     const rows = events.map((e, i) => ({
       tenant_id: tenant.id,
@@ -73,6 +79,7 @@ export class IngestService {
       data_base64: e.dataBase64 ?? null,
       extensions: JSON.stringify(e.extensions),
       contract_version: versions[i] ?? null,
+      cancel_key: read[i].cancelKey,
     }));
 
     // One statement (atomic without a transaction): the new events and their process_event jobs,

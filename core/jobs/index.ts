@@ -4,6 +4,7 @@ import type { Services } from '../services.ts';
 import { dispatchNotification } from './dispatch-notification.ts';
 import { deliverWebhook } from './deliver-webhook.ts';
 import { escalateNotification } from './escalate-notification.ts';
+import { fanOutTopic } from './fan-out-topic.ts';
 import { processEvent } from './process-event.ts';
 import { sendDailySummaries } from './send-daily-summaries.ts';
 import { sendDigest } from './send-digest.ts';
@@ -15,6 +16,7 @@ import { pruneInboxChanges } from './prune-inbox-changes.ts';
 export function taskList(services: Services): TaskList {
   const tasks: TaskList = {
     process_event: processEvent(services),
+    fan_out_topic: fanOutTopic(services),
     send_delivery: sendDelivery(services),
     dispatch_notification: dispatchNotification(services),
     deliver_webhook: deliverWebhook(services),

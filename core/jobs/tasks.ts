@@ -11,6 +11,7 @@ declare global {
   namespace GraphileWorker {
     interface Tasks {
       process_event: { eventId: string; tenantId: string; type?: string };
+      fan_out_topic: { fanOutId: string; tenantId: string };
       send_delivery: { deliveryId: string; tenantId: string; slot?: boolean };
       dispatch_notification: { notificationId: string; tenantId: string };
       escalate_notification: { notificationId: string; tenantId: string; step: number };

@@ -15,6 +15,16 @@ import { batch } from './digests.ts';
 import { fireStep } from './escalation.ts';
 import { emitNotification } from './status.ts';
 
+/**
+ * Whether a workflow's notifications must each go through its plugin chain here, or may be written
+ * set-wise (the one-statement fan-out, a topic's pages): false when every plugin of the chain has
+ * nothing to decide for this tenant.
+ */
+export async function needsChain(ctx: NotificationsContext, tenantId: string, workflow: Workflow): Promise<boolean> {
+  const facts = async () => ({ tenantHasPreferences: (await ctx.preferences()?.tenantHasPreferences(tenantId)) ?? false });
+  return ctx.pipeline.decides(workflow.plugins, facts);
+}
+
 /** What a chain's final decision makes of a new notification (a pure step: no database). */
 export interface Applied {
   status: 'pending' | 'scheduled' | 'batched' | 'suppressed';

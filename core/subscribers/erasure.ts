@@ -48,8 +48,8 @@ export interface Person {
 
 /** What an erasure did, by table; the `subscriber.erased` audit entry carries it. */
 export interface ErasureCounts {
-  deleted: { inboxItems: number; inboxChanges: number; outboxMessages: number; digests: number; rateLimitHits: number; dedupKeys: number; preferences: number };
-  redacted: { notifications: number; deliveries: number; deliveryAttempts: number; events: number; webhookMessages: number; webhookAttempts: number; auditEntries: number; providers: number };
+  deleted: { inboxItems: number; inboxChanges: number; outboxMessages: number; digests: number; rateLimitHits: number; dedupKeys: number; preferences: number; topicSubscriptions: number };
+  redacted: { notifications: number; deliveries: number; deliveryAttempts: number; events: number; webhookMessages: number; webhookAttempts: number; auditEntries: number; providers: number; topicFanOuts: number };
   cancelled: { notifications: number; deliveries: number };
 }
 
@@ -214,6 +214,9 @@ export async function erasePerson(trx: Knex, person: Person, recipientPointers: 
   const digests = await trx('digests').where({ tenant_id: tenantId, subscriber_id: subscriberId }).delete();
   const rateLimitHits = await trx('rate_limit_hits').where({ tenant_id: tenantId, subscriber_id: subscriberId }).delete();
   const preferences = await trx('preferences').where({ tenant_id: tenantId, scope: 'subscriber', scope_id: externalId }).delete();
+  const topicSubscriptions = await trx('topic_subscriptions').where({ tenant_id: tenantId, subscriber_id: subscriberId }).delete();
+  // A topic fan-out skipping her (she was the event's actor, or a recipient of its own) names her id.
+  const topicFanOuts = await trx('topic_fan_outs').where({ tenant_id: tenantId }).whereRaw('? = any(skip)', [externalId]).update({ skip: trx.raw('array_replace(skip, ?, ?)', [externalId, ERASED]) });
 
   const events = await redactEvents(trx, person, redactor, recipientPointers);
   const { messages: webhookMessages, attempts: webhookAttempts } = await redactWebhooks(trx, person, redactor);
@@ -225,8 +228,8 @@ export async function erasePerson(trx: Knex, person: Person, recipientPointers: 
   });
 
   return {
-    deleted: { inboxItems, inboxChanges, outboxMessages, digests, rateLimitHits, dedupKeys, preferences },
-    redacted: { notifications, deliveries, deliveryAttempts, events, webhookMessages, webhookAttempts, auditEntries, providers },
+    deleted: { inboxItems, inboxChanges, outboxMessages, digests, rateLimitHits, dedupKeys, preferences, topicSubscriptions },
+    redacted: { notifications, deliveries, deliveryAttempts, events, webhookMessages, webhookAttempts, auditEntries, providers, topicFanOuts },
     cancelled: { notifications: cancelledNotifications, deliveries: cancelledDeliveries },
   };
 }

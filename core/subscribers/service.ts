@@ -22,6 +22,13 @@ const ajv = schemaAjv();
 const validateInput = ajv.compile(subscriberInputChecks);
 const validateInline = ajv.compile(inlineSubscriberChecks);
 
+const TOPIC_KEY = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/;
+
+/** Whether a string can be a subscriber's id (the tenant's own id for the person). */
+export function isSubscriberId(value: string): boolean {
+  return EXTERNAL_ID.test(value);
+}
+
 /** The schema's errors and the devices' (checked per platform), together. */
 function subscriberProblems(validate: ValidateFunction, input: unknown): FieldError[] {
   const errors = validate(input) ? [] : toFieldErrors(validate.errors ?? []);
@@ -237,6 +244,17 @@ export class SubscriberService {
         const members: SubscriberRow[] = await trx('subscribers').where({ tenant_id: tenantId }).whereNull('erased_at').whereRaw(`${entry.column} @> ?::text[]`, [[entry.value]]).orderBy('external_id');
         if (members.length === 0) problems.push(`recipients[${entry.index}]: ${entry.entry} has no members`);
         for (const m of members) if (!seen.has(m.id)) seen.set(m.id, m);
+      } else if (entry.kind === 'topic') {
+        // Expanded whole here (an escalation step's recipients); the fan-out streams topics in pages instead.
+        const members: SubscriberRow[] = await trx('subscribers as s')
+          .join('topic_subscriptions as m', 'm.subscriber_id', 's.id')
+          .join('topics as t', 't.id', 'm.topic_id')
+          .where({ 't.tenant_id': tenantId, 't.key': entry.key })
+          .whereNull('s.erased_at')
+          .orderBy('s.external_id')
+          .select('s.*');
+        if (members.length === 0) problems.push(`recipients[${entry.index}]: ${entry.entry} has no members`);
+        for (const m of members) if (!seen.has(m.id)) seen.set(m.id, m);
       } else if (entry.kind === 'id') {
         // Unlocked: an erasure running now makes this row anonymous, and its deliveries then fail
         // as `subscriber_erased`; only creating a subscriber has to wait for it (upsert).
@@ -377,7 +395,8 @@ async function notFound(db: Knex, tenantId: string, externalId: string): Promise
 export type RecipientEntry =
   | { kind: 'id'; index: number; externalId: string }
   | { kind: 'inline'; index: number; externalId: string; fields: SubscriberInput }
-  | { kind: 'group'; index: number; entry: string; column: 'teams' | 'projects'; value: string };
+  | { kind: 'group'; index: number; entry: string; column: 'teams' | 'projects'; value: string }
+  | { kind: 'topic'; index: number; entry: string; key: string };
 
 /**
  * Reads an event's recipients (no database): each valid entry in order, and a problem for each
@@ -392,7 +411,11 @@ export function planRecipients(recipients: unknown): { entries: RecipientEntry[]
       problems.push(`recipients[${index}]: a subscriber erased since this event was received (the erasure removed them from it)`);
     } else if (typeof entry === 'string') {
       const group = /^(team|project):(.+)$/.exec(entry);
-      if (group) entries.push({ kind: 'group', index, entry, column: group[1] === 'team' ? 'teams' : 'projects', value: group[2] });
+      const topic = /^topic:(.*)$/.exec(entry);
+      if (topic) {
+        if (TOPIC_KEY.test(topic[1])) entries.push({ kind: 'topic', index, entry, key: topic[1] });
+        else problems.push(`recipients[${index}]: "${entry}" does not name a topic (topic:<key>, the key 1-100 letters, digits and . _ -)`);
+      } else if (group) entries.push({ kind: 'group', index, entry, column: group[1] === 'team' ? 'teams' : 'projects', value: group[2] });
       else if (!EXTERNAL_ID.test(entry)) problems.push(`recipients[${index}]: "${entry}" is not a valid subscriber id`);
       else entries.push({ kind: 'id', index, externalId: entry });
     } else if (entry && typeof entry === 'object' && !Array.isArray(entry)) {
@@ -412,7 +435,7 @@ export function planRecipients(recipients: unknown): { entries: RecipientEntry[]
       }
       entries.push({ kind: 'inline', index, externalId: id, fields });
     } else {
-      problems.push(`recipients[${index}]: must be a subscriber id, "team:<id>", "project:<id>" or a subscriber object`);
+      problems.push(`recipients[${index}]: must be a subscriber id, "team:<id>", "project:<id>", "topic:<key>" or a subscriber object`);
     }
   }
   return { entries, problems };

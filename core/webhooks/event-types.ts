@@ -14,7 +14,7 @@ export const WEBHOOK_EVENT_TYPES = [
   { type: 'io.clarion.notification.action', description: 'The recipient took one of the in-app actions of the notification; `data.action` says which (its key, label and URL).' },
   { type: 'io.clarion.notification.archived', description: 'The recipient archived the notification in their in-app inbox.' },
   { type: 'io.clarion.notification.acknowledged', description: 'The recipient acknowledged the notification.' },
-  { type: 'io.clarion.notification.suppressed', description: 'The pipeline suppressed the notification (preferences, dedup, rate limit...); `data.reason` says why.' },
+  { type: 'io.clarion.notification.suppressed', description: 'The pipeline suppressed the notification (preferences, dedup, rate limit...), or its event was cancelled before anything went out (`data.reason` starts with `cancelled: `); `data.reason` says why.' },
   { type: 'io.clarion.delivery.attempt_failed', description: 'One delivery attempt failed; it may be retried or fall back.' },
   { type: 'io.clarion.escalation.step', description: 'An escalation step of the notification ran.' },
   { type: 'io.clarion.webhook.endpoint_disabled', description: 'One of your webhook endpoints was disabled (it answered 410 Gone, or failed for 5 days).' },

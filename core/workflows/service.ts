@@ -32,6 +32,11 @@ const workflowFields = {
   recipients: Type.Optional(
     OneOf([Type.String({ pattern: '^(/([^/~]|~[01])*)*$', description: 'JSON Pointer into the event' }), Type.Array(Type.Unknown(), { maxItems: 1000 })], { default: '/data/recipients' }),
   ),
+  /**
+   * JSON Pointer into the event to the subscriber ids that get nothing from it, whoever else names
+   * them (a team, a topic): the actor who caused the event. Unset: `/data/exclude`.
+   */
+  exclude: Type.Optional(Type.String({ pattern: '^(/([^/~]|~[01])*)*$', description: 'JSON Pointer into the event to subscriber ids not to notify (the actor); default /data/exclude' })),
   channels: Type.Array(channel, { minItems: 1, uniqueItems: true }),
   fallbacks: Type.Optional(Dictionary(Type.Array(channel, { uniqueItems: true }), { default: {}, propertyNames: { enum: CHANNELS } })),
   /**

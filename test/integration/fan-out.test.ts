@@ -81,7 +81,7 @@ describe('fan-out (integration)', () => {
     expect(lines[0]).to.equal(`${name}: recipients[1]: "not valid!" is not a valid subscriber id`);
     expect(lines[1]).to.match(new RegExp(`^${name}: recipients\\[2\\]: `));
     expect(lines[2]).to.match(new RegExp(`^${name}: recipients\\[3\\]: .*Mars/Olympus`));
-    expect(lines[3]).to.equal(`${name}: recipients[4]: must be a subscriber id, "team:<id>", "project:<id>" or a subscriber object`);
+    expect(lines[3]).to.equal(`${name}: recipients[4]: must be a subscriber id, "team:<id>", "project:<id>", "topic:<key>" or a subscriber object`);
   });
 
   it('records an event whose pointer finds no recipients', async () => {

@@ -97,6 +97,9 @@ describe('erasing a subscriber (integration)', () => {
     dedup_keys: 'hers deleted',
     rate_limit_hits: 'hers deleted',
     digests: 'hers deleted',
+    topics: "the tenant's audiences: keys and names",
+    topic_subscriptions: 'hers deleted',
+    topic_fan_outs: 'streams of events to topics: topic keys, and the ids they skip with hers "[erased]"',
     knex_migrations: 'migrations applied',
     knex_migrations_lock: 'migration lock',
   };

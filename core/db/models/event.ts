@@ -22,4 +22,7 @@ export class Event extends BaseModel {
   declare notice: string | null;
   declare received_at: Date;
   declare processed_at: Date | null;
+  declare cancel_key: string | null;
+  declare cancelled_at: Date | null;
+  declare cancel_reason: string | null;
 }

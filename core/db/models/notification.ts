@@ -16,9 +16,21 @@ export interface EscalationStep {
 
 type Time = Date | string;
 
+/** Where a notification is in its workflow's steps (`workflow_steps`). */
+export interface WorkflowStepsState {
+  status: 'running' | 'waiting' | 'done' | 'cancelled';
+  /** The step to run next. */
+  next: number;
+  /** While waiting: when the next step is due. */
+  until?: string;
+  reason?: string;
+  /** What each step did, in order. */
+  log: Array<{ step: number; kind: 'delay' | 'send'; outcome: string; at: string; channels?: Channel[]; until?: string; reason?: string }>;
+}
+
 export class Notification extends BaseModel {
   static override tableName = 'notifications';
-  static override jsonAttributes = ['decisions', 'channels', 'content', 'escalation'];
+  static override jsonAttributes = ['decisions', 'channels', 'content', 'escalation', 'workflow_steps'];
   declare id: string;
   declare tenant_id: string;
   declare event_id: string;
@@ -36,6 +48,8 @@ export class Notification extends BaseModel {
   declare digest_id: string | null;
   /** `{ steps }` for an escalated notification, `{ parentId, step }` for one a step made. */
   declare escalation: { steps?: EscalationStep[]; parentId?: string; step?: number } | null;
+  /** The workflow's steps as this notification runs them (core/notifications/steps.ts); null without steps. */
+  declare workflow_steps: WorkflowStepsState | null;
   declare created_at: Time;
   declare updated_at: Time;
 }

@@ -57,9 +57,12 @@ export async function createNotificationRow(db: Knex, n: NewNotification): Promi
   return row.id;
 }
 
+/** An event in one of these is not fanned out (again): processed, or cancelled before it was. */
+export const DONE_EVENT = ['processed', 'cancelled'];
+
 /** Claims an event for fan-out (its row locked until the transaction ends); undefined when another run took it. */
 export async function claimEvent(db: Knex, eventId: string, tenantId: string, at: Date): Promise<EventRow | undefined> {
-  const [event] = await Event.query(db).patch({ status: 'processed', processed_at: at, error: null }).where({ id: eventId, tenant_id: tenantId }).whereNot({ status: 'processed' }).returning('*');
+  const [event] = await Event.query(db).patch({ status: 'processed', processed_at: at, error: null }).where({ id: eventId, tenant_id: tenantId }).whereNotIn('status', DONE_EVENT).returning('*');
   return event;
 }
 
@@ -70,7 +73,7 @@ export async function eventHead(db: Knex, eventId: string, tenantId: string): Pr
 
 /** Marks an event processed that produced nothing (outside a transaction); false when another run took it. */
 export async function markProcessed(db: Knex, eventId: string, tenantId: string, at: Date, error: string | null): Promise<boolean> {
-  return (await Event.query(db).patch({ status: 'processed', processed_at: at, error }).where({ id: eventId, tenant_id: tenantId }).whereNot({ status: 'processed' })) > 0;
+  return (await Event.query(db).patch({ status: 'processed', processed_at: at, error }).where({ id: eventId, tenant_id: tenantId }).whereNotIn('status', DONE_EVENT)) > 0;
 }
 
 /** What a processed event says about its fan-out: problems (`error`) and why nothing came of it (`notice`). */

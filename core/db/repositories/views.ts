@@ -3,6 +3,10 @@ import { ClarionError } from '../../errors.ts';
 import { keysetPage, type Page } from '../paging.ts';
 import { isUuid } from '../../kernel/ids.ts';
 import type { AttemptView, AuditEntry, DeliveryDetail, DeliveryView, NotificationDetail, NotificationView, OutboxMessage } from './view-schemas.ts';
+import { topicFanOutsOf } from './topic-fan-outs.ts';
+
+/** Most notifications an event's view lists (`GET /v1/events/{id}`). */
+export const EVENT_NOTIFICATIONS_SHOWN = 1000;
 
 /** Read side of notifications, deliveries, attempts, the sandbox outbox and the audit trail. */
 
@@ -110,8 +114,35 @@ export class NotificationQueries {
       .leftJoin('subscribers as s', 's.id', 'n.subscriber_id')
       .where({ 'n.tenant_id': tenantId, 'n.event_id': eventId })
       .orderBy('n.created_at')
+      // An event to a large topic makes a notification per member: the view shows the first ones.
+      .limit(EVENT_NOTIFICATIONS_SHOWN)
       .select('n.*', this.#knex.raw(SUBSCRIBER_ID));
     return rows.map(notificationView);
+  }
+
+  /** An event's fan-outs to topics (streamed in pages): how far each got, its streams added up. */
+  async topicFanOuts(tenantId: string, eventId: string): Promise<Array<Record<string, unknown>>> {
+    const rows = await topicFanOutsOf(this.#knex, tenantId, eventId);
+    const groups = new Map<string, typeof rows>();
+    for (const r of rows) {
+      const key = `${r.workflow_key}\u0000${r.topic_keys.join(',')}\u0000${new Date(r.started_at).toISOString()}`;
+      groups.set(key, [...(groups.get(key) ?? []), r]);
+    }
+    return [...groups.values()].map((streams) => {
+      const status = streams.some((r) => r.status === 'running') ? 'running' : streams.some((r) => r.status === 'cancelled') ? 'cancelled' : 'done';
+      const finished = streams.map((r) => r.finished_at).filter((d): d is Date => d !== null).map((d) => new Date(d).getTime());
+      return {
+        id: streams[0].id,
+        workflow: streams[0].workflow_key,
+        topics: streams[0].topic_keys,
+        status,
+        streams: streams.length,
+        pages: streams.reduce((n, r) => n + r.pages, 0),
+        notifications: streams.reduce((n, r) => n + r.notifications, 0),
+        startedAt: new Date(streams[0].started_at).toISOString(),
+        finishedAt: status === 'running' || finished.length === 0 ? null : new Date(Math.max(...finished)).toISOString(),
+      };
+    });
   }
 }
 
