@@ -3,6 +3,7 @@ import path from 'node:path';
 import { createOutboundPolicy, type OutboundPolicy } from '@clarion/adapter-kit';
 import type { Knex } from 'knex';
 import type { Logger } from 'pino';
+import { AnalyticsService } from './analytics/service.ts';
 import { ApiKeyService } from './api-keys/service.ts';
 import { CacheInvalidation } from './cache-invalidation.ts';
 import type { Config } from './config.ts';
@@ -66,6 +67,8 @@ export interface Services {
   invalidation: CacheInvalidation;
   /** Tenants and their settings (core/tenants.ts). */
   tenants: TenantService;
+  /** Engagement (tracking pixel and redirect, interactions) and analytics figures (core/analytics). */
+  analytics: AnalyticsService;
   /** The database as operations see it: reachable, schema current (`/readyz`). */
   database: { pendingMigrations(): Promise<string[]> };
   /** Loads adapters and plugins (once); call before serving or working. */
@@ -122,6 +125,7 @@ export function createServices(config: Config, knex: Knex, log: Logger, clock: C
     views: new NotificationQueries(knex),
     preferences,
     tenants: new TenantService(knex),
+    analytics: new AnalyticsService({ knex, config, clock, log, webhooks: () => webhooks }),
     database: { pendingMigrations: () => pendingMigrations(knex) },
     outbound,
     apiKeys: new ApiKeyService(knex, invalidation),

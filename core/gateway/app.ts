@@ -15,6 +15,7 @@ import { tenantRoutes } from './routes/tenant.ts';
 import { templateRoutes } from './routes/templates.ts';
 import { webhookRoutes } from './routes/webhooks.ts';
 import { apiKeyRoutes } from './routes/api-keys.ts';
+import { trackingRoutes } from './routes/analytics.ts';
 
 export interface Gateway {
   app: Koa;
@@ -49,6 +50,7 @@ export function createGateway(services: Services): Gateway {
   opsRoutes(services, open);
   callbackRoutes(services, open);
   linkRoutes(services, open);
+  trackingRoutes(services, open);
   // API key or the subscriber's own token: the route authenticates itself.
   ackRoute(services, open, requireApiKey(services.apiKeys));
 

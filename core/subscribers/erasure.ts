@@ -48,7 +48,7 @@ export interface Person {
 
 /** What an erasure did, by table; the `subscriber.erased` audit entry carries it. */
 export interface ErasureCounts {
-  deleted: { inboxItems: number; outboxMessages: number; digests: number; rateLimitHits: number; dedupKeys: number; preferences: number };
+  deleted: { inboxItems: number; outboxMessages: number; digests: number; rateLimitHits: number; dedupKeys: number; preferences: number; interactions: number };
   redacted: { notifications: number; deliveries: number; deliveryAttempts: number; events: number; webhookMessages: number; webhookAttempts: number; auditEntries: number; providers: number };
   cancelled: { notifications: number; deliveries: number };
 }
@@ -212,6 +212,8 @@ export async function erasePerson(trx: Knex, person: Person, recipientPointers: 
   const digests = await trx('digests').where({ tenant_id: tenantId, subscriber_id: subscriberId }).delete();
   const rateLimitHits = await trx('rate_limit_hits').where({ tenant_id: tenantId, subscriber_id: subscriberId }).delete();
   const preferences = await trx('preferences').where({ tenant_id: tenantId, scope: 'subscriber', scope_id: externalId }).delete();
+  // Her opens, clicks and actions: when and from where (user agent, network) she read what.
+  const interactions = await trx('interactions').where({ tenant_id: tenantId }).whereIn('notification_id', myNotificationIds()).delete();
 
   const events = await redactEvents(trx, person, redactor, recipientPointers);
   const { messages: webhookMessages, attempts: webhookAttempts } = await redactWebhooks(trx, person, redactor);
@@ -223,7 +225,7 @@ export async function erasePerson(trx: Knex, person: Person, recipientPointers: 
   });
 
   return {
-    deleted: { inboxItems, outboxMessages, digests, rateLimitHits, dedupKeys, preferences },
+    deleted: { inboxItems, outboxMessages, digests, rateLimitHits, dedupKeys, preferences, interactions },
     redacted: { notifications, deliveries, deliveryAttempts, events, webhookMessages, webhookAttempts, auditEntries, providers },
     cancelled: { notifications: cancelledNotifications, deliveries: cancelledDeliveries },
   };

@@ -92,6 +92,7 @@ describe('erasing a subscriber (integration)', () => {
     dedup_keys: 'hers deleted',
     rate_limit_hits: 'hers deleted',
     digests: 'hers deleted',
+    interactions: 'hers deleted (opens, clicks, actions: user agent and network)',
     knex_migrations: 'migrations applied',
     knex_migrations_lock: 'migration lock',
   };
