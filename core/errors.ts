@@ -64,6 +64,7 @@ export const ERROR_CATALOGUE = {
   CLARION_ERR_PREFERENCE_INVALID: { status: 422, title: 'Invalid preferences' },
   CLARION_ERR_LINK_INVALID: { status: 403, title: 'Invalid signed link' },
   CLARION_ERR_LINK_EXPIRED: { status: 410, title: 'Signed link expired' },
+  CLARION_ERR_TRACKING_LINK_INVALID: { status: 400, title: 'Invalid tracking link' },
   CLARION_ERR_NOTIFICATION_NOT_ACKNOWLEDGEABLE: { status: 409, title: 'Notification cannot be acknowledged' },
   CLARION_ERR_WEBHOOK_ENDPOINT_NOT_FOUND: { status: 404, title: 'Webhook endpoint not found' },
   CLARION_ERR_WEBHOOK_MESSAGE_NOT_FOUND: { status: 404, title: 'Webhook message not found' },

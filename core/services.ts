@@ -4,6 +4,7 @@ import { createOutboundPolicy, type OutboundPolicy } from '@clarion/adapter-kit'
 import type { Knex } from 'knex';
 import type { Logger } from 'pino';
 import { AccountService } from './accounts/service.ts';
+import { AnalyticsService } from './analytics/service.ts';
 import { ApiKeyService } from './api-keys/service.ts';
 import { CacheInvalidation } from './cache-invalidation.ts';
 import type { Config } from './config.ts';
@@ -78,6 +79,8 @@ export interface Services {
   accounts: AccountService;
   /** A tenant's figures over time for the console's dashboard (core/monitoring). */
   monitoring: MonitoringService;
+  /** Engagement (tracking pixel and redirect, interactions) and analytics figures (core/analytics). */
+  analytics: AnalyticsService;
   /** The database as operations see it: reachable, schema current (`/readyz`). */
   database: { pendingMigrations(): Promise<string[]> };
   /** Loads adapters and plugins (once); call before serving or working. */
@@ -138,6 +141,7 @@ export function createServices(config: Config, knex: Knex, log: Logger, clock: C
     accounts: new AccountService({ knex, clock, sessionTtlMs: config.adminSessionTtlMs }),
     monitoring: new MonitoringService(knex, clock),
     topics: new TopicService(knex),
+    analytics: new AnalyticsService({ knex, config, clock, log, webhooks: () => webhooks }),
     database: { pendingMigrations: () => pendingMigrations(knex) },
     outbound,
     apiKeys: new ApiKeyService(knex, invalidation),

@@ -1,5 +1,5 @@
 import { DELIVERY_STATUSES, NOTIFICATION_STATUSES } from '../notifications/status.ts';
-import { attemptViewSchema, auditEntrySchema, deliveryDetailSchema, deliveryViewSchema, notificationDetailSchema, notificationViewSchema, outboxMessageSchema } from '../db/repositories/view-schemas.ts';
+import { attemptViewSchema, auditEntrySchema, deliveryDetailSchema, deliveryViewSchema, interactionViewSchema, notificationDetailSchema, notificationViewSchema, outboxMessageSchema } from '../db/repositories/view-schemas.ts';
 import { workflowSchema, workflowViewSchema } from '../workflows/service.ts';
 import { providerInputSchema, providerPatchSchema, providerViewSchema } from './provider-schemas.ts';
 import { subscriberInputSchema, subscriberPutSchema, subscriberViewSchema } from '../subscribers/schemas.ts';
@@ -209,6 +209,7 @@ export const deliverySchemas = {
   NotificationDetail: notificationDetailSchema,
   Delivery: deliveryViewSchema,
   Attempt: attemptViewSchema,
+  Interaction: interactionViewSchema,
   DeliveryDetail: deliveryDetailSchema,
   OutboxMessage: outboxMessageSchema,
   AuditEntry: auditEntrySchema,

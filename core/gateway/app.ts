@@ -19,6 +19,7 @@ import { apiKeyRoutes } from './routes/api-keys.ts';
 import { inboxAdminRoutes, inboxRoutes } from './routes/inbox.ts';
 import { adminConsole } from '../../admin/index.ts';
 import { topicRoutes } from './routes/topics.ts';
+import { trackingRoutes } from './routes/analytics.ts';
 
 export interface Gateway {
   app: Koa;
@@ -59,6 +60,7 @@ export function createGateway(services: Services): Gateway {
   opsRoutes(services, open);
   callbackRoutes(services, open);
   linkRoutes(services, open);
+  trackingRoutes(services, open);
   // API key or the subscriber's own token: the route authenticates itself.
   ackRoute(services, open, requireApiKey(services.apiKeys));
   // The subscriber's own inbox: each route checks the subscriber's token itself.

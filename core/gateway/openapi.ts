@@ -13,6 +13,7 @@ import { apiKeyPaths, apiKeySchemas } from '../api-keys/openapi.ts';
 import { inboxPaths, inboxSchemas } from '../realtime/openapi.ts';
 import { topicPaths, topicSchemas } from '../topics/openapi.ts';
 import { cancellationInputSchema, cancellationResultSchema } from '../notifications/cancellation.ts';
+import { analyticsPaths, analyticsSchemas } from '../analytics/openapi.ts';
 import { tenantPatchSchema, tenantSettingsSchema, tenantViewSchema } from '../tenants.ts';
 
 const problem = { $ref: '#/components/responses/Problem' };
@@ -53,7 +54,7 @@ export function openApiDocument(serverUrl: string): Record<string, unknown> {
     security: [{ apiKey: [] }],
     tags: [
       { name: 'events' }, { name: 'contracts' }, { name: 'workflows' }, { name: 'subscribers' }, { name: 'templates' }, { name: 'providers' },
-      { name: 'notifications' }, { name: 'deliveries' }, { name: 'webhooks' }, { name: 'audit' }, { name: 'tenant' }, { name: 'api-keys' }, { name: 'inbox' }, { name: 'topics' }, { name: 'operations' },
+      { name: 'notifications' }, { name: 'deliveries' }, { name: 'webhooks' }, { name: 'audit' }, { name: 'tenant' }, { name: 'api-keys' }, { name: 'inbox' }, { name: 'topics' }, { name: 'analytics' }, { name: 'operations' },
     ],
     paths: {
       ...webhookPaths,
@@ -62,6 +63,7 @@ export function openApiDocument(serverUrl: string): Record<string, unknown> {
       ...apiKeyPaths,
       ...inboxPaths,
       ...topicPaths,
+      ...analyticsPaths,
       '/healthz': {
         get: { tags: ['operations'], summary: 'Liveness: the process answers', security: [], responses: { '200': json({ type: 'object', properties: { status: { const: 'ok' } } }) } },
       },
@@ -235,6 +237,7 @@ export function openApiDocument(serverUrl: string): Record<string, unknown> {
         ...apiKeySchemas,
         ...inboxSchemas,
         ...topicSchemas,
+        ...analyticsSchemas,
         Problem: {
           type: 'object',
           required: ['type', 'title', 'status', 'code'],

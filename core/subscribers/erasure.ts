@@ -48,7 +48,7 @@ export interface Person {
 
 /** What an erasure did, by table; the `subscriber.erased` audit entry carries it. */
 export interface ErasureCounts {
-  deleted: { inboxItems: number; inboxChanges: number; outboxMessages: number; digests: number; rateLimitHits: number; dedupKeys: number; preferences: number; topicSubscriptions: number };
+  deleted: { inboxItems: number; inboxChanges: number; outboxMessages: number; digests: number; rateLimitHits: number; dedupKeys: number; preferences: number; topicSubscriptions: number; interactions: number };
   redacted: { notifications: number; deliveries: number; deliveryAttempts: number; events: number; webhookMessages: number; webhookAttempts: number; auditEntries: number; providers: number; topicFanOuts: number };
   cancelled: { notifications: number; deliveries: number };
 }
@@ -217,6 +217,8 @@ export async function erasePerson(trx: Knex, person: Person, recipientPointers: 
   const topicSubscriptions = await trx('topic_subscriptions').where({ tenant_id: tenantId, subscriber_id: subscriberId }).delete();
   // A topic fan-out skipping her (she was the event's actor, or a recipient of its own) names her id.
   const topicFanOuts = await trx('topic_fan_outs').where({ tenant_id: tenantId }).whereRaw('? = any(skip)', [externalId]).update({ skip: trx.raw('array_replace(skip, ?, ?)', [externalId, ERASED]) });
+  // Her opens, clicks and actions: when and from where (user agent, network) she read what.
+  const interactions = await trx('interactions').where({ tenant_id: tenantId }).whereIn('notification_id', myNotificationIds()).delete();
 
   const events = await redactEvents(trx, person, redactor, recipientPointers);
   const { messages: webhookMessages, attempts: webhookAttempts } = await redactWebhooks(trx, person, redactor);
@@ -228,7 +230,7 @@ export async function erasePerson(trx: Knex, person: Person, recipientPointers: 
   });
 
   return {
-    deleted: { inboxItems, inboxChanges, outboxMessages, digests, rateLimitHits, dedupKeys, preferences, topicSubscriptions },
+    deleted: { inboxItems, inboxChanges, outboxMessages, digests, rateLimitHits, dedupKeys, preferences, topicSubscriptions, interactions },
     redacted: { notifications, deliveries, deliveryAttempts, events, webhookMessages, webhookAttempts, auditEntries, providers, topicFanOuts },
     cancelled: { notifications: cancelledNotifications, deliveries: cancelledDeliveries },
   };

@@ -17,6 +17,11 @@ export const WEBHOOK_EVENT_TYPES = [
   { type: 'io.clarion.notification.suppressed', description: 'The pipeline suppressed the notification (preferences, dedup, rate limit...), or its event was cancelled before anything went out (`data.reason` starts with `cancelled: `); `data.reason` says why.' },
   { type: 'io.clarion.delivery.attempt_failed', description: 'One delivery attempt failed; it may be retried or fall back.' },
   { type: 'io.clarion.escalation.step', description: 'An escalation step of the notification ran.' },
+  { type: 'io.clarion.interaction.open', description: 'The recipient opened the message (tracking pixel, a provider open event, a read receipt); `data.prefetch` is true when a machine fetched it (Apple Mail Privacy Protection), `data.first` for the first genuine open.' },
+  { type: 'io.clarion.interaction.click', description: 'The recipient followed a link (`data.link`) of the message: the click redirect or a provider click event.' },
+  { type: 'io.clarion.interaction.dismiss', description: 'The recipient dismissed the message (push, in-app).' },
+  { type: 'io.clarion.interaction.reply', description: 'The recipient replied to the message (an SMS or WhatsApp answer).' },
+  { type: 'io.clarion.interaction.action', description: 'The recipient took an action on the notification (`data.action`: acknowledge, a button).' },
   { type: 'io.clarion.webhook.endpoint_disabled', description: 'One of your webhook endpoints was disabled (it answered 410 Gone, or failed for 5 days).' },
 ] as const;
 

@@ -56,6 +56,19 @@ const workflowFields = {
    */
   inAppReadAcknowledges: Type.Optional(Type.Boolean({ description: 'Reading the in-app copy acknowledges the notification (its escalation stops); default: only an explicit acknowledgement does' })),
   enabled: Type.Optional(Type.Boolean({ default: true })),
+  /**
+   * Email open (pixel) and click (signed redirect) tracking for this workflow; unset: the tenant's
+   * `settings.tracking`, except for critical workflows (off unless they say so themselves).
+   */
+  tracking: Type.Optional(
+    Type.Object(
+      {
+        opens: Type.Optional(Type.Boolean({ description: 'Add a 1x1 tracking pixel to the HTML part' })),
+        clicks: Type.Optional(Type.Boolean({ description: 'Lead the links of the HTML part through the signed click redirect' })),
+      },
+      { additionalProperties: false, description: "Email engagement tracking; unset: the tenant's settings.tracking (never inherited by critical workflows)" },
+    ),
+  ),
 };
 
 /** A workflow as sent: what `checkWorkflow` validates (defaults filled in). */

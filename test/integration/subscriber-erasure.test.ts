@@ -100,6 +100,7 @@ describe('erasing a subscriber (integration)', () => {
     topics: "the tenant's audiences: keys and names",
     topic_subscriptions: 'hers deleted',
     topic_fan_outs: 'streams of events to topics: topic keys, and the ids they skip with hers "[erased]"',
+    interactions: 'hers deleted (opens, clicks, actions: user agent and network)',
     knex_migrations: 'migrations applied',
     knex_migrations_lock: 'migration lock',
   };

@@ -45,6 +45,8 @@ export class Notification extends BaseModel {
   declare seen_at: Time | null;
   declare read_at: Time | null;
   declare acknowledged_at: Time | null;
+  declare opened_at: Time | null;
+  declare clicked_at: Time | null;
   declare digest_id: string | null;
   /** `{ steps }` for an escalated notification, `{ parentId, step }` for one a step made. */
   declare escalation: { steps?: EscalationStep[]; parentId?: string; step?: number } | null;

@@ -30,6 +30,8 @@ export const notificationViewSchema = Type.Object({
   seenAt: NullableDateTime(),
   readAt: NullableDateTime(),
   acknowledgedAt: NullableDateTime(),
+  openedAt: NullableDateTime({ description: 'The first genuine open on any channel (tracking pixel, provider open event, read receipt; a click implies it); machine prefetches do not count' }),
+  clickedAt: NullableDateTime({ description: 'The first genuine click on any channel' }),
   digestId: Nullable(Uuid(), { description: 'The digest this notification was batched into' }),
   escalation: Nullable(AnyObject(), { description: 'Escalation steps and their state (`steps[].status`: pending, fired, cancelled), or the parent a step was made for' }),
   createdAt: DateTime(),
@@ -52,6 +54,8 @@ export const deliveryViewSchema = Type.Object({
   fallbackOf: NullableString({ description: 'The delivery this one is the fallback of' }),
   sentAt: NullableDateTime(),
   deliveredAt: NullableDateTime(),
+  openedAt: NullableDateTime({ description: 'The first genuine open of this delivery' }),
+  clickedAt: NullableDateTime({ description: 'The first genuine click of this delivery' }),
   createdAt: DateTime(),
   updatedAt: DateTime(),
 });
@@ -79,10 +83,28 @@ export type AttemptView = Static<typeof attemptViewSchema>;
 export const deliveryDetailSchema = Type.Object({ ...deliveryViewSchema.properties, attempts: Type.Array(attemptViewSchema) });
 export type DeliveryDetail = Static<typeof deliveryDetailSchema>;
 
+export const interactionViewSchema = Type.Object({
+  id: Uuid(),
+  notificationId: Uuid(),
+  deliveryId: NullableString(),
+  kind: StringEnum(['open', 'click', 'dismiss', 'reply', 'action']),
+  channel: Type.Unsafe<string | null>({ enum: [...CHANNELS, null] }),
+  source: StringEnum(['pixel', 'redirect', 'provider', 'api', 'inbox'], { description: "How Clarion learnt of it: its tracking pixel or click redirect, a provider's event, the API, the inbox" }),
+  adapter: NullableString(),
+  link: NullableString({ description: "A click's target" }),
+  action: NullableString({ description: "An action's name (acknowledge, a button's action)" }),
+  userAgent: NullableString(),
+  ip: NullableString({ description: 'The network it came from: the address truncated to its /24 (IPv4) or /48 (IPv6)' }),
+  prefetch: Type.Boolean({ description: "A machine fetched it (Apple Mail Privacy Protection, a link scanner, a provider's machine-open flag): not counted as engagement" }),
+  occurredAt: DateTime(),
+});
+export type InteractionView = Static<typeof interactionViewSchema>;
+
 export const notificationDetailSchema = Type.Object({
   ...notificationViewSchema.properties,
   content: Nullable(AnyObject(), { description: 'What was rendered, per channel' }),
   deliveries: Type.Array(deliveryDetailSchema),
+  interactions: Type.Array(interactionViewSchema, { description: 'Opens, clicks, dismissals, replies and actions, oldest first (at most 1000)' }),
 });
 export type NotificationDetail = Static<typeof notificationDetailSchema>;
 

@@ -2,7 +2,7 @@ import type { Knex } from 'knex';
 import { ClarionError } from '../../errors.ts';
 import { keysetPage, type Page } from '../paging.ts';
 import { isUuid } from '../../kernel/ids.ts';
-import type { AttemptView, AuditEntry, DeliveryDetail, DeliveryView, NotificationDetail, NotificationView, OutboxMessage } from './view-schemas.ts';
+import type { AttemptView, AuditEntry, DeliveryDetail, DeliveryView, InteractionView, NotificationDetail, NotificationView, OutboxMessage } from './view-schemas.ts';
 import { topicFanOutsOf } from './topic-fan-outs.ts';
 
 /** Most notifications an event's view lists (`GET /v1/events/{id}`). */
@@ -58,10 +58,12 @@ export class NotificationQueries {
         const attempts = deliveries.length
           ? await trx('delivery_attempts').whereIn('delivery_id', deliveries.map((d) => d.id)).orderBy([{ column: 'delivery_id' }, { column: 'attempt' }, { column: 'started_at' }])
           : [];
+        const interactions = await trx('interactions').where({ tenant_id: tenantId, notification_id: id }).orderBy([{ column: 'occurred_at' }, { column: 'created_at' }]).limit(MAX_INTERACTIONS);
         return {
           ...notificationView(row),
           content: row.content,
           deliveries: deliveries.map((d): DeliveryDetail => ({ ...deliveryView(d), attempts: attempts.filter((a) => a.delivery_id === d.id).map(attemptView) })),
+          interactions: interactions.map(interactionView),
         };
       },
       { isolationLevel: 'repeatable read', readOnly: true },
@@ -161,6 +163,8 @@ function notificationView(row: any): NotificationView {
     seenAt: iso(row.seen_at),
     readAt: iso(row.read_at),
     acknowledgedAt: iso(row.acknowledged_at),
+    openedAt: iso(row.opened_at),
+    clickedAt: iso(row.clicked_at),
     // Pipeline plugins: the digest it was batched into, the escalation steps and their state.
     digestId: row.digest_id ?? null,
     escalation: row.escalation ?? null,
@@ -186,8 +190,32 @@ export function deliveryView(row: any): DeliveryView {
     fallbackOf: row.fallback_of,
     sentAt: iso(row.sent_at),
     deliveredAt: iso(row.delivered_at),
+    openedAt: iso(row.opened_at),
+    clickedAt: iso(row.clicked_at),
     createdAt: at(row.created_at),
     updatedAt: at(row.updated_at),
+  };
+}
+
+/** Most interactions a notification's detail lists (the first ones: a mail opened a thousand times shows its first thousand). */
+const MAX_INTERACTIONS = 1000;
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export function interactionView(row: any): InteractionView {
+  return {
+    id: row.id,
+    notificationId: row.notification_id,
+    deliveryId: row.delivery_id,
+    kind: row.kind,
+    channel: row.channel,
+    source: row.source,
+    adapter: row.adapter,
+    link: row.link,
+    action: row.action,
+    userAgent: row.user_agent,
+    ip: row.ip,
+    prefetch: row.prefetch,
+    occurredAt: at(row.occurred_at),
   };
 }
 
