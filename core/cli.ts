@@ -293,6 +293,21 @@ admin
     });
   });
 
+admin
+  .command('reset')
+  .description('print a one-time link (valid an hour) to choose a new console password')
+  .option('--tenant <id>', 'the tenant of the user (not with --operator)')
+  .option('--operator', 'the user is an operator')
+  .requiredOption('--email <email>', 'the login email')
+  .action(async (options: { tenant?: string; operator?: boolean; email: string }) => {
+    if (Boolean(options.operator) === Boolean(options.tenant)) throw new ClarionError('CLARION_ERR_CLI_USAGE', 'Pass --tenant ID (a tenant user) or --operator (a super-admin), one of them');
+    await withDatabase(async (db, config) => {
+      const accounts = new AccountService({ knex: db.knex, clock: systemClock, sessionTtlMs: config.adminSessionTtlMs });
+      const { user, token } = await accounts.resetToken(options.tenant ?? null, options.email, 'cli');
+      console.log(`Password reset link for ${user.email} (valid for an hour): ${config.publicUrl}/admin/password/reset/${token}`);
+    });
+  });
+
 program
   .command('send')
   .description('post a CloudEvent to a running gateway')

@@ -293,6 +293,15 @@ export class AccountService {
     return out;
   }
 
+  /** A password reset link for one account, for the operator's command line (operators have no tenant email provider). */
+  async resetToken(tenantId: string | null, email: string, actor: string): Promise<{ user: AdminUser; token: string }> {
+    const address = normaliseEmail(email);
+    const row = address ? await this.#byEmail(this.#knex, tenantId, address) : undefined;
+    if (!row) throw new ClarionError('CLARION_ERR_ADMIN_USER_NOT_FOUND', `No console user ${email}${tenantId ? ' in this tenant' : ' among the operators'}`);
+    if (tenantId) await audit(this.#knex, tenantId, actor, 'admin_user.password_reset_requested', row.id, {}, 'admin_user');
+    return { user: view(row), token: await this.#issue(row.id, 'password_reset', RESET_TTL_MS, actor) };
+  }
+
   /** What a one-time link is for, without using it. */
   async inspectToken(secret: string): Promise<{ kind: 'invitation' | 'password_reset'; user: AdminUser }> {
     const row = await this.#token(this.#knex, secret);

@@ -190,8 +190,13 @@ export class SubscriberService {
     return view(row);
   }
 
-  async list(tenantId: string, options: { limit: number; after?: string; team?: string; project?: string }): Promise<{ items: SubscriberView[]; nextCursor: string | null }> {
+  /** `search` (the console's): ids and emails starting with it, names containing it, case-insensitively. */
+  async list(tenantId: string, options: { limit: number; after?: string; team?: string; project?: string; search?: string }): Promise<{ items: SubscriberView[]; nextCursor: string | null }> {
     const query = this.#knex('subscribers').where({ tenant_id: tenantId }).whereNull('erased_at').orderBy('external_id').limit(options.limit + 1);
+    if (options.search) {
+      const like = options.search.replace(/[\\%_]/g, (c) => `\\${c}`);
+      query.where((q) => q.whereILike('external_id', `${like}%`).orWhereILike('email', `${like}%`).orWhereILike('name', `%${like}%`));
+    }
     if (options.after) query.where('external_id', '>', decodeAfter(options.after));
     if (options.team) query.whereRaw('teams @> ?::text[]', [[options.team]]);
     if (options.project) query.whereRaw('projects @> ?::text[]', [[options.project]]);

@@ -53,4 +53,16 @@ describe('clarion admin create (e2e)', function () {
       expect(res.stderr, args.join(' ')).to.match(message);
     }
   });
+
+  it('prints a one-time password reset link (clarion admin reset), refusing an unknown user', async () => {
+    const res = await runCli(['admin', 'reset', '--operator', '--email', 'ops@clarion.example'], env);
+    expect(res.code, res.stderr).to.equal(0);
+    const token = /\/admin\/password\/reset\/([A-Za-z0-9_-]{43})/.exec(res.stdout)?.[1];
+    expect(token, res.stdout).to.be.a('string');
+    const stored = await db.knex('admin_tokens').where({ kind: 'password_reset' }).first();
+    expect(stored.token_hash).to.not.include(token);
+    const unknown = await runCli(['admin', 'reset', '--tenant', tenantId, '--email', 'nobody@acme.example'], env);
+    expect(unknown.code).to.not.equal(0);
+    expect(unknown.stderr).to.match(/No console user nobody@acme.example in this tenant/);
+  });
 });
