@@ -124,7 +124,7 @@ export function createServices(config: Config, knex: Knex, log: Logger, clock: C
     log,
     clock,
     contracts,
-    ingest: new IngestService(knex, contracts, log.child({ component: 'ingest' })),
+    ingest: new IngestService(knex, contracts, log.child({ component: 'ingest' }), clock),
     events,
     adapters,
     providers,

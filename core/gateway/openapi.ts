@@ -326,6 +326,7 @@ export function openApiDocument(serverUrl: string): Record<string, unknown> {
             contractVersion: { type: ['integer', 'null'] },
             cancelledAt: { type: ['string', 'null'], format: 'date-time', description: 'When it was cancelled (`DELETE /v1/events/{id}`, `POST /v1/cancellations`)' },
             cancelReason: { type: ['string', 'null'] },
+            deliverAfter: { type: ['string', 'null'], format: 'date-time', description: 'From the `deliverafter` extension: the event is fanned out at this time' },
             cloudevent: ref('CloudEvent'),
           },
         },

@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import type { Logger } from 'pino';
+import { systemClock, type Clock } from '../kernel/clock.ts';
 import { ClarionError, type FieldError } from '../errors.ts';
 import { insertQueued } from '../jobs/queue.ts';
 import { eventsReceived } from '../metrics.ts';
@@ -33,11 +34,13 @@ export class IngestService {
   readonly #knex: Knex;
   readonly #contracts: ContractRegistry;
   readonly #log: Logger;
+  readonly #clock: Clock;
 
-  constructor(knex: Knex, contracts: ContractRegistry, log: Logger) {
+  constructor(knex: Knex, contracts: ContractRegistry, log: Logger, clock: Clock = systemClock) {
     this.#knex = knex;
     this.#contracts = contracts;
     this.#log = log;
+    this.#clock = clock;
   }
 
   /**
@@ -60,7 +63,7 @@ export class IngestService {
 
   async #ingest(tenant: TenantRow, mode: Mode, events: IncomingEvent[]): Promise<IngestResult> {
     const problems: FieldError[] = [];
-    const read = readExtensions(events, mode, problems);
+    const read = readExtensions(events, mode, problems, this.#clock.now());
     if (problems.length > 0) {
       throw new ClarionError(mode === 'batch' ? 'CLARION_ERR_INGEST_INVALID_BATCH' : 'CLARION_ERR_INGEST_INVALID_EVENT', mode === 'batch' ? 'Invalid events in the batch; nothing of the batch was accepted' : 'Invalid CloudEvent', { errors: problems });
     }
@@ -80,16 +83,18 @@ export class IngestService {
       extensions: JSON.stringify(e.extensions),
       contract_version: versions[i] ?? null,
       cancel_key: read[i].cancelKey,
+      deliver_after: read[i].deliverAfter,
     }));
 
     // One statement (atomic without a transaction): the new events and their process_event jobs,
     // so a job exists exactly when its event does. A resent event is not inserted, nor queued.
+    // An event with `deliverafter` is fanned out then (its job is due then).
     const result = await insertQueued<{ id: string; ce_id: string; source: string }>(
       this.#knex,
-      this.#knex('events').insert(rows).onConflict(['tenant_id', 'source', 'ce_id']).ignore().returning(['id', 'tenant_id', 'ce_id', 'source', 'type']),
+      this.#knex('events').insert(rows).onConflict(['tenant_id', 'source', 'ce_id']).ignore().returning(['id', 'tenant_id', 'ce_id', 'source', 'type', 'deliver_after']),
       // Fan-out runs after the work already queued (sends, webhooks): a burst of events does not
       // hold back the deliveries of the events before it.
-      { task: 'process_event', payload: `json_build_object('eventId', i.id, 'tenantId', i.tenant_id, 'type', i.type)`, maxAttempts: 10, priority: 1 },
+      { task: 'process_event', payload: `json_build_object('eventId', i.id, 'tenantId', i.tenant_id, 'type', i.type)`, runAt: 'i.deliver_after', maxAttempts: 10, priority: 1 },
     );
 
     const key = (source: string, id: string) => `${source}\u0000${id}`;

@@ -6,6 +6,7 @@ import { deliverWebhook } from './deliver-webhook.ts';
 import { escalateNotification } from './escalate-notification.ts';
 import { fanOutTopic } from './fan-out-topic.ts';
 import { processEvent } from './process-event.ts';
+import { runWorkflowStep } from './run-workflow-step.ts';
 import { sendDailySummaries } from './send-daily-summaries.ts';
 import { sendDigest } from './send-digest.ts';
 import { sendDelivery } from './send-delivery.ts';
@@ -22,6 +23,7 @@ export function taskList(services: Services): TaskList {
     deliver_webhook: deliverWebhook(services),
     send_digest: sendDigest(services),
     escalate_notification: escalateNotification(services),
+    run_workflow_step: runWorkflowStep(services),
     send_daily_summaries: sendDailySummaries(services),
     unsnooze_inbox_item: unsnoozeInboxItem(services),
     prune_inbox_changes: pruneInboxChanges(services),

@@ -9,7 +9,8 @@ import { notificationsTotal } from '../metrics.ts';
 import { planRecipients, type RecipientEntry, type SubscriberInput } from '../subscribers/service.ts';
 import type { Workflow } from '../workflows/service.ts';
 import type { NotificationsContext } from './context.ts';
-import { createNotification, needsChain } from './decisions.ts';
+import { createNotification, deliverLocal, needsChain } from './decisions.ts';
+import { eventDocument, pointer } from './event-document.ts';
 import { startTopicFanOut } from './topic-fan-out.ts';
 import { withSpan } from '../tracing.ts';
 
@@ -151,6 +152,8 @@ export class FanOut {
     const [found] = await prepared<EventRow>(knex, 'clarion_event_by_id', 'select * from events where id = $1', [eventId]);
     const event = found?.tenant_id === tenantId ? found : undefined;
     if (!event || DONE_EVENT.includes(event.status)) return { notifications: 0 };
+    // Held per subscriber until a local time: each notification goes through createNotification.
+    if (deliverLocal(event)) return undefined;
     const plan = planFanOut(event, workflows);
     if (plan.workflows.some((w) => w.entries.some((e) => e.kind === 'group' || e.kind === 'topic'))) return undefined;
 
@@ -228,21 +231,4 @@ export class FanOut {
     log.info({ eventId, ceId: event.ce_id, tenantId, notifications: count, workflows: workflows.map((w) => w.key), problems }, 'event fanned out');
     return { notifications: count };
   }
-}
-
-/** The event as workflows point into it (`/data/recipients`, `/subject`, an extension). */
-export function eventDocument(event: EventRow): Record<string, unknown> {
-  return { id: event.ce_id, source: event.source, type: event.type, subject: event.subject, time: event.time, data: event.data, ...event.extensions };
-}
-
-/** RFC 6901 JSON Pointer lookup. */
-export function pointer(document: unknown, path: string): unknown {
-  if (path === '') return document;
-  let node: unknown = document;
-  for (const raw of path.slice(1).split('/')) {
-    const token = raw.replace(/~1/g, '/').replace(/~0/g, '~');
-    if (node === null || typeof node !== 'object') return undefined;
-    node = Array.isArray(node) ? node[Number(token)] : (node as Record<string, unknown>)[token];
-  }
-  return node;
 }

@@ -5,6 +5,7 @@ import { dailySummaries, digestTemplateData, sendDigest } from './digests.ts';
 import { escalateNotification } from './escalation.ts';
 import { cancel, type CancellationResult } from './cancellation.ts';
 import { FanOut } from './fan-out.ts';
+import { runWorkflowStep } from './steps.ts';
 import { TopicFanOut } from './topic-fan-out.ts';
 
 /**
@@ -61,6 +62,11 @@ export class NotificationService {
   /** `escalate_notification`. */
   escalateNotification(notificationId: string, tenantId: string, step: number): Promise<'fired' | 'cancelled' | 'skipped'> {
     return escalateNotification(this.#ctx, notificationId, tenantId, step);
+  }
+
+  /** `run_workflow_step`: a delay step of the notification's workflow ended. */
+  runWorkflowStep(notificationId: string, tenantId: string, step: number): Promise<'ran' | 'skipped'> {
+    return runWorkflowStep(this.#ctx, notificationId, tenantId, step);
   }
 
   /** A digest notification's items for its template (the delivery stage asks through its context). */

@@ -9,7 +9,7 @@ import type { EventRow } from '../db/repositories/rows.ts';
 import type { RecipientEntry } from '../subscribers/service.ts';
 import type { Workflow } from '../workflows/service.ts';
 import type { NotificationsContext } from './context.ts';
-import { createNotification, needsChain } from './decisions.ts';
+import { createNotification, deliverLocal, needsChain } from './decisions.ts';
 
 /**
  * The fan-out of an event to topics, streamed: never one transaction holding locks while a large
@@ -97,7 +97,7 @@ export class TopicFanOut {
         log.warn({ fanOutId, workflow: row.workflow_key }, 'topic fan-out ended: its workflow or event is gone');
         return { notifications: 0, done: true };
       }
-      const { last, notifications, full } = chain ? await this.#chainPage(trx, row, event, workflow) : await this.#setPage(trx, row, workflow);
+      const { last, notifications, full } = chain || deliverLocal(event) ? await this.#chainPage(trx, row, event, workflow) : await this.#setPage(trx, row, workflow);
       await finishTopicPage(trx, row, { last, notifications, done: !full, now: this.#ctx.clock.now() });
       if (full) await enqueue(trx, 'fan_out_topic', { fanOutId, tenantId }, { runAt: new Date(row.started_at), jobKey: `fan_out_topic:${fanOutId}` });
       return { notifications, done: !full };

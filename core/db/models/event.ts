@@ -23,6 +23,8 @@ export class Event extends BaseModel {
   declare received_at: Date;
   declare processed_at: Date | null;
   declare cancel_key: string | null;
+  /** From the `deliverafter` extension: fanned out no earlier. */
+  declare deliver_after: Date | string | null;
   declare cancelled_at: Date | null;
   declare cancel_reason: string | null;
 }

@@ -23,9 +23,8 @@ export interface WorkflowStepsState {
   next: number;
   /** While waiting: when the next step is due. */
   until?: string;
+  /** Why the steps stopped (cancelled). */
   reason?: string;
-  /** What each step did, in order. */
-  log: Array<{ step: number; kind: 'delay' | 'send'; outcome: string; at: string; channels?: Channel[]; until?: string; reason?: string }>;
 }
 
 export class Notification extends BaseModel {

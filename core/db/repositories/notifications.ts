@@ -98,6 +98,31 @@ export async function updateNotification(db: Knex, notificationId: string, patch
   await Notification.query(db).patch({ ...patch, updated_at: now(db) }).where({ id: notificationId });
 }
 
+/** Adds decisions to a notification's record, with other columns to set. */
+export async function appendDecisions(db: Knex, notificationId: string, decisions: DecisionRecord[], patch: Record<string, unknown> = {}): Promise<void> {
+  await db('notifications')
+    .where({ id: notificationId })
+    .update({ ...patch, decisions: db.raw('decisions || ?::jsonb', [JSON.stringify(decisions)]), updated_at: db.fn.now() });
+}
+
+/**
+ * What a workflow condition sees of a notification as it is now: its status, whether it (or its
+ * in-app copy) was seen, read or acknowledged, and each channel's delivery status.
+ */
+export async function notificationReadState(db: Knex, notificationId: string): Promise<{ status: string; seen: boolean; read: boolean; acknowledged: boolean; channels: Record<string, { status: string }> }> {
+  const { rows } = await db.raw(
+    `select n.status,
+            n.seen_at is not null or exists (select 1 from inbox_items i where i.notification_id = n.id and (i.seen_at is not null or i.read_at is not null)) as seen,
+            n.read_at is not null or exists (select 1 from inbox_items i where i.notification_id = n.id and i.read_at is not null) as read,
+            n.acknowledged_at is not null as acknowledged,
+            coalesce((select jsonb_object_agg(d.channel, jsonb_build_object('status', d.status)) from deliveries d where d.notification_id = n.id), '{}'::jsonb) as channels
+       from notifications n where n.id = ?`,
+    [notificationId],
+  );
+  const row = rows[0] ?? { status: 'unknown', seen: false, read: false, acknowledged: false, channels: {} };
+  return { status: row.status, seen: row.seen, read: row.read, acknowledged: row.acknowledged, channels: row.channels };
+}
+
 /**
  * Applies the roll-up rule to a notification: locks it (a statement of its own, so the rule's
  * query then sees every delivery as committed by whoever held the lock before), then sets its
