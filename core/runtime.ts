@@ -115,7 +115,7 @@ export async function startClarion({ config: givenConfig, log, gateway = true, w
     (stopping ??= (async () => {
       log.info('shutting down');
       // Open inbox streams end first (clients reconnect to another gateway), or the server would wait for them.
-      if (server) await services.inbox.hub.stop();
+      if (server) await services.inbox.stop();
       if (server) {
         const closed = new Promise<void>((resolve) => server!.close(() => resolve()));
         server.closeIdleConnections();
@@ -202,7 +202,7 @@ export async function startClarion({ config: givenConfig, log, gateway = true, w
       server = http.createServer(app.callback());
       server.keepAliveTimeout = 65_000;
       // Inbox streams: WebSocket upgrades go to the hub, which hears every process's changes.
-      await services.inbox.hub.start(database.url);
+      await services.inbox.start(database.url);
       server.on('upgrade', services.inbox.hub.upgrade);
       await new Promise<void>((resolve, reject) => {
         server!.once('error', reject);

@@ -20,6 +20,8 @@ export interface NotificationsContext {
   preferences: () => PreferenceService | undefined;
   /** The outgoing webhook hub. */
   webhooks: () => WebhookEmitter | undefined;
+  /** Whether a subscriber has an open in-app stream (core/realtime presence), for the `presence` plugin; absent: nobody is online. */
+  presence?: (db: Knex, tenantId: string, subscriberId: string) => Promise<{ online: boolean; connections: number; lastSeenAt: Date | null }>;
   /** Rendering, for the items of a digest (their own titles). */
   templates: () => { render(input: RenderInput): Promise<RenderResult> } | undefined;
 }
