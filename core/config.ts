@@ -176,6 +176,12 @@ export interface Config {
    * into this many streams over ranges of subscriber ids, whose pages run at once. Default 8.
    */
   topicStreams: number;
+  /**
+   * `CLARION_INBOX_PRESENCE_TTL_MS`: a subscriber is online while a gateway refreshed their
+   * presence within this long (gateways refresh every third of it); a gateway that dies stops
+   * counting after it. Default 60000.
+   */
+  inboxPresenceTtlMs: number;
   /** Warnings about settings read under deprecated names, logged at start. */
   deprecations: string[];
 }
@@ -322,6 +328,7 @@ const SETTINGS: Record<keyof Omit<Config, 'deprecations'>, Setting> = {
   },
   inboxHeartbeatMs: { env: 'CLARION_INBOX_HEARTBEAT_MS', schema: { type: 'integer', minimum: 50, maximum: 600000, default: 25000 }, allowed: 'an integer number of milliseconds from 50 to 600000' },
   inboxMaxBufferBytes: { env: 'CLARION_INBOX_MAX_BUFFER_BYTES', schema: { type: 'integer', minimum: 4096, maximum: 268435456, default: 1048576 }, allowed: 'an integer number of bytes from 4096 to 268435456' },
+  inboxPresenceTtlMs: { env: 'CLARION_INBOX_PRESENCE_TTL_MS', schema: { type: 'integer', minimum: 300, maximum: 3600000, default: 60000 }, allowed: 'an integer number of milliseconds from 300 to 3600000' },
   inboxChangesKeepHours: { env: 'CLARION_INBOX_CHANGES_KEEP_HOURS', schema: { type: 'integer', minimum: 1, maximum: 8760, default: 72 }, allowed: 'an integer number of hours from 1 to 8760' },
   adminSessionTtlMs: {
     env: 'CLARION_ADMIN_SESSION_TTL_MS',
@@ -433,6 +440,7 @@ export function loadConfig(env: Env = process.env): Config {
     inboxChangesKeepHours: get<number>('inboxChangesKeepHours'),
     topicPageSize: get<number>('topicPageSize'),
     topicStreams: get<number>('topicStreams'),
+    inboxPresenceTtlMs: get<number>('inboxPresenceTtlMs'),
     adapterPackages: (get<string | undefined>('adapterPackages') ?? '').split(',').map((p) => p.trim()).filter(Boolean),
     adminSessionTtlMs: get<number>('adminSessionTtlMs'),
     adminLiveMs: get<number>('adminLiveMs'),

@@ -120,7 +120,7 @@ export async function startClarion({ config: givenConfig, log, gateway = true, w
         if (!server) return;
         // Open inbox streams and console live streams end first (clients reconnect to another
         // gateway), or the server would wait for them.
-        await services.inbox.hub.stop();
+        await services.inbox.stop();
         closeGateway?.();
         const closed = new Promise<void>((resolve) => server!.close(() => resolve()));
         server.closeIdleConnections();
@@ -158,7 +158,7 @@ export async function startClarion({ config: givenConfig, log, gateway = true, w
       server = http.createServer(app.callback());
       server.keepAliveTimeout = 65_000;
       // Inbox streams: WebSocket upgrades go to the hub, which hears every process's changes.
-      await services.inbox.hub.start(database.url);
+      await services.inbox.start(database.url);
       server.on('upgrade', services.inbox.hub.upgrade);
       await new Promise<void>((resolve, reject) => {
         server!.once('error', reject);

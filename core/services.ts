@@ -105,11 +105,13 @@ export function createServices(config: Config, knex: Knex, log: Logger, clock: C
   const webhooks = new WebhookService({ knex, config, clock, log, outbound, caches: invalidation });
   const templates = new TemplateService({ knex, log: log.child({ component: 'templates' }), clock, publicUrl: config.publicUrl, contracts, events, caches: invalidation });
   const preferences = new PreferenceService({ knex, config, clock, workflows, webhooks: () => webhooks, caches: invalidation });
+  const inbox = new InboxService({ knex, config, clock, log: log.child({ component: 'inbox' }), workflows, webhooks: () => webhooks, caches: invalidation });
   // The two stages share no code but the status module; the delivery stage asks the notification
   // stage for a digest's items through this wiring.
   const notifications = new NotificationService({
     knex, log: log.child({ component: 'notifications' }), clock, workflows, subscribers, pipeline,
     preferences: () => preferences, webhooks: () => webhooks, templates: () => templates, topicPageSize: config.topicPageSize, topicStreams: config.topicStreams,
+    presence: (db, tenantId, subscriberId) => inbox.presence.of(db, tenantId, subscriberId),
   });
   const delivery = new DeliveryService({
     config, knex, log: log.child({ component: 'delivery' }), clock, random, adapters, providers, subscribers, workflows, outbound,
@@ -136,7 +138,7 @@ export function createServices(config: Config, knex: Knex, log: Logger, clock: C
     delivery,
     views: new NotificationQueries(knex),
     preferences,
-    inbox: new InboxService({ knex, config, clock, log: log.child({ component: 'inbox' }), workflows, webhooks: () => webhooks, caches: invalidation }),
+    inbox,
     tenants: new TenantService(knex),
     accounts: new AccountService({ knex, clock, sessionTtlMs: config.adminSessionTtlMs }),
     monitoring: new MonitoringService(knex, clock),

@@ -24,6 +24,8 @@ export interface NotificationsContext {
   topicPageSize: number;
   /** Streams fanning a large topic out at once (`CLARION_TOPIC_STREAMS`). */
   topicStreams: number;
+  /** Whether a subscriber has an open in-app stream (core/realtime presence), for the `presence` plugin; absent: nobody is online. */
+  presence?: (db: Knex, tenantId: string, subscriberId: string) => Promise<{ online: boolean; connections: number; lastSeenAt: Date | null }>;
   /** Rendering, for the items of a digest (their own titles). */
   templates: () => { render(input: RenderInput): Promise<RenderResult> } | undefined;
 }

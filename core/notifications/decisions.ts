@@ -52,7 +52,7 @@ export function applyDecision(final: Decision, planned: Channel[], now: Date): A
       return { status: 'batched', scheduledFor: null, channels: planned };
     case 'schedule': {
       // Escalation: every step is a job at its time; a step fires only while nobody acknowledged.
-      const escalation = final.steps.map((step, i): EscalationStep => ({ step: i, at: step.at.toISOString(), channels: step.channels, recipients: step.recipients ?? [], status: 'pending' }));
+      const escalation = final.steps.map((step, i): EscalationStep => ({ step: i, at: step.at.toISOString(), channels: step.channels, recipients: step.recipients ?? [], status: 'pending', ...(step.unless ? { unless: step.unless } : {}) }));
       const channels = [...new Set(final.steps.flatMap((step) => step.channels))];
       if (escalation.length === 0) return { status: 'suppressed', scheduledFor: null, channels, escalation };
       const first = final.steps[0].at;
@@ -85,6 +85,7 @@ export async function createNotification(ctx: NotificationsContext, trx: Knex, i
       now,
       db: trx,
       preferences: () => (preferences ??= preferencesOf(ctx, trx, event.tenant_id, subscriber)),
+      ...(ctx.presence ? { presence: () => ctx.presence!(trx, event.tenant_id, subscriber.id) } : {}),
     },
     workflow.plugins,
     ctx.log,

@@ -55,10 +55,10 @@ export interface HubDeps {
 }
 
 export interface HubEvents {
-  /** The first stream of a subscriber opened in this process. */
-  online(subscriber: { tenantId: string; subscriberId: string }): void;
-  /** The last stream of a subscriber in this process closed. */
-  offline(subscriber: { tenantId: string; subscriberId: string }): void;
+  /** A stream of a subscriber opened in this process (presence counts them). */
+  opened(subscriber: { tenantId: string; subscriberId: string }): void;
+  /** A stream of a subscriber in this process ended. */
+  closed(subscriber: { tenantId: string; subscriberId: string }): void;
 }
 
 type Transport = 'ws' | 'sse';
@@ -312,10 +312,10 @@ export class InboxHub {
     if (!set) {
       set = new Set();
       this.#connections.set(subscriber.subscriberId, set);
-      this.#listeners.online?.({ tenantId: subscriber.tenantId, subscriberId: subscriber.subscriberId });
     }
     // Registered first: announcements from now on mark it for another pass.
     set.add(connection);
+    this.#listeners.opened?.({ tenantId: subscriber.tenantId, subscriberId: subscriber.subscriberId });
     inboxConnections.inc({ transport: connection.transport });
     const untilExpiry = subscriber.expiresAt.getTime() - this.#deps.clock.now().getTime();
     connection.timer = setTimeout(() => this.#drop(connection, 'expired'), Math.max(0, Math.min(untilExpiry, 2 ** 31 - 1)));
@@ -453,10 +453,8 @@ export class InboxHub {
     const set = this.#connections.get(connection.subscriber.subscriberId);
     if (!set?.delete(connection)) return;
     inboxConnections.dec({ transport: connection.transport });
-    if (set.size === 0) {
-      this.#connections.delete(connection.subscriber.subscriberId);
-      this.#listeners.offline?.({ tenantId: connection.subscriber.tenantId, subscriberId: connection.subscriber.subscriberId });
-    }
+    if (set.size === 0) this.#connections.delete(connection.subscriber.subscriberId);
+    this.#listeners.closed?.({ tenantId: connection.subscriber.tenantId, subscriberId: connection.subscriber.subscriberId });
   };
 }
 

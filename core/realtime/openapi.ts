@@ -139,6 +139,26 @@ export const inboxPaths: Record<string, Record<string, unknown>> = {
       responses: { '201': json(ref('InboxToken')), ...errors(401, 415, 422) },
     },
   },
+  '/v1/subscribers/{subscriberId}/presence': {
+    get: {
+      tags: ['subscribers'],
+      summary: 'Whether the subscriber has an in-app stream open on some gateway now (presence: what the presence plugin decides on)',
+      parameters: [path('subscriberId', "The tenant's own id for the person")],
+      responses: {
+        '200': json({
+          type: 'object',
+          required: ['subscriberId', 'online', 'connections', 'lastSeenAt'],
+          properties: {
+            subscriberId: { type: 'string' },
+            online: { type: 'boolean' },
+            connections: { type: 'integer', minimum: 0, description: 'Open streams, over every gateway' },
+            lastSeenAt: { type: ['string', 'null'], format: 'date-time', description: 'The latest refresh of the presence by a gateway' },
+          },
+        }),
+        ...errors(401, 404),
+      },
+    },
+  },
   '/v1/inbox/session': {
     post: {
       tags: ['inbox'],

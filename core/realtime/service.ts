@@ -11,6 +11,7 @@ import { checkExternalId } from '../subscribers/service.ts';
 import { DEFAULT_TOKEN_SECONDS, INBOX_SCOPES, InboxAuth, MAX_TOKEN_SECONDS, type InboxScope, type InboxSubscriber } from './auth.ts';
 import { InboxFeed, type FeedDeps } from './feed.ts';
 import { InboxHub } from './hub.ts';
+import { Presence } from './presence.ts';
 
 export interface InboxDeps {
   knex: Knex;
@@ -59,8 +60,10 @@ export class InboxService {
   readonly auth: InboxAuth;
   /** The feed, its states and the change log the streams push. */
   readonly feed: InboxFeed;
-  /** This process's streams (a gateway starts it: `hub.start`, `hub.upgrade` on its HTTP server). */
+  /** This process's streams (a gateway starts them with `start`, and hands `hub.upgrade` its HTTP server's upgrades). */
   readonly hub: InboxHub;
+  /** Who is online: open streams, shared by every gateway through the database. */
+  readonly presence: Presence;
   readonly #deps: InboxDeps;
 
   constructor(deps: InboxDeps) {
@@ -79,6 +82,21 @@ export class InboxService {
       maxBufferBytes: deps.config.inboxMaxBufferBytes,
       authenticate: (header, token) => this.fromRequest(header, token, 'inbox:read'),
     });
+    this.presence = new Presence({ knex: deps.knex, clock: deps.clock, log: deps.log.child({ component: 'presence' }), ttlMs: deps.config.inboxPresenceTtlMs });
+    this.hub.on('opened', ({ tenantId, subscriberId }) => this.presence.opened(tenantId, subscriberId));
+    this.hub.on('closed', ({ subscriberId }) => this.presence.closed(subscriberId));
+  }
+
+  /** A gateway's streams: listening for changes, and refreshing the presence of their subscribers. */
+  async start(connectionString: string): Promise<void> {
+    await this.hub.start(connectionString);
+    this.presence.start();
+  }
+
+  /** Ends every stream; this process's subscribers are offline here. */
+  async stop(): Promise<void> {
+    await this.hub.stop();
+    await this.presence.stop();
   }
 
   /** `POST /v1/subscribers/:id/inbox-token` (API key): a token for the subscriber, created bare when unknown. */
@@ -103,6 +121,14 @@ export class InboxService {
     checkExternalId(input.subscriberId);
     await this.#ensureSubscriber(input.tenantId, input.subscriberId, `subscriber:${input.subscriberId}`);
     return this.auth.mint(input.tenantId, input.subscriberId, { seconds: input.ttlSeconds, scopes: input.scopes });
+  }
+
+  /** `GET /v1/subscribers/:id/presence` (API key): whether the subscriber has an in-app stream open on some gateway. */
+  async presenceOf(tenantId: string, externalId: string): Promise<{ subscriberId: string; online: boolean; connections: number; lastSeenAt: string | null }> {
+    const row = await this.#deps.knex('subscribers').where({ tenant_id: tenantId, external_id: externalId }).whereNull('erased_at').first('id');
+    if (!row) throw new ClarionError('CLARION_ERR_SUBSCRIBER_NOT_FOUND', `No subscriber ${externalId}`);
+    const presence = await this.presence.of(this.#deps.knex, tenantId, row.id);
+    return { subscriberId: externalId, online: presence.online, connections: presence.connections, lastSeenAt: presence.lastSeenAt?.toISOString() ?? null };
   }
 
   /** The subscriber of a bearer token: 401 when the token is not genuine or its subscriber was erased. */
@@ -142,11 +168,12 @@ export class InboxService {
    * Drops the changes older than CLARION_INBOX_CHANGES_KEEP_HOURS. Retention is operational time,
    * as the changes' `created_at` is (the database's): like a cache TTL, not business time.
    */
-  async prune(): Promise<{ changes: number }> {
+  async prune(): Promise<{ changes: number; presence: number }> {
     const { knex, config, log } = this.#deps;
     const changes = await knex('inbox_changes').whereRaw(`created_at < now() - make_interval(hours => ?)`, [config.inboxChangesKeepHours]).delete();
-    if (changes > 0) log.info({ changes }, 'old inbox changes pruned');
-    return { changes };
+    const presence = await this.presence.prune();
+    if (changes > 0 || presence > 0) log.info({ changes, presence }, 'old inbox changes and dead processes\' presence pruned');
+    return { changes, presence };
   }
 
   /** The subscriber's row id; a bare subscriber is created for an id the tenant never used. */

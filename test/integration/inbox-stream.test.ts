@@ -25,7 +25,7 @@ describe('inbox stream (WebSocket and SSE)', function () {
   before(async () => {
     clock = new ManualClock();
     t = await testApp({ clock, env: { CLARION_INBOX_HEARTBEAT_MS: '200', CLARION_INBOX_MAX_BUFFER_BYTES: '65536' } });
-    server = await serve(t);
+    server = await serve(t, t.db.url);
     const { apiKey } = await t.tenant('Acme', { acceptUnvalidatedTypes: true });
     c = clients(t, apiKey);
     await c.api.put('/v1/workflows/order.shipped').send(inAppWorkflow('com.acme.order.shipped')).expect(201);
@@ -219,7 +219,7 @@ describe('inbox stream back-pressure', function () {
   before(async () => {
     // Heartbeats far apart: the client below never answers a ping, and must be cut for not reading.
     t = await testApp({ env: { CLARION_INBOX_HEARTBEAT_MS: '600000', CLARION_INBOX_MAX_BUFFER_BYTES: '65536' } });
-    server = await serve(t);
+    server = await serve(t, t.db.url);
     const { apiKey } = await t.tenant('Acme', { acceptUnvalidatedTypes: true });
     c = clients(t, apiKey);
     token = await c.token('ada');

@@ -3,18 +3,21 @@ import type { AddressInfo } from 'node:net';
 import { WebSocket } from 'ws';
 import type { TestApp } from './clarion.ts';
 
-/** The gateway of a test app on a real socket, with its inbox streams (as the runtime serves them). */
-export async function serve(t: TestApp): Promise<{ url: string; ws: string; close(): Promise<void> }> {
+/**
+ * The gateway of a test app (or peer) on a real socket, with its inbox streams and presence, as
+ * the runtime serves them. `databaseUrl`: where its hub listens (the app's database).
+ */
+export async function serve(t: Pick<TestApp, 'services' | 'callback'>, databaseUrl: string): Promise<{ url: string; ws: string; close(): Promise<void> }> {
   const server = http.createServer(t.callback);
   server.on('upgrade', t.services.inbox.hub.upgrade);
-  await t.services.inbox.hub.start(t.db.url);
+  await t.services.inbox.start(databaseUrl);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   return {
     url: `http://127.0.0.1:${port}`,
     ws: `ws://127.0.0.1:${port}`,
     async close() {
-      await t.services.inbox.hub.stop();
+      await t.services.inbox.stop();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },

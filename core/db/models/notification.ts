@@ -9,6 +9,8 @@ export interface EscalationStep {
   channels: Channel[];
   recipients: string[];
   status: 'pending' | 'fired' | 'cancelled';
+  /** Cancelled when its time comes if the notification was read by then (a `schedule` step's `unless`). */
+  unless?: 'read';
   firedAt?: string;
   reason?: string;
   notifications?: string[];

@@ -70,6 +70,10 @@ export function inboxAdminRoutes(services: Services, router: Router): void {
     ctx.set('Cache-Control', 'no-store');
     ctx.body = await services.inbox.auth.rotate(tenant.id, actor);
   });
+  router.get('/v1/subscribers/:subscriberId/presence', async (ctx) => {
+    ctx.set('Cache-Control', 'no-store');
+    ctx.body = await services.inbox.presenceOf(auth(ctx).tenant.id, ctx.params.subscriberId);
+  });
   router.post('/v1/subscribers/:subscriberId/inbox-token', async (ctx) => {
     const { tenant, actor } = auth(ctx);
     const body = await optionalJson(ctx, services.config.maxBodyBytes);
