@@ -66,12 +66,14 @@ export interface SendContext {
 }
 
 /**
- * Everything a send needs, in one round trip. The tenant is checked here, not in the WHERE: a
- * prepared statement's generic plan would otherwise walk the tenant's deliveries by its
- * (tenant_id, status) index to find one id.
+ * Everything the sends of these deliveries need, in one round trip for all of them (the worker
+ * reads the deliveries of the jobs it runs at once together: core/delivery/send-contexts.ts). By
+ * delivery id; a delivery that does not exist is missing from the map. The tenant is the
+ * caller's to check: in the WHERE, a prepared statement's generic plan would walk the tenant's
+ * deliveries by its (tenant_id, status) index to find the ids.
  */
-export async function loadSendContext(db: Knex, deliveryId: string, tenantId: string): Promise<SendContext | undefined> {
-  const rows = await prepared<{ delivery: DeliveryRow; notification: NotificationRow; subscriber: SubscriberRowShape | null; event: EventRow; tenant: TenantShape }>(db, 'clarion_delivery_context',
+export async function loadSendContexts(db: Knex, deliveryIds: readonly string[]): Promise<Map<string, SendContext>> {
+  const rows = await prepared<{ delivery: DeliveryRow; notification: NotificationRow; subscriber: SubscriberRowShape | null; event: EventRow; tenant: TenantShape }>(db, 'clarion_delivery_contexts',
     `select to_jsonb(d) as delivery, to_jsonb(n) as notification, to_jsonb(s) as subscriber, to_jsonb(e) as event,
             jsonb_build_object('id', t.id, 'name', t.name, 'settings', t.settings) as tenant
        from deliveries d
@@ -79,12 +81,10 @@ export async function loadSendContext(db: Knex, deliveryId: string, tenantId: st
        join events e on e.id = n.event_id
        join tenants t on t.id = d.tenant_id
        left join subscribers s on s.id = n.subscriber_id
-      where d.id = $1`,
-    [deliveryId],
+      where d.id = any($1::uuid[])`,
+    [deliveryIds],
   );
-  const row = rows[0];
-  if (!row || row.delivery.tenant_id !== tenantId) return undefined;
-  return { ...row, subscriber: row.subscriber ?? undefined };
+  return new Map(rows.map((row) => [row.delivery.id, { ...row, subscriber: row.subscriber ?? undefined }]));
 }
 
 export interface SuccessRecord {
