@@ -46,6 +46,16 @@ export interface Config {
   ingestAllowedOrigin: string;
   /** `CLARION_INGEST_ALLOWED_RATE`: requests per minute announced in the handshake. Default 1200. */
   ingestAllowedRate: number;
+  /**
+   * `CLARION_INGEST_GROUP_WINDOW_MS`: single events arriving within this many milliseconds of the
+   * first one waiting are stored by one statement and one commit (group commit); each request is
+   * answered once that commit returns. 0: every event is written alone, at once. Default 2.
+   */
+  ingestGroupWindowMs: number;
+  /** `CLARION_INGEST_GROUP_MAX`: events in one group at most; a full group is written without waiting for the window. Default 100. */
+  ingestGroupMax: number;
+  /** `CLARION_INGEST_QUEUE_MAX`: single events waiting or being written at most; the next is refused with 503 and `Retry-After`. Default 10000. */
+  ingestQueueMax: number;
   /** `CLARION_SHUTDOWN_TIMEOUT_MS`: how long a graceful stop waits for running jobs. Default 10000. */
   shutdownTimeoutMs: number;
   /**
@@ -259,6 +269,21 @@ const SETTINGS: Record<keyof Omit<Config, 'deprecations'>, Setting> = {
     schema: { type: 'integer', minimum: 1, default: 1200 },
     allowed: 'a positive integer (requests per minute)',
   },
+  ingestGroupWindowMs: {
+    env: 'CLARION_INGEST_GROUP_WINDOW_MS',
+    schema: { type: 'integer', minimum: 0, maximum: 1000, default: 2 },
+    allowed: 'an integer number of milliseconds from 0 (no grouping) to 1000',
+  },
+  ingestGroupMax: {
+    env: 'CLARION_INGEST_GROUP_MAX',
+    schema: { type: 'integer', minimum: 1, maximum: 1000, default: 100 },
+    allowed: 'an integer from 1 to 1000',
+  },
+  ingestQueueMax: {
+    env: 'CLARION_INGEST_QUEUE_MAX',
+    schema: { type: 'integer', minimum: 1, maximum: 1000000, default: 10000 },
+    allowed: 'an integer from 1 to 1000000',
+  },
   shutdownTimeoutMs: {
     env: 'CLARION_SHUTDOWN_TIMEOUT_MS',
     schema: { type: 'integer', minimum: 0, maximum: 600000, default: 10000 },
@@ -423,6 +448,9 @@ export function loadConfig(env: Env = process.env): Config {
     dbPreparedStatements: get<boolean>('dbPreparedStatements'),
     ingestAllowedOrigin: get<string>('ingestAllowedOrigin'),
     ingestAllowedRate: get<number>('ingestAllowedRate'),
+    ingestGroupWindowMs: get<number>('ingestGroupWindowMs'),
+    ingestGroupMax: get<number>('ingestGroupMax'),
+    ingestQueueMax: get<number>('ingestQueueMax'),
     shutdownTimeoutMs: get<number>('shutdownTimeoutMs'),
     ...retrySettings(env, fromFile, get),
     retryMaxMs: get<number>('retryMaxMs'),

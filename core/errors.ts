@@ -27,6 +27,7 @@ export const ERROR_CATALOGUE = {
   CLARION_ERR_INGEST_INVALID_BATCH: { status: 400, title: 'Invalid CloudEvents batch' },
   CLARION_ERR_INGEST_NO_CONTRACT: { status: 422, title: 'No contract for event type' },
   CLARION_ERR_INGEST_DATA_INVALID: { status: 422, title: 'Event data violates its contract' },
+  CLARION_ERR_INGEST_BUSY: { status: 503, title: 'Ingest queue full' },
   CLARION_ERR_CONTRACT_INVALID_SCHEMA: { status: 422, title: 'Invalid JSON Schema' },
   CLARION_ERR_CONTRACT_NOT_FOUND: { status: 404, title: 'Contract not found' },
   CLARION_ERR_EVENT_NOT_FOUND: { status: 404, title: 'Event not found' },

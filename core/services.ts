@@ -17,7 +17,7 @@ import { DeliveryService } from './delivery/service.ts';
 import { ContractRegistry, type BundledContract } from './ingest/contracts.ts';
 import { EventQueries } from './ingest/events.ts';
 import { IngestService } from './ingest/service.ts';
-import { systemClock, systemRandom, type Clock, type Random } from './kernel/clock.ts';
+import { systemClock, systemRandom, systemTimers, type Clock, type Random, type Timers } from './kernel/clock.ts';
 import { configureMetrics } from './metrics.ts';
 import { MonitoringService } from './monitoring/service.ts';
 import { NotificationService } from './notifications/service.ts';
@@ -87,7 +87,7 @@ export interface Services {
   ready(): Promise<void>;
 }
 
-export function createServices(config: Config, knex: Knex, log: Logger, clock: Clock = systemClock, random: Random = systemRandom): Services {
+export function createServices(config: Config, knex: Knex, log: Logger, clock: Clock = systemClock, random: Random = systemRandom, timers: Timers = systemTimers): Services {
   configureMetrics({ tenantLabels: config.metricsTenantLabels });
   const invalidation = new CacheInvalidation({ ttlMs: config.cacheTtlMs, log });
   const workflows = new WorkflowService(knex, invalidation);
@@ -126,7 +126,9 @@ export function createServices(config: Config, knex: Knex, log: Logger, clock: C
     log,
     clock,
     contracts,
-    ingest: new IngestService(knex, contracts, log.child({ component: 'ingest' }), clock),
+    ingest: new IngestService(knex, contracts, log.child({ component: 'ingest' }), {
+      windowMs: config.ingestGroupWindowMs, maxEvents: config.ingestGroupMax, maxQueued: config.ingestQueueMax,
+    }, clock, timers),
     events,
     adapters,
     providers,

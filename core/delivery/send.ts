@@ -1,7 +1,7 @@
 import type { OutboundMessage, Sender, SendResult } from '@clarion/adapter-kit';
 import { ConfigError, DeliveryError, PermanentError, TransientError } from '@clarion/adapter-kit';
 import { BrokenCircuitError } from 'cockatiel';
-import { loadSendContext, scheduleSend, updateDelivery } from '../db/repositories/deliveries.ts';
+import { scheduleSend, updateDelivery } from '../db/repositories/deliveries.ts';
 import { isDatabaseUnavailable } from '../db/unavailable.ts';
 import { attemptSeconds } from '../metrics.ts';
 import { FINAL_DELIVERY } from '../notifications/status.ts';
@@ -9,6 +9,7 @@ import { toDeliveryError, type Attempts } from './attempts.ts';
 import type { Breakers } from './breakers.ts';
 import type { DeliveryContext } from './context.ts';
 import { buildMessage, checkAddress } from './message.ts';
+import type { SendContexts } from './send-contexts.ts';
 import type { Senders } from './senders.ts';
 import { SpanKind, withSpan } from '../tracing.ts';
 
@@ -21,14 +22,14 @@ import { SpanKind, withSpan } from '../tracing.ts';
  */
 export async function sendDelivery(
   ctx: DeliveryContext,
-  parts: { senders: Senders; breakers: Breakers; attempts: Attempts },
+  parts: { senders: Senders; breakers: Breakers; attempts: Attempts; contexts: SendContexts },
   deliveryId: string,
   tenantId: string,
   options: { slotReserved?: boolean } = {},
 ): Promise<void> {
   const { knex, log, clock, config } = ctx;
   const { senders, breakers, attempts } = parts;
-  const loaded = await loadSendContext(knex, deliveryId, tenantId);
+  const loaded = await parts.contexts.load(deliveryId, tenantId);
   if (!loaded || FINAL_DELIVERY.has(loaded.delivery.status)) return;
   const { delivery, notification, event, tenant, subscriber } = loaded;
   const workflow = await ctx.workflows.get(tenantId, notification.workflow_key).catch(() => undefined);

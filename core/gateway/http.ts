@@ -35,6 +35,7 @@ export function problemMiddleware(log: Logger) {
       // A body we refused before reading it all would desynchronise a kept-alive connection.
       if (!ctx.req.readableEnded) ctx.set('Connection', 'close');
       if (status === 405 && Array.isArray(error.extensions.allowed)) ctx.set('Allow', (error.extensions.allowed as string[]).join(', '));
+      if (status === 503 && typeof error.extensions.retryAfter === 'number') ctx.set('Retry-After', String(error.extensions.retryAfter));
     }
   };
 }

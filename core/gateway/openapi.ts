@@ -117,7 +117,9 @@ export function openApiDocument(serverUrl: string): Record<string, unknown> {
             "Each event's `data` is validated against the contract registered for its `type`. A resent event (same `source` and `id`) is answered under `duplicates` and not processed again. " +
             `An event is stored exactly as accepted, or refused with 400 naming the field: attributes over their byte limits, more than ${MAX_EXTENSIONS} extensions, ` +
             `data nested more than ${MAX_JSON_DEPTH} levels, the NUL character or an unpaired surrogate in any string or key, a number that would not read back as sent (1e400, 12345678901234567890). ` +
-            'Binary-mode headers are printable ASCII, the rest percent-encoded as UTF-8 (CloudEvents HTTP binding).',
+            'Binary-mode headers are printable ASCII, the rest percent-encoded as UTF-8 (CloudEvents HTTP binding). ' +
+            'A single event is stored together with the others that arrive within a millisecond or two (group commit) and answered 202 once that commit returns. ' +
+            'When more events wait to be stored than the gateway queues, the answer is 503 `CLARION_ERR_INGEST_BUSY` with `Retry-After` (seconds): nothing of the request was stored.',
           parameters: [
             header('ce-id', MAX_ID_BYTES, 'Binary mode (percent-decoded)'),
             header('ce-source', MAX_SOURCE_BYTES, 'Binary mode (percent-decoded)'),
