@@ -48,7 +48,7 @@ export interface Person {
 
 /** What an erasure did, by table; the `subscriber.erased` audit entry carries it. */
 export interface ErasureCounts {
-  deleted: { inboxItems: number; inboxChanges: number; outboxMessages: number; digests: number; rateLimitHits: number; dedupKeys: number; preferences: number; topicSubscriptions: number; interactions: number };
+  deleted: { inboxItems: number; inboxChanges: number; inboxPresence: number; outboxMessages: number; digests: number; rateLimitHits: number; dedupKeys: number; preferences: number; topicSubscriptions: number; interactions: number };
   redacted: { notifications: number; deliveries: number; deliveryAttempts: number; events: number; webhookMessages: number; webhookAttempts: number; auditEntries: number; providers: number; topicFanOuts: number };
   cancelled: { notifications: number; deliveries: number };
 }
@@ -202,8 +202,10 @@ export async function erasePerson(trx: Knex, person: Person, recipientPointers: 
 
   // Copies of what was sent to her, and state kept only for her.
   const inboxItems = await trx('inbox_items').where({ tenant_id: tenantId, subscriber_id: subscriberId }).delete();
-  // The inbox's change log holds copies of its items (its counter and presence rows hold nothing of hers).
+  // The inbox's change log holds copies of its items (its counter holds nothing of hers).
   const inboxChanges = await trx('inbox_changes').where({ tenant_id: tenantId, subscriber_id: subscriberId }).delete();
+  // When she was online, and for how long: her streams end with her (her tokens no longer pass).
+  const inboxPresence = await trx('inbox_presence').where({ tenant_id: tenantId, subscriber_id: subscriberId }).delete();
   const outboxMessages = await trx('outbox_messages').where({ tenant_id: tenantId }).where((q) => {
     q.whereIn('notification_id', myNotificationIds()).orWhereIn('delivery_id', myDeliveryIds());
     // Provider test messages sent to her address (they belong to no notification).
@@ -230,7 +232,7 @@ export async function erasePerson(trx: Knex, person: Person, recipientPointers: 
   });
 
   return {
-    deleted: { inboxItems, inboxChanges, outboxMessages, digests, rateLimitHits, dedupKeys, preferences, topicSubscriptions, interactions },
+    deleted: { inboxItems, inboxChanges, inboxPresence, outboxMessages, digests, rateLimitHits, dedupKeys, preferences, topicSubscriptions, interactions },
     redacted: { notifications, deliveries, deliveryAttempts, events, webhookMessages, webhookAttempts, auditEntries, providers, topicFanOuts },
     cancelled: { notifications: cancelledNotifications, deliveries: cancelledDeliveries },
   };

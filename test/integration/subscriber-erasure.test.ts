@@ -92,6 +92,7 @@ describe('erasing a subscriber (integration)', () => {
     outbox_messages: 'hers deleted',
     inbox_items: 'hers deleted',
     inbox_changes: 'hers deleted (copies of her items)',
+    inbox_presence: 'hers deleted (when she was online)',
     inbox_cursors: 'the number of her inbox\'s last change: nothing of her',
     worker_heartbeats: 'workers, not subscribers',
     dedup_keys: 'hers deleted',
