@@ -216,6 +216,9 @@ function judge(reports: PhaseReport[], problems: string[], forged: number): { ok
     if (r.refused4xx > 0) failures.push(`${r.phase}: ${r.refused4xx} valid requests refused with a 4xx`);
     if (r.requestTimeouts > 0) failures.push(`${r.phase}: ${r.requestTimeouts} requests hung beyond 10 s`);
     if (r.abandoned > 0) failures.push(`${r.phase}: ${r.abandoned} events never answered 202 within 120 s`);
+    if (r.observed.exitCode !== undefined && r.observed.exitCode !== 0) failures.push(`${r.phase}: the stopped worker exited with ${String(r.observed.exitCode)}`);
+    // The graceful stop's one deadline, plus the time a process takes to exit.
+    if (typeof r.observed.stopMs === 'number' && r.observed.stopMs > Number(CLARION_ENV.CLARION_SHUTDOWN_TIMEOUT_MS) + 2000) failures.push(`${r.phase}: the graceful stop took ${r.observed.stopMs} ms, beyond CLARION_SHUTDOWN_TIMEOUT_MS`);
     if (r.observed.jobsLeftLocked) failures.push(`${r.phase}: ${String(r.observed.jobsLeftLocked)} jobs left locked by the stopped worker`);
   }
   return { ok: failures.length === 0, failures };
