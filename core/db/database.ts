@@ -39,13 +39,16 @@ export function createKnex(connectionString: string, poolMax = 10, options: { pr
     // request; keepAlive notices a server that vanished without closing its connections.
     connection: { connectionString, application_name: 'clarion', connectionTimeoutMillis: 5000, keepAlive: true },
     pool: { min: 0, max: poolMax },
-    ...(log
-      ? { log: { warn: (m: unknown) => log.warn(String(m)), error: (m: unknown) => log.error(String(m)), debug: (m: unknown) => log.debug(String(m)), deprecate: (m: unknown) => log.warn(String(m)) } }
-      : {}),
+    ...(log ? { log: { warn: line(log, 'warn'), error: line(log, 'error'), debug: line(log, 'debug'), deprecate: line(log, 'warn') } } : {}),
     migrations: { migrationSource, tableName: 'knex_migrations' },
   });
   Model.knex(knex);
   return knex;
+}
+
+/** One log line of a knex message (its first line: knex appends the stack of the error it reports). */
+function line(log: Logger, level: 'warn' | 'error' | 'debug') {
+  return (message: unknown) => log[level](String(message).split('\n')[0]);
 }
 
 /** Brings the database to the current schema: Clarion's tables, then graphile-worker's. */

@@ -22,6 +22,11 @@ export interface JobWorkerOptions {
   clock: Clock;
   /** First wait before starting a runner again after it stopped on its own; doubles up to 30 s. Default 1 s. */
   restartDelayMs?: number;
+  /**
+   * How long a runner shutting itself down may take to end once its workers have stopped, before
+   * it counts as hung and is replaced. Default 3 s.
+   */
+  stuckShutdownMs?: number;
 }
 
 /**
@@ -33,6 +38,12 @@ export interface JobWorkerOptions {
  * when the runner ends on its own, this waits for the database, releases the jobs the ended
  * runner still held (they run again: every task is idempotent, a final delivery is never sent
  * again), and starts a new runner, with a backoff. `events` stays the same emitter throughout.
+ *
+ * graphile-worker (0.17.3 and 0.18.0) can also hang in that stop: its completion and failure
+ * batchers count their pending writes wrong once a write failed and another one followed (the
+ * count goes below zero and never comes back to it), so the pool waits for them forever, its
+ * workers all stopped, and its promise never ends. A runner whose workers have all stopped and
+ * which has not ended `stuckShutdownMs` later is left (its cron released) and replaced the same way.
  *
  * It also beats for its workers (core/jobs/liveness.ts) and sweeps the jobs of dead ones, and
  * stops within a deadline: running jobs get until then to finish, then they are failed back to
@@ -53,6 +64,10 @@ export class JobWorker {
   readonly #gate: SweepGate;
   #stopping = false;
   #restarting: Promise<void> | undefined;
+  /** The workers (not pools) of the current runner that have not stopped. */
+  readonly #working = new Set<string>();
+  /** Runners already given up on: a late end of theirs restarts nothing. */
+  readonly #over = new WeakSet<Runner>();
   /** How many times a runner was started again after it stopped on its own. */
   restarts = 0;
 
@@ -69,8 +84,19 @@ export class JobWorker {
       this.#live.add(id);
       this.#ever.add(id);
     };
-    this.events.on('worker:create', ({ worker: w }) => started(w.workerId));
-    this.events.on('worker:stop', ({ worker: w }) => this.#live.delete(w.workerId));
+    this.events.on('worker:create', ({ worker: w }) => {
+      started(w.workerId);
+      this.#working.add(w.workerId);
+    });
+    this.events.on('worker:stop', ({ worker: w }) => {
+      this.#live.delete(w.workerId);
+      this.#working.delete(w.workerId);
+    });
+    // The pool stopping itself (not by our stop): watch that it really ends.
+    this.events.on('pool:gracefulShutdown', () => {
+      const runner = this.#runner;
+      if (!this.#stopping && runner) void this.#watchShutdown(runner);
+    });
     // With a local queue the pool itself locks the jobs it fetched ahead: it beats as a worker too.
     this.events.on('pool:create', ({ workerPool }) => started(workerPool.id));
     this.events.on('pool:release', ({ workerPool }) => this.#live.delete(workerPool.id));
@@ -127,9 +153,27 @@ export class JobWorker {
   }
 
   #ended(runner: Runner, err: unknown): void {
-    if (this.#stopping || runner !== this.#runner) return;
+    if (this.#stopping || runner !== this.#runner || this.#over.has(runner)) return;
+    this.#over.add(runner);
     this.#log.error({ err }, 'the job runner stopped on its own (the database went away while it held jobs): starting it again once the database answers');
     this.#restarting = this.#restart();
+  }
+
+  /** Replaces a runner that stopped its workers on its own but does not end (see above). */
+  async #watchShutdown(runner: Runner): Promise<void> {
+    const ended = runner.promise.then(
+      () => true,
+      () => true,
+    );
+    const endedWithin = (ms: number) => Promise.race([ended, sleep(ms).then(() => false)]);
+    // Its workers finish the jobs they run first (a send may wait for the database to record it).
+    while (this.#working.size > 0) if (this.#stopping || (await endedWithin(250))) return;
+    if (await endedWithin(this.#options.stuckShutdownMs ?? 3000)) return;
+    if (this.#stopping || runner !== this.#runner) return;
+    this.#log.warn("graphile-worker's pool stopped its workers but never finished stopping: leaving it and starting a new runner");
+    // Its cron still runs: stop it (the pool's own stop is already under way and stays hung).
+    runner.stop().catch(() => {});
+    this.#ended(runner, new Error('the job runner did not end after stopping its workers'));
   }
 
   async #restart(): Promise<void> {

@@ -156,4 +156,44 @@ describe('while the database is away (integration)', function () {
     await sink.mailTo(next.data.recipients[0].email);
     expect(clarion.jobs!.restarts).to.be.at.least(1);
   });
+
+  it('replaces a job runner that stopped its workers but hangs in its own stop (two outcomes it could not record)', async () => {
+    // graphile-worker miscounts its pending writes once a second one fails after a first: its
+    // pool then waits for them forever. Two sends in flight, both refused while PostgreSQL is away.
+    sink.replies.push('hang', 'hang');
+    const cuts = [event(), event()];
+    let arrived = 0;
+    const bothInFlight = new Promise<void>((resolve) => {
+      const seen = () => {
+        arrived += 1;
+        if (arrived === 2) {
+          sink.off('data', seen);
+          resolve();
+        }
+      };
+      sink.on('data', seen);
+    });
+    for (const cut of cuts) expect((await post(cut)).status).to.equal(202);
+    await bothInFlight;
+    await postgres.stop();
+    const events = clarion.runner!.events;
+    const restarts = clarion.jobs!.restarts;
+    const firstFailed = once(events, 'pool:fatalError');
+    sink.refuseHung(1);
+    await firstFailed; // the pool is stopping itself, its other worker still in its job
+    const secondFailed = once(events, 'pool:fatalError');
+    sink.refuseHung(1);
+    await secondFailed;
+    const restarted = once(events, 'pool:create');
+
+    await restart();
+    await restarted;
+
+    for (const cut of cuts) expect((await sink.mailTo(cut.data.recipients[0].email)).subject).to.equal(`Ping ${cut.data.n}`);
+    for (const cut of cuts) await untilJobs(clarion.runner!, async () => (await deliveryOf(cut.id))?.status === 'sent');
+    expect(clarion.jobs!.restarts).to.equal(restarts + 1);
+    const next = event();
+    expect((await post(next)).status).to.equal(202);
+    await sink.mailTo(next.data.recipients[0].email);
+  });
 });

@@ -13,6 +13,8 @@ export interface Received {
   path: string;
   headers: Record<string, string>;
   body: string;
+  /** Date.now() when it arrived. */
+  at: number;
 }
 
 export interface Answer {
@@ -86,7 +88,7 @@ export class Receiver {
     req.on('end', () => {
       const headers: Record<string, string> = {};
       for (const [k, v] of Object.entries(req.headers)) if (typeof v === 'string') headers[k] = v;
-      this.requests.push({ method: req.method!, path: req.url!, headers, body: Buffer.concat(chunks).toString('utf8') });
+      this.requests.push({ method: req.method!, path: req.url!, headers, body: Buffer.concat(chunks).toString('utf8'), at: Date.now() });
       const answer = this.#script.shift() ?? this.#fallback;
       if (!answer.hang) res.writeHead(answer.status, answer.headers ?? {}).end(answer.body ?? '');
       for (const w of this.#waiters.filter((w) => this.requests.length >= w.n)) w.resolve();

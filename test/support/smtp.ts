@@ -111,9 +111,9 @@ export class SmtpSink extends EventEmitter {
     for (const hung of this.#hung.splice(0)) hung.accept();
   }
 
-  /** Answers the messages left hanging with 421 (try again later): they are not received. */
-  refuseHung(): void {
-    for (const hung of this.#hung.splice(0)) hung.refuse();
+  /** Answers the messages left hanging (the `count` oldest) with 421 (try again later): they are not received. */
+  refuseHung(count = Number.POSITIVE_INFINITY): void {
+    for (const hung of this.#hung.splice(0, count)) hung.refuse();
   }
 
   /** Resolves with the next mail to `to` (or one already received). */

@@ -73,12 +73,15 @@ export function buildMessage(message: OutboundMessage, token: string, config: Fc
     token,
     notification: { ...(title ? { title } : {}), ...(body ? { body } : {}) },
     data,
+    // A delivery sent twice (its first send was not recorded: a crash, a timeout after Google took
+    // it) replaces itself on the device instead of showing twice: the Android notification tag
+    // and the APNs collapse id are the delivery's id (FCM has no idempotency key).
     android: {
       priority: urgent ? 'high' : 'normal',
       ...(config.ttlSeconds !== undefined ? { ttl: config.ttlSeconds * 1000 } : {}),
-      ...(config.androidChannelId ? { notification: { channelId: config.androidChannelId } } : {}),
+      notification: { tag: message.deliveryId, ...(config.androidChannelId ? { channelId: config.androidChannelId } : {}) },
     },
-    apns: { headers: { 'apns-priority': urgent ? '10' : '5' } },
+    apns: { headers: { 'apns-priority': urgent ? '10' : '5', 'apns-collapse-id': message.deliveryId } },
   };
   if (content.url?.startsWith('https://')) fcm.webpush = { fcmOptions: { link: content.url } };
   return fcm;

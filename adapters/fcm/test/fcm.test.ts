@@ -163,8 +163,9 @@ describe('fcm adapter', () => {
         token: TOKEN_A,
         notification: { title: 'Build failed', body: 'main is red' },
         data: { build: '42', url: 'https://ci.example.com/builds/42', clarion_notification_id: pushMessage().notificationId, clarion_delivery_id: pushMessage().deliveryId },
-        android: { priority: 'high' },
-        apns: { headers: { 'apns-priority': '10' } },
+        // A second send of the same delivery replaces the first on the device.
+        android: { priority: 'high', notification: { tag: pushMessage().deliveryId } },
+        apns: { headers: { 'apns-priority': '10', 'apns-collapse-id': pushMessage().deliveryId } },
         webpush: { fcmOptions: { link: 'https://ci.example.com/builds/42' } },
       },
     });

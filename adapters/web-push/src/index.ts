@@ -145,6 +145,10 @@ export default defineAdapter<WebPushConfig>({
           vapidDetails,
           TTL: config.ttlSeconds ?? DEFAULT_TTL_SECONDS,
           urgency: URGENCY[message.priority] ?? 'normal',
+          // RFC 8030 §5.4: a message with the Topic of one still waiting at the push service
+          // replaces it, so a delivery sent twice (its first send not recorded) arrives once.
+          // The delivery's id without its dashes: 32 characters of the URL-safe alphabet.
+          topic: message.deliveryId.replace(/[^A-Za-z0-9]/g, '').slice(0, 32),
           contentEncoding: 'aes128gcm',
         });
       } catch (err) {
