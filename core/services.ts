@@ -23,6 +23,7 @@ import { PreferenceService } from './preferences/service.ts';
 import { SubscriberService } from './subscribers/service.ts';
 import { TemplateService } from './templates/service.ts';
 import { TenantService, findTenant } from './tenants.ts';
+import { ScheduleService } from './schedules/service.ts';
 import { TopicService } from './topics/service.ts';
 import { WebhookService } from './webhooks/service.ts';
 import { WorkflowAuthoring } from './workflows/authoring.ts';
@@ -67,6 +68,8 @@ export interface Services {
   invalidation: CacheInvalidation;
   /** Topics: named audiences and their members (core/topics). */
   topics: TopicService;
+  /** Recurring schedules that emit events at their times (core/schedules). */
+  schedules: ScheduleService;
   /** Tenants and their settings (core/tenants.ts). */
   tenants: TenantService;
   /** The database as operations see it: reachable, schema current (`/readyz`). */
@@ -105,6 +108,7 @@ export function createServices(config: Config, knex: Knex, log: Logger, clock: C
     templates: () => templates, webhooks: () => webhooks, preferences: () => preferences,
     templateData: (notification, input) => notifications.templateData(notification, input),
   });
+  const ingest = new IngestService(knex, contracts, log.child({ component: 'ingest' }), clock);
   let loading: Promise<void> | undefined;
   const services: Services = {
     config,
@@ -112,7 +116,7 @@ export function createServices(config: Config, knex: Knex, log: Logger, clock: C
     log,
     clock,
     contracts,
-    ingest: new IngestService(knex, contracts, log.child({ component: 'ingest' }), clock),
+    ingest,
     events,
     adapters,
     providers,
@@ -126,6 +130,7 @@ export function createServices(config: Config, knex: Knex, log: Logger, clock: C
     preferences,
     tenants: new TenantService(knex),
     topics: new TopicService(knex),
+    schedules: new ScheduleService({ knex, clock, ingest, log: log.child({ component: 'schedules' }) }),
     database: { pendingMigrations: () => pendingMigrations(knex) },
     outbound,
     apiKeys: new ApiKeyService(knex, invalidation),

@@ -15,6 +15,7 @@ import { tenantRoutes } from './routes/tenant.ts';
 import { templateRoutes } from './routes/templates.ts';
 import { webhookRoutes } from './routes/webhooks.ts';
 import { apiKeyRoutes } from './routes/api-keys.ts';
+import { scheduleRoutes } from './routes/schedules.ts';
 import { topicRoutes } from './routes/topics.ts';
 
 export interface Gateway {
@@ -69,6 +70,7 @@ export function createGateway(services: Services): Gateway {
   templateRoutes(services, api);
   preferenceRoutes(services, api);
   topicRoutes(services, api);
+  scheduleRoutes(services, api);
 
   const routers = [open, api];
   for (const router of routers) {

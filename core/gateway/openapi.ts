@@ -10,6 +10,7 @@ import { webhookPaths, webhookSchemas } from '../webhooks/openapi.ts';
 import { templatePaths, templateSchemas } from '../templates/openapi.ts';
 import { preferencePaths, preferenceSchemas } from '../preferences/openapi.ts';
 import { apiKeyPaths, apiKeySchemas } from '../api-keys/openapi.ts';
+import { schedulePaths, scheduleSchemas } from '../schedules/openapi.ts';
 import { topicPaths, topicSchemas } from '../topics/openapi.ts';
 import { cancellationInputSchema, cancellationResultSchema } from '../notifications/cancellation.ts';
 import { tenantPatchSchema, tenantSettingsSchema, tenantViewSchema } from '../tenants.ts';
@@ -52,7 +53,7 @@ export function openApiDocument(serverUrl: string): Record<string, unknown> {
     security: [{ apiKey: [] }],
     tags: [
       { name: 'events' }, { name: 'contracts' }, { name: 'workflows' }, { name: 'subscribers' }, { name: 'templates' }, { name: 'providers' },
-      { name: 'notifications' }, { name: 'deliveries' }, { name: 'webhooks' }, { name: 'audit' }, { name: 'tenant' }, { name: 'api-keys' }, { name: 'topics' }, { name: 'operations' },
+      { name: 'notifications' }, { name: 'deliveries' }, { name: 'webhooks' }, { name: 'audit' }, { name: 'tenant' }, { name: 'api-keys' }, { name: 'topics' }, { name: 'schedules' }, { name: 'operations' },
     ],
     paths: {
       ...webhookPaths,
@@ -60,6 +61,7 @@ export function openApiDocument(serverUrl: string): Record<string, unknown> {
       ...preferencePaths,
       ...apiKeyPaths,
       ...topicPaths,
+      ...schedulePaths,
       '/healthz': {
         get: { tags: ['operations'], summary: 'Liveness: the process answers', security: [], responses: { '200': json({ type: 'object', properties: { status: { const: 'ok' } } }) } },
       },
@@ -231,6 +233,7 @@ export function openApiDocument(serverUrl: string): Record<string, unknown> {
         ...preferenceSchemas,
         ...apiKeySchemas,
         ...topicSchemas,
+        ...scheduleSchemas,
         Problem: {
           type: 'object',
           required: ['type', 'title', 'status', 'code'],

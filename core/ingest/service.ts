@@ -42,12 +42,25 @@ export class IngestService {
     this.#clock = clock;
   }
 
-  async ingest(tenant: TenantRow, mode: Mode, events: IncomingEvent[]): Promise<IngestResult> {
+  /** What `ingest` checks (extensions, contracts), storing nothing: a schedule's event when it is saved. */
+  async check(tenant: TenantRow, mode: Mode, events: IncomingEvent[]): Promise<void> {
+    this.#extensions(mode, events);
+    await this.#checkContracts(tenant, mode, events);
+  }
+
+  #extensions(mode: Mode, events: IncomingEvent[]) {
     const problems: FieldError[] = [];
     const read = readExtensions(events, mode, problems, this.#clock.now());
     if (problems.length > 0) {
       throw new ClarionError(mode === 'batch' ? 'CLARION_ERR_INGEST_INVALID_BATCH' : 'CLARION_ERR_INGEST_INVALID_EVENT', mode === 'batch' ? 'Invalid events in the batch; nothing of the batch was accepted' : 'Invalid CloudEvent', { errors: problems });
     }
+    return read;
+  }
+
+  /** `db`: a transaction to store the events in (a schedule's occurrence, with the schedule's own row). */
+  async ingest(tenant: TenantRow, mode: Mode, events: IncomingEvent[], options: { db?: Knex } = {}): Promise<IngestResult> {
+    const db = options.db ?? this.#knex;
+    const read = this.#extensions(mode, events);
     const versions = await this.#checkContracts(tenant, mode, events);
     const rows = events.map((e, i) => ({
       tenant_id: tenant.id,
@@ -71,8 +84,8 @@ export class IngestService {
     // so a job exists exactly when its event does. A resent event is not inserted, nor queued.
     // An event with `deliverafter` is fanned out then (its job is due then).
     const result = await insertQueued<{ id: string; ce_id: string; source: string }>(
-      this.#knex,
-      this.#knex('events').insert(rows).onConflict(['tenant_id', 'source', 'ce_id']).ignore().returning(['id', 'tenant_id', 'ce_id', 'source', 'type', 'deliver_after']),
+      db,
+      db('events').insert(rows).onConflict(['tenant_id', 'source', 'ce_id']).ignore().returning(['id', 'tenant_id', 'ce_id', 'source', 'type', 'deliver_after']),
       // Fan-out runs after the work already queued (sends, webhooks): a burst of events does not
       // hold back the deliveries of the events before it.
       { task: 'process_event', payload: `json_build_object('eventId', i.id, 'tenantId', i.tenant_id, 'type', i.type)`, runAt: 'i.deliver_after', maxAttempts: 10, priority: 1 },
@@ -91,7 +104,7 @@ export class IngestService {
       } else missing.push(e);
     }
     if (missing.length > 0) {
-      const existing: Array<{ id: string; ce_id: string; source: string }> = await this.#knex('events')
+      const existing: Array<{ id: string; ce_id: string; source: string }> = await db('events')
         .where({ tenant_id: tenant.id })
         .whereIn(['source', 'ce_id'], missing.map((e) => [e.source, e.id]))
         .select('id', 'ce_id', 'source');
