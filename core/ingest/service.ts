@@ -10,6 +10,8 @@ import type { IncomingEvent, Mode } from './cloudevents.ts';
 import { isJsonMedia, parseMediaType } from './cloudevents.ts';
 import { toFieldErrors } from '../kernel/validation.ts';
 import { readExtensions } from './extensions.ts';
+import { takeAttachments, type AttachmentPart } from './attachments.ts';
+import { insertAttachments } from '../db/repositories/attachments.ts';
 
 export interface EventRef {
   /** The CloudEvent's own id. */
@@ -59,9 +61,22 @@ export class IngestService {
 
   /** `db`: a transaction to store the events in (a schedule's occurrence, with the schedule's own row). */
   async ingest(tenant: TenantRow, mode: Mode, events: IncomingEvent[], options: { db?: Knex } = {}): Promise<IngestResult> {
-    const db = options.db ?? this.#knex;
     const read = this.#extensions(mode, events);
     const versions = await this.#checkContracts(tenant, mode, events);
+    // After the contracts (they validate the data as sent), before storing: files out of the data.
+    const problems: FieldError[] = [];
+    const files = takeAttachments(events, mode, tenant.settings, problems);
+    if (problems.length > 0) {
+      throw new ClarionError(mode === 'batch' ? 'CLARION_ERR_INGEST_INVALID_BATCH' : 'CLARION_ERR_INGEST_INVALID_EVENT', mode === 'batch' ? 'Invalid attachments in the batch; nothing of the batch was accepted' : 'Invalid attachments', { errors: problems });
+    }
+    if (files.some((f) => f.length > 0) && !options.db) {
+      // The events and their files together, or neither.
+      return this.#knex.transaction((trx) => this.#store(trx, tenant, mode, events, read, versions, files));
+    }
+    return this.#store(options.db ?? this.#knex, tenant, mode, events, read, versions, files);
+  }
+
+  async #store(db: Knex, tenant: TenantRow, mode: Mode, events: IncomingEvent[], read: ReturnType<typeof readExtensions>, versions: Array<number | undefined>, files: AttachmentPart[][]): Promise<IngestResult> {
     const rows = events.map((e, i) => ({
       tenant_id: tenant.id,
       ce_id: e.id,
@@ -111,6 +126,8 @@ export class IngestService {
       const existingByKey = new Map(existing.map((r) => [key(r.source, r.ce_id), r.id]));
       for (const e of missing) duplicates.push({ id: e.id, source: e.source, eventId: existingByKey.get(key(e.source, e.id)) ?? '' });
     }
+    const fileKeys = new Map(events.map((e, i) => [key(e.source, e.id), files[i]]));
+    for (const ref of accepted) await insertAttachments(db, tenant.id, ref.eventId, fileKeys.get(key(ref.source, ref.id)) ?? []);
     for (const ref of accepted) this.#log.info({ ceId: ref.id, ceSource: ref.source, eventId: ref.eventId, tenantId: tenant.id }, 'event accepted');
     for (const ref of duplicates) this.#log.info({ ceId: ref.id, ceSource: ref.source, eventId: ref.eventId, tenantId: tenant.id }, 'duplicate event ignored');
     eventsReceived.inc({ outcome: 'accepted' }, accepted.length);

@@ -80,6 +80,14 @@ export interface OutboundMessage {
   links?: { ack?: string; unsubscribe?: string };
   /** Free-form tags passed to providers that support them (message metadata, custom args). */
   metadata?: Record<string, string>;
+  /** email: files the event carried (`data.attachments`), the same for every recipient. */
+  attachments?: Attachment[];
+}
+
+export interface Attachment {
+  filename: string;
+  contentType: string;
+  content: Buffer;
 }
 
 export interface SendOptions {
