@@ -92,6 +92,7 @@ export async function buildMessage(ctx: DeliveryContext, input: MessageInput): P
     // RFC 8058 one-click unsubscribe: mail clients POST `List-Unsubscribe=One-Click` to the link.
     ...(channel === 'email' && signed.unsubscribe ? { headers: { 'List-Unsubscribe': `<${signed.unsubscribe}>`, 'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click' } } : {}),
     metadata: { notificationId: notification.id, deliveryId: delivery.id, workflow: workflow.key },
+    ...(notification.correlation_key ? { correlationKey: notification.correlation_key } : {}),
     ...(channel === 'email' && hasAttachments(event) ? { attachments: await eventAttachments(ctx.knex, event.tenant_id, event.id) } : {}),
   };
 }

@@ -82,6 +82,8 @@ export interface OutboundMessage {
   metadata?: Record<string, string>;
   /** email: files the event carried (`data.attachments`), the same for every recipient. */
   attachments?: Attachment[];
+  /** What the notification is about (its workflow's `correlation`): in-app items of the same key are updated in place. */
+  correlationKey?: string;
 }
 
 export interface Attachment {
