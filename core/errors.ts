@@ -101,6 +101,9 @@ export const ERROR_CATALOGUE = {
   CLARION_ERR_ADMIN_NO_EMAIL_PROVIDER: { status: 409, title: 'No email provider' },
   CLARION_ERR_TOPIC_INVALID: { status: 422, title: 'Invalid topic' },
   CLARION_ERR_TOPIC_NOT_FOUND: { status: 404, title: 'Topic not found' },
+  CLARION_ERR_SCHEDULE_INVALID: { status: 422, title: 'Invalid schedule' },
+  CLARION_ERR_SCHEDULE_NOT_FOUND: { status: 404, title: 'Schedule not found' },
+  CLARION_ERR_SCHEDULE_EXISTS: { status: 409, title: 'Schedule exists' },
   CLARION_ERR_SERVER_INTERNAL: { status: 500, title: 'Internal error' },
 } as const satisfies Record<string, { status: number; title: string }>;
 

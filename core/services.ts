@@ -27,6 +27,7 @@ import { InboxService } from './realtime/service.ts';
 import { SubscriberService } from './subscribers/service.ts';
 import { TemplateService } from './templates/service.ts';
 import { TenantService, findTenant } from './tenants.ts';
+import { ScheduleService } from './schedules/service.ts';
 import { TopicService } from './topics/service.ts';
 import { WebhookService } from './webhooks/service.ts';
 import { WorkflowAuthoring } from './workflows/authoring.ts';
@@ -73,6 +74,8 @@ export interface Services {
   inbox: InboxService;
   /** Topics: named audiences and their members (core/topics). */
   topics: TopicService;
+  /** Recurring schedules that emit events at their times (core/schedules). */
+  schedules: ScheduleService;
   /** Tenants and their settings (core/tenants.ts). */
   tenants: TenantService;
   /** Console users, roles, sessions, invitations and password resets (core/accounts). */
@@ -119,6 +122,9 @@ export function createServices(config: Config, knex: Knex, log: Logger, clock: C
     templates: () => templates, webhooks: () => webhooks, preferences: () => preferences,
     templateData: (notification, input) => notifications.templateData(notification, input),
   });
+  const ingest = new IngestService(knex, contracts, log.child({ component: 'ingest' }), {
+    windowMs: config.ingestGroupWindowMs, maxEvents: config.ingestGroupMax, maxQueued: config.ingestQueueMax,
+  }, clock, timers);
   let loading: Promise<void> | undefined;
   const services: Services = {
     config,
@@ -126,9 +132,7 @@ export function createServices(config: Config, knex: Knex, log: Logger, clock: C
     log,
     clock,
     contracts,
-    ingest: new IngestService(knex, contracts, log.child({ component: 'ingest' }), {
-      windowMs: config.ingestGroupWindowMs, maxEvents: config.ingestGroupMax, maxQueued: config.ingestQueueMax,
-    }, clock, timers),
+    ingest,
     events,
     adapters,
     providers,
@@ -146,6 +150,7 @@ export function createServices(config: Config, knex: Knex, log: Logger, clock: C
     monitoring: new MonitoringService(knex, clock),
     topics: new TopicService(knex),
     analytics: new AnalyticsService({ knex, config, clock, log, webhooks: () => webhooks }),
+    schedules: new ScheduleService({ knex, clock, ingest, log: log.child({ component: 'schedules' }) }),
     database: { pendingMigrations: () => pendingMigrations(knex) },
     outbound,
     apiKeys: new ApiKeyService(knex, invalidation),

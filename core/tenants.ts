@@ -165,6 +165,17 @@ const settingsFields = {
       { additionalProperties: false, description: "Email engagement tracking for the workflows that do not set their own `tracking` (critical workflows never inherit it). Off by default." },
     ),
   ),
+  /** Limits of the files events may attach (`data.attachments`); the request body limit caps them too. */
+  attachments: Type.Optional(
+    Type.Object(
+      {
+        maxBytes: Type.Optional(Type.Integer({ minimum: 1, maximum: 10_485_760, description: 'Largest file, decoded (default 5 MiB, at most 10 MiB)' })),
+        maxFiles: Type.Optional(Type.Integer({ minimum: 0, maximum: 10, description: 'Most files an event attaches (default 5; 0 refuses attachments)' })),
+        types: Type.Optional(Type.Array(Type.String({ pattern: '^[a-z]+/[a-z0-9.+-]+$' }), { maxItems: 50, uniqueItems: true, description: 'Content types accepted (default: application/pdf, text/plain, text/csv, image/png, image/jpeg, text/calendar)' })),
+      },
+      { additionalProperties: false },
+    ),
+  ),
 };
 export const tenantSettingsSchema = Type.Object(settingsFields, { additionalProperties: false, minProperties: 1 });
 export const tenantPatchSchema = Type.Object({ settings: tenantSettingsSchema }, { additionalProperties: false });

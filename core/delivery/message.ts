@@ -1,4 +1,5 @@
 import type { Channel, OutboundMessage, Priority } from '@clarion/adapter-kit';
+import { eventAttachments } from '../db/repositories/attachments.ts';
 import { ConfigError, DeliveryError, PermanentError } from '@clarion/adapter-kit';
 import type { DeliveryRow, EventRow, NotificationRow, SubscriberRowShape, TenantShape } from '../db/repositories/rows.ts';
 import { ClarionError } from '../errors.ts';
@@ -93,6 +94,8 @@ export async function buildMessage(ctx: DeliveryContext, input: MessageInput): P
     // RFC 8058 one-click unsubscribe: mail clients POST `List-Unsubscribe=One-Click` to the link.
     ...(channel === 'email' && signed.unsubscribe ? { headers: { 'List-Unsubscribe': `<${signed.unsubscribe}>`, 'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click' } } : {}),
     metadata: { notificationId: notification.id, deliveryId: delivery.id, workflow: workflow.key },
+    ...(notification.correlation_key ? { correlationKey: notification.correlation_key } : {}),
+    ...(channel === 'email' && hasAttachments(event) ? { attachments: await eventAttachments(ctx.knex, event.tenant_id, event.id) } : {}),
   };
 }
 
@@ -103,4 +106,10 @@ function trackedEmail(ctx: DeliveryContext, parts: OutboundMessage['content'], i
   const { opens, clicks } = trackingFor(input.workflow, input.tenant.settings?.tracking as TrackingSettings | undefined);
   if (!opens && !clicks) return parts;
   return { ...parts, html: trackEmail(parts.html, { secret, publicUrl: ctx.config.publicUrl, deliveryId: input.delivery.id, opens, clicks }) };
+}
+
+/** Whether the event's data references files taken out of it at ingest. */
+function hasAttachments(event: EventRow): boolean {
+  const list = (event.data as { attachments?: unknown } | null)?.attachments;
+  return Array.isArray(list) && list.length > 0;
 }

@@ -18,6 +18,7 @@ import { webhookRoutes } from './routes/webhooks.ts';
 import { apiKeyRoutes } from './routes/api-keys.ts';
 import { inboxAdminRoutes, inboxRoutes } from './routes/inbox.ts';
 import { adminConsole } from '../../admin/index.ts';
+import { scheduleRoutes } from './routes/schedules.ts';
 import { topicRoutes } from './routes/topics.ts';
 import { trackingRoutes } from './routes/analytics.ts';
 
@@ -83,6 +84,7 @@ export function createGateway(services: Services): Gateway {
   preferenceRoutes(services, api);
   inboxAdminRoutes(services, api);
   topicRoutes(services, api);
+  scheduleRoutes(services, api);
 
   const routers = [open, api];
   for (const router of routers) {

@@ -11,6 +11,7 @@ import { templatePaths, templateSchemas } from '../templates/openapi.ts';
 import { preferencePaths, preferenceSchemas } from '../preferences/openapi.ts';
 import { apiKeyPaths, apiKeySchemas } from '../api-keys/openapi.ts';
 import { inboxPaths, inboxSchemas } from '../realtime/openapi.ts';
+import { schedulePaths, scheduleSchemas } from '../schedules/openapi.ts';
 import { topicPaths, topicSchemas } from '../topics/openapi.ts';
 import { cancellationInputSchema, cancellationResultSchema } from '../notifications/cancellation.ts';
 import { analyticsPaths, analyticsSchemas } from '../analytics/openapi.ts';
@@ -54,7 +55,7 @@ export function openApiDocument(serverUrl: string): Record<string, unknown> {
     security: [{ apiKey: [] }],
     tags: [
       { name: 'events' }, { name: 'contracts' }, { name: 'workflows' }, { name: 'subscribers' }, { name: 'templates' }, { name: 'providers' },
-      { name: 'notifications' }, { name: 'deliveries' }, { name: 'webhooks' }, { name: 'audit' }, { name: 'tenant' }, { name: 'api-keys' }, { name: 'inbox' }, { name: 'topics' }, { name: 'analytics' }, { name: 'operations' },
+      { name: 'notifications' }, { name: 'deliveries' }, { name: 'webhooks' }, { name: 'audit' }, { name: 'tenant' }, { name: 'api-keys' }, { name: 'inbox' }, { name: 'topics' }, { name: 'analytics' }, { name: 'schedules' }, { name: 'operations' },
     ],
     paths: {
       ...webhookPaths,
@@ -64,6 +65,7 @@ export function openApiDocument(serverUrl: string): Record<string, unknown> {
       ...inboxPaths,
       ...topicPaths,
       ...analyticsPaths,
+      ...schedulePaths,
       '/healthz': {
         get: { tags: ['operations'], summary: 'Liveness: the process answers', security: [], responses: { '200': json({ type: 'object', properties: { status: { const: 'ok' } } }) } },
       },
@@ -240,6 +242,7 @@ export function openApiDocument(serverUrl: string): Record<string, unknown> {
         ...inboxSchemas,
         ...topicSchemas,
         ...analyticsSchemas,
+        ...scheduleSchemas,
         Problem: {
           type: 'object',
           required: ['type', 'title', 'status', 'code'],

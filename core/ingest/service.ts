@@ -12,6 +12,8 @@ import { toFieldErrors } from '../kernel/validation.ts';
 import { contextOf, hasActiveTrace, linkTo, tracingEnabled, withSpan } from '../tracing.ts';
 import { readExtensions } from './extensions.ts';
 import { GroupCommit, type GroupCommitSettings, type GroupOutcome } from './group-commit.ts';
+import { takeAttachments } from './attachments.ts';
+import { insertAttachments } from '../db/repositories/attachments.ts';
 
 export interface EventRef {
   /** The CloudEvent's own id. */
@@ -53,33 +55,64 @@ export class IngestService {
    * In a `clarion.ingest` span continuing the caller's trace: the request's (`traceparent` header,
    * or the broker message's), else the one the events share in their `traceparent` extension.
    * Events carrying another trace are linked. The process_event jobs carry this span's context.
+   * `db`: a transaction to store the events in (a schedule's occurrence, with the schedule's own row).
    */
-  async ingest(tenant: TenantRow, mode: Mode, events: IncomingEvent[]): Promise<IngestResult> {
+  async ingest(tenant: TenantRow, mode: Mode, events: IncomingEvent[], options: { db?: Knex } = {}): Promise<IngestResult> {
     const carried = events.map((e) => e.extensions.traceparent);
     const shared = carried.every((t) => typeof t === 'string' && t === carried[0]) ? carried[0] : undefined;
     const parent = hasActiveTrace() ? undefined : contextOf(shared, events[0].extensions.tracestate);
     const links = parent ? [] : [...new Set(carried)].slice(0, 32).map(linkTo).filter((l) => l !== undefined);
     const single = events.length === 1 ? { 'cloudevents.event_id': events[0].id, 'cloudevents.event_source': events[0].source, 'cloudevents.event_type': events[0].type } : {};
     return withSpan('clarion.ingest', { parent, links, attributes: { 'clarion.tenant_id': tenant.id, 'clarion.ingest.mode': mode, 'clarion.ingest.events': events.length, ...single } }, async (span) => {
-      const result = await this.#ingest(tenant, mode, events);
+      const result = await this.#ingest(tenant, mode, events, options.db);
       span.setAttributes({ 'clarion.ingest.accepted': result.accepted.length, 'clarion.ingest.duplicates': result.duplicates.length });
       return result;
     });
   }
 
-  async #ingest(tenant: TenantRow, mode: Mode, events: IncomingEvent[]): Promise<IngestResult> {
+  /** What `ingest` checks (extensions, contracts), storing nothing: a schedule's event when it is saved. */
+  async check(tenant: TenantRow, mode: Mode, events: IncomingEvent[]): Promise<void> {
+    this.#extensions(mode, events);
+    await this.#checkContracts(tenant, mode, events);
+  }
+
+  #extensions(mode: Mode, events: IncomingEvent[]) {
     const problems: FieldError[] = [];
     const read = readExtensions(events, mode, problems, this.#clock.now());
     if (problems.length > 0) {
       throw new ClarionError(mode === 'batch' ? 'CLARION_ERR_INGEST_INVALID_BATCH' : 'CLARION_ERR_INGEST_INVALID_EVENT', mode === 'batch' ? 'Invalid events in the batch; nothing of the batch was accepted' : 'Invalid CloudEvent', { errors: problems });
     }
+    return read;
+  }
+
+  async #ingest(tenant: TenantRow, mode: Mode, events: IncomingEvent[], db: Knex | undefined): Promise<IngestResult> {
+    const read = this.#extensions(mode, events);
     const versions = await this.#checkContracts(tenant, mode, events);
+    // After the contracts (they validate the data as sent), before storing: files out of the data.
+    const problems: FieldError[] = [];
+    const files = takeAttachments(events, mode, tenant.settings, problems);
+    if (problems.length > 0) {
+      throw new ClarionError(mode === 'batch' ? 'CLARION_ERR_INGEST_INVALID_BATCH' : 'CLARION_ERR_INGEST_INVALID_EVENT', mode === 'batch' ? 'Invalid attachments in the batch; nothing of the batch was accepted' : 'Invalid attachments', { errors: problems });
+    }
     const rows = events.map((e, i) => ({ ...toRow(tenant, e, versions[i]), cancel_key: read[i].cancelKey, deliver_after: read[i].deliverAfter }));
-    // A single event joins the open group (one statement for the events of a millisecond or two);
-    // a batch is one statement already. With tracing on, each event is written by its own
-    // statement: its process_event job must carry its own request's trace, and a group's
-    // statement runs in one request's context only.
-    const outcomes = mode === 'batch' || tracingEnabled() ? await this.#store(rows) : [await this.#group.submit(rows[0])];
+    let outcomes: GroupOutcome[];
+    if (files.some((f) => f.length > 0)) {
+      // The events and their files together, or neither.
+      const storeWithFiles = async (trx: Knex) => {
+        const stored = await this.#store(rows, trx);
+        for (const [i, outcome] of stored.entries()) if (!outcome.duplicate) await insertAttachments(trx, tenant.id, outcome.eventId, files[i]);
+        return stored;
+      };
+      outcomes = db ? await storeWithFiles(db) : await this.#knex.transaction(storeWithFiles);
+    } else if (db || mode === 'batch' || tracingEnabled()) {
+      // A batch is one statement already; a given transaction is the caller's. With tracing on,
+      // each event is written by its own statement: its process_event job must carry its own
+      // request's trace, and a group's statement runs in one request's context only.
+      outcomes = await this.#store(rows, db);
+    } else {
+      // A single event joins the open group (one statement for the events of a millisecond or two).
+      outcomes = [await this.#group.submit(rows[0])];
+    }
     const accepted: EventRef[] = [];
     const duplicates: EventRef[] = [];
     events.forEach((e, i) => (outcomes[i].duplicate ? duplicates : accepted).push({ id: e.id, source: e.source, eventId: outcomes[i].eventId }));
@@ -99,12 +132,13 @@ export class IngestService {
    * Stores events of any tenants, each with its process_event job, in one statement (atomic
    * without a transaction): a job exists exactly when its event does. A resent event (same
    * tenant, source and id as a stored one, or as an earlier row of `rows`) is not inserted, nor
-   * queued: its outcome is the stored event's id, as a duplicate. Outcomes in the order of `rows`.
+   * queued: its outcome is the stored event's id, as a duplicate. An event with `deliverafter`
+   * is fanned out then (its job is due then). Outcomes in the order of `rows`.
    */
-  async #store(rows: EventRow[]): Promise<GroupOutcome[]> {
+  async #store(rows: EventRow[], db: Knex = this.#knex): Promise<GroupOutcome[]> {
     const result = await insertQueued<{ id: string; tenant_id: string; ce_id: string; source: string }>(
-      this.#knex,
-      this.#knex('events').insert(rows).onConflict(['tenant_id', 'source', 'ce_id']).ignore().returning(['id', 'tenant_id', 'ce_id', 'source', 'type', 'deliver_after']),
+      db,
+      db('events').insert(rows).onConflict(['tenant_id', 'source', 'ce_id']).ignore().returning(['id', 'tenant_id', 'ce_id', 'source', 'type', 'deliver_after']),
       // Fan-out runs after the work already queued (sends, webhooks): a burst of events does not
       // hold back the deliveries of the events before it.
       { task: 'process_event', payload: `json_build_object('eventId', i.id, 'tenantId', i.tenant_id, 'type', i.type)`, runAt: 'i.deliver_after', maxAttempts: 10, priority: 1 },
@@ -121,7 +155,7 @@ export class IngestService {
     });
     const missing = rows.filter((_, i) => outcomes[i] === undefined);
     if (missing.length > 0) {
-      const existing: Array<{ id: string; tenant_id: string; ce_id: string; source: string }> = await this.#knex('events')
+      const existing: Array<{ id: string; tenant_id: string; ce_id: string; source: string }> = await db('events')
         .whereIn(['tenant_id', 'source', 'ce_id'], missing.map((r) => [r.tenant_id, r.source, r.ce_id]))
         .select('id', 'tenant_id', 'ce_id', 'source');
       const existingByKey = new Map(existing.map((r) => [key(r.tenant_id, r.source, r.ce_id), r.id]));

@@ -5,6 +5,7 @@ import { dispatchNotification } from './dispatch-notification.ts';
 import { deliverWebhook } from './deliver-webhook.ts';
 import { escalateNotification } from './escalate-notification.ts';
 import { fanOutTopic } from './fan-out-topic.ts';
+import { fireSchedule } from './fire-schedule.ts';
 import { processEvent } from './process-event.ts';
 import { runWorkflowStep } from './run-workflow-step.ts';
 import { sendDailySummaries } from './send-daily-summaries.ts';
@@ -24,6 +25,7 @@ export function taskList(services: Services): TaskList {
     send_digest: sendDigest(services),
     escalate_notification: escalateNotification(services),
     run_workflow_step: runWorkflowStep(services),
+    fire_schedule: fireSchedule(services),
     send_daily_summaries: sendDailySummaries(services),
     unsnooze_inbox_item: unsnoozeInboxItem(services),
     prune_inbox_changes: pruneInboxChanges(services),

@@ -16,6 +16,7 @@ declare global {
       dispatch_notification: { notificationId: string; tenantId: string };
       escalate_notification: { notificationId: string; tenantId: string; step: number };
       run_workflow_step: { notificationId: string; tenantId: string; step: number };
+      fire_schedule: { scheduleId: string; tenantId: string; occurrence: string };
       send_digest: { digestId: string; tenantId: string };
       send_daily_summaries: Record<string, never>;
       deliver_webhook: { tenantId: string; messageId: string; attempt: number; generation: number; trigger: string; slotReserved?: boolean };

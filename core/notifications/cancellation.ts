@@ -1,5 +1,5 @@
 import { audit } from '../db/repositories/audit-log.ts';
-import { cancelNotifications, cancelTopicFanOuts, handedOver, lockEvents, markEventsCancelled } from '../db/repositories/cancellation.ts';
+import { cancelNotifications, cancelSchedules, cancelTopicFanOuts, handedOver, lockEvents, markEventsCancelled } from '../db/repositories/cancellation.ts';
 import { ClarionError } from '../errors.ts';
 import { NullableString, schemaAjv, Type, type Static } from '../kernel/schema.ts';
 import { toFieldErrors } from '../kernel/validation.ts';
@@ -39,6 +39,7 @@ export const cancellationResultSchema = Type.Object({
     escalationSteps: Type.Integer({ minimum: 0 }),
     deliveries: Type.Integer({ minimum: 0, description: 'Deliveries queued or waiting for a retry' }),
     suppressed: Type.Integer({ minimum: 0, description: 'Notifications nothing had gone out for, now suppressed' }),
+    schedules: Type.Integer({ minimum: 0, description: 'Schedules whose event carries the key (POST /v1/cancellations only): ended, nothing more is emitted' }),
   }),
   inFlight: Type.Integer({ minimum: 0, description: 'Deliveries being handed to a provider at this moment: they complete' }),
   alreadySent: Type.Object({
@@ -67,7 +68,11 @@ export async function cancel(ctx: NotificationsContext, tenantId: string, target
   const result = await knex.transaction(async (trx) => {
     const events = await lockEvents(trx, tenantId, target);
     const ids = events.map((e) => e.id);
-    if (ids.length === 0) return { result: empty(reason), eventIds: ids };
+    const schedules = 'key' in target ? await cancelSchedules(trx, tenantId, target.key, now) : 0;
+    if (ids.length === 0) {
+      if (schedules > 0) await audit(trx, tenantId, options.actor, 'schedule.cancelled', null, { reason, key: (target as { key: string }).key, schedules });
+      return { result: { ...empty(reason), cancelled: { ...empty(reason).cancelled, schedules } }, eventIds: ids };
+    }
     const notProcessed = await markEventsCancelled(trx, ids, reason, now);
     const topicFanOuts = await cancelTopicFanOuts(trx, tenantId, ids, now);
     const { counts, suppressed } = await cancelNotifications(trx, tenantId, ids, reason, now);
@@ -85,6 +90,7 @@ export async function cancel(ctx: NotificationsContext, tenantId: string, target
         escalationSteps: counts.escalationSteps,
         deliveries: counts.deliveries,
         suppressed: suppressed.length,
+        schedules,
       },
       inFlight: sent.inFlight,
       alreadySent: { count: sent.count, items: sent.items },
@@ -92,6 +98,7 @@ export async function cancel(ctx: NotificationsContext, tenantId: string, target
     for (const id of ids) {
       await audit(trx, tenantId, options.actor, 'event.cancelled', id, { reason, ...('key' in target ? { key: target.key } : {}), notProcessed: notProcessed.includes(id), ...(ids.length === 1 ? { cancelled: result.cancelled, alreadySent: sent.count } : {}) }, 'event');
     }
+    if (schedules > 0) await audit(trx, tenantId, options.actor, 'schedule.cancelled', null, { reason, key: (target as { key: string }).key, schedules });
     if (announce) {
       for (const n of suppressed) await emitNotification(hub, trx, tenantId, 'io.clarion.notification.suppressed', n.id, { workflow: n.workflow_key, subscriberId: n.external_id, reason: `cancelled: ${reason}` });
     }
@@ -105,7 +112,7 @@ function empty(reason: string): CancellationResult {
   return {
     events: 0,
     reason,
-    cancelled: { events: 0, topicFanOuts: 0, notifications: 0, deferred: 0, delayed: 0, batched: 0, escalationSteps: 0, deliveries: 0, suppressed: 0 },
+    cancelled: { events: 0, topicFanOuts: 0, notifications: 0, deferred: 0, delayed: 0, batched: 0, escalationSteps: 0, deliveries: 0, suppressed: 0, schedules: 0 },
     inFlight: 0,
     alreadySent: { count: 0, items: [] },
   };

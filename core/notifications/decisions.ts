@@ -16,6 +16,7 @@ import type { NotificationsContext } from './context.ts';
 import { batch } from './digests.ts';
 import { fireStep } from './escalation.ts';
 import { emitNotification } from './status.ts';
+import { eventDocument, pointer } from './event-document.ts';
 import { hasSteps, startSteps } from './steps.ts';
 
 /**
@@ -24,8 +25,8 @@ import { hasSteps, startSteps } from './steps.ts';
  * nothing to decide for this tenant.
  */
 export async function needsChain(ctx: NotificationsContext, tenantId: string, workflow: Workflow): Promise<boolean> {
-  // Steps and conditions are run per notification (./steps.ts).
-  if (hasSteps(workflow)) return true;
+  // Steps and conditions are run per notification (./steps.ts), and so is a correlation key.
+  if (hasSteps(workflow) || workflow.correlation) return true;
   const facts = async () => ({ tenantHasPreferences: (await ctx.preferences()?.tenantHasPreferences(tenantId)) ?? false });
   return ctx.pipeline.decides(workflow.plugins, facts);
 }
@@ -102,6 +103,7 @@ export async function createNotification(ctx: NotificationsContext, trx: Knex, i
     id, tenantId: event.tenant_id, eventId: event.id, subscriberId: subscriber.id, workflowKey: workflow.key, priority: workflow.priority,
     status: applied.status, scheduledFor: applied.scheduledFor, channels: applied.channels, decisions: records,
     ...(applied.escalation ? { escalation: { steps: applied.escalation } } : {}),
+    correlationKey: correlationKey(event, workflow),
   });
   if (applied.status === 'pending' && !applied.escalation && !steps) await insertDeliveries(trx, { tenantId: event.tenant_id, notificationId: id, channels: applied.channels, before: row });
   else await row;
@@ -141,6 +143,13 @@ export async function dispatchNotification(ctx: NotificationsContext, notificati
     }
     await insertDeliveries(trx, { tenantId, notificationId, channels: row.channels });
   });
+}
+
+/** What the notification is about (`<workflow>:<value>`), from its workflow's correlation pointer; null without one. */
+export function correlationKey(event: EventRow, workflow: Pick<Workflow, 'key' | 'correlation'>): string | null {
+  if (!workflow.correlation) return null;
+  const value = pointer(eventDocument(event), workflow.correlation.key);
+  return typeof value === 'string' || typeof value === 'number' ? `${workflow.key}:${value}`.slice(0, 500) : null;
 }
 
 /** The event's `deliverlocal` time, if it has one. */

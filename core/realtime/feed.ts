@@ -372,22 +372,35 @@ export async function putInboxItem(deps: Pick<FeedDeps, 'knex' | 'workflows'>, s
   const { knex, workflows } = deps;
   const workflowKey = typeof message.metadata?.workflow === 'string' ? message.metadata.workflow : null;
   const workflow = workflowKey ? await workflows.get(message.tenantId, workflowKey).catch(() => undefined) : undefined;
+  const fields = {
+    notification_id: message.notificationId,
+    workflow_key: workflowKey,
+    category: workflow?.category ?? null,
+    tags: workflow?.tags ?? [],
+    title: message.content.title ?? null,
+    body: message.content.body ?? message.content.text ?? null,
+    url: message.content.url ?? null,
+    actions: JSON.stringify(normalizeActions(message.content.actions ?? [])),
+    data: JSON.stringify(message.content.data ?? {}),
+  };
   return knex.transaction(async (trx) => {
+    // The inbox is locked: nothing else adds to it until this commits.
     const inbox = await lockInbox(trx, message.tenantId, subscriberId);
+    // A message with a correlation key updates the subscriber's item of that key in place (new
+    // content, unread again, back on top, the latest notification) rather than stacking another.
+    const existing = message.correlationKey
+      ? await trx('inbox_items').where({ tenant_id: message.tenantId, subscriber_id: subscriberId, correlation_key: message.correlationKey }).first('id')
+      : undefined;
+    if (existing) {
+      const [row] = await trx('inbox_items')
+        .where({ id: existing.id })
+        .update({ ...fields, seen_at: null, read_at: null, archived_at: null, snoozed_until: null, action_key: null, action_at: null, surfaced_at: trx.fn.now(), updated_at: trx.fn.now() })
+        .returning('*');
+      await recordChange(trx, inbox, { type: 'item.updated', item: itemView(row) as unknown as Record<string, unknown>, reason: 'correlated' });
+      return row.id as string;
+    }
     const [row] = await trx('inbox_items')
-      .insert({
-        tenant_id: message.tenantId,
-        subscriber_id: subscriberId,
-        notification_id: message.notificationId,
-        workflow_key: workflowKey,
-        category: workflow?.category ?? null,
-        tags: workflow?.tags ?? [],
-        title: message.content.title ?? null,
-        body: message.content.body ?? message.content.text ?? null,
-        url: message.content.url ?? null,
-        actions: JSON.stringify(normalizeActions(message.content.actions ?? [])),
-        data: JSON.stringify(message.content.data ?? {}),
-      })
+      .insert({ tenant_id: message.tenantId, subscriber_id: subscriberId, ...fields, ...(message.correlationKey ? { correlation_key: message.correlationKey } : {}) })
       .returning('*');
     await recordChange(trx, inbox, { type: 'item.created', item: itemView(row) as unknown as Record<string, unknown> });
     return row.id as string;

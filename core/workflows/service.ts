@@ -82,6 +82,13 @@ const workflowFields = {
   steps: Type.Optional(Type.Array(workflowStepSchema, { minItems: 1, maxItems: 20, description: 'Sends and waits in order (without steps, every channel at once)' })),
   /** A JSON Logic condition per channel, checked whenever a step would send on it. */
   conditions: Type.Optional(Dictionary(Type.Unknown(), { propertyNames: { enum: CHANNELS }, description: 'Per channel, a JSON Logic expression that must be true for it to be sent on (e.g. {">": [{"var": "data.amount"}, 1000]})' })),
+  /**
+   * What its events are about, for notifications that replace earlier ones: a JSON Pointer into
+   * the event (`/data/quoteId`). The subscriber's in-app item of the same key is updated in place.
+   */
+  correlation: Type.Optional(
+    Type.Object({ key: Type.String({ pattern: POINTER, description: 'JSON Pointer into the event to what it is about (e.g. /data/quoteId)' }) }, { additionalProperties: false, description: 'In-app items of the same subscriber and key are updated in place rather than stacked' }),
+  ),
   plugins: Type.Optional(AnyObject({ default: {} })),
   /** Delivered whatever the subscriber's opt-outs (critical workflows are required by default). */
   required: Type.Optional(Type.Boolean()),

@@ -83,6 +83,16 @@ export interface OutboundMessage {
   links?: { ack?: string; unsubscribe?: string };
   /** Free-form tags passed to providers that support them (message metadata, custom args). */
   metadata?: Record<string, string>;
+  /** email: files the event carried (`data.attachments`), the same for every recipient. */
+  attachments?: Attachment[];
+  /** What the notification is about (its workflow's `correlation`): in-app items of the same key are updated in place. */
+  correlationKey?: string;
+}
+
+export interface Attachment {
+  filename: string;
+  contentType: string;
+  content: Buffer;
 }
 
 export interface SendOptions {

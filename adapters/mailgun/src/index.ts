@@ -77,6 +77,8 @@ export function buildForm(message: OutboundMessage, config: MailgunConfig): Form
   for (const [name, value] of Object.entries(message.metadata ?? {})) form.append(`v:${name}`, value);
   form.append('v:clarion_delivery_id', message.deliveryId);
   form.append('v:clarion_notification_id', message.notificationId);
+  // Files as multipart parts named `attachment`, as the Messages API takes them.
+  for (const a of message.attachments ?? []) form.append('attachment', new Blob([new Uint8Array(a.content)], { type: a.contentType }), a.filename);
   return form;
 }
 

@@ -133,6 +133,17 @@ describe('mailgun adapter', () => {
       ]);
     });
 
+    it('attaches files as multipart parts named attachment, with their file names and types', async () => {
+      let received: { headers: Record<string, string>; body: string } | undefined;
+      messages()
+        .reply(200, { id: `<${MESSAGE_ID}>`, message: 'Queued. Thank you.' })
+        .on('request', (req, _interceptor, body) => { received = { headers: lowerCased(req.headers), body: String(body) }; });
+      await send(config, { ...emailMessage(), attachments: [{ filename: 'lines.csv', contentType: 'text/csv', content: Buffer.from('a,b\n1,2\n') }] });
+      const form = await new Response(received!.body, { headers: { 'content-type': received!.headers['content-type'] } }).formData();
+      const file = form.get('attachment') as File;
+      expect([file.name, file.type, await file.text()]).to.deep.equal(['lines.csv', 'text/csv', 'a,b\n1,2\n']);
+    });
+
     it('uses the EU base URL, tags and test mode when configured', async () => {
       let body = '';
       let headers: Record<string, string> = {};

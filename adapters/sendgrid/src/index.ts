@@ -74,6 +74,7 @@ export function buildMailSend(message: OutboundMessage, config: SendGridConfig):
       ...(content.html ? [{ type: 'text/html', value: content.html }] : []),
     ],
     ...(message.headers && Object.keys(message.headers).length > 0 ? { headers: message.headers } : {}),
+    ...(message.attachments?.length ? { attachments: message.attachments.map((a) => ({ content: a.content.toString('base64'), filename: a.filename, type: a.contentType, disposition: 'attachment' })) } : {}),
     ...(config.categories?.length ? { categories: config.categories } : {}),
     ...(config.sandboxMode ? { mail_settings: { sandbox_mode: { enable: true } } } : {}),
   };

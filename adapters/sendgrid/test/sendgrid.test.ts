@@ -124,6 +124,17 @@ describe('sendgrid adapter', () => {
       });
     });
 
+    it('attaches files as the documented attachments array (base64 content, filename, type, disposition)', async () => {
+      let posted: Record<string, unknown> | undefined;
+      mailSend().post('/v3/mail/send', (body) => { posted = body; return true; }).reply(202, '', { 'X-Message-Id': MESSAGE_ID });
+      const attachments = [{ filename: 'INV-42.pdf', contentType: 'application/pdf', content: Buffer.from('%PDF-1.4 invoice') }, { filename: 'lines.csv', contentType: 'text/csv', content: Buffer.from('a,b\n1,2\n') }];
+      await send(config, { ...emailMessage(), attachments });
+      expect(posted!.attachments).to.deep.equal([
+        { content: Buffer.from('%PDF-1.4 invoice').toString('base64'), filename: 'INV-42.pdf', type: 'application/pdf', disposition: 'attachment' },
+        { content: Buffer.from('a,b\n1,2\n').toString('base64'), filename: 'lines.csv', type: 'text/csv', disposition: 'attachment' },
+      ]);
+    });
+
     it('uses the EU endpoint and sandbox mode when configured', async () => {
       let posted: Record<string, unknown> | undefined;
       nock('https://api.eu.sendgrid.com').post('/v3/mail/send', (body) => { posted = body; return true; }).reply(200, '');

@@ -78,6 +78,7 @@ export function buildSendEmail(message: OutboundMessage, config: SesConfig): Sen
         },
         // SES v2 takes extra headers (List-Unsubscribe, List-Unsubscribe-Post) on simple messages.
         ...(headers.length > 0 ? { Headers: headers } : {}),
+        ...(message.attachments?.length ? { Attachments: message.attachments.map((a) => ({ RawContent: new Uint8Array(a.content), FileName: a.filename, ContentType: a.contentType, ContentDisposition: 'ATTACHMENT' as const })) } : {}),
       },
     },
     // Tags come back on every published event (mail.tags), which is how receipts find the delivery.

@@ -165,6 +165,13 @@ describe('ses adapter', () => {
       });
     });
 
+    it('attaches files to the simple content (SES v2 Attachments: raw content, file name, type, disposition)', async () => {
+      let posted: { Content: { Simple: { Attachments?: unknown } } } | undefined;
+      outbound().post('/v2/email/outbound-emails', (body) => { posted = body; return true; }).reply(200, { MessageId: MESSAGE_ID });
+      await send(config, { ...emailMessage(), attachments: [{ filename: 'INV-42.pdf', contentType: 'application/pdf', content: Buffer.from('%PDF-1.4 invoice') }] });
+      expect(posted!.Content.Simple.Attachments).to.deep.equal([{ RawContent: Buffer.from('%PDF-1.4 invoice').toString('base64'), FileName: 'INV-42.pdf', ContentType: 'application/pdf', ContentDisposition: 'ATTACHMENT' }]);
+    });
+
     it('encodes a non-ASCII display name as RFC 2047', async () => {
       let posted: Record<string, unknown> | undefined;
       outbound().post('/v2/email/outbound-emails', (body) => { posted = body; return true; }).reply(200, { MessageId: MESSAGE_ID });

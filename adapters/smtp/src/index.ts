@@ -91,6 +91,7 @@ export default defineAdapter<SmtpConfig>({
           text: content.text,
           html: content.html,
           headers: message.headers,
+          attachments: message.attachments?.map((a) => ({ filename: a.filename, contentType: a.contentType, content: a.content })),
           // A stable Message-ID per delivery lets receivers drop a resend after a lost answer.
           messageId: `<${idempotencyKey.replace(/[^A-Za-z0-9.:-]/g, '.')}@clarion>`,
         });

@@ -53,6 +53,8 @@ export class Notification extends BaseModel {
   declare escalation: { steps?: EscalationStep[]; parentId?: string; step?: number } | null;
   /** The workflow's steps as this notification runs them (core/notifications/steps.ts); null without steps. */
   declare workflow_steps: WorkflowStepsState | null;
+  /** What it is about, from its workflow's `correlation` pointer (`<workflow>:<value>`). */
+  declare correlation_key: string | null;
   declare created_at: Time;
   declare updated_at: Time;
 }

@@ -119,3 +119,11 @@ export async function handedOver(db: Knex, tenantId: string, eventIds: string[],
     .select({ notificationId: 'n.id', subscriberId: 's.external_id', channel: 'd.channel', status: 'd.status' });
   return { count, inFlight, items };
 }
+
+/** Schedules whose event carries the key end: no later occurrence emits anything. */
+export async function cancelSchedules(db: Knex, tenantId: string, key: string, now: Date): Promise<number> {
+  return db('schedules')
+    .where({ tenant_id: tenantId, status: 'active' })
+    .whereRaw(`event->'extensions'->>'cancelkey' = ?`, [key])
+    .update({ status: 'cancelled', next_at: null, fire_at: null, updated_at: now });
+}

@@ -26,6 +26,7 @@ export interface NewNotification {
   decisions: DecisionRecord[];
   scheduledFor?: Date | null;
   escalation?: NotificationRow['escalation'];
+  correlationKey?: string | null;
 }
 
 const now = (db: Knex) => db.fn.now() as unknown as Date;
@@ -43,6 +44,7 @@ function toRow(n: NewNotification): Partial<NotificationRow> {
     channels: n.channels,
     decisions: n.decisions,
     ...(n.escalation ? { escalation: n.escalation } : {}),
+    ...(n.correlationKey ? { correlation_key: n.correlationKey } : {}),
   };
 }
 

@@ -1,0 +1,37 @@
+import { scheduleInputSchema, scheduleViewSchema } from './service.ts';
+
+/** The schedule routes and schemas of the OpenAPI document (spread into core/gateway/openapi.ts). */
+
+const problem = { $ref: '#/components/responses/Problem' };
+const errors = (...statuses: number[]) => Object.fromEntries(statuses.map((s) => [String(s), problem]));
+const json = (schema: object, description = 'OK') => ({ description, content: { 'application/json': { schema } } });
+const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
+const query = (name: string, description: string, schema: object = { type: 'string' }) => ({ name, in: 'query', required: false, description, schema });
+const key = { name: 'key', in: 'path', required: true, description: 'The schedule key', schema: { type: 'string' } };
+const paging = [query('limit', 'Page size (1-200, default 50).', { type: 'integer', minimum: 1, maximum: 200 }), query('cursor', 'The `nextCursor` of the previous page.')];
+const page = (item: object) => ({ type: 'object', required: ['items', 'nextCursor'], properties: { items: { type: 'array', items: item }, nextCursor: { type: ['string', 'null'] } } });
+const tags = ['schedules'];
+
+export const schedulePaths = {
+  '/v1/schedules': {
+    get: { tags, summary: "List the tenant's schedules, newest first", parameters: paging, responses: { '200': json(page(ref('Schedule'))), ...errors(400, 401) } },
+    post: {
+      tags,
+      summary: 'Create a recurring schedule',
+      description:
+        'An RRULE (RFC 5545) or cron expression in a time zone, and the event each occurrence emits (checked now like a posted event: envelope, extensions, contract). ' +
+        'Each occurrence emits its event once (id `<key>/<occurrence>`, source `/clarion/schedules/<key>` by default), even with several workers; schedules survive restarts. ' +
+        'With `localTime`, each subscriber is notified at the occurrence\'s wall time in their own time zone. A cancellation of the event\'s `cancelkey` also ends the schedule.',
+      requestBody: { required: true, content: { 'application/json': { schema: scheduleInputSchema } } },
+      responses: { '201': json(ref('Schedule'), 'Created'), ...errors(400, 401, 409, 415, 422) },
+    },
+  },
+  '/v1/schedules/{key}': {
+    get: { tags, summary: 'A schedule, with its next occurrences', parameters: [key], responses: { '200': json(ref('Schedule')), ...errors(401, 404) } },
+    delete: { tags, summary: 'Delete a schedule', description: 'No occurrence fires any more; the events it emitted stay (cancel them with their cancelkey).', parameters: [key], responses: { '204': { description: 'Deleted' }, ...errors(401, 404) } },
+  },
+};
+
+export const scheduleSchemas = {
+  Schedule: scheduleViewSchema,
+};

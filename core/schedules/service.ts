@@ -1,0 +1,284 @@
+import type { Knex } from 'knex';
+import type { Logger } from 'pino';
+import { audit } from '../db/repositories/audit-log.ts';
+import { keysetPage, type Page } from '../db/paging.ts';
+import { ClarionError, type FieldError } from '../errors.ts';
+import { parseEvents } from '../ingest/cloudevents.ts';
+import { isZone } from '../ingest/extensions.ts';
+import type { IngestService } from '../ingest/service.ts';
+import { enqueue } from '../jobs/tasks.ts';
+import type { Clock } from '../kernel/clock.ts';
+import { AnyObject, Nullable, NullableDateTime, NullableString, schemaAjv, StringEnum, Type, type Static } from '../kernel/schema.ts';
+import { toFieldErrors } from '../kernel/validation.ts';
+import { findTenant } from '../tenants.ts';
+import { earliestInstant, MIN_GAP_MS, parseRule, tooFrequent, upcoming, wallTime, type Rule } from './rules.ts';
+
+/**
+ * Recurring schedules (`POST /v1/schedules`): an RRULE or cron expression in a time zone, with the
+ * event each occurrence emits (its type, data, extensions; `recipients` go to `data.recipients`).
+ * Each occurrence is a `fire_schedule` job due at its time; the job emits the event under the
+ * schedule row's lock, only if the row still waits for that very occurrence, with an id made of
+ * the schedule and the occurrence (a second run, on another worker or after a crash, finds the row
+ * moved on, and the event would be a duplicate anyway), then queues the next occurrence in the same
+ * transaction. State lives in the database: a restart loses nothing, and an occurrence missed
+ * while no worker ran is emitted once, late, before the schedule goes on from the present.
+ * With `localTime`, the event carries `deliverlocal` (the occurrence's wall time) and is emitted
+ * as that wall time first comes anywhere, so each subscriber is notified at that local time.
+ */
+
+export const SCHEDULE_KEY = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/;
+/** Most schedules a tenant keeps. */
+export const MAX_SCHEDULES = 1000;
+/** Occurrences a schedule's view lists ahead. */
+const UPCOMING = 5;
+
+const scheduleEventSchema = Type.Object(
+  {
+    type: Type.String({ minLength: 1, maxLength: 255, description: 'The CloudEvent type (a workflow trigger)' }),
+    source: Type.Optional(Type.String({ minLength: 1, maxLength: 1024, description: 'Default /clarion/schedules/<key>' })),
+    subject: Type.Optional(Type.String({ maxLength: 1024 })),
+    data: Type.Optional(AnyObject({ description: 'The event data; `recipients` (when given) is set as data.recipients' })),
+    extensions: Type.Optional(AnyObject({ description: 'CloudEvent extensions, e.g. cancelkey: a cancellation with that key also ends the schedule' })),
+  },
+  { additionalProperties: false },
+);
+
+export const scheduleInputSchema = Type.Object(
+  {
+    key: Type.String({ pattern: SCHEDULE_KEY.source, description: 'Unique in the tenant' }),
+    name: Type.Optional(Type.String({ maxLength: 200 })),
+    rrule: Type.Optional(Type.String({ minLength: 1, maxLength: 1000, description: 'An RFC 5545 RRULE value, e.g. FREQ=WEEKLY;BYDAY=MO;BYHOUR=9;BYMINUTE=0 (no DTSTART: see start)' })),
+    cron: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: 'Five-field cron: minute hour day-of-month month day-of-week' })),
+    start: Type.Optional(Type.String({ description: 'RRULE only: the first local date-time (e.g. 2040-01-08T09:00); default now' })),
+    timezone: Type.Optional(Type.String({ default: 'UTC', description: 'IANA time zone the rule is read in' })),
+    localTime: Type.Optional(Type.Boolean({ default: false, description: "Notify each subscriber at the occurrence's wall time in their own time zone (the schedule's for those without one)" })),
+    recipients: Type.Optional(Type.Array(Type.Unknown(), { minItems: 1, maxItems: 1000, description: 'Recipients as an event names them: ids, topic:<key>, team:<id>, inline subscribers' })),
+    event: scheduleEventSchema,
+  },
+  { additionalProperties: false },
+);
+export type ScheduleInput = Static<typeof scheduleInputSchema>;
+
+export const scheduleViewSchema = Type.Object({
+  key: Type.String(),
+  name: NullableString(),
+  rrule: NullableString(),
+  cron: NullableString(),
+  start: NullableString(),
+  timezone: Type.String(),
+  localTime: Type.Boolean(),
+  event: AnyObject(),
+  status: StringEnum(['active', 'ended', 'cancelled'] as const, { description: '`ended`: the rule has no more occurrences; `cancelled`: by a cancellation of its cancelkey' }),
+  nextAt: NullableDateTime({ description: 'The next occurrence' }),
+  fireAt: NullableDateTime({ description: 'When its event is emitted (earlier than nextAt with localTime)' }),
+  upcoming: Type.Array(Type.String({ format: 'date-time' }), { description: `The next ${UPCOMING} occurrences` }),
+  firedCount: Type.Integer({ minimum: 0 }),
+  lastFiredAt: NullableDateTime(),
+  lastEventId: Nullable(Type.String({ format: 'uuid' }), { description: 'The event the last occurrence emitted (GET /v1/events/{id})' }),
+  lastError: NullableString({ description: 'Why the last occurrence emitted nothing (its event no longer passes its contract...)' }),
+  createdAt: Type.String({ format: 'date-time' }),
+});
+export type ScheduleView = Static<typeof scheduleViewSchema>;
+
+const validateInput = schemaAjv({ useDefaults: true }).compile(scheduleInputSchema);
+
+interface ScheduleRow {
+  id: string;
+  tenant_id: string;
+  key: string;
+  name: string | null;
+  rrule: string | null;
+  cron: string | null;
+  start: string | null;
+  timezone: string;
+  local_time: boolean;
+  event: ScheduleInput['event'] & { recipients?: unknown[] };
+  status: 'active' | 'ended' | 'cancelled';
+  next_at: Date | null;
+  fire_at: Date | null;
+  last_fired_at: Date | null;
+  last_event_id: string | null;
+  fired_count: number;
+  last_error: string | null;
+  created_at: Date;
+}
+
+export interface ScheduleContext {
+  knex: Knex;
+  clock: Clock;
+  log: Logger;
+  ingest: IngestService;
+}
+
+export class ScheduleService {
+  readonly #ctx: ScheduleContext;
+
+  constructor(ctx: ScheduleContext) {
+    this.#ctx = ctx;
+  }
+
+  async create(tenantId: string, body: unknown, actor: string): Promise<ScheduleView> {
+    const { knex, clock } = this.#ctx;
+    const copy = structuredClone(body ?? {});
+    if (!validateInput(copy)) throw invalid(toFieldErrors(validateInput.errors ?? []));
+    const input = copy as ScheduleInput & { timezone: string; localTime: boolean };
+    const now = clock.now();
+    const errors: FieldError[] = [];
+    if (!isZone(input.timezone)) errors.push({ pointer: '/timezone', message: 'must be an IANA time zone such as Europe/Paris' });
+    if ((input.rrule === undefined) === (input.cron === undefined)) errors.push({ pointer: '/rrule', message: 'give either rrule or cron' });
+    if (input.cron !== undefined && input.start !== undefined) errors.push({ pointer: '/start', message: 'only goes with rrule' });
+    if (errors.length > 0) throw invalid(errors);
+    const rule = parseRule(input, now, errors);
+    if (rule && tooFrequent(rule, now)) errors.push({ pointer: input.rrule !== undefined ? '/rrule' : '/cron', message: 'must not fire more often than once a minute' });
+    if (errors.length > 0 || !rule) throw invalid(errors);
+    const tenant = await findTenant(knex, tenantId);
+    if (!tenant) throw new ClarionError('CLARION_ERR_SCHEDULE_NOT_FOUND', 'No such tenant');
+    // The event as an occurrence will emit it: checked now like one posted (envelope, extensions, contract).
+    const event = { ...input.event, ...(input.recipients ? { recipients: input.recipients } : {}) };
+    const first = rule.next(now);
+    await this.#ctx.ingest.check(tenant, 'structured', [toIncoming(input.key, { event, local_time: input.localTime, timezone: input.timezone }, first ?? now, now, '/event')]).catch((err) => {
+      if (err instanceof ClarionError && err.code !== 'CLARION_ERR_SCHEDULE_INVALID') throw invalid(err.errors.map((e) => ({ ...e, pointer: `/event${mapPointer(e.pointer)}` })), err.message);
+      throw err;
+    });
+    return knex.transaction(async (trx) => {
+      const [{ n }] = await trx('schedules').where({ tenant_id: tenantId }).count({ n: '*' });
+      if (Number(n) >= MAX_SCHEDULES) throw invalid([{ pointer: '/key', message: `the tenant has ${MAX_SCHEDULES} schedules: delete some first` }]);
+      const timing = first ? this.#timing(first, input.timezone, input.localTime, now) : undefined;
+      const [row] = await trx('schedules')
+        .insert({
+          tenant_id: tenantId, key: input.key, name: input.name ?? null, rrule: input.rrule ?? null, cron: input.cron ?? null, start: input.start ?? null,
+          timezone: input.timezone, local_time: input.localTime, event: JSON.stringify(event), status: timing ? 'active' : 'ended',
+          next_at: timing?.nextAt ?? null, fire_at: timing?.fireAt ?? null, created_at: now, updated_at: now,
+        })
+        .onConflict(['tenant_id', 'key'])
+        .ignore()
+        .returning('*');
+      if (!row) throw new ClarionError('CLARION_ERR_SCHEDULE_EXISTS', `A schedule ${input.key} exists: delete it first to replace it`);
+      if (timing) await this.#queue(trx, row.id, tenantId, timing);
+      await audit(trx, tenantId, actor, 'schedule.created', input.key, { rrule: input.rrule ?? null, cron: input.cron ?? null, timezone: input.timezone, type: input.event.type });
+      return this.#view(row);
+    });
+  }
+
+  async get(tenantId: string, key: string): Promise<ScheduleView> {
+    return this.#view(await this.#row(this.#ctx.knex, tenantId, key));
+  }
+
+  async list(tenantId: string, options: { limit: number; cursor?: string }): Promise<Page<ScheduleView>> {
+    const { knex } = this.#ctx;
+    return keysetPage(knex, knex('schedules').where({ tenant_id: tenantId }).select('*'), { ts: 'created_at', id: 'id' }, options, (row) => this.#view(row as unknown as ScheduleRow));
+  }
+
+  /** Removes a schedule: no occurrence fires any more (a job already queued finds it gone); events it emitted stay. */
+  async remove(tenantId: string, key: string, actor: string): Promise<void> {
+    await this.#ctx.knex.transaction(async (trx) => {
+      const row = await this.#row(trx, tenantId, key);
+      await trx('schedules').where({ id: row.id }).delete();
+      await trx.raw('select graphile_worker.remove_job(?)', [jobKey(row.id)]);
+      await audit(trx, tenantId, actor, 'schedule.deleted', key, { firedCount: row.fired_count });
+    });
+  }
+
+  /**
+   * `fire_schedule`: emits the event of `occurrence` once, and queues the next. Skipped when the
+   * schedule is gone, no longer active, or already past that occurrence (a second run of the job).
+   */
+  async fire(scheduleId: string, tenantId: string, occurrence: string): Promise<'fired' | 'skipped' | 'failed'> {
+    const { knex, clock, log, ingest } = this.#ctx;
+    const tenant = await findTenant(knex, tenantId);
+    if (!tenant) return 'skipped';
+    return knex.transaction(async (trx) => {
+      const row: ScheduleRow | undefined = await trx('schedules').where({ id: scheduleId, tenant_id: tenantId }).forUpdate().first();
+      if (!row || row.status !== 'active' || !row.next_at || new Date(row.next_at).toISOString() !== occurrence) return 'skipped';
+      const now = clock.now();
+      const at = new Date(row.next_at);
+      let eventId: string | null = null;
+      let error: string | null = null;
+      try {
+        // A savepoint: an event refused now (its contract changed) leaves the schedule to go on.
+        const result = await trx.transaction((sp) => ingest.ingest(tenant, 'structured', [toIncoming(row.key, row, at, now)], { db: sp }));
+        eventId = (result.accepted[0] ?? result.duplicates[0])?.eventId ?? null;
+      } catch (err) {
+        if (!(err instanceof ClarionError)) throw err;
+        error = `${err.message}${err.errors.length > 0 ? `: ${err.errors.map((e) => `${e.pointer} ${e.message}`).join('; ')}` : ''}`.slice(0, 2000);
+      }
+      // Late (no worker ran at its time): once, then on from the present; never twice within a minute.
+      const rule = this.#rule(row, now);
+      const after = new Date(Math.max(at.getTime() + MIN_GAP_MS - 1, now.getTime()));
+      const next = rule?.next(after) ?? null;
+      const timing = next ? this.#timing(next, row.timezone, row.local_time, now) : undefined;
+      await trx('schedules').where({ id: row.id }).update({
+        status: timing ? 'active' : 'ended', next_at: timing?.nextAt ?? null, fire_at: timing?.fireAt ?? null,
+        last_fired_at: now, last_event_id: eventId ?? row.last_event_id, fired_count: eventId ? row.fired_count + 1 : row.fired_count, last_error: error, updated_at: now,
+      });
+      if (timing) await this.#queue(trx, row.id, tenantId, timing);
+      log.info({ tenantId, schedule: row.key, occurrence, eventId, error, next: timing?.nextAt.toISOString() ?? null }, error ? 'schedule occurrence refused' : 'schedule fired');
+      return error ? 'failed' : 'fired';
+    });
+  }
+
+  #timing(nextAt: Date, zone: string, localTime: boolean, now: Date): { nextAt: Date; fireAt: Date } {
+    const fireAt = localTime ? earliestInstant(nextAt, zone) : nextAt;
+    return { nextAt, fireAt: fireAt.getTime() < now.getTime() ? now : fireAt };
+  }
+
+  async #queue(trx: Knex, scheduleId: string, tenantId: string, timing: { nextAt: Date; fireAt: Date }): Promise<void> {
+    await enqueue(trx, 'fire_schedule', { scheduleId, tenantId, occurrence: timing.nextAt.toISOString() }, { runAt: timing.fireAt, jobKey: jobKey(scheduleId), maxAttempts: 10 });
+  }
+
+  #rule(row: Pick<ScheduleRow, 'rrule' | 'cron' | 'timezone' | 'start'>, now: Date): Rule | undefined {
+    return parseRule({ rrule: row.rrule ?? undefined, cron: row.cron ?? undefined, timezone: row.timezone, start: row.start ?? undefined }, now, []);
+  }
+
+  async #row(db: Knex, tenantId: string, key: string): Promise<ScheduleRow> {
+    const row = SCHEDULE_KEY.test(key) ? await db('schedules').where({ tenant_id: tenantId, key }).first() : undefined;
+    if (!row) throw new ClarionError('CLARION_ERR_SCHEDULE_NOT_FOUND', `No schedule ${key}`);
+    return row;
+  }
+
+  #view(row: ScheduleRow): ScheduleView {
+    const now = this.#ctx.clock.now();
+    const rule = row.status === 'active' && row.next_at ? this.#rule(row, now) : undefined;
+    const nextAt = row.next_at ? new Date(row.next_at) : null;
+    const later = rule && nextAt ? [nextAt, ...upcoming(rule, nextAt, UPCOMING - 1)] : [];
+    const iso = (d: Date | null) => (d ? new Date(d).toISOString() : null);
+    return {
+      key: row.key, name: row.name, rrule: row.rrule, cron: row.cron, start: row.start, timezone: row.timezone, localTime: row.local_time, event: row.event, status: row.status,
+      nextAt: iso(row.next_at), fireAt: iso(row.fire_at), upcoming: later.map((d) => d.toISOString()), firedCount: row.fired_count,
+      lastFiredAt: iso(row.last_fired_at), lastEventId: row.last_event_id, lastError: row.last_error, createdAt: new Date(row.created_at).toISOString(),
+    };
+  }
+}
+
+export const jobKey = (scheduleId: string) => `schedule:${scheduleId}`;
+
+function invalid(errors: FieldError[], detail = 'Invalid schedule'): ClarionError {
+  return new ClarionError('CLARION_ERR_SCHEDULE_INVALID', detail, { errors });
+}
+
+/**
+ * The CloudEvent of one occurrence, through the same parser as a posted one: its id names the
+ * schedule and the occurrence (unique: a second emission is a duplicate, not a second event).
+ */
+function toIncoming(key: string, row: Pick<ScheduleRow, 'event' | 'local_time' | 'timezone'>, occurrence: Date, now: Date, prefix = '') {
+  const { type, source, subject, data, extensions, recipients } = row.event;
+  const local = row.local_time ? { deliverlocal: wallTime(occurrence, row.timezone), deliverzone: row.timezone } : {};
+  const cloudevent = {
+    ...(extensions ?? {}), ...local,
+    specversion: '1.0', id: `${key}/${occurrence.toISOString()}`, source: source ?? `/clarion/schedules/${key}`, type,
+    ...(subject !== undefined ? { subject } : {}), time: now.toISOString(), datacontenttype: 'application/json',
+    data: { ...(data ?? {}), ...(recipients ? { recipients } : {}) },
+  };
+  try {
+    return parseEvents({ 'content-type': 'application/cloudevents+json' }, Buffer.from(JSON.stringify(cloudevent))).events[0];
+  } catch (err) {
+    if (err instanceof ClarionError && prefix) throw invalid(err.errors.map((e) => ({ ...e, pointer: `${prefix}${mapPointer(e.pointer)}` })), err.message);
+    throw err;
+  }
+}
+
+/** An envelope error's pointer as the schedule's body has it: attributes under /event, extensions under /event/extensions. */
+function mapPointer(pointer: string): string {
+  const name = pointer.split('/')[1] ?? '';
+  return ['type', 'source', 'subject', 'data', 'id', 'specversion', 'time', 'datacontenttype'].includes(name) ? pointer : `/extensions${pointer}`;
+}
