@@ -4,6 +4,7 @@ import { createOutboundPolicy, type OutboundPolicy } from '@clarion/adapter-kit'
 import type { Knex } from 'knex';
 import type { Logger } from 'pino';
 import { AccountService } from './accounts/service.ts';
+import { SingleSignOn } from './accounts/sso.ts';
 import { ApiKeyService } from './api-keys/service.ts';
 import { CacheInvalidation } from './cache-invalidation.ts';
 import type { Config } from './config.ts';
@@ -70,6 +71,8 @@ export interface Services {
   tenants: TenantService;
   /** Console users, roles, sessions, invitations and password resets (core/accounts). */
   accounts: AccountService;
+  /** The console's single sign-on with OpenID Connect, per tenant (core/accounts/sso.ts). */
+  sso: SingleSignOn;
   /** A tenant's figures over time for the console's dashboard (core/monitoring). */
   monitoring: MonitoringService;
   /** The database as operations see it: reachable, schema current (`/readyz`). */
@@ -129,6 +132,7 @@ export function createServices(config: Config, knex: Knex, log: Logger, clock: C
     preferences,
     tenants: new TenantService(knex),
     accounts: new AccountService({ knex, clock, sessionTtlMs: config.adminSessionTtlMs }),
+    sso: new SingleSignOn({ knex, clock, outbound, secretKey }),
     monitoring: new MonitoringService(knex, clock),
     database: { pendingMigrations: () => pendingMigrations(knex) },
     outbound,
