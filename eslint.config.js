@@ -24,7 +24,7 @@ export default tseslint.config(
   {
     // The console's browser modules (admin/assets): plain ES modules run by the browser.
     files: ['admin/assets/**/*.js'],
-    languageOptions: { globals: { window: 'readonly', document: 'readonly', HTMLFormElement: 'readonly', HTMLInputElement: 'readonly', EventSource: 'readonly', FormData: 'readonly', URLSearchParams: 'readonly', uPlot: 'readonly', Intl: 'readonly', getComputedStyle: 'readonly', ResizeObserver: 'readonly' } },
+    languageOptions: { globals: { window: 'readonly', document: 'readonly', HTMLFormElement: 'readonly', HTMLInputElement: 'readonly', HTMLAnchorElement: 'readonly', EventSource: 'readonly', FormData: 'readonly', URLSearchParams: 'readonly', uPlot: 'readonly', Intl: 'readonly', getComputedStyle: 'readonly', ResizeObserver: 'readonly' } },
   },
   {
     files: ['test/**', 'bench/**', 'core/cli.ts', 'bin/**'],

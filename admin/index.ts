@@ -6,10 +6,11 @@ import { peopleRoutes } from './routes/people.ts';
 import { providerRoutes } from './routes/providers.ts';
 import { sessionRoutes } from './routes/session.ts';
 import { settingsRoutes } from './routes/settings.ts';
+import { ssoRoutes } from './routes/sso.ts';
 import { templateRoutes } from './routes/templates.ts';
 import { workflowRoutes } from './routes/workflows.ts';
 
 /** The console: every area's routes, mounted by the gateway at /admin. */
 export function adminConsole(services: Services): Admin {
-  return createAdmin(services, [sessionRoutes, dashboardRoutes, explorerRoutes, providerRoutes, workflowRoutes, templateRoutes, settingsRoutes, peopleRoutes]);
+  return createAdmin(services, [sessionRoutes, dashboardRoutes, explorerRoutes, providerRoutes, workflowRoutes, templateRoutes, settingsRoutes, peopleRoutes, ssoRoutes]);
 }

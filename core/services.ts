@@ -5,6 +5,7 @@ import type { Knex } from 'knex';
 import type { Logger } from 'pino';
 import { AccountService } from './accounts/service.ts';
 import { AnalyticsService } from './analytics/service.ts';
+import { SingleSignOn } from './accounts/sso.ts';
 import { ApiKeyService } from './api-keys/service.ts';
 import { CacheInvalidation } from './cache-invalidation.ts';
 import type { Config } from './config.ts';
@@ -80,6 +81,8 @@ export interface Services {
   tenants: TenantService;
   /** Console users, roles, sessions, invitations and password resets (core/accounts). */
   accounts: AccountService;
+  /** The console's single sign-on with OpenID Connect, per tenant (core/accounts/sso.ts). */
+  sso: SingleSignOn;
   /** A tenant's figures over time for the console's dashboard (core/monitoring). */
   monitoring: MonitoringService;
   /** Engagement (tracking pixel and redirect, interactions) and analytics figures (core/analytics). */
@@ -147,6 +150,7 @@ export function createServices(config: Config, knex: Knex, log: Logger, clock: C
     inbox,
     tenants: new TenantService(knex),
     accounts: new AccountService({ knex, clock, sessionTtlMs: config.adminSessionTtlMs }),
+    sso: new SingleSignOn({ knex, clock, outbound, secretKey }),
     monitoring: new MonitoringService(knex, clock),
     topics: new TopicService(knex),
     analytics: new AnalyticsService({ knex, config, clock, log, webhooks: () => webhooks }),

@@ -19,3 +19,7 @@ for (const box of document.querySelectorAll('input[data-select-all]')) {
     for (const other of document.querySelectorAll(`input[name="${box.dataset.selectAll}"]`)) other.checked = box.checked;
   });
 }
+
+// A link to follow at once (the single sign-on start page).
+const follow = document.querySelector('a[data-follow]');
+if (follow instanceof HTMLAnchorElement) window.location.assign(follow.href);

@@ -1,8 +1,10 @@
+import { randomUUID } from 'node:crypto';
 import { CHANNELS } from '@clarion/adapter-kit';
 import type { Context } from 'koa';
+import { parseEvents } from '../../core/ingest/cloudevents.ts';
 import { ClarionError, isClarionError, type FieldError } from '../../core/errors.ts';
 import { DELIVERY_STATUSES, NOTIFICATION_STATUSES } from '../../core/notifications/status.ts';
-import { redirect, type AdminDeps, type AdminRouter } from '../app.ts';
+import { redirect, type AdminDeps, type AdminRouter, type AdminState } from '../app.ts';
 
 const EVENT_STATUSES = ['received', 'processing', 'processed', 'failed'];
 const PAGE = 50;
@@ -39,10 +41,36 @@ function base(ctx: Context): string {
 export function explorerRoutes(routes: AdminRouter, deps: AdminDeps): void {
   const { services } = deps;
 
-  routes.get('/admin/events', async (ctx, state) => {
+  const eventsPage = async (ctx: Context, state: AdminState, extra: Record<string, unknown> = {}) => {
     const filters = { status: query(ctx, 'status', EVENT_STATUSES), type: query(ctx, 'type'), source: query(ctx, 'source') };
     const page = await services.events.list(state.tenant!.id, { limit: PAGE, cursor: query(ctx, 'cursor'), ...filters });
-    deps.render(ctx, 'events.njk', { page, filters, statuses: EVENT_STATUSES, base: base(ctx) });
+    deps.render(ctx, 'events.njk', { page, filters, statuses: EVENT_STATUSES, base: base(ctx), post: { source: '/console', data: '{}' }, ...extra });
+  };
+  routes.get('/admin/events', (ctx, state) => eventsPage(ctx, state));
+
+  // Posts a CloudEvent as the REST API takes it (same parsing, limits, contracts), for a tour or a test.
+  routes.post('/admin/events', 'manage', async (ctx, state) => {
+    const form = state.form;
+    const post = { type: form.text('type') ?? '', source: form.text('source') ?? '', id: form.text('id') ?? '', subject: form.text('subject') ?? '', data: form.get('data') ?? '' };
+    let data: unknown;
+    try {
+      data = post.data.trim() === '' ? undefined : JSON.parse(post.data);
+    } catch (err) {
+      ctx.status = 422;
+      return eventsPage(ctx, state, { post, error: state.t('The data is not valid JSON: {error}', { error: (err as Error).message }), errors: [{ pointer: '/data', message: 'must be JSON' }] });
+    }
+    const event: Record<string, unknown> = { specversion: '1.0', id: post.id || `console-${randomUUID()}`, source: post.source, type: post.type, ...(post.subject ? { subject: post.subject } : {}) };
+    if (data !== undefined) Object.assign(event, { datacontenttype: 'application/json', data });
+    try {
+      const { mode, events } = parseEvents({ 'content-type': 'application/cloudevents+json' }, Buffer.from(JSON.stringify(event)));
+      const result = await services.ingest.ingest(state.tenant!, mode, events);
+      const ref = result.accepted[0] ?? result.duplicates[0];
+      redirect(ctx, deps, `/admin/events/${ref.eventId}`, { kind: 'ok', message: result.accepted.length ? state.t('Event accepted.') : state.t('This event was received before (same source and id): it is not processed again.') });
+    } catch (err) {
+      if (!isClarionError(err) || err.status >= 500) throw err;
+      await eventsPage(ctx, state, { post, error: err.message, errors: err.errors });
+      ctx.status = err.status;
+    }
   });
 
   routes.get('/admin/events/:id', async (ctx, state) => {

@@ -69,6 +69,43 @@ describe('admin console in the browser: explorers and dead letters', function ()
     await context.close();
   });
 
+  it('posts an event from the console like the REST API; bad data is refused, keeping what was typed', async () => {
+    const { context, page } = await loginAs(browser, served.url, 'owner@acme.example');
+    await page.goto('/admin/events');
+    await page.getByLabel('Event type').fill('com.acme.order.direct');
+    await page.getByLabel('Data (JSON)').fill('{"orderId": "C-1", "recipients": [{"id": "cleo", "email": "cleo@example.com"}');
+    await page.getByRole('button', { name: 'Post event' }).click();
+    expect(await page.getByRole('alert').textContent()).to.include('The data is not valid JSON');
+    expect(await page.getByLabel('Data (JSON)').inputValue()).to.include('"C-1"');
+    await page.getByLabel('Data (JSON)').fill('{"orderId": "C-1", "note": "\\u0000"}');
+    await page.getByRole('button', { name: 'Post event' }).click();
+    expect(await page.getByRole('alert').textContent()).to.include('/data/note');
+    expect(await page.getByLabel('Data (JSON)').inputValue()).to.include('"note"');
+    await page.getByLabel('Data (JSON)').fill('{"orderId": "C-1", "recipients": [{"id": "cleo", "email": "cleo@example.com"}]}');
+    await page.getByLabel('CloudEvent id (empty: a new one)').fill('console-order-c1');
+    await page.getByRole('button', { name: 'Post event' }).click();
+    await page.waitForURL(/\/admin\/events\/[0-9a-f-]{36}$/);
+    expect(await page.getByRole('status').textContent()).to.include('Event accepted.');
+    await t.runJobsUntilIdle();
+    expect((await sink.mailTo('cleo@example.com')).subject).to.equal('Order C-1');
+    // The same id again is a duplicate, not a second notification.
+    await page.goto('/admin/events');
+    await page.getByLabel('Event type').fill('com.acme.order.direct');
+    await page.getByLabel('CloudEvent id (empty: a new one)').fill('console-order-c1');
+    await page.getByLabel('Data (JSON)').fill('{"orderId": "C-1", "recipients": []}');
+    await page.getByRole('button', { name: 'Post event' }).click();
+    expect(await page.getByRole('status').textContent()).to.include('received before');
+    // A viewer is refused by the server.
+    await context.close();
+    const viewer = await loginAs(browser, served.url, 'viewer@acme.example');
+    await viewer.page.goto('/admin/events');
+    await viewer.page.evaluate("document.querySelectorAll('button[disabled]').forEach((b) => b.removeAttribute('disabled'))");
+    await viewer.page.getByLabel('Event type').fill('com.acme.order.direct');
+    const [refused] = await Promise.all([viewer.page.waitForResponse((r) => r.url().endsWith('/admin/events') && r.request().method() === 'POST'), viewer.page.getByRole('button', { name: 'Post event' }).click()]);
+    expect(refused.status()).to.equal(403);
+    await viewer.context.close();
+  });
+
   it('refuses a bad filter with the field named', async () => {
     const { context, page } = await loginAs(browser, served.url, 'viewer@acme.example');
     const response = await page.goto('/admin/notifications?status=nope');

@@ -22,9 +22,9 @@ export interface Served {
 }
 
 /** The TestApp's gateway on a real socket, for the browser to reach. */
-export async function serve(t: TestApp): Promise<Served> {
+export async function serve(t: TestApp, listenPort = 0): Promise<Served> {
   const server = http.createServer(t.callback);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  await new Promise<void>((resolve) => server.listen(listenPort, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   return {
     url: `http://127.0.0.1:${port}`,
@@ -34,6 +34,15 @@ export async function serve(t: TestApp): Promise<Served> {
         server.close(() => resolve());
       }),
   };
+}
+
+/** A free loopback port, for a server whose URL must be known before it starts (CLARION_PUBLIC_URL). */
+export async function freePort(): Promise<number> {
+  const probe = http.createServer();
+  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+  const { port } = probe.address() as AddressInfo;
+  await new Promise<void>((resolve) => probe.close(() => resolve()));
+  return port;
 }
 
 export async function launch(): Promise<Browser> {
