@@ -15,6 +15,7 @@ import { ClarionError } from './errors.ts';
 import { createGateway } from './gateway/app.ts';
 import { taskList } from './jobs/index.ts';
 import { DAILY_SUMMARY_CRONTAB } from './jobs/send-daily-summaries.ts';
+import { FOLD_ANALYTICS_CRONTAB } from './jobs/fold-analytics.ts';
 import { forgetWorkers, heartbeat, sweepDeadWorkers } from './jobs/liveness.ts';
 import { graphileLogger } from './log.ts';
 import { observeQueue } from './metrics.ts';
@@ -163,7 +164,7 @@ export async function startClarion({ config: givenConfig, log, gateway = true, w
       runner = await run({
         pgPool: workerPool,
         taskList: taskList(services),
-        crontab: DAILY_SUMMARY_CRONTAB,
+        crontab: [DAILY_SUMMARY_CRONTAB, FOLD_ANALYTICS_CRONTAB].join('\n'),
         noPreparedStatements: !config.dbPreparedStatements,
         concurrency: config.workerConcurrency,
         pollInterval: config.workerPollMs,

@@ -35,6 +35,8 @@ export interface AttemptInput {
   content?: RenderedContent;
   /** The call was the probe of a half-open circuit. */
   probe?: boolean;
+  /** What the message was rendered as, when it was (kept on the delivery for analytics). */
+  rendered?: { locale: string; variant?: string | null };
 }
 
 /** Channels a plugin ruled out (opt-outs, caps): a fallback must not bring them back. */
@@ -105,6 +107,7 @@ export class Attempts {
         startedAt: input.startedAt, durationMs: input.durationMs, status, now: clock.now(),
         // Every channel's content is kept (the in-app copy lives in the inbox).
         content: input.content && channel !== 'in_app' ? JSON.stringify({ [channel]: input.content }) : null,
+        locale: input.rendered?.locale ?? null, variant: input.rendered?.variant ?? null,
       });
       for (const device of devices) if (notification.subscriber_id) await this.#ctx.subscribers.removeDevice(db, notification.subscriber_id, device);
       if (changed && changed.before !== changed.after) {
@@ -160,7 +163,10 @@ export class Attempts {
         if (destination.kind === 'device' && notification.subscriber_id) await this.#ctx.subscribers.removeDevice(trx, notification.subscriber_id, destination.value);
       }
 
-      const common = { attempt_count: attempt, ...(provider ? { provider_config_id: providerId, adapter } : {}), error_class: error.errorClass, error_code: error.code ?? null, error_message: error.message.slice(0, 2000) };
+      const common = {
+        attempt_count: attempt, ...(provider ? { provider_config_id: providerId, adapter } : {}), error_class: error.errorClass, error_code: error.code ?? null, error_message: error.message.slice(0, 2000),
+        ...(input.rendered ? { locale: input.rendered.locale, ...(input.rendered.variant ? { variant: input.rendered.variant } : {}) } : {}),
+      };
       if (step.step === 'retry') {
         await updateDelivery(trx, delivery.id, { ...common, status: 'retrying', provider_attempts: step.providerAttempts, failing_since: step.failingSince, next_attempt_at: step.at });
         await scheduleSend(trx, { tenantId: delivery.tenant_id, deliveryId: delivery.id, runAt: step.at });

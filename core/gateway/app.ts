@@ -15,7 +15,7 @@ import { tenantRoutes } from './routes/tenant.ts';
 import { templateRoutes } from './routes/templates.ts';
 import { webhookRoutes } from './routes/webhooks.ts';
 import { apiKeyRoutes } from './routes/api-keys.ts';
-import { trackingRoutes } from './routes/analytics.ts';
+import { analyticsRoutes, trackingRoutes } from './routes/analytics.ts';
 
 export interface Gateway {
   app: Koa;
@@ -69,6 +69,7 @@ export function createGateway(services: Services): Gateway {
   webhookRoutes(services, api);
   templateRoutes(services, api);
   preferenceRoutes(services, api);
+  analyticsRoutes(services, api);
 
   const routers = [open, api];
   for (const router of routers) {

@@ -3,6 +3,7 @@ import type { Services } from '../services.ts';
 import { dispatchNotification } from './dispatch-notification.ts';
 import { deliverWebhook } from './deliver-webhook.ts';
 import { escalateNotification } from './escalate-notification.ts';
+import { foldAnalytics } from './fold-analytics.ts';
 import { processEvent } from './process-event.ts';
 import { sendDailySummaries } from './send-daily-summaries.ts';
 import { sendDigest } from './send-digest.ts';
@@ -18,5 +19,6 @@ export function taskList(services: Services): TaskList {
     send_digest: sendDigest(services),
     escalate_notification: escalateNotification(services),
     send_daily_summaries: sendDailySummaries(services),
+    fold_analytics: foldAnalytics(services),
   };
 }

@@ -15,6 +15,7 @@ declare global {
       escalate_notification: { notificationId: string; tenantId: string; step: number };
       send_digest: { digestId: string; tenantId: string };
       send_daily_summaries: Record<string, never>;
+      fold_analytics: Record<string, never>;
       deliver_webhook: { tenantId: string; messageId: string; attempt: number; generation: number; trigger: string; slotReserved?: boolean };
     }
   }

@@ -102,6 +102,9 @@ export interface SuccessRecord {
   now: Date;
   /** `{ <channel>: content }` to keep on the notification, or null. */
   content: string | null;
+  /** What the message was rendered as (analytics group by them). */
+  locale?: string | null;
+  variant?: string | null;
 }
 
 /**
@@ -117,7 +120,8 @@ export async function recordSuccess(db: Knex, r: SuccessRecord): Promise<{ befor
      ), delivery as (
        update deliveries set status = $11, attempt_count = $4, provider_message_id = $7, provider_config_id = $5, adapter = $6,
               error_class = null, error_code = null, error_message = null, next_attempt_at = null, failing_since = null, sent_at = $12,
-              delivered_at = case when $11 = 'delivered' then $12 else delivered_at end, updated_at = now()
+              delivered_at = case when $11 = 'delivered' then $12 else delivered_at end, updated_at = now(),
+              locale = coalesce($14, locale), variant = coalesce($15, variant)
         where id = $2
      ), before as (
        select id, status from notifications where id = $3 for update
@@ -136,7 +140,7 @@ export async function recordSuccess(db: Knex, r: SuccessRecord): Promise<{ befor
          from notification where before <> after
      )
      select n.before, n.after, n.workflow_key, s.external_id from notification n left join subscribers s on s.id = n.subscriber_id`,
-    [r.tenantId, r.deliveryId, r.notificationId, r.attempt, r.providerId, r.adapter, r.providerMessageId, r.response, r.startedAt, r.durationMs, r.status, r.now, r.content],
+    [r.tenantId, r.deliveryId, r.notificationId, r.attempt, r.providerId, r.adapter, r.providerMessageId, r.response, r.startedAt, r.durationMs, r.status, r.now, r.content, r.locale ?? null, r.variant ?? null],
   );
   return rows[0];
 }
