@@ -11,6 +11,7 @@ import type { DecisionRecord } from '../pipeline/types.ts';
 import type { Workflow } from '../workflows/service.ts';
 import type { Breakers } from './breakers.ts';
 import type { DeliveryContext } from './context.ts';
+import { costOf } from './cost.ts';
 import { nextStep, whileDown } from './policy.ts';
 import type { ProviderRecord } from './providers.ts';
 import type { Senders } from './senders.ts';
@@ -99,6 +100,7 @@ export class Attempts {
     const devices = (result.invalidDestinations ?? []).filter((d) => d.kind === 'device').map((d) => d.value);
     const hub = this.#ctx.webhooks();
     const webhooks = hub ? (await Promise.all(ANNOUNCED_NOTIFICATION.map((s) => hub.subscribed(delivery.tenant_id, `io.clarion.notification.${s}`)))).some(Boolean) : false;
+    const cost = costOf(channel, result, provider?.price, input.content);
     const write = async (db: Knex) => {
       const changed = await recordSuccess(db, {
         tenantId: delivery.tenant_id, deliveryId: delivery.id, notificationId: notification.id, attempt, providerId, adapter,
@@ -108,6 +110,7 @@ export class Attempts {
         // Every channel's content is kept (the in-app copy lives in the inbox).
         content: input.content && channel !== 'in_app' ? JSON.stringify({ [channel]: input.content }) : null,
         locale: input.rendered?.locale ?? null, variant: input.rendered?.variant ?? null,
+        cost: cost?.cost ?? null, currency: cost?.currency ?? null,
       });
       for (const device of devices) if (notification.subscriber_id) await this.#ctx.subscribers.removeDevice(db, notification.subscriber_id, device);
       if (changed && changed.before !== changed.after) {

@@ -29,6 +29,8 @@ export interface ProviderView {
   enabled: boolean;
   /** Throughput cap in messages per second; null: none. */
   maxPerSecond: number | null;
+  /** What a message through this provider costs; null: not declared. */
+  price: ProviderPrice | null;
   config: Record<string, unknown>;
   circuit: { state: string; changedAt: string | null };
   lastError: string | null;
@@ -47,11 +49,21 @@ export interface ProviderRecord {
   updatedAt: Date;
   /** Throughput cap in messages per second (null: none). */
   maxPerSecond?: number | null;
+  /** The declared price (null: none). */
+  price?: ProviderPrice | null;
   /** The circuit as some process last recorded it (`open`: that process saw the provider down). */
   circuit?: { state: string; changedAt: Date | null };
 }
 
 export const MASK = '********';
+
+/** A provider's declared price: per message, or (SMS) per segment. */
+export interface ProviderPrice {
+  /** ISO 4217, e.g. `EUR`. */
+  currency: string;
+  perMessage?: number;
+  perSegment?: number;
+}
 
 export interface ProviderServiceOptions {
   /** Which secret references tenants may use (CLARION_SECRET_REFS). */
@@ -92,6 +104,7 @@ export class ProviderService {
     if (body.name !== undefined && (typeof body.name !== 'string' || body.name.length > 200)) errors.push({ pointer: '/name', message: 'must be a string of at most 200 characters' });
     if (body.enabled !== undefined && typeof body.enabled !== 'boolean') errors.push({ pointer: '/enabled', message: 'must be a boolean' });
     checkMaxPerSecond(body.maxPerSecond, errors);
+    checkPrice(body.price, errors);
     if (body.config === undefined || body.config === null || typeof body.config !== 'object' || Array.isArray(body.config)) errors.push({ pointer: '/config', message: 'must be an object' });
     if (errors.length > 0) throw new ClarionError('CLARION_ERR_PROVIDER_INVALID_CONFIG', 'Invalid provider', { errors });
     const adapter = this.#registry.require(adapterName as string);
@@ -113,6 +126,7 @@ export class ProviderService {
           priority,
           enabled: body.enabled ?? true,
           max_per_second: body.maxPerSecond ?? null,
+          price: body.price ? JSON.stringify(body.price) : null,
           config_encrypted: JSON.stringify(seal(this.#key(), config)),
         })
         .returning('*');
@@ -125,12 +139,13 @@ export class ProviderService {
   async update(tenantId: string, id: string, input: unknown, actor: string): Promise<ProviderView> {
     const body = asObject(input);
     const errors: FieldError[] = [];
-    for (const key of Object.keys(body)) if (!['name', 'priority', 'enabled', 'config', 'maxPerSecond'].includes(key)) errors.push({ pointer: `/${key}`, message: 'cannot be changed (create another provider to change channel or adapter)' });
+    for (const key of Object.keys(body)) if (!['name', 'priority', 'enabled', 'config', 'maxPerSecond', 'price'].includes(key)) errors.push({ pointer: `/${key}`, message: 'cannot be changed (create another provider to change channel or adapter)' });
     if (body.priority !== undefined && (!Number.isInteger(body.priority) || (body.priority as number) < 0 || (body.priority as number) > 1000)) errors.push({ pointer: '/priority', message: 'must be an integer from 0 to 1000' });
     if (body.enabled !== undefined && typeof body.enabled !== 'boolean') errors.push({ pointer: '/enabled', message: 'must be a boolean' });
     if (body.name !== undefined && body.name !== null && typeof body.name !== 'string') errors.push({ pointer: '/name', message: 'must be a string' });
     if (body.config !== undefined && (body.config === null || typeof body.config !== 'object' || Array.isArray(body.config))) errors.push({ pointer: '/config', message: 'must be an object' });
     checkMaxPerSecond(body.maxPerSecond, errors);
+    checkPrice(body.price, errors);
     if (errors.length > 0) throw new ClarionError('CLARION_ERR_PROVIDER_INVALID_CONFIG', 'Invalid provider change', { errors });
     return this.#changed(tenantId, this.#knex.transaction(async (trx) => {
       const row = await this.#row(trx, tenantId, id, true);
@@ -151,6 +166,7 @@ export class ProviderService {
       if (body.enabled !== undefined) patch.enabled = body.enabled;
       if (body.name !== undefined) patch.name = body.name;
       if (body.maxPerSecond !== undefined) patch.max_per_second = body.maxPerSecond;
+      if (body.price !== undefined) patch.price = body.price === null ? null : JSON.stringify(body.price);
       const [updated] = await trx('provider_configs').where({ id }).update(patch).returning('*');
       await audit(trx, tenantId, actor, 'provider.updated', id, { changed: Object.keys(body) });
       await announceChange(trx, 'providers', `${tenantId}:`);
@@ -204,9 +220,9 @@ export class ProviderService {
     const rows = await this.#knex('provider_configs')
       .where({ tenant_id: tenantId, channel, enabled: true })
       .orderBy([{ column: 'priority' }, { column: 'created_at' }])
-      .select('id', 'tenant_id', 'channel', 'adapter', 'priority', 'updated_at', 'max_per_second', 'circuit_state', 'circuit_changed_at');
+      .select('id', 'tenant_id', 'channel', 'adapter', 'priority', 'updated_at', 'max_per_second', 'price', 'circuit_state', 'circuit_changed_at');
     return rows.map((r) => ({
-      id: r.id, tenantId: r.tenant_id, channel: r.channel, adapter: r.adapter, priority: r.priority, updatedAt: r.updated_at, maxPerSecond: r.max_per_second,
+      id: r.id, tenantId: r.tenant_id, channel: r.channel, adapter: r.adapter, priority: r.priority, updatedAt: r.updated_at, maxPerSecond: r.max_per_second, price: r.price ?? null,
       circuit: { state: r.circuit_state, changedAt: r.circuit_changed_at ? new Date(r.circuit_changed_at) : null },
     }));
   }
@@ -306,6 +322,7 @@ export class ProviderService {
       priority: row.priority,
       enabled: row.enabled,
       maxPerSecond: row.max_per_second ?? null,
+      price: row.price ?? null,
       config: mask(config, adapter ? secretPaths(adapter.definition.configSchema) : Object.keys(config)),
       circuit: { state: row.circuit_state, changedAt: row.circuit_changed_at ? new Date(row.circuit_changed_at).toISOString() : null },
       lastError: row.last_error,
@@ -319,6 +336,23 @@ export class ProviderService {
 function checkMaxPerSecond(value: unknown, errors: FieldError[]): void {
   if (value !== undefined && value !== null && (!Number.isInteger(value) || (value as number) < 1 || (value as number) > 100_000)) {
     errors.push({ pointer: '/maxPerSecond', message: 'must be an integer from 1 to 100000 (messages per second), or null for no cap' });
+  }
+}
+
+function checkPrice(value: unknown, errors: FieldError[]): void {
+  if (value === undefined || value === null) return;
+  const price = value as Record<string, unknown>;
+  if (typeof value !== 'object' || Array.isArray(value)) {
+    errors.push({ pointer: '/price', message: 'must be an object { currency, perMessage } or { currency, perSegment }, or null' });
+    return;
+  }
+  for (const key of Object.keys(price)) if (!['currency', 'perMessage', 'perSegment'].includes(key)) errors.push({ pointer: `/price/${key}`, message: 'is not a price field (currency, perMessage, perSegment)' });
+  if (typeof price.currency !== 'string' || !/^[A-Z]{3}$/.test(price.currency)) errors.push({ pointer: '/price/currency', message: 'must be an ISO 4217 code in capitals (EUR, USD, ...)' });
+  const amounts = (['perMessage', 'perSegment'] as const).filter((k) => price[k] !== undefined);
+  if (amounts.length !== 1) errors.push({ pointer: '/price', message: 'must give one of perMessage or perSegment' });
+  for (const k of amounts) {
+    const amount = price[k];
+    if (typeof amount !== 'number' || !Number.isFinite(amount) || amount < 0 || amount > 1000) errors.push({ pointer: `/price/${k}`, message: 'must be a number from 0 to 1000' });
   }
 }
 

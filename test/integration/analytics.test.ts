@@ -22,7 +22,7 @@ describe('analytics (integration)', () => {
   let seq = 0;
   const PUBLIC = 'https://clarion.example.com';
 
-  const call = (method: 'get' | 'put' | 'post', url: string, apiKey = key) => request(t.callback)[method](url).set('authorization', `Bearer ${apiKey}`);
+  const call = (method: 'get' | 'put' | 'post' | 'patch', url: string, apiKey = key) => request(t.callback)[method](url).set('authorization', `Bearer ${apiKey}`);
   const post = async (type: string, recipients: unknown[], envelope: Record<string, unknown> = {}) => {
     await call('post', '/v1/events').set('content-type', 'application/cloudevents+json')
       .send(JSON.stringify({ specversion: '1.0', id: `e-${++seq}`, source: '/shop', type, data: { recipients }, ...envelope })).expect(202);
@@ -157,6 +157,68 @@ describe('analytics (integration)', () => {
     expect(span.body.errors[0]).to.deep.equal({ pointer: '/query/from', message: 'the range holds more than 5000 minutes: narrow it or choose a longer interval' });
     await call('get', '/v1/analytics?from=2026-02-01&to=2026-01-01').expect(400);
     await call('get', '/v1/analytics?groupBy=channel&groupBy=workflow').expect(400);
+  });
+
+  it('stores what each message cost and sums it by currency: a price per message, per SMS segment, none', async () => {
+    const other = await t.tenant('Costs', { acceptUnvalidatedTypes: true });
+    const as = (method: 'get' | 'post' | 'put' | 'patch', url: string) => request(t.callback)[method](url).set('authorization', `Bearer ${other.apiKey}`);
+    const email = (await as('post', '/v1/providers').send({ channel: 'email', adapter: 'sandbox', config: {}, price: { currency: 'EUR', perMessage: 0.0012 } }).expect(201)).body;
+    expect(email.price).to.deep.equal({ currency: 'EUR', perMessage: 0.0012 });
+    const sms = (await as('post', '/v1/providers').send({ channel: 'sms', adapter: 'sandbox', config: {}, price: { currency: 'USD', perSegment: 0.05 } }).expect(201)).body;
+    const chat = (await as('post', '/v1/providers').send({ channel: 'chat', adapter: 'sandbox', config: {} }).expect(201)).body;
+    expect(chat.price).to.equal(null);
+    await as('put', '/v1/workflows/bill').send({
+      trigger: 'com.acme.bill', channels: ['email', 'sms', 'chat'],
+      // 161 GSM-7 characters: two segments.
+      templates: { email: { subject: 'Bill', text: 'Bill' }, sms: { text: 'x'.repeat(161) }, chat: { text: 'Bill' } },
+    }).expect(201);
+    const recipients = [1, 2, 3].map((i) => ({ id: `payer-${i}`, email: `payer-${i}@example.com`, ...(i === 1 ? { phone: '+14155550111' } : {}), }));
+    await as('post', '/v1/events').set('content-type', 'application/cloudevents+json')
+      .send(JSON.stringify({ specversion: '1.0', id: 'bill-1', source: '/shop', type: 'com.acme.bill', data: { recipients } })).expect(202);
+    await t.runJobsUntilIdle();
+
+    const byProvider = await analytics('groupBy=provider', other.apiKey);
+    const of = (id: string) => byProvider.totals.find((x: { group: { provider: string | null } }) => x.group.provider === id);
+    expect(of(email.id)).to.deep.include({ sent: 3, cost: { EUR: 0.0036 } });
+    expect(of(sms.id)).to.deep.include({ sent: 1, cost: { USD: 0.1 } });
+    expect(of(chat.id)).to.deep.include({ sent: 3, cost: {} });
+    const all = await analytics('', other.apiKey);
+    expect(all.totals[0].cost).to.deep.equal({ EUR: 0.0036, USD: 0.1 });
+    const csv = (await as('get', '/v1/analytics?format=csv').expect(200)).text.split('\r\n');
+    expect(csv[0].split(',').slice(-2)).to.deep.equal(['cost_EUR', 'cost_USD']);
+    expect(csv[1].split(',').slice(-2)).to.deep.equal(['0.0036', '0.1']);
+
+    const deliveries = (await as('get', '/v1/deliveries?limit=50').expect(200)).body.items as Array<{ channel: string; cost: unknown }>;
+    // Two of the SMS failed for want of a number: they cost nothing.
+    expect(deliveries.filter((d) => d.channel === 'sms').map((d) => d.cost)).to.have.deep.members([{ amount: 0.1, currency: 'USD' }, null, null]);
+    expect(deliveries.filter((d) => d.channel === 'chat').map((d) => d.cost)).to.deep.equal([null, null, null]);
+
+    // A price changed later counts for what goes out after.
+    await as('patch', `/v1/providers/${email.id}`).send({ price: { currency: 'EUR', perMessage: 0.002 } }).expect(200);
+    await as('post', '/v1/events').set('content-type', 'application/cloudevents+json')
+      .send(JSON.stringify({ specversion: '1.0', id: 'bill-2', source: '/shop', type: 'com.acme.bill', data: { recipients: [{ id: 'payer-3' }] } })).expect(202);
+    await t.runJobsUntilIdle();
+    await t.services.analytics.fold();
+    expect((await analytics(`groupBy=provider&provider=${email.id}`, other.apiKey)).totals[0]).to.deep.include({ sent: 4, cost: { EUR: 0.0056 } });
+  });
+
+  it('refuses a price that is not one, naming the field, and keeps the stored one', async () => {
+    const id = (await call('post', '/v1/providers').send({ channel: 'push', adapter: 'sandbox', config: {}, price: { currency: 'EUR', perMessage: 0.01 } }).expect(201)).body.id;
+    for (const [price, pointer] of [
+      [{ currency: 'euro', perMessage: 1 }, '/price/currency'],
+      [{ currency: 'EUR' }, '/price'],
+      [{ currency: 'EUR', perMessage: 1, perSegment: 1 }, '/price'],
+      [{ currency: 'EUR', perMessage: -1 }, '/price/perMessage'],
+      [{ currency: 'EUR', perMessage: '1' }, '/price/perMessage'],
+      [{ currency: 'EUR', perMinute: 1 }, '/price/perMinute'],
+      ['1 EUR', '/price'],
+    ] as const) {
+      const res = await call('patch', `/v1/providers/${id}`).send({ price }).expect(422);
+      expect(res.body.errors.map((e: { pointer: string }) => e.pointer), JSON.stringify(price)).to.include(pointer);
+      await call('post', '/v1/providers').send({ channel: 'push', adapter: 'sandbox', config: {}, price }).expect(422);
+    }
+    expect((await call('get', `/v1/providers/${id}`).expect(200)).body.price).to.deep.equal({ currency: 'EUR', perMessage: 0.01 });
+    expect((await call('patch', `/v1/providers/${id}`).send({ price: null }).expect(200)).body.price).to.equal(null);
   });
 
   it('puts latencies in the same histogram buckets in the database as the code reading them', async () => {

@@ -105,6 +105,9 @@ export interface SuccessRecord {
   /** What the message was rendered as (analytics group by them). */
   locale?: string | null;
   variant?: string | null;
+  /** What the message cost, and in which currency (core/delivery/cost.ts). */
+  cost?: number | null;
+  currency?: string | null;
 }
 
 /**
@@ -121,7 +124,7 @@ export async function recordSuccess(db: Knex, r: SuccessRecord): Promise<{ befor
        update deliveries set status = $11, attempt_count = $4, provider_message_id = $7, provider_config_id = $5, adapter = $6,
               error_class = null, error_code = null, error_message = null, next_attempt_at = null, failing_since = null, sent_at = $12,
               delivered_at = case when $11 = 'delivered' then $12 else delivered_at end, updated_at = now(),
-              locale = coalesce($14, locale), variant = coalesce($15, variant)
+              locale = coalesce($14, locale), variant = coalesce($15, variant), cost = $16, currency = $17
         where id = $2
      ), before as (
        select id, status from notifications where id = $3 for update
@@ -140,7 +143,7 @@ export async function recordSuccess(db: Knex, r: SuccessRecord): Promise<{ befor
          from notification where before <> after
      )
      select n.before, n.after, n.workflow_key, s.external_id from notification n left join subscribers s on s.id = n.subscriber_id`,
-    [r.tenantId, r.deliveryId, r.notificationId, r.attempt, r.providerId, r.adapter, r.providerMessageId, r.response, r.startedAt, r.durationMs, r.status, r.now, r.content, r.locale ?? null, r.variant ?? null],
+    [r.tenantId, r.deliveryId, r.notificationId, r.attempt, r.providerId, r.adapter, r.providerMessageId, r.response, r.startedAt, r.durationMs, r.status, r.now, r.content, r.locale ?? null, r.variant ?? null, r.cost ?? null, r.currency ?? null],
   );
   return rows[0];
 }

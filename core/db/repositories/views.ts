@@ -161,6 +161,7 @@ export function deliveryView(row: any): Record<string, unknown> {
     deliveredAt: iso(row.delivered_at),
     openedAt: iso(row.opened_at),
     clickedAt: iso(row.clicked_at),
+    cost: row.cost !== null && row.cost !== undefined && row.currency ? { amount: Number(row.cost), currency: row.currency } : null,
     createdAt: iso(row.created_at),
     updatedAt: iso(row.updated_at),
   };
