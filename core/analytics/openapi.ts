@@ -28,7 +28,7 @@ export const analyticsPaths = {
       description:
         'Counted by when each delivery (notification-level figures: notification) was created, in UTC minutes, hours or days; a later open or receipt counts for the bucket its message went out in. ' +
         '`from` is rounded down and `to` up to whole buckets (default: the last 60 minutes, 48 hours or 30 days). Answered from rollup tables kept as deliveries change, plus the changes of the last minute not yet folded into them: current to the last committed change. ' +
-        'Notification-level figures (`notifications`, `suppressed`) belong to no channel, provider, variant or locale: grouped by those, they appear in the group where they are null. ' +
+        'Notification-level figures (`notifications`, `suppressed`) belong to no channel, provider, variant or locale, and `deliveries` (created) to no provider, variant or locale: grouped by those, they appear in the group where they are null (compare `sent`). ' +
         'Latency percentiles come from histograms with buckets 19 % apart (within that of the exact figure). Empty buckets are left out; `totals` sums each group over the range. ' +
         '`format=csv` (or `Accept: text/csv`) answers the items as CSV.',
       parameters: [

@@ -34,6 +34,17 @@ export const deliveryPaths = {
     },
     delete: { tags: ['workflows'], summary: "Delete the tenant's workflow (a bundled one of that key applies again)", parameters: [path('key', 'Workflow key')], responses: { '204': { description: 'Deleted' }, ...errors(401, 404, 409) } },
   },
+  '/v1/workflows/{key}/variants/{variant}/win': {
+    post: {
+      tags: ['workflows'],
+      summary: "End the workflow's A/B test with this variant as the winner",
+      description:
+        "The winner's own template (if it has one; otherwise the control, the published template, stays) is published as the channel's template in the tenant's default locale, " +
+        'and the workflow goes on without `abTest`, in one transaction. Deliveries sent during the test keep their variant (`GET /v1/analytics?groupBy=variant`). 404 when no test runs or it has no such variant.',
+      parameters: [path('key', 'Workflow key'), path('variant', "The winning variant's key")],
+      responses: { '200': json(ref('Workflow')), ...errors(401, 404, 422) },
+    },
+  },
   '/v1/subscribers': {
     get: { tags: ['subscribers'], summary: 'List subscribers (by id)', parameters: [...paging, q('team', 'Members of this team'), q('project', 'Members of this project')], responses: { '200': json(page('Subscriber')), ...errors(400, 401) } },
   },

@@ -84,7 +84,7 @@ export async function sendDelivery(
     const result = await breaker.execute(() => sender.send(message, { idempotencyKey: delivery.idempotency_key, signal }), signal);
     const durationMs = Math.round(performance.now() - started);
     attemptSeconds.observe({ channel, adapter: provider.adapter }, durationMs / 1000);
-    await attempts.finish({ delivery, notification, workflow, provider, result, startedAt, durationMs, dlog, content: message.content, rendered: { locale: message.locale } });
+    await attempts.finish({ delivery, notification, workflow, provider, result, startedAt, durationMs, dlog, content: message.content, rendered: { locale: message.locale, variant: message.variant ?? null } });
   } catch (err) {
     const durationMs = Math.round(performance.now() - started);
     if (err instanceof BrokenCircuitError) {
@@ -95,6 +95,6 @@ export async function sendDelivery(
     attemptSeconds.observe({ channel, adapter: provider.adapter }, durationMs / 1000);
     const error = signal.aborted && !(err instanceof DeliveryError) ? new TransientError(`the provider did not answer within ${config.sendTimeoutMs} ms`, { code: 'timeout', cause: err }) : toDeliveryError(err);
     if (!(err instanceof DeliveryError)) dlog.error({ err }, 'adapter threw something other than a DeliveryError; treated as transient');
-    await attempts.finish({ delivery, notification, workflow, provider, error, startedAt, durationMs, dlog, probe, rendered: { locale: message.locale } });
+    await attempts.finish({ delivery, notification, workflow, provider, error, startedAt, durationMs, dlog, probe, rendered: { locale: message.locale, variant: message.variant ?? null } });
   }
 }

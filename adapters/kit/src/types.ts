@@ -72,6 +72,8 @@ export interface OutboundMessage {
   priority: Priority;
   /** The locale the content was rendered in, e.g. `fr-CA`. */
   locale: string;
+  /** The A/B test variant the content is, when its workflow tests one on this channel. */
+  variant?: string;
   to: Recipient;
   content: RenderedContent;
   /** Extra protocol headers (email: List-Unsubscribe, List-Unsubscribe-Post). */
