@@ -1,3 +1,5 @@
+import { FILTERS, GROUPS, MAX_BUCKETS } from './queries.ts';
+
 /** The engagement and analytics routes and schemas of the OpenAPI document (spread into core/gateway/openapi.ts). */
 
 const problem = { $ref: '#/components/responses/Problem' };
@@ -5,7 +7,47 @@ const errors = (...statuses: number[]) => Object.fromEntries(statuses.map((s) =>
 const token = { name: 'token', in: 'path', required: true, description: 'The signed token Clarion put in the email', schema: { type: 'string' } };
 const noStore = { 'Cache-Control': { schema: { type: 'string' }, description: '`no-store, private, max-age=0`' } };
 
+const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
+const query = (name: string, description: string, schema: object = { type: 'string' }) => ({ name, in: 'query', required: false, description, schema });
+const nullableNumber = { type: ['number', 'null'] };
+const quantiles = { type: 'object', properties: { p50: nullableNumber, p95: nullableNumber } };
+const filterDescriptions: Record<(typeof FILTERS)[number], string> = {
+  workflow: 'Only these workflows (keys, comma-separated).',
+  channel: 'Only these channels.',
+  provider: 'Only these provider configurations (ids).',
+  adapter: 'Only these adapters (smtp, twilio-sms, ...).',
+  variant: 'Only these template variants.',
+  locale: 'Only messages rendered in these locales.',
+};
+
 export const analyticsPaths = {
+  '/v1/analytics': {
+    get: {
+      tags: ['analytics'],
+      summary: 'Delivery, engagement and cost figures per bucket and group, from rollups',
+      description:
+        'Counted by when each delivery (notification-level figures: notification) was created, in UTC minutes, hours or days; a later open or receipt counts for the bucket its message went out in. ' +
+        '`from` is rounded down and `to` up to whole buckets (default: the last 60 minutes, 48 hours or 30 days). Answered from rollup tables kept as deliveries change, plus the changes of the last minute not yet folded into them: current to the last committed change. ' +
+        'Notification-level figures (`notifications`, `suppressed`) belong to no channel, provider, variant or locale, and `deliveries` (created) to no provider, variant or locale: grouped by those, they appear in the group where they are null (compare `sent`). ' +
+        'Latency percentiles come from histograms with buckets 19 % apart (within that of the exact figure). Empty buckets are left out; `totals` sums each group over the range. ' +
+        '`format=csv` (or `Accept: text/csv`) answers the items as CSV.',
+      parameters: [
+        query('from', 'Start (RFC 3339 or a date), rounded down to the interval.', { type: 'string' }),
+        query('to', 'End (exclusive), rounded up to the interval; default now.', { type: 'string' }),
+        query('interval', 'Bucket size (UTC).', { enum: ['minute', 'hour', 'day'], default: 'day' }),
+        query('groupBy', `Comma-separated: ${GROUPS.join(', ')} (provider also gives its adapter).`),
+        ...FILTERS.map((f) => query(f, filterDescriptions[f])),
+        query('format', 'json (default) or csv.', { enum: ['json', 'csv'] }),
+      ],
+      responses: {
+        '200': {
+          description: 'The figures',
+          content: { 'application/json': { schema: ref('AnalyticsAnswer') }, 'text/csv': { schema: { type: 'string' } } },
+        },
+        ...errors(400, 401),
+      },
+    },
+  },
   '/v1/track/open/{token}': {
     get: {
       tags: ['analytics'],
@@ -33,4 +75,63 @@ export const analyticsPaths = {
   },
 };
 
-export const analyticsSchemas = {};
+const figures = {
+  notifications: { type: 'integer', description: 'Notifications created' },
+  deliveries: { type: 'integer', description: 'Deliveries created (one per channel tried, fallbacks included)' },
+  sent: { type: 'integer', description: 'Accepted by a provider' },
+  delivered: { type: 'integer', description: 'Confirmed delivered (or read) by a provider receipt' },
+  failed: { type: 'integer', description: 'Failed for good, dead letters and undelivered receipts included' },
+  bounced: { type: 'integer', description: 'Bounced (a provider receipt)' },
+  suppressed: { type: 'integer', description: 'Notifications the pipeline or an erasure suppressed' },
+  suppressedByReason: { type: 'object', additionalProperties: { type: 'integer' }, description: 'duplicate, opted_out, rate_limited, subscriber_erased, ...' },
+  opened: { type: 'integer', description: 'Deliveries opened (first genuine open; machine prefetches excluded)' },
+  clicked: { type: 'integer', description: 'Deliveries clicked (first genuine click)' },
+  rates: {
+    type: 'object',
+    description: 'Null where the denominator is 0',
+    properties: {
+      delivered: { ...nullableNumber, description: 'delivered / sent' },
+      opened: { ...nullableNumber, description: 'opened / sent' },
+      clicked: { ...nullableNumber, description: 'clicked / sent' },
+      clickToOpen: { ...nullableNumber, description: 'clicked / opened' },
+      bounced: { ...nullableNumber, description: 'bounced / sent' },
+      failed: { ...nullableNumber, description: 'failed / deliveries that reached an outcome (sent, or failed before any provider took them)' },
+    },
+  },
+  latencyMs: {
+    type: 'object',
+    properties: {
+      sent: { ...quantiles, description: 'From the event received to the provider accepting the message' },
+      delivered: { ...quantiles, description: 'From the event received to the delivery receipt, where receipts exist' },
+    },
+  },
+  attemptsPerDelivery: { ...nullableNumber, description: 'Attempts per delivery that reached an outcome (sent or failed)' },
+  cost: { type: 'object', additionalProperties: { type: 'number' }, description: 'Cost by currency (ISO 4217)' },
+};
+const group = {
+  type: 'object',
+  description: 'The values of the groupBy dimensions (null: none, e.g. notification-level figures grouped by channel)',
+  properties: Object.fromEntries([...GROUPS, 'adapter'].map((g) => [g, { type: ['string', 'null'] }])),
+  additionalProperties: false,
+};
+
+export const analyticsSchemas = {
+  AnalyticsFigures: { type: 'object', required: Object.keys(figures), properties: figures },
+  AnalyticsAnswer: {
+    type: 'object',
+    required: ['from', 'to', 'interval', 'groupBy', 'filters', 'items', 'totals'],
+    properties: {
+      from: { type: 'string', format: 'date-time' },
+      to: { type: 'string', format: 'date-time' },
+      interval: { enum: ['minute', 'hour', 'day'] },
+      groupBy: { type: 'array', items: { enum: [...GROUPS] } },
+      filters: { type: 'object', additionalProperties: { type: 'array', items: { type: 'string' } } },
+      items: {
+        type: 'array',
+        description: `Per bucket (at most ${MAX_BUCKETS} buckets) and group, oldest first`,
+        items: { allOf: [{ type: 'object', required: ['bucket', 'group'], properties: { bucket: { type: 'string', format: 'date-time' }, group } }, ref('AnalyticsFigures')] },
+      },
+      totals: { type: 'array', description: 'Per group, over the whole range', items: { allOf: [{ type: 'object', required: ['group'], properties: { group } }, ref('AnalyticsFigures')] } },
+    },
+  },
+};

@@ -3,7 +3,10 @@ import type { Logger } from 'pino';
 import type { Config } from '../config.ts';
 import type { Clock } from '../kernel/clock.ts';
 import type { AnalyticsContext } from './context.ts';
+import { toCsv } from './csv.ts';
 import type { InteractionEmitter } from './interactions.ts';
+import { parseQuery, runQuery, type AnalyticsAnswer } from './queries.ts';
+import { fold, rebuild } from './rollups.ts';
 import { trackClick, trackOpen, type TrackedRequest } from './tracking.ts';
 
 export interface AnalyticsServiceOptions {
@@ -33,5 +36,27 @@ export class AnalyticsService {
   /** `GET /v1/track/click/{token}`: records the click and returns the signed target to redirect to. */
   trackClick(token: string, request: TrackedRequest): Promise<string> {
     return trackClick(this.#ctx, token, request);
+  }
+
+  /** `GET /v1/analytics`: the tenant's figures for the query string's range, interval, groups and filters (400 naming bad parameters). */
+  query(tenantId: string, query: Record<string, unknown>): Promise<AnalyticsAnswer> {
+    return runQuery(this.#ctx.knex, tenantId, parseQuery(query, this.#ctx.clock.now()));
+  }
+
+  /** The same figures as CSV, one row per bucket and group. */
+  async queryCsv(tenantId: string, query: Record<string, unknown>): Promise<string> {
+    return toCsv(await this.query(tenantId, query));
+  }
+
+  /** Moves pending deltas into the rollups (the `fold_analytics` job, every minute); returns how many. */
+  async fold(): Promise<number> {
+    const moved = await fold(this.#ctx.knex);
+    if (moved > 0) this.#ctx.log.debug({ moved }, 'analytics deltas folded');
+    return moved;
+  }
+
+  /** Counts a range of raw history into the rollups again (their range must be empty). */
+  rebuild(from: Date | '-infinity', to: Date | 'infinity'): Promise<number> {
+    return rebuild(this.#ctx.knex, from, to);
   }
 }

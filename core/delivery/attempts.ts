@@ -12,6 +12,7 @@ import type { DecisionRecord } from '../pipeline/types.ts';
 import type { Workflow } from '../workflows/service.ts';
 import type { Breakers } from './breakers.ts';
 import type { DeliveryContext } from './context.ts';
+import { costOf } from './cost.ts';
 import { nextStep, whileDown } from './policy.ts';
 import type { ProviderRecord } from './providers.ts';
 import type { Senders } from './senders.ts';
@@ -37,6 +38,8 @@ export interface AttemptInput {
   content?: RenderedContent;
   /** The call was the probe of a half-open circuit. */
   probe?: boolean;
+  /** What the message was rendered as, when it was (kept on the delivery for analytics). */
+  rendered?: { locale: string; variant?: string | null };
 }
 
 /** Channels a plugin ruled out (opt-outs, caps): a fallback must not bring them back. */
@@ -103,6 +106,7 @@ export class Attempts {
     const status = result.status === 'delivered' ? 'delivered' : 'sent';
     const devices = (result.invalidDestinations ?? []).filter((d) => d.kind === 'device').map((d) => d.value);
     const hub = this.#ctx.webhooks();
+    const cost = costOf(channel, result, provider?.price, input.content);
     // `batched`: no transaction needed, the statement is shared with the successes beside it.
     const write = async (db: Knex, batched: boolean) => {
       const changed = await (batched ? this.#successes.write.bind(this.#successes) : (record: SuccessRecord) => recordSuccess(db, record))({
@@ -112,6 +116,8 @@ export class Attempts {
         startedAt: input.startedAt, durationMs: input.durationMs, status, now: clock.now(),
         // Every channel's content is kept (the in-app copy lives in the inbox).
         content: input.content && channel !== 'in_app' ? JSON.stringify({ [channel]: input.content }) : null,
+        locale: input.rendered?.locale ?? null, variant: input.rendered?.variant ?? null,
+        cost: cost?.cost ?? null, currency: cost?.currency ?? null,
       });
       for (const device of devices) if (notification.subscriber_id) await this.#ctx.subscribers.removeDevice(db, notification.subscriber_id, device);
       if (changed && changed.before !== changed.after) {
@@ -176,7 +182,10 @@ export class Attempts {
         if (destination.kind === 'device' && notification.subscriber_id) await this.#ctx.subscribers.removeDevice(trx, notification.subscriber_id, destination.value);
       }
 
-      const common = { attempt_count: attempt, ...(provider ? { provider_config_id: providerId, adapter } : {}), error_class: error.errorClass, error_code: error.code ?? null, error_message: error.message.slice(0, 2000) };
+      const common = {
+        attempt_count: attempt, ...(provider ? { provider_config_id: providerId, adapter } : {}), error_class: error.errorClass, error_code: error.code ?? null, error_message: error.message.slice(0, 2000),
+        ...(input.rendered ? { locale: input.rendered.locale, ...(input.rendered.variant ? { variant: input.rendered.variant } : {}) } : {}),
+      };
       if (step.step === 'retry') {
         await updateDelivery(trx, delivery.id, { ...common, status: 'retrying', provider_attempts: step.providerAttempts, failing_since: step.failingSince, next_attempt_at: step.at });
         await scheduleSend(trx, { tenantId: delivery.tenant_id, deliveryId: delivery.id, runAt: step.at });

@@ -4,6 +4,7 @@ import { ConfigError, DeliveryError, PermanentError } from '@clarion/adapter-kit
 import type { DeliveryRow, EventRow, NotificationRow, SubscriberRowShape, TenantShape } from '../db/repositories/rows.ts';
 import { ClarionError } from '../errors.ts';
 import type { Workflow } from '../workflows/service.ts';
+import { variantFor } from '../workflows/variants.ts';
 import type { DeliveryContext } from './context.ts';
 import { trackEmail, trackingFor, type TrackingSettings } from './tracking.ts';
 
@@ -62,9 +63,13 @@ export async function buildMessage(ctx: DeliveryContext, input: MessageInput): P
     notification: { id: notification.id, priority, ackUrl: signed.ack, unsubscribeUrl: signed.unsubscribe },
     ...(extra ?? {}),
   };
+  const variant = variantFor(workflow, channel, notification.id);
   let rendered;
   try {
-    rendered = await renderer.render({ tenantId: delivery.tenant_id, workflowKey: workflow.key, channel, locale: subscriber.locale, tenantDefaultLocale: tenant.settings?.defaultLocale ?? null, context });
+    rendered = await renderer.render({
+      tenantId: delivery.tenant_id, workflowKey: workflow.key, channel, locale: subscriber.locale, tenantDefaultLocale: tenant.settings?.defaultLocale ?? null, context,
+      ...(variant?.template ? { variant: { key: variant.key, parts: variant.template as Record<string, string> } } : {}),
+    });
   } catch (err) {
     if (err instanceof DeliveryError) throw err;
     if (err instanceof ClarionError) throw new ConfigError(err.message, { code: err.code });
@@ -78,6 +83,7 @@ export async function buildMessage(ctx: DeliveryContext, input: MessageInput): P
     channel,
     priority,
     locale: rendered.locale,
+    ...(variant ? { variant: variant.key } : {}),
     to: {
       id: subscriber.external_id,
       name: subscriber.name ?? undefined,

@@ -1,7 +1,7 @@
 import { DELIVERY_STATUSES, NOTIFICATION_STATUSES } from '../notifications/status.ts';
 import { attemptViewSchema, auditEntrySchema, deliveryDetailSchema, deliveryViewSchema, interactionViewSchema, notificationDetailSchema, notificationViewSchema, outboxMessageSchema } from '../db/repositories/view-schemas.ts';
 import { workflowSchema, workflowViewSchema } from '../workflows/service.ts';
-import { providerInputSchema, providerPatchSchema, providerViewSchema } from './provider-schemas.ts';
+import { providerInputSchema, providerPatchSchema, providerPriceSchema, providerViewSchema } from './provider-schemas.ts';
 import { subscriberInputSchema, subscriberPutSchema, subscriberViewSchema } from '../subscribers/schemas.ts';
 
 /** OpenAPI paths and schemas of workflows, subscribers, providers, notifications, deliveries, outbox and audit. */
@@ -35,6 +35,17 @@ export const deliveryPaths = {
       responses: { '201': json(ref('Workflow'), 'Created'), '200': json(ref('Workflow')), ...errors(400, 401, 415, 422) },
     },
     delete: { tags: ['workflows'], summary: "Delete the tenant's workflow (a bundled one of that key applies again)", parameters: [path('key', 'Workflow key')], responses: { '204': { description: 'Deleted' }, ...errors(401, 404, 409) } },
+  },
+  '/v1/workflows/{key}/variants/{variant}/win': {
+    post: {
+      tags: ['workflows'],
+      summary: "End the workflow's A/B test with this variant as the winner",
+      description:
+        "The winner's own template (if it has one; otherwise the control, the published template, stays) is published as the channel's template in the tenant's default locale, " +
+        'and the workflow goes on without `abTest`, in one transaction. Deliveries sent during the test keep their variant (`GET /v1/analytics?groupBy=variant`). 404 when no test runs or it has no such variant.',
+      parameters: [path('key', 'Workflow key'), path('variant', "The winning variant's key")],
+      responses: { '200': json(ref('Workflow')), ...errors(401, 404, 422) },
+    },
   },
   '/v1/subscribers': {
     get: { tags: ['subscribers'], summary: 'List subscribers (by id)', parameters: [...paging, q('team', 'Members of this team'), q('project', 'Members of this project')], responses: { '200': json(page('Subscriber')), ...errors(400, 401) } },
@@ -204,6 +215,7 @@ export const deliverySchemas = {
   Adapter: { type: 'object', properties: { name: { type: 'string' }, channel: { enum: channels }, channels: { type: 'array', items: { enum: channels } }, implicit: { type: 'boolean' }, description: { type: 'string' }, packageName: { type: 'string' }, configSchema: { type: 'object' } } },
   ProviderInput: providerInputSchema,
   ProviderPatch: providerPatchSchema,
+  ProviderPrice: providerPriceSchema,
   Provider: providerViewSchema,
   Notification: notificationViewSchema,
   NotificationDetail: notificationDetailSchema,

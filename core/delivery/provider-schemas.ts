@@ -12,6 +12,18 @@ const maxPerSecond = Nullable(Type.Integer({ minimum: 1, maximum: 100_000 }), {
   description: 'Throughput cap: at most this many messages per second through this provider, across all workers; null: none',
 });
 const name = Type.String({ maxLength: 200 });
+/** One of perMessage or perSegment (providers.ts checks that exactly one is given). */
+export const providerPriceSchema = Type.Object(
+  {
+    currency: Type.String({ pattern: '^[A-Z]{3}$', description: 'ISO 4217, in capitals (EUR, USD, ...)' }),
+    perMessage: Type.Optional(Type.Number({ minimum: 0, maximum: 1000 })),
+    perSegment: Type.Optional(Type.Number({ minimum: 0, maximum: 1000, description: 'SMS: per segment of the text, GSM-7 or UCS-2' })),
+  },
+  { additionalProperties: false },
+);
+const price = Nullable(providerPriceSchema, {
+  description: "What a message through this provider costs (summed as cost in the analytics): one of perMessage or perSegment; a price the provider reports itself (Twilio) wins; null: not declared",
+});
 
 export const providerInputSchema = Type.Object(
   {
@@ -21,6 +33,7 @@ export const providerInputSchema = Type.Object(
     priority: Type.Optional(priority),
     enabled: Type.Optional(Type.Boolean({ description: 'Default true' })),
     maxPerSecond: Type.Optional(maxPerSecond),
+    price: Type.Optional(price),
     config: AnyObject({ description: "Validated against the adapter's configSchema. A top-level value may be a reference, env:NAME or file:/path, where the operator allows it (CLARION_SECRET_REFS)" }),
   },
   { additionalProperties: false },
@@ -33,6 +46,7 @@ export const providerPatchSchema = Type.Object(
     priority: Type.Optional(priority),
     enabled: Type.Optional(Type.Boolean()),
     maxPerSecond: Type.Optional(maxPerSecond),
+    price: Type.Optional(price),
     config: Type.Optional(AnyObject({ description: 'Merged into the stored config: secrets left out or sent masked keep their value; null removes a key' })),
   },
   { additionalProperties: false },
@@ -46,6 +60,7 @@ export const providerViewSchema = Type.Object({
   priority: Type.Integer(),
   enabled: Type.Boolean(),
   maxPerSecond: Nullable(Type.Integer(), { description: 'Throughput cap in messages per second; null: none' }),
+  price,
   config: AnyObject({ description: 'Secrets masked as ********' }),
   circuit: Type.Object({ state: StringEnum(['closed', 'open', 'half_open']), changedAt: NullableDateTime() }),
   lastError: Nullable(Type.String()),

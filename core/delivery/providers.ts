@@ -37,11 +37,21 @@ export interface ProviderRecord {
   updatedAt: Date;
   /** Throughput cap in messages per second (null: none). */
   maxPerSecond?: number | null;
+  /** The declared price (null: none). */
+  price?: ProviderPrice | null;
   /** The circuit as some process last recorded it (`open`: that process saw the provider down). */
   circuit?: { state: string; changedAt: Date | null };
 }
 
 export const MASK = '********';
+
+/** A provider's declared price: per message, or (SMS) per segment. */
+export interface ProviderPrice {
+  /** ISO 4217, e.g. `EUR`. */
+  currency: string;
+  perMessage?: number;
+  perSegment?: number;
+}
 
 export interface ProviderServiceOptions {
   /** Which secret references tenants may use (CLARION_SECRET_REFS). */
@@ -76,6 +86,7 @@ export class ProviderService {
     const channel = body.channel as Channel;
     const adapterName = body.adapter;
     const priority = body.priority ?? 0;
+    checkPrice(body.price, errors);
     if (errors.length > 0) throw new ClarionError('CLARION_ERR_PROVIDER_INVALID_CONFIG', 'Invalid provider', { errors });
     const adapter = this.#registry.require(adapterName as string);
     if (!this.#registry.serves(adapterName as string, channel)) {
@@ -96,6 +107,7 @@ export class ProviderService {
           priority,
           enabled: body.enabled ?? true,
           max_per_second: body.maxPerSecond ?? null,
+          price: body.price ? JSON.stringify(body.price) : null,
           config_encrypted: JSON.stringify(seal(this.#key(), config)),
         })
         .returning('*');
@@ -110,6 +122,7 @@ export class ProviderService {
     const errors: FieldError[] = validatePatch(body) ? [] : toFieldErrors(validatePatch.errors ?? []).map((e) =>
       e.pointer === '/channel' || e.pointer === '/adapter' ? { ...e, message: 'cannot be changed (create another provider to change channel or adapter)' } : e,
     );
+    checkPrice(body.price, errors);
     if (errors.length > 0) throw new ClarionError('CLARION_ERR_PROVIDER_INVALID_CONFIG', 'Invalid provider change', { errors });
     return this.#changed(tenantId, this.#knex.transaction(async (trx) => {
       const row = await this.#row(trx, tenantId, id, true);
@@ -130,6 +143,7 @@ export class ProviderService {
       if (body.enabled !== undefined) patch.enabled = body.enabled;
       if (body.name !== undefined) patch.name = body.name;
       if (body.maxPerSecond !== undefined) patch.max_per_second = body.maxPerSecond;
+      if (body.price !== undefined) patch.price = body.price === null ? null : JSON.stringify(body.price);
       const [updated] = await trx('provider_configs').where({ id }).update(patch).returning('*');
       await audit(trx, tenantId, actor, 'provider.updated', id, { changed: Object.keys(body) });
       await announceChange(trx, 'providers', `${tenantId}:`);
@@ -183,9 +197,9 @@ export class ProviderService {
     const rows = await this.#knex('provider_configs')
       .where({ tenant_id: tenantId, channel, enabled: true })
       .orderBy([{ column: 'priority' }, { column: 'created_at' }])
-      .select('id', 'tenant_id', 'channel', 'adapter', 'priority', 'updated_at', 'max_per_second', 'circuit_state', 'circuit_changed_at');
+      .select('id', 'tenant_id', 'channel', 'adapter', 'priority', 'updated_at', 'max_per_second', 'price', 'circuit_state', 'circuit_changed_at');
     return rows.map((r) => ({
-      id: r.id, tenantId: r.tenant_id, channel: r.channel, adapter: r.adapter, priority: r.priority, updatedAt: r.updated_at, maxPerSecond: r.max_per_second,
+      id: r.id, tenantId: r.tenant_id, channel: r.channel, adapter: r.adapter, priority: r.priority, updatedAt: r.updated_at, maxPerSecond: r.max_per_second, price: r.price ?? null,
       circuit: { state: r.circuit_state, changedAt: r.circuit_changed_at ? new Date(r.circuit_changed_at) : null },
     }));
   }
@@ -285,6 +299,7 @@ export class ProviderService {
       priority: row.priority,
       enabled: row.enabled,
       maxPerSecond: row.max_per_second ?? null,
+      price: row.price ?? null,
       config: mask(config, adapter ? secretPaths(adapter.definition.configSchema) : Object.keys(config)),
       circuit: { state: row.circuit_state, changedAt: row.circuit_changed_at ? new Date(row.circuit_changed_at).toISOString() : null },
       lastError: row.last_error,
@@ -293,6 +308,14 @@ export class ProviderService {
       updatedAt: new Date(row.updated_at).toISOString(),
     };
   }
+}
+
+/** What the schema cannot say of a price: exactly one of perMessage and perSegment. */
+function checkPrice(value: unknown, errors: FieldError[]): void {
+  if (value === undefined || value === null || typeof value !== 'object' || Array.isArray(value)) return;
+  const price = value as Record<string, unknown>;
+  const amounts = (['perMessage', 'perSegment'] as const).filter((k) => price[k] !== undefined);
+  if (amounts.length !== 1) errors.push({ pointer: '/price', message: 'must give one of perMessage or perSegment' });
 }
 
 function mask(config: Record<string, unknown>, secrets: string[]): Record<string, unknown> {

@@ -114,12 +114,12 @@ export async function sendDelivery(
     attemptSeconds.observe({ channel, adapter: provider.adapter }, durationMs / 1000);
     const error = signal.aborted && !(err instanceof DeliveryError) ? new TransientError(`the provider did not answer within ${config.sendTimeoutMs} ms`, { code: 'timeout', cause: err }) : toDeliveryError(err);
     if (!(err instanceof DeliveryError)) dlog.error({ err }, 'adapter threw something other than a DeliveryError; treated as transient');
-    await attempts.finish({ delivery, notification, workflow, provider, error, startedAt, durationMs, dlog, probe });
+    await attempts.finish({ delivery, notification, workflow, provider, error, startedAt, durationMs, dlog, probe, rendered: { locale: message.locale, variant: message.variant ?? null } });
     return;
   }
   // The provider has the message: only recording it is left, outside the provider's try (a
   // database error here is no failure of the provider's, and must not be taken for one).
   const durationMs = Math.round(performance.now() - started);
   attemptSeconds.observe({ channel, adapter: provider.adapter }, durationMs / 1000);
-  await attempts.finish({ delivery, notification, workflow, provider, result, startedAt, durationMs, dlog, content: message.content });
+  await attempts.finish({ delivery, notification, workflow, provider, result, startedAt, durationMs, dlog, content: message.content, rendered: { locale: message.locale, variant: message.variant ?? null } });
 }

@@ -20,7 +20,7 @@ import { inboxAdminRoutes, inboxRoutes } from './routes/inbox.ts';
 import { adminConsole } from '../../admin/index.ts';
 import { scheduleRoutes } from './routes/schedules.ts';
 import { topicRoutes } from './routes/topics.ts';
-import { trackingRoutes } from './routes/analytics.ts';
+import { analyticsRoutes, trackingRoutes } from './routes/analytics.ts';
 
 export interface Gateway {
   app: Koa;
@@ -85,6 +85,7 @@ export function createGateway(services: Services): Gateway {
   inboxAdminRoutes(services, api);
   topicRoutes(services, api);
   scheduleRoutes(services, api);
+  analyticsRoutes(services, api);
 
   const routers = [open, api];
   for (const router of routers) {

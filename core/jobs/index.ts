@@ -6,6 +6,7 @@ import { deliverWebhook } from './deliver-webhook.ts';
 import { escalateNotification } from './escalate-notification.ts';
 import { fanOutTopic } from './fan-out-topic.ts';
 import { fireSchedule } from './fire-schedule.ts';
+import { foldAnalytics } from './fold-analytics.ts';
 import { processEvent } from './process-event.ts';
 import { runWorkflowStep } from './run-workflow-step.ts';
 import { sendDailySummaries } from './send-daily-summaries.ts';
@@ -27,6 +28,7 @@ export function taskList(services: Services): TaskList {
     run_workflow_step: runWorkflowStep(services),
     fire_schedule: fireSchedule(services),
     send_daily_summaries: sendDailySummaries(services),
+    fold_analytics: foldAnalytics(services),
     unsnooze_inbox_item: unsnoozeInboxItem(services),
     prune_inbox_changes: pruneInboxChanges(services),
   };

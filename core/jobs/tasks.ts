@@ -19,6 +19,7 @@ declare global {
       fire_schedule: { scheduleId: string; tenantId: string; occurrence: string };
       send_digest: { digestId: string; tenantId: string };
       send_daily_summaries: Record<string, never>;
+      fold_analytics: Record<string, never>;
       deliver_webhook: { tenantId: string; messageId: string; attempt: number; generation: number; trigger: string; slotReserved?: boolean };
       unsnooze_inbox_item: { itemId: string; tenantId: string };
       prune_inbox_changes: Record<string, never>;

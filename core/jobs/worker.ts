@@ -12,6 +12,7 @@ import { taskList } from './index.ts';
 import { SweepGate, forgetWorkers, heartbeat, releaseWorkers, sweepDeadWorkers } from './liveness.ts';
 import { DAILY_SUMMARY_CRONTAB } from './send-daily-summaries.ts';
 import { PRUNE_INBOX_CRONTAB } from './prune-inbox-changes.ts';
+import { FOLD_ANALYTICS_CRONTAB } from './fold-analytics.ts';
 
 export interface JobWorkerOptions {
   config: Config;
@@ -127,7 +128,7 @@ export class JobWorker {
     const runner = await run({
       pgPool: this.#pool,
       taskList: taskList(services),
-      crontab: [DAILY_SUMMARY_CRONTAB, PRUNE_INBOX_CRONTAB].join('\n'),
+      crontab: [DAILY_SUMMARY_CRONTAB, PRUNE_INBOX_CRONTAB, FOLD_ANALYTICS_CRONTAB].join('\n'),
       noPreparedStatements: !config.dbPreparedStatements,
       concurrency: config.workerConcurrency,
       pollInterval: config.workerPollMs,

@@ -214,10 +214,17 @@ export class TemplateService {
    * processes are unavailable.
    */
   async render(input: RenderInput): Promise<RenderResult> {
-    const [chosen, layouts] = await Promise.all([
+    const [control, layouts] = await Promise.all([
       this.#choose(input.tenantId, input.workflowKey, input.channel, input.locale, input.tenantDefaultLocale),
       this.#store.layouts(input.tenantId),
     ]);
+    const chosen: Chosen | undefined = input.variant
+      ? {
+          locale: control?.locale ?? input.tenantDefaultLocale ?? 'en', source: 'tenant', version: null,
+          parts: Object.fromEntries(Object.entries(input.variant.parts).filter(([, v]) => typeof v === 'string' && v.trim() !== '').map(([k, v]) => [k, plainPart(v)])),
+          name: `${input.workflowKey}/${input.channel} variant ${input.variant.key}`,
+        }
+      : control;
     if (!chosen) {
       templateRenders.inc({ source: 'none', outcome: 'no_template' });
       throw new ConfigError(
@@ -496,6 +503,21 @@ export class TemplateService {
     }
     const version = await this.#store.create(tenantId, key, kept, { actor, now: this.#clock.now(), publish: publish ?? false, db });
     return { version, warnings };
+  }
+
+  /** Checks template parts as `save` would (400 naming each problem), without storing them: an A/B variant's template. */
+  async checkParts(tenantId: string, key: TemplateKey, parts: unknown, db?: Knex): Promise<TemplateWarning[]> {
+    const body = { parts };
+    if (!validateSave(body)) throw new ClarionError('CLARION_ERR_HTTP_INVALID_REQUEST', 'Invalid template', { errors: toFieldErrors(validateSave.errors ?? []) });
+    const given = parts as Record<string, string>;
+    const problems = partProblems(key.channel, given).map((p) => ({ pointer: `/parts/${p.part}`, message: p.message }));
+    for (const [name, source] of Object.entries(given)) {
+      if (source.length > MAX_PART_CHARS) problems.push({ pointer: `/parts/${name}`, message: `must be at most ${MAX_PART_CHARS} characters` });
+    }
+    if (problems.length > 0) throw new ClarionError('CLARION_ERR_HTTP_INVALID_REQUEST', `Invalid ${key.channel} template parts`, { errors: problems });
+    const kept = Object.fromEntries(Object.entries(given).filter(([, source]) => source.trim() !== '').map(([k, v]) => [k, plainPart(v)]));
+    this.#assertSyntax(kept, '/parts');
+    return this.#warnings(tenantId, key.workflow, kept, await this.#store.layouts(tenantId), db);
   }
 
   async publish(tenantId: string, key: TemplateKey, version: number, actor: string): Promise<TemplateVersion> {

@@ -24,6 +24,8 @@ export interface RenderInput {
   locale?: string | null;
   tenantDefaultLocale?: string | null;
   context: TemplateContext;
+  /** An A/B test variant's own parts, rendered instead of the published template (in the locale it would use). */
+  variant?: { key: string; parts: Record<string, string> };
 }
 
 export interface RenderResult {

@@ -1,5 +1,6 @@
 import type { Channel } from '@clarion/adapter-kit';
 import type { Knex } from 'knex';
+import { audit } from '../db/repositories/audit-log.ts';
 import { ClarionError } from '../errors.ts';
 import type { PipelineRunner } from '../pipeline/runner.ts';
 import type { TemplateService } from '../templates/service.ts';
@@ -37,6 +38,10 @@ export class WorkflowAuthoring {
     const templates = this.#templates();
     const planned = plannedChannels(definition, this.#pipeline.channels(definition.plugins));
     await assertTemplates(key, definition, planned, (workflow) => templates.channelsWithTemplates(tenant.id, workflow));
+    const sends = [...new Set(planned.map((p) => p.channel))];
+    if (definition.abTest && !sends.includes(definition.abTest.channel)) {
+      throw new ClarionError('CLARION_ERR_WORKFLOW_INVALID', 'Invalid A/B test', { errors: [{ pointer: '/abTest/channel', message: `must be a channel the workflow sends on (${sends.join(', ')})` }] });
+    }
     return this.#knex.transaction(async (trx) => {
       // The workflow first, so its templates are checked against its contract.
       const { workflow, created } = await this.#workflows.put(tenant.id, key, body, actor, trx);
@@ -53,7 +58,43 @@ export class WorkflowAuthoring {
           throw err;
         }
       }
+      for (const [i, variant] of (definition.abTest?.variants ?? []).entries()) {
+        if (!variant.template) continue;
+        const channel = definition.abTest!.channel;
+        try {
+          const found = await templates.checkParts(tenant.id, { workflow: key, channel, locale: tenant.settings.defaultLocale ?? 'en' }, variant.template, trx);
+          warnings.push(...found.map((w) => ({ ...w, channel, variant: variant.key })));
+        } catch (err) {
+          if (err instanceof ClarionError && err.errors.length > 0) {
+            throw new ClarionError(err.code, `abTest.variants[${i}].template: ${err.message}`, { errors: err.errors.map((e) => ({ ...e, pointer: `/abTest/variants/${i}/template${e.pointer.replace(/^\/parts/, '')}` })), extensions: err.extensions });
+          }
+          throw err;
+        }
+      }
       return { workflow, created, warnings };
+    });
+  }
+
+  /**
+   * Ends a workflow's A/B test with `winner`: its template (if it has its own) is published as the
+   * channel's template in the tenant's default locale, and the workflow goes on without the test,
+   * in one transaction. Deliveries sent during the test keep their variant in the analytics.
+   */
+  async endAbTest(tenant: TenantRow, key: string, winner: string, actor: string): Promise<Workflow> {
+    const current = await this.#workflows.get(tenant.id, key);
+    if (!current.abTest || current.source !== 'tenant') throw new ClarionError('CLARION_ERR_WORKFLOW_NOT_FOUND', `Workflow ${key} has no A/B test running`);
+    const variant = current.abTest.variants.find((v) => v.key === winner);
+    if (!variant) throw new ClarionError('CLARION_ERR_WORKFLOW_NOT_FOUND', `The A/B test of workflow ${key} has no variant ${winner} (it has ${current.abTest.variants.map((v) => v.key).join(', ')})`);
+    const { key: _key, source: _source, updatedAt: _updatedAt, abTest, ...definition } = current;
+    const channel = abTest.channel;
+    if (variant.template) definition.templates = { ...definition.templates, [channel]: variant.template };
+    return this.#knex.transaction(async (trx) => {
+      if (variant.template) {
+        await this.#templates().save(tenant.id, { workflow: key, channel, locale: tenant.settings.defaultLocale ?? 'en' }, { parts: variant.template, publish: true }, actor, trx);
+      }
+      const { workflow } = await this.#workflows.put(tenant.id, key, definition, actor, trx);
+      await audit(trx, tenant.id, actor, 'workflow.ab_test_ended', key, { channel, winner, weights: Object.fromEntries(abTest.variants.map((v) => [v.key, v.weight])) });
+      return workflow;
     });
   }
 }

@@ -113,6 +113,31 @@ const workflowFields = {
       { additionalProperties: false, description: "Email engagement tracking; unset: the tenant's settings.tracking (never inherited by critical workflows)" },
     ),
   ),
+  /**
+   * An A/B test of one channel's template: each notification takes one variant, chosen by a hash
+   * of its id weighted by `weight` (core/workflows/variants.ts); a variant without `template`
+   * sends the channel's published template (the control). Analytics group by `variant`; ending
+   * the test publishes the winner (POST /v1/workflows/{key}/variants/{variant}/win).
+   */
+  abTest: Type.Optional(
+    Type.Object(
+      {
+        channel,
+        variants: Type.Array(
+          Type.Object(
+            {
+              key: Type.String({ pattern: '^[A-Za-z0-9_-]{1,40}$', description: 'Names the variant in the analytics' }),
+              weight: Type.Integer({ minimum: 0, maximum: 1000, description: 'Share of the notifications (relative to the other weights)' }),
+              template: Type.Optional(AnyObject({ description: "The variant's template parts (as in templates); absent: the channel's published template" })),
+            },
+            { additionalProperties: false },
+          ),
+          { minItems: 2, maxItems: 10 },
+        ),
+      },
+      { additionalProperties: false, description: 'An A/B test of one channel\'s template' },
+    ),
+  ),
 };
 
 /** A workflow as sent: what `checkWorkflow` validates (defaults filled in). */
@@ -147,6 +172,14 @@ export function checkWorkflow(input: unknown): WorkflowDefinition {
     if (fallbacks?.includes(channel as Channel)) errors.push({ pointer: `/fallbacks/${channel}`, message: 'must not fall back to the same channel' });
   }
   errors.push(...checkSteps(definition));
+  if (definition.abTest) {
+    const { variants } = definition.abTest;
+    const keys = variants.map((v) => v.key);
+    keys.forEach((k, i) => {
+      if (keys.indexOf(k) !== i) errors.push({ pointer: `/abTest/variants/${i}/key`, message: `repeats variant ${k}` });
+    });
+    if (variants.every((v) => v.weight === 0)) errors.push({ pointer: '/abTest/variants', message: 'must give at least one variant a weight above 0' });
+  }
   if (errors.length > 0) throw new ClarionError('CLARION_ERR_WORKFLOW_INVALID', 'Invalid workflow', { errors });
   return definition;
 }

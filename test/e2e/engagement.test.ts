@@ -12,7 +12,8 @@ import { untilJobs } from '../support/wait.ts';
  * Engagement end to end: a real gateway and worker, a real SMTP server on loopback, a tenant's
  * webhook receiver. The email that arrives is parsed as a mail client would (MIME, quoted-printable),
  * its tracking pixel and rewritten link are fetched over HTTP, and they show up as interactions on
- * the notification and as signed webhooks; a tampered redirect is refused without redirecting.
+ * the notification, in the analytics and as signed webhooks; a tampered redirect is refused
+ * without redirecting.
  */
 describe('engagement tracking (e2e, SMTP on loopback)', function () {
   this.timeout(60_000);
@@ -68,7 +69,7 @@ describe('engagement tracking (e2e, SMTP on loopback)', function () {
     await db?.drop();
   });
 
-  it('records the pixel and the link of the email that arrived as interactions, and sends them as signed webhooks', async () => {
+  it('records the pixel and the link of the email that arrived as interactions, counts them in the analytics, and sends them as signed webhooks', async () => {
     const posted = await fetch(`${clarion.url}/v1/events`, {
       method: 'POST',
       headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/cloudevents+json' },
@@ -113,6 +114,14 @@ describe('engagement tracking (e2e, SMTP on loopback)', function () {
     expect(notification.interactions[1].link).to.equal('https://shop.example/track/A-1?utm_source=mail&lang=fr');
     expect(notification.openedAt).to.be.a('string');
     expect(notification.clickedAt).to.be.a('string');
+
+    // In the analytics at once (the deltas not yet folded count), and after the worker's fold alike.
+    const email = async (interval: string) => (await api('GET', `/v1/analytics?interval=${interval}&groupBy=channel`)).body.totals.find((g: { group: { channel: string } }) => g.group.channel === 'email');
+    const figures = await email('minute');
+    expect(figures).to.deep.include({ deliveries: 1, sent: 1, opened: 1, clicked: 1 });
+    expect(figures.rates).to.include({ opened: 1, clicked: 1 });
+    await clarion.services.analytics.fold();
+    expect(await email('hour')).to.deep.include({ deliveries: 1, sent: 1, opened: 1, clicked: 1 });
 
     await receiver.waitFor(2);
     const events = receiver.requests.map((r) => Receiver.verify(secret, r) as { type: string; data: Record<string, unknown> });

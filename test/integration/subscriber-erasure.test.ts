@@ -102,6 +102,13 @@ describe('erasing a subscriber (integration)', () => {
     topic_subscriptions: 'hers deleted',
     topic_fan_outs: 'streams of events to topics: topic keys, and the ids they skip with hers "[erased]"',
     interactions: 'hers deleted (opens, clicks, actions: user agent and network)',
+    analytics_deltas: 'counts per workflow, channel, provider, variant and locale: nobody in them',
+    analytics_minute: 'counts, nobody in them',
+    analytics_hour: 'counts, nobody in them',
+    analytics_day: 'counts, nobody in them',
+    analytics_latency_minute: 'latency histograms, nobody in them',
+    analytics_latency_hour: 'latency histograms, nobody in them',
+    analytics_latency_day: 'latency histograms, nobody in them',
     knex_migrations: 'migrations applied',
     knex_migrations_lock: 'migration lock',
   };

@@ -75,6 +75,8 @@ export interface OutboundMessage {
   priority: Priority;
   /** The locale the content was rendered in, e.g. `fr-CA`. */
   locale: string;
+  /** The A/B test variant the content is, when its workflow tests one on this channel. */
+  variant?: string;
   to: Recipient;
   content: RenderedContent;
   /** Extra protocol headers (email: List-Unsubscribe, List-Unsubscribe-Post). */
@@ -111,6 +113,8 @@ export interface SendResult {
   details?: Record<string, unknown>;
   /** The provider's response, truncated by the engine before it is stored. */
   response?: string;
+  /** What the provider charged for the message, where its answer says (it wins over the configured price). */
+  price?: { amount: number; currency: string };
   /**
    * Addresses that failed for good while the send as a whole succeeded (one of a subscriber's
    * push devices is unregistered while another received the message): the engine removes them.

@@ -94,6 +94,13 @@ function statusUpdate(fields: Record<string, string>): StatusUpdate | undefined 
   };
 }
 
+/** Twilio's `price` (a charge, written negative: "-0.00750") in `price_unit`, once it is known; often not yet in the create answer. */
+function twilioPrice(price: string | null | undefined, unit: string | null | undefined): { price?: { amount: number; currency: string } } {
+  const amount = Math.abs(Number(price));
+  if (price === null || price === undefined || price === '' || !Number.isFinite(amount) || !unit || !/^[a-z]{3}$/i.test(unit)) return {};
+  return { price: { amount, currency: unit.toUpperCase() } };
+}
+
 const EMPTY_TWIML = new twilio.twiml.MessagingResponse().toString();
 
 export default defineAdapter<TwilioSmsConfig>({
@@ -122,6 +129,7 @@ export default defineAdapter<TwilioSmsConfig>({
             providerMessageId: created.sid,
             status: 'sent',
             details: { to, segments: segments.segments, encoding: segments.encoding, units: segments.units, twilioStatus: created.status },
+            ...twilioPrice(created.price, created.priceUnit),
           };
         } catch (err) {
           throw classifyTwilio(err, SMS_CODES, http.retryAfter);

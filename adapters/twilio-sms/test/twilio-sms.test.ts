@@ -179,6 +179,16 @@ describe('twilio-sms adapter', () => {
       scope.done();
     });
 
+    it("reports Twilio's price when its answer has one, and none while it is null", async () => {
+      twilioApi().post(MESSAGES).reply(201, messageResource({ sid: sid(5), price: '-0.00790', price_unit: 'USD' }));
+      twilioApi().post(MESSAGES).reply(201, messageResource({ sid: sid(6) }));
+      const sender = await adapter.create(config, context);
+      const priced = await sender.send(message, { idempotencyKey: 'k', signal: new AbortController().signal });
+      expect(priced.price).to.deep.equal({ amount: 0.0079, currency: 'USD' });
+      const unpriced = await sender.send(message, { idempotencyKey: 'k', signal: new AbortController().signal });
+      expect(unpriced).to.not.have.property('price');
+    });
+
     it('records the segment count and encoding of long and non-GSM texts', async () => {
       twilioApi().post(MESSAGES).times(2).reply(201, messageResource({ sid: sid(4) }));
       const sender = await adapter.create(config, context);

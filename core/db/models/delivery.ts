@@ -27,6 +27,10 @@ export class Delivery extends BaseModel {
   declare sent_at: Time | null;
   declare delivered_at: Time | null;
   declare opened_at: Time | null;
+  declare locale: string | null;
+  declare variant: string | null;
+  declare cost: string | null;
+  declare currency: string | null;
   declare clicked_at: Time | null;
   declare created_at: Time;
   declare updated_at: Time;

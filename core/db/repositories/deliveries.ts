@@ -102,6 +102,12 @@ export interface SuccessRecord {
   now: Date;
   /** `{ <channel>: content }` to keep on the notification, or null. */
   content: string | null;
+  /** What the message was rendered as (analytics group by them). */
+  locale?: string | null;
+  variant?: string | null;
+  /** What the message cost, and in which currency (core/delivery/cost.ts). */
+  cost?: number | null;
+  currency?: string | null;
 }
 
 /**
@@ -117,7 +123,8 @@ export async function recordSuccess(db: Knex, r: SuccessRecord): Promise<{ befor
      ), delivery as (
        update deliveries set status = $11, attempt_count = $4, provider_message_id = $7, provider_config_id = $5, adapter = $6,
               error_class = null, error_code = null, error_message = null, next_attempt_at = null, failing_since = null, sent_at = $12,
-              delivered_at = case when $11 = 'delivered' then $12 else delivered_at end, updated_at = now()
+              delivered_at = case when $11 = 'delivered' then $12 else delivered_at end, updated_at = now(),
+              locale = coalesce($14, locale), variant = coalesce($15, variant), cost = $16, currency = $17
         where id = $2
      ), before as (
        select id, status from notifications where id = $3 for update
@@ -136,7 +143,7 @@ export async function recordSuccess(db: Knex, r: SuccessRecord): Promise<{ befor
          from notification where before <> after
      )
      select n.before, n.after, n.workflow_key, s.external_id from notification n left join subscribers s on s.id = n.subscriber_id`,
-    [r.tenantId, r.deliveryId, r.notificationId, r.attempt, r.providerId, r.adapter, r.providerMessageId, r.response, r.startedAt, r.durationMs, r.status, r.now, r.content],
+    [r.tenantId, r.deliveryId, r.notificationId, r.attempt, r.providerId, r.adapter, r.providerMessageId, r.response, r.startedAt, r.durationMs, r.status, r.now, r.content, r.locale ?? null, r.variant ?? null, r.cost ?? null, r.currency ?? null],
   );
   return rows[0];
 }
@@ -162,18 +169,21 @@ export async function recordSuccesses(db: Knex, records: readonly SuccessRecord[
     tenant_id: r.tenantId, delivery_id: r.deliveryId, notification_id: r.notificationId, attempt: r.attempt, provider_config_id: r.providerId, adapter: r.adapter,
     provider_message_id: r.providerMessageId, response_excerpt: r.response, started_at: r.startedAt.toISOString(), duration_ms: r.durationMs, status: r.status,
     sent_at: r.now.toISOString(), content: r.content === null ? null : JSON.parse(r.content),
+    locale: r.locale ?? null, variant: r.variant ?? null, cost: r.cost ?? null, currency: r.currency ?? null,
   }));
   const rows = await prepared<SuccessChange & { notification_id: string }>(db, 'clarion_deliveries_sent',
     `with input as (
        select * from jsonb_to_recordset($1::jsonb) as r(tenant_id uuid, delivery_id uuid, notification_id uuid, attempt integer, provider_config_id uuid, adapter text,
-         provider_message_id text, response_excerpt text, started_at timestamptz, duration_ms integer, status text, sent_at timestamptz, content jsonb)
+         provider_message_id text, response_excerpt text, started_at timestamptz, duration_ms integer, status text, sent_at timestamptz, content jsonb,
+         locale text, variant text, cost numeric, currency text)
      ), attempt as (
        insert into delivery_attempts (tenant_id, delivery_id, attempt, provider_config_id, adapter, outcome, provider_message_id, response_excerpt, started_at, duration_ms)
        select tenant_id, delivery_id, attempt, provider_config_id, adapter, 'success', provider_message_id, response_excerpt, started_at, duration_ms from input
      ), delivery as (
        update deliveries d set status = i.status, attempt_count = i.attempt, provider_message_id = i.provider_message_id, provider_config_id = i.provider_config_id, adapter = i.adapter,
               error_class = null, error_code = null, error_message = null, next_attempt_at = null, failing_since = null, sent_at = i.sent_at,
-              delivered_at = case when i.status = 'delivered' then i.sent_at else d.delivered_at end, updated_at = now()
+              delivered_at = case when i.status = 'delivered' then i.sent_at else d.delivered_at end, updated_at = now(),
+              locale = coalesce(i.locale, d.locale), variant = coalesce(i.variant, d.variant), cost = i.cost, currency = i.currency
          from input i where d.id = i.delivery_id
      ), before as (
        select id, status from notifications where id in (select notification_id from input) order by id for update

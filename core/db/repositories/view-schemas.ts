@@ -56,6 +56,9 @@ export const deliveryViewSchema = Type.Object({
   deliveredAt: NullableDateTime(),
   openedAt: NullableDateTime({ description: 'The first genuine open of this delivery' }),
   clickedAt: NullableDateTime({ description: 'The first genuine click of this delivery' }),
+  cost: Nullable(Type.Object({ amount: Type.Number(), currency: Type.String() }), {
+    description: "What the message cost: the provider's own figure (Twilio's price) or the provider configuration's declared price; null when neither says",
+  }),
   createdAt: DateTime(),
   updatedAt: DateTime(),
 });

@@ -192,6 +192,7 @@ export function deliveryView(row: any): DeliveryView {
     deliveredAt: iso(row.delivered_at),
     openedAt: iso(row.opened_at),
     clickedAt: iso(row.clicked_at),
+    cost: row.cost !== null && row.cost !== undefined && row.currency ? { amount: Number(row.cost), currency: row.currency } : null,
     createdAt: at(row.created_at),
     updatedAt: at(row.updated_at),
   };

@@ -1,7 +1,9 @@
 import type Router from '@koa/router';
 import type { Context } from 'koa';
 import { PIXEL } from '../../analytics/tracking.ts';
+import { ClarionError } from '../../errors.ts';
 import type { Services } from '../../services.ts';
+import { auth } from '../auth.ts';
 
 /** What a tracking request tells of who made it (the socket's address: the gateway trusts no proxy header). */
 function requestOf(ctx: Context) {
@@ -27,5 +29,24 @@ export function trackingRoutes(services: Services, router: Router): void {
     ctx.set('Cache-Control', 'no-store, private, max-age=0');
     ctx.set('Referrer-Policy', 'no-referrer');
     ctx.body = '';
+  });
+}
+
+/** `GET /v1/analytics`: figures from the rollups, as JSON or (`format=csv`, or `Accept: text/csv`) CSV. */
+export function analyticsRoutes(services: Services, router: Router): void {
+  router.get('/v1/analytics', async (ctx) => {
+    const { tenant } = auth(ctx);
+    const { format, ...query } = ctx.query;
+    const csv = format === 'csv' || (format === undefined && ctx.accepts('application/json', 'text/csv') === 'text/csv');
+    if (format !== undefined && format !== 'csv' && format !== 'json') {
+      throw new ClarionError('CLARION_ERR_HTTP_INVALID_REQUEST', 'Invalid analytics query', { errors: [{ pointer: '/query/format', message: 'must be json or csv' }] });
+    }
+    if (csv) {
+      ctx.type = 'text/csv; charset=utf-8';
+      ctx.set('Content-Disposition', 'attachment; filename="clarion-analytics.csv"');
+      ctx.body = await services.analytics.queryCsv(tenant.id, query);
+      return;
+    }
+    ctx.body = await services.analytics.query(tenant.id, query);
   });
 }

@@ -41,6 +41,10 @@ export function deliveryRoutes(services: Services, router: Router): void {
     ctx.status = created ? 201 : 200;
     ctx.body = { ...workflow, warnings };
   });
+  router.post('/v1/workflows/:key/variants/:variant/win', async (ctx) => {
+    const { tenant, actor } = auth(ctx);
+    ctx.body = await services.workflowAuthoring.endAbTest(tenant, ctx.params.key, ctx.params.variant, actor);
+  });
   router.delete('/v1/workflows/:key', async (ctx) => {
     const { tenant, actor } = auth(ctx);
     await services.workflows.remove(tenant.id, ctx.params.key, actor);

@@ -1,0 +1,56 @@
+/**
+ * Latency histograms as the rollups keep them (migrations/20261210010000_add_analytics_rollups.ts,
+ * `clarion_latency_bucket`): bucket 1 holds [0, 1) ms, bucket k >= 2 holds
+ * [2^((k-2)/4), 2^((k-1)/4)) ms, each 19 % wider than the one before; the last, 126, everything
+ * from 2^31 ms (about 24.8 days). A histogram is the span of buckets in use: `counts[i]` is bucket
+ * `lo + i`. Quantiles are interpolated geometrically inside their bucket, so a figure is within
+ * one bucket's width of the true one (under 19 %, usually far less).
+ */
+
+export interface Histogram {
+  lo: number;
+  counts: number[];
+}
+
+export const LAST_BUCKET = 126;
+
+/** The bucket of a latency, as the database computes it. */
+export function bucketOf(ms: number): number {
+  if (ms < 1) return 1;
+  return Math.min(LAST_BUCKET, 2 + Math.floor((4 * Math.log(ms)) / Math.log(2)));
+}
+
+/** Adds `count` latencies of bucket `k` to a histogram, in place (a new one for null). */
+export function add(h: Histogram | null, k: number, count: number): Histogram {
+  if (!h) return { lo: k, counts: [count] };
+  if (k < h.lo) {
+    h.counts.unshift(...new Array<number>(h.lo - k).fill(0));
+    h.lo = k;
+  }
+  const i = k - h.lo;
+  while (h.counts.length <= i) h.counts.push(0);
+  h.counts[i] += count;
+  return h;
+}
+
+/** The q-quantile (0..1) in ms, or null for an empty histogram. */
+export function quantile(h: Histogram | null, q: number): number | null {
+  if (!h) return null;
+  const total = h.counts.reduce((s, c) => s + (c ?? 0), 0);
+  if (total === 0) return null;
+  const target = q * total;
+  let cumulative = 0;
+  for (let i = 0; i < h.counts.length; i++) {
+    const c = h.counts[i] ?? 0;
+    if (c > 0 && cumulative + c >= target) {
+      const k = h.lo + i;
+      const within = Math.max(0, target - cumulative) / c;
+      if (k === 1) return within;
+      const lower = 2 ** ((k - 2) / 4);
+      if (k >= LAST_BUCKET) return lower;
+      return lower * 2 ** (within / 4);
+    }
+    cumulative += c;
+  }
+  return null;
+}

@@ -1,0 +1,258 @@
+import type { Knex } from 'knex';
+import { ClarionError, type FieldError } from '../errors.ts';
+import { add, quantile, type Histogram } from './histogram.ts';
+import { COUNTERS, DELIVERED, DIMENSIONS, LATENCY_DIMENSIONS, LEVELS, MINUTE_DAYS, SENT, type Level } from './rollups.ts';
+
+/**
+ * `GET /v1/analytics`: figures per bucket (minute, hour or UTC day) and per group, from the rollup
+ * of the interval plus the deltas not yet folded into it (so the answer is current to the last
+ * committed change), never from the raw rows. Buckets are when the delivery or notification was
+ * created. Empty buckets are left out; `totals` sums each group over the whole range.
+ */
+
+export const GROUPS = ['workflow', 'channel', 'provider', 'variant', 'locale'] as const;
+export type Group = (typeof GROUPS)[number];
+export const FILTERS = ['workflow', 'channel', 'provider', 'adapter', 'variant', 'locale'] as const;
+export type Filter = (typeof FILTERS)[number];
+
+const COLUMN: Record<Filter, (typeof DIMENSIONS)[number]> = { workflow: 'workflow_key', channel: 'channel', provider: 'provider', adapter: 'adapter', variant: 'variant', locale: 'locale' };
+const STEP_MS: Record<Level, number> = { minute: 60_000, hour: 3_600_000, day: 86_400_000 };
+/** Most buckets one answer spans. */
+export const MAX_BUCKETS = 5000;
+/** Default range, by interval, ending now. */
+const DEFAULT_SPAN: Record<Level, number> = { minute: 60, hour: 48, day: 30 };
+
+export interface AnalyticsQuery {
+  from: Date;
+  to: Date;
+  interval: Level;
+  groupBy: Group[];
+  filters: Partial<Record<Filter, string[]>>;
+}
+
+export interface Figures {
+  notifications: number;
+  deliveries: number;
+  sent: number;
+  delivered: number;
+  failed: number;
+  bounced: number;
+  suppressed: number;
+  suppressedByReason: Record<string, number>;
+  opened: number;
+  clicked: number;
+  rates: { delivered: number | null; opened: number | null; clicked: number | null; clickToOpen: number | null; bounced: number | null; failed: number | null };
+  latencyMs: { sent: { p50: number | null; p95: number | null }; delivered: { p50: number | null; p95: number | null } };
+  attemptsPerDelivery: number | null;
+  cost: Record<string, number>;
+}
+
+export type GroupKey = Partial<Record<Group | 'adapter', string | null>>;
+
+export interface AnalyticsAnswer {
+  from: string;
+  to: string;
+  interval: Level;
+  groupBy: Group[];
+  filters: Partial<Record<Filter, string[]>>;
+  items: Array<{ bucket: string; group: GroupKey } & Figures>;
+  totals: Array<{ group: GroupKey } & Figures>;
+}
+
+/** Reads the query string (`from`, `to`, `interval`, `groupBy`, filters), with an error naming each bad parameter. */
+export function parseQuery(query: Record<string, unknown>, now: Date): AnalyticsQuery {
+  const errors: FieldError[] = [];
+  const one = (name: string): string | undefined => {
+    const value = query[name];
+    if (value === undefined || value === '') return undefined;
+    if (typeof value !== 'string') {
+      errors.push({ pointer: `/query/${name}`, message: 'must be given once' });
+      return undefined;
+    }
+    return value;
+  };
+  const list = (name: string): string[] | undefined => {
+    const value = one(name);
+    if (value === undefined) return undefined;
+    const items = value.split(',').map((v) => v.trim()).filter(Boolean);
+    if (items.length === 0 || items.length > 50 || items.some((v) => v.length > 200)) errors.push({ pointer: `/query/${name}`, message: 'must be a comma-separated list of at most 50 values' });
+    return items;
+  };
+  const time = (name: string): Date | undefined => {
+    const value = one(name);
+    if (value === undefined) return undefined;
+    const at = new Date(value);
+    if (!/^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2}))?$/.test(value) || Number.isNaN(at.getTime())) {
+      errors.push({ pointer: `/query/${name}`, message: 'must be an RFC 3339 timestamp (2026-12-01T00:00:00Z) or a date (2026-12-01)' });
+      return undefined;
+    }
+    return at;
+  };
+
+  const intervalText = one('interval') ?? 'day';
+  if (!LEVELS.includes(intervalText as Level)) errors.push({ pointer: '/query/interval', message: `must be one of ${LEVELS.join(', ')}` });
+  const interval = (LEVELS.includes(intervalText as Level) ? intervalText : 'day') as Level;
+  const groupBy = (list('groupBy') ?? []) as Group[];
+  const unknown = groupBy.filter((g) => !GROUPS.includes(g));
+  if (unknown.length > 0) errors.push({ pointer: '/query/groupBy', message: `must name some of ${GROUPS.join(', ')} (not ${unknown.join(', ')})` });
+  const filters: Partial<Record<Filter, string[]>> = {};
+  for (const name of FILTERS) {
+    const values = list(name);
+    if (values) filters[name] = values;
+  }
+  const step = STEP_MS[interval];
+  const toGiven = time('to');
+  const fromGiven = time('from');
+  const to = new Date(Math.ceil((toGiven ?? now).getTime() / step) * step);
+  const from = new Date(Math.floor((fromGiven ?? new Date(to.getTime() - DEFAULT_SPAN[interval] * step)).getTime() / step) * step);
+  if (fromGiven && toGiven && fromGiven.getTime() >= toGiven.getTime()) errors.push({ pointer: '/query/from', message: 'must be before to' });
+  else if ((to.getTime() - from.getTime()) / step > MAX_BUCKETS) errors.push({ pointer: '/query/from', message: `the range holds more than ${MAX_BUCKETS} ${interval}s: narrow it or choose a longer interval` });
+  else if (interval === 'minute' && from.getTime() < now.getTime() - MINUTE_DAYS * 86_400_000) errors.push({ pointer: '/query/from', message: `minute buckets are kept for ${MINUTE_DAYS} days: use interval=hour for older figures` });
+  if (errors.length > 0) throw new ClarionError('CLARION_ERR_HTTP_INVALID_REQUEST', 'Invalid analytics query', { errors });
+  return { from, to, interval, groupBy: [...new Set(groupBy)], filters };
+}
+
+interface Row {
+  bucket: Date;
+  [key: string]: unknown;
+}
+
+/** The two statements of a query (counters; latency histograms) and their bindings. */
+export function analyticsSql(tenantId: string, q: AnalyticsQuery): { counters: { sql: string; bindings: Knex.RawBinding[] }; latency: { sql: string; bindings: Knex.RawBinding[] } } {
+  const groupColumns = q.groupBy.flatMap((g) => (g === 'provider' ? ['provider', 'adapter'] : [COLUMN[g]]));
+  const where: string[] = [];
+  const filterBindings: Knex.RawBinding[] = [];
+  for (const [name, values] of Object.entries(q.filters) as Array<[Filter, string[]]>) {
+    where.push(`${COLUMN[name]} = any(?::text[])`);
+    filterBindings.push(values);
+  }
+  const filter = where.length > 0 ? ` and ${where.join(' and ')}` : '';
+  const range: Knex.RawBinding[] = [tenantId, q.from, q.to, ...filterBindings];
+  const level = q.interval;
+  const bucket = level === 'minute' ? 'bucket' : `date_trunc('${level}', bucket, 'UTC')`;
+  const counters = [...COUNTERS, 'cost'];
+  const keys = ['bucket', ...groupColumns];
+  return {
+    counters: {
+      sql: `
+        select ${[...keys, 'reason', 'currency'].join(', ')}, ${counters.map((c) => `sum(${c}) as ${c}`).join(', ')} from (
+          select bucket, ${DIMENSIONS.join(', ')}, ${counters.join(', ')} from analytics_${level} where tenant_id = ? and bucket >= ? and bucket < ?${filter}
+          union all
+          select ${bucket} as bucket, ${DIMENSIONS.join(', ')}, ${counters.join(', ')} from analytics_deltas where tenant_id = ? and bucket >= ? and bucket < ?${filter}
+        ) r group by ${[...keys, 'reason', 'currency'].join(', ')}`,
+      bindings: [...range, ...range],
+    },
+    latency: {
+      sql: `
+        select ${keys.join(', ')}, kind, latency, sum(count) as count from (
+          select bucket, ${LATENCY_DIMENSIONS.join(', ')}, kind, latency, count from analytics_latency_${level} where tenant_id = ? and bucket >= ? and bucket < ?${filter}
+          union all
+          select ${bucket}, ${LATENCY_DIMENSIONS.join(', ')}, ${SENT}::smallint, sent_bucket, 1 from analytics_deltas where sent_bucket is not null and tenant_id = ? and bucket >= ? and bucket < ?${filter}
+          union all
+          select ${bucket}, ${LATENCY_DIMENSIONS.join(', ')}, ${DELIVERED}::smallint, delivered_bucket, 1 from analytics_deltas where delivered_bucket is not null and tenant_id = ? and bucket >= ? and bucket < ?${filter}
+        ) r group by ${keys.join(', ')}, kind, latency`,
+      bindings: [...range, ...range, ...range],
+    },
+  };
+}
+
+/** The figures, from the rollups. */
+export async function runQuery(db: Knex, tenantId: string, q: AnalyticsQuery): Promise<AnalyticsAnswer> {
+  const sql = analyticsSql(tenantId, q);
+  const [counted, timed] = await Promise.all([
+    db.raw(sql.counters.sql, sql.counters.bindings) as unknown as Promise<{ rows: Row[] }>,
+    db.raw(sql.latency.sql, sql.latency.bindings) as unknown as Promise<{ rows: Row[] }>,
+  ]);
+
+  const items = new Map<string, Accumulator>();
+  const totals = new Map<string, Accumulator>();
+  const keyOf = (row: Row): GroupKey => Object.fromEntries(q.groupBy.flatMap((g) => (g === 'provider' ? [['provider', blank(row.provider)], ['adapter', blank(row.adapter)]] : [[g, blank(row[COLUMN[g]])]])));
+  const each = (row: Row, apply: (a: Accumulator) => void) => {
+    const group = keyOf(row);
+    const id = JSON.stringify(group);
+    const at = new Date(row.bucket).toISOString();
+    apply(accumulator(items, `${at}|${id}`, { bucket: at, group }));
+    apply(accumulator(totals, id, { group }));
+  };
+  for (const row of counted.rows) each(row, (a) => addCounters(a, row));
+  for (const row of timed.rows) each(row, (a) => addLatency(a, row));
+  const byBucket = (a: Accumulator, b: Accumulator) => a.key.bucket!.localeCompare(b.key.bucket!) || JSON.stringify(a.key.group).localeCompare(JSON.stringify(b.key.group));
+  return {
+    from: q.from.toISOString(),
+    to: q.to.toISOString(),
+    interval: q.interval,
+    groupBy: q.groupBy,
+    filters: q.filters,
+    items: [...items.values()].sort(byBucket).map((a) => ({ bucket: a.key.bucket!, group: a.key.group, ...figures(a) })),
+    totals: [...totals.values()].map((a) => ({ group: a.key.group, ...figures(a) })).sort((a, b) => JSON.stringify(a.group).localeCompare(JSON.stringify(b.group))),
+  };
+}
+
+const blank = (value: unknown) => (value === '' || value === undefined ? null : (value as string));
+
+interface Accumulator {
+  key: { bucket?: string; group: GroupKey };
+  counts: Record<string, number>;
+  reasons: Record<string, number>;
+  cost: Record<string, number>;
+  sent: Histogram | null;
+  delivered: Histogram | null;
+}
+
+function accumulator(into: Map<string, Accumulator>, id: string, key: Accumulator['key']): Accumulator {
+  let a = into.get(id);
+  if (!a) into.set(id, (a = { key, counts: Object.fromEntries(COUNTERS.map((c) => [c, 0])), reasons: {}, cost: {}, sent: null, delivered: null }));
+  return a;
+}
+
+function addCounters(a: Accumulator, row: Row): void {
+  for (const c of COUNTERS) a.counts[c] += Number(row[c]);
+  const reason = row.reason as string;
+  if (reason && Number(row.suppressed) > 0) a.reasons[reason] = (a.reasons[reason] ?? 0) + Number(row.suppressed);
+  const currency = row.currency as string;
+  const cost = Number(row.cost);
+  if (currency && cost !== 0) a.cost[currency] = round((a.cost[currency] ?? 0) + cost, 6);
+}
+
+function addLatency(a: Accumulator, row: Row): void {
+  if (Number(row.kind) === SENT) a.sent = add(a.sent, Number(row.latency), Number(row.count));
+  else a.delivered = add(a.delivered, Number(row.latency), Number(row.count));
+}
+
+const ratio = (n: number, d: number) => (d > 0 ? round(n / d, 4) : null);
+const ms = (value: number | null) => (value === null ? null : round(value, 1));
+
+function round(value: number, digits: number): number {
+  const f = 10 ** digits;
+  return Math.round(value * f) / f;
+}
+
+function figures(a: Accumulator): Figures {
+  const c = a.counts;
+  return {
+    notifications: c.notifications,
+    deliveries: c.deliveries,
+    sent: c.sent,
+    delivered: c.delivered,
+    failed: c.failed,
+    bounced: c.bounced,
+    suppressed: c.suppressed,
+    suppressedByReason: a.reasons,
+    opened: c.opened,
+    clicked: c.clicked,
+    rates: {
+      delivered: ratio(c.delivered, c.sent),
+      opened: ratio(c.opened, c.sent),
+      clicked: ratio(c.clicked, c.sent),
+      clickToOpen: ratio(c.clicked, c.opened),
+      bounced: ratio(c.bounced, c.sent),
+      failed: ratio(c.failed, c.finished),
+    },
+    latencyMs: {
+      sent: { p50: ms(quantile(a.sent, 0.5)), p95: ms(quantile(a.sent, 0.95)) },
+      delivered: { p50: ms(quantile(a.delivered, 0.5)), p95: ms(quantile(a.delivered, 0.95)) },
+    },
+    attemptsPerDelivery: ratio(c.attempts, c.finished),
+    cost: a.cost,
+  };
+}

@@ -1,0 +1,78 @@
+import type { Knex } from 'knex';
+
+/**
+ * The rollups (migrations/20261210010000_add_analytics_rollups.ts): triggers append deltas as
+ * deliveries and notifications change; `fold` moves them into the minute, hour and day tables in
+ * one statement per batch. The batch's rows are deleted and summed in the same statement, so a
+ * delta is counted exactly once whatever runs concurrently: two folds never take the same rows
+ * (`skip locked`), and a fold that fails leaves its rows for the next. Minute buckets are kept
+ * for MINUTE_DAYS days (older deltas skip them: the hour and day tables still count them).
+ */
+
+export const DIMENSIONS = ['workflow_key', 'channel', 'provider', 'adapter', 'variant', 'locale', 'reason', 'currency'] as const;
+export const LATENCY_DIMENSIONS = ['workflow_key', 'channel', 'provider', 'adapter', 'variant', 'locale'] as const;
+export const COUNTERS = ['notifications', 'deliveries', 'sent', 'delivered', 'failed', 'bounced', 'suppressed', 'opened', 'clicked', 'finished', 'attempts'] as const;
+export const LEVELS = ['minute', 'hour', 'day'] as const;
+export type Level = (typeof LEVELS)[number];
+/** How long minute buckets are kept (hour and day buckets: see retention). */
+export const MINUTE_DAYS = 7;
+/** Latency kinds in `analytics_latency_*`. */
+export const SENT = 1;
+export const DELIVERED = 2;
+
+/** Deltas folded per statement. */
+const BATCH = 50_000;
+
+const dims = DIMENSIONS.join(', ');
+const latencyDims = LATENCY_DIMENSIONS.join(', ');
+const columns = [...COUNTERS, 'cost'];
+const sums = columns.map((c) => `sum(${c}) as ${c}`).join(', ');
+const truncated = (level: Level) => (level === 'minute' ? 'bucket' : `date_trunc('${level}', bucket, 'UTC')`);
+const recent = (level: Level) => (level === 'minute' ? `where bucket >= now() - interval '${MINUTE_DAYS} days'` : '');
+
+const counters = (level: Level) => `
+  insert into analytics_${level} (tenant_id, bucket, ${dims}, ${columns.join(', ')})
+  select tenant_id, ${truncated(level)}, ${dims}, ${sums} from minute ${recent(level)} group by tenant_id, ${truncated(level)}, ${dims}
+  on conflict (tenant_id, bucket, ${dims}) do update set ${columns.map((c) => `${c} = analytics_${level}.${c} + excluded.${c}`).join(', ')}`;
+
+const latencies = (level: Level) => `
+  insert into analytics_latency_${level} (tenant_id, bucket, ${latencyDims}, kind, latency, count)
+  select tenant_id, ${truncated(level)}, ${latencyDims}, kind, latency, sum(count) from latency ${recent(level)} group by tenant_id, ${truncated(level)}, ${latencyDims}, kind, latency
+  on conflict (tenant_id, bucket, ${latencyDims}, kind, latency) do update set count = analytics_latency_${level}.count + excluded.count`;
+
+const FOLD = `
+  with moved as (
+    delete from analytics_deltas where ctid = any(array(select ctid from analytics_deltas limit ? for update skip locked))
+    returning *
+  ), minute as (
+    select tenant_id, bucket, ${dims}, ${sums} from moved group by tenant_id, bucket, ${dims}
+  ), latency as (
+    select tenant_id, bucket, ${latencyDims}, ${SENT}::smallint as kind, sent_bucket as latency, count(*) as count from moved where sent_bucket is not null group by tenant_id, bucket, ${latencyDims}, sent_bucket
+    union all
+    select tenant_id, bucket, ${latencyDims}, ${DELIVERED}::smallint, delivered_bucket, count(*) from moved where delivered_bucket is not null group by tenant_id, bucket, ${latencyDims}, delivered_bucket
+  ), ${LEVELS.map((level) => `c_${level} as (${counters(level)}), l_${level} as (${latencies(level)})`).join(', ')}
+  select (select count(*) from moved)::int as moved`;
+
+/** Folds every pending delta into the rollups; returns how many were folded. */
+export async function fold(db: Knex, batch = BATCH): Promise<number> {
+  let total = 0;
+  for (;;) {
+    const { rows } = await db.raw(FOLD, [batch]);
+    total += rows[0].moved;
+    if (rows[0].moved < batch) break;
+  }
+  // The table's dead rows go at once, so queries reading the pending deltas scan little.
+  if (total > 0 && !(db as Knex.Transaction).isTransaction) await db.raw('vacuum (skip_locked) analytics_deltas');
+  return total;
+}
+
+/**
+ * Counts the raw rows of a range into the rollups again, as the triggers would have counted them
+ * (by their current state): for history older than the triggers, or rollups lost. The range's
+ * rollups must be empty, or the range counts twice.
+ */
+export async function rebuild(db: Knex, from: Date | '-infinity', to: Date | 'infinity'): Promise<number> {
+  const { rows } = await db.raw('select clarion_analytics_rebuild(?::timestamptz, ?::timestamptz) as n', [from, to]);
+  await fold(db);
+  return Number(rows[0].n);
+}
