@@ -8,7 +8,7 @@ module.exports = {
       name: 'no-cycles',
       comment: 'A cycle means a helper sits in the wrong module: move it down (core/kernel, a repository, the status module).',
       severity: 'error',
-      from: { path: '^(core|plugins|adapters)/' },
+      from: { path: '^(core|plugins|adapters|admin)/' },
       to: { circular: true },
     },
     {
@@ -64,8 +64,15 @@ module.exports = {
       name: 'nothing-imports-the-gateway',
       comment: 'The gateway sits on top: only the composition (runtime, cli) and the gateway itself import it.',
       severity: 'error',
-      from: { path: '^(core|plugins|adapters)/', pathNot: ['^core/gateway/', '^core/runtime\\.ts$', '^core/cli\\.ts$'] },
+      from: { path: '^(core|plugins|adapters|admin)/', pathNot: ['^core/gateway/', '^core/runtime\\.ts$', '^core/cli\\.ts$'] },
       to: { path: '^core/gateway/' },
+    },
+    {
+      name: 'only-the-gateway-mounts-the-console',
+      comment: 'The console (admin/) sits beside the REST routes: the gateway mounts it, nothing else of core knows it.',
+      severity: 'error',
+      from: { path: '^core/', pathNot: '^core/gateway/app\\.ts$' },
+      to: { path: '^admin/' },
     },
     {
       name: 'the-kernel-imports-nothing-of-core',

@@ -22,6 +22,11 @@ export default tseslint.config(
     languageOptions: { sourceType: 'commonjs', globals: { module: 'writable', require: 'readonly' } },
   },
   {
+    // The console's browser modules (admin/assets): plain ES modules run by the browser.
+    files: ['admin/assets/**/*.js'],
+    languageOptions: { globals: { window: 'readonly', document: 'readonly', HTMLFormElement: 'readonly', HTMLInputElement: 'readonly', EventSource: 'readonly', FormData: 'readonly', URLSearchParams: 'readonly', uPlot: 'readonly', Intl: 'readonly', getComputedStyle: 'readonly', ResizeObserver: 'readonly' } },
+  },
+  {
     files: ['test/**', 'bench/**', 'core/cli.ts', 'bin/**', 'clients/*/scripts/**', 'clients/*/test/**'],
     rules: { 'no-console': 'off', '@typescript-eslint/no-unused-expressions': 'off' },
   },

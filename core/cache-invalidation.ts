@@ -1,15 +1,15 @@
 import { EventEmitter } from 'node:events';
 import type { Knex } from 'knex';
-import pg from 'pg';
 import type { Logger } from 'pino';
 import { TtlCache } from './cache.ts';
+import { PgListener } from './db/listener.ts';
 
 /**
  * Every process caches the configuration it reads on each event and delivery (core/cache.ts).
  * A change announces itself in its own transaction (`announceChange`): PostgreSQL delivers a
  * NOTIFY at commit, and never for a rolled-back transaction, so no process hears of a change
  * before it can read it. Each gateway and worker process holds one dedicated connection that
- * LISTENs on the channel (`CacheInvalidation.start`) and drops the named cache's entries as the
+ * LISTENs on the channel (`CacheInvalidation.start`, through core/db/listener.ts) and drops the named cache's entries as the
  * notification arrives. A lost connection is reopened with backoff, and every cache is dropped
  * once it listens again, as notifications sent in between were missed. CLARION_CACHE_TTL_MS stays
  * as the safety net: the longest a process can serve a stale entry while it cannot listen.
@@ -18,7 +18,7 @@ import { TtlCache } from './cache.ts';
 export const INVALIDATION_CHANNEL = 'clarion_cache';
 
 /** The caches that changes are announced for; each names its keys the way its owner does. */
-export const CACHE_NAMES = ['workflows', 'contracts', 'providers', 'templates', 'layouts', 'webhook_endpoints', 'api_keys', 'preferences'] as const;
+export const CACHE_NAMES = ['workflows', 'contracts', 'providers', 'templates', 'layouts', 'webhook_endpoints', 'api_keys', 'preferences', 'inbox_secrets'] as const;
 export type CacheName = (typeof CACHE_NAMES)[number];
 
 /** A notification: drop the entries of `cache` whose keys start with `prefix` ('' for all). */
@@ -68,21 +68,29 @@ export interface CacheInvalidationOptions {
 export class CacheInvalidation extends EventEmitter<CacheInvalidationEvents> implements CacheFactory {
   readonly #ttlMs: number;
   readonly #log: Logger;
-  readonly #retryMs: number;
-  readonly #maxRetryMs: number;
   readonly #caches = new Map<string, Array<TtlCache<unknown>>>();
-  #url: string | undefined;
-  #client: pg.Client | undefined;
-  #retry: NodeJS.Timeout | undefined;
-  #failures = 0;
-  #stopped = false;
+  readonly #listener: PgListener;
+  #started = false;
 
   constructor(options: CacheInvalidationOptions) {
     super();
     this.#ttlMs = options.ttlMs;
     this.#log = options.log.child({ component: 'cache-invalidation' });
-    this.#retryMs = options.retryMs ?? 100;
-    this.#maxRetryMs = options.maxRetryMs ?? 10_000;
+    this.#listener = new PgListener({ channels: [INVALIDATION_CHANNEL], applicationName: 'clarion-cache-listener', log: this.#log, retryMs: options.retryMs, maxRetryMs: options.maxRetryMs });
+    this.#listener.on('notification', (_channel, payload) => this.#received(payload));
+    this.#listener.on('lost', (err) => {
+      this.#log.warn('caches expire after CLARION_CACHE_TTL_MS until the cache invalidation connection is back');
+      this.emit('lost', err);
+    });
+    this.#listener.on('listening', () => {
+      if (this.#started) {
+        // Whatever changed while nobody listened is unknown: start afresh.
+        this.dropAll();
+        this.#log.info('cache invalidation listening again; every cache dropped');
+      }
+      this.#started = true;
+      this.emit('listening');
+    });
   }
 
   cache<V>(name: CacheName, max?: number): TtlCache<V> {
@@ -95,7 +103,7 @@ export class CacheInvalidation extends EventEmitter<CacheInvalidationEvents> imp
 
   /** Whether the listening connection is in place now. */
   get listening(): boolean {
-    return this.#client !== undefined;
+    return this.#listener.listening;
   }
 
   /** Drops what a change names, in this process only. */
@@ -112,42 +120,12 @@ export class CacheInvalidation extends EventEmitter<CacheInvalidationEvents> imp
    * place; a process that cannot open the connection at all fails to start, loudly.
    */
   async start(connectionString: string): Promise<void> {
-    if (this.#url) throw new Error('cache invalidation is already started');
-    this.#url = connectionString;
-    this.#stopped = false;
-    await this.#connect();
-    this.emit('listening');
+    this.#started = false;
+    await this.#listener.start(connectionString);
   }
 
   async stop(): Promise<void> {
-    this.#stopped = true;
-    clearTimeout(this.#retry);
-    const client = this.#client;
-    this.#client = undefined;
-    this.#url = undefined;
-    await client?.end().catch(() => {});
-  }
-
-  async #connect(): Promise<void> {
-    const client = new pg.Client({ connectionString: this.#url, application_name: 'clarion-cache-listener', keepAlive: true });
-    // Errors of a client that is no longer ours are expected (it is being closed) and ignored.
-    client.on('error', (err) => this.#lost(client, err));
-    client.on('end', () => this.#lost(client, new Error('the connection ended')));
-    client.on('notification', (message) => {
-      if (client === this.#client && message.channel === INVALIDATION_CHANNEL) this.#received(message.payload);
-    });
-    try {
-      await client.connect();
-      await client.query(`listen ${INVALIDATION_CHANNEL}`);
-    } catch (err) {
-      await client.end().catch(() => {});
-      throw err;
-    }
-    if (this.#stopped) {
-      await client.end().catch(() => {});
-      return;
-    }
-    this.#client = client;
+    await this.#listener.stop();
   }
 
   #received(payload: string | undefined): void {
@@ -166,40 +144,5 @@ export class CacheInvalidation extends EventEmitter<CacheInvalidationEvents> imp
     }
     this.apply({ cache, prefix });
     this.emit('change', { cache, prefix });
-  }
-
-  #lost(client: pg.Client, err: Error): void {
-    if (client !== this.#client) return;
-    this.#client = undefined;
-    client.end().catch(() => {});
-    if (this.#stopped) return;
-    this.#log.warn({ err }, 'cache invalidation connection lost: reconnecting (caches expire after CLARION_CACHE_TTL_MS meanwhile)');
-    this.emit('lost', err);
-    this.#schedule();
-  }
-
-  #schedule(): void {
-    const delay = Math.min(this.#maxRetryMs, this.#retryMs * 2 ** this.#failures);
-    this.#failures += 1;
-    this.#retry = setTimeout(() => void this.#reconnect(), delay);
-    this.#retry.unref();
-  }
-
-  async #reconnect(): Promise<void> {
-    if (this.#stopped) return;
-    try {
-      await this.#connect();
-    } catch (err) {
-      if (this.#stopped) return;
-      this.#log.warn({ err, attempt: this.#failures }, 'cache invalidation cannot reconnect yet');
-      this.#schedule();
-      return;
-    }
-    if (this.#stopped) return;
-    this.#failures = 0;
-    // Whatever changed while nobody listened is unknown: start afresh.
-    this.dropAll();
-    this.#log.info('cache invalidation listening again; every cache dropped');
-    this.emit('listening');
   }
 }

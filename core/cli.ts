@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { Command, CommanderError, Option } from 'commander';
 import pino from 'pino';
 import { loadConfig, type Config } from './config.ts';
@@ -11,6 +11,8 @@ import { ApiKeyService, type ApiKeyView } from './api-keys/service.ts';
 import { createTenant, findTenant } from './tenants.ts';
 import type { Knex } from 'knex';
 import { isUuid } from './kernel/ids.ts';
+import { AccountService } from './accounts/service.ts';
+import { systemClock } from './kernel/clock.ts';
 import { startTracing } from './tracing.ts';
 import cliProgress from 'cli-progress';
 import path from 'node:path';
@@ -255,6 +257,54 @@ apikey
       }
       const { key, revoked } = result;
       console.log(revoked ? `API key ${key.id} (${key.name}, ${key.prefix}...) revoked: it is refused from now on.` : `API key ${key.id} (${key.name}) was already revoked at ${key.revokedAt}.`);
+    });
+  });
+
+const admin = program.command('admin').description('manage console users (the admin pages at /admin)');
+admin
+  .command('create')
+  .description('create a console user: the first owner of a tenant, or an operator (--operator) who administers every tenant')
+  .option('--tenant <id>', 'the tenant id (not with --operator)')
+  .option('--operator', 'an operator super-admin, of no tenant')
+  .requiredOption('--email <email>', 'the login email')
+  .option('--role <role>', 'owner, admin, editor or viewer', 'owner')
+  .option('--name <name>', 'a display name')
+  .addOption(new Option('--password <password>', 'the password (at least 12 characters); default: read CLARION_ADMIN_PASSWORD, else a random one is printed').env('CLARION_ADMIN_PASSWORD'))
+  .option('--json', 'print {"userId", "email", "role", "tenantId", "password"?} as JSON')
+  .action(async (options: { tenant?: string; operator?: boolean; email: string; role: string; name?: string; password?: string; json?: boolean }) => {
+    if (Boolean(options.operator) === Boolean(options.tenant)) throw new ClarionError('CLARION_ERR_CLI_USAGE', 'Pass --tenant ID (a tenant user) or --operator (a super-admin), one of them');
+    const generated = options.password === undefined ? randomBytes(18).toString('base64url') : undefined;
+    const password = options.password ?? generated!;
+    await withDatabase(async (db, config) => {
+      if (options.tenant) await requireTenant(db.knex, options.tenant);
+      const accounts = new AccountService({ knex: db.knex, clock: systemClock, sessionTtlMs: config.adminSessionTtlMs });
+      let user;
+      try {
+        user = await accounts.createUser({ tenantId: options.tenant ?? null, email: options.email, role: options.operator ? 'operator' : options.role, password, name: options.name }, 'cli');
+      } catch (err) {
+        if (err instanceof ClarionError && (err.code === 'CLARION_ERR_ADMIN_USER_INVALID' || err.code === 'CLARION_ERR_ADMIN_USER_EXISTS')) throw new ClarionError('CLARION_ERR_CLI_USAGE', err.message, { cause: err });
+        throw err;
+      }
+      if (options.json) console.log(JSON.stringify({ userId: user.id, email: user.email, role: user.role, tenantId: user.tenantId, ...(generated ? { password: generated } : {}) }));
+      else {
+        console.log(`Console user ${user.email} (${user.role}) created: ${user.id}. Log in at ${config.publicUrl}/admin/login`);
+        if (generated) console.log(`Password (shown once, change it after logging in): ${generated}`);
+      }
+    });
+  });
+
+admin
+  .command('reset')
+  .description('print a one-time link (valid an hour) to choose a new console password')
+  .option('--tenant <id>', 'the tenant of the user (not with --operator)')
+  .option('--operator', 'the user is an operator')
+  .requiredOption('--email <email>', 'the login email')
+  .action(async (options: { tenant?: string; operator?: boolean; email: string }) => {
+    if (Boolean(options.operator) === Boolean(options.tenant)) throw new ClarionError('CLARION_ERR_CLI_USAGE', 'Pass --tenant ID (a tenant user) or --operator (a super-admin), one of them');
+    await withDatabase(async (db, config) => {
+      const accounts = new AccountService({ knex: db.knex, clock: systemClock, sessionTtlMs: config.adminSessionTtlMs });
+      const { user, token } = await accounts.resetToken(options.tenant ?? null, options.email, 'cli');
+      console.log(`Password reset link for ${user.email} (valid for an hour): ${config.publicUrl}/admin/password/reset/${token}`);
     });
   });
 

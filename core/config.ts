@@ -46,6 +46,16 @@ export interface Config {
   ingestAllowedOrigin: string;
   /** `CLARION_INGEST_ALLOWED_RATE`: requests per minute announced in the handshake. Default 1200. */
   ingestAllowedRate: number;
+  /**
+   * `CLARION_INGEST_GROUP_WINDOW_MS`: single events arriving within this many milliseconds of the
+   * first one waiting are stored by one statement and one commit (group commit); each request is
+   * answered once that commit returns. 0: every event is written alone, at once. Default 2.
+   */
+  ingestGroupWindowMs: number;
+  /** `CLARION_INGEST_GROUP_MAX`: events in one group at most; a full group is written without waiting for the window. Default 100. */
+  ingestGroupMax: number;
+  /** `CLARION_INGEST_QUEUE_MAX`: single events waiting or being written at most; the next is refused with 503 and `Retry-After`. Default 10000. */
+  ingestQueueMax: number;
   /** `CLARION_SHUTDOWN_TIMEOUT_MS`: how long a graceful stop waits for running jobs. Default 10000. */
   shutdownTimeoutMs: number;
   /**
@@ -130,6 +140,27 @@ export interface Config {
    */
   secretRefs: string[];
   /**
+   * `CLARION_INBOX_HEARTBEAT_MS`: how often an inbox stream carries a heartbeat (and a WebSocket
+   * ping); a WebSocket that has not answered the previous ping by then is cut. Default 25000.
+   */
+  inboxHeartbeatMs: number;
+  /**
+   * `CLARION_INBOX_MAX_BUFFER_BYTES`: an inbox stream with more than this waiting to be sent (a
+   * client that does not read) is cut rather than buffered; it resumes from its cursor when it
+   * reconnects. Default 1048576 (1 MiB).
+   */
+  inboxMaxBufferBytes: number;
+  /**
+   * `CLARION_INBOX_CHANGES_KEEP_HOURS`: how long each inbox change is kept for streams that
+   * reconnect with their cursor; a cursor older than that gets a `reset` (reload the list).
+   * Default 72.
+   */
+  inboxChangesKeepHours: number;
+  /** `CLARION_ADMIN_SESSION_TTL_MS`: a console session ends after this long without a request. Default 28800000 (8 h). */
+  adminSessionTtlMs: number;
+  /** `CLARION_ADMIN_LIVE_MS`: how often the console's live dashboard (server-sent events) looks for new figures. Default 5000. */
+  adminLiveMs: number;
+  /**
    * `CLARION_AMQP_URL`: a RabbitMQ (AMQP 0-9-1) broker to read CloudEvents from, e.g.
    * `amqp://clarion:secret@rabbitmq:5672/%2f`. Unset (the default): no broker binding. The gateway
    * (and `clarion consume`) then consume `CLARION_AMQP_QUEUE`.
@@ -145,6 +176,22 @@ export interface Config {
   amqpDeclare: boolean;
   /** `CLARION_AMQP_TENANT`: the tenant of messages that carry no API key (a queue dedicated to one tenant). Default unset: such messages are refused. */
   amqpTenant: string | undefined;
+  /**
+   * `CLARION_TOPIC_PAGE_SIZE`: members fanned out per job (and transaction) when an event goes to a
+   * topic; pages through plugins that decide per subscriber take at most 200. Default 1000.
+   */
+  topicPageSize: number;
+  /**
+   * `CLARION_TOPIC_STREAMS`: a fan-out to topics holding more than two pages of members is split
+   * into this many streams over ranges of subscriber ids, whose pages run at once. Default 8.
+   */
+  topicStreams: number;
+  /**
+   * `CLARION_INBOX_PRESENCE_TTL_MS`: a subscriber is online while a gateway refreshed their
+   * presence within this long (gateways refresh every third of it); a gateway that dies stops
+   * counting after it. Default 60000.
+   */
+  inboxPresenceTtlMs: number;
   /** Warnings about settings read under deprecated names, logged at start. */
   deprecations: string[];
 }
@@ -222,6 +269,21 @@ const SETTINGS: Record<keyof Omit<Config, 'deprecations'>, Setting> = {
     schema: { type: 'integer', minimum: 1, default: 1200 },
     allowed: 'a positive integer (requests per minute)',
   },
+  ingestGroupWindowMs: {
+    env: 'CLARION_INGEST_GROUP_WINDOW_MS',
+    schema: { type: 'integer', minimum: 0, maximum: 1000, default: 2 },
+    allowed: 'an integer number of milliseconds from 0 (no grouping) to 1000',
+  },
+  ingestGroupMax: {
+    env: 'CLARION_INGEST_GROUP_MAX',
+    schema: { type: 'integer', minimum: 1, maximum: 1000, default: 100 },
+    allowed: 'an integer from 1 to 1000',
+  },
+  ingestQueueMax: {
+    env: 'CLARION_INGEST_QUEUE_MAX',
+    schema: { type: 'integer', minimum: 1, maximum: 1000000, default: 10000 },
+    allowed: 'an integer from 1 to 1000000',
+  },
   shutdownTimeoutMs: {
     env: 'CLARION_SHUTDOWN_TIMEOUT_MS',
     schema: { type: 'integer', minimum: 0, maximum: 600000, default: 10000 },
@@ -289,6 +351,16 @@ const SETTINGS: Record<keyof Omit<Config, 'deprecations'>, Setting> = {
     schema: { type: 'string', pattern: '^\\s*([a-z_][a-z0-9_.]*=\\S+\\s*)*$' },
     allowed: 'PostgreSQL settings as name=value separated by spaces (e.g. shared_buffers=256MB shared_preload_libraries=pg_stat_statements)',
   },
+  inboxHeartbeatMs: { env: 'CLARION_INBOX_HEARTBEAT_MS', schema: { type: 'integer', minimum: 50, maximum: 600000, default: 25000 }, allowed: 'an integer number of milliseconds from 50 to 600000' },
+  inboxMaxBufferBytes: { env: 'CLARION_INBOX_MAX_BUFFER_BYTES', schema: { type: 'integer', minimum: 4096, maximum: 268435456, default: 1048576 }, allowed: 'an integer number of bytes from 4096 to 268435456' },
+  inboxPresenceTtlMs: { env: 'CLARION_INBOX_PRESENCE_TTL_MS', schema: { type: 'integer', minimum: 300, maximum: 3600000, default: 60000 }, allowed: 'an integer number of milliseconds from 300 to 3600000' },
+  inboxChangesKeepHours: { env: 'CLARION_INBOX_CHANGES_KEEP_HOURS', schema: { type: 'integer', minimum: 1, maximum: 8760, default: 72 }, allowed: 'an integer number of hours from 1 to 8760' },
+  adminSessionTtlMs: {
+    env: 'CLARION_ADMIN_SESSION_TTL_MS',
+    schema: { type: 'integer', minimum: 60000, maximum: 2592000000, default: 28800000 },
+    allowed: 'an integer number of milliseconds from 60000 (1 minute) to 2592000000 (30 days)',
+  },
+  adminLiveMs: { env: 'CLARION_ADMIN_LIVE_MS', schema: { type: 'integer', minimum: 50, maximum: 600000, default: 5000 }, allowed: 'an integer number of milliseconds from 50 to 600000' },
   amqpUrl: {
     env: 'CLARION_AMQP_URL',
     schema: { type: 'string', pattern: '^amqps?://' },
@@ -313,6 +385,8 @@ const SETTINGS: Record<keyof Omit<Config, 'deprecations'>, Setting> = {
     schema: { type: 'string', pattern: '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$' },
     allowed: 'a tenant id (the UUID `clarion tenant create` printed)',
   },
+  topicPageSize: { env: 'CLARION_TOPIC_PAGE_SIZE', schema: { type: 'integer', minimum: 1, maximum: 10000, default: 1000 }, allowed: 'an integer from 1 to 10000' },
+  topicStreams: { env: 'CLARION_TOPIC_STREAMS', schema: { type: 'integer', minimum: 1, maximum: 64, default: 8 }, allowed: 'an integer from 1 to 64' },
   adapterPackages: { env: 'CLARION_ADAPTERS', schema: { type: 'string', pattern: '^[@a-z0-9._/,\\s-]*$' }, allowed: 'package names separated by commas' },
 };
 
@@ -374,6 +448,9 @@ export function loadConfig(env: Env = process.env): Config {
     dbPreparedStatements: get<boolean>('dbPreparedStatements'),
     ingestAllowedOrigin: get<string>('ingestAllowedOrigin'),
     ingestAllowedRate: get<number>('ingestAllowedRate'),
+    ingestGroupWindowMs: get<number>('ingestGroupWindowMs'),
+    ingestGroupMax: get<number>('ingestGroupMax'),
+    ingestQueueMax: get<number>('ingestQueueMax'),
     shutdownTimeoutMs: get<number>('shutdownTimeoutMs'),
     ...retrySettings(env, fromFile, get),
     retryMaxMs: get<number>('retryMaxMs'),
@@ -386,7 +463,15 @@ export function loadConfig(env: Env = process.env): Config {
     metricsToken: get<string | undefined>('metricsToken'),
     metricsTenantLabels: get<boolean>('metricsTenantLabels'),
     embeddedPostgresSettings: (get<string | undefined>('embeddedPostgresSettings') ?? '').split(/\s+/).filter(Boolean),
+    inboxHeartbeatMs: get<number>('inboxHeartbeatMs'),
+    inboxMaxBufferBytes: get<number>('inboxMaxBufferBytes'),
+    inboxChangesKeepHours: get<number>('inboxChangesKeepHours'),
+    topicPageSize: get<number>('topicPageSize'),
+    topicStreams: get<number>('topicStreams'),
+    inboxPresenceTtlMs: get<number>('inboxPresenceTtlMs'),
     adapterPackages: (get<string | undefined>('adapterPackages') ?? '').split(',').map((p) => p.trim()).filter(Boolean),
+    adminSessionTtlMs: get<number>('adminSessionTtlMs'),
+    adminLiveMs: get<number>('adminLiveMs'),
     amqpUrl: get<string | undefined>('amqpUrl'),
     amqpQueue: get<string>('amqpQueue'),
     amqpDeadLetterQueue: get<string | undefined>('amqpDeadLetterQueue') ?? `${get<string>('amqpQueue')}.dead`,

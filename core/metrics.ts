@@ -250,3 +250,25 @@ export const queueDepth = new Gauge({
     for (const row of rows) this.set({ task: row.task, state: row.state }, row.n);
   },
 });
+
+// In-app inbox streams (core/realtime/hub.ts).
+export const inboxConnections = new Gauge({
+  name: 'clarion_inbox_connections',
+  help: 'Open inbox streams of this gateway process, by transport (ws, sse)',
+  labelNames: ['transport'] as const,
+  registers: [registry],
+});
+
+export const inboxMessages = new Counter({
+  name: 'clarion_inbox_messages_total',
+  help: 'Messages pushed on inbox streams (changes, ready, reset, heartbeats), by transport',
+  labelNames: ['transport'] as const,
+  registers: [registry],
+});
+
+export const inboxDisconnects = new Counter({
+  name: 'clarion_inbox_disconnects_total',
+  help: 'Inbox streams ended, by reason (client, slow: more unsent than CLARION_INBOX_MAX_BUFFER_BYTES, heartbeat: no pong, expired: the token, shutdown)',
+  labelNames: ['transport', 'reason'] as const,
+  registers: [registry],
+});

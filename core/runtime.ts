@@ -3,20 +3,15 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import { EventEmitter } from 'node:events';
-import { run, type Runner, type WorkerEvents } from 'graphile-worker';
+import type { Runner } from 'graphile-worker';
 import type { Knex } from 'knex';
-import pg from 'pg';
 import type { Logger } from 'pino';
 import { decodeSecretKey, type Config } from './config.ts';
 import { createKnex, migrate } from './db/database.ts';
 import { startEmbedded, type EmbeddedDatabase } from './db/embedded.ts';
 import { ClarionError } from './errors.ts';
 import { createGateway } from './gateway/app.ts';
-import { taskList } from './jobs/index.ts';
-import { DAILY_SUMMARY_CRONTAB } from './jobs/send-daily-summaries.ts';
-import { forgetWorkers, heartbeat, sweepDeadWorkers } from './jobs/liveness.ts';
-import { graphileLogger } from './log.ts';
+import { JobWorker } from './jobs/worker.ts';
 import { observeQueue } from './metrics.ts';
 import { createServices, type Services } from './services.ts';
 import { AmqpConsumer } from './ingest/amqp/consumer.ts';
@@ -34,12 +29,13 @@ export interface Database {
   close(): Promise<void>;
 }
 
-export async function openDatabase(config: Config, log: Logger, poolMax = config.dbPoolMax): Promise<Database> {
+/** `exclusive`: a Clarion start, which refuses to run beside another one on the same embedded data directory. */
+export async function openDatabase(config: Config, log: Logger, poolMax = config.dbPoolMax, options: { exclusive?: boolean } = {}): Promise<Database> {
   let url = config.databaseUrl;
   let embedded: EmbeddedDatabase | undefined;
   let secretKey = config.secretKey;
   if (!url) {
-    embedded = await startEmbedded(config.dataDir, log.child({ component: 'postgres' }), config.embeddedPostgresSettings);
+    embedded = await startEmbedded(config.dataDir, log.child({ component: 'postgres' }), { settings: config.embeddedPostgresSettings, exclusive: options.exclusive });
     url = embedded.url;
     secretKey ??= await readOrCreateSecretKey(config.dataDir);
   } else if (!secretKey) {
@@ -48,7 +44,7 @@ export async function openDatabase(config: Config, log: Logger, poolMax = config
       'CLARION_SECRET_KEY is required when DATABASE_URL is set: 32 random bytes as 64 hex digits or 44 base64 characters (e.g. `openssl rand -base64 32`)',
     );
   }
-  const knex = createKnex(url, poolMax, { preparedStatements: config.dbPreparedStatements });
+  const knex = createKnex(url, poolMax, { preparedStatements: config.dbPreparedStatements, log });
   return {
     url,
     knex,
@@ -81,7 +77,10 @@ export interface RunningClarion {
   database: Database;
   /** Base URL of the gateway, when this process runs one. */
   url: string | undefined;
-  runner: Runner | undefined;
+  /** The job runner working now (a new one after it was started again); its `events` stay the same. */
+  readonly runner: Runner | undefined;
+  /** The worker of this process (when it runs one). */
+  jobs: JobWorker | undefined;
   /** The RabbitMQ binding, when this process consumes (CLARION_AMQP_URL). */
   amqp: AmqpConsumer | undefined;
   /** Graceful stop: no new requests, running jobs finish, then the database (if ours) stops. */
@@ -103,42 +102,38 @@ export async function startClarion({ config: givenConfig, log, gateway = true, w
   for (const warning of config.deprecations) log.warn(warning);
   // Worker jobs run in transactions and may read configuration beside them: two connections each
   // at most, so the pool has room for every job's pair besides the gateway's own.
-  const database = await openDatabase(config, log, config.dbPoolMax + (worker ? 2 * config.workerConcurrency : 0));
+  const database = await openDatabase(config, log, config.dbPoolMax + (worker ? 2 * config.workerConcurrency : 0), { exclusive: true });
   let server: http.Server | undefined;
-  let runner: Runner | undefined;
-  let workerPool: pg.Pool | undefined;
+  let jobs: JobWorker | undefined;
+  let closeGateway: (() => void) | undefined;
   let amqp: AmqpConsumer | undefined;
   config = { ...config, secretKey: database.secretKey };
   const services = createServices(config, database.knex, log, clock);
   let stopping: Promise<void> | undefined;
-  let liveness: NodeJS.Timeout | undefined;
-  // Workers (and pools) beating now; every one this process ever had, to forget them at stop.
-  const workerIds = new Set<string>();
-  const everWorkers = new Set<string>();
 
   const stop = () =>
     (stopping ??= (async () => {
       log.info('shutting down');
-      if (server) {
+      // Requests and jobs get the same time to finish, side by side.
+      const deadline = Date.now() + config.shutdownTimeoutMs;
+      const closeServer = async () => {
+        if (!server) return;
+        // Open inbox streams and console live streams end first (clients reconnect to another
+        // gateway), or the server would wait for them.
+        await services.inbox.stop();
+        closeGateway?.();
         const closed = new Promise<void>((resolve) => server!.close(() => resolve()));
         server.closeIdleConnections();
         const timer = setTimeout(() => server!.closeAllConnections(), config.shutdownTimeoutMs).unref();
         await closed;
         clearTimeout(timer);
-      }
+      };
       // Messages in flight are committed and acknowledged; the rest stay in the queue.
-      await amqp?.stop();
-      if (liveness) clearInterval(liveness);
-      if (runner) {
-        // Running jobs finish; graphile-worker releases the rest for the next worker.
-        await Promise.race([runner.stop(), new Promise((resolve) => setTimeout(resolve, config.shutdownTimeoutMs).unref())]);
-        await forgetWorkers(database.knex, [...everWorkers]).catch(() => {});
-      }
+      await Promise.all([closeServer(), amqp?.stop(), jobs?.stop(deadline)]);
       await services.invalidation.stop();
       await services.delivery.close();
       await services.templates.close();
       await services.outbound.close();
-      await workerPool?.end();
       await database.close();
       log.info('stopped');
     })());
@@ -154,59 +149,17 @@ export async function startClarion({ config: givenConfig, log, gateway = true, w
     if (worker) {
       // The first deliveries should not wait for the render processes to start.
       services.templates.warm();
-      const events: WorkerEvents = new EventEmitter();
-      const started = (id: string) => {
-        workerIds.add(id);
-        everWorkers.add(id);
-      };
-      events.on('worker:create', ({ worker: w }) => started(w.workerId));
-      events.on('worker:stop', ({ worker: w }) => workerIds.delete(w.workerId));
-      // With a local queue the pool itself locks the jobs it fetched ahead: it beats as a worker too.
-      events.on('pool:create', ({ workerPool }) => started(workerPool.id));
-      events.on('pool:release', ({ workerPool }) => workerIds.delete(workerPool.id));
-      workerPool = new pg.Pool({ connectionString: database.url, max: config.workerConcurrency + 2, application_name: 'clarion-worker' });
-      // An idle client losing its connection (database restart) must not crash the process.
-      workerPool.on('error', (err) => log.warn({ err }, 'worker database connection lost'));
-      workerPool.on('connect', (client) => client.on('error', (err) => log.warn({ err }, 'worker database connection lost')));
-      runner = await run({
-        pgPool: workerPool,
-        taskList: taskList(services),
-        crontab: DAILY_SUMMARY_CRONTAB,
-        noPreparedStatements: !config.dbPreparedStatements,
-        concurrency: config.workerConcurrency,
-        pollInterval: config.workerPollMs,
-        // Fetch jobs in batches and mark completions in batches: far fewer round trips under load.
-        // A completion not yet written when a worker dies only means the job runs again, and every
-        // task is idempotent (a final delivery is never sent twice).
-        preset: {
-          worker: {
-            localQueue: { size: config.workerLocalQueue === 0 ? config.workerConcurrency + 1 : config.workerLocalQueue },
-            completeJobBatchDelay: config.workerCompleteBatchMs,
-            failJobBatchDelay: config.workerCompleteBatchMs,
-          },
-        },
-        noHandleSignals: true,
-        logger: graphileLogger(log),
-        events,
-      });
-      // Beat three times per dead-after period; sweep the jobs of workers that stopped beating.
-      const beat = async () => {
-        try {
-          await heartbeat(database.knex, [...workerIds], clock.now());
-          await sweepDeadWorkers(database.knex, clock.now(), config.workerDeadAfterMs, log);
-        } catch (err) {
-          log.warn({ err }, 'worker liveness check failed');
-        }
-      };
-      await beat();
-      liveness = setInterval(beat, Math.max(500, Math.floor(config.workerDeadAfterMs / 3)));
-      liveness.unref();
+      jobs = await JobWorker.start({ config, services, knex: database.knex, url: database.url, log, clock });
     }
     if (consume && config.amqpUrl) amqp = await startAmqp(services, config);
     if (gateway) {
-      const { app } = createGateway(services);
+      const { app, close } = createGateway(services);
+      closeGateway = close;
       server = http.createServer(app.callback());
       server.keepAliveTimeout = 65_000;
+      // Inbox streams: WebSocket upgrades go to the hub, which hears every process's changes.
+      await services.inbox.start(database.url);
+      server.on('upgrade', services.inbox.hub.upgrade);
       await new Promise<void>((resolve, reject) => {
         server!.once('error', reject);
         server!.listen(config.port, config.host, () => resolve());
@@ -226,7 +179,17 @@ export async function startClarion({ config: givenConfig, log, gateway = true, w
     const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
     url = `http://${host}:${address.port}`;
   }
-  return { services, database, url, runner, amqp, stop };
+  return {
+    services,
+    database,
+    url,
+    get runner() {
+      return jobs?.runner;
+    },
+    jobs,
+    amqp,
+    stop,
+  };
 }
 
 async function startAmqp(services: Services, config: Config): Promise<AmqpConsumer> {

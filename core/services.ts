@@ -3,6 +3,8 @@ import path from 'node:path';
 import { createOutboundPolicy, type OutboundPolicy } from '@clarion/adapter-kit';
 import type { Knex } from 'knex';
 import type { Logger } from 'pino';
+import { AccountService } from './accounts/service.ts';
+import { AnalyticsService } from './analytics/service.ts';
 import { ApiKeyService } from './api-keys/service.ts';
 import { CacheInvalidation } from './cache-invalidation.ts';
 import type { Config } from './config.ts';
@@ -15,14 +17,17 @@ import { DeliveryService } from './delivery/service.ts';
 import { ContractRegistry, type BundledContract } from './ingest/contracts.ts';
 import { EventQueries } from './ingest/events.ts';
 import { IngestService } from './ingest/service.ts';
-import { systemClock, systemRandom, type Clock, type Random } from './kernel/clock.ts';
+import { systemClock, systemRandom, systemTimers, type Clock, type Random, type Timers } from './kernel/clock.ts';
 import { configureMetrics } from './metrics.ts';
+import { MonitoringService } from './monitoring/service.ts';
 import { NotificationService } from './notifications/service.ts';
 import { PipelineRunner } from './pipeline/runner.ts';
 import { PreferenceService } from './preferences/service.ts';
+import { InboxService } from './realtime/service.ts';
 import { SubscriberService } from './subscribers/service.ts';
 import { TemplateService } from './templates/service.ts';
 import { TenantService, findTenant } from './tenants.ts';
+import { TopicService } from './topics/service.ts';
 import { WebhookService } from './webhooks/service.ts';
 import { WorkflowAuthoring } from './workflows/authoring.ts';
 import { BUNDLED_DIR, WorkflowService } from './workflows/service.ts';
@@ -64,15 +69,25 @@ export interface Services {
    * when any process announces a change (core/cache-invalidation.ts). The runtime starts it.
    */
   invalidation: CacheInvalidation;
+  /** The in-app inbox as subscribers see it: browser authentication, feed, stream, presence (core/realtime). */
+  inbox: InboxService;
+  /** Topics: named audiences and their members (core/topics). */
+  topics: TopicService;
   /** Tenants and their settings (core/tenants.ts). */
   tenants: TenantService;
+  /** Console users, roles, sessions, invitations and password resets (core/accounts). */
+  accounts: AccountService;
+  /** A tenant's figures over time for the console's dashboard (core/monitoring). */
+  monitoring: MonitoringService;
+  /** Engagement (tracking pixel and redirect, interactions) and analytics figures (core/analytics). */
+  analytics: AnalyticsService;
   /** The database as operations see it: reachable, schema current (`/readyz`). */
   database: { pendingMigrations(): Promise<string[]> };
   /** Loads adapters and plugins (once); call before serving or working. */
   ready(): Promise<void>;
 }
 
-export function createServices(config: Config, knex: Knex, log: Logger, clock: Clock = systemClock, random: Random = systemRandom): Services {
+export function createServices(config: Config, knex: Knex, log: Logger, clock: Clock = systemClock, random: Random = systemRandom, timers: Timers = systemTimers): Services {
   configureMetrics({ tenantLabels: config.metricsTenantLabels });
   const invalidation = new CacheInvalidation({ ttlMs: config.cacheTtlMs, log });
   const workflows = new WorkflowService(knex, invalidation);
@@ -90,11 +105,13 @@ export function createServices(config: Config, knex: Knex, log: Logger, clock: C
   const webhooks = new WebhookService({ knex, config, clock, log, outbound, caches: invalidation });
   const templates = new TemplateService({ knex, log: log.child({ component: 'templates' }), clock, publicUrl: config.publicUrl, contracts, events, caches: invalidation });
   const preferences = new PreferenceService({ knex, config, clock, workflows, webhooks: () => webhooks, caches: invalidation });
+  const inbox = new InboxService({ knex, config, clock, log: log.child({ component: 'inbox' }), workflows, webhooks: () => webhooks, caches: invalidation });
   // The two stages share no code but the status module; the delivery stage asks the notification
   // stage for a digest's items through this wiring.
   const notifications = new NotificationService({
     knex, log: log.child({ component: 'notifications' }), clock, workflows, subscribers, pipeline,
-    preferences: () => preferences, webhooks: () => webhooks, templates: () => templates,
+    preferences: () => preferences, webhooks: () => webhooks, templates: () => templates, topicPageSize: config.topicPageSize, topicStreams: config.topicStreams,
+    presence: (db, tenantId, subscriberId) => inbox.presence.of(db, tenantId, subscriberId),
   });
   const delivery = new DeliveryService({
     config, knex, log: log.child({ component: 'delivery' }), clock, random, adapters, providers, subscribers, workflows, outbound,
@@ -109,7 +126,9 @@ export function createServices(config: Config, knex: Knex, log: Logger, clock: C
     log,
     clock,
     contracts,
-    ingest: new IngestService(knex, contracts, log.child({ component: 'ingest' })),
+    ingest: new IngestService(knex, contracts, log.child({ component: 'ingest' }), {
+      windowMs: config.ingestGroupWindowMs, maxEvents: config.ingestGroupMax, maxQueued: config.ingestQueueMax,
+    }, clock, timers),
     events,
     adapters,
     providers,
@@ -121,7 +140,12 @@ export function createServices(config: Config, knex: Knex, log: Logger, clock: C
     delivery,
     views: new NotificationQueries(knex),
     preferences,
+    inbox,
     tenants: new TenantService(knex),
+    accounts: new AccountService({ knex, clock, sessionTtlMs: config.adminSessionTtlMs }),
+    monitoring: new MonitoringService(knex, clock),
+    topics: new TopicService(knex),
+    analytics: new AnalyticsService({ knex, config, clock, log, webhooks: () => webhooks }),
     database: { pendingMigrations: () => pendingMigrations(knex) },
     outbound,
     apiKeys: new ApiKeyService(knex, invalidation),

@@ -19,6 +19,8 @@ export interface TenantSettings {
   acceptUnvalidatedTypes?: boolean;
   defaultLocale?: string;
   brand?: { name?: string; color?: string; logoUrl?: string };
+  /** Email open and click tracking for workflows that do not say (critical ones never inherit it). */
+  tracking?: { opens?: boolean; clicks?: boolean };
   [key: string]: unknown;
 }
 
@@ -152,6 +154,15 @@ const settingsFields = {
         logoUrl: Type.Optional(Type.String({ pattern: '^https?://' })),
       },
       { additionalProperties: false },
+    ),
+  ),
+  tracking: Type.Optional(
+    Type.Object(
+      {
+        opens: Type.Optional(Type.Boolean({ description: 'Add a tracking pixel to HTML emails' })),
+        clicks: Type.Optional(Type.Boolean({ description: 'Lead links of HTML emails through the signed click redirect' })),
+      },
+      { additionalProperties: false, description: "Email engagement tracking for the workflows that do not set their own `tracking` (critical workflows never inherit it). Off by default." },
     ),
   ),
 };

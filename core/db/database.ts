@@ -25,13 +25,23 @@ export const migrationSource: Knex.MigrationSource<string> = {
   getMigration: (name) => import(pathToFileURL(path.join(MIGRATIONS_DIR, name)).href),
 };
 
-export function createKnex(connectionString: string, poolMax = 10, options: { preparedStatements?: boolean } = {}): Knex {
+/**
+ * `log`: where knex's own messages go (a lost connection, a failed acquire), as JSON lines like
+ * the rest; without it knex prints them to the console.
+ */
+export function createKnex(connectionString: string, poolMax = 10, options: { preparedStatements?: boolean; log?: Logger } = {}): Knex {
+  const log = options.log?.child({ component: 'knex' });
   const knex = knexFactory({
     client: 'pg',
     // Read by core/db/prepared.ts (knex keeps its whole configuration on the client).
     ...({ clarionPreparedStatements: options.preparedStatements ?? true } as object),
-    connection: { connectionString, application_name: 'clarion' },
+    // A connection that cannot be made in 5 s fails (a 503 at the gateway), rather than hang the
+    // request; keepAlive notices a server that vanished without closing its connections.
+    connection: { connectionString, application_name: 'clarion', connectionTimeoutMillis: 5000, keepAlive: true },
     pool: { min: 0, max: poolMax },
+    ...(log
+      ? { log: { warn: (m: unknown) => log.warn(String(m)), error: (m: unknown) => log.error(String(m)), debug: (m: unknown) => log.debug(String(m)), deprecate: (m: unknown) => log.warn(String(m)) } }
+      : {}),
     migrations: { migrationSource, tableName: 'knex_migrations' },
   });
   Model.knex(knex);

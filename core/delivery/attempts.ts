@@ -3,7 +3,8 @@ import { DeliveryError, TransientError, excerpt } from '@clarion/adapter-kit';
 import type { Knex } from 'knex';
 import type { Logger } from 'pino';
 import { audit } from '../db/repositories/audit-log.ts';
-import { insertDeliveries, recordAttempt, recordSuccess, scheduleSend, updateDelivery } from '../db/repositories/deliveries.ts';
+import { insertDeliveries, recordAttempt, recordSuccess, scheduleSend, updateDelivery, type SuccessRecord } from '../db/repositories/deliveries.ts';
+import { whileUnavailable } from '../db/unavailable.ts';
 import type { DeliveryRow, NotificationRow } from '../db/repositories/rows.ts';
 import { deliveriesFinished, deliveryAttempts, notificationsTotal } from '../metrics.ts';
 import { ANNOUNCED_NOTIFICATION, emitNotification, refreshStatus } from '../notifications/status.ts';
@@ -14,6 +15,7 @@ import type { DeliveryContext } from './context.ts';
 import { nextStep, whileDown } from './policy.ts';
 import type { ProviderRecord } from './providers.ts';
 import type { Senders } from './senders.ts';
+import { SuccessWrites } from './success-writes.ts';
 
 /**
  * What an attempt leaves behind, and what comes after it: the attempt recorded, the delivery and
@@ -52,6 +54,9 @@ export function fallbackChannels(workflow: Workflow | undefined, notification: P
   return (workflow?.fallbacks?.[channel] ?? []).filter((c) => c !== channel && !blocked.includes(c));
 }
 
+/** How long a send the provider accepted waits for the database to record it, before its job fails (and, run again, sends it again). */
+export const SUCCESS_RECORD_WAIT_MS = 60_000;
+
 export function toDeliveryError(err: unknown): DeliveryError {
   if (err instanceof DeliveryError) return err;
   const e = err as { name?: string; message?: string };
@@ -63,11 +68,13 @@ export class Attempts {
   readonly #ctx: DeliveryContext;
   readonly #senders: Senders;
   readonly #breakers: Breakers;
+  readonly #successes: SuccessWrites;
 
   constructor(ctx: DeliveryContext, senders: Senders, breakers: Breakers) {
     this.#ctx = ctx;
     this.#senders = senders;
     this.#breakers = breakers;
+    this.#successes = new SuccessWrites(ctx.knex);
   }
 
   /** An attempt's outcome: a success, or a failure and whatever the policy says comes next. */
@@ -81,9 +88,9 @@ export class Attempts {
   }
 
   /**
-   * A successful attempt: one statement on the hot path (deliveries.ts recordSuccess); a
-   * transaction is opened only when there is more to write: a status webhook some endpoint takes,
-   * or device tokens the provider reported invalid.
+   * A successful attempt: one statement on the hot path, shared with the successes that finish
+   * beside it (success-writes.ts); a transaction of its own is opened only when there is more to
+   * write: a status webhook some endpoint takes, or device tokens the provider reported invalid.
    */
   async #success(input: AttemptInput): Promise<void> {
     const { knex, clock } = this.#ctx;
@@ -96,9 +103,9 @@ export class Attempts {
     const status = result.status === 'delivered' ? 'delivered' : 'sent';
     const devices = (result.invalidDestinations ?? []).filter((d) => d.kind === 'device').map((d) => d.value);
     const hub = this.#ctx.webhooks();
-    const webhooks = hub ? (await Promise.all(ANNOUNCED_NOTIFICATION.map((s) => hub.subscribed(delivery.tenant_id, `io.clarion.notification.${s}`)))).some(Boolean) : false;
-    const write = async (db: Knex) => {
-      const changed = await recordSuccess(db, {
+    // `batched`: no transaction needed, the statement is shared with the successes beside it.
+    const write = async (db: Knex, batched: boolean) => {
+      const changed = await (batched ? this.#successes.write.bind(this.#successes) : (record: SuccessRecord) => recordSuccess(db, record))({
         tenantId: delivery.tenant_id, deliveryId: delivery.id, notificationId: notification.id, attempt, providerId, adapter,
         providerMessageId: result.providerMessageId ?? null,
         response: excerpt(result.response ?? (result.details ? JSON.stringify(result.details) : undefined)) ?? null,
@@ -114,8 +121,17 @@ export class Attempts {
         }
       }
     };
-    if (webhooks || devices.length > 0) await knex.transaction(write);
-    else await write(knex);
+    const persist = async () => {
+      const webhooks = hub ? (await Promise.all(ANNOUNCED_NOTIFICATION.map((s) => hub.subscribed(delivery.tenant_id, `io.clarion.notification.${s}`)))).some(Boolean) : false;
+      if (webhooks || devices.length > 0) await knex.transaction((trx) => write(trx, false));
+      else await write(knex, true);
+    };
+    // The provider has the message: if its record is lost to a database outage, the job runs again
+    // and sends it again. Waiting for the database (up to SUCCESS_RECORD_WAIT_MS) spares that.
+    await whileUnavailable(persist, {
+      maxMs: SUCCESS_RECORD_WAIT_MS,
+      onRetry: (err, n) => n === 1 && dlog.warn({ err: { message: (err as Error).message } }, 'the provider took the message but the database is unavailable: recording it once the database answers'),
+    });
     deliveriesFinished.inc({ channel, adapter: adapter ?? 'none', status });
     dlog.info({ adapter, attempt, providerMessageId: result.providerMessageId }, 'delivery sent');
   }

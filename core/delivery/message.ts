@@ -4,6 +4,7 @@ import type { DeliveryRow, EventRow, NotificationRow, SubscriberRowShape, Tenant
 import { ClarionError } from '../errors.ts';
 import type { Workflow } from '../workflows/service.ts';
 import type { DeliveryContext } from './context.ts';
+import { trackEmail, trackingFor, type TrackingSettings } from './tracking.ts';
 
 /**
  * What a delivery sends: the template of its workflow, channel and the subscriber's language,
@@ -68,6 +69,7 @@ export async function buildMessage(ctx: DeliveryContext, input: MessageInput): P
     if (err instanceof ClarionError) throw new ConfigError(err.message, { code: err.code });
     throw new PermanentError(`the template cannot be rendered: ${(err as Error).message}`, { code: 'render_failed', cause: err });
   }
+  const content = channel === 'email' ? trackedEmail(ctx, rendered.parts, { delivery, workflow, tenant }) : rendered.parts;
   return {
     tenantId: delivery.tenant_id,
     notificationId: notification.id,
@@ -86,10 +88,19 @@ export async function buildMessage(ctx: DeliveryContext, input: MessageInput): P
       chat: subscriber.chat as OutboundMessage['to']['chat'],
       data: subscriber.data,
     },
-    content: rendered.parts,
+    content,
     links: signed,
     // RFC 8058 one-click unsubscribe: mail clients POST `List-Unsubscribe=One-Click` to the link.
     ...(channel === 'email' && signed.unsubscribe ? { headers: { 'List-Unsubscribe': `<${signed.unsubscribe}>`, 'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click' } } : {}),
     metadata: { notificationId: notification.id, deliveryId: delivery.id, workflow: workflow.key },
   };
+}
+
+/** An email's content with open and click tracking, where its workflow or tenant asks for it (tracking.ts). */
+function trackedEmail(ctx: DeliveryContext, parts: OutboundMessage['content'], input: { delivery: DeliveryRow; workflow: Workflow; tenant: TenantShape }): OutboundMessage['content'] {
+  const secret = ctx.config.secretKey;
+  if (!parts.html || !secret) return parts;
+  const { opens, clicks } = trackingFor(input.workflow, input.tenant.settings?.tracking as TrackingSettings | undefined);
+  if (!opens && !clicks) return parts;
+  return { ...parts, html: trackEmail(parts.html, { secret, publicUrl: ctx.config.publicUrl, deliveryId: input.delivery.id, opens, clicks }) };
 }

@@ -1,6 +1,8 @@
 import { DELIVERY_STATUSES, NOTIFICATION_STATUSES } from '../notifications/status.ts';
+import { attemptViewSchema, auditEntrySchema, deliveryDetailSchema, deliveryViewSchema, interactionViewSchema, notificationDetailSchema, notificationViewSchema, outboxMessageSchema } from '../db/repositories/view-schemas.ts';
 import { workflowSchema, workflowViewSchema } from '../workflows/service.ts';
-import { deviceSchema, MAX_DEVICES } from '../subscribers/devices.ts';
+import { providerInputSchema, providerPatchSchema, providerViewSchema } from './provider-schemas.ts';
+import { subscriberInputSchema, subscriberPutSchema, subscriberViewSchema } from '../subscribers/schemas.ts';
 
 /** OpenAPI paths and schemas of workflows, subscribers, providers, notifications, deliveries, outbox and audit. */
 
@@ -87,7 +89,7 @@ export const deliveryPaths = {
       tags: ['providers'],
       summary: 'Change a provider: name, priority, enabled, config (merged; secrets left out or sent masked keep their value; null removes a key)',
       parameters: [path('id', 'Provider id')],
-      requestBody: body({ type: 'object', properties: { name: { type: ['string', 'null'] }, priority: { type: 'integer' }, enabled: { type: 'boolean' }, maxPerSecond: { type: ['integer', 'null'] }, config: { type: 'object' } } }),
+      requestBody: body(ref('ProviderPatch')),
       responses: { '200': json(ref('Provider')), ...errors(400, 401, 404, 415, 422) },
     },
     delete: { tags: ['providers'], summary: 'Delete a provider configuration', parameters: [path('id', 'Provider id')], responses: { '204': { description: 'Deleted' }, ...errors(401, 404) } },
@@ -158,33 +160,13 @@ export const deliveryPaths = {
   },
 };
 
-const nullableString = { type: ['string', 'null'] };
-const time = { type: ['string', 'null'], format: 'date-time' };
 
 export const deliverySchemas = {
   WorkflowDefinition: { ...workflowSchema, $id: undefined },
   Workflow: workflowViewSchema,
-  SubscriberInput: {
-    type: 'object',
-    properties: {
-      name: nullableString,
-      email: { type: ['string', 'null'], format: 'email' },
-      phone: { type: ['string', 'null'], description: 'E.164, e.g. +14155550100' },
-      locale: { type: ['string', 'null'], description: 'BCP 47, e.g. fr-CA' },
-      timezone: { type: ['string', 'null'], description: 'IANA, e.g. Europe/Paris' },
-      devices: { type: 'array', maxItems: MAX_DEVICES, items: deviceSchema },
-      chat: { type: 'object', description: 'e.g. {"slack": {"channel": "C123"}, "teams": {"webhookUrl": "..."}}' },
-      teams: { type: 'array', items: { type: 'string' } },
-      projects: { type: 'array', items: { type: 'string' } },
-      data: { type: 'object' },
-    },
-  },
-  SubscriberPut: {
-    allOf: [
-      ref('SubscriberInput'),
-      { type: 'object', properties: { reactivate: { type: 'boolean', writeOnly: true, description: 'Create the subscriber again although the id was erased (not stored)' } } },
-    ],
-  },
+  SubscriberInput: subscriberInputSchema,
+  SubscriberPut: subscriberPutSchema,
+  Subscriber: subscriberViewSchema,
   SubscriberBulk: {
     type: 'object',
     required: ['subscribers'],
@@ -219,98 +201,16 @@ export const deliverySchemas = {
       },
     },
   },
-  Subscriber: { allOf: [ref('SubscriberInput'), { type: 'object', properties: { id: { type: 'string', format: 'uuid' }, subscriberId: { type: 'string' }, createdAt: time, updatedAt: time } }] },
   Adapter: { type: 'object', properties: { name: { type: 'string' }, channel: { enum: channels }, channels: { type: 'array', items: { enum: channels } }, implicit: { type: 'boolean' }, description: { type: 'string' }, packageName: { type: 'string' }, configSchema: { type: 'object' } } },
-  ProviderInput: {
-    type: 'object',
-    required: ['channel', 'adapter', 'config'],
-    properties: {
-      channel: { enum: channels },
-      adapter: { type: 'string', description: 'An installed adapter (GET /v1/adapters)' },
-      name: { type: 'string' },
-      priority: { type: 'integer', minimum: 0, maximum: 1000, description: 'Providers of a channel are tried in ascending priority' },
-      enabled: { type: 'boolean' },
-      maxPerSecond: { type: ['integer', 'null'], minimum: 1, maximum: 100000, description: 'Throughput cap: at most this many messages per second through this provider, across all workers' },
-      config: { type: 'object', description: "Validated against the adapter's configSchema. A value may be a reference: env:NAME or file:/path" },
-    },
-  },
-  Provider: {
-    type: 'object',
-    properties: {
-      id: { type: 'string', format: 'uuid' },
-      channel: { enum: channels },
-      adapter: { type: 'string' },
-      name: nullableString,
-      priority: { type: 'integer' },
-      enabled: { type: 'boolean' },
-      maxPerSecond: { type: ['integer', 'null'] },
-      config: { type: 'object', description: 'Secrets masked as ********' },
-      circuit: { type: 'object', properties: { state: { enum: ['closed', 'open', 'half_open'] }, changedAt: time } },
-      lastError: nullableString,
-      lastErrorAt: { type: ['string', 'null'], format: 'date-time', description: 'When lastError happened' },
-      createdAt: time,
-      updatedAt: time,
-    },
-  },
-  Notification: {
-    type: 'object',
-    properties: {
-      id: { type: 'string', format: 'uuid' },
-      eventId: { type: 'string', format: 'uuid' },
-      subscriberId: { type: ['string', 'null'], description: 'null once the subscriber was erased' },
-      workflow: { type: 'string' },
-      priority: { enum: ['low', 'normal', 'high', 'critical'] },
-      status: { enum: [...NOTIFICATION_STATUSES], description: 'Rolled up from its deliveries: partially_delivered when some channels reached the recipient and the others failed for good' },
-      channels: { type: 'array', items: { enum: channels } },
-      decisions: { type: 'array', items: { type: 'object', properties: { plugin: { type: 'string' }, decision: { enum: ['continue', 'suppress', 'defer', 'batch', 'schedule'] }, reason: { type: 'string' }, at: { type: 'string' } } } },
-      scheduledFor: time,
-      seenAt: time,
-      readAt: time,
-      acknowledgedAt: time,
-      createdAt: time,
-      updatedAt: time,
-    },
-  },
-  NotificationDetail: { allOf: [ref('Notification'), { type: 'object', properties: { content: { type: ['object', 'null'] }, deliveries: { type: 'array', items: ref('DeliveryDetail') } } }] },
-  Delivery: {
-    type: 'object',
-    properties: {
-      id: { type: 'string', format: 'uuid' },
-      notificationId: { type: 'string', format: 'uuid' },
-      channel: { enum: channels },
-      status: { enum: [...DELIVERY_STATUSES] },
-      providerId: nullableString,
-      adapter: nullableString,
-      attemptCount: { type: 'integer' },
-      providerMessageId: nullableString,
-      error: { type: ['object', 'null'], properties: { class: { enum: ['transient', 'permanent', 'config'] }, code: nullableString, message: nullableString } },
-      nextAttemptAt: time,
-      failingSince: { ...time, description: 'When the current run of transient failures began' },
-      fallbackOf: nullableString,
-      sentAt: time,
-      deliveredAt: time,
-      createdAt: time,
-      updatedAt: time,
-    },
-  },
-  Attempt: {
-    type: 'object',
-    properties: {
-      attempt: { type: 'integer' },
-      providerId: nullableString,
-      adapter: nullableString,
-      outcome: { enum: ['success', 'transient', 'permanent', 'config', 'circuit_open'] },
-      errorCode: nullableString,
-      errorScope: { enum: ['recipient', 'provider', null], description: 'Permanent failures: about the recipient (the fallback channel took over) or the provider (the next provider was tried)' },
-      errorMessage: nullableString,
-      probe: { type: 'boolean', description: 'The probe of a half-open circuit: its failure spent none of the delivery\'s attempts' },
-      providerMessageId: nullableString,
-      response: nullableString,
-      startedAt: time,
-      durationMs: { type: 'integer' },
-    },
-  },
-  DeliveryDetail: { allOf: [ref('Delivery'), { type: 'object', properties: { attempts: { type: 'array', items: ref('Attempt') } } }] },
-  OutboxMessage: { type: 'object', properties: { id: { type: 'string' }, adapter: { type: 'string' }, channel: { enum: channels }, notificationId: nullableString, deliveryId: nullableString, to: { type: 'object' }, content: { type: 'object' }, headers: { type: ['object', 'null'] }, createdAt: time } },
-  AuditEntry: { type: 'object', properties: { id: { type: 'integer' }, actor: { type: 'string' }, action: { type: 'string' }, targetType: { type: 'string' }, targetId: nullableString, summary: { type: 'object' }, createdAt: time } },
+  ProviderInput: providerInputSchema,
+  ProviderPatch: providerPatchSchema,
+  Provider: providerViewSchema,
+  Notification: notificationViewSchema,
+  NotificationDetail: notificationDetailSchema,
+  Delivery: deliveryViewSchema,
+  Attempt: attemptViewSchema,
+  Interaction: interactionViewSchema,
+  DeliveryDetail: deliveryDetailSchema,
+  OutboxMessage: outboxMessageSchema,
+  AuditEntry: auditEntrySchema,
 };

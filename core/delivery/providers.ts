@@ -10,6 +10,12 @@ import type { AdapterRegistry } from './registry.ts';
 import { REFERENCE, referencesOf, resolveReferences, type SecretRefPolicy } from './secret-refs.ts';
 import { toFieldErrors } from '../kernel/validation.ts';
 import { isUuid } from '../kernel/ids.ts';
+import { schemaAjv, type Static } from '../kernel/schema.ts';
+import { providerInputSchema, providerPatchSchema, type providerViewSchema } from './provider-schemas.ts';
+
+const ajv = schemaAjv();
+const validateInput = ajv.compile(providerInputSchema);
+const validatePatch = ajv.compile(providerPatchSchema);
 
 /**
  * A tenant's provider configurations (bring your own credentials). The config is validated
@@ -20,23 +26,7 @@ import { isUuid } from '../kernel/ids.ts';
  * where the adapter connects (`"x-outbound"` in its schema) are checked against the operator's
  * outbound policy when saved; the policy checks resolved addresses again at every connection.
  */
-export interface ProviderView {
-  id: string;
-  channel: Channel;
-  adapter: string;
-  name: string | null;
-  priority: number;
-  enabled: boolean;
-  /** Throughput cap in messages per second; null: none. */
-  maxPerSecond: number | null;
-  config: Record<string, unknown>;
-  circuit: { state: string; changedAt: string | null };
-  lastError: string | null;
-  /** When `lastError` happened (any provider error: transient, permanent or configuration). */
-  lastErrorAt: string | null;
-  createdAt: string;
-  updatedAt: string;
-}
+export type ProviderView = Static<typeof providerViewSchema>;
 
 export interface ProviderRecord {
   id: string;
@@ -82,17 +72,10 @@ export class ProviderService {
 
   async create(tenantId: string, input: unknown, actor: string): Promise<ProviderView> {
     const body = asObject(input);
-    const errors: FieldError[] = [];
+    const errors: FieldError[] = validateInput(body) ? [] : toFieldErrors(validateInput.errors ?? []);
     const channel = body.channel as Channel;
     const adapterName = body.adapter;
-    if (typeof adapterName !== 'string') errors.push({ pointer: '/adapter', message: 'is required (an adapter name, see GET /v1/adapters)' });
-    if (typeof channel !== 'string') errors.push({ pointer: '/channel', message: 'is required' });
     const priority = body.priority ?? 0;
-    if (!Number.isInteger(priority) || (priority as number) < 0 || (priority as number) > 1000) errors.push({ pointer: '/priority', message: 'must be an integer from 0 to 1000 (lower is tried first)' });
-    if (body.name !== undefined && (typeof body.name !== 'string' || body.name.length > 200)) errors.push({ pointer: '/name', message: 'must be a string of at most 200 characters' });
-    if (body.enabled !== undefined && typeof body.enabled !== 'boolean') errors.push({ pointer: '/enabled', message: 'must be a boolean' });
-    checkMaxPerSecond(body.maxPerSecond, errors);
-    if (body.config === undefined || body.config === null || typeof body.config !== 'object' || Array.isArray(body.config)) errors.push({ pointer: '/config', message: 'must be an object' });
     if (errors.length > 0) throw new ClarionError('CLARION_ERR_PROVIDER_INVALID_CONFIG', 'Invalid provider', { errors });
     const adapter = this.#registry.require(adapterName as string);
     if (!this.#registry.serves(adapterName as string, channel)) {
@@ -124,13 +107,9 @@ export class ProviderService {
 
   async update(tenantId: string, id: string, input: unknown, actor: string): Promise<ProviderView> {
     const body = asObject(input);
-    const errors: FieldError[] = [];
-    for (const key of Object.keys(body)) if (!['name', 'priority', 'enabled', 'config', 'maxPerSecond'].includes(key)) errors.push({ pointer: `/${key}`, message: 'cannot be changed (create another provider to change channel or adapter)' });
-    if (body.priority !== undefined && (!Number.isInteger(body.priority) || (body.priority as number) < 0 || (body.priority as number) > 1000)) errors.push({ pointer: '/priority', message: 'must be an integer from 0 to 1000' });
-    if (body.enabled !== undefined && typeof body.enabled !== 'boolean') errors.push({ pointer: '/enabled', message: 'must be a boolean' });
-    if (body.name !== undefined && body.name !== null && typeof body.name !== 'string') errors.push({ pointer: '/name', message: 'must be a string' });
-    if (body.config !== undefined && (body.config === null || typeof body.config !== 'object' || Array.isArray(body.config))) errors.push({ pointer: '/config', message: 'must be an object' });
-    checkMaxPerSecond(body.maxPerSecond, errors);
+    const errors: FieldError[] = validatePatch(body) ? [] : toFieldErrors(validatePatch.errors ?? []).map((e) =>
+      e.pointer === '/channel' || e.pointer === '/adapter' ? { ...e, message: 'cannot be changed (create another provider to change channel or adapter)' } : e,
+    );
     if (errors.length > 0) throw new ClarionError('CLARION_ERR_PROVIDER_INVALID_CONFIG', 'Invalid provider change', { errors });
     return this.#changed(tenantId, this.#knex.transaction(async (trx) => {
       const row = await this.#row(trx, tenantId, id, true);
@@ -313,12 +292,6 @@ export class ProviderService {
       createdAt: new Date(row.created_at).toISOString(),
       updatedAt: new Date(row.updated_at).toISOString(),
     };
-  }
-}
-
-function checkMaxPerSecond(value: unknown, errors: FieldError[]): void {
-  if (value !== undefined && value !== null && (!Number.isInteger(value) || (value as number) < 1 || (value as number) > 100_000)) {
-    errors.push({ pointer: '/maxPerSecond', message: 'must be an integer from 1 to 100000 (messages per second), or null for no cap' });
   }
 }
 

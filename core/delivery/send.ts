@@ -1,13 +1,15 @@
-import type { OutboundMessage } from '@clarion/adapter-kit';
+import type { OutboundMessage, Sender, SendResult } from '@clarion/adapter-kit';
 import { ConfigError, DeliveryError, PermanentError, TransientError } from '@clarion/adapter-kit';
 import { BrokenCircuitError } from 'cockatiel';
-import { loadSendContext, scheduleSend, updateDelivery } from '../db/repositories/deliveries.ts';
+import { scheduleSend, updateDelivery } from '../db/repositories/deliveries.ts';
+import { isDatabaseUnavailable } from '../db/unavailable.ts';
 import { attemptSeconds } from '../metrics.ts';
 import { FINAL_DELIVERY } from '../notifications/status.ts';
 import { toDeliveryError, type Attempts } from './attempts.ts';
 import type { Breakers } from './breakers.ts';
 import type { DeliveryContext } from './context.ts';
 import { buildMessage, checkAddress } from './message.ts';
+import type { SendContexts } from './send-contexts.ts';
 import type { Senders } from './senders.ts';
 import { SpanKind, withSpan } from '../tracing.ts';
 
@@ -20,14 +22,14 @@ import { SpanKind, withSpan } from '../tracing.ts';
  */
 export async function sendDelivery(
   ctx: DeliveryContext,
-  parts: { senders: Senders; breakers: Breakers; attempts: Attempts },
+  parts: { senders: Senders; breakers: Breakers; attempts: Attempts; contexts: SendContexts },
   deliveryId: string,
   tenantId: string,
   options: { slotReserved?: boolean } = {},
 ): Promise<void> {
   const { knex, log, clock, config } = ctx;
   const { senders, breakers, attempts } = parts;
-  const loaded = await loadSendContext(knex, deliveryId, tenantId);
+  const loaded = await parts.contexts.load(deliveryId, tenantId);
   if (!loaded || FINAL_DELIVERY.has(loaded.delivery.status)) return;
   const { delivery, notification, event, tenant, subscriber } = loaded;
   const workflow = await ctx.workflows.get(tenantId, notification.workflow_key).catch(() => undefined);
@@ -45,6 +47,8 @@ export async function sendDelivery(
       buildMessage(ctx, { delivery, notification, subscriber, event, tenant, workflow, channel, priority }),
     );
   } catch (err) {
+    // The database, not the template: the job fails and runs again once it answers.
+    if (isDatabaseUnavailable(err)) throw err;
     await attempts.finish({ delivery, notification, workflow, provider: undefined, error: toDeliveryError(err), startedAt: clock.now(), durationMs: 0, dlog });
     return;
   }
@@ -82,22 +86,25 @@ export async function sendDelivery(
   const startedAt = clock.now();
   const started = performance.now();
   const signal = AbortSignal.timeout(config.sendTimeoutMs);
+  let result: SendResult;
+  let sender: Sender | undefined;
   try {
-    const sender = await senders.of(provider);
+    sender = await senders.of(provider);
+    const ready = sender;
     // The provider call, as a client span (adapters' own HTTP calls happen inside it).
-    const result = await withSpan(
+    result = await withSpan(
       'clarion.send',
       { kind: SpanKind.CLIENT, attributes: { 'clarion.channel': channel, 'clarion.adapter': provider.adapter, 'clarion.delivery_id': deliveryId } },
       async (span) => {
-        const sent = await breaker.execute(() => sender.send(message, { idempotencyKey: delivery.idempotency_key, signal }), signal);
+        const sent = await breaker.execute(() => ready.send(message, { idempotencyKey: delivery.idempotency_key, signal }), signal);
         if (sent?.providerMessageId) span.setAttribute('clarion.provider_message_id', sent.providerMessageId);
         return sent;
       },
     );
-    const durationMs = Math.round(performance.now() - started);
-    attemptSeconds.observe({ channel, adapter: provider.adapter }, durationMs / 1000);
-    await attempts.finish({ delivery, notification, workflow, provider, result, startedAt, durationMs, dlog, content: message.content });
   } catch (err) {
+    // Making the sender reads the provider's configuration: the database being away there fails
+    // the job, which runs again; nothing was sent.
+    if (!sender && isDatabaseUnavailable(err)) throw err;
     const durationMs = Math.round(performance.now() - started);
     if (err instanceof BrokenCircuitError) {
       // Another send took the probe of this half-open circuit first: wait for its outcome.
@@ -108,5 +115,11 @@ export async function sendDelivery(
     const error = signal.aborted && !(err instanceof DeliveryError) ? new TransientError(`the provider did not answer within ${config.sendTimeoutMs} ms`, { code: 'timeout', cause: err }) : toDeliveryError(err);
     if (!(err instanceof DeliveryError)) dlog.error({ err }, 'adapter threw something other than a DeliveryError; treated as transient');
     await attempts.finish({ delivery, notification, workflow, provider, error, startedAt, durationMs, dlog, probe });
+    return;
   }
+  // The provider has the message: only recording it is left, outside the provider's try (a
+  // database error here is no failure of the provider's, and must not be taken for one).
+  const durationMs = Math.round(performance.now() - started);
+  attemptSeconds.observe({ channel, adapter: provider.adapter }, durationMs / 1000);
+  await attempts.finish({ delivery, notification, workflow, provider, result, startedAt, durationMs, dlog, content: message.content });
 }

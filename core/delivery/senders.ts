@@ -1,6 +1,8 @@
 import type { AdapterHost, Channel, OutboundMessage, Sender } from '@clarion/adapter-kit';
 import { ConfigError, PermanentError } from '@clarion/adapter-kit';
-import { putInboxItem, recordOutbox } from '../db/repositories/host.ts';
+import { recordOutbox } from '../db/repositories/host.ts';
+import { isDatabaseUnavailable } from '../db/unavailable.ts';
+import { putInboxItem } from '../realtime/feed.ts';
 import type { ClarionError } from '../errors.ts';
 import type { DeliveryContext } from './context.ts';
 import type { ProviderRecord } from './providers.ts';
@@ -46,6 +48,8 @@ export class Senders {
         try {
           config = await this.#ctx.providers.resolvedConfig(provider.tenantId, provider.id);
         } catch (err) {
+          // The database being away is no fault of the provider's configuration: the send is retried.
+          if (isDatabaseUnavailable(err)) throw err;
           throw new ConfigError((err as Error).message, { code: (err as ClarionError).code });
         }
       }
@@ -71,13 +75,13 @@ export class Senders {
   }
 
   #host(): AdapterHost {
-    const { knex, subscribers } = this.#ctx;
+    const { knex, subscribers, workflows } = this.#ctx;
     return {
       inbox: {
         async put(message: OutboundMessage): Promise<string> {
           const subscriberId = await subscribers.idOf(knex, message.tenantId, message.to.id);
           if (!subscriberId) throw new PermanentError(`subscriber ${message.to.id} no longer exists`);
-          return putInboxItem(knex, subscriberId, message);
+          return putInboxItem({ knex, workflows }, subscriberId, message);
         },
       },
       outbox: {

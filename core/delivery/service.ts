@@ -4,8 +4,9 @@ import { Breakers } from './breakers.ts';
 import { handleCallback } from './callbacks.ts';
 import type { DeliveryContext } from './context.ts';
 import { requeue } from './dead-letters.ts';
-import { testProvider } from './provider-test.ts';
+import { sendThroughChannel, testProvider } from './provider-test.ts';
 import { sendDelivery } from './send.ts';
+import { SendContexts } from './send-contexts.ts';
 import { Senders } from './senders.ts';
 
 /**
@@ -19,17 +20,19 @@ export class DeliveryService {
   readonly #senders: Senders;
   readonly #breakers: Breakers;
   readonly #attempts: Attempts;
+  readonly #contexts: SendContexts;
 
   constructor(ctx: DeliveryContext) {
     this.#ctx = ctx;
     this.#senders = new Senders(ctx);
     this.#breakers = new Breakers(ctx);
     this.#attempts = new Attempts(ctx, this.#senders, this.#breakers);
+    this.#contexts = new SendContexts(ctx.knex);
   }
 
   /** `send_delivery`: one attempt at one delivery; schedules whatever comes next. */
   sendDelivery(deliveryId: string, tenantId: string, options: { slotReserved?: boolean } = {}): Promise<void> {
-    return sendDelivery(this.#ctx, { senders: this.#senders, breakers: this.#breakers, attempts: this.#attempts }, deliveryId, tenantId, options);
+    return sendDelivery(this.#ctx, { senders: this.#senders, breakers: this.#breakers, attempts: this.#attempts, contexts: this.#contexts }, deliveryId, tenantId, options);
   }
 
   handleCallback(adapterName: string, providerId: string, request: CallbackRequest): Promise<CallbackResponse | undefined> {
@@ -38,6 +41,14 @@ export class DeliveryService {
 
   testProvider(tenantId: string, providerId: string, to: OutboundMessage['to'], actor: string): Promise<Record<string, unknown>> {
     return testProvider(this.#ctx, this.#senders, tenantId, providerId, to, actor);
+  }
+
+  /**
+   * One message of the tenant's own (a template test send, a console password reset or
+   * invitation) through the channel's first enabled provider; audited as `action`.
+   */
+  sendDirect(tenantId: string, channel: OutboundMessage['channel'], to: OutboundMessage['to'], content: OutboundMessage['content'], actor: string, action: string): Promise<Record<string, unknown>> {
+    return sendThroughChannel(this.#ctx, this.#senders, tenantId, channel, to, content, actor, action);
   }
 
   requeue(tenantId: string, deliveryId: string, actor: string): Promise<void> {

@@ -16,11 +16,17 @@ import { tenantRoutes } from './routes/tenant.ts';
 import { templateRoutes } from './routes/templates.ts';
 import { webhookRoutes } from './routes/webhooks.ts';
 import { apiKeyRoutes } from './routes/api-keys.ts';
+import { inboxAdminRoutes, inboxRoutes } from './routes/inbox.ts';
+import { adminConsole } from '../../admin/index.ts';
+import { topicRoutes } from './routes/topics.ts';
+import { trackingRoutes } from './routes/analytics.ts';
 
 export interface Gateway {
   app: Koa;
   /** Every router, so tests can compare the routes with the OpenAPI document. */
   routers: Router[];
+  /** Ends the long-lived responses (the console's live streams) before the server closes. */
+  close(): void;
 }
 
 export function createGateway(services: Services): Gateway {
@@ -38,7 +44,7 @@ export function createGateway(services: Services): Gateway {
       // A caller's W3C trace context continues here (nothing when tracing is off).
       await within(contextOf(ctx.get('traceparent'), ctx.get('tracestate')), next);
     } finally {
-      ctx.state.log[ctx.status >= 500 ? 'error' : 'debug'](
+      ctx.state.log[ctx.status === 503 ? 'warn' : ctx.status >= 500 ? 'error' : 'debug'](
         { method: ctx.method, path: ctx.path, status: ctx.status, ms: Math.round(performance.now() - started) },
         'request',
       );
@@ -46,13 +52,19 @@ export function createGateway(services: Services): Gateway {
   });
   app.use(problemMiddleware(services.log));
   app.use(queryGuard);
+  // The admin console (admin/): its own pages, sessions and errors under /admin.
+  const admin = adminConsole(services);
+  app.use(admin.middleware);
 
   const open = new Router();
   opsRoutes(services, open);
   callbackRoutes(services, open);
   linkRoutes(services, open);
+  trackingRoutes(services, open);
   // API key or the subscriber's own token: the route authenticates itself.
   ackRoute(services, open, requireApiKey(services.apiKeys));
+  // The subscriber's own inbox: each route checks the subscriber's token itself.
+  inboxRoutes(services, open);
 
   const api = new Router();
   const authenticate = requireApiKey(services.apiKeys);
@@ -69,6 +81,8 @@ export function createGateway(services: Services): Gateway {
   webhookRoutes(services, api);
   templateRoutes(services, api);
   preferenceRoutes(services, api);
+  inboxAdminRoutes(services, api);
+  topicRoutes(services, api);
 
   const routers = [open, api];
   for (const router of routers) {
@@ -82,5 +96,5 @@ export function createGateway(services: Services): Gateway {
       }),
     );
   }
-  return { app, routers };
+  return { app, routers, close: admin.close };
 }

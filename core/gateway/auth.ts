@@ -2,6 +2,8 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Context, Next } from 'koa';
 import type { ApiKeyService } from '../api-keys/service.ts';
 import { ClarionError } from '../errors.ts';
+import type { InboxScope } from '../realtime/auth.ts';
+import type { InboxService, InboxSubscriber } from '../realtime/service.ts';
 import type { TenantRow } from '../tenants.ts';
 
 export interface AuthState {
@@ -55,4 +57,21 @@ export function metricsTokenCheck(token: string): (ctx: Context) => void {
 
 export function auth(ctx: Context): AuthState {
   return ctx.state.auth as AuthState;
+}
+
+/**
+ * The inbox routes' credential: `Authorization: Bearer <inbox token>` (core/realtime/auth.ts), or
+ * `?token=` where a browser cannot send headers (`allowQuery`: WebSocket and EventSource). The
+ * token opens its own subscriber's inbox, for its scopes, and nothing else.
+ */
+export function requireSubscriber(inbox: InboxService, scope?: InboxScope, options: { allowQuery?: boolean } = {}) {
+  return async (ctx: Context, next: Next) => {
+    ctx.state.inbox = await inbox.fromRequest(ctx.get('authorization'), options.allowQuery ? ctx.query.token : undefined, scope, (name, value) => ctx.set(name, value));
+    ctx.state.log = ctx.state.log.child({ tenantId: (ctx.state.inbox as InboxSubscriber).tenantId });
+    await next();
+  };
+}
+
+export function subscriber(ctx: Context): InboxSubscriber {
+  return ctx.state.inbox as InboxSubscriber;
 }

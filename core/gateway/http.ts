@@ -2,9 +2,13 @@ import type Router from '@koa/router';
 import type { Context, Next } from 'koa';
 import getRawBody from 'raw-body';
 import type { Logger } from 'pino';
+import { isDatabaseUnavailable } from '../db/unavailable.ts';
 import { ClarionError, problemDocument, type FieldError } from '../errors.ts';
 import { parseMediaType } from '../ingest/cloudevents.ts';
 import { decodeText, parseJsonBody, stringProblem } from '../ingest/json.ts';
+
+/** What a 503 tells the client to wait before it retries (`Retry-After`). */
+export const RETRY_AFTER_SECONDS = 2;
 
 /**
  * The one error middleware: every error becomes an RFC 9457 problem document. Messages are shown
@@ -20,13 +24,18 @@ export function problemMiddleware(log: Logger) {
     } catch (err) {
       const error = toClarionError(err);
       const status = error.status;
-      if (status >= 500) (ctx.state.log ?? log).error({ err, reqId: ctx.state.reqId }, 'request failed');
+      // A 503 says "not now": the database or the renderers are away, and the client retries.
+      const unavailable = status === 503;
+      if (unavailable) (ctx.state.log ?? log).warn({ err: { message: (err as Error)?.message, code: (err as { code?: string })?.code }, reqId: ctx.state.reqId }, 'request refused: service unavailable');
+      else if (status >= 500) (ctx.state.log ?? log).error({ err, reqId: ctx.state.reqId }, 'request failed');
       ctx.status = status;
       ctx.type = 'application/problem+json';
+      if (unavailable) ctx.set('Retry-After', String(RETRY_AFTER_SECONDS));
       ctx.body = problemDocument(error, ctx.path, ctx.state.reqId);
       // A body we refused before reading it all would desynchronise a kept-alive connection.
       if (!ctx.req.readableEnded) ctx.set('Connection', 'close');
       if (status === 405 && Array.isArray(error.extensions.allowed)) ctx.set('Allow', (error.extensions.allowed as string[]).join(', '));
+      if (status === 503 && typeof error.extensions.retryAfter === 'number') ctx.set('Retry-After', String(error.extensions.retryAfter));
     }
   };
 }
@@ -40,8 +49,8 @@ function toClarionError(err: unknown): ClarionError {
   if (e?.type === 'request.size.invalid' || e?.type === 'request.aborted') {
     return new ClarionError('CLARION_ERR_HTTP_INVALID_REQUEST', 'The request body was cut short');
   }
-  if (e?.code === 'ECONNREFUSED' || e?.code === '57P01' || /Knex: Timeout acquiring a connection/.test(e?.message ?? '')) {
-    return new ClarionError('CLARION_ERR_DB_UNAVAILABLE', 'The database is unavailable; retry later', { cause: err });
+  if (isDatabaseUnavailable(err)) {
+    return new ClarionError('CLARION_ERR_DB_UNAVAILABLE', `The database is unavailable: retry in ${RETRY_AFTER_SECONDS} s (Retry-After); an event sent again is never stored twice`, { cause: err });
   }
   return new ClarionError('CLARION_ERR_SERVER_INTERNAL', 'Internal error', { cause: err });
 }

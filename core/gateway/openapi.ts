@@ -10,6 +10,10 @@ import { webhookPaths, webhookSchemas } from '../webhooks/openapi.ts';
 import { templatePaths, templateSchemas } from '../templates/openapi.ts';
 import { preferencePaths, preferenceSchemas } from '../preferences/openapi.ts';
 import { apiKeyPaths, apiKeySchemas } from '../api-keys/openapi.ts';
+import { inboxPaths, inboxSchemas } from '../realtime/openapi.ts';
+import { topicPaths, topicSchemas } from '../topics/openapi.ts';
+import { cancellationInputSchema, cancellationResultSchema } from '../notifications/cancellation.ts';
+import { analyticsPaths, analyticsSchemas } from '../analytics/openapi.ts';
 import { tenantPatchSchema, tenantSettingsSchema, tenantViewSchema } from '../tenants.ts';
 
 const problem = { $ref: '#/components/responses/Problem' };
@@ -50,13 +54,16 @@ export function openApiDocument(serverUrl: string): Record<string, unknown> {
     security: [{ apiKey: [] }],
     tags: [
       { name: 'events' }, { name: 'contracts' }, { name: 'workflows' }, { name: 'subscribers' }, { name: 'templates' }, { name: 'providers' },
-      { name: 'notifications' }, { name: 'deliveries' }, { name: 'webhooks' }, { name: 'audit' }, { name: 'tenant' }, { name: 'api-keys' }, { name: 'operations' },
+      { name: 'notifications' }, { name: 'deliveries' }, { name: 'webhooks' }, { name: 'audit' }, { name: 'tenant' }, { name: 'api-keys' }, { name: 'inbox' }, { name: 'topics' }, { name: 'analytics' }, { name: 'operations' },
     ],
     paths: {
       ...webhookPaths,
       ...templatePaths,
       ...preferencePaths,
       ...apiKeyPaths,
+      ...inboxPaths,
+      ...topicPaths,
+      ...analyticsPaths,
       '/healthz': {
         get: { tags: ['operations'], summary: 'Liveness: the process answers', security: [], responses: { '200': json({ type: 'object', properties: { status: { const: 'ok' } } }) } },
       },
@@ -110,7 +117,9 @@ export function openApiDocument(serverUrl: string): Record<string, unknown> {
             "Each event's `data` is validated against the contract registered for its `type`. A resent event (same `source` and `id`) is answered under `duplicates` and not processed again. " +
             `An event is stored exactly as accepted, or refused with 400 naming the field: attributes over their byte limits, more than ${MAX_EXTENSIONS} extensions, ` +
             `data nested more than ${MAX_JSON_DEPTH} levels, the NUL character or an unpaired surrogate in any string or key, a number that would not read back as sent (1e400, 12345678901234567890). ` +
-            'Binary-mode headers are printable ASCII, the rest percent-encoded as UTF-8 (CloudEvents HTTP binding).',
+            'Binary-mode headers are printable ASCII, the rest percent-encoded as UTF-8 (CloudEvents HTTP binding). ' +
+            'A single event is stored together with the others that arrive within a millisecond or two (group commit) and answered 202 once that commit returns. ' +
+            'When more events wait to be stored than the gateway queues, the answer is 503 `CLARION_ERR_INGEST_BUSY` with `Retry-After` (seconds): nothing of the request was stored.',
           parameters: [
             header('ce-id', MAX_ID_BYTES, 'Binary mode (percent-decoded)'),
             header('ce-source', MAX_SOURCE_BYTES, 'Binary mode (percent-decoded)'),
@@ -135,7 +144,7 @@ export function openApiDocument(serverUrl: string): Record<string, unknown> {
             ...paging,
             query('type', 'Only this event type.'),
             query('source', 'Only this source.'),
-            query('status', 'Only this processing status.', { enum: ['received', 'processing', 'processed', 'failed'] }),
+            query('status', 'Only this processing status.', { enum: ['received', 'processing', 'processed', 'failed', 'cancelled'] }),
           ],
           responses: { '200': json({ type: 'object', required: ['items', 'nextCursor'], properties: { items: { type: 'array', items: ref('StoredEvent') }, nextCursor: { type: ['string', 'null'] } } }), ...errorResponses(400, 401) },
         },
@@ -145,7 +154,33 @@ export function openApiDocument(serverUrl: string): Record<string, unknown> {
           tags: ['events'],
           summary: 'Read one event and its processing status',
           parameters: [pathParam('id', "Clarion's event id (`eventId` in the ingest answer) or the CloudEvent `id`."), query('source', 'Disambiguates a CloudEvent id used by several sources.')],
-          responses: { '200': json({ allOf: [ref('StoredEvent'), { type: 'object', properties: { notifications: { type: 'array', items: ref('Notification') } } }] }), ...errorResponses(401, 404, 409) },
+          responses: {
+            '200': json({ allOf: [ref('StoredEvent'), { type: 'object', properties: { notifications: { type: 'array', items: ref('Notification'), description: 'Its first 1000 notifications, oldest first (`topicFanOuts` counts those made for topics)' }, topicFanOuts: { type: 'array', items: ref('TopicFanOut') } } }] }),
+            ...errorResponses(401, 404, 409),
+          },
+        },
+        delete: {
+          tags: ['events'],
+          summary: 'Cancel everything still pending for the event',
+          description:
+            'In one transaction: the event if it was not fanned out yet (a `deliverafter` still ahead), a topic fan-out under way, deferred and delayed notifications, ' +
+            'their places in open digests, pending escalation and workflow steps, queued and retrying deliveries. What providers already have is reported under `alreadySent`, never recalled. ' +
+            'Audited (`event.cancelled`); each notification suppressed is announced as `io.clarion.notification.suppressed` with `data.reason` `cancelled: <reason>`. Cancelling again changes nothing more.',
+          parameters: [
+            pathParam('id', "Clarion's event id or the CloudEvent `id`."),
+            query('source', 'Disambiguates a CloudEvent id used by several sources.'),
+            query('reason', 'Why (at most 500 characters): kept on the event, the decisions and the audit trail.'),
+          ],
+          responses: { '200': json(ref('CancellationResult')), ...errorResponses(400, 401, 404, 409) },
+        },
+      },
+      '/v1/cancellations': {
+        post: {
+          tags: ['events'],
+          summary: 'Cancel everything still pending for the events that carried a cancellation key',
+          description: 'Events carry the key as the CloudEvent extension `cancelkey`. Same effects as `DELETE /v1/events/{id}` for each of them; a key no event carried cancels nothing (`events: 0`).',
+          requestBody: { required: true, content: { 'application/json': { schema: cancellationInputSchema } } },
+          responses: { '200': json(ref('CancellationResult')), ...errorResponses(400, 401, 415) },
         },
       },
       '/v1/contracts': {
@@ -189,6 +224,7 @@ export function openApiDocument(serverUrl: string): Record<string, unknown> {
       securitySchemes: {
         apiKey: { type: 'http', scheme: 'bearer', description: 'A tenant API key (`ck_...`).' },
         subscriberToken: { type: 'http', scheme: 'bearer', description: "A subscriber's own token (POST /v1/subscribers/{subscriberId}/token)" },
+        inboxToken: { type: 'http', scheme: 'bearer', description: "A subscriber's inbox token (`cin_...`: POST /v1/subscribers/{subscriberId}/inbox-token, or POST /v1/inbox/session with a subscriber hash). It opens that subscriber's inbox only." },
         metricsToken: { type: 'http', scheme: 'bearer', description: "The operator's `CLARION_METRICS_TOKEN`, when set." },
       },
       responses: {
@@ -201,6 +237,9 @@ export function openApiDocument(serverUrl: string): Record<string, unknown> {
         ...templateSchemas,
         ...preferenceSchemas,
         ...apiKeySchemas,
+        ...inboxSchemas,
+        ...topicSchemas,
+        ...analyticsSchemas,
         Problem: {
           type: 'object',
           required: ['type', 'title', 'status', 'code'],
@@ -259,17 +298,37 @@ export function openApiDocument(serverUrl: string): Record<string, unknown> {
           required: ['accepted', 'duplicates'],
           properties: { accepted: { type: 'array', items: ref('EventRef') }, duplicates: { type: 'array', items: ref('EventRef') } },
         },
+        CancellationResult: cancellationResultSchema,
+        TopicFanOut: {
+          type: 'object',
+          description: "The fan-out of the event to topics for one workflow, streamed in pages by the worker: members at the time it began, once each, never the event's own recipients nor its `exclude` list.",
+          required: ['id', 'workflow', 'topics', 'status', 'streams', 'pages', 'notifications', 'startedAt', 'finishedAt'],
+          properties: {
+            id: { type: 'string', format: 'uuid' },
+            workflow: { type: 'string' },
+            topics: { type: 'array', items: { type: 'string' } },
+            status: { enum: ['running', 'done', 'cancelled'] },
+            streams: { type: 'integer', minimum: 1, description: 'Streams over ranges of subscriber ids whose pages ran at once (CLARION_TOPIC_STREAMS, for topics of more than two pages)' },
+            pages: { type: 'integer', minimum: 0 },
+            notifications: { type: 'integer', minimum: 0, description: 'Notifications made so far (the event\'s `notifications` lists them with the others)' },
+            startedAt: { type: 'string', format: 'date-time' },
+            finishedAt: { type: ['string', 'null'], format: 'date-time' },
+          },
+        },
         StoredEvent: {
           type: 'object',
           required: ['id', 'status', 'receivedAt', 'cloudevent'],
           properties: {
             id: { type: 'string', format: 'uuid' },
-            status: { enum: ['received', 'processing', 'processed', 'failed'] },
+            status: { enum: ['received', 'processing', 'processed', 'failed', 'cancelled'], description: '`cancelled`: cancelled before it was fanned out' },
             error: { type: ['string', 'null'], description: 'What went wrong processing it (recipients that cannot be resolved...)' },
             notice: { type: ['string', 'null'], description: 'Why a processed event produced nothing, when that is no error (no workflow for its type)' },
             receivedAt: { type: 'string', format: 'date-time' },
             processedAt: { type: ['string', 'null'], format: 'date-time' },
             contractVersion: { type: ['integer', 'null'] },
+            cancelledAt: { type: ['string', 'null'], format: 'date-time', description: 'When it was cancelled (`DELETE /v1/events/{id}`, `POST /v1/cancellations`)' },
+            cancelReason: { type: ['string', 'null'] },
+            deliverAfter: { type: ['string', 'null'], format: 'date-time', description: 'From the `deliverafter` extension: the event is fanned out at this time' },
             cloudevent: ref('CloudEvent'),
           },
         },

@@ -13,6 +13,11 @@ export interface StoredEvent {
   receivedAt: string;
   processedAt: string | null;
   contractVersion: number | null;
+  /** When it was cancelled (`DELETE /v1/events/{id}`, `POST /v1/cancellations`), and why. */
+  cancelledAt: string | null;
+  cancelReason: string | null;
+  /** From its `deliverafter` extension: not fanned out before. */
+  deliverAfter: string | null;
   /** The CloudEvent as received, in structured JSON form. */
   cloudevent: Record<string, unknown>;
 }
@@ -21,7 +26,8 @@ export type { Page } from '../db/paging.ts';
 
 const COLUMNS = [
   'id', 'ce_id', 'source', 'type', 'specversion', 'subject', 'time', 'datacontenttype', 'dataschema', 'data', 'data_base64',
-  'extensions', 'contract_version', 'status', 'error', 'notice', 'received_at', 'processed_at',
+  'extensions', 'contract_version', 'status', 'error', 'notice', 'received_at', 'processed_at', 'cancelled_at', 'cancel_reason',
+  'deliver_after',
 ];
 
 /** Reads a tenant's stored events; another tenant's events do not exist for it. */
@@ -78,6 +84,9 @@ function toStored(row: any): StoredEvent {
     notice: row.notice ?? null,
     receivedAt: new Date(row.received_at).toISOString(),
     processedAt: row.processed_at ? new Date(row.processed_at).toISOString() : null,
+    cancelledAt: row.cancelled_at ? new Date(row.cancelled_at).toISOString() : null,
+    cancelReason: row.cancel_reason ?? null,
+    deliverAfter: row.deliver_after ? new Date(row.deliver_after).toISOString() : null,
     contractVersion: row.contract_version,
     cloudevent,
   };

@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import type { Logger } from 'pino';
+import { systemClock, systemTimers, type Clock, type Timers } from '../kernel/clock.ts';
 import { ClarionError, type FieldError } from '../errors.ts';
 import { insertQueued } from '../jobs/queue.ts';
 import { eventsReceived } from '../metrics.ts';
@@ -8,7 +9,9 @@ import { type ContractRegistry } from './contracts.ts';
 import type { IncomingEvent, Mode } from './cloudevents.ts';
 import { isJsonMedia, parseMediaType } from './cloudevents.ts';
 import { toFieldErrors } from '../kernel/validation.ts';
-import { contextOf, hasActiveTrace, linkTo, withSpan } from '../tracing.ts';
+import { contextOf, hasActiveTrace, linkTo, tracingEnabled, withSpan } from '../tracing.ts';
+import { readExtensions } from './extensions.ts';
+import { GroupCommit, type GroupCommitSettings, type GroupOutcome } from './group-commit.ts';
 
 export interface EventRef {
   /** The CloudEvent's own id. */
@@ -26,17 +29,24 @@ export interface IngestResult {
 /**
  * Validates events against their contracts, then stores them and enqueues `process_event` in one
  * statement: the job exists exactly when the event row exists. A resent event (same tenant,
- * source and id) is reported as a duplicate and neither stored nor processed again.
+ * source and id) is reported as a duplicate and neither stored nor processed again. Single events
+ * are group-committed (./group-commit.ts): the events of many concurrent requests share one
+ * statement, and each request is answered once that statement has committed.
  */
 export class IngestService {
   readonly #knex: Knex;
   readonly #contracts: ContractRegistry;
   readonly #log: Logger;
+  readonly #clock: Clock;
 
-  constructor(knex: Knex, contracts: ContractRegistry, log: Logger) {
+  readonly #group: GroupCommit<EventRow>;
+
+  constructor(knex: Knex, contracts: ContractRegistry, log: Logger, group: GroupCommitSettings, clock: Clock = systemClock, timers: Timers = systemTimers) {
     this.#knex = knex;
     this.#contracts = contracts;
     this.#log = log;
+    this.#clock = clock;
+    this.#group = new GroupCommit((rows) => this.#store(rows), group, timers);
   }
 
   /**
@@ -58,58 +68,68 @@ export class IngestService {
   }
 
   async #ingest(tenant: TenantRow, mode: Mode, events: IncomingEvent[]): Promise<IngestResult> {
+    const problems: FieldError[] = [];
+    const read = readExtensions(events, mode, problems, this.#clock.now());
+    if (problems.length > 0) {
+      throw new ClarionError(mode === 'batch' ? 'CLARION_ERR_INGEST_INVALID_BATCH' : 'CLARION_ERR_INGEST_INVALID_EVENT', mode === 'batch' ? 'Invalid events in the batch; nothing of the batch was accepted' : 'Invalid CloudEvent', { errors: problems });
+    }
     const versions = await this.#checkContracts(tenant, mode, events);
-    const rows = events.map((e, i) => ({
-      tenant_id: tenant.id,
-      ce_id: e.id,
-      source: e.source,
-      type: e.type,
-      specversion: e.specversion,
-      subject: e.subject ?? null,
-      time: e.time ?? null,
-      datacontenttype: e.datacontenttype ?? null,
-      dataschema: e.dataschema ?? null,
-      data: e.data === undefined ? null : JSON.stringify(e.data),
-      data_base64: e.dataBase64 ?? null,
-      extensions: JSON.stringify(e.extensions),
-      contract_version: versions[i] ?? null,
-    }));
-
-    // One statement (atomic without a transaction): the new events and their process_event jobs,
-    // so a job exists exactly when its event does. A resent event is not inserted, nor queued.
-    const result = await insertQueued<{ id: string; ce_id: string; source: string }>(
-      this.#knex,
-      this.#knex('events').insert(rows).onConflict(['tenant_id', 'source', 'ce_id']).ignore().returning(['id', 'tenant_id', 'ce_id', 'source', 'type']),
-      // Fan-out runs after the work already queued (sends, webhooks): a burst of events does not
-      // hold back the deliveries of the events before it.
-      { task: 'process_event', payload: `json_build_object('eventId', i.id, 'tenantId', i.tenant_id, 'type', i.type)`, maxAttempts: 10, priority: 1 },
-    );
-
-    const key = (source: string, id: string) => `${source}\u0000${id}`;
-    const insertedByKey = new Map(result.map((r) => [key(r.source, r.ce_id), r.id]));
+    const rows = events.map((e, i) => ({ ...toRow(tenant, e, versions[i]), cancel_key: read[i].cancelKey, deliver_after: read[i].deliverAfter }));
+    // A single event joins the open group (one statement for the events of a millisecond or two);
+    // a batch is one statement already. With tracing on, each event is written by its own
+    // statement: its process_event job must carry its own request's trace, and a group's
+    // statement runs in one request's context only.
+    const outcomes = mode === 'batch' || tracingEnabled() ? await this.#store(rows) : [await this.#group.submit(rows[0])];
     const accepted: EventRef[] = [];
     const duplicates: EventRef[] = [];
-    const missing: IncomingEvent[] = [];
-    for (const e of events) {
-      const eventId = insertedByKey.get(key(e.source, e.id));
-      if (eventId) {
-        accepted.push({ id: e.id, source: e.source, eventId });
-        insertedByKey.delete(key(e.source, e.id)); // a repeat inside the same batch is a duplicate
-      } else missing.push(e);
-    }
-    if (missing.length > 0) {
-      const existing: Array<{ id: string; ce_id: string; source: string }> = await this.#knex('events')
-        .where({ tenant_id: tenant.id })
-        .whereIn(['source', 'ce_id'], missing.map((e) => [e.source, e.id]))
-        .select('id', 'ce_id', 'source');
-      const existingByKey = new Map(existing.map((r) => [key(r.source, r.ce_id), r.id]));
-      for (const e of missing) duplicates.push({ id: e.id, source: e.source, eventId: existingByKey.get(key(e.source, e.id)) ?? '' });
-    }
+    events.forEach((e, i) => (outcomes[i].duplicate ? duplicates : accepted).push({ id: e.id, source: e.source, eventId: outcomes[i].eventId }));
     for (const ref of accepted) this.#log.info({ ceId: ref.id, ceSource: ref.source, eventId: ref.eventId, tenantId: tenant.id }, 'event accepted');
     for (const ref of duplicates) this.#log.info({ ceId: ref.id, ceSource: ref.source, eventId: ref.eventId, tenantId: tenant.id }, 'duplicate event ignored');
     eventsReceived.inc({ outcome: 'accepted' }, accepted.length);
     eventsReceived.inc({ outcome: 'duplicate' }, duplicates.length);
     return { accepted, duplicates };
+  }
+
+  /** Single events submitted and not yet answered; `whenWaiting(n)`: once n wait for their group. */
+  get queue(): Pick<GroupCommit<EventRow>, 'queued' | 'whenWaiting' | 'flush'> {
+    return this.#group;
+  }
+
+  /**
+   * Stores events of any tenants, each with its process_event job, in one statement (atomic
+   * without a transaction): a job exists exactly when its event does. A resent event (same
+   * tenant, source and id as a stored one, or as an earlier row of `rows`) is not inserted, nor
+   * queued: its outcome is the stored event's id, as a duplicate. Outcomes in the order of `rows`.
+   */
+  async #store(rows: EventRow[]): Promise<GroupOutcome[]> {
+    const result = await insertQueued<{ id: string; tenant_id: string; ce_id: string; source: string }>(
+      this.#knex,
+      this.#knex('events').insert(rows).onConflict(['tenant_id', 'source', 'ce_id']).ignore().returning(['id', 'tenant_id', 'ce_id', 'source', 'type', 'deliver_after']),
+      // Fan-out runs after the work already queued (sends, webhooks): a burst of events does not
+      // hold back the deliveries of the events before it.
+      { task: 'process_event', payload: `json_build_object('eventId', i.id, 'tenantId', i.tenant_id, 'type', i.type)`, runAt: 'i.deliver_after', maxAttempts: 10, priority: 1 },
+    );
+
+    const key = (tenantId: string, source: string, id: string) => `${tenantId}\u0000${source}\u0000${id}`;
+    const insertedByKey = new Map(result.map((r) => [key(r.tenant_id, r.source, r.ce_id), r.id]));
+    const outcomes: Array<GroupOutcome | undefined> = rows.map((row) => {
+      const k = key(row.tenant_id, row.source, row.ce_id);
+      const eventId = insertedByKey.get(k);
+      if (!eventId) return undefined;
+      insertedByKey.delete(k); // a repeat further on in `rows` is a duplicate
+      return { eventId, duplicate: false };
+    });
+    const missing = rows.filter((_, i) => outcomes[i] === undefined);
+    if (missing.length > 0) {
+      const existing: Array<{ id: string; tenant_id: string; ce_id: string; source: string }> = await this.#knex('events')
+        .whereIn(['tenant_id', 'source', 'ce_id'], missing.map((r) => [r.tenant_id, r.source, r.ce_id]))
+        .select('id', 'tenant_id', 'ce_id', 'source');
+      const existingByKey = new Map(existing.map((r) => [key(r.tenant_id, r.source, r.ce_id), r.id]));
+      rows.forEach((row, i) => {
+        outcomes[i] ??= { eventId: existingByKey.get(key(row.tenant_id, row.source, row.ce_id)) ?? '', duplicate: true };
+      });
+    }
+    return outcomes as GroupOutcome[];
   }
 
   /** Validates each event's data against its type's contract; returns the contract versions used. */
@@ -149,4 +169,43 @@ export class IngestService {
     if (noContract) throw new ClarionError('CLARION_ERR_INGEST_NO_CONTRACT', `No contract is registered for the event type ${events[0].type}`, { errors });
     throw new ClarionError('CLARION_ERR_INGEST_DATA_INVALID', `The data of ${events[0].type} event ${events[0].id} does not match its contract`, { errors });
   }
+}
+
+/** An `events` row as inserted. */
+interface EventRow {
+  tenant_id: string;
+  ce_id: string;
+  source: string;
+  type: string;
+  specversion: string;
+  subject: string | null;
+  time: string | null;
+  datacontenttype: string | null;
+  dataschema: string | null;
+  data: string | null;
+  data_base64: string | null;
+  extensions: string;
+  contract_version: number | null;
+  /** The `cancelkey` extension: a later cancellation names it. */
+  cancel_key?: string | null;
+  /** The `deliverafter` extension: the fan-out waits until then. */
+  deliver_after?: Date | string | null;
+}
+
+function toRow(tenant: TenantRow, e: IncomingEvent, contractVersion: number | undefined): EventRow {
+  return {
+    tenant_id: tenant.id,
+    ce_id: e.id,
+    source: e.source,
+    type: e.type,
+    specversion: e.specversion,
+    subject: e.subject ?? null,
+    time: e.time ?? null,
+    datacontenttype: e.datacontenttype ?? null,
+    dataschema: e.dataschema ?? null,
+    data: e.data === undefined ? null : JSON.stringify(e.data),
+    data_base64: e.dataBase64 ?? null,
+    extensions: JSON.stringify(e.extensions),
+    contract_version: contractVersion ?? null,
+  };
 }

@@ -4,21 +4,29 @@ import type { Services } from '../services.ts';
 import { dispatchNotification } from './dispatch-notification.ts';
 import { deliverWebhook } from './deliver-webhook.ts';
 import { escalateNotification } from './escalate-notification.ts';
+import { fanOutTopic } from './fan-out-topic.ts';
 import { processEvent } from './process-event.ts';
+import { runWorkflowStep } from './run-workflow-step.ts';
 import { sendDailySummaries } from './send-daily-summaries.ts';
 import { sendDigest } from './send-digest.ts';
 import { sendDelivery } from './send-delivery.ts';
+import { unsnoozeInboxItem } from './unsnooze-inbox-item.ts';
+import { pruneInboxChanges } from './prune-inbox-changes.ts';
 
 /** The worker's task list: one file per task, job names are snake_case verbs. */
 export function taskList(services: Services): TaskList {
   const tasks: TaskList = {
     process_event: processEvent(services),
+    fan_out_topic: fanOutTopic(services),
     send_delivery: sendDelivery(services),
     dispatch_notification: dispatchNotification(services),
     deliver_webhook: deliverWebhook(services),
     send_digest: sendDigest(services),
     escalate_notification: escalateNotification(services),
+    run_workflow_step: runWorkflowStep(services),
     send_daily_summaries: sendDailySummaries(services),
+    unsnooze_inbox_item: unsnoozeInboxItem(services),
+    prune_inbox_changes: pruneInboxChanges(services),
   };
   return Object.fromEntries(Object.entries(tasks).map(([name, task]) => [name, tracedTask(name, task as Task)]));
 }

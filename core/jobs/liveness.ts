@@ -45,3 +45,36 @@ export async function sweepDeadWorkers(knex: Knex, now: Date, deadAfterMs: numbe
   log.warn({ workers: dead }, 'unlocked the jobs of dead workers');
   return dead;
 }
+
+/**
+ * Unlocks every job (and job queue) these workers hold, at once: for workers this process knows
+ * have stopped (its own, at stop or after its runner ended), not for another process's.
+ */
+export async function releaseWorkers(knex: Knex, workerIds: string[]): Promise<void> {
+  if (workerIds.length > 0) await knex.raw(`select graphile_worker.force_unlock_workers(?::text[])`, [workerIds]);
+}
+
+/**
+ * Whether this process may judge other workers dead. After a database outage every worker's beats
+ * stopped at once, and each needs a while to be heard again: a process that has not itself been
+ * beating without a break for a whole dead-after period would take a live worker for a dead one,
+ * unlock its jobs, and have them run a second time beside the first.
+ */
+export class SweepGate {
+  readonly #deadAfterMs: number;
+  #beatingSince: number | undefined;
+
+  constructor(deadAfterMs: number) {
+    this.#deadAfterMs = deadAfterMs;
+  }
+
+  /** Records a heartbeat's outcome at `now`; returns whether a sweep may follow it. */
+  beat(ok: boolean, now: Date): boolean {
+    if (!ok) {
+      this.#beatingSince = undefined;
+      return false;
+    }
+    this.#beatingSince ??= now.getTime();
+    return now.getTime() - this.#beatingSince >= this.#deadAfterMs;
+  }
+}

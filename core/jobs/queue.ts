@@ -8,6 +8,8 @@ export interface JobSpec {
   maxAttempts: number;
   /** graphile-worker's priority: lower runs first; 0 by default. */
   priority?: number;
+  /** A SQL expression over `i` for when the job is due (null: now). */
+  runAt?: string;
 }
 
 /**
@@ -23,7 +25,7 @@ export function queuedCte(source: string, job: JobSpec): { sql: string; bindings
   return {
     sql: `queued as (
        select count(*) from (
-         select array_agg(row(?, ${payload}, null, null, ?, null, ?, null)::graphile_worker.job_spec) as specs from ${source} i
+         select array_agg(row(?, ${payload}, null, ${job.runAt ?? 'null'}, ?, null, ?, null)::graphile_worker.job_spec) as specs from ${source} i
        ) s cross join lateral graphile_worker.add_jobs(s.specs) where s.specs is not null
      )`,
     bindings: [job.task, ...(traceparent ? [traceparent] : []), job.maxAttempts, job.priority ?? 0],

@@ -11,12 +11,16 @@ declare global {
   namespace GraphileWorker {
     interface Tasks {
       process_event: { eventId: string; tenantId: string; type?: string };
+      fan_out_topic: { fanOutId: string; tenantId: string };
       send_delivery: { deliveryId: string; tenantId: string; slot?: boolean };
       dispatch_notification: { notificationId: string; tenantId: string };
       escalate_notification: { notificationId: string; tenantId: string; step: number };
+      run_workflow_step: { notificationId: string; tenantId: string; step: number };
       send_digest: { digestId: string; tenantId: string };
       send_daily_summaries: Record<string, never>;
       deliver_webhook: { tenantId: string; messageId: string; attempt: number; generation: number; trigger: string; slotReserved?: boolean };
+      unsnooze_inbox_item: { itemId: string; tenantId: string };
+      prune_inbox_changes: Record<string, never>;
     }
   }
 }

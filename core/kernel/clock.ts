@@ -14,3 +14,18 @@ export const systemClock: Clock = { now: () => new Date() };
 export type Random = () => number;
 
 export const systemRandom: Random = Math.random;
+
+/**
+ * Operational timers (a batching window, say), injected where a test must decide when they fire:
+ * `after` runs `run` once, `ms` milliseconds from now, unless the returned function cancels it.
+ */
+export interface Timers {
+  after(ms: number, run: () => void): () => void;
+}
+
+export const systemTimers: Timers = {
+  after(ms, run) {
+    const timer = setTimeout(run, ms);
+    return () => clearTimeout(timer);
+  },
+};

@@ -15,6 +15,19 @@ export function parseDuration(text: string, maxMs = 7 * 86_400_000): number | un
   return Math.round(ms);
 }
 
+/** Longest delay a workflow step or a timing extension may ask for. */
+export const MAX_DELAY_MS = 366 * 86_400_000;
+
+/**
+ * A workflow delay (`90s`, `1h`, `3d`), at most 366 days; with `signed`, an offset that may be
+ * negative (`-3d`: three days before a time). Undefined when unreadable or too long.
+ */
+export function parseDelay(text: string, signed = false): number | undefined {
+  const negative = signed && text.trim().startsWith('-');
+  const ms = parseDuration(negative ? text.trim().slice(1) : text, MAX_DELAY_MS);
+  return ms === undefined ? undefined : negative ? -ms : ms;
+}
+
 /** `0s,5s,5m,...` as milliseconds; undefined when any part is unreadable or the list is empty or longer than 25. */
 export function parseSchedule(text: string): number[] | undefined {
   const parts = text.split(',').map((p) => p.trim());

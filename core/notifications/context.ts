@@ -20,6 +20,12 @@ export interface NotificationsContext {
   preferences: () => PreferenceService | undefined;
   /** The outgoing webhook hub. */
   webhooks: () => WebhookEmitter | undefined;
+  /** Members per page of a topic fan-out (`CLARION_TOPIC_PAGE_SIZE`). */
+  topicPageSize: number;
+  /** Streams fanning a large topic out at once (`CLARION_TOPIC_STREAMS`). */
+  topicStreams: number;
+  /** Whether a subscriber has an open in-app stream (core/realtime presence), for the `presence` plugin; absent: nobody is online. */
+  presence?: (db: Knex, tenantId: string, subscriberId: string) => Promise<{ online: boolean; connections: number; lastSeenAt: Date | null }>;
   /** Rendering, for the items of a digest (their own titles). */
   templates: () => { render(input: RenderInput): Promise<RenderResult> } | undefined;
 }

@@ -1,9 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import type { Channel } from '@clarion/adapter-kit';
 import type { Knex } from 'knex';
+import { DateTime } from 'luxon';
 import { insertDeliveries } from '../db/repositories/deliveries.ts';
-import { insertNotification, lockNotification, updateNotification } from '../db/repositories/notifications.ts';
-import type { EscalationStep, EventRow } from '../db/repositories/rows.ts';
+import { getEvent, insertNotification, lockNotification, updateNotification } from '../db/repositories/notifications.ts';
+import type { EscalationStep, EventRow, SubscriberRowShape } from '../db/repositories/rows.ts';
+import { DELIVER_LOCAL, DELIVER_ZONE, isZone } from '../ingest/extensions.ts';
 import { enqueue } from '../jobs/tasks.ts';
 import { notificationsTotal } from '../metrics.ts';
 import type { Decision, ResolvedPreferences } from '../pipeline/types.ts';
@@ -14,6 +16,19 @@ import type { NotificationsContext } from './context.ts';
 import { batch } from './digests.ts';
 import { fireStep } from './escalation.ts';
 import { emitNotification } from './status.ts';
+import { hasSteps, startSteps } from './steps.ts';
+
+/**
+ * Whether a workflow's notifications must each go through its plugin chain here, or may be written
+ * set-wise (the one-statement fan-out, a topic's pages): false when every plugin of the chain has
+ * nothing to decide for this tenant.
+ */
+export async function needsChain(ctx: NotificationsContext, tenantId: string, workflow: Workflow): Promise<boolean> {
+  // Steps and conditions are run per notification (./steps.ts).
+  if (hasSteps(workflow)) return true;
+  const facts = async () => ({ tenantHasPreferences: (await ctx.preferences()?.tenantHasPreferences(tenantId)) ?? false });
+  return ctx.pipeline.decides(workflow.plugins, facts);
+}
 
 /** What a chain's final decision makes of a new notification (a pure step: no database). */
 export interface Applied {
@@ -37,7 +52,7 @@ export function applyDecision(final: Decision, planned: Channel[], now: Date): A
       return { status: 'batched', scheduledFor: null, channels: planned };
     case 'schedule': {
       // Escalation: every step is a job at its time; a step fires only while nobody acknowledged.
-      const escalation = final.steps.map((step, i): EscalationStep => ({ step: i, at: step.at.toISOString(), channels: step.channels, recipients: step.recipients ?? [], status: 'pending' }));
+      const escalation = final.steps.map((step, i): EscalationStep => ({ step: i, at: step.at.toISOString(), channels: step.channels, recipients: step.recipients ?? [], status: 'pending', ...(step.unless ? { unless: step.unless } : {}) }));
       const channels = [...new Set(final.steps.flatMap((step) => step.channels))];
       if (escalation.length === 0) return { status: 'suppressed', scheduledFor: null, channels, escalation };
       const first = final.steps[0].at;
@@ -70,18 +85,29 @@ export async function createNotification(ctx: NotificationsContext, trx: Knex, i
       now,
       db: trx,
       preferences: () => (preferences ??= preferencesOf(ctx, trx, event.tenant_id, subscriber)),
+      ...(ctx.presence ? { presence: () => ctx.presence!(trx, event.tenant_id, subscriber.id) } : {}),
     },
     workflow.plugins,
     ctx.log,
   );
-  const applied = applyDecision(final, workflow.channels, now);
+  let applied = applyDecision(final, workflow.channels, now);
+  const local = applied.status === 'pending' && !applied.escalation ? localTime(event, subscriber) : undefined;
+  if (local && local.until.getTime() > now.getTime()) {
+    // `deliverlocal`: held until that time where the subscriber is.
+    records.push({ plugin: 'deliverlocal', decision: 'defer', until: local.until, reason: `deliverlocal ${local.text} in ${local.zone}`, at: now.toISOString() } as (typeof records)[number]);
+    applied = { ...applied, status: 'scheduled', scheduledFor: local.until };
+  }
+  const steps = applied.status === 'pending' && !applied.escalation && hasSteps(workflow);
   const row = insertNotification(trx, {
     id, tenantId: event.tenant_id, eventId: event.id, subscriberId: subscriber.id, workflowKey: workflow.key, priority: workflow.priority,
     status: applied.status, scheduledFor: applied.scheduledFor, channels: applied.channels, decisions: records,
     ...(applied.escalation ? { escalation: { steps: applied.escalation } } : {}),
   });
-  if (applied.status === 'pending' && !applied.escalation) await insertDeliveries(trx, { tenantId: event.tenant_id, notificationId: id, channels: applied.channels, before: row });
+  if (applied.status === 'pending' && !applied.escalation && !steps) await insertDeliveries(trx, { tenantId: event.tenant_id, notificationId: id, channels: applied.channels, before: row });
   else await row;
+  if (steps) {
+    await startSteps(ctx, trx, { notification: { id, tenant_id: event.tenant_id, status: 'pending', channels: applied.channels, priority: workflow.priority, workflow_steps: null }, event, workflow, subscriber });
+  }
   notificationsTotal.inc({ status: applied.status });
 
   if (applied.escalation && applied.escalation.length > 0) {
@@ -98,12 +124,37 @@ export async function createNotification(ctx: NotificationsContext, trx: Knex, i
   }
 }
 
-/** `dispatch_notification`: a deferred notification's time has come. */
+/** `dispatch_notification`: a deferred notification's time has come (its workflow's steps start now, if it has any). */
 export async function dispatchNotification(ctx: NotificationsContext, notificationId: string, tenantId: string): Promise<void> {
+  const head = await ctx.knex('notifications').where({ id: notificationId, tenant_id: tenantId }).first('workflow_key');
+  if (!head) return;
+  const workflow = await ctx.workflows.get(tenantId, head.workflow_key).catch(() => undefined);
   await ctx.knex.transaction(async (trx) => {
     const row = await lockNotification(trx, tenantId, notificationId);
-    if (!row || row.status !== 'scheduled') return;
-    await updateNotification(trx, notificationId, { status: 'pending' });
+    if (!row || row.status !== 'scheduled' || row.workflow_steps) return;
+    await updateNotification(trx, notificationId, { status: 'pending', scheduled_for: null });
+    if (workflow && hasSteps(workflow)) {
+      const event = (await getEvent(trx, row.event_id))!;
+      const subscriber: SubscriberRowShape | undefined = row.subscriber_id ? await trx('subscribers').where({ id: row.subscriber_id }).first() : undefined;
+      await startSteps(ctx, trx, { notification: { ...row, status: 'pending' }, event, workflow, subscriber });
+      return;
+    }
     await insertDeliveries(trx, { tenantId, notificationId, channels: row.channels });
   });
+}
+
+/** The event's `deliverlocal` time, if it has one. */
+export function deliverLocal(event: Pick<EventRow, 'extensions'>): string | undefined {
+  const value = (event.extensions as Record<string, unknown> | null)?.[DELIVER_LOCAL];
+  return typeof value === 'string' ? value : undefined;
+}
+
+/** When a `deliverlocal` event is due for a subscriber: in its time zone, else the event's `deliverzone`, else UTC. */
+function localTime(event: EventRow, subscriber: Pick<SubscriberRowShape, 'timezone'>): { until: Date; zone: string; text: string } | undefined {
+  const text = deliverLocal(event);
+  if (!text) return undefined;
+  const fallback = (event.extensions as Record<string, unknown>)[DELIVER_ZONE];
+  const zone = isZone(subscriber.timezone) ? subscriber.timezone : isZone(fallback) ? fallback : 'UTC';
+  const local = DateTime.fromISO(text, { zone });
+  return local.isValid ? { until: local.toJSDate(), zone, text } : undefined;
 }

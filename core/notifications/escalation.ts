@@ -12,7 +12,10 @@ import { emitNotification } from './status.ts';
  * other recipients (the on-call list), pointing back here.
  */
 
-/** `escalate_notification`: a step's time has come; it fires only if nobody acknowledged. */
+/**
+ * `escalate_notification`: a step's time has come; it fires only if nobody acknowledged, and, for
+ * a step `unless: 'read'`, only if the notification is still unread.
+ */
 export async function escalateNotification(ctx: NotificationsContext, notificationId: string, tenantId: string, step: number): Promise<'fired' | 'cancelled' | 'skipped'> {
   return ctx.knex.transaction(async (trx) => {
     const row = await lockNotification(trx, tenantId, notificationId);
@@ -20,6 +23,12 @@ export async function escalateNotification(ctx: NotificationsContext, notificati
     if (!row || !steps?.[step] || steps[step].status !== 'pending') return 'skipped';
     if (row.acknowledged_at || ['acknowledged', 'archived'].includes(row.status) || (await childAcknowledged(trx, tenantId, notificationId))) {
       for (const later of steps) if (later.step >= step && later.status === 'pending') Object.assign(later, { status: 'cancelled', reason: 'acknowledged' });
+      await saveEscalation(trx, notificationId, row.escalation, steps);
+      return 'cancelled';
+    }
+    // "Only if still unread": a read notification (in-app, or a read receipt) cancels this step alone.
+    if (steps[step].unless === 'read' && (row.read_at || ['read', 'acknowledged', 'archived'].includes(row.status))) {
+      Object.assign(steps[step], { status: 'cancelled', reason: 'read' });
       await saveEscalation(trx, notificationId, row.escalation, steps);
       return 'cancelled';
     }

@@ -2,14 +2,16 @@ import { createHash, randomUUID } from 'node:crypto';
 import type { Knex } from 'knex';
 import { prepared } from '../db/prepared.ts';
 import { SEND_JOB } from '../db/repositories/deliveries.ts';
-import { claimEvent, eventHead, markProcessed, noteEvent } from '../db/repositories/notifications.ts';
+import { claimEvent, DONE_EVENT, eventHead, markProcessed, noteEvent } from '../db/repositories/notifications.ts';
 import type { EventRow } from '../db/repositories/rows.ts';
 import { queuedCte } from '../jobs/queue.ts';
 import { notificationsTotal } from '../metrics.ts';
 import { planRecipients, type RecipientEntry, type SubscriberInput } from '../subscribers/service.ts';
 import type { Workflow } from '../workflows/service.ts';
 import type { NotificationsContext } from './context.ts';
-import { createNotification } from './decisions.ts';
+import { createNotification, deliverLocal, needsChain } from './decisions.ts';
+import { eventDocument, pointer } from './event-document.ts';
+import { startTopicFanOut } from './topic-fan-out.ts';
 import { withSpan } from '../tracing.ts';
 
 /**
@@ -21,7 +23,8 @@ import { withSpan } from '../tracing.ts';
  *   FAN_OUT_AT_ONCE of them; the claim of the event, the upserts, the notifications, their
  *   deliveries and their jobs together;
  * - everything else in one transaction: the event claimed (locked), teams and projects expanded,
- *   each notification through its workflow's plugin chain.
+ *   each notification through its workflow's plugin chain; topics are not expanded there but
+ *   streamed in pages by jobs (./topic-fan-out.ts), started in the same transaction.
  * The rules: an id names an existing subscriber (an erased one gets nothing) or creates a bare
  * one; an inline subscriber is upserted with the fields it gives (an erased id is not re-created);
  * each subscriber gets one notification per workflow.
@@ -33,22 +36,42 @@ export const FAN_OUT_AT_ONCE = 50;
 const FAN_OUT_SHAPES = 64;
 
 export interface FanOutPlan {
-  workflows: Array<{ workflow: Workflow; entries: RecipientEntry[]; problems: string[] }>;
+  workflows: Array<{ workflow: Workflow; entries: RecipientEntry[]; problems: string[]; exclude: Set<string> }>;
   /** Problems of the event itself, per workflow (`<workflow>: ...`). */
   problems: string[];
 }
 
-/** The recipients of every workflow, read from the event (no database). */
+/**
+ * The recipients of every workflow, read from the event (no database). Subscribers the event
+ * excludes (its `exclude` list: the actor) are left out here; members of teams, projects and topics
+ * are checked against `exclude` when they are expanded.
+ */
 export function planFanOut(event: EventRow, workflows: Workflow[]): FanOutPlan {
   const problems: string[] = [];
+  const document = eventDocument(event);
   const planned = workflows.map((workflow) => {
-    const recipients = typeof workflow.recipients === 'string' ? pointer(eventDocument(event), workflow.recipients) : workflow.recipients;
+    const recipients = typeof workflow.recipients === 'string' ? pointer(document, workflow.recipients) : workflow.recipients;
     if (recipients === undefined) problems.push(`${workflow.key}: no recipients at ${workflow.recipients}`);
     const plan = planRecipients(recipients);
+    const exclude = excludedIds(pointer(document, workflow.exclude ?? '/data/exclude'), workflow.exclude ?? '/data/exclude', plan.problems);
     problems.push(...plan.problems.map((p) => `${workflow.key}: ${p}`));
-    return { workflow, entries: plan.entries, problems: plan.problems };
+    const entries = plan.entries.filter((e) => e.kind === 'group' || e.kind === 'topic' || !exclude.has(e.externalId));
+    return { workflow, entries, problems: plan.problems, exclude };
   });
   return { workflows: planned, problems };
+}
+
+/** The ids of an event's `exclude` value (an id or a list of ids); a problem for anything else in it. */
+function excludedIds(value: unknown, at: string, problems: string[]): Set<string> {
+  const ids = new Set<string>();
+  if (value === undefined || value === null) return ids;
+  const list = Array.isArray(value) ? value : [value];
+  list.forEach((id, i) => {
+    if (typeof id === 'string' && id !== '') ids.add(id);
+    else if (id && typeof id === 'object' && typeof (id as { id?: unknown }).id === 'string') ids.add((id as { id: string }).id);
+    else problems.push(`exclude (${at})${Array.isArray(value) ? `[${i}]` : ''}: must be a subscriber id`);
+  });
+  return ids;
 }
 
 export class FanOut {
@@ -74,7 +97,7 @@ export class FanOut {
     // waiting for another.
     if (type === undefined) {
       const head = await eventHead(knex, eventId, tenantId);
-      if (!head || head.status === 'processed') return { notifications: 0 };
+      if (!head || DONE_EVENT.includes(head.status)) return { notifications: 0 };
       type = head.type as string;
     }
     const workflows = await this.#ctx.workflows.forTrigger(tenantId, type);
@@ -91,12 +114,23 @@ export class FanOut {
     const plan = planFanOut(event, workflows);
     const problems = [...plan.problems];
     let count = 0;
-    for (const { workflow, entries } of plan.workflows) {
-      const { subscribers, problems: found } = await this.#ctx.subscribers.resolvePlan(trx, tenantId, { entries, problems: [] });
+    let streams = 0;
+    for (const { workflow, entries, exclude } of plan.workflows) {
+      const topics = entries.filter((e) => e.kind === 'topic');
+      const { subscribers, problems: found } = await this.#ctx.subscribers.resolvePlan(trx, tenantId, { entries: entries.filter((e) => e.kind !== 'topic'), problems: [] });
       problems.push(...found.map((p) => `${workflow.key}: ${p}`));
+      const notified = new Set<string>();
       for (const subscriber of subscribers) {
+        // Members of a team or project the event excludes (the actor) get nothing.
+        if (exclude.has(subscriber.external_id)) continue;
+        notified.add(subscriber.external_id);
         await createNotification(this.#ctx, trx, { event, workflow, subscriber });
         count++;
+      }
+      if (topics.length > 0) {
+        const started = await startTopicFanOut(this.#ctx, trx, { event, workflow, topics, skip: [...exclude, ...notified] });
+        problems.push(...started.problems.map((p) => `${workflow.key}: ${p}`));
+        if (started.id) streams++;
       }
     }
     // No workflow for the type is not an error: the event was processed, and says why nothing came of it.
@@ -104,7 +138,7 @@ export class FanOut {
       ...(workflows.length === 0 ? { notice: `no workflow is triggered by ${event.type}: nothing to send` } : {}),
       ...(problems.length > 0 ? { error: problems.join('\n').slice(0, 4000) } : {}),
     });
-    log.info({ eventId, ceId: event.ce_id, tenantId, notifications: count, workflows: workflows.map((w) => w.key), problems }, 'event fanned out');
+    log.info({ eventId, ceId: event.ce_id, tenantId, notifications: count, topicFanOuts: streams, workflows: workflows.map((w) => w.key), problems }, 'event fanned out');
     return { notifications: count };
   }
 
@@ -114,13 +148,14 @@ export class FanOut {
     if (workflows.length === 0) return undefined;
     // Plugins that have nothing to decide for this tenant (no preferences stored, default options)
     // leave this path open; any other chain needs the transaction path.
-    const facts = async () => ({ tenantHasPreferences: (await this.#ctx.preferences()?.tenantHasPreferences(tenantId)) ?? false });
-    for (const workflow of workflows) if (await this.#ctx.pipeline.decides(workflow.plugins, facts)) return undefined;
+    for (const workflow of workflows) if (await needsChain(this.#ctx, tenantId, workflow)) return undefined;
     const [found] = await prepared<EventRow>(knex, 'clarion_event_by_id', 'select * from events where id = $1', [eventId]);
     const event = found?.tenant_id === tenantId ? found : undefined;
-    if (!event || event.status === 'processed') return { notifications: 0 };
+    if (!event || DONE_EVENT.includes(event.status)) return { notifications: 0 };
+    // Held per subscriber until a local time: each notification goes through createNotification.
+    if (deliverLocal(event)) return undefined;
     const plan = planFanOut(event, workflows);
-    if (plan.workflows.some((w) => w.entries.some((e) => e.kind === 'group'))) return undefined;
+    if (plan.workflows.some((w) => w.entries.some((e) => e.kind === 'group' || e.kind === 'topic'))) return undefined;
 
     // Every subscriber once (by external id, fields of its inline entries merged in order), and
     // the notifications: [workflow, subscriber, only if not erased].
@@ -130,7 +165,7 @@ export class FanOut {
     for (const { workflow, entries } of plan.workflows) {
       const mine = new Map<string, boolean>();
       for (const entry of entries) {
-        if (entry.kind === 'group') continue;
+        if (entry.kind === 'group' || entry.kind === 'topic') continue;
         const known = subscribers.get(entry.externalId) ?? { index: subscribers.size, fields: {} };
         if (entry.kind === 'inline') known.fields = { ...known.fields, ...entry.fields };
         subscribers.set(entry.externalId, known);
@@ -156,7 +191,7 @@ export class FanOut {
     // checked the tenant): a generic plan could otherwise pick a tenant index and walk it.
     const statement = knex.raw(
       `with claimed as (
-         update events set status = 'processed', processed_at = ?, error = ? where id = ? and status <> 'processed' returning id, tenant_id
+         update events set status = 'processed', processed_at = ?, error = ? where id = ? and status not in ('processed', 'cancelled') returning id, tenant_id
        ), ${upserts.map((_, i) => `s${i} as (?)`).join(', ')},
        subscriber as (${upserts.map((_, i) => `select ${i} as k, id, erased_at from s${i}`).join(' union all ')}),
        notification as (
@@ -196,21 +231,4 @@ export class FanOut {
     log.info({ eventId, ceId: event.ce_id, tenantId, notifications: count, workflows: workflows.map((w) => w.key), problems }, 'event fanned out');
     return { notifications: count };
   }
-}
-
-/** The event as workflows point into it (`/data/recipients`, `/subject`, an extension). */
-function eventDocument(event: EventRow): Record<string, unknown> {
-  return { id: event.ce_id, source: event.source, type: event.type, subject: event.subject, time: event.time, data: event.data, ...event.extensions };
-}
-
-/** RFC 6901 JSON Pointer lookup. */
-export function pointer(document: unknown, path: string): unknown {
-  if (path === '') return document;
-  let node: unknown = document;
-  for (const raw of path.slice(1).split('/')) {
-    const token = raw.replace(/~1/g, '/').replace(/~0/g, '~');
-    if (node === null || typeof node !== 'object') return undefined;
-    node = Array.isArray(node) ? node[Number(token)] : (node as Record<string, unknown>)[token];
-  }
-  return node;
 }

@@ -3,7 +3,10 @@ import type { NotificationsContext } from './context.ts';
 import { dispatchNotification } from './decisions.ts';
 import { dailySummaries, digestTemplateData, sendDigest } from './digests.ts';
 import { escalateNotification } from './escalation.ts';
+import { cancel, type CancellationResult } from './cancellation.ts';
 import { FanOut } from './fan-out.ts';
+import { runWorkflowStep } from './steps.ts';
+import { TopicFanOut } from './topic-fan-out.ts';
 
 /**
  * The notification stage: from a stored event to notifications and their deliveries (fan-out,
@@ -15,15 +18,30 @@ import { FanOut } from './fan-out.ts';
 export class NotificationService {
   readonly #ctx: NotificationsContext;
   readonly #fanOut: FanOut;
+  readonly #topics: TopicFanOut;
 
   constructor(ctx: NotificationsContext) {
     this.#ctx = ctx;
     this.#fanOut = new FanOut(ctx);
+    this.#topics = new TopicFanOut(ctx, ctx.topicPageSize);
   }
 
   /** `process_event`. */
   processEvent(eventId: string, tenantId: string, type?: string): Promise<{ notifications: number }> {
     return this.#fanOut.processEvent(eventId, tenantId, type);
+  }
+
+  /** `fan_out_topic`: one page of an event's fan-out to topics. */
+  topicPage(fanOutId: string, tenantId: string): Promise<{ notifications: number; done: boolean }> {
+    return this.#topics.page(fanOutId, tenantId);
+  }
+
+  /**
+   * Cancels everything still pending for events (`DELETE /v1/events/:id`), or for every event that
+   * carried a cancellation key (`POST /v1/cancellations`): see ./cancellation.ts.
+   */
+  cancel(tenantId: string, target: { eventIds: string[] } | { key: string }, options: { reason?: string; actor: string }): Promise<CancellationResult> {
+    return cancel(this.#ctx, tenantId, target, options);
   }
 
   /** `dispatch_notification`: a deferred notification (quiet hours, send window) is due. */
@@ -44,6 +62,11 @@ export class NotificationService {
   /** `escalate_notification`. */
   escalateNotification(notificationId: string, tenantId: string, step: number): Promise<'fired' | 'cancelled' | 'skipped'> {
     return escalateNotification(this.#ctx, notificationId, tenantId, step);
+  }
+
+  /** `run_workflow_step`: a delay step of the notification's workflow ended. */
+  runWorkflowStep(notificationId: string, tenantId: string, step: number): Promise<'ran' | 'skipped'> {
+    return runWorkflowStep(this.#ctx, notificationId, tenantId, step);
   }
 
   /** A digest notification's items for its template (the delivery stage asks through its context). */

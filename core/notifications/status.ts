@@ -62,3 +62,17 @@ export async function acknowledge(trx: Knex, tenantId: string, notificationId: s
   if (changed) await audit(trx, tenantId, actor, 'notification.acknowledged', notificationId, { via }, 'notification');
   return changed;
 }
+
+/**
+ * What the recipient did, in order: seen (the inbox showed it), read, archived, acknowledged. A
+ * notification only moves up this ladder (marking an inbox item unread again leaves the
+ * notification read: it was read); from a status off the ladder (sent, delivered, failed...) any
+ * rung is up, except for a suppressed or batched notification, which nobody received.
+ */
+const RECIPIENT_RANK: Record<string, number> = { seen: 1, read: 2, archived: 3, acknowledged: 4 };
+
+/** The status a notification takes when its recipient does `next`: `next`, or its current status when that is as far or further. */
+export function recipientStatus(current: string, next: 'seen' | 'read' | 'archived' | 'acknowledged'): string {
+  if (current === 'suppressed' || current === 'batched') return current;
+  return (RECIPIENT_RANK[current] ?? 0) >= RECIPIENT_RANK[next] ? current : next;
+}

@@ -42,6 +42,14 @@ export class PipelineRunner {
     this.#plugins.set(plugin.name, { plugin: plugin as PipelinePlugin, validate: this.#ajv.compile(plugin.optionsSchema) });
   }
 
+  /** Each installed plugin with its options schema (the console builds its option forms from them). */
+  describe(): Array<{ name: string; optionsSchema: Record<string, unknown>; description?: string }> {
+    return this.names().map((name) => {
+      const { plugin } = this.#plugins.get(name)!;
+      return { name, optionsSchema: plugin.optionsSchema as Record<string, unknown>, description: (plugin as { description?: string }).description };
+    });
+  }
+
   names(): string[] {
     return [...this.#plugins.keys()].sort();
   }

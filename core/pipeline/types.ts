@@ -36,6 +36,11 @@ export interface NotificationContext {
   db: Knex;
   /** The subscriber's preferences over every scope (tenant, teams, projects, own), loaded on first call. */
   preferences?: () => Promise<ResolvedPreferences>;
+  /**
+   * Whether the subscriber has an in-app stream open now, on any gateway (presence), read on
+   * call. Absent where no inbox runs: treat the subscriber as offline.
+   */
+  presence?: () => Promise<{ online: boolean; connections: number; lastSeenAt: Date | null }>;
 }
 
 export type PreferenceScope = 'tenant' | 'team' | 'project' | 'subscriber';
@@ -91,7 +96,20 @@ export type Decision =
   | { decision: 'suppress'; reason: string; details?: Record<string, unknown> }
   | { decision: 'defer'; until: Date; reason: string; details?: Record<string, unknown> }
   | { decision: 'batch'; key: string; until: Date; reason?: string; details?: Record<string, unknown> }
-  | { decision: 'schedule'; steps: Array<{ at: Date; channels: Channel[]; recipients?: string[] }>; reason?: string; details?: Record<string, unknown> };
+  | { decision: 'schedule'; steps: ScheduledStep[]; reason?: string; details?: Record<string, unknown> };
+
+/**
+ * One step of a `schedule` decision: its channels at its time, to the subscriber or to other
+ * recipients. Every step is cancelled once the notification is acknowledged. `unless: 'read'`
+ * also cancels the step if, when its time comes, the notification was read (its in-app copy, or
+ * a read receipt): "send this later only if still unread".
+ */
+export interface ScheduledStep {
+  at: Date;
+  channels: Channel[];
+  recipients?: string[];
+  unless?: 'read';
+}
 
 export type DecisionRecord = Decision & { plugin: string; at: string };
 

@@ -48,8 +48,8 @@ export interface Person {
 
 /** What an erasure did, by table; the `subscriber.erased` audit entry carries it. */
 export interface ErasureCounts {
-  deleted: { inboxItems: number; outboxMessages: number; digests: number; rateLimitHits: number; dedupKeys: number; preferences: number };
-  redacted: { notifications: number; deliveries: number; deliveryAttempts: number; events: number; webhookMessages: number; webhookAttempts: number; auditEntries: number; providers: number };
+  deleted: { inboxItems: number; inboxChanges: number; outboxMessages: number; digests: number; rateLimitHits: number; dedupKeys: number; preferences: number; topicSubscriptions: number; interactions: number };
+  redacted: { notifications: number; deliveries: number; deliveryAttempts: number; events: number; webhookMessages: number; webhookAttempts: number; auditEntries: number; providers: number; topicFanOuts: number };
   cancelled: { notifications: number; deliveries: number };
 }
 
@@ -202,6 +202,8 @@ export async function erasePerson(trx: Knex, person: Person, recipientPointers: 
 
   // Copies of what was sent to her, and state kept only for her.
   const inboxItems = await trx('inbox_items').where({ tenant_id: tenantId, subscriber_id: subscriberId }).delete();
+  // The inbox's change log holds copies of its items (its counter and presence rows hold nothing of hers).
+  const inboxChanges = await trx('inbox_changes').where({ tenant_id: tenantId, subscriber_id: subscriberId }).delete();
   const outboxMessages = await trx('outbox_messages').where({ tenant_id: tenantId }).where((q) => {
     q.whereIn('notification_id', myNotificationIds()).orWhereIn('delivery_id', myDeliveryIds());
     // Provider test messages sent to her address (they belong to no notification).
@@ -212,6 +214,11 @@ export async function erasePerson(trx: Knex, person: Person, recipientPointers: 
   const digests = await trx('digests').where({ tenant_id: tenantId, subscriber_id: subscriberId }).delete();
   const rateLimitHits = await trx('rate_limit_hits').where({ tenant_id: tenantId, subscriber_id: subscriberId }).delete();
   const preferences = await trx('preferences').where({ tenant_id: tenantId, scope: 'subscriber', scope_id: externalId }).delete();
+  const topicSubscriptions = await trx('topic_subscriptions').where({ tenant_id: tenantId, subscriber_id: subscriberId }).delete();
+  // A topic fan-out skipping her (she was the event's actor, or a recipient of its own) names her id.
+  const topicFanOuts = await trx('topic_fan_outs').where({ tenant_id: tenantId }).whereRaw('? = any(skip)', [externalId]).update({ skip: trx.raw('array_replace(skip, ?, ?)', [externalId, ERASED]) });
+  // Her opens, clicks and actions: when and from where (user agent, network) she read what.
+  const interactions = await trx('interactions').where({ tenant_id: tenantId }).whereIn('notification_id', myNotificationIds()).delete();
 
   const events = await redactEvents(trx, person, redactor, recipientPointers);
   const { messages: webhookMessages, attempts: webhookAttempts } = await redactWebhooks(trx, person, redactor);
@@ -223,8 +230,8 @@ export async function erasePerson(trx: Knex, person: Person, recipientPointers: 
   });
 
   return {
-    deleted: { inboxItems, outboxMessages, digests, rateLimitHits, dedupKeys, preferences },
-    redacted: { notifications, deliveries, deliveryAttempts, events, webhookMessages, webhookAttempts, auditEntries, providers },
+    deleted: { inboxItems, inboxChanges, outboxMessages, digests, rateLimitHits, dedupKeys, preferences, topicSubscriptions, interactions },
+    redacted: { notifications, deliveries, deliveryAttempts, events, webhookMessages, webhookAttempts, auditEntries, providers, topicFanOuts },
     cancelled: { notifications: cancelledNotifications, deliveries: cancelledDeliveries },
   };
 }

@@ -1,76 +1,33 @@
-import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
-import addFormats from 'ajv-formats';
+import type { ValidateFunction } from 'ajv/dist/2020.js';
 import type { Knex } from 'knex';
 import { ClarionError, type FieldError } from '../errors.ts';
 import { audit } from '../db/repositories/audit-log.ts';
 import { toFieldErrors } from '../kernel/validation.ts';
 import type { WorkflowService } from '../workflows/service.ts';
 import { deviceProblems } from './devices.ts';
+import { schemaAjv } from '../kernel/schema.ts';
+import { EXTERNAL_ID, inlineSubscriberChecks, subscriberInputChecks, type SubscriberInput, type SubscriberView } from './schemas.ts';
 import { ERASED, erasedMarker, erasePerson, forgottenId, type ErasureCounts } from './erasure.ts';
+import type { SubscriberRow } from '../db/repositories/rows.ts';
+
+export type { SubscriberInput, SubscriberView } from './schemas.ts';
+export type { SubscriberRow };
 
 /**
  * Subscribers: the people notifications are for, keyed by the tenant's own id for them
  * (`external_id`). Events may name them by id, inline (upserted), or as `team:<id>` / `project:<id>`.
  */
-export interface SubscriberInput {
-  name?: string | null;
-  email?: string | null;
-  phone?: string | null;
-  locale?: string | null;
-  timezone?: string | null;
-  devices?: unknown[];
-  chat?: Record<string, unknown>;
-  teams?: string[];
-  projects?: string[];
-  data?: Record<string, unknown>;
+
+const ajv = schemaAjv();
+const validateInput = ajv.compile(subscriberInputChecks);
+const validateInline = ajv.compile(inlineSubscriberChecks);
+
+const TOPIC_KEY = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/;
+
+/** Whether a string can be a subscriber's id (the tenant's own id for the person). */
+export function isSubscriberId(value: string): boolean {
+  return EXTERNAL_ID.test(value);
 }
-
-export interface SubscriberView extends Required<SubscriberInput> {
-  id: string;
-  subscriberId: string;
-  createdAt: string;
-  updatedAt: string;
-}
-
-export interface SubscriberRow {
-  id: string;
-  tenant_id: string;
-  external_id: string;
-  name: string | null;
-  email: string | null;
-  phone: string | null;
-  locale: string | null;
-  timezone: string | null;
-  devices: unknown[];
-  chat: Record<string, unknown>;
-  teams: string[];
-  projects: string[];
-  data: Record<string, unknown>;
-  erased_at: Date | null;
-  created_at: Date;
-  updated_at: Date;
-}
-
-const EXTERNAL_ID = /^[A-Za-z0-9][A-Za-z0-9._:@+-]{0,199}$/;
-
-const FIELDS = {
-  name: { type: ['string', 'null'], maxLength: 200 },
-  email: { type: ['string', 'null'], format: 'email', maxLength: 320 },
-  phone: { type: ['string', 'null'], pattern: '^\\+[1-9][0-9]{6,14}$', description: 'E.164' },
-  locale: { type: ['string', 'null'], pattern: '^[a-zA-Z]{2,3}([-_][A-Za-z0-9]{2,8})*$' },
-  timezone: { type: ['string', 'null'], maxLength: 64 },
-  // Checked per platform by deviceProblems, for errors that say what that kind of device needs.
-  devices: { type: 'array' },
-  chat: { type: 'object' },
-  teams: { type: 'array', items: { type: 'string', minLength: 1, maxLength: 200 }, maxItems: 200, uniqueItems: true },
-  projects: { type: 'array', items: { type: 'string', minLength: 1, maxLength: 200 }, maxItems: 200, uniqueItems: true },
-  data: { type: 'object' },
-};
-
-const ajv = new Ajv2020({ allErrors: true, strict: false });
-addFormats.default(ajv);
-const validateInput = ajv.compile({ type: 'object', additionalProperties: false, properties: FIELDS });
-const validateInline = ajv.compile({ type: 'object', required: ['id'], additionalProperties: false, properties: { id: { type: 'string', pattern: EXTERNAL_ID.source }, subscriberId: { type: 'string' }, ...FIELDS } });
 
 /** The schema's errors and the devices' (checked per platform), together. */
 function subscriberProblems(validate: ValidateFunction, input: unknown): FieldError[] {
@@ -233,8 +190,13 @@ export class SubscriberService {
     return view(row);
   }
 
-  async list(tenantId: string, options: { limit: number; after?: string; team?: string; project?: string }): Promise<{ items: SubscriberView[]; nextCursor: string | null }> {
+  /** `search` (the console's): ids and emails starting with it, names containing it, case-insensitively. */
+  async list(tenantId: string, options: { limit: number; after?: string; team?: string; project?: string; search?: string }): Promise<{ items: SubscriberView[]; nextCursor: string | null }> {
     const query = this.#knex('subscribers').where({ tenant_id: tenantId }).whereNull('erased_at').orderBy('external_id').limit(options.limit + 1);
+    if (options.search) {
+      const like = options.search.replace(/[\\%_]/g, (c) => `\\${c}`);
+      query.where((q) => q.whereILike('external_id', `${like}%`).orWhereILike('email', `${like}%`).orWhereILike('name', `%${like}%`));
+    }
     if (options.after) query.where('external_id', '>', decodeAfter(options.after));
     if (options.team) query.whereRaw('teams @> ?::text[]', [[options.team]]);
     if (options.project) query.whereRaw('projects @> ?::text[]', [[options.project]]);
@@ -285,6 +247,17 @@ export class SubscriberService {
     for (const entry of entries) {
       if (entry.kind === 'group') {
         const members: SubscriberRow[] = await trx('subscribers').where({ tenant_id: tenantId }).whereNull('erased_at').whereRaw(`${entry.column} @> ?::text[]`, [[entry.value]]).orderBy('external_id');
+        if (members.length === 0) problems.push(`recipients[${entry.index}]: ${entry.entry} has no members`);
+        for (const m of members) if (!seen.has(m.id)) seen.set(m.id, m);
+      } else if (entry.kind === 'topic') {
+        // Expanded whole here (an escalation step's recipients); the fan-out streams topics in pages instead.
+        const members: SubscriberRow[] = await trx('subscribers as s')
+          .join('topic_subscriptions as m', 'm.subscriber_id', 's.id')
+          .join('topics as t', 't.id', 'm.topic_id')
+          .where({ 't.tenant_id': tenantId, 't.key': entry.key })
+          .whereNull('s.erased_at')
+          .orderBy('s.external_id')
+          .select('s.*');
         if (members.length === 0) problems.push(`recipients[${entry.index}]: ${entry.entry} has no members`);
         for (const m of members) if (!seen.has(m.id)) seen.set(m.id, m);
       } else if (entry.kind === 'id') {
@@ -427,7 +400,8 @@ async function notFound(db: Knex, tenantId: string, externalId: string): Promise
 export type RecipientEntry =
   | { kind: 'id'; index: number; externalId: string }
   | { kind: 'inline'; index: number; externalId: string; fields: SubscriberInput }
-  | { kind: 'group'; index: number; entry: string; column: 'teams' | 'projects'; value: string };
+  | { kind: 'group'; index: number; entry: string; column: 'teams' | 'projects'; value: string }
+  | { kind: 'topic'; index: number; entry: string; key: string };
 
 /**
  * Reads an event's recipients (no database): each valid entry in order, and a problem for each
@@ -442,7 +416,11 @@ export function planRecipients(recipients: unknown): { entries: RecipientEntry[]
       problems.push(`recipients[${index}]: a subscriber erased since this event was received (the erasure removed them from it)`);
     } else if (typeof entry === 'string') {
       const group = /^(team|project):(.+)$/.exec(entry);
-      if (group) entries.push({ kind: 'group', index, entry, column: group[1] === 'team' ? 'teams' : 'projects', value: group[2] });
+      const topic = /^topic:(.*)$/.exec(entry);
+      if (topic) {
+        if (TOPIC_KEY.test(topic[1])) entries.push({ kind: 'topic', index, entry, key: topic[1] });
+        else problems.push(`recipients[${index}]: "${entry}" does not name a topic (topic:<key>, the key 1-100 letters, digits and . _ -)`);
+      } else if (group) entries.push({ kind: 'group', index, entry, column: group[1] === 'team' ? 'teams' : 'projects', value: group[2] });
       else if (!EXTERNAL_ID.test(entry)) problems.push(`recipients[${index}]: "${entry}" is not a valid subscriber id`);
       else entries.push({ kind: 'id', index, externalId: entry });
     } else if (entry && typeof entry === 'object' && !Array.isArray(entry)) {
@@ -462,7 +440,7 @@ export function planRecipients(recipients: unknown): { entries: RecipientEntry[]
       }
       entries.push({ kind: 'inline', index, externalId: id, fields });
     } else {
-      problems.push(`recipients[${index}]: must be a subscriber id, "team:<id>", "project:<id>" or a subscriber object`);
+      problems.push(`recipients[${index}]: must be a subscriber id, "team:<id>", "project:<id>", "topic:<key>" or a subscriber object`);
     }
   }
   return { entries, problems };
@@ -477,7 +455,7 @@ function decodeAfter(cursor: string): string {
   return after;
 }
 
-function checkExternalId(externalId: string) {
+export function checkExternalId(externalId: string) {
   if (!EXTERNAL_ID.test(externalId)) {
     throw new ClarionError('CLARION_ERR_SUBSCRIBER_INVALID', 'Invalid subscriber id', {
       errors: [{ pointer: '/path/subscriberId', message: 'must be 1-200 characters: letters, digits and . _ : @ + -, starting with a letter or digit' }],

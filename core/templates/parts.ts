@@ -43,7 +43,7 @@ export const CHANNEL_PARTS: Record<Channel, Record<string, PartSpec>> = {
     title: { kind: 'line', description: 'Title in the inbox' },
     body: { kind: 'text', required: true, description: 'Body text in the inbox (plain text)' },
     url: { kind: 'url', description: 'Where a click leads' },
-    actions: { kind: 'json', description: 'JSON array of buttons: [{"label", "url"?, "action"?}]' },
+    actions: { kind: 'json', description: 'JSON array of buttons: [{"label", "url"?, "action"?, "style"?: "primary"|"secondary"}]; the inbox records the `action` key taken' },
     data: { kind: 'json', description: 'JSON object of extra data (values become strings)' },
   },
   webhook: { body: { kind: 'json', required: true, description: 'The JSON body to post' } },

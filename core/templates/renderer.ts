@@ -325,11 +325,15 @@ function toStringMap(value: unknown, fail: (message: string) => Error): Record<s
   return out;
 }
 
-function toActions(value: unknown, fail: (message: string) => Error): Array<{ label: string; url?: string; action?: string }> {
-  if (!Array.isArray(value)) throw fail('must render a JSON array of {"label", "url"?, "action"?}');
+function toActions(value: unknown, fail: (message: string) => Error): Array<{ label: string; url?: string; action?: string; style?: 'primary' | 'secondary' }> {
+  if (!Array.isArray(value)) throw fail('must render a JSON array of {"label", "url"?, "action"?, "style"?}');
   return value.map((item, i) => {
     if (!item || typeof item !== 'object' || typeof item.label !== 'string' || item.label.trim() === '') throw fail(`item ${i} needs a "label" string`);
-    const action: { label: string; url?: string; action?: string } = { label: item.label };
+    const action: { label: string; url?: string; action?: string; style?: 'primary' | 'secondary' } = { label: item.label };
+    if (item.style !== undefined) {
+      if (item.style !== 'primary' && item.style !== 'secondary') throw fail(`item ${i}: "style" must be "primary" or "secondary"`);
+      action.style = item.style;
+    }
     if (item.url !== undefined) {
       if (typeof item.url !== 'string' || !/^(https?:\/\/|\/)/i.test(item.url)) throw fail(`item ${i}: "url" must be an http(s) URL or a path`);
       action.url = item.url;

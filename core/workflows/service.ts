@@ -6,7 +6,9 @@ import type { Knex } from 'knex';
 import { audit } from '../db/repositories/audit-log.ts';
 import type { TtlCache } from '../cache.ts';
 import { announceChange, localCaches, type CacheFactory } from '../cache-invalidation.ts';
-import { ClarionError } from '../errors.ts';
+import { ClarionError, type FieldError } from '../errors.ts';
+import { checkCondition } from '../kernel/conditions.ts';
+import { parseDelay } from '../kernel/durations.ts';
 import { toFieldErrors } from '../kernel/validation.ts';
 import { AnyObject, Dictionary, NullableDateTime, OneOf, schemaAjv, StringEnum, Type, type Static } from '../kernel/schema.ts';
 
@@ -21,6 +23,37 @@ export const BUNDLED_DIR = fileURLToPath(new URL('../../templates/', import.meta
 
 const channel = StringEnum(CHANNELS as readonly Channel[]);
 
+const POINTER = '^(/([^/~]|~[01])*)*$';
+const DURATION = '^\\d+(\\.\\d+)?(ms|s|m|h|d)$';
+
+/**
+ * One step of a workflow (core/notifications/steps.ts): a send on some of its channels, or a wait
+ * (`delay`: a duration such as `1h`, or until a time of the event, `{"until": "/data/dueAt",
+ * "offset": "-3d"}`; a time without an offset is read in the subscriber's time zone). Either may
+ * carry a `condition` (JSON Logic): a step whose condition is false is skipped.
+ */
+export const workflowStepSchema = Type.Object(
+  {
+    name: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
+    channels: Type.Optional(Type.Array(channel, { minItems: 1, uniqueItems: true, description: 'Send on these channels (of the workflow\'s, as its plugins kept them)' })),
+    delay: Type.Optional(
+      OneOf([
+        Type.String({ pattern: DURATION, description: 'Wait this long (e.g. 30m, 1h, 3d; at most 366d)' }),
+        Type.Object(
+          {
+            until: Type.String({ pattern: POINTER, description: 'JSON Pointer into the event to an RFC 3339 time (a local time is read in the subscriber\'s time zone)' }),
+            offset: Type.Optional(Type.String({ pattern: '^-?\\d+(\\.\\d+)?(ms|s|m|h|d)$', description: 'Added to that time (e.g. -3d: three days before)' })),
+          },
+          { additionalProperties: false },
+        ),
+      ]),
+    ),
+    condition: Type.Optional(Type.Unknown({ description: 'A JSON Logic expression over data, event, subscriber and notification: the step runs only when it is true' })),
+  },
+  { additionalProperties: false },
+);
+export type WorkflowStep = { name?: string; condition?: unknown } & ({ channels: Channel[] } | { delay: string | { until: string; offset?: string } });
+
 /** The fields of a workflow as a client sends it (PUT /v1/workflows/{key}); also those of the answer. */
 const workflowFields = {
   trigger: Type.String({ minLength: 1, maxLength: 255, description: 'The CloudEvent type that starts this workflow' }),
@@ -32,6 +65,11 @@ const workflowFields = {
   recipients: Type.Optional(
     OneOf([Type.String({ pattern: '^(/([^/~]|~[01])*)*$', description: 'JSON Pointer into the event' }), Type.Array(Type.Unknown(), { maxItems: 1000 })], { default: '/data/recipients' }),
   ),
+  /**
+   * JSON Pointer into the event to the subscriber ids that get nothing from it, whoever else names
+   * them (a team, a topic): the actor who caused the event. Unset: `/data/exclude`.
+   */
+  exclude: Type.Optional(Type.String({ pattern: '^(/([^/~]|~[01])*)*$', description: 'JSON Pointer into the event to subscriber ids not to notify (the actor); default /data/exclude' })),
   channels: Type.Array(channel, { minItems: 1, uniqueItems: true }),
   fallbacks: Type.Optional(Dictionary(Type.Array(channel, { uniqueItems: true }), { default: {}, propertyNames: { enum: CHANNELS } })),
   /**
@@ -40,20 +78,46 @@ const workflowFields = {
    */
   retryOriginal: Type.Optional(Type.Boolean({ default: false, description: 'Keep retrying a channel after its fallback channels started (default: the fallback takes over)' })),
   templates: Type.Optional(Dictionary(AnyObject(), { propertyNames: { enum: CHANNELS } })),
+  /** The order of sends and waits; without steps, every channel is sent on at once. */
+  steps: Type.Optional(Type.Array(workflowStepSchema, { minItems: 1, maxItems: 20, description: 'Sends and waits in order (without steps, every channel at once)' })),
+  /** A JSON Logic condition per channel, checked whenever a step would send on it. */
+  conditions: Type.Optional(Dictionary(Type.Unknown(), { propertyNames: { enum: CHANNELS }, description: 'Per channel, a JSON Logic expression that must be true for it to be sent on (e.g. {">": [{"var": "data.amount"}, 1000]})' })),
   plugins: Type.Optional(AnyObject({ default: {} })),
   /** Delivered whatever the subscriber's opt-outs (critical workflows are required by default). */
   required: Type.Optional(Type.Boolean()),
+  /** Labels of its in-app items, for the inbox's filters and tabs (`GET /v1/inbox?tags=`). */
+  tags: Type.Optional(Type.Array(Type.String({ pattern: '^[a-z0-9][a-z0-9._-]{0,63}$' }), { maxItems: 20, uniqueItems: true, description: 'Labels of its in-app items, for the inbox filters and tabs' })),
+  /**
+   * Reading the in-app copy acknowledges the notification (its escalation stops). Absent or false:
+   * reading is `read`, and only an explicit acknowledgement stops an escalation.
+   */
+  inAppReadAcknowledges: Type.Optional(Type.Boolean({ description: 'Reading the in-app copy acknowledges the notification (its escalation stops); default: only an explicit acknowledgement does' })),
   enabled: Type.Optional(Type.Boolean({ default: true })),
+  /**
+   * Email open (pixel) and click (signed redirect) tracking for this workflow; unset: the tenant's
+   * `settings.tracking`, except for critical workflows (off unless they say so themselves).
+   */
+  tracking: Type.Optional(
+    Type.Object(
+      {
+        opens: Type.Optional(Type.Boolean({ description: 'Add a 1x1 tracking pixel to the HTML part' })),
+        clicks: Type.Optional(Type.Boolean({ description: 'Lead the links of the HTML part through the signed click redirect' })),
+      },
+      { additionalProperties: false, description: "Email engagement tracking; unset: the tenant's settings.tracking (never inherited by critical workflows)" },
+    ),
+  ),
 };
 
 /** A workflow as sent: what `checkWorkflow` validates (defaults filled in). */
 export const workflowSchema = Type.Object(workflowFields, { $id: 'https://clarion.dev/schemas/workflow.json', additionalProperties: false });
 
 type WithDefaults = 'priority' | 'recipients' | 'fallbacks' | 'plugins' | 'enabled';
-export type WorkflowDefinition = Omit<Static<typeof workflowSchema>, WithDefaults | 'fallbacks' | 'templates'> &
+export type WorkflowDefinition = Omit<Static<typeof workflowSchema>, WithDefaults | 'fallbacks' | 'templates' | 'steps' | 'conditions'> &
   Required<Pick<Static<typeof workflowSchema>, Exclude<WithDefaults, 'fallbacks'>>> & {
     fallbacks: Partial<Record<Channel, Channel[]>>;
     templates?: Partial<Record<Channel, Record<string, unknown>>>;
+    steps?: WorkflowStep[];
+    conditions?: Partial<Record<Channel, unknown>>;
   };
 
 /** A workflow as answered: its definition, defaults filled in, with where it comes from. */
@@ -71,12 +135,40 @@ export function checkWorkflow(input: unknown): WorkflowDefinition {
   const copy = structuredClone(input);
   if (!validate(copy)) throw new ClarionError('CLARION_ERR_WORKFLOW_INVALID', 'Invalid workflow', { errors: toFieldErrors(validate.errors ?? []) });
   const definition = copy as WorkflowDefinition;
-  const errors = [];
+  const errors: FieldError[] = [];
   for (const [channel, fallbacks] of Object.entries(definition.fallbacks)) {
     if (fallbacks?.includes(channel as Channel)) errors.push({ pointer: `/fallbacks/${channel}`, message: 'must not fall back to the same channel' });
   }
+  errors.push(...checkSteps(definition));
   if (errors.length > 0) throw new ClarionError('CLARION_ERR_WORKFLOW_INVALID', 'Invalid workflow', { errors });
   return definition;
+}
+
+/** What the schema cannot say of steps and conditions: channels of the workflow, one kind per step, delays in range, conditions Clarion runs. */
+function checkSteps(definition: WorkflowDefinition): FieldError[] {
+  const errors: FieldError[] = [];
+  const own = `is not one of the workflow's channels (${definition.channels.join(', ')})`;
+  if (definition.steps) {
+    definition.steps.forEach((step, i) => {
+      const at = `/steps/${i}`;
+      const sends = 'channels' in step && step.channels !== undefined;
+      const waits = 'delay' in step && step.delay !== undefined;
+      if (sends === waits) errors.push({ pointer: at, message: 'must have either "channels" (a send) or "delay" (a wait)' });
+      if (sends) step.channels.forEach((c, j) => { if (!definition.channels.includes(c)) errors.push({ pointer: `${at}/channels/${j}`, message: own }); });
+      if (waits) {
+        const delay = step.delay;
+        if (typeof delay === 'string' && parseDelay(delay) === undefined) errors.push({ pointer: `${at}/delay`, message: 'must be at most 366d' });
+        if (typeof delay === 'object' && delay.offset !== undefined && parseDelay(delay.offset, true) === undefined) errors.push({ pointer: `${at}/delay/offset`, message: 'must be at most 366d either way' });
+      }
+      if (step.condition !== undefined) errors.push(...checkCondition(step.condition, `${at}/condition`));
+    });
+    if (!definition.steps.some((s) => 'channels' in s && s.channels !== undefined)) errors.push({ pointer: '/steps', message: 'must have at least one step that sends ({"channels": [...]})' });
+  }
+  for (const [channel, expression] of Object.entries(definition.conditions ?? {})) {
+    if (!definition.channels.includes(channel as Channel)) errors.push({ pointer: `/conditions/${channel}`, message: own });
+    else errors.push(...checkCondition(expression, `/conditions/${channel}`));
+  }
+  return errors;
 }
 
 function loadBundled(): Map<string, WorkflowDefinition> {

@@ -11,6 +11,8 @@ export interface Step {
   delaySeconds: number;
   channels: Channel[];
   recipients?: string[];
+  /** `read`: this step is skipped if the notification was read by its time (not only when acknowledged). */
+  unless?: 'read';
 }
 
 export interface EscalationOptions {
@@ -39,6 +41,7 @@ export default definePlugin<EscalationOptions>({
             delaySeconds: { type: 'integer', minimum: 0, maximum: 7 * 24 * 3600 },
             channels: { type: 'array', minItems: 1, uniqueItems: true, items: { enum: CHANNELS } },
             recipients: { type: 'array', minItems: 1, maxItems: 100, items: { type: 'string', minLength: 1, maxLength: 255 } },
+            unless: { enum: ['read'] },
           },
         },
       },
@@ -52,7 +55,7 @@ export default definePlugin<EscalationOptions>({
     return {
       decision: 'schedule',
       reason: `escalation in ${steps.length} step(s) until acknowledged`,
-      steps: steps.map((step) => ({ at: new Date(ctx.now.getTime() + step.delaySeconds * 1000), channels: step.channels, ...(step.recipients ? { recipients: step.recipients } : {}) })),
+      steps: steps.map((step) => ({ at: new Date(ctx.now.getTime() + step.delaySeconds * 1000), channels: step.channels, ...(step.recipients ? { recipients: step.recipients } : {}), ...(step.unless ? { unless: step.unless } : {}) })),
       details: { steps: steps.map((s, i) => ({ step: i + 1, delaySeconds: s.delaySeconds, channels: s.channels, recipients: s.recipients ?? null })) },
     };
   },

@@ -71,6 +71,9 @@ describe('erasing a subscriber (integration)', () => {
     tenants: 'nothing of subscribers',
     api_keys: 'nothing of subscribers',
     admin_users: 'console logins, not subscribers',
+    admin_sessions: 'console sessions, not subscribers',
+    admin_tokens: 'console invitations and password resets, not subscribers',
+    admin_sso: "the tenant's single sign-on settings",
     subscribers: 'her row: a marker (hash of her id), created_at, erased_at; every field cleared',
     contracts: 'event schemas: nothing of subscribers',
     events: 'the events, with the entries naming her tombstoned and her email, phone and name replaced',
@@ -88,10 +91,16 @@ describe('erasing a subscriber (integration)', () => {
     audit_logs: 'what happened and when; entries she made name subscriber:[erased]',
     outbox_messages: 'hers deleted',
     inbox_items: 'hers deleted',
+    inbox_changes: 'hers deleted (copies of her items)',
+    inbox_cursors: 'the number of her inbox\'s last change: nothing of her',
     worker_heartbeats: 'workers, not subscribers',
     dedup_keys: 'hers deleted',
     rate_limit_hits: 'hers deleted',
     digests: 'hers deleted',
+    topics: "the tenant's audiences: keys and names",
+    topic_subscriptions: 'hers deleted',
+    topic_fan_outs: 'streams of events to topics: topic keys, and the ids they skip with hers "[erased]"',
+    interactions: 'hers deleted (opens, clicks, actions: user agent and network)',
     knex_migrations: 'migrations applied',
     knex_migrations_lock: 'migration lock',
   };
@@ -190,7 +199,7 @@ describe('erasing a subscriber (integration)', () => {
     const audit = (await call('get', '/v1/audit?action=subscriber.erased').expect(200)).body.items;
     expect(audit).to.have.length(1);
     const { summary } = audit[0];
-    expect(summary.deleted).to.include({ inboxItems: 2, outboxMessages: 1, preferences: 1, dedupKeys: 1 });
+    expect(summary.deleted).to.include({ inboxItems: 2, inboxChanges: 2, outboxMessages: 1, preferences: 1, dedupKeys: 1 });
     expect(summary.redacted.events).to.equal(4);
     expect(summary.redacted.notifications).to.equal(2);
     expect(summary.redacted.webhookMessages).to.be.greaterThan(0);

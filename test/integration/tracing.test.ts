@@ -58,6 +58,26 @@ describe('traces (OpenTelemetry)', () => {
   }
   const parentOf = (span: ReadableSpan) => span.parentSpanContext?.spanId;
 
+  it('gives each of two events posted at once the trace of its own request', async () => {
+    const traces = ['1'.repeat(32), '2'.repeat(32)];
+    await Promise.all(traces.map((traceId, i) =>
+      request(t.callback)
+        .post('/v1/events')
+        .set('authorization', `Bearer ${key}`)
+        .set('content-type', 'application/cloudevents+json')
+        .set('traceparent', `00-${traceId}-${CALLER_SPAN}-01`)
+        .send(JSON.stringify(event(`together-${i}`)))
+        .expect(202)));
+    const jobs = (await queuedJobs(t.db.knex, 'process_event')).filter((j) => typeof j.payload.traceparent === 'string');
+    const events = await t.db.knex('events').whereIn('ce_id', ['together-0', 'together-1']).select('id', 'ce_id');
+    for (const [i, traceId] of traces.entries()) {
+      const eventId = events.find((e) => e.ce_id === `together-${i}`)!.id;
+      const job = jobs.find((j) => j.payload.eventId === eventId);
+      expect(job?.payload.traceparent, `together-${i}`).to.match(new RegExp(`^00-${traceId}-[0-9a-f]{16}-01$`));
+    }
+    await t.runJobsUntilIdle();
+  });
+
   it("continues the caller's traceparent header from ingest to the provider call, across jobs", async () => {
     await request(t.callback)
       .post('/v1/events')

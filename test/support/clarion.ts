@@ -11,7 +11,7 @@ import { createServices, type Services } from '../../core/services.ts';
 import { createTenant } from '../../core/tenants.ts';
 import { responseValidator } from './openapi-responses.ts';
 import { freshDatabase, silentLog, type TestDatabase } from './postgres.ts';
-import { systemClock, type Clock } from '../../core/kernel/clock.ts';
+import { systemClock, type Clock, type Timers } from '../../core/kernel/clock.ts';
 
 export const TEST_SECRET = randomBytes(32).toString('base64');
 
@@ -47,11 +47,12 @@ export interface TestApp {
 /**
  * A gateway on a fresh database, driven without a socket. `listen`: its caches hear the changes
  * other processes announce (as under the runtime); otherwise only its own changes drop them.
+ * `timers`: the operational timers (ingest's group-commit window), e.g. ./clock.ts ManualTimers.
  */
-export async function testApp(options: { env?: Record<string, string>; clock?: Clock; listen?: boolean } = {}): Promise<TestApp> {
+export async function testApp(options: { env?: Record<string, string>; clock?: Clock; timers?: Timers; listen?: boolean } = {}): Promise<TestApp> {
   const db = await freshDatabase();
   const config = testConfig(db, options.env);
-  const services = createServices(config, db.knex, silentLog, options.clock ?? systemClock);
+  const services = createServices(config, db.knex, silentLog, options.clock ?? systemClock, undefined, options.timers);
   await services.ready();
   if (options.listen) await services.invalidation.start(db.url);
   const gateway = createGateway(services);

@@ -1,4 +1,4 @@
-import type { Clock } from '../../core/kernel/clock.ts';
+import type { Clock, Timers } from '../../core/kernel/clock.ts';
 
 /**
  * The time every clock-driven test starts at: a fixed Monday morning (UTC), years after any day
@@ -22,5 +22,28 @@ export class ManualClock implements Clock {
 
   advance(ms: number): void {
     this.#ms += ms;
+  }
+}
+
+/** Timers that fire only when the test says so (`fireAll`), whatever their delay. */
+export class ManualTimers implements Timers {
+  readonly #pending = new Set<() => void>();
+
+  after(_ms: number, run: () => void): () => void {
+    const entry = () => run();
+    this.#pending.add(entry);
+    return () => this.#pending.delete(entry);
+  }
+
+  /** Timers set and neither fired nor cancelled. */
+  get pending(): number {
+    return this.#pending.size;
+  }
+
+  /** Fires every pending timer (not those their callbacks set). */
+  fireAll(): void {
+    const due = [...this.#pending];
+    this.#pending.clear();
+    for (const run of due) run();
   }
 }

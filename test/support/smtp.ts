@@ -8,6 +8,8 @@ export interface ReceivedMail {
   raw: string;
   subject: string;
   text: string;
+  /** The Message-ID header, without its angle brackets ('' if none). */
+  messageId: string;
 }
 
 /**
@@ -27,7 +29,20 @@ export class SmtpSink extends EventEmitter {
   connections = 0;
   /** Refuse RCPT TO for these addresses with this reply (e.g. 550 5.1.1 for an unknown mailbox). */
   rcptReplies = new Map<string, { code: number; message: string }>();
-  #hung: Array<() => void> = [];
+  /**
+   * Accepted messages are answered this long after their data arrived (a slow server); a message
+   * counts as received when its 250 is sent, whether the client still waits for it or not, as a
+   * real MTA has queued it by then.
+   */
+  delayMs = 0;
+  #hung: Array<{ accept: () => void; refuse: () => void }> = [];
+  readonly #closeTimeoutMs: number | undefined;
+
+  /** `closeTimeoutMs`: how long `stop()` lets open connections finish (smtp-server's default: 30 s). */
+  constructor(options: { closeTimeoutMs?: number } = {}) {
+    super();
+    this.#closeTimeoutMs = options.closeTimeoutMs;
+  }
 
   async start(port = 0): Promise<void> {
     this.server = new SMTPServer({
@@ -35,6 +50,7 @@ export class SmtpSink extends EventEmitter {
       disabledCommands: ['STARTTLS'],
       authOptional: true,
       logger: false,
+      ...(this.#closeTimeoutMs !== undefined ? { closeTimeout: this.#closeTimeoutMs } : {}),
       onConnect: (_session, callback) => {
         this.connections++;
         callback();
@@ -51,23 +67,28 @@ export class SmtpSink extends EventEmitter {
         let raw = '';
         stream.on('data', (chunk) => (raw += chunk));
         stream.on('end', () => {
+          const accept = () => {
+            const mail: ReceivedMail = {
+              from: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
+              to: session.envelope.rcptTo.map((r) => r.address),
+              raw,
+              subject: decodeHeader(/^Subject: (.*(?:\r?\n[ \t].*)*)/m.exec(raw)?.[1] ?? ''),
+              text: raw,
+              messageId: /^Message-ID:\s*<?([^>\r\n]*)>?/im.exec(raw)?.[1] ?? '',
+            };
+            this.received.push(mail);
+            this.emit('mail', mail);
+            callback();
+          };
           const reply = this.replies.shift();
           this.emit('data', raw);
-          if (reply === 'hang') {
-            this.#hung.push(() => callback(Object.assign(new Error('shutting down'), { responseCode: 421 })));
+          if (reply) {
+            if (reply !== 'hang') return callback(Object.assign(new Error(reply.message), { responseCode: reply.code }));
+            this.#hung.push({ refuse: () => callback(Object.assign(new Error('shutting down'), { responseCode: 421 })), accept });
             return;
           }
-          if (reply) return callback(Object.assign(new Error(reply.message), { responseCode: reply.code }));
-          const mail: ReceivedMail = {
-            from: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
-            to: session.envelope.rcptTo.map((r) => r.address),
-            raw,
-            subject: decodeHeader(/^Subject: (.*(?:\r?\n[ \t].*)*)/m.exec(raw)?.[1] ?? ''),
-            text: raw,
-          };
-          this.received.push(mail);
-          this.emit('mail', mail);
-          callback();
+          if (this.delayMs > 0) setTimeout(accept, this.delayMs);
+          else accept();
         });
       },
     });
@@ -79,10 +100,20 @@ export class SmtpSink extends EventEmitter {
   }
 
   async stop(): Promise<void> {
-    for (const release of this.#hung.splice(0)) release();
+    for (const hung of this.#hung.splice(0)) hung.refuse();
     const server = this.server;
     this.server = undefined;
     if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+
+  /** Answers the messages left hanging with 250: they are received now. */
+  acceptHung(): void {
+    for (const hung of this.#hung.splice(0)) hung.accept();
+  }
+
+  /** Answers the messages left hanging with 421 (try again later): they are not received. */
+  refuseHung(): void {
+    for (const hung of this.#hung.splice(0)) hung.refuse();
   }
 
   /** Resolves with the next mail to `to` (or one already received). */

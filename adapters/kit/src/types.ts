@@ -56,8 +56,11 @@ export interface RenderedContent {
   blocks?: unknown;
   /** in_app, push: where a click leads */
   url?: string;
-  /** in_app: buttons */
-  actions?: Array<{ label: string; url?: string; action?: string }>;
+  /**
+   * in_app: buttons. `action` is the key the inbox records when the button is taken; `style`
+   * says which is the primary one (default: the first).
+   */
+  actions?: Array<{ label: string; url?: string; action?: string; style?: 'primary' | 'secondary' }>;
   /** webhook: the rendered JSON body */
   json?: unknown;
   /** whatsapp: an approved template to send instead of free text (outside the 24 h window) */

@@ -1815,6 +1815,1038 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/inbox": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The subscriber's inbox, latest first (an item back from a snooze counts from its return); cursor-paginated */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description Page size (1-100, default 50). */
+                    limit?: number;
+                    /** @description The `nextCursor` of the previous page. */
+                    cursor?: string;
+                    /** @description unread, read, unseen, seen (of the inbox: neither archived nor snoozed), archived, snoozed, or all. Default: the inbox. */
+                    status?: "unread" | "read" | "unseen" | "seen" | "archived" | "snoozed" | "all";
+                    /** @description Only these categories (comma-separated). */
+                    category?: string;
+                    /** @description Only these workflows (comma-separated keys). */
+                    workflow?: string;
+                    /** @description Only items with any of these tags (comma-separated). */
+                    tags?: string;
+                    /** @description Arrived at or after (RFC 3339). */
+                    since?: string;
+                    /** @description Arrived before (RFC 3339). */
+                    until?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: components["schemas"]["InboxItem"][];
+                            nextCursor: string | null;
+                        };
+                    };
+                };
+                400: components["responses"]["Problem"];
+                401: components["responses"]["Problem"];
+                403: components["responses"]["Problem"];
+                default: components["responses"]["ServerError"];
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/inbox/stream": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The subscriber's inbox live: a WebSocket (Upgrade: websocket) or Server-Sent Events (Accept: text/event-stream) at this one path
+         * @description Messages are JSON objects with a `type`: `ready` {cursor, counts, heartbeatMs} once live; each change, `item.created` / `item.updated` {cursor, item, counts, reason?} or `items.updated` {cursor, ids, patch, counts, reason}; `reset` {cursor, counts} when the cursor given cannot be resumed from (reload the list); `heartbeat` {at}. SSE events are named by the type and carry the cursor as their id. Reconnect with `cursor` (or SSE `Last-Event-ID`) to get every change after it once, in order. A client that does not read is cut (more than CLARION_INBOX_MAX_BUFFER_BYTES unsent); a WebSocket that misses a ping is cut; the stream ends when the token expires (close 4001). The token goes in `?token=` (browsers cannot send headers on these) or the Authorization header; a refused WebSocket upgrade gets the problem document as its HTTP answer.
+         */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description The inbox token (scope inbox:read), when the Authorization header cannot be sent. */
+                    token?: string;
+                    /** @description The `cursor` of the last change handled: the stream replays what came after it. */
+                    cursor?: string;
+                };
+                header?: {
+                    /** @description SSE: the same as `cursor` (EventSource sends it by itself when it reconnects) */
+                    "Last-Event-ID"?: string;
+                };
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Switching to a WebSocket */
+                101: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description Server-Sent Events */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "text/event-stream": string;
+                    };
+                };
+                400: components["responses"]["Problem"];
+                401: components["responses"]["Problem"];
+                403: components["responses"]["Problem"];
+                default: components["responses"]["ServerError"];
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/inbox/counts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Total, unread and unseen items of the inbox (neither archived nor snoozed), in total and per category, in one query */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description Only these categories (comma-separated). */
+                    category?: string;
+                    /** @description Only these workflows (comma-separated keys). */
+                    workflow?: string;
+                    /** @description Only items with any of these tags (comma-separated). */
+                    tags?: string;
+                    /** @description Arrived at or after (RFC 3339). */
+                    since?: string;
+                    /** @description Arrived before (RFC 3339). */
+                    until?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["InboxCounts"];
+                    };
+                };
+                400: components["responses"]["Problem"];
+                401: components["responses"]["Problem"];
+                403: components["responses"]["Problem"];
+                default: components["responses"]["ServerError"];
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/inbox/{itemId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Change an item: seen, read or unread, archived or back, snoozed until a time (it comes back unread) or back now
+         * @description Read, seen and archived flow into the notification's status (never back down), the audit trail and the webhooks `io.clarion.notification.seen|read|archived`; a read acknowledges the notification when its workflow has `inAppReadAcknowledges`.
+         */
+        patch: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description The inbox item id */
+                    itemId: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /**
+                         * @description The item was shown (an item seen stays seen)
+                         * @constant
+                         */
+                        seen?: true;
+                        /** @description true: read; false: unread again (the notification stays read) */
+                        read?: boolean;
+                        /** @description true: archived (out of the inbox); false: back in it */
+                        archived?: boolean;
+                        /**
+                         * Format: date-time
+                         * @description Out of the inbox until then (future, at most 90 days); it comes back unread. null: back now
+                         */
+                        snoozedUntil?: string | null;
+                    };
+                };
+            };
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["InboxItem"];
+                    };
+                };
+                400: components["responses"]["Problem"];
+                401: components["responses"]["Problem"];
+                403: components["responses"]["Problem"];
+                404: components["responses"]["Problem"];
+                415: components["responses"]["Problem"];
+                422: components["responses"]["Problem"];
+                default: components["responses"]["ServerError"];
+            };
+        };
+        trace?: never;
+    };
+    "/v1/inbox/mark": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Mark many items at once: all read, all seen, archive all, archive the read ones; of the inbox, or of a filter or a list of ids (at most 5000 per call: `more` says when some are left) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /**
+                         * @description read, seen, archive (all selected), archive_read (the read ones)
+                         * @enum {unknown}
+                         */
+                        action: "read" | "seen" | "archive" | "archive_read";
+                        /** @description Only these items */
+                        ids?: string[];
+                        filter?: {
+                            category?: string[];
+                            workflow?: string[];
+                            tags?: string[];
+                            /** Format: date-time */
+                            since?: string;
+                            /** Format: date-time */
+                            until?: string;
+                        };
+                    };
+                };
+            };
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            updated: number;
+                            more: boolean;
+                        };
+                    };
+                };
+                400: components["responses"]["Problem"];
+                401: components["responses"]["Problem"];
+                403: components["responses"]["Problem"];
+                415: components["responses"]["Problem"];
+                422: components["responses"]["Problem"];
+                default: components["responses"]["ServerError"];
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/inbox/{itemId}/actions/{key}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Record the action button taken (`actions[].key` of the item): the item is read, and the webhook io.clarion.notification.action carries the key */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description The inbox item id */
+                    itemId: string;
+                    /** @description The action key */
+                    key: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["InboxItem"];
+                    };
+                };
+                400: components["responses"]["Problem"];
+                401: components["responses"]["Problem"];
+                403: components["responses"]["Problem"];
+                404: components["responses"]["Problem"];
+                415: components["responses"]["Problem"];
+                default: components["responses"]["ServerError"];
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/inbox/preferences": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The subscriber's own preferences and what applies to each workflow and channel (as GET /v1/subscribers/{id}/preferences); token scope `preferences` */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["SubscriberPreferences"];
+                    };
+                };
+                400: components["responses"]["Problem"];
+                401: components["responses"]["Problem"];
+                403: components["responses"]["Problem"];
+                default: components["responses"]["ServerError"];
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /** Change the subscriber's own preferences (merged into them): e.g. {"settings": {"categories": {"orders": {"email": false}}}} */
+        patch: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["PreferenceInput"];
+                };
+            };
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["SubscriberPreferences"];
+                    };
+                };
+                400: components["responses"]["Problem"];
+                401: components["responses"]["Problem"];
+                403: components["responses"]["Problem"];
+                415: components["responses"]["Problem"];
+                422: components["responses"]["Problem"];
+                default: components["responses"]["ServerError"];
+            };
+        };
+        trace?: never;
+    };
+    "/v1/tenant/inbox-secret": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The tenant's inbox secret (created on first read): your server computes subscriber hashes with it (HMAC-SHA256 of the subscriber id, hex) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["InboxSecret"];
+                    };
+                };
+                400: components["responses"]["Problem"];
+                401: components["responses"]["Problem"];
+                default: components["responses"]["ServerError"];
+            };
+        };
+        put?: never;
+        /** Rotate the inbox secret: every subscriber hash and inbox token made with the old one stops working at once */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["InboxSecret"];
+                    };
+                };
+                400: components["responses"]["Problem"];
+                401: components["responses"]["Problem"];
+                default: components["responses"]["ServerError"];
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/subscribers/{subscriberId}/inbox-token": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Mint a short-lived inbox token for the subscriber (created bare if unknown): it opens that subscriber's inbox and nothing else */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description The tenant's own id for the person */
+                    subscriberId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: {
+                content: {
+                    "application/json": {
+                        /**
+                         * @description How long the token is valid
+                         * @default 3600
+                         */
+                        ttlSeconds?: number;
+                        /** @description What the token may do (default: all): read the feed and stream, change item states, read and change the subscriber's own preferences */
+                        scopes?: ("inbox:read" | "inbox:write" | "preferences")[];
+                    };
+                };
+            };
+            responses: {
+                /** @description OK */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["InboxToken"];
+                    };
+                };
+                400: components["responses"]["Problem"];
+                401: components["responses"]["Problem"];
+                415: components["responses"]["Problem"];
+                422: components["responses"]["Problem"];
+                default: components["responses"]["ServerError"];
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/subscribers/{subscriberId}/presence": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Whether the subscriber has an in-app stream open on some gateway now (presence: what the presence plugin decides on) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description The tenant's own id for the person */
+                    subscriberId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            subscriberId: string;
+                            online: boolean;
+                            /** @description Open streams, over every gateway */
+                            connections: number;
+                            /**
+                             * Format: date-time
+                             * @description The latest refresh of the presence by a gateway
+                             */
+                            lastSeenAt: string | null;
+                        };
+                    };
+                };
+                400: components["responses"]["Problem"];
+                401: components["responses"]["Problem"];
+                404: components["responses"]["Problem"];
+                default: components["responses"]["ServerError"];
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/inbox/session": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Exchange a subscriber hash (HMAC-SHA256 of the subscriber id under the inbox secret, hex; the scheme Novu uses) for an inbox token */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** Format: uuid */
+                        tenantId: string;
+                        subscriberId: string;
+                        subscriberHash: string;
+                        /**
+                         * @description How long the token is valid
+                         * @default 3600
+                         */
+                        ttlSeconds?: number;
+                        /** @description What the token may do (default: all): read the feed and stream, change item states, read and change the subscriber's own preferences */
+                        scopes?: ("inbox:read" | "inbox:write" | "preferences")[];
+                    };
+                };
+            };
+            responses: {
+                /** @description OK */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["InboxToken"];
+                    };
+                };
+                400: components["responses"]["Problem"];
+                401: components["responses"]["Problem"];
+                415: components["responses"]["Problem"];
+                422: components["responses"]["Problem"];
+                default: components["responses"]["ServerError"];
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/topics": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List the tenant's topics, newest first */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description Page size (1-200, default 50). */
+                    limit?: number;
+                    /** @description The `nextCursor` of the previous page. */
+                    cursor?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: components["schemas"]["Topic"][];
+                            nextCursor: string | null;
+                        };
+                    };
+                };
+                400: components["responses"]["Problem"];
+                401: components["responses"]["Problem"];
+                default: components["responses"]["ServerError"];
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/topics/{key}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A topic, with its number of subscribers */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description The topic key (1-100 letters, digits and . _ -); events name it as `topic:<key>`. */
+                    key: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Topic"];
+                    };
+                };
+                400: components["responses"]["Problem"];
+                401: components["responses"]["Problem"];
+                404: components["responses"]["Problem"];
+                422: components["responses"]["Problem"];
+                default: components["responses"]["ServerError"];
+            };
+        };
+        /**
+         * Create or update a topic
+         * @description Events and workflows address its members as the recipient `topic:<key>`; an event to a large topic is fanned out in pages by the worker (`GET /v1/events/{id}` shows how far: `topicFanOuts`).
+         */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description The topic key (1-100 letters, digits and . _ -); events name it as `topic:<key>`. */
+                    key: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        name?: string | null;
+                        description?: string | null;
+                    };
+                };
+            };
+            responses: {
+                /** @description Updated */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Topic"];
+                    };
+                };
+                /** @description Created */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Topic"];
+                    };
+                };
+                400: components["responses"]["Problem"];
+                401: components["responses"]["Problem"];
+                415: components["responses"]["Problem"];
+                422: components["responses"]["Problem"];
+                default: components["responses"]["ServerError"];
+            };
+        };
+        post?: never;
+        /**
+         * Delete a topic and its memberships
+         * @description A fan-out to it under way finds no more members and ends.
+         */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description The topic key (1-100 letters, digits and . _ -); events name it as `topic:<key>`. */
+                    key: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Deleted */
+                204: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                400: components["responses"]["Problem"];
+                401: components["responses"]["Problem"];
+                404: components["responses"]["Problem"];
+                422: components["responses"]["Problem"];
+                default: components["responses"]["ServerError"];
+            };
+        };
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/topics/{key}/subscribers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The topic's subscribers, newest members first */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description Page size (1-200, default 50). */
+                    limit?: number;
+                    /** @description The `nextCursor` of the previous page. */
+                    cursor?: string;
+                };
+                header?: never;
+                path: {
+                    /** @description The topic key (1-100 letters, digits and . _ -); events name it as `topic:<key>`. */
+                    key: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: components["schemas"]["TopicMember"][];
+                            nextCursor: string | null;
+                        };
+                    };
+                };
+                400: components["responses"]["Problem"];
+                401: components["responses"]["Problem"];
+                404: components["responses"]["Problem"];
+                422: components["responses"]["Problem"];
+                default: components["responses"]["ServerError"];
+            };
+        };
+        /**
+         * Add subscribers to the topic (up to 10000 ids a call)
+         * @description Ids no subscriber has are created bare, as an event naming them would; erased subscribers are not added (listed under `erased`). Adding a member twice changes nothing. A list with an invalid id changes nothing (422 naming each).
+         */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description The topic key (1-100 letters, digits and . _ -); events name it as `topic:<key>`. */
+                    key: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["TopicMembersInput"];
+                };
+            };
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["TopicAddResult"];
+                    };
+                };
+                400: components["responses"]["Problem"];
+                401: components["responses"]["Problem"];
+                404: components["responses"]["Problem"];
+                413: components["responses"]["Problem"];
+                415: components["responses"]["Problem"];
+                422: components["responses"]["Problem"];
+                default: components["responses"]["ServerError"];
+            };
+        };
+        post?: never;
+        /**
+         * Remove subscribers from the topic (up to 10000 ids a call)
+         * @description The subscribers stay; only their membership goes. A fan-out under way skips them if it has not reached them yet.
+         */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description The topic key (1-100 letters, digits and . _ -); events name it as `topic:<key>`. */
+                    key: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["TopicMembersInput"];
+                };
+            };
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["TopicRemoveResult"];
+                    };
+                };
+                400: components["responses"]["Problem"];
+                401: components["responses"]["Problem"];
+                404: components["responses"]["Problem"];
+                413: components["responses"]["Problem"];
+                415: components["responses"]["Problem"];
+                422: components["responses"]["Problem"];
+                default: components["responses"]["ServerError"];
+            };
+        };
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/track/open/{token}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Open tracking pixel of an email (a 1x1 transparent GIF)
+         * @description Records an `open` interaction for the delivery the token names (once a genuine open, the delivery and notification get `openedAt`) and announces it as `io.clarion.interaction.open`. Fetches that look like a machine preloading images (Apple Mail Privacy Protection: the bare user agent `Mozilla/5.0`, Apple's 17.0.0.0/8, no user agent) are recorded with `prefetch: true` and not counted as opens. The address is kept truncated to its /24 (IPv4) or /48 (IPv6). No API key: the token is signed.
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description The signed token Clarion put in the email */
+                    token: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The pixel */
+                200: {
+                    headers: {
+                        /** @description `no-store, private, max-age=0` */
+                        "Cache-Control"?: string;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "image/gif": string;
+                    };
+                };
+                400: components["responses"]["Problem"];
+                default: components["responses"]["ServerError"];
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/track/click/{token}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Click redirect of a tracked email link
+         * @description Records a `click` interaction (and the first click as `clickedAt`), announces it as `io.clarion.interaction.click`, and redirects to the target the token signs. A token that was changed in any way is refused with 400 and redirects nowhere: the redirect cannot lead anywhere Clarion did not put the link itself. HEAD requests (link scanners) are recorded as `prefetch`.
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description The signed token Clarion put in the email */
+                    token: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description To the signed target */
+                302: {
+                    headers: {
+                        Location?: string;
+                        /** @description `no-store, private, max-age=0` */
+                        "Cache-Control"?: string;
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                400: components["responses"]["Problem"];
+                default: components["responses"]["ServerError"];
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/healthz": {
         parameters: {
             query?: never;
@@ -2003,7 +3035,7 @@ export interface paths {
                     /** @description Only this source. */
                     source?: string;
                     /** @description Only this processing status. */
-                    status?: "received" | "processing" | "processed" | "failed";
+                    status?: "received" | "processing" | "processed" | "failed" | "cancelled";
                 };
                 header?: never;
                 path?: never;
@@ -2031,7 +3063,7 @@ export interface paths {
         put?: never;
         /**
          * Ingest CloudEvents (binary, structured or batched HTTP content mode)
-         * @description Binary mode: attributes in `ce-*` headers, data as the body with its own Content-Type. Structured: `application/cloudevents+json`. Batched: `application/cloudevents-batch+json`, a JSON array; one invalid event refuses the whole batch. Each event's `data` is validated against the contract registered for its `type`. A resent event (same `source` and `id`) is answered under `duplicates` and not processed again. An event is stored exactly as accepted, or refused with 400 naming the field: attributes over their byte limits, more than 32 extensions, data nested more than 64 levels, the NUL character or an unpaired surrogate in any string or key, a number that would not read back as sent (1e400, 12345678901234567890). Binary-mode headers are printable ASCII, the rest percent-encoded as UTF-8 (CloudEvents HTTP binding).
+         * @description Binary mode: attributes in `ce-*` headers, data as the body with its own Content-Type. Structured: `application/cloudevents+json`. Batched: `application/cloudevents-batch+json`, a JSON array; one invalid event refuses the whole batch. Each event's `data` is validated against the contract registered for its `type`. A resent event (same `source` and `id`) is answered under `duplicates` and not processed again. An event is stored exactly as accepted, or refused with 400 naming the field: attributes over their byte limits, more than 32 extensions, data nested more than 64 levels, the NUL character or an unpaired surrogate in any string or key, a number that would not read back as sent (1e400, 12345678901234567890). Binary-mode headers are printable ASCII, the rest percent-encoded as UTF-8 (CloudEvents HTTP binding). A single event is stored together with the others that arrive within a millisecond or two (group commit) and answered 202 once that commit returns. When more events wait to be stored than the gateway queues, the answer is 503 `CLARION_ERR_INGEST_BUSY` with `Retry-After` (seconds): nothing of the request was stored.
          */
         post: {
             parameters: {
@@ -2137,7 +3169,9 @@ export interface paths {
                     };
                     content: {
                         "application/json": components["schemas"]["StoredEvent"] & {
+                            /** @description Its first 1000 notifications, oldest first (`topicFanOuts` counts those made for topics) */
                             notifications?: components["schemas"]["Notification"][];
+                            topicFanOuts?: components["schemas"]["TopicFanOut"][];
                         };
                     };
                 };
@@ -2150,6 +3184,94 @@ export interface paths {
         };
         put?: never;
         post?: never;
+        /**
+         * Cancel everything still pending for the event
+         * @description In one transaction: the event if it was not fanned out yet (a `deliverafter` still ahead), a topic fan-out under way, deferred and delayed notifications, their places in open digests, pending escalation and workflow steps, queued and retrying deliveries. What providers already have is reported under `alreadySent`, never recalled. Audited (`event.cancelled`); each notification suppressed is announced as `io.clarion.notification.suppressed` with `data.reason` `cancelled: <reason>`. Cancelling again changes nothing more.
+         */
+        delete: {
+            parameters: {
+                query?: {
+                    /** @description Disambiguates a CloudEvent id used by several sources. */
+                    source?: string;
+                    /** @description Why (at most 500 characters): kept on the event, the decisions and the audit trail. */
+                    reason?: string;
+                };
+                header?: never;
+                path: {
+                    /** @description Clarion's event id or the CloudEvent `id`. */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["CancellationResult"];
+                    };
+                };
+                400: components["responses"]["Problem"];
+                401: components["responses"]["Problem"];
+                404: components["responses"]["Problem"];
+                409: components["responses"]["Problem"];
+                default: components["responses"]["ServerError"];
+            };
+        };
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/cancellations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Cancel everything still pending for the events that carried a cancellation key
+         * @description Events carry the key as the CloudEvent extension `cancelkey`. Same effects as `DELETE /v1/events/{id}` for each of them; a key no event carried cancels nothing (`events: 0`).
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description The `cancelkey` extension the events carried */
+                        key: string;
+                        /** @description Why: kept on the events, the decisions and the audit trail */
+                        reason?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["CancellationResult"];
+                    };
+                };
+                400: components["responses"]["Problem"];
+                401: components["responses"]["Problem"];
+                415: components["responses"]["Problem"];
+                default: components["responses"]["ServerError"];
+            };
+        };
         delete?: never;
         options?: never;
         head?: never;
@@ -2856,13 +3978,7 @@ export interface paths {
             };
             requestBody: {
                 content: {
-                    "application/json": {
-                        name?: string | null;
-                        priority?: number;
-                        enabled?: boolean;
-                        maxPerSecond?: number | null;
-                        config?: Record<string, never>;
-                    };
+                    "application/json": components["schemas"]["ProviderPatch"];
                 };
             };
             responses: {
@@ -3422,6 +4538,13 @@ export interface paths {
                                 color?: string;
                                 logoUrl?: string;
                             };
+                            /** @description Email engagement tracking for the workflows that do not set their own `tracking` (critical workflows never inherit it). Off by default. */
+                            tracking?: {
+                                /** @description Add a tracking pixel to HTML emails */
+                                opens?: boolean;
+                                /** @description Lead links of HTML emails through the signed click redirect */
+                                clicks?: boolean;
+                            };
                         };
                     };
                 };
@@ -3462,6 +4585,8 @@ export interface components {
             priority: "low" | "normal" | "high" | "critical";
             /** @default /data/recipients */
             recipients: string | unknown[];
+            /** @description JSON Pointer into the event to subscriber ids not to notify (the actor); default /data/exclude */
+            exclude?: string;
             channels: ("email" | "sms" | "push" | "whatsapp" | "voice" | "chat" | "webhook" | "in_app")[];
             /** @default {} */
             fallbacks: {
@@ -3475,11 +4600,40 @@ export interface components {
             templates?: {
                 [key: string]: Record<string, never>;
             };
+            /** @description Sends and waits in order (without steps, every channel at once) */
+            steps?: {
+                name?: string;
+                /** @description Send on these channels (of the workflow's, as its plugins kept them) */
+                channels?: ("email" | "sms" | "push" | "whatsapp" | "voice" | "chat" | "webhook" | "in_app")[];
+                delay?: string | {
+                    /** @description JSON Pointer into the event to an RFC 3339 time (a local time is read in the subscriber's time zone) */
+                    until: string;
+                    /** @description Added to that time (e.g. -3d: three days before) */
+                    offset?: string;
+                };
+                /** @description A JSON Logic expression over data, event, subscriber and notification: the step runs only when it is true */
+                condition?: unknown;
+            }[];
+            /** @description Per channel, a JSON Logic expression that must be true for it to be sent on (e.g. {">": [{"var": "data.amount"}, 1000]}) */
+            conditions?: {
+                [key: string]: unknown;
+            };
             /** @default {} */
             plugins: Record<string, never>;
             required?: boolean;
+            /** @description Labels of its in-app items, for the inbox filters and tabs */
+            tags?: string[];
+            /** @description Reading the in-app copy acknowledges the notification (its escalation stops); default: only an explicit acknowledgement does */
+            inAppReadAcknowledges?: boolean;
             /** @default true */
             enabled: boolean;
+            /** @description Email engagement tracking; unset: the tenant's settings.tracking (never inherited by critical workflows) */
+            tracking?: {
+                /** @description Add a 1x1 tracking pixel to the HTML part */
+                opens?: boolean;
+                /** @description Lead the links of the HTML part through the signed click redirect */
+                clicks?: boolean;
+            };
         };
         Workflow: {
             key: string;
@@ -3500,6 +4654,8 @@ export interface components {
             priority: "low" | "normal" | "high" | "critical";
             /** @default /data/recipients */
             recipients: string | unknown[];
+            /** @description JSON Pointer into the event to subscriber ids not to notify (the actor); default /data/exclude */
+            exclude?: string;
             channels: ("email" | "sms" | "push" | "whatsapp" | "voice" | "chat" | "webhook" | "in_app")[];
             /** @default {} */
             fallbacks: {
@@ -3513,11 +4669,40 @@ export interface components {
             templates?: {
                 [key: string]: Record<string, never>;
             };
+            /** @description Sends and waits in order (without steps, every channel at once) */
+            steps?: {
+                name?: string;
+                /** @description Send on these channels (of the workflow's, as its plugins kept them) */
+                channels?: ("email" | "sms" | "push" | "whatsapp" | "voice" | "chat" | "webhook" | "in_app")[];
+                delay?: string | {
+                    /** @description JSON Pointer into the event to an RFC 3339 time (a local time is read in the subscriber's time zone) */
+                    until: string;
+                    /** @description Added to that time (e.g. -3d: three days before) */
+                    offset?: string;
+                };
+                /** @description A JSON Logic expression over data, event, subscriber and notification: the step runs only when it is true */
+                condition?: unknown;
+            }[];
+            /** @description Per channel, a JSON Logic expression that must be true for it to be sent on (e.g. {">": [{"var": "data.amount"}, 1000]}) */
+            conditions?: {
+                [key: string]: unknown;
+            };
             /** @default {} */
             plugins: Record<string, never>;
             required?: boolean;
+            /** @description Labels of its in-app items, for the inbox filters and tabs */
+            tags?: string[];
+            /** @description Reading the in-app copy acknowledges the notification (its escalation stops); default: only an explicit acknowledgement does */
+            inAppReadAcknowledges?: boolean;
             /** @default true */
             enabled: boolean;
+            /** @description Email engagement tracking; unset: the tenant's settings.tracking (never inherited by critical workflows) */
+            tracking?: {
+                /** @description Add a 1x1 tracking pixel to the HTML part */
+                opens?: boolean;
+                /** @description Lead the links of the HTML part through the signed click redirect */
+                clicks?: boolean;
+            };
         };
         SubscriberInput: {
             name?: string | null;
@@ -3560,13 +4745,110 @@ export interface components {
             })[];
             /** @description e.g. {"slack": {"channel": "C123"}, "teams": {"webhookUrl": "..."}} */
             chat?: Record<string, never>;
+            /** @description Teams the person belongs to (recipients `team:<id>`) */
             teams?: string[];
+            /** @description Projects the person belongs to (recipients `project:<id>`) */
             projects?: string[];
+            /** @description Anything templates may use as `subscriber.data` */
             data?: Record<string, never>;
         };
-        SubscriberPut: components["schemas"]["SubscriberInput"] & {
+        SubscriberPut: {
+            name?: string | null;
+            /** Format: email */
+            email?: string | null;
+            /** @description E.164, e.g. +14155550100 */
+            phone?: string | null;
+            /** @description BCP 47, e.g. fr-CA */
+            locale?: string | null;
+            /** @description IANA, e.g. Europe/Paris */
+            timezone?: string | null;
+            devices?: ({
+                /** @constant */
+                platform: "fcm";
+                /** @description The FCM registration token */
+                token: string;
+                /** @description Shown to admins, e.g. "Ada's phone" */
+                label?: string;
+            } | {
+                /** @constant */
+                platform: "apns";
+                /** @description The APNs device token */
+                token: string;
+                /** @description Shown to admins, e.g. "Ada's phone" */
+                label?: string;
+            } | {
+                /** @constant */
+                platform: "webpush";
+                /** @description The browser's PushSubscription (`subscription.toJSON()`) */
+                subscription: {
+                    endpoint: string;
+                    expirationTime?: number | null;
+                    keys: {
+                        p256dh: string;
+                        auth: string;
+                    };
+                };
+                /** @description Shown to admins, e.g. "Ada's phone" */
+                label?: string;
+            })[];
+            /** @description e.g. {"slack": {"channel": "C123"}, "teams": {"webhookUrl": "..."}} */
+            chat?: Record<string, never>;
+            /** @description Teams the person belongs to (recipients `team:<id>`) */
+            teams?: string[];
+            /** @description Projects the person belongs to (recipients `project:<id>`) */
+            projects?: string[];
+            /** @description Anything templates may use as `subscriber.data` */
+            data?: Record<string, never>;
             /** @description Create the subscriber again although the id was erased (not stored) */
             reactivate?: boolean;
+        };
+        Subscriber: {
+            /** Format: uuid */
+            id: string;
+            /** @description The tenant's own id for the person */
+            subscriberId: string;
+            name: string | null;
+            email: string | null;
+            phone: string | null;
+            locale: string | null;
+            timezone: string | null;
+            devices: ({
+                /** @constant */
+                platform: "fcm";
+                /** @description The FCM registration token */
+                token: string;
+                /** @description Shown to admins, e.g. "Ada's phone" */
+                label?: string;
+            } | {
+                /** @constant */
+                platform: "apns";
+                /** @description The APNs device token */
+                token: string;
+                /** @description Shown to admins, e.g. "Ada's phone" */
+                label?: string;
+            } | {
+                /** @constant */
+                platform: "webpush";
+                /** @description The browser's PushSubscription (`subscription.toJSON()`) */
+                subscription: {
+                    endpoint: string;
+                    expirationTime?: number | null;
+                    keys: {
+                        p256dh: string;
+                        auth: string;
+                    };
+                };
+                /** @description Shown to admins, e.g. "Ada's phone" */
+                label?: string;
+            })[];
+            chat: Record<string, never>;
+            teams: string[];
+            projects: string[];
+            data: Record<string, never>;
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            updatedAt: string;
         };
         SubscriberBulk: {
             subscribers: (components["schemas"]["SubscriberInput"] & {
@@ -3589,15 +4871,6 @@ export interface components {
                 }[];
             }[];
         };
-        Subscriber: components["schemas"]["SubscriberInput"] & {
-            /** Format: uuid */
-            id?: string;
-            subscriberId?: string;
-            /** Format: date-time */
-            createdAt?: string | null;
-            /** Format: date-time */
-            updatedAt?: string | null;
-        };
         Adapter: {
             name?: string;
             /** @enum {unknown} */
@@ -3614,165 +4887,448 @@ export interface components {
             /** @description An installed adapter (GET /v1/adapters) */
             adapter: string;
             name?: string;
-            /** @description Providers of a channel are tried in ascending priority */
+            /** @description Providers of a channel are tried in ascending priority (default 0) */
+            priority?: number;
+            /** @description Default true */
+            enabled?: boolean;
+            /** @description Throughput cap: at most this many messages per second through this provider, across all workers; null: none */
+            maxPerSecond?: number | null;
+            /** @description Validated against the adapter's configSchema. A top-level value may be a reference, env:NAME or file:/path, where the operator allows it (CLARION_SECRET_REFS) */
+            config: Record<string, never>;
+        };
+        ProviderPatch: {
+            name?: string | null;
+            /** @description Providers of a channel are tried in ascending priority (default 0) */
             priority?: number;
             enabled?: boolean;
-            /** @description Throughput cap: at most this many messages per second through this provider, across all workers */
+            /** @description Throughput cap: at most this many messages per second through this provider, across all workers; null: none */
             maxPerSecond?: number | null;
-            /** @description Validated against the adapter's configSchema. A value may be a reference: env:NAME or file:/path */
-            config: Record<string, never>;
+            /** @description Merged into the stored config: secrets left out or sent masked keep their value; null removes a key */
+            config?: Record<string, never>;
         };
         Provider: {
             /** Format: uuid */
-            id?: string;
+            id: string;
             /** @enum {unknown} */
-            channel?: "email" | "sms" | "push" | "whatsapp" | "voice" | "chat" | "webhook" | "in_app";
-            adapter?: string;
-            name?: string | null;
-            priority?: number;
-            enabled?: boolean;
-            maxPerSecond?: number | null;
+            channel: "email" | "sms" | "push" | "whatsapp" | "voice" | "chat" | "webhook" | "in_app";
+            adapter: string;
+            name: string | null;
+            priority: number;
+            enabled: boolean;
+            /** @description Throughput cap in messages per second; null: none */
+            maxPerSecond: number | null;
             /** @description Secrets masked as ******** */
-            config?: Record<string, never>;
-            circuit?: {
+            config: Record<string, never>;
+            circuit: {
                 /** @enum {unknown} */
-                state?: "closed" | "open" | "half_open";
+                state: "closed" | "open" | "half_open";
                 /** Format: date-time */
-                changedAt?: string | null;
+                changedAt: string | null;
             };
-            lastError?: string | null;
+            lastError: string | null;
             /**
              * Format: date-time
-             * @description When lastError happened
+             * @description When lastError happened (any provider error: transient, permanent or configuration)
              */
-            lastErrorAt?: string | null;
+            lastErrorAt: string | null;
             /** Format: date-time */
-            createdAt?: string | null;
+            createdAt: string;
             /** Format: date-time */
-            updatedAt?: string | null;
+            updatedAt: string;
         };
         Notification: {
             /** Format: uuid */
-            id?: string;
+            id: string;
             /** Format: uuid */
-            eventId?: string;
+            eventId: string;
             /** @description null once the subscriber was erased */
-            subscriberId?: string | null;
-            workflow?: string;
+            subscriberId: string | null;
+            workflow: string;
             /** @enum {unknown} */
-            priority?: "low" | "normal" | "high" | "critical";
+            priority: "low" | "normal" | "high" | "critical";
             /**
              * @description Rolled up from its deliveries: partially_delivered when some channels reached the recipient and the others failed for good
              * @enum {unknown}
              */
-            status?: "pending" | "scheduled" | "batched" | "suppressed" | "sent" | "delivered" | "partially_delivered" | "failed" | "seen" | "read" | "acknowledged" | "archived";
-            channels?: ("email" | "sms" | "push" | "whatsapp" | "voice" | "chat" | "webhook" | "in_app")[];
-            decisions?: {
-                plugin?: string;
+            status: "pending" | "scheduled" | "batched" | "suppressed" | "sent" | "delivered" | "partially_delivered" | "failed" | "seen" | "read" | "acknowledged" | "archived";
+            channels: ("email" | "sms" | "push" | "whatsapp" | "voice" | "chat" | "webhook" | "in_app")[];
+            /** @description What each pipeline plugin decided, in order */
+            decisions: {
+                plugin: string;
                 /** @enum {unknown} */
-                decision?: "continue" | "suppress" | "defer" | "batch" | "schedule";
+                decision: "continue" | "suppress" | "defer" | "batch" | "schedule";
                 reason?: string;
-                at?: string;
+                at: string;
             }[];
             /** Format: date-time */
-            scheduledFor?: string | null;
+            scheduledFor: string | null;
             /** Format: date-time */
-            seenAt?: string | null;
+            seenAt: string | null;
             /** Format: date-time */
-            readAt?: string | null;
+            readAt: string | null;
             /** Format: date-time */
-            acknowledgedAt?: string | null;
+            acknowledgedAt: string | null;
+            /**
+             * Format: date-time
+             * @description The first genuine open on any channel (tracking pixel, provider open event, read receipt; a click implies it); machine prefetches do not count
+             */
+            openedAt: string | null;
+            /**
+             * Format: date-time
+             * @description The first genuine click on any channel
+             */
+            clickedAt: string | null;
+            /**
+             * Format: uuid
+             * @description The digest this notification was batched into
+             */
+            digestId: string | null;
+            /** @description Escalation steps and their state (`steps[].status`: pending, fired, cancelled), or the parent a step was made for */
+            escalation: Record<string, never> | null;
             /** Format: date-time */
-            createdAt?: string | null;
+            createdAt: string;
             /** Format: date-time */
-            updatedAt?: string | null;
+            updatedAt: string;
         };
-        NotificationDetail: components["schemas"]["Notification"] & {
-            content?: Record<string, never> | null;
-            deliveries?: components["schemas"]["DeliveryDetail"][];
+        NotificationDetail: {
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            eventId: string;
+            /** @description null once the subscriber was erased */
+            subscriberId: string | null;
+            workflow: string;
+            /** @enum {unknown} */
+            priority: "low" | "normal" | "high" | "critical";
+            /**
+             * @description Rolled up from its deliveries: partially_delivered when some channels reached the recipient and the others failed for good
+             * @enum {unknown}
+             */
+            status: "pending" | "scheduled" | "batched" | "suppressed" | "sent" | "delivered" | "partially_delivered" | "failed" | "seen" | "read" | "acknowledged" | "archived";
+            channels: ("email" | "sms" | "push" | "whatsapp" | "voice" | "chat" | "webhook" | "in_app")[];
+            /** @description What each pipeline plugin decided, in order */
+            decisions: {
+                plugin: string;
+                /** @enum {unknown} */
+                decision: "continue" | "suppress" | "defer" | "batch" | "schedule";
+                reason?: string;
+                at: string;
+            }[];
+            /** Format: date-time */
+            scheduledFor: string | null;
+            /** Format: date-time */
+            seenAt: string | null;
+            /** Format: date-time */
+            readAt: string | null;
+            /** Format: date-time */
+            acknowledgedAt: string | null;
+            /**
+             * Format: date-time
+             * @description The first genuine open on any channel (tracking pixel, provider open event, read receipt; a click implies it); machine prefetches do not count
+             */
+            openedAt: string | null;
+            /**
+             * Format: date-time
+             * @description The first genuine click on any channel
+             */
+            clickedAt: string | null;
+            /**
+             * Format: uuid
+             * @description The digest this notification was batched into
+             */
+            digestId: string | null;
+            /** @description Escalation steps and their state (`steps[].status`: pending, fired, cancelled), or the parent a step was made for */
+            escalation: Record<string, never> | null;
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            updatedAt: string;
+            /** @description What was rendered, per channel */
+            content: Record<string, never> | null;
+            deliveries: {
+                /** Format: uuid */
+                id: string;
+                /** Format: uuid */
+                notificationId: string;
+                /** @enum {unknown} */
+                channel: "email" | "sms" | "push" | "whatsapp" | "voice" | "chat" | "webhook" | "in_app";
+                /** @enum {unknown} */
+                status: "pending" | "sending" | "retrying" | "sent" | "delivered" | "undelivered" | "bounced" | "read" | "failed" | "dead" | "cancelled";
+                providerId: string | null;
+                adapter: string | null;
+                attemptCount: number;
+                providerMessageId: string | null;
+                error: {
+                    /** @enum {unknown} */
+                    class: "transient" | "permanent" | "config";
+                    code: string | null;
+                    message: string | null;
+                } | null;
+                /** Format: date-time */
+                nextAttemptAt: string | null;
+                /**
+                 * Format: date-time
+                 * @description When the current run of transient failures began
+                 */
+                failingSince: string | null;
+                /** @description The delivery this one is the fallback of */
+                fallbackOf: string | null;
+                /** Format: date-time */
+                sentAt: string | null;
+                /** Format: date-time */
+                deliveredAt: string | null;
+                /**
+                 * Format: date-time
+                 * @description The first genuine open of this delivery
+                 */
+                openedAt: string | null;
+                /**
+                 * Format: date-time
+                 * @description The first genuine click of this delivery
+                 */
+                clickedAt: string | null;
+                /** Format: date-time */
+                createdAt: string;
+                /** Format: date-time */
+                updatedAt: string;
+                attempts: {
+                    attempt: number;
+                    providerId: string | null;
+                    adapter: string | null;
+                    /** @enum {unknown} */
+                    outcome: "success" | "transient" | "permanent" | "config" | "circuit_open";
+                    errorCode: string | null;
+                    /**
+                     * @description Permanent failures: about the recipient (the fallback channel took over) or the provider (the next provider was tried)
+                     * @enum {unknown}
+                     */
+                    errorScope: "recipient" | "provider" | null;
+                    errorMessage: string | null;
+                    /** @description The probe of a half-open circuit: its failure spent none of the delivery's attempts */
+                    probe: boolean;
+                    providerMessageId: string | null;
+                    response: string | null;
+                    /** Format: date-time */
+                    startedAt: string;
+                    durationMs: number | null;
+                }[];
+            }[];
+            /** @description Opens, clicks, dismissals, replies and actions, oldest first (at most 1000) */
+            interactions: {
+                /** Format: uuid */
+                id: string;
+                /** Format: uuid */
+                notificationId: string;
+                deliveryId: string | null;
+                /** @enum {unknown} */
+                kind: "open" | "click" | "dismiss" | "reply" | "action";
+                /** @enum {unknown} */
+                channel: "email" | "sms" | "push" | "whatsapp" | "voice" | "chat" | "webhook" | "in_app" | null;
+                /**
+                 * @description How Clarion learnt of it: its tracking pixel or click redirect, a provider's event, the API, the inbox
+                 * @enum {unknown}
+                 */
+                source: "pixel" | "redirect" | "provider" | "api" | "inbox";
+                adapter: string | null;
+                /** @description A click's target */
+                link: string | null;
+                /** @description An action's name (acknowledge, a button's action) */
+                action: string | null;
+                userAgent: string | null;
+                /** @description The network it came from: the address truncated to its /24 (IPv4) or /48 (IPv6) */
+                ip: string | null;
+                /** @description A machine fetched it (Apple Mail Privacy Protection, a link scanner, a provider's machine-open flag): not counted as engagement */
+                prefetch: boolean;
+                /** Format: date-time */
+                occurredAt: string;
+            }[];
         };
         Delivery: {
             /** Format: uuid */
-            id?: string;
+            id: string;
             /** Format: uuid */
-            notificationId?: string;
+            notificationId: string;
             /** @enum {unknown} */
-            channel?: "email" | "sms" | "push" | "whatsapp" | "voice" | "chat" | "webhook" | "in_app";
+            channel: "email" | "sms" | "push" | "whatsapp" | "voice" | "chat" | "webhook" | "in_app";
             /** @enum {unknown} */
-            status?: "pending" | "sending" | "retrying" | "sent" | "delivered" | "undelivered" | "bounced" | "read" | "failed" | "dead" | "cancelled";
-            providerId?: string | null;
-            adapter?: string | null;
-            attemptCount?: number;
-            providerMessageId?: string | null;
-            error?: {
+            status: "pending" | "sending" | "retrying" | "sent" | "delivered" | "undelivered" | "bounced" | "read" | "failed" | "dead" | "cancelled";
+            providerId: string | null;
+            adapter: string | null;
+            attemptCount: number;
+            providerMessageId: string | null;
+            error: {
                 /** @enum {unknown} */
-                class?: "transient" | "permanent" | "config";
-                code?: string | null;
-                message?: string | null;
+                class: "transient" | "permanent" | "config";
+                code: string | null;
+                message: string | null;
             } | null;
             /** Format: date-time */
-            nextAttemptAt?: string | null;
+            nextAttemptAt: string | null;
             /**
              * Format: date-time
              * @description When the current run of transient failures began
              */
-            failingSince?: string | null;
-            fallbackOf?: string | null;
+            failingSince: string | null;
+            /** @description The delivery this one is the fallback of */
+            fallbackOf: string | null;
             /** Format: date-time */
-            sentAt?: string | null;
+            sentAt: string | null;
             /** Format: date-time */
-            deliveredAt?: string | null;
+            deliveredAt: string | null;
+            /**
+             * Format: date-time
+             * @description The first genuine open of this delivery
+             */
+            openedAt: string | null;
+            /**
+             * Format: date-time
+             * @description The first genuine click of this delivery
+             */
+            clickedAt: string | null;
             /** Format: date-time */
-            createdAt?: string | null;
+            createdAt: string;
             /** Format: date-time */
-            updatedAt?: string | null;
+            updatedAt: string;
         };
         Attempt: {
-            attempt?: number;
-            providerId?: string | null;
-            adapter?: string | null;
+            attempt: number;
+            providerId: string | null;
+            adapter: string | null;
             /** @enum {unknown} */
-            outcome?: "success" | "transient" | "permanent" | "config" | "circuit_open";
-            errorCode?: string | null;
+            outcome: "success" | "transient" | "permanent" | "config" | "circuit_open";
+            errorCode: string | null;
             /**
              * @description Permanent failures: about the recipient (the fallback channel took over) or the provider (the next provider was tried)
              * @enum {unknown}
              */
-            errorScope?: "recipient" | "provider" | null;
-            errorMessage?: string | null;
+            errorScope: "recipient" | "provider" | null;
+            errorMessage: string | null;
             /** @description The probe of a half-open circuit: its failure spent none of the delivery's attempts */
-            probe?: boolean;
-            providerMessageId?: string | null;
-            response?: string | null;
+            probe: boolean;
+            providerMessageId: string | null;
+            response: string | null;
             /** Format: date-time */
-            startedAt?: string | null;
-            durationMs?: number;
+            startedAt: string;
+            durationMs: number | null;
         };
-        DeliveryDetail: components["schemas"]["Delivery"] & {
-            attempts?: components["schemas"]["Attempt"][];
+        Interaction: {
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            notificationId: string;
+            deliveryId: string | null;
+            /** @enum {unknown} */
+            kind: "open" | "click" | "dismiss" | "reply" | "action";
+            /** @enum {unknown} */
+            channel: "email" | "sms" | "push" | "whatsapp" | "voice" | "chat" | "webhook" | "in_app" | null;
+            /**
+             * @description How Clarion learnt of it: its tracking pixel or click redirect, a provider's event, the API, the inbox
+             * @enum {unknown}
+             */
+            source: "pixel" | "redirect" | "provider" | "api" | "inbox";
+            adapter: string | null;
+            /** @description A click's target */
+            link: string | null;
+            /** @description An action's name (acknowledge, a button's action) */
+            action: string | null;
+            userAgent: string | null;
+            /** @description The network it came from: the address truncated to its /24 (IPv4) or /48 (IPv6) */
+            ip: string | null;
+            /** @description A machine fetched it (Apple Mail Privacy Protection, a link scanner, a provider's machine-open flag): not counted as engagement */
+            prefetch: boolean;
+            /** Format: date-time */
+            occurredAt: string;
+        };
+        DeliveryDetail: {
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            notificationId: string;
+            /** @enum {unknown} */
+            channel: "email" | "sms" | "push" | "whatsapp" | "voice" | "chat" | "webhook" | "in_app";
+            /** @enum {unknown} */
+            status: "pending" | "sending" | "retrying" | "sent" | "delivered" | "undelivered" | "bounced" | "read" | "failed" | "dead" | "cancelled";
+            providerId: string | null;
+            adapter: string | null;
+            attemptCount: number;
+            providerMessageId: string | null;
+            error: {
+                /** @enum {unknown} */
+                class: "transient" | "permanent" | "config";
+                code: string | null;
+                message: string | null;
+            } | null;
+            /** Format: date-time */
+            nextAttemptAt: string | null;
+            /**
+             * Format: date-time
+             * @description When the current run of transient failures began
+             */
+            failingSince: string | null;
+            /** @description The delivery this one is the fallback of */
+            fallbackOf: string | null;
+            /** Format: date-time */
+            sentAt: string | null;
+            /** Format: date-time */
+            deliveredAt: string | null;
+            /**
+             * Format: date-time
+             * @description The first genuine open of this delivery
+             */
+            openedAt: string | null;
+            /**
+             * Format: date-time
+             * @description The first genuine click of this delivery
+             */
+            clickedAt: string | null;
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            updatedAt: string;
+            attempts: {
+                attempt: number;
+                providerId: string | null;
+                adapter: string | null;
+                /** @enum {unknown} */
+                outcome: "success" | "transient" | "permanent" | "config" | "circuit_open";
+                errorCode: string | null;
+                /**
+                 * @description Permanent failures: about the recipient (the fallback channel took over) or the provider (the next provider was tried)
+                 * @enum {unknown}
+                 */
+                errorScope: "recipient" | "provider" | null;
+                errorMessage: string | null;
+                /** @description The probe of a half-open circuit: its failure spent none of the delivery's attempts */
+                probe: boolean;
+                providerMessageId: string | null;
+                response: string | null;
+                /** Format: date-time */
+                startedAt: string;
+                durationMs: number | null;
+            }[];
         };
         OutboxMessage: {
-            id?: string;
-            adapter?: string;
+            id: string;
+            adapter: string;
             /** @enum {unknown} */
-            channel?: "email" | "sms" | "push" | "whatsapp" | "voice" | "chat" | "webhook" | "in_app";
-            notificationId?: string | null;
-            deliveryId?: string | null;
-            to?: Record<string, never>;
-            content?: Record<string, never>;
-            headers?: Record<string, never> | null;
+            channel: "email" | "sms" | "push" | "whatsapp" | "voice" | "chat" | "webhook" | "in_app";
+            notificationId: string | null;
+            deliveryId: string | null;
+            to: Record<string, never>;
+            content: Record<string, never>;
+            headers: Record<string, never> | null;
             /** Format: date-time */
-            createdAt?: string | null;
+            createdAt: string;
         };
         AuditEntry: {
-            id?: number;
-            actor?: string;
-            action?: string;
-            targetType?: string;
-            targetId?: string | null;
-            summary?: Record<string, never>;
+            id: number;
+            actor: string;
+            action: string;
+            targetType: string;
+            targetId: string | null;
+            summary: Record<string, never>;
             /** Format: date-time */
-            createdAt?: string | null;
+            createdAt: string;
         };
         WebhookEndpointInput: {
             /** @description http:// or https:// URL, without credentials. Must reach a public address unless the server allows private targets. */
@@ -4158,6 +5714,103 @@ export interface components {
             /** @description The API key, shown only in this answer. */
             key: string;
         };
+        InboxItem: {
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            notificationId?: string | null;
+            workflow?: string | null;
+            category?: string | null;
+            tags?: string[];
+            title: string | null;
+            body: string | null;
+            /** @description Where a click leads */
+            url?: string | null;
+            actions: {
+                key: string;
+                label: string;
+                url?: string | null;
+                /** @enum {unknown} */
+                style: "primary" | "secondary";
+            }[];
+            data?: Record<string, never>;
+            /** Format: date-time */
+            createdAt: string;
+            /**
+             * Format: date-time
+             * @description When it arrived, or came back from a snooze: the order of the list
+             */
+            surfacedAt: string;
+            /** Format: date-time */
+            seenAt: string | null;
+            /** Format: date-time */
+            readAt: string | null;
+            /** Format: date-time */
+            archivedAt: string | null;
+            /** Format: date-time */
+            snoozedUntil: string | null;
+            action?: {
+                key?: string;
+                /** Format: date-time */
+                at?: string;
+            } | null;
+        };
+        InboxCounts: {
+            total: number;
+            unread: number;
+            unseen: number;
+            categories: {
+                category?: string | null;
+                total?: number;
+                unread?: number;
+                unseen?: number;
+            }[];
+        };
+        InboxSecret: {
+            /** @description Keep it on your servers: anyone holding it can open any subscriber's inbox */
+            secret: string;
+            /** Format: date-time */
+            rotatedAt: string;
+        };
+        InboxToken: {
+            /** @description `cin_...`: send as Authorization: Bearer, or as the `token` attribute of `<clarion-inbox>` */
+            token: string;
+            /** Format: date-time */
+            expiresAt: string;
+            scopes: ("inbox:read" | "inbox:write" | "preferences")[];
+        };
+        Topic: {
+            key: string;
+            name: string | null;
+            description: string | null;
+            subscriberCount: number;
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            updatedAt: string;
+        };
+        TopicMember: {
+            subscriberId: string;
+            /** Format: date-time */
+            addedAt: string;
+        };
+        TopicMembersInput: {
+            /** @description Subscriber ids, at most 10000 */
+            subscribers: string[];
+        };
+        TopicAddResult: {
+            /** @description Subscribers who were not members before */
+            added: number;
+            alreadyMembers: number;
+            /** @description Ids no subscriber had: created bare, like an event naming them */
+            created: number;
+            /** @description Ids of erased subscribers: not added */
+            erased: string[];
+        };
+        TopicRemoveResult: {
+            removed: number;
+            notMembers: number;
+        };
         Problem: {
             /** @description `urn:clarion:error:<code>` */
             type: string;
@@ -4225,11 +5878,69 @@ export interface components {
             accepted: components["schemas"]["EventRef"][];
             duplicates: components["schemas"]["EventRef"][];
         };
+        CancellationResult: {
+            /** @description Events cancelled */
+            events: number;
+            reason: string;
+            cancelled: {
+                /** @description Events not fanned out yet (a `deliverafter` still ahead): nothing of them will be sent */
+                events: number;
+                /** @description Topic fan-outs stopped before their last page */
+                topicFanOuts: number;
+                /** @description Notifications that had something pending */
+                notifications: number;
+                /** @description Notifications waiting for a time (quiet hours, a send window) */
+                deferred: number;
+                /** @description Notifications waiting in a delay step of their workflow */
+                delayed: number;
+                /** @description Notifications taken out of an open digest */
+                batched: number;
+                escalationSteps: number;
+                /** @description Deliveries queued or waiting for a retry */
+                deliveries: number;
+                /** @description Notifications nothing had gone out for, now suppressed */
+                suppressed: number;
+            };
+            /** @description Deliveries being handed to a provider at this moment: they complete */
+            inFlight: number;
+            alreadySent: {
+                count: number;
+                /** @description What providers already had (reported, not recalled): the first 100 */
+                items: {
+                    /** Format: uuid */
+                    notificationId: string;
+                    subscriberId: string | null;
+                    channel: string;
+                    status: string;
+                }[];
+            };
+        };
+        /** @description The fan-out of the event to topics for one workflow, streamed in pages by the worker: members at the time it began, once each, never the event's own recipients nor its `exclude` list. */
+        TopicFanOut: {
+            /** Format: uuid */
+            id: string;
+            workflow: string;
+            topics: string[];
+            /** @enum {unknown} */
+            status: "running" | "done" | "cancelled";
+            /** @description Streams over ranges of subscriber ids whose pages ran at once (CLARION_TOPIC_STREAMS, for topics of more than two pages) */
+            streams: number;
+            pages: number;
+            /** @description Notifications made so far (the event's `notifications` lists them with the others) */
+            notifications: number;
+            /** Format: date-time */
+            startedAt: string;
+            /** Format: date-time */
+            finishedAt: string | null;
+        };
         StoredEvent: {
             /** Format: uuid */
             id: string;
-            /** @enum {unknown} */
-            status: "received" | "processing" | "processed" | "failed";
+            /**
+             * @description `cancelled`: cancelled before it was fanned out
+             * @enum {unknown}
+             */
+            status: "received" | "processing" | "processed" | "failed" | "cancelled";
             /** @description What went wrong processing it (recipients that cannot be resolved...) */
             error?: string | null;
             /** @description Why a processed event produced nothing, when that is no error (no workflow for its type) */
@@ -4239,6 +5950,17 @@ export interface components {
             /** Format: date-time */
             processedAt?: string | null;
             contractVersion?: number | null;
+            /**
+             * Format: date-time
+             * @description When it was cancelled (`DELETE /v1/events/{id}`, `POST /v1/cancellations`)
+             */
+            cancelledAt?: string | null;
+            cancelReason?: string | null;
+            /**
+             * Format: date-time
+             * @description From the `deliverafter` extension: the event is fanned out at this time
+             */
+            deliverAfter?: string | null;
             cloudevent: components["schemas"]["CloudEvent"];
         };
         /** @description A tenant's contract (a versioned row), or a bundled workflow's `schema.json` (`bundled: true`), in effect for its trigger type until the tenant registers its own. */
@@ -4270,6 +5992,13 @@ export interface components {
                 color?: string;
                 logoUrl?: string;
             };
+            /** @description Email engagement tracking for the workflows that do not set their own `tracking` (critical workflows never inherit it). Off by default. */
+            tracking?: {
+                /** @description Add a tracking pixel to HTML emails */
+                opens?: boolean;
+                /** @description Lead links of HTML emails through the signed click redirect */
+                clicks?: boolean;
+            };
         };
         Tenant: {
             /** Format: uuid */
@@ -4283,6 +6012,13 @@ export interface components {
                     name?: string;
                     color?: string;
                     logoUrl?: string;
+                };
+                /** @description Email engagement tracking for the workflows that do not set their own `tracking` (critical workflows never inherit it). Off by default. */
+                tracking?: {
+                    /** @description Add a tracking pixel to HTML emails */
+                    opens?: boolean;
+                    /** @description Lead links of HTML emails through the signed click redirect */
+                    clicks?: boolean;
                 };
             };
             /** Format: date-time */

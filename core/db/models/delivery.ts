@@ -26,6 +26,8 @@ export class Delivery extends BaseModel {
   declare fallback_of: string | null;
   declare sent_at: Time | null;
   declare delivered_at: Time | null;
+  declare opened_at: Time | null;
+  declare clicked_at: Time | null;
   declare created_at: Time;
   declare updated_at: Time;
 }

@@ -22,4 +22,9 @@ export class Event extends BaseModel {
   declare notice: string | null;
   declare received_at: Date;
   declare processed_at: Date | null;
+  declare cancel_key: string | null;
+  /** From the `deliverafter` extension: fanned out no earlier. */
+  declare deliver_after: Date | string | null;
+  declare cancelled_at: Date | null;
+  declare cancel_reason: string | null;
 }

@@ -9,6 +9,8 @@ export interface EscalationStep {
   channels: Channel[];
   recipients: string[];
   status: 'pending' | 'fired' | 'cancelled';
+  /** Cancelled when its time comes if the notification was read by then (a `schedule` step's `unless`). */
+  unless?: 'read';
   firedAt?: string;
   reason?: string;
   notifications?: string[];
@@ -16,9 +18,20 @@ export interface EscalationStep {
 
 type Time = Date | string;
 
+/** Where a notification is in its workflow's steps (`workflow_steps`). */
+export interface WorkflowStepsState {
+  status: 'running' | 'waiting' | 'done' | 'cancelled';
+  /** The step to run next. */
+  next: number;
+  /** While waiting: when the next step is due. */
+  until?: string;
+  /** Why the steps stopped (cancelled). */
+  reason?: string;
+}
+
 export class Notification extends BaseModel {
   static override tableName = 'notifications';
-  static override jsonAttributes = ['decisions', 'channels', 'content', 'escalation'];
+  static override jsonAttributes = ['decisions', 'channels', 'content', 'escalation', 'workflow_steps'];
   declare id: string;
   declare tenant_id: string;
   declare event_id: string;
@@ -33,9 +46,13 @@ export class Notification extends BaseModel {
   declare seen_at: Time | null;
   declare read_at: Time | null;
   declare acknowledged_at: Time | null;
+  declare opened_at: Time | null;
+  declare clicked_at: Time | null;
   declare digest_id: string | null;
   /** `{ steps }` for an escalated notification, `{ parentId, step }` for one a step made. */
   declare escalation: { steps?: EscalationStep[]; parentId?: string; step?: number } | null;
+  /** The workflow's steps as this notification runs them (core/notifications/steps.ts); null without steps. */
+  declare workflow_steps: WorkflowStepsState | null;
   declare created_at: Time;
   declare updated_at: Time;
 }

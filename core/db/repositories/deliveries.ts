@@ -66,12 +66,14 @@ export interface SendContext {
 }
 
 /**
- * Everything a send needs, in one round trip. The tenant is checked here, not in the WHERE: a
- * prepared statement's generic plan would otherwise walk the tenant's deliveries by its
- * (tenant_id, status) index to find one id.
+ * Everything the sends of these deliveries need, in one round trip for all of them (the worker
+ * reads the deliveries of the jobs it runs at once together: core/delivery/send-contexts.ts). By
+ * delivery id; a delivery that does not exist is missing from the map. The tenant is the
+ * caller's to check: in the WHERE, a prepared statement's generic plan would walk the tenant's
+ * deliveries by its (tenant_id, status) index to find the ids.
  */
-export async function loadSendContext(db: Knex, deliveryId: string, tenantId: string): Promise<SendContext | undefined> {
-  const rows = await prepared<{ delivery: DeliveryRow; notification: NotificationRow; subscriber: SubscriberRowShape | null; event: EventRow; tenant: TenantShape }>(db, 'clarion_delivery_context',
+export async function loadSendContexts(db: Knex, deliveryIds: readonly string[]): Promise<Map<string, SendContext>> {
+  const rows = await prepared<{ delivery: DeliveryRow; notification: NotificationRow; subscriber: SubscriberRowShape | null; event: EventRow; tenant: TenantShape }>(db, 'clarion_delivery_contexts',
     `select to_jsonb(d) as delivery, to_jsonb(n) as notification, to_jsonb(s) as subscriber, to_jsonb(e) as event,
             jsonb_build_object('id', t.id, 'name', t.name, 'settings', t.settings) as tenant
        from deliveries d
@@ -79,12 +81,10 @@ export async function loadSendContext(db: Knex, deliveryId: string, tenantId: st
        join events e on e.id = n.event_id
        join tenants t on t.id = d.tenant_id
        left join subscribers s on s.id = n.subscriber_id
-      where d.id = $1`,
-    [deliveryId],
+      where d.id = any($1::uuid[])`,
+    [deliveryIds],
   );
-  const row = rows[0];
-  if (!row || row.delivery.tenant_id !== tenantId) return undefined;
-  return { ...row, subscriber: row.subscriber ?? undefined };
+  return new Map(rows.map((row) => [row.delivery.id, { ...row, subscriber: row.subscriber ?? undefined }]));
 }
 
 export interface SuccessRecord {
@@ -139,6 +139,64 @@ export async function recordSuccess(db: Knex, r: SuccessRecord): Promise<{ befor
     [r.tenantId, r.deliveryId, r.notificationId, r.attempt, r.providerId, r.adapter, r.providerMessageId, r.response, r.startedAt, r.durationMs, r.status, r.now, r.content],
   );
   return rows[0];
+}
+
+/** What a recorded success changed on its notification (none: the notification is gone). */
+export interface SuccessChange {
+  before: string;
+  after: string;
+  workflow_key: string;
+  external_id: string | null;
+}
+
+/**
+ * Successful attempts of several deliveries in one statement, as `recordSuccess` writes one:
+ * the attempts, the deliveries, each notification's content and status by the roll-up rule (the
+ * rows locked in id order, so two workers' statements cannot deadlock), the audit entries.
+ * At most one delivery per notification: the roll-up of a notification sees the statement's own
+ * change of one delivery only (the caller splits the others into the next statement). Returns
+ * each record's change, in the order of `records`.
+ */
+export async function recordSuccesses(db: Knex, records: readonly SuccessRecord[]): Promise<Array<SuccessChange | undefined>> {
+  const input = records.map((r) => ({
+    tenant_id: r.tenantId, delivery_id: r.deliveryId, notification_id: r.notificationId, attempt: r.attempt, provider_config_id: r.providerId, adapter: r.adapter,
+    provider_message_id: r.providerMessageId, response_excerpt: r.response, started_at: r.startedAt.toISOString(), duration_ms: r.durationMs, status: r.status,
+    sent_at: r.now.toISOString(), content: r.content === null ? null : JSON.parse(r.content),
+  }));
+  const rows = await prepared<SuccessChange & { notification_id: string }>(db, 'clarion_deliveries_sent',
+    `with input as (
+       select * from jsonb_to_recordset($1::jsonb) as r(tenant_id uuid, delivery_id uuid, notification_id uuid, attempt integer, provider_config_id uuid, adapter text,
+         provider_message_id text, response_excerpt text, started_at timestamptz, duration_ms integer, status text, sent_at timestamptz, content jsonb)
+     ), attempt as (
+       insert into delivery_attempts (tenant_id, delivery_id, attempt, provider_config_id, adapter, outcome, provider_message_id, response_excerpt, started_at, duration_ms)
+       select tenant_id, delivery_id, attempt, provider_config_id, adapter, 'success', provider_message_id, response_excerpt, started_at, duration_ms from input
+     ), delivery as (
+       update deliveries d set status = i.status, attempt_count = i.attempt, provider_message_id = i.provider_message_id, provider_config_id = i.provider_config_id, adapter = i.adapter,
+              error_class = null, error_code = null, error_message = null, next_attempt_at = null, failing_since = null, sent_at = i.sent_at,
+              delivered_at = case when i.status = 'delivered' then i.sent_at else d.delivered_at end, updated_at = now()
+         from input i where d.id = i.delivery_id
+     ), before as (
+       select id, status from notifications where id in (select notification_id from input) order by id for update
+     ), computed as (
+       select b.id, b.status as before, ${rollupSql('b.id', 'b.status', { id: 'i.delivery_id', status: 'i.status' })} as after, i.content
+         from before b join input i on i.notification_id = b.id
+     ), notification as (
+       update notifications n
+          set status = c.after,
+              content = case when c.content is null then n.content else coalesce(n.content, '{}'::jsonb) || c.content end,
+              updated_at = case when c.after = c.before then n.updated_at else now() end
+         from computed c where n.id = c.id
+       returning n.id, n.tenant_id, n.workflow_key, n.subscriber_id, c.before, n.status as after
+     ), audit as (
+       insert into audit_logs (${AUDIT_COLUMNS})
+       select tenant_id, 'system', 'notification.status_changed', 'notification', id::text, jsonb_build_object('from', before, 'to', after)
+         from notification where before <> after
+     )
+     select n.id as notification_id, n.before, n.after, n.workflow_key, s.external_id from notification n left join subscribers s on s.id = n.subscriber_id`,
+    [JSON.stringify(input)],
+  );
+  const byNotification = new Map(rows.map(({ notification_id, ...change }) => [notification_id, change]));
+  return records.map((r) => byNotification.get(r.notificationId));
 }
 
 export interface AttemptRecord {

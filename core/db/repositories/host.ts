@@ -2,26 +2,10 @@ import type { OutboundMessage } from '@clarion/adapter-kit';
 import type { Knex } from 'knex';
 
 /**
- * What adapters may write through Clarion's host (adapter-kit `AdapterHost`): the in-app inbox
- * and the sandbox's outbox.
+ * What adapters may write through Clarion's host (adapter-kit `AdapterHost`): the sandbox's
+ * outbox. (The in-app inbox is written by core/realtime/feed.ts, which numbers and announces each
+ * new item for the streams.)
  */
-
-/** One in-app message in the subscriber's inbox; returns its id. */
-export async function putInboxItem(db: Knex, subscriberId: string, message: OutboundMessage): Promise<string> {
-  const [row] = await db('inbox_items')
-    .insert({
-      tenant_id: message.tenantId,
-      subscriber_id: subscriberId,
-      notification_id: message.notificationId,
-      title: message.content.title ?? null,
-      body: message.content.body ?? message.content.text ?? null,
-      url: message.content.url ?? null,
-      actions: JSON.stringify(message.content.actions ?? []),
-      data: JSON.stringify(message.content.data ?? {}),
-    })
-    .returning('id');
-  return row.id;
-}
 
 /** What the sandbox would have sent; returns the record's id. */
 export async function recordOutbox(db: Knex, adapter: string, message: OutboundMessage, providerId: string): Promise<string> {

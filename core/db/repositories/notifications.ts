@@ -57,9 +57,12 @@ export async function createNotificationRow(db: Knex, n: NewNotification): Promi
   return row.id;
 }
 
+/** An event in one of these is not fanned out (again): processed, or cancelled before it was. */
+export const DONE_EVENT = ['processed', 'cancelled'];
+
 /** Claims an event for fan-out (its row locked until the transaction ends); undefined when another run took it. */
 export async function claimEvent(db: Knex, eventId: string, tenantId: string, at: Date): Promise<EventRow | undefined> {
-  const [event] = await Event.query(db).patch({ status: 'processed', processed_at: at, error: null }).where({ id: eventId, tenant_id: tenantId }).whereNot({ status: 'processed' }).returning('*');
+  const [event] = await Event.query(db).patch({ status: 'processed', processed_at: at, error: null }).where({ id: eventId, tenant_id: tenantId }).whereNotIn('status', DONE_EVENT).returning('*');
   return event;
 }
 
@@ -70,7 +73,7 @@ export async function eventHead(db: Knex, eventId: string, tenantId: string): Pr
 
 /** Marks an event processed that produced nothing (outside a transaction); false when another run took it. */
 export async function markProcessed(db: Knex, eventId: string, tenantId: string, at: Date, error: string | null): Promise<boolean> {
-  return (await Event.query(db).patch({ status: 'processed', processed_at: at, error }).where({ id: eventId, tenant_id: tenantId }).whereNot({ status: 'processed' })) > 0;
+  return (await Event.query(db).patch({ status: 'processed', processed_at: at, error }).where({ id: eventId, tenant_id: tenantId }).whereNotIn('status', DONE_EVENT)) > 0;
 }
 
 /** What a processed event says about its fan-out: problems (`error`) and why nothing came of it (`notice`). */
@@ -93,6 +96,31 @@ export async function getNotification(db: Knex, notificationId: string): Promise
 
 export async function updateNotification(db: Knex, notificationId: string, patch: Partial<NotificationRow>): Promise<void> {
   await Notification.query(db).patch({ ...patch, updated_at: now(db) }).where({ id: notificationId });
+}
+
+/** Adds decisions to a notification's record, with other columns to set. */
+export async function appendDecisions(db: Knex, notificationId: string, decisions: DecisionRecord[], patch: Record<string, unknown> = {}): Promise<void> {
+  await db('notifications')
+    .where({ id: notificationId })
+    .update({ ...patch, decisions: db.raw('decisions || ?::jsonb', [JSON.stringify(decisions)]), updated_at: db.fn.now() });
+}
+
+/**
+ * What a workflow condition sees of a notification as it is now: its status, whether it (or its
+ * in-app copy) was seen, read or acknowledged, and each channel's delivery status.
+ */
+export async function notificationReadState(db: Knex, notificationId: string): Promise<{ status: string; seen: boolean; read: boolean; acknowledged: boolean; channels: Record<string, { status: string }> }> {
+  const { rows } = await db.raw(
+    `select n.status,
+            n.seen_at is not null or exists (select 1 from inbox_items i where i.notification_id = n.id and (i.seen_at is not null or i.read_at is not null)) as seen,
+            n.read_at is not null or exists (select 1 from inbox_items i where i.notification_id = n.id and i.read_at is not null) as read,
+            n.acknowledged_at is not null as acknowledged,
+            coalesce((select jsonb_object_agg(d.channel, jsonb_build_object('status', d.status)) from deliveries d where d.notification_id = n.id), '{}'::jsonb) as channels
+       from notifications n where n.id = ?`,
+    [notificationId],
+  );
+  const row = rows[0] ?? { status: 'unknown', seen: false, read: false, acknowledged: false, channels: {} };
+  return { status: row.status, seen: row.seen, read: row.read, acknowledged: row.acknowledged, channels: row.channels };
 }
 
 /**

@@ -1,3 +1,4 @@
+import type { Device } from '@clarion/adapter-kit';
 import type { ModelObject } from 'objection';
 import type { Delivery } from '../models/delivery.ts';
 import type { Event } from '../models/event.ts';
@@ -15,8 +16,8 @@ export type { EscalationStep } from '../models/notification.ts';
 
 type Time = Date | string;
 
-/** A subscriber as the stages see it (the subscriber service owns the table). */
-export interface SubscriberRowShape {
+/** A subscriber's row (the subscriber service owns the table; the stages read it). */
+export interface SubscriberRow {
   id: string;
   tenant_id: string;
   external_id: string;
@@ -25,13 +26,17 @@ export interface SubscriberRowShape {
   phone: string | null;
   locale: string | null;
   timezone: string | null;
-  devices: unknown[];
+  devices: Device[];
   chat: Record<string, unknown>;
   teams: string[];
   projects: string[];
   data: Record<string, unknown>;
   erased_at: Time | null;
+  created_at: Time;
+  updated_at: Time;
 }
+/** A subscriber as the stages see it. */
+export type SubscriberRowShape = SubscriberRow;
 
 /** A tenant as message building sees it. */
 export interface TenantShape {

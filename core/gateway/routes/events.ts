@@ -2,10 +2,11 @@ import type Router from '@koa/router';
 import type { Services } from '../../services.ts';
 import { parseEvents } from '../../ingest/cloudevents.ts';
 import { auth } from '../auth.ts';
-import { pageParams, queryString, readBody } from '../http.ts';
+import { pageParams, queryString, readBody, readJson } from '../http.ts';
 import { ClarionError } from '../../errors.ts';
+import { checkCancellation } from '../../notifications/cancellation.ts';
 
-const EVENT_STATUSES = ['received', 'processing', 'processed', 'failed'];
+const EVENT_STATUSES = ['received', 'processing', 'processed', 'failed', 'cancelled'];
 
 export function eventRoutes(services: Services, router: Router): void {
   // CloudEvents HTTP webhook abuse protection (CloudEvents "HTTP 1.1 Web Hooks" spec, section 4).
@@ -37,9 +38,24 @@ export function eventRoutes(services: Services, router: Router): void {
     ctx.body = page;
   });
 
+  // Cancels what is still pending for the event; what providers already have is reported.
+  router.delete('/v1/events/:id', async (ctx) => {
+    const { tenant, actor } = auth(ctx);
+    const event = await services.events.get(tenant.id, ctx.params.id, queryString(ctx, 'source'));
+    const reason = queryString(ctx, 'reason');
+    if (reason && reason.length > 500) throw new ClarionError('CLARION_ERR_HTTP_INVALID_REQUEST', 'Invalid query parameters', { errors: [{ pointer: '/query/reason', message: 'must be at most 500 characters' }] });
+    ctx.body = await services.notifications.cancel(tenant.id, { eventIds: [event.id] }, { reason, actor });
+  });
+
+  router.post('/v1/cancellations', async (ctx) => {
+    const { key, reason } = checkCancellation(await readJson(ctx, services.config.maxBodyBytes));
+    const { tenant, actor } = auth(ctx);
+    ctx.body = await services.notifications.cancel(tenant.id, { key }, { reason, actor });
+  });
+
   router.get('/v1/events/:id', async (ctx) => {
     const tenantId = auth(ctx).tenant.id;
     const event = await services.events.get(tenantId, ctx.params.id, queryString(ctx, 'source'));
-    ctx.body = { ...event, notifications: await services.views.forEvent(tenantId, event.id) };
+    ctx.body = { ...event, notifications: await services.views.forEvent(tenantId, event.id), topicFanOuts: await services.views.topicFanOuts(tenantId, event.id) };
   });
 }

@@ -1,0 +1,112 @@
+import { CHANNELS } from '@clarion/adapter-kit';
+import type { Context } from 'koa';
+import { ClarionError, isClarionError, type FieldError } from '../../core/errors.ts';
+import type { Workflow } from '../../core/workflows/service.ts';
+import { redirect, type AdminDeps, type AdminRouter, type AdminState } from '../app.ts';
+import { readSchemaForm, schemaFields } from '../forms.ts';
+
+const PRIORITIES = ['low', 'normal', 'high', 'critical'];
+
+/** Workflows: list, edit (channels, fallbacks, plugins with option forms from each plugin's schema), delete. */
+export function workflowRoutes(routes: AdminRouter, deps: AdminDeps): void {
+  const { services } = deps;
+  const plugins = () => services.pipeline.describe();
+
+  routes.get('/admin/workflows', async (ctx, state) => {
+    deps.render(ctx, 'workflows.njk', { workflows: await services.workflows.list(state.tenant!.id) });
+  });
+
+  const show = (ctx: Context, key: string | undefined, workflow: Partial<Workflow> & { templatesText?: string }, errors: FieldError[] = [], error?: string) => {
+    const configured = (workflow.plugins ?? {}) as Record<string, unknown>;
+    deps.render(ctx, 'workflow.njk', {
+      key,
+      w: workflow,
+      channels: CHANNELS,
+      priorities: PRIORITIES,
+      plugins: plugins().map((p) => {
+        const options = configured[p.name];
+        return {
+          name: p.name,
+          description: p.description,
+          mode: options === undefined ? 'default' : options === false ? 'off' : 'on',
+          fields: schemaFields(p.optionsSchema, typeof options === 'object' && options ? (options as Record<string, unknown>) : {}, `plugin.${p.name}.`, errors, `/plugins/${p.name}`),
+        };
+      }),
+      errors,
+      error,
+    });
+  };
+
+  routes.get('/admin/workflows/new', (ctx) => show(ctx, undefined, { recipients: '/data/recipients', priority: 'normal', channels: ['email'] }));
+
+  routes.get('/admin/workflows/:key', async (ctx, state) => {
+    const workflow = await services.workflows.get(state.tenant!.id, ctx.params.key);
+    show(ctx, workflow.key, workflow);
+  });
+
+  /** The workflow definition a form describes, as PUT /v1/workflows/{key} takes it. */
+  const readWorkflow = (state: AdminState): { body: Record<string, unknown>; errors: FieldError[] } => {
+    const form = state.form;
+    const errors: FieldError[] = [];
+    const body: Record<string, unknown> = {
+      trigger: form.text('trigger') ?? '',
+      channels: form.all('channels'),
+      priority: form.text('priority') ?? 'normal',
+      recipients: form.text('recipients') ?? '/data/recipients',
+      retryOriginal: form.get('retryOriginal') === 'true',
+      enabled: form.get('enabled') === 'true',
+    };
+    for (const field of ['name', 'description', 'category'] as const) {
+      const value = form.text(field);
+      if (value !== undefined) body[field] = value;
+    }
+    if (form.get('required') === 'true') body.required = true;
+    const fallbacks: Record<string, string[]> = {};
+    for (const channel of CHANNELS) {
+      const list = (form.get(`fallback.${channel}`) ?? '').split(/[\s,]+/).filter(Boolean);
+      if (list.length) fallbacks[channel] = list;
+    }
+    body.fallbacks = fallbacks;
+    const configured: Record<string, unknown> = {};
+    for (const plugin of plugins()) {
+      const mode = form.get(`plugin.${plugin.name}`);
+      if (mode === 'off') configured[plugin.name] = false;
+      if (mode !== 'on') continue;
+      const { value, errors: optionErrors } = readSchemaForm(plugin.optionsSchema, form, `plugin.${plugin.name}.`, `/plugins/${plugin.name}`);
+      errors.push(...optionErrors);
+      configured[plugin.name] = Object.keys(value).length > 0 ? value : true;
+    }
+    body.plugins = configured;
+    const templates = form.text('templates');
+    if (templates) {
+      try {
+        body.templates = JSON.parse(templates);
+      } catch (err) {
+        errors.push({ pointer: '/templates', message: `is not valid JSON: ${(err as Error).message}` });
+      }
+    }
+    return { body, errors };
+  };
+
+  routes.post('/admin/workflows', 'author', async (ctx, state) => save(ctx, state, state.form.text('key') ?? ''));
+  routes.post('/admin/workflows/:key', 'author', async (ctx, state) => save(ctx, state, ctx.params.key, true));
+
+  const save = async (ctx: Context, state: AdminState, key: string, existing = false) => {
+    const { body, errors } = readWorkflow(state);
+    try {
+      if (errors.length) throw new ClarionError('CLARION_ERR_WORKFLOW_INVALID', 'Invalid workflow', { errors });
+      const { created, warnings } = await services.workflowAuthoring.save(state.tenant!, key, body, `admin:${state.session!.user.id}`);
+      const notes = warnings.map((w) => `${w.channel}: ${w.message}`).join(' ');
+      redirect(ctx, deps, `/admin/workflows/${encodeURIComponent(key)}`, { kind: 'ok', message: `${created ? state.t('Workflow created.') : state.t('Workflow saved.')}${notes ? ` ${notes}` : ''}` });
+    } catch (err) {
+      if (!isClarionError(err) || err.status >= 500) throw err;
+      show(ctx, existing ? key : undefined, { ...(body as Partial<Workflow>), key, templatesText: state.form.get('templates') }, err.errors, err.message);
+      ctx.status = err.status;
+    }
+  };
+
+  routes.post('/admin/workflows/:key/delete', 'author', async (ctx, state) => {
+    await services.workflows.remove(state.tenant!.id, ctx.params.key, `admin:${state.session!.user.id}`);
+    redirect(ctx, deps, '/admin/workflows', { kind: 'ok', message: state.t('Workflow deleted.') });
+  });
+}

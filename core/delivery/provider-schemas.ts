@@ -1,0 +1,55 @@
+import { CHANNELS } from '@clarion/adapter-kit';
+import { AnyObject, DateTime, Nullable, NullableDateTime, StringEnum, Type, Uuid } from '../kernel/schema.ts';
+
+/**
+ * A provider configuration as the API takes it and answers it, once: `providers.ts` validates
+ * with these schemas (the adapter's own `configSchema` then checks `config`), `openapi.ts`
+ * documents them, and `ProviderView` is the type of the answer.
+ */
+
+const priority = Type.Integer({ minimum: 0, maximum: 1000, description: 'Providers of a channel are tried in ascending priority (default 0)' });
+const maxPerSecond = Nullable(Type.Integer({ minimum: 1, maximum: 100_000 }), {
+  description: 'Throughput cap: at most this many messages per second through this provider, across all workers; null: none',
+});
+const name = Type.String({ maxLength: 200 });
+
+export const providerInputSchema = Type.Object(
+  {
+    channel: StringEnum(CHANNELS),
+    adapter: Type.String({ minLength: 1, description: 'An installed adapter (GET /v1/adapters)' }),
+    name: Type.Optional(name),
+    priority: Type.Optional(priority),
+    enabled: Type.Optional(Type.Boolean({ description: 'Default true' })),
+    maxPerSecond: Type.Optional(maxPerSecond),
+    config: AnyObject({ description: "Validated against the adapter's configSchema. A top-level value may be a reference, env:NAME or file:/path, where the operator allows it (CLARION_SECRET_REFS)" }),
+  },
+  { additionalProperties: false },
+);
+
+/** Channel and adapter cannot change: another provider is created for that. */
+export const providerPatchSchema = Type.Object(
+  {
+    name: Type.Optional(Nullable(name)),
+    priority: Type.Optional(priority),
+    enabled: Type.Optional(Type.Boolean()),
+    maxPerSecond: Type.Optional(maxPerSecond),
+    config: Type.Optional(AnyObject({ description: 'Merged into the stored config: secrets left out or sent masked keep their value; null removes a key' })),
+  },
+  { additionalProperties: false },
+);
+
+export const providerViewSchema = Type.Object({
+  id: Uuid(),
+  channel: StringEnum(CHANNELS),
+  adapter: Type.String(),
+  name: Nullable(Type.String()),
+  priority: Type.Integer(),
+  enabled: Type.Boolean(),
+  maxPerSecond: Nullable(Type.Integer(), { description: 'Throughput cap in messages per second; null: none' }),
+  config: AnyObject({ description: 'Secrets masked as ********' }),
+  circuit: Type.Object({ state: StringEnum(['closed', 'open', 'half_open']), changedAt: NullableDateTime() }),
+  lastError: Nullable(Type.String()),
+  lastErrorAt: NullableDateTime({ description: 'When lastError happened (any provider error: transient, permanent or configuration)' }),
+  createdAt: DateTime(),
+  updatedAt: DateTime(),
+});

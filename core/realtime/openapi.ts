@@ -1,0 +1,230 @@
+import { DEFAULT_TOKEN_SECONDS, INBOX_SCOPES, MAX_TOKEN_SECONDS } from './auth.ts';
+import { STATUS_FILTERS } from './feed.ts';
+import { itemPatchSchema, markSchema } from './schemas.ts';
+
+/** OpenAPI paths and schemas of the in-app inbox: browser authentication, feed, stream, widget. */
+
+const problem = { $ref: '#/components/responses/Problem' };
+const errors = (...statuses: number[]) => Object.fromEntries(statuses.map((s) => [String(s), problem]));
+const json = (schema: object, description = 'OK') => ({ description, content: { 'application/json': { schema } } });
+const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
+const path = (name: string, description: string) => ({ name, in: 'path', required: true, description, schema: { type: 'string' } });
+const body = (schema: object, required = true) => ({ required, content: { 'application/json': { schema } } });
+export const subscriberOnly = [{ inboxToken: [] }];
+
+const tokenOptions = {
+  ttlSeconds: { type: 'integer', minimum: 60, maximum: MAX_TOKEN_SECONDS, default: DEFAULT_TOKEN_SECONDS, description: 'How long the token is valid' },
+  scopes: { type: 'array', minItems: 1, uniqueItems: true, items: { enum: [...INBOX_SCOPES] }, description: 'What the token may do (default: all): read the feed and stream, change item states, read and change the subscriber\'s own preferences' },
+};
+
+const query = (name: string, description: string, schema: object = { type: 'string' }) => ({ name, in: 'query', required: false, description, schema });
+const filters = [
+  query('category', 'Only these categories (comma-separated).'),
+  query('workflow', 'Only these workflows (comma-separated keys).'),
+  query('tags', 'Only items with any of these tags (comma-separated).'),
+  query('since', 'Arrived at or after (RFC 3339).', { type: 'string', format: 'date-time' }),
+  query('until', 'Arrived before (RFC 3339).', { type: 'string', format: 'date-time' }),
+];
+const itemPath = path('itemId', 'The inbox item id');
+
+export const inboxPaths: Record<string, Record<string, unknown>> = {
+  '/v1/inbox': {
+    get: {
+      tags: ['inbox'],
+      summary: "The subscriber's inbox, latest first (an item back from a snooze counts from its return); cursor-paginated",
+      security: subscriberOnly,
+      parameters: [
+        query('limit', 'Page size (1-100, default 50).', { type: 'integer', minimum: 1, maximum: 100 }),
+        query('cursor', 'The `nextCursor` of the previous page.'),
+        query('status', 'unread, read, unseen, seen (of the inbox: neither archived nor snoozed), archived, snoozed, or all. Default: the inbox.', { enum: [...STATUS_FILTERS] }),
+        ...filters,
+      ],
+      responses: { '200': json({ type: 'object', required: ['items', 'nextCursor'], properties: { items: { type: 'array', items: ref('InboxItem') }, nextCursor: { type: ['string', 'null'] } } }), ...errors(400, 401, 403) },
+    },
+  },
+  '/v1/inbox/stream': {
+    get: {
+      tags: ['inbox'],
+      summary: "The subscriber's inbox live: a WebSocket (Upgrade: websocket) or Server-Sent Events (Accept: text/event-stream) at this one path",
+      description:
+        'Messages are JSON objects with a `type`: `ready` {cursor, counts, heartbeatMs} once live; each change, `item.created` / `item.updated` {cursor, item, counts, reason?} or ' +
+        '`items.updated` {cursor, ids, patch, counts, reason}; `reset` {cursor, counts} when the cursor given cannot be resumed from (reload the list); `heartbeat` {at}. ' +
+        'SSE events are named by the type and carry the cursor as their id. Reconnect with `cursor` (or SSE `Last-Event-ID`) to get every change after it once, in order. ' +
+        'A client that does not read is cut (more than CLARION_INBOX_MAX_BUFFER_BYTES unsent); a WebSocket that misses a ping is cut; the stream ends when the token expires (close 4001). ' +
+        'The token goes in `?token=` (browsers cannot send headers on these) or the Authorization header; a refused WebSocket upgrade gets the problem document as its HTTP answer.',
+      security: subscriberOnly,
+      parameters: [
+        query('token', 'The inbox token (scope inbox:read), when the Authorization header cannot be sent.'),
+        query('cursor', 'The `cursor` of the last change handled: the stream replays what came after it.', { type: 'string', pattern: '^[0-9]+$' }),
+        { name: 'Last-Event-ID', in: 'header', required: false, description: 'SSE: the same as `cursor` (EventSource sends it by itself when it reconnects)', schema: { type: 'string' } },
+      ],
+      responses: {
+        '101': { description: 'Switching to a WebSocket' },
+        '200': { description: 'Server-Sent Events', content: { 'text/event-stream': { schema: { type: 'string' } } } },
+        ...errors(400, 401, 403),
+      },
+    },
+  },
+  '/v1/inbox/counts': {
+    get: {
+      tags: ['inbox'],
+      summary: 'Total, unread and unseen items of the inbox (neither archived nor snoozed), in total and per category, in one query',
+      security: subscriberOnly,
+      parameters: filters,
+      responses: { '200': json(ref('InboxCounts')), ...errors(400, 401, 403) },
+    },
+  },
+  '/v1/inbox/{itemId}': {
+    patch: {
+      tags: ['inbox'],
+      summary: 'Change an item: seen, read or unread, archived or back, snoozed until a time (it comes back unread) or back now',
+      description: "Read, seen and archived flow into the notification's status (never back down), the audit trail and the webhooks `io.clarion.notification.seen|read|archived`; a read acknowledges the notification when its workflow has `inAppReadAcknowledges`.",
+      security: subscriberOnly,
+      parameters: [itemPath],
+      requestBody: body(itemPatchSchema),
+      responses: { '200': json(ref('InboxItem')), ...errors(401, 403, 404, 415, 422) },
+    },
+  },
+  '/v1/inbox/mark': {
+    post: {
+      tags: ['inbox'],
+      summary: `Mark many items at once: all read, all seen, archive all, archive the read ones; of the inbox, or of a filter or a list of ids (at most 5000 per call: \`more\` says when some are left)`,
+      security: subscriberOnly,
+      requestBody: body(markSchema),
+      responses: { '200': json({ type: 'object', required: ['updated', 'more'], properties: { updated: { type: 'integer' }, more: { type: 'boolean' } } }), ...errors(401, 403, 415, 422) },
+    },
+  },
+  '/v1/inbox/{itemId}/actions/{key}': {
+    post: {
+      tags: ['inbox'],
+      summary: "Record the action button taken (`actions[].key` of the item): the item is read, and the webhook io.clarion.notification.action carries the key",
+      security: subscriberOnly,
+      parameters: [itemPath, path('key', 'The action key')],
+      responses: { '200': json(ref('InboxItem')), ...errors(401, 403, 404, 415) },
+    },
+  },
+  '/v1/inbox/preferences': {
+    get: {
+      tags: ['inbox'],
+      summary: "The subscriber's own preferences and what applies to each workflow and channel (as GET /v1/subscribers/{id}/preferences); token scope `preferences`",
+      security: subscriberOnly,
+      responses: { '200': json(ref('SubscriberPreferences')), ...errors(401, 403) },
+    },
+    patch: {
+      tags: ['inbox'],
+      summary: "Change the subscriber's own preferences (merged into them): e.g. {\"settings\": {\"categories\": {\"orders\": {\"email\": false}}}}",
+      security: subscriberOnly,
+      requestBody: body(ref('PreferenceInput')),
+      responses: { '200': json(ref('SubscriberPreferences')), ...errors(401, 403, 415, 422) },
+    },
+  },
+  '/v1/tenant/inbox-secret': {
+    get: {
+      tags: ['tenant'],
+      summary: "The tenant's inbox secret (created on first read): your server computes subscriber hashes with it (HMAC-SHA256 of the subscriber id, hex)",
+      responses: { '200': json(ref('InboxSecret')), ...errors(401) },
+    },
+    post: {
+      tags: ['tenant'],
+      summary: 'Rotate the inbox secret: every subscriber hash and inbox token made with the old one stops working at once',
+      responses: { '200': json(ref('InboxSecret')), ...errors(401) },
+    },
+  },
+  '/v1/subscribers/{subscriberId}/inbox-token': {
+    post: {
+      tags: ['subscribers'],
+      summary: "Mint a short-lived inbox token for the subscriber (created bare if unknown): it opens that subscriber's inbox and nothing else",
+      parameters: [path('subscriberId', "The tenant's own id for the person")],
+      requestBody: body({ type: 'object', additionalProperties: false, properties: tokenOptions }, false),
+      responses: { '201': json(ref('InboxToken')), ...errors(401, 415, 422) },
+    },
+  },
+  '/v1/subscribers/{subscriberId}/presence': {
+    get: {
+      tags: ['subscribers'],
+      summary: 'Whether the subscriber has an in-app stream open on some gateway now (presence: what the presence plugin decides on)',
+      parameters: [path('subscriberId', "The tenant's own id for the person")],
+      responses: {
+        '200': json({
+          type: 'object',
+          required: ['subscriberId', 'online', 'connections', 'lastSeenAt'],
+          properties: {
+            subscriberId: { type: 'string' },
+            online: { type: 'boolean' },
+            connections: { type: 'integer', minimum: 0, description: 'Open streams, over every gateway' },
+            lastSeenAt: { type: ['string', 'null'], format: 'date-time', description: 'The latest refresh of the presence by a gateway' },
+          },
+        }),
+        ...errors(401, 404),
+      },
+    },
+  },
+  '/v1/inbox/session': {
+    post: {
+      tags: ['inbox'],
+      summary: 'Exchange a subscriber hash (HMAC-SHA256 of the subscriber id under the inbox secret, hex; the scheme Novu uses) for an inbox token',
+      security: [],
+      requestBody: body({
+        type: 'object',
+        additionalProperties: false,
+        required: ['tenantId', 'subscriberId', 'subscriberHash'],
+        properties: { tenantId: { type: 'string', format: 'uuid' }, subscriberId: { type: 'string' }, subscriberHash: { type: 'string', pattern: '^[0-9a-fA-F]{64}$' }, ...tokenOptions },
+      }),
+      responses: { '201': json(ref('InboxToken')), ...errors(400, 401, 415, 422) },
+    },
+  },
+};
+
+const time = { type: 'string', format: 'date-time' };
+const maybeTime = { type: ['string', 'null'], format: 'date-time' };
+const count = { type: 'integer', minimum: 0 };
+
+export const inboxSchemas = {
+  InboxItem: {
+    type: 'object',
+    required: ['id', 'title', 'body', 'actions', 'createdAt', 'surfacedAt', 'seenAt', 'readAt', 'archivedAt', 'snoozedUntil'],
+    properties: {
+      id: { type: 'string', format: 'uuid' },
+      notificationId: { type: ['string', 'null'], format: 'uuid' },
+      workflow: { type: ['string', 'null'] },
+      category: { type: ['string', 'null'] },
+      tags: { type: 'array', items: { type: 'string' } },
+      title: { type: ['string', 'null'] },
+      body: { type: ['string', 'null'] },
+      url: { type: ['string', 'null'], description: 'Where a click leads' },
+      actions: {
+        type: 'array',
+        items: { type: 'object', required: ['key', 'label', 'style'], properties: { key: { type: 'string' }, label: { type: 'string' }, url: { type: ['string', 'null'] }, style: { enum: ['primary', 'secondary'] } } },
+      },
+      data: { type: 'object' },
+      createdAt: time,
+      surfacedAt: { ...time, description: 'When it arrived, or came back from a snooze: the order of the list' },
+      seenAt: maybeTime,
+      readAt: maybeTime,
+      archivedAt: maybeTime,
+      snoozedUntil: maybeTime,
+      action: { type: ['object', 'null'], properties: { key: { type: 'string' }, at: time } },
+    },
+  },
+  InboxCounts: {
+    type: 'object',
+    required: ['total', 'unread', 'unseen', 'categories'],
+    properties: {
+      total: count,
+      unread: count,
+      unseen: count,
+      categories: { type: 'array', items: { type: 'object', properties: { category: { type: ['string', 'null'] }, total: count, unread: count, unseen: count } } },
+    },
+  },
+  InboxSecret: {
+    type: 'object',
+    required: ['secret', 'rotatedAt'],
+    properties: { secret: { type: 'string', description: 'Keep it on your servers: anyone holding it can open any subscriber\'s inbox' }, rotatedAt: { type: 'string', format: 'date-time' } },
+  },
+  InboxToken: {
+    type: 'object',
+    required: ['token', 'expiresAt', 'scopes'],
+    properties: { token: { type: 'string', description: '`cin_...`: send as Authorization: Bearer, or as the `token` attribute of `<clarion-inbox>`' }, expiresAt: { type: 'string', format: 'date-time' }, scopes: { type: 'array', items: { enum: [...INBOX_SCOPES] } } },
+  },
+};
+

@@ -1,0 +1,117 @@
+import { expect } from 'chai';
+import type { Browser, Page } from 'playwright-core';
+import { testApp, type TestApp } from '../support/clarion.ts';
+import { adminUser } from '../support/admin.ts';
+import { check, launch, loginAs, serve, visit, type Served } from '../support/browser.ts';
+import { SmtpSink } from '../support/smtp.ts';
+
+/** Providers in a real browser: an SMTP provider configured by its generated form, a test to a real SMTP server, order and enabling. */
+describe('admin console in the browser: providers', function () {
+  this.timeout(120_000);
+  let t: TestApp;
+  let served: Served;
+  let browser: Browser;
+  let sink: SmtpSink;
+  let tenantId: string;
+  let page: Page;
+
+  before(async () => {
+    t = await testApp();
+    ({ tenantId } = await t.tenant('Acme'));
+    await adminUser(t, tenantId, 'admin');
+    await adminUser(t, tenantId, 'viewer');
+    sink = new SmtpSink();
+    await sink.start();
+    served = await serve(t);
+    browser = await launch();
+    ({ page } = await loginAs(browser, served.url, 'admin@acme.example'));
+  });
+  after(async () => {
+    await browser?.close();
+    await served?.close();
+    await t.services.delivery.close();
+    await sink?.stop();
+    await t?.close();
+  });
+
+  it('configures an SMTP provider from its schema form and sends a test to a real SMTP server', async () => {
+    await visit(page, '/admin/providers', 'providers-empty');
+    await page.getByLabel('Adapter').selectOption('smtp');
+    await page.getByRole('button', { name: 'Continue' }).click();
+    await check(page, 'provider-new-smtp');
+    await page.getByLabel('Name', { exact: true }).fill('Loopback SMTP');
+    await page.getByLabel('host').fill('127.0.0.1');
+    await page.getByLabel('port').fill(String(sink.port));
+    await page.getByLabel('from').fill('Acme <no-reply@acme.example>');
+    await page.getByLabel('user', { exact: true }).fill('clarion');
+    await page.getByLabel('password').fill('wrong');
+    await page.getByRole('button', { name: 'Create provider' }).click();
+    expect(await page.getByRole('status').textContent()).to.include('Provider created.');
+    await check(page, 'provider');
+    // The secret is write-only: the page never holds it.
+    expect(await page.content()).to.not.include('wrong');
+    expect(await page.getByLabel('password').inputValue()).to.equal('');
+
+    // A refused test names the error class; then the right password, and the test arrives.
+    await page.getByLabel('To (email address or E.164 phone number)').fill('ops@acme.example');
+    await page.getByRole('button', { name: 'Send test' }).click();
+    expect(await page.getByRole('alert').textContent()).to.match(/The provider refused the test message: .*\(config/);
+    await page.getByLabel('password').fill('secret');
+    await page.getByRole('button', { name: 'Save' }).click();
+    expect(await page.getByRole('status').textContent()).to.include('Provider saved.');
+    await page.getByLabel('To (email address or E.164 phone number)').fill('ops@acme.example');
+    await page.getByRole('button', { name: 'Send test' }).click();
+    expect(await page.getByRole('status').textContent()).to.match(/Test message sent \(sent, provider message id <.*@clarion>\)/);
+    expect((await sink.mailTo('ops@acme.example')).subject).to.equal('Clarion test message');
+    // Emptying an optional field removes it; the stored password stays.
+    await page.getByLabel('user', { exact: true }).fill('clarion2');
+    await page.getByRole('button', { name: 'Save' }).click();
+    const [stored] = await t.services.providers.list(tenantId);
+    expect(stored.config).to.include({ user: 'clarion2', password: '********', port: sink.port });
+  });
+
+  it('shows field errors from the adapter schema, keeping what was typed', async () => {
+    await page.goto('/admin/providers/new?adapter=smtp');
+    await page.getByLabel('host').fill('127.0.0.1');
+    await page.getByLabel('port').fill('70000');
+    await page.getByLabel('from').fill('Acme <no-reply@acme.example>');
+    await page.getByLabel('port').evaluate((input) => input.removeAttribute('max'));
+    await page.getByRole('button', { name: 'Create provider' }).click();
+    expect(await page.locator('.field-error').first().textContent()).to.match(/65535/);
+    expect(await page.getByLabel('host').inputValue()).to.equal('127.0.0.1');
+    await check(page, 'provider-errors');
+  });
+
+  it('orders, disables and enables a channel\'s providers', async () => {
+    await page.goto('/admin/providers/new?adapter=smtp');
+    await page.getByLabel('Name', { exact: true }).fill('Backup SMTP');
+    await page.getByLabel('host').fill('127.0.0.1');
+    await page.getByLabel('from').fill('Acme <no-reply@acme.example>');
+    await page.getByLabel('Priority (lower is tried first)').fill('5');
+    await page.getByRole('button', { name: 'Create provider' }).click();
+    await visit(page, '/admin/providers', 'providers');
+    const names = async () => page.locator('tbody tr td:nth-child(2)').allTextContents();
+    expect(await names()).to.deep.equal(['Loopback SMTP', 'Backup SMTP']);
+    await page.getByRole('button', { name: 'Move Backup SMTP up' }).click();
+    await page.getByText('Order saved.').waitFor();
+    expect(await names()).to.deep.equal(['Backup SMTP', 'Loopback SMTP']);
+    const priorities = (await t.services.providers.list(tenantId)).map((p) => [p.name, p.priority]);
+    expect(priorities).to.have.deep.members([['Backup SMTP', 0], ['Loopback SMTP', 10]]);
+    await page.locator('tr', { hasText: 'Backup SMTP' }).getByRole('button', { name: 'Disable' }).click();
+    expect(await page.getByRole('status').textContent()).to.include('Provider disabled.');
+    expect((await t.services.providers.list(tenantId)).find((p) => p.name === 'Backup SMTP')!.enabled).to.equal(false);
+    await page.locator('tr', { hasText: 'Backup SMTP' }).getByRole('button', { name: 'Enable' }).click();
+    expect((await t.services.providers.list(tenantId)).find((p) => p.name === 'Backup SMTP')!.enabled).to.equal(true);
+  });
+
+  it('refuses a viewer\'s change on the server', async () => {
+    const viewer = await loginAs(browser, served.url, 'viewer@acme.example');
+    await visit(viewer.page, '/admin/providers', 'providers-viewer');
+    const [provider] = await t.services.providers.list(tenantId);
+    const csrf = await viewer.page.locator('input[name="_csrf"]').first().inputValue();
+    const res = await viewer.page.request.post(`/admin/providers/${provider.id}/enabled`, { form: { _csrf: csrf, enabled: 'false' } });
+    expect(res.status()).to.equal(403);
+    expect((await t.services.providers.get(tenantId, provider.id)).enabled).to.equal(true);
+    await viewer.context.close();
+  });
+});
