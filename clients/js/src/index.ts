@@ -1,3 +1,4 @@
+import { createHmac } from 'node:crypto';
 import createFetchClient, { type Client } from 'openapi-fetch';
 import { CloudEvent } from 'cloudevents';
 import { Webhook, WebhookVerificationError } from 'standardwebhooks';
@@ -14,6 +15,10 @@ export type Subscriber = Schemas['Subscriber'];
 export type SubscriberInput = Schemas['SubscriberInput'];
 export type IngestResult = Schemas['IngestResult'];
 export type BulkResult = Schemas['SubscriberBulkResult'];
+export type Topic = Schemas['Topic'];
+export type TopicMember = Schemas['TopicMember'];
+export type InboxToken = Schemas['InboxToken'];
+export type InboxScope = InboxToken['scopes'][number];
 export type { paths, components };
 export { WebhookVerificationError };
 
@@ -89,6 +94,21 @@ export interface Clarion {
     list(filter?: { team?: string; project?: string; pageSize?: number }): AsyncIterable<Subscriber>;
     /** Erases the person (GDPR): their personal data goes from everywhere Clarion stored it. */
     erase(subscriberId: string): Promise<void>;
+    /** A token of the subscriber's own that acknowledges their notifications (`POST /v1/notifications/{id}/ack`) and nothing else. */
+    ackToken(subscriberId: string, options?: { ttlSeconds?: number }): Promise<{ token: string; expiresAt: string }>;
+  };
+  topics: {
+    get(key: string): Promise<Topic>;
+    /** Creates or updates a topic; events reach its members as the recipient `topic:<key>`. */
+    put(key: string, input?: { name?: string | null; description?: string | null }): Promise<Topic>;
+    /** Every topic, page after page. */
+    list(filter?: { pageSize?: number }): AsyncIterable<Topic>;
+    delete(key: string): Promise<void>;
+    /** Adds subscribers (at most 10,000 ids; unknown ids are created bare, erased ones refused). */
+    add(key: string, subscriberIds: string[]): Promise<Schemas['TopicAddResult']>;
+    remove(key: string, subscriberIds: string[]): Promise<Schemas['TopicRemoveResult']>;
+    /** Every member, page after page. */
+    members(key: string, filter?: { pageSize?: number }): AsyncIterable<TopicMember>;
   };
   preferences: {
     /** What applies to the subscriber, and which scope decided. */
@@ -97,8 +117,17 @@ export interface Clarion {
     set(subscriberId: string, settings: Schemas['PreferenceInput']['settings']): Promise<Schemas['SubscriberPreferences']>;
   };
   inbox: {
-    /** A token of the subscriber's own, for their in-app client (it acts for that subscriber only). */
-    token(subscriberId: string, options?: { ttlSeconds?: number }): Promise<{ token: string; expiresAt: string }>;
+    /**
+     * A short-lived `cin_` token for the subscriber's in-app client (`<clarion-inbox token>` or
+     * Authorization: Bearer): it opens that subscriber's inbox and nothing else. Default 1 hour,
+     * every scope.
+     */
+    token(subscriberId: string, options?: { ttlSeconds?: number; scopes?: InboxScope[] }): Promise<InboxToken>;
+    /**
+     * The subscriber hash for `<clarion-inbox subscriber-hash>`: HMAC-SHA256 of the id under the
+     * tenant's inbox secret (`GET /v1/tenant/inbox-secret`), computed here without a request.
+     */
+    subscriberHash(subscriberId: string, inboxSecret: string): string;
   };
   webhooks: {
     /**
@@ -166,14 +195,41 @@ export function createClarion(options: ClarionOptions): Clarion {
       async erase(subscriberId) {
         await ok(api.DELETE('/v1/subscribers/{subscriberId}', { params: { path: { subscriberId } } }));
       },
+      ackToken: (subscriberId, tokenOptions = {}) =>
+        ok(api.POST('/v1/subscribers/{subscriberId}/token', { params: { path: { subscriberId } }, body: tokenOptions.ttlSeconds === undefined ? {} : { ttlSeconds: tokenOptions.ttlSeconds } })),
+    },
+    topics: {
+      get: (key) => ok(api.GET('/v1/topics/{key}', { params: { path: { key } } })),
+      put: (key, input = {}) => ok(api.PUT('/v1/topics/{key}', { params: { path: { key } }, body: input })),
+      async *list(filter = {}) {
+        let cursor: string | undefined;
+        do {
+          const page = await ok(api.GET('/v1/topics', { params: { query: { limit: filter.pageSize ?? 200, cursor } } }));
+          yield* page.items;
+          cursor = page.nextCursor ?? undefined;
+        } while (cursor);
+      },
+      async delete(key) {
+        await ok(api.DELETE('/v1/topics/{key}', { params: { path: { key } } }));
+      },
+      add: (key, subscribers) => ok(api.PUT('/v1/topics/{key}/subscribers', { params: { path: { key } }, body: { subscribers } })),
+      remove: (key, subscribers) => ok(api.DELETE('/v1/topics/{key}/subscribers', { params: { path: { key } }, body: { subscribers } })),
+      async *members(key, filter = {}) {
+        let cursor: string | undefined;
+        do {
+          const page = await ok(api.GET('/v1/topics/{key}/subscribers', { params: { path: { key }, query: { limit: filter.pageSize ?? 200, cursor } } }));
+          yield* page.items;
+          cursor = page.nextCursor ?? undefined;
+        } while (cursor);
+      },
     },
     preferences: {
       get: (subscriberId) => ok(api.GET('/v1/subscribers/{subscriberId}/preferences', { params: { path: { subscriberId } } })),
       set: (subscriberId, settings) => ok(api.PUT('/v1/subscribers/{subscriberId}/preferences', { params: { path: { subscriberId } }, body: { settings } })),
     },
     inbox: {
-      token: (subscriberId, tokenOptions = {}) =>
-        ok(api.POST('/v1/subscribers/{subscriberId}/token', { params: { path: { subscriberId } }, body: tokenOptions.ttlSeconds === undefined ? {} : { ttlSeconds: tokenOptions.ttlSeconds } })),
+      token: (subscriberId, tokenOptions = {}) => ok(api.POST('/v1/subscribers/{subscriberId}/inbox-token', { params: { path: { subscriberId } }, body: { ...tokenOptions } })),
+      subscriberHash: (subscriberId, inboxSecret) => createHmac('sha256', inboxSecret).update(subscriberId).digest('hex'),
     },
     webhooks: {
       verify(headers, body, secret) {

@@ -126,7 +126,7 @@ describe('@clarion/client', function () {
     expect((bad as ClarionApiError).errors.map((e) => e.pointer)).to.deep.equal(['/settings/channels/sms']);
   });
 
-  it('posts an event, verifies the webhook Clarion sends and acknowledges with a minted inbox token', async () => {
+  it('posts an event, verifies the webhook Clarion sends and acknowledges with a minted subscriber token', async () => {
     // The receiving side of the service: a plain HTTP server on loopback.
     const r = await Receiver.start();
     receivers.push(r);
@@ -154,7 +154,7 @@ describe('@clarion/client', function () {
 
     // The subscriber's own token acknowledges their notification, and nothing with a forged one.
     const notificationId = webhook.subject as string;
-    const { token, expiresAt } = await clarion.inbox.token('eve', { ttlSeconds: 600 });
+    const { token, expiresAt } = await clarion.subscribers.ackToken('eve', { ttlSeconds: 600 });
     expect(Date.parse(expiresAt)).to.be.greaterThan(Date.now());
     const ack = await clarion.api.POST('/v1/notifications/{id}/ack', { params: { path: { id: notificationId } }, headers: { authorization: `Bearer ${token}` } });
     expect(ack.response.status, JSON.stringify(ack.error)).to.equal(200);
@@ -162,7 +162,61 @@ describe('@clarion/client', function () {
     const forged = await clarion.api.POST('/v1/notifications/{id}/ack', { params: { path: { id: notificationId } }, headers: { authorization: `Bearer ${token.slice(0, -2)}xx` } });
     expect(forged.response.status).to.equal(401);
     await untilJobs(gateway.runner!, async () => (await clarion.api.GET('/v1/notifications/{id}', { params: { path: { id: notificationId } } })).data?.status === 'acknowledged');
-    expect(await clarion.inbox.token('nobody').catch((err: unknown) => err)).to.be.instanceOf(ClarionApiError).and.include({ code: 'CLARION_ERR_SUBSCRIBER_NOT_FOUND' });
+    expect(await clarion.subscribers.ackToken('nobody').catch((err: unknown) => err)).to.be.instanceOf(ClarionApiError).and.include({ code: 'CLARION_ERR_SUBSCRIBER_NOT_FOUND' });
+  });
+
+  it('mints inbox tokens and subscriber hashes that open the subscriber’s own in-app inbox', async () => {
+    await clarion.api.PUT('/v1/contracts/{type}', { params: { path: { type: 'com.acme.order.inbox' } }, body: ORDER_SCHEMA as never });
+    const workflow = await clarion.api.PUT('/v1/workflows/{key}', {
+      params: { path: { key: 'order.inbox' } },
+      body: { trigger: 'com.acme.order.inbox', category: 'orders', channels: ['in_app'], recipients: '/data/recipients', templates: { in_app: { title: 'Order {{ data.orderId }}', body: 'It shipped' } } } as never,
+    });
+    expect(workflow.response.status, JSON.stringify(workflow.error)).to.equal(201);
+    await clarion.events.send({ id: 'inbox-1', source: '/shop', type: 'com.acme.order.inbox', data: { orderId: 'I-1', recipients: ['ivy'] } });
+
+    const { token, scopes } = await clarion.inbox.token('ivy');
+    expect(token).to.match(/^cin_/);
+    expect(scopes).to.have.members(['inbox:read', 'inbox:write', 'preferences']);
+    const asIvy = createClarion({ baseUrl: gateway.url!, apiKey: token });
+    const feed = await untilJobs(gateway.runner!, async () => {
+      const page = await asIvy.api.GET('/v1/inbox');
+      return page.data?.items.length ? page.data.items : undefined;
+    });
+    expect(feed.map((item) => item.title)).to.deep.equal(['Order I-1']);
+    // A read-only token reads and cannot mark.
+    const readOnly = await clarion.inbox.token('ivy', { ttlSeconds: 120, scopes: ['inbox:read'] });
+    expect(readOnly.scopes).to.deep.equal(['inbox:read']);
+    const marked = await createClarion({ baseUrl: gateway.url!, apiKey: readOnly.token }).api.POST('/v1/inbox/mark', { body: { ids: [feed[0].id], action: 'read' } });
+    expect(marked.response.status).to.equal(403);
+
+    // The hash, computed without a request, is what the session exchange accepts; another id's is not.
+    const { data: inboxSecret } = await clarion.api.GET('/v1/tenant/inbox-secret');
+    const subscriberHash = clarion.inbox.subscriberHash('ivy', inboxSecret!.secret);
+    const session = await clarion.api.POST('/v1/inbox/session', { body: { tenantId, subscriberId: 'ivy', subscriberHash } });
+    expect(session.response.status, JSON.stringify(session.error)).to.equal(201);
+    const forged = await clarion.api.POST('/v1/inbox/session', { body: { tenantId, subscriberId: 'ada', subscriberHash } });
+    expect(forged.response.status).to.equal(401);
+    expect(await clarion.inbox.token('ivy', { ttlSeconds: 5 }).catch((err: unknown) => err)).to.be.instanceOf(ClarionApiError).and.include({ status: 422 });
+  });
+
+  it('manages topics and their members, page after page', async () => {
+    const topic = await clarion.topics.put('billing.monthly', { name: 'Monthly billing' });
+    expect(topic).to.include({ key: 'billing.monthly', name: 'Monthly billing', subscriberCount: 0 });
+    await clarion.subscribers.bulk([{ id: 'ada' }, { id: 'bob' }]);
+    const added = await clarion.topics.add('billing.monthly', ['ada', 'bob', 'newcomer']);
+    expect(added).to.include({ added: 3, created: 1 });
+    expect(await clarion.topics.add('billing.monthly', ['ada'])).to.include({ added: 0, alreadyMembers: 1 });
+    const members: string[] = [];
+    for await (const m of clarion.topics.members('billing.monthly', { pageSize: 2 })) members.push(m.subscriberId);
+    expect(members.sort()).to.deep.equal(['ada', 'bob', 'newcomer']);
+    expect(await clarion.topics.remove('billing.monthly', ['bob', 'nobody'])).to.deep.equal({ removed: 1, notMembers: 1 });
+    expect((await clarion.topics.get('billing.monthly')).subscriberCount).to.equal(2);
+    const keys: string[] = [];
+    for await (const t of clarion.topics.list()) keys.push(t.key);
+    expect(keys).to.include('billing.monthly');
+    await clarion.topics.delete('billing.monthly');
+    expect(await clarion.topics.get('billing.monthly').catch((err: unknown) => err)).to.be.instanceOf(ClarionApiError).and.include({ status: 404 });
+    expect(await clarion.topics.put('bad key!').catch((err: unknown) => err)).to.be.instanceOf(ClarionApiError).and.include({ status: 422 });
   });
 
   /** A load balancer in front of the gateway on loopback that turns requests away, then lets them through. */
