@@ -81,10 +81,17 @@ module.exports = {
       from: { path: '^core/kernel/' },
       to: { path: '^core/', pathNot: ['^core/kernel/', '^core/errors\\.ts$'] },
     },
+    {
+      name: 'the-client-imports-nothing-of-clarion',
+      comment: '@clarion/client ships on its own to other systems: its source imports its own files and its npm dependencies (its generator script reads the document from core).',
+      severity: 'error',
+      from: { path: '^clients/([^/]+)/src/' },
+      to: { path: ['^core/', '^plugins/', '^adapters/', '^clients/'], pathNot: ['^clients/$1/src/'] },
+    },
   ],
   options: {
     doNotFollow: { path: 'node_modules' },
-    exclude: { path: ['node_modules', '^test/', '^bench/', '\\.test\\.ts$', '^adapters/[^/]+/test/'] },
+    exclude: { path: ['node_modules', '^test/', '^bench/', '\\.test\\.ts$', '^adapters/[^/]+/test/', '^clients/[^/]+/(test|scripts)/'] },
     tsPreCompilationDeps: true,
     tsConfig: { fileName: 'tsconfig.json' },
     enhancedResolveOptions: { exportsFields: ['exports'], conditionNames: ['import', 'require', 'node', 'default'], extensions: ['.ts', '.js'] },

@@ -3,7 +3,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', '**/node_modules/', '.clarion/', 'coverage/', 'admin/static/vendor/'] },
+  { ignores: ['node_modules/', '**/node_modules/', '.clarion/', 'coverage/', 'admin/static/vendor/', 'clients/*/dist/', 'clients/*/.build-*/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -27,7 +27,7 @@ export default tseslint.config(
     languageOptions: { globals: { window: 'readonly', document: 'readonly', HTMLFormElement: 'readonly', HTMLInputElement: 'readonly', HTMLAnchorElement: 'readonly', EventSource: 'readonly', FormData: 'readonly', URLSearchParams: 'readonly', uPlot: 'readonly', Intl: 'readonly', getComputedStyle: 'readonly', ResizeObserver: 'readonly' } },
   },
   {
-    files: ['test/**', 'bench/**', 'core/cli.ts', 'bin/**'],
+    files: ['test/**', 'bench/**', 'core/cli.ts', 'bin/**', 'clients/*/scripts/**', 'clients/*/test/**'],
     rules: { 'no-console': 'off', '@typescript-eslint/no-unused-expressions': 'off' },
   },
 );
