@@ -22,6 +22,13 @@ export default tseslint.config(
     languageOptions: { sourceType: 'commonjs', globals: { module: 'writable', require: 'readonly' } },
   },
   {
+    // The `<clarion-inbox>` web component runs in browsers.
+    files: ['widget/**'],
+    languageOptions: {
+      globals: { window: 'readonly', document: 'readonly', location: 'readonly', navigator: 'readonly', HTMLElement: 'readonly', customElements: 'readonly', CSSStyleSheet: 'readonly', CustomEvent: 'readonly', BroadcastChannel: 'readonly', WebSocket: 'readonly', URLSearchParams: 'readonly', Node: 'readonly', atob: 'readonly' },
+    },
+  },
+  {
     files: ['test/**', 'bench/**', 'core/cli.ts', 'bin/**'],
     rules: { 'no-console': 'off', '@typescript-eslint/no-unused-expressions': 'off' },
   },

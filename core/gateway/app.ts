@@ -16,6 +16,7 @@ import { templateRoutes } from './routes/templates.ts';
 import { webhookRoutes } from './routes/webhooks.ts';
 import { apiKeyRoutes } from './routes/api-keys.ts';
 import { inboxAdminRoutes, inboxRoutes } from './routes/inbox.ts';
+import { inboxCors, widgetRoutes } from './routes/widget.ts';
 
 export interface Gateway {
   app: Koa;
@@ -43,6 +44,8 @@ export function createGateway(services: Services): Gateway {
       );
     }
   });
+  // Subscribers' pages of other origins call the inbox (bearer tokens, no cookies).
+  app.use(inboxCors);
   app.use(problemMiddleware(services.log));
   app.use(queryGuard);
 
@@ -54,6 +57,8 @@ export function createGateway(services: Services): Gateway {
   ackRoute(services, open, requireApiKey(services.apiKeys));
   // The subscriber's own inbox: each route checks the subscriber's token itself.
   inboxRoutes(services, open);
+  // The `<clarion-inbox>` web component and its demo page.
+  widgetRoutes(open);
 
   const api = new Router();
   const authenticate = requireApiKey(services.apiKeys);

@@ -232,7 +232,9 @@ export class InboxHub {
     return this.#listener.listening;
   }
 
+  /** Listens and beats; a hub stopped before may start again (its streams come back with their cursors). */
   async start(connectionString: string): Promise<void> {
+    this.#stopping = false;
     await this.#listener.start(connectionString);
     this.#heartbeat = setInterval(() => this.#beat(), this.#deps.heartbeatMs);
     this.#heartbeat.unref();
