@@ -10,7 +10,10 @@
  *     its connections and compiled code);
  *  3. posts BENCH_BURST (3000) events as fast as batches of 100 allow and reports events/s and
  *     deliveries/s until the last email arrives.
- * Each event goes to one subscriber on the email channel.
+ *  4. in-app: BENCH_INBOX_CLIENTS (1000) WebSocket clients on the gateway, events to them at a
+ *     steady rate; event-to-socket p50/p99 and the gateway's memory per connection
+ *     (bench/inbox.ts; BENCH_INBOX_CLIENTS=0 skips it).
+ * Each event of steps 2 and 3 goes to one subscriber on the email channel.
  *
  * BENCH_SEPARATE_WORKER=1 runs the worker as its own process (`clarion worker`), as in
  * production, instead of inside the gateway's process.
@@ -27,6 +30,7 @@ import { createLogger, graphileLogger } from '../core/log.ts';
 import { startClarion } from '../core/runtime.ts';
 import { createTenant } from '../core/tenants.ts';
 import { SmtpSink } from '../test/support/smtp.ts';
+import { inAppBench } from './inbox.ts';
 
 const rate = Number(process.env.BENCH_RATE ?? 100);
 const seconds = Number(process.env.BENCH_SECONDS ?? 10);
@@ -136,6 +140,8 @@ async function main() {
       const s = (performance.now() - started) / 1000;
       console.log(`burst of ${burst} events: ingested in ${ingested.toFixed(1)} s (${(burst / ingested).toFixed(0)} events/s); all ${burst} emails delivered in ${s.toFixed(1)} s = ${(burst / s).toFixed(0)} deliveries/s (${((burst / s) * 3600 / 1e6).toFixed(2)} M/hour)`);
     }
+    // 4. In-app: open sockets, event to socket.
+    await inAppBench(clarion.url!, call);
     if (process.env.BENCH_PGSS) {
       const { rows } = await knex.raw(`select calls, round(total_exec_time::numeric, 0) as ms, round(mean_exec_time::numeric, 3) as mean, round(total_plan_time::numeric, 0) as plan, left(regexp_replace(query, '\\s+', ' ', 'g'), 150) as q from pg_stat_statements order by total_exec_time + total_plan_time desc limit 40`);
       console.table(rows);
