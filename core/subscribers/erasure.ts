@@ -202,8 +202,10 @@ export async function erasePerson(trx: Knex, person: Person, recipientPointers: 
 
   // Copies of what was sent to her, and state kept only for her.
   const inboxItems = await trx('inbox_items').where({ tenant_id: tenantId, subscriber_id: subscriberId }).delete();
-  // The inbox's change log holds copies of its items (its counter and presence rows hold nothing of hers).
+  // The inbox's change log holds copies of its items (its counter holds nothing of hers).
   const inboxChanges = await trx('inbox_changes').where({ tenant_id: tenantId, subscriber_id: subscriberId }).delete();
+  // When she was online (presence rows): hers too.
+  await trx('inbox_presence').where({ tenant_id: tenantId, subscriber_id: subscriberId }).delete();
   const outboxMessages = await trx('outbox_messages').where({ tenant_id: tenantId }).where((q) => {
     q.whereIn('notification_id', myNotificationIds()).orWhereIn('delivery_id', myDeliveryIds());
     // Provider test messages sent to her address (they belong to no notification).

@@ -90,6 +90,7 @@ describe('erasing a subscriber (integration)', () => {
     inbox_items: 'hers deleted',
     inbox_changes: 'hers deleted (copies of her items)',
     inbox_cursors: 'the number of her inbox\'s last change: nothing of her',
+    inbox_presence: 'hers deleted (when she was online)',
     worker_heartbeats: 'workers, not subscribers',
     dedup_keys: 'hers deleted',
     rate_limit_hits: 'hers deleted',
