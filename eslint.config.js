@@ -25,7 +25,7 @@ export default tseslint.config(
     // The `<clarion-inbox>` web component runs in browsers.
     files: ['widget/**'],
     languageOptions: {
-      globals: { window: 'readonly', document: 'readonly', location: 'readonly', navigator: 'readonly', HTMLElement: 'readonly', customElements: 'readonly', CSSStyleSheet: 'readonly', CustomEvent: 'readonly', BroadcastChannel: 'readonly', WebSocket: 'readonly', URLSearchParams: 'readonly', Node: 'readonly', atob: 'readonly' },
+      globals: { window: 'readonly', document: 'readonly', location: 'readonly', navigator: 'readonly', HTMLElement: 'readonly', customElements: 'readonly', CSSStyleSheet: 'readonly', CustomEvent: 'readonly', BroadcastChannel: 'readonly', WebSocket: 'readonly', EventSource: 'readonly', URLSearchParams: 'readonly', Node: 'readonly', atob: 'readonly' },
     },
   },
   {

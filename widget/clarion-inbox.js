@@ -9,7 +9,7 @@
  *
  * Attributes: token | tenant-id + subscriber-id + subscriber-hash, server (default: where this
  * script came from), lang (default: the page's), theme (light, dark, auto), tabs ("categories"
- * or a comma-separated list of categories), placement (left, right).
+ * or a comma-separated list of categories), placement (left, right), transport (auto, ws, sse).
  * Events (bubbling, composed): clarion-inbox:token-expired (set a new `token` attribute),
  * clarion-inbox:item-created, clarion-inbox:action ({item, action}).
  * Served by the gateway at /v1/inbox/widget.js; docs/inbox.md describes it.
@@ -213,9 +213,18 @@ function claimsOf(token) {
   }
 }
 
+function parse(data) {
+  try {
+    const message = JSON.parse(data);
+    return message && typeof message === 'object' ? message : null;
+  } catch {
+    return null;
+  }
+}
+
 class ClarionInbox extends HTMLElement {
   static version = VERSION;
-  static observedAttributes = ['token', 'subscriber-hash', 'subscriber-id', 'tenant-id', 'server', 'lang', 'tabs'];
+  static observedAttributes = ['token', 'subscriber-hash', 'subscriber-id', 'tenant-id', 'server', 'transport', 'lang', 'tabs'];
 
   #root;
   #els = {};
@@ -235,6 +244,9 @@ class ClarionInbox extends HTMLElement {
   #status = 'connecting';
   #cursor = null;
   #ws = null;
+  #es = null;
+  #wsWorked = false;
+  #wsFailures = 0;
   #attempt = 0;
   #reconnectTimer = 0;
   #watchdog = 0;
@@ -387,11 +399,7 @@ class ClarionInbox extends HTMLElement {
     clearTimeout(this.#reconnectTimer);
     clearTimeout(this.#watchdog);
     clearTimeout(this.#refreshTimer);
-    if (this.#ws) {
-      this.#ws.onclose = null;
-      this.#ws.close(1000);
-      this.#ws = null;
-    }
+    this.#closeStream();
     this.#channel?.close();
     this.#channel = null;
     this.#leader = false;
@@ -401,13 +409,18 @@ class ClarionInbox extends HTMLElement {
 
   // ------------------------------------------------------------------ the stream
 
+  /** WebSocket, or Server-Sent Events (`transport="sse"`, or by itself where sockets never got through). */
   #connect() {
-    const generation = this.#generation;
+    const sse = this.getAttribute('transport') === 'sse' || (this.getAttribute('transport') !== 'ws' && !this.#wsWorked && this.#wsFailures >= 2);
+    this.dataset.transport = sse ? 'sse' : 'ws';
     const url = new URL(`${this.#server}/v1/inbox/stream`);
-    url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
     url.searchParams.set('token', this.#token);
     if (this.#cursor) url.searchParams.set('cursor', this.#cursor);
+    if (sse) return this.#connectSse(url);
+    const generation = this.#generation;
+    url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
     let ws;
+    let ready = false;
     try {
       ws = new WebSocket(url);
     } catch {
@@ -416,30 +429,70 @@ class ClarionInbox extends HTMLElement {
     this.#ws = ws;
     ws.onmessage = (e) => {
       if (generation !== this.#generation) return;
-      let message;
-      try {
-        message = JSON.parse(e.data);
-      } catch {
-        return;
-      }
-      this.#alive();
-      this.#apply(message);
-      this.#channel?.postMessage({ kind: 'message', message });
+      const message = parse(e.data);
+      if (!message) return;
+      if (message.type === 'ready') ready = this.#wsWorked = true;
+      this.#heard(message);
     };
     ws.onclose = (e) => {
       if (generation !== this.#generation) return;
       this.#ws = null;
       clearTimeout(this.#watchdog);
-      if (e.code === 4001 || e.code === 4003) {
-        // The token ended: a hash makes a new one; a page's own token is the page's to renew.
-        if (this.getAttribute('token')) return this.#expired();
-        return this.#credentials().then(() => this.#connect(), () => this.#reconnect());
-      }
+      if (!ready) this.#wsFailures += 1;
+      if (e.code === 4001 || e.code === 4003) return this.#tokenEnded();
       this.#reconnect();
     };
   }
 
-  /** Backoff with full jitter, capped at 30 s: clients that lost one gateway do not come back all at once. */
+  #connectSse(url) {
+    const generation = this.#generation;
+    const es = new EventSource(url.href);
+    this.#es = es;
+    const onEvent = (e) => {
+      if (generation !== this.#generation) return;
+      const message = parse(e.data);
+      if (message?.type === 'error' && message.code === 'CLARION_ERR_INBOX_TOKEN_EXPIRED') {
+        this.#closeStream();
+        return this.#tokenEnded();
+      }
+      if (message) this.#heard(message);
+    };
+    for (const type of ['ready', 'reset', 'item.created', 'item.updated', 'items.updated', 'heartbeat']) es.addEventListener(type, onEvent);
+    // `error`: the server's own (with data), or the connection's (none): ours to retry, with the cursor.
+    es.addEventListener('error', (e) => {
+      if (generation !== this.#generation) return;
+      if (e.data) return onEvent(e);
+      this.#closeStream();
+      this.#reconnect();
+    });
+  }
+
+  #heard(message) {
+    this.#alive();
+    this.#apply(message);
+    this.#channel?.postMessage({ kind: 'message', message });
+  }
+
+  /** The token ended: a hash makes a new one; a page's own token is the page's to renew. */
+  #tokenEnded() {
+    if (this.getAttribute('token')) return this.#expired();
+    return this.#credentials().then(() => this.#connect(), () => this.#reconnect());
+  }
+
+  /** Ends the stream without waiting for a closing handshake a dead connection would never answer. */
+  #closeStream() {
+    clearTimeout(this.#watchdog);
+    if (this.#ws) {
+      this.#ws.onclose = null;
+      this.#ws.onmessage = null;
+      this.#ws.close(1000);
+      this.#ws = null;
+    }
+    this.#es?.close();
+    this.#es = null;
+  }
+
+  /** Exponential backoff (0.5 s doubling, at most 30 s), half of it random: clients that lost one gateway do not come back all at once. */
   #reconnect() {
     if (!this.#leader) return;
     this.#setStatus(navigator.onLine === false ? 'offline' : 'reconnecting');
@@ -450,10 +503,7 @@ class ClarionInbox extends HTMLElement {
     this.#reconnectTimer = setTimeout(() => {
       if (generation !== this.#generation) return;
       // A token that ended while away: a fresh one first (a page's own token: tell the page).
-      if (this.#tokenExpiry && this.#tokenExpiry <= Date.now()) {
-        if (this.getAttribute('token')) return this.#expired();
-        return this.#credentials().then(() => this.#connect(), () => this.#reconnect());
-      }
+      if (this.#tokenExpiry && this.#tokenExpiry <= Date.now()) return this.#tokenEnded();
       this.#connect();
     }, base / 2 + Math.random() * (base / 2));
   }
@@ -461,7 +511,12 @@ class ClarionInbox extends HTMLElement {
   /** Nothing heard for two heartbeats: the connection is dead even if the socket does not say so. */
   #alive() {
     clearTimeout(this.#watchdog);
-    this.#watchdog = setTimeout(() => this.#ws?.close(4000, 'heartbeat missed'), this.#heartbeatMs * 2 + 1000);
+    const generation = this.#generation;
+    this.#watchdog = setTimeout(() => {
+      if (generation !== this.#generation) return;
+      this.#closeStream();
+      this.#reconnect();
+    }, this.#heartbeatMs * 2 + 1000);
   }
 
   #fromTab(data) {

@@ -176,6 +176,27 @@ describe('<clarion-inbox> in Chromium', function () {
     }
   });
 
+  it('streams over Server-Sent Events where WebSockets do not get through', async () => {
+    const token = await c.token('fay');
+    // A second door to the same gateway that drops every WebSocket upgrade, as some proxies do.
+    const proxy = http.createServer(t.callback);
+    proxy.on('upgrade', (_req, socket) => socket.destroy());
+    await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+    try {
+      const tab = await (await context()).newPage();
+      await tab.goto(`http://127.0.0.1:${(proxy.address() as AddressInfo).port}/demo/inbox#token=${token}`);
+      await untilLive(tab);
+      expect(await tab.locator('clarion-inbox').getAttribute('data-transport')).to.equal('sse');
+      await post('com.acme.order.shipped', 'fay');
+      await untilUnread(tab, 1);
+      await c.as(token).post('/v1/inbox/mark').send({ action: 'read' }).expect(200);
+      await untilUnread(tab, 0);
+    } finally {
+      proxy.closeAllConnections();
+      await new Promise<void>((resolve) => proxy.close(() => resolve()));
+    }
+  });
+
   it('passes axe-core without serious violations: closed, open with items, preferences, dark', async () => {
     const token = await c.token('erin');
     await post('com.acme.order.shipped', 'erin');

@@ -48,7 +48,7 @@ pre{background:#fff;border:1px solid #d0d7de;border-radius:6px;padding:12px;over
 // The page's own script: the credentials come in the fragment, which no server sees or logs.
 const DEMO_SCRIPT = `const p = new URLSearchParams(location.hash.slice(1));
 const inbox = document.querySelector('clarion-inbox');
-for (const name of ['theme', 'lang', 'tabs', 'tenant-id', 'subscriber-id', 'subscriber-hash', 'token']) if (p.get(name)) inbox.setAttribute(name, p.get(name));
+for (const name of ['theme', 'lang', 'tabs', 'transport', 'tenant-id', 'subscriber-id', 'subscriber-hash', 'token']) if (p.get(name)) inbox.setAttribute(name, p.get(name));
 if (p.get('lang')) document.documentElement.lang = p.get('lang');
 document.getElementById('who').textContent = p.get('token') || p.get('subscriber-hash') ? 'Signed in from the page address.' : 'No credentials in the address: see below.';
 inbox.addEventListener('clarion-inbox:token-expired', () => { document.getElementById('who').textContent = 'The token expired: mint a new one and reload with it.'; });`;
