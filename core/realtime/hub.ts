@@ -366,6 +366,11 @@ export class InboxHub {
     }
     const set = typeof note?.s === 'string' ? this.#connections.get(note.s) : undefined;
     if (!set || !Number.isInteger(note.q)) return;
+    if (note.end === 'erased') {
+      // The subscriber was erased: its tokens no longer open anything, and its streams end as an expired one does (4001).
+      for (const connection of [...set]) this.#drop(connection, 'expired');
+      return;
+    }
     for (const connection of set) {
       if (connection.busy) connection.again = true;
       else if (note.q <= connection.sent) continue;
