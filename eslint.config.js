@@ -27,6 +27,13 @@ export default tseslint.config(
     languageOptions: { globals: { window: 'readonly', document: 'readonly', HTMLFormElement: 'readonly', HTMLInputElement: 'readonly', HTMLAnchorElement: 'readonly', EventSource: 'readonly', FormData: 'readonly', URLSearchParams: 'readonly', uPlot: 'readonly', Intl: 'readonly', getComputedStyle: 'readonly', ResizeObserver: 'readonly' } },
   },
   {
+    // The `<clarion-inbox>` web component runs in browsers.
+    files: ['widget/**'],
+    languageOptions: {
+      globals: { window: 'readonly', document: 'readonly', location: 'readonly', navigator: 'readonly', HTMLElement: 'readonly', customElements: 'readonly', CSSStyleSheet: 'readonly', CustomEvent: 'readonly', BroadcastChannel: 'readonly', WebSocket: 'readonly', EventSource: 'readonly', URLSearchParams: 'readonly', Node: 'readonly', atob: 'readonly' },
+    },
+  },
+  {
     files: ['test/**', 'bench/**', 'core/cli.ts', 'bin/**', 'clients/*/scripts/**', 'clients/*/test/**'],
     rules: { 'no-console': 'off', '@typescript-eslint/no-unused-expressions': 'off' },
   },

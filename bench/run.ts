@@ -14,6 +14,9 @@
  *  6. email deliveries to the same sink through the engine (events in batches of 100);
  *  7. single events end to end (one POST each, to email) at a sustained rate: event-to-SMTP latency;
  *  8. one event to a team of BENCH_TEAM subscribers (in-app): notifications created and sent;
+ *  9. BENCH_INBOX_CLIENTS (1000) WebSocket inbox clients on the gateway (a process of their own,
+ *     bench/inbox-clients.ts), in-app events to them: event-to-socket latency and the gateway's
+ *     memory per open connection (bench/inbox.ts);
  *  and the gateway's plus the worker's resident memory (render processes included) throughout 4-8.
  *
  * Options: `--json FILE` writes the figures as JSON too; `--only 1,2` runs some steps (their
@@ -39,7 +42,8 @@ import { createLogger, graphileLogger } from '../core/log.ts';
 import { createTenant } from '../core/tenants.ts';
 import { SmtpSink } from '../test/support/smtp.ts';
 import { load } from './lib/loadgen.ts';
-import { MemorySampler, startProcess, type ClarionProcess } from './lib/processes.ts';
+import { MemorySampler, rssTree, startProcess, type ClarionProcess } from './lib/processes.ts';
+import { inAppBench } from './inbox.ts';
 import { Progress, table, writeJson, type Figure } from './lib/report.ts';
 
 const { values: args } = parseArgs({ options: { json: { type: 'string' }, only: { type: 'string' } } });
@@ -184,7 +188,7 @@ async function main() {
     }
 
     // 4-8 run on one gateway and one worker.
-    const needClarion = [4, 6, 7, 8].some(wanted);
+    const needClarion = [4, 6, 7, 8, 9].some(wanted);
     let gateway: ClarionProcess | undefined;
     let worker: ClarionProcess | undefined;
     let memory: MemorySampler | undefined;
@@ -308,6 +312,22 @@ async function main() {
         ceiling: engine === undefined ? undefined : { name: 'engine, batches', value: engine },
         goal: { text: 'at the engine rate (>= 3,000/s)', met: rate >= 3000 },
       });
+    }
+
+    if (wanted(9)) {
+      progress.step(`${env('BENCH_INBOX_CLIENTS', 1000)} WebSocket inbox clients on the gateway, in-app events to them`);
+      const fetchCall = (method: string, p: string, body: unknown, contentType = 'application/json') =>
+        fetch(`${gateway!.url}${p}`, { method, headers: { authorization: `Bearer ${apiKey}`, 'content-type': contentType }, body: JSON.stringify(body) });
+      const r = await inAppBench(gateway!.url!, fetchCall, () => rssTree(gateway!.child.pid!));
+      if (r) {
+        figures.push({
+          name: `in-app items to ${r.clients} open WebSocket clients`,
+          value: r.p99,
+          unit: 'ms p99',
+          detail: `${r.items}/${r.total} items at ${r.rate}/s for ${r.seconds} s, event-to-socket p50 ${r.p50.toFixed(0)} ms, max ${r.max.toFixed(0)} ms; clients open in ${r.openSeconds.toFixed(1)} s`,
+        });
+        figures.push({ name: 'gateway memory per open inbox connection', value: r.perConnectionKiB, unit: 'KiB', detail: 'resident set added by the open connections, divided by their number' });
+      }
     }
 
     if (memory) {

@@ -21,6 +21,7 @@ import { adminConsole } from '../../admin/index.ts';
 import { scheduleRoutes } from './routes/schedules.ts';
 import { topicRoutes } from './routes/topics.ts';
 import { analyticsRoutes, trackingRoutes } from './routes/analytics.ts';
+import { inboxCors, widgetRoutes } from './routes/widget.ts';
 
 export interface Gateway {
   app: Koa;
@@ -51,6 +52,8 @@ export function createGateway(services: Services): Gateway {
       );
     }
   });
+  // Subscribers' pages of other origins call the inbox (bearer tokens, no cookies).
+  app.use(inboxCors);
   app.use(problemMiddleware(services.log));
   app.use(queryGuard);
   // The admin console (admin/): its own pages, sessions and errors under /admin.
@@ -66,6 +69,8 @@ export function createGateway(services: Services): Gateway {
   ackRoute(services, open, requireApiKey(services.apiKeys));
   // The subscriber's own inbox: each route checks the subscriber's token itself.
   inboxRoutes(services, open);
+  // The `<clarion-inbox>` web component and its demo page.
+  widgetRoutes(open);
 
   const api = new Router();
   const authenticate = requireApiKey(services.apiKeys);

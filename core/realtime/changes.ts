@@ -37,12 +37,16 @@ export interface StoredChange {
   change: InboxChange;
 }
 
-/** The announcement: tenant, subscriber row id, change number, and the change when it fits. */
+/**
+ * The announcement: tenant, subscriber row id, change number, and the change when it fits; or
+ * `end`: the subscriber's streams end everywhere (`erased`: the subscriber is no more).
+ */
 export interface InboxAnnouncement {
   t: string;
   s: string;
   q: number;
   c?: InboxChange;
+  end?: 'erased';
 }
 
 /** A locked inbox inside a transaction: the number of its last change so far. */
@@ -103,6 +107,11 @@ export async function recordChange(trx: Knex, inbox: LockedInbox, body: InboxCha
   if (Buffer.byteLength(payload) > MAX_PAYLOAD_BYTES) payload = JSON.stringify({ t: inbox.tenantId, s: inbox.subscriberId, q: seq } satisfies InboxAnnouncement);
   await trx.raw('select pg_notify(?, ?)', [INBOX_CHANNEL, payload]);
   return { seq, change };
+}
+
+/** Ends every open stream of the subscriber, on every gateway, once `trx` commits (an erasure). */
+export async function announceEnd(trx: Knex, tenantId: string, subscriberId: string): Promise<void> {
+  await trx.raw('select pg_notify(?, ?)', [INBOX_CHANNEL, JSON.stringify({ t: tenantId, s: subscriberId, q: 0, end: 'erased' } satisfies InboxAnnouncement)]);
 }
 
 /** The changes of an inbox after `after`, in order (at most `limit`). */

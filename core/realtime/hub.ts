@@ -232,7 +232,9 @@ export class InboxHub {
     return this.#listener.listening;
   }
 
+  /** Listens and beats; a hub stopped before may start again (its streams come back with their cursors). */
   async start(connectionString: string): Promise<void> {
+    this.#stopping = false;
     await this.#listener.start(connectionString);
     this.#heartbeat = setInterval(() => this.#beat(), this.#deps.heartbeatMs);
     this.#heartbeat.unref();
@@ -364,6 +366,11 @@ export class InboxHub {
     }
     const set = typeof note?.s === 'string' ? this.#connections.get(note.s) : undefined;
     if (!set || !Number.isInteger(note.q)) return;
+    if (note.end === 'erased') {
+      // The subscriber was erased: its tokens no longer open anything, and its streams end as an expired one does (4001).
+      for (const connection of [...set]) this.#drop(connection, 'expired');
+      return;
+    }
     for (const connection of set) {
       if (connection.busy) connection.again = true;
       else if (note.q <= connection.sent) continue;

@@ -173,6 +173,30 @@ export const inboxPaths: Record<string, Record<string, unknown>> = {
       responses: { '201': json(ref('InboxToken')), ...errors(400, 401, 415, 422) },
     },
   },
+  '/v1/inbox/widget.js': {
+    get: {
+      tags: ['inbox'],
+      summary: 'The `<clarion-inbox>` web component (an ES module; docs/inbox.md): a bell with the unread count, the live feed, preferences',
+      description:
+        'Embed it with `<script type="module" src=".../v1/inbox/widget.js"></script>` and `<clarion-inbox token="cin_...">`. Gzipped when accepted (under 25 KB), ' +
+        'with an ETag (`If-None-Match` answers 304). `X-Clarion-Widget-Version` names the version; `?v=<that version>` is cached for good, the bare address for 5 minutes. ' +
+        'Served to any origin (CORS), as every `/v1/inbox` route is.',
+      security: [],
+      parameters: [query('v', 'The version (`X-Clarion-Widget-Version`): with the current one the answer is cacheable for good.')],
+      responses: {
+        '200': { description: 'The module', content: { 'text/javascript': { schema: { type: 'string' } } } },
+        '304': { description: 'Not modified (If-None-Match)' },
+      },
+    },
+  },
+  '/demo/inbox': {
+    get: {
+      tags: ['inbox'],
+      summary: 'A demo page embedding `<clarion-inbox>`; the credentials go in its fragment (`#token=cin_...`, or `#tenant-id=&subscriber-id=&subscriber-hash=`)',
+      security: [],
+      responses: { '200': { description: 'The page', content: { 'text/html': { schema: { type: 'string' } } } } },
+    },
+  },
 };
 
 const time = { type: 'string', format: 'date-time' };

@@ -1,5 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { Knex } from 'knex';
+import { announceEnd } from '../realtime/changes.ts';
 
 /**
  * Erasure (GDPR article 17) of one subscriber: what Clarion stored about the person goes, in the
@@ -204,8 +205,9 @@ export async function erasePerson(trx: Knex, person: Person, recipientPointers: 
   const inboxItems = await trx('inbox_items').where({ tenant_id: tenantId, subscriber_id: subscriberId }).delete();
   // The inbox's change log holds copies of its items (its counter holds nothing of hers).
   const inboxChanges = await trx('inbox_changes').where({ tenant_id: tenantId, subscriber_id: subscriberId }).delete();
-  // When she was online, and for how long: her streams end with her (her tokens no longer pass).
+  // When she was online, and for how long: hers too; and her open streams end, on every gateway.
   const inboxPresence = await trx('inbox_presence').where({ tenant_id: tenantId, subscriber_id: subscriberId }).delete();
+  await announceEnd(trx, tenantId, subscriberId);
   const outboxMessages = await trx('outbox_messages').where({ tenant_id: tenantId }).where((q) => {
     q.whereIn('notification_id', myNotificationIds()).orWhereIn('delivery_id', myDeliveryIds());
     // Provider test messages sent to her address (they belong to no notification).

@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import request from 'supertest';
 import { testApp, testPeer, type TestApp, type TestPeer } from '../support/clarion.ts';
 import { ManualClock } from '../support/clock.ts';
 import { advance, clients, inAppWorkflow } from '../support/inbox.ts';
@@ -20,6 +21,7 @@ describe('presence and the presence plugin', function () {
   let two: Awaited<ReturnType<typeof serve>>;
   let c: ReturnType<typeof clients>;
   let tenantId: string;
+  let apiKey: string;
   const streams: WsClient[] = [];
 
   before(async () => {
@@ -29,7 +31,6 @@ describe('presence and the presence plugin', function () {
     peer = await testPeer(t, { clock, env });
     one = await serve(t, t.db.url);
     two = await serve(peer, t.db.url);
-    let apiKey: string;
     ({ tenantId, apiKey } = await t.tenant('Acme', { acceptUnvalidatedTypes: true }));
     c = clients(t, apiKey);
     await c.api.put('/v1/workflows/order.shipped').send(inAppWorkflow('com.acme.order.shipped', {
@@ -127,5 +128,20 @@ describe('presence and the presence plugin', function () {
     expect(skipped.decisions.find((d: { plugin: string }) => d.plugin === 'presence')).to.deep.include({ decision: 'continue', channels: ['in_app'] });
     expect(skipped.deliveries.map((d: { channel: string }) => d.channel)).to.deep.equal(['in_app']);
     expect(await emails('carol@example.com')).to.have.length(1);
+  });
+
+  it('ends the streams of an erased subscriber on every gateway, and forgets when she was online', async () => {
+    await c.api.put('/v1/subscribers/erin').send({ email: 'erin@example.com' }).expect(201);
+    const laptop = await open(one, 'erin');
+    const phone = await open(two, 'erin');
+    const other = await open(two, 'carol');
+    expect((await presence('erin')).connections).to.equal(2);
+    await request(t.callback).delete('/v1/subscribers/erin').set('authorization', `Bearer ${apiKey}`).expect(204);
+    expect(await laptop.whenClosed()).to.deep.equal({ code: 4001, reason: 'token expired' });
+    expect(await phone.whenClosed()).to.deep.equal({ code: 4001, reason: 'token expired' });
+    await Promise.all([t.services.inbox.presence.settled(), peer.services.inbox.presence.settled()]);
+    const { id } = await t.db.knex('subscribers').where({ tenant_id: tenantId }).whereNotNull('erased_at').orderBy('erased_at', 'desc').first('id');
+    expect(await t.db.knex('inbox_presence').where({ subscriber_id: id })).to.deep.equal([]);
+    expect(other.closed, "another subscriber's stream stays open").to.equal(undefined);
   });
 });

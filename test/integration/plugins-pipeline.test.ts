@@ -280,5 +280,33 @@ describe('pipeline plugins (integration)', function () {
       await advance(20 * MINUTE);
       expect(await outbox('sms', '+14155550133')).to.have.length(0);
     });
+
+    it('skips a step `unless: read` once the in-app copy was read, and still fires the others (reading is not acknowledging)', async () => {
+      await workflow('alert.raised', {
+        trigger: 'com.acme.alert.raised', channels: ['in_app', 'sms'], recipients: '/data/recipients',
+        plugins: { escalation: { steps: [{ delaySeconds: 0, channels: ['in_app'] }, { delaySeconds: 300, channels: ['sms'], unless: 'read' }, { delaySeconds: 600, channels: ['sms'], recipients: ['oncall'] }] } },
+        templates: { in_app: { title: 'Alert {{ data.id }}', body: 'Look at it.' }, sms: { text: 'Alert {{ data.id }}' } },
+      });
+      const paged = (await outbox('sms', '+14155550199')).length;
+      const eventId = await post('com.acme.alert.raised', { id: 'AL-1', recipients: [{ id: 'kim', phone: '+14155550144' }] });
+      const token = (await call('post', '/v1/subscribers/kim/inbox-token').send({}).expect(201)).body.token;
+      const inbox = (await request(t.callback).get('/v1/inbox').set('authorization', `Bearer ${token}`).expect(200)).body.items;
+      expect(inbox.map((i: { title: string }) => i.title)).to.deep.equal(['Alert AL-1']);
+      await request(t.callback).patch(`/v1/inbox/${inbox[0].id}`).set('authorization', `Bearer ${token}`).send({ read: true }).expect(200);
+      await advance(11 * MINUTE);
+      expect(await outbox('sms', '+14155550144'), 'read in time: no SMS').to.have.length(0);
+      const notification = await notificationOf(eventId);
+      expect(notification.escalation.steps.map((s: { status: string; reason?: string }) => [s.status, s.reason ?? null])).to.deep.equal([['fired', null], ['cancelled', 'read'], ['fired', null]]);
+      expect(await outbox('sms', '+14155550199'), 'the on-call step has no unless').to.have.length(paged + 1);
+    });
+
+    it('refuses an unknown `unless`', async () => {
+      const res = await call('put', '/v1/workflows/alert.bad').send({
+        trigger: 'com.acme.alert.bad', channels: ['in_app'], recipients: '/data/recipients',
+        plugins: { escalation: { steps: [{ delaySeconds: 0, channels: ['in_app'], unless: 'seen' }] } },
+        templates: { in_app: { title: 'x', body: 'y' } },
+      }).expect(422);
+      expect(JSON.stringify(res.body.errors)).to.include('/plugins/escalation/steps/0/unless');
+    });
   });
 });

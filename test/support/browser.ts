@@ -1,4 +1,5 @@
-import { mkdirSync, readFileSync } from 'node:fs';
+import { accessSync, constants, mkdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createRequire } from 'node:module';
@@ -12,7 +13,6 @@ import { PASSWORD } from './admin.ts';
  * gateway of a TestApp listening on loopback. One browser per test file; a context per user.
  * Every page a test visits is screenshotted to artifacts/screenshots/ and checked with axe-core.
  */
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 export const SCREENSHOTS = fileURLToPath(new URL('../../artifacts/screenshots/', import.meta.url));
 const AXE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 
@@ -47,7 +47,7 @@ export async function freePort(): Promise<number> {
 
 export async function launch(): Promise<Browser> {
   mkdirSync(SCREENSHOTS, { recursive: true });
-  return chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox', '--disable-dev-shm-usage', '--disable-gpu'] });
+  return chromium.launch({ executablePath: chromiumPath(), headless: true, args: ['--no-sandbox', '--disable-dev-shm-usage', '--disable-gpu'] });
 }
 
 /** A browser context (its own cookies) logged in as `email`. */
@@ -91,4 +91,33 @@ export async function visit(page: Page, path: string, name: string): Promise<voi
   const response = await page.goto(path);
   if (response?.status() !== 200) throw new Error(`${path} answered ${response?.status()}: ${(await page.textContent('main'))?.slice(0, 500)}`);
   await check(page, name);
+}
+
+/**
+ * The Debian `chromium` package's browser (installed by .ci/run), driven by playwright-core,
+ * which downloads no browser of its own. CLARION_CHROMIUM (or CHROMIUM_PATH) names another binary.
+ */
+export function chromiumPath(): string {
+  const candidates = [
+    process.env.CLARION_CHROMIUM,
+    process.env.CHROMIUM_PATH,
+    // The binary itself, without the Debian wrapper script around it.
+    '/usr/lib/chromium/chromium',
+    ...['chromium', 'chromium-browser', 'google-chrome-stable', 'google-chrome'].flatMap((name) => (process.env.PATH ?? '').split(path.delimiter).filter(Boolean).map((dir) => path.join(dir, name))),
+  ].filter((c): c is string => Boolean(c));
+  for (const candidate of candidates) {
+    try {
+      accessSync(candidate, constants.X_OK);
+      return candidate;
+    } catch {
+      // next one
+    }
+  }
+  throw new Error(`No Chromium found (tried ${candidates.join(', ')}): apt-get install -y chromium, or set CLARION_CHROMIUM`);
+}
+
+/** A headless Chromium without the console's screenshots directory; close it after the suite. */
+export function launchChromium(): Promise<Browser> {
+  // --no-sandbox: CI runs as root, where Chromium's sandbox refuses to start.
+  return chromium.launch({ executablePath: chromiumPath(), headless: true, args: ['--no-sandbox', '--disable-dev-shm-usage'] });
 }
