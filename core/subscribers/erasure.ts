@@ -49,8 +49,8 @@ export interface Person {
 
 /** What an erasure did, by table; the `subscriber.erased` audit entry carries it. */
 export interface ErasureCounts {
-  deleted: { inboxItems: number; inboxChanges: number; inboxPresence: number; outboxMessages: number; digests: number; rateLimitHits: number; dedupKeys: number; preferences: number; topicSubscriptions: number; interactions: number };
-  redacted: { notifications: number; deliveries: number; deliveryAttempts: number; events: number; webhookMessages: number; webhookAttempts: number; auditEntries: number; providers: number; topicFanOuts: number };
+  deleted: { inboxItems: number; inboxChanges: number; inboxPresence: number; outboxMessages: number; digests: number; rateLimitHits: number; dedupKeys: number; preferences: number; topicSubscriptions: number; interactions: number; attachments: number };
+  redacted: { notifications: number; deliveries: number; deliveryAttempts: number; events: number; webhookMessages: number; webhookAttempts: number; auditEntries: number; providers: number; topicFanOuts: number; schedules: number };
   cancelled: { notifications: number; deliveries: number };
 }
 
@@ -224,6 +224,15 @@ export async function erasePerson(trx: Knex, person: Person, recipientPointers: 
   // Her opens, clicks and actions: when and from where (user agent, network) she read what.
   const interactions = await trx('interactions').where({ tenant_id: tenantId }).whereIn('notification_id', myNotificationIds()).delete();
 
+  // Files of the events that made a notification for her (an invoice in her name) go; the events stay, redacted.
+  const attachments = await trx('attachments').where({ tenant_id: tenantId }).whereIn('event_id', trx('notifications').where({ tenant_id: tenantId, subscriber_id: subscriberId }).select('event_id')).delete();
+  // Schedules whose event names her (recipients, data): she is tombstoned there as in events.
+  const scheduleIds = (await trx('schedules').where({ tenant_id: tenantId }).where((q) => {
+    q.whereRaw(`event::text like ? escape '\\'`, [`%${escapeLike(JSON.stringify(externalId))}%`]);
+    if (redactor.patterns.length > 0) q.orWhereRaw('event::text ilike any(?::text[])', [redactor.patterns]);
+  }).pluck('id')) as string[];
+  const schedules = await rewrite(trx, 'schedules', tenantId, { ids: scheduleIds, columns: { event: 'jsonb' }, change: (row) => ({ event: redactor.eventData(row.event) }) });
+
   const events = await redactEvents(trx, person, redactor, recipientPointers);
   const { messages: webhookMessages, attempts: webhookAttempts } = await redactWebhooks(trx, person, redactor);
   const auditEntries = await redactAudit(trx, person, redactor);
@@ -234,8 +243,8 @@ export async function erasePerson(trx: Knex, person: Person, recipientPointers: 
   });
 
   return {
-    deleted: { inboxItems, inboxChanges, inboxPresence, outboxMessages, digests, rateLimitHits, dedupKeys, preferences, topicSubscriptions, interactions },
-    redacted: { notifications, deliveries, deliveryAttempts, events, webhookMessages, webhookAttempts, auditEntries, providers, topicFanOuts },
+    deleted: { inboxItems, inboxChanges, inboxPresence, outboxMessages, digests, rateLimitHits, dedupKeys, preferences, topicSubscriptions, interactions, attachments },
+    redacted: { notifications, deliveries, deliveryAttempts, events, webhookMessages, webhookAttempts, auditEntries, providers, topicFanOuts, schedules },
     cancelled: { notifications: cancelledNotifications, deliveries: cancelledDeliveries },
   };
 }

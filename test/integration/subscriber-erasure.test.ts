@@ -109,6 +109,8 @@ describe('erasing a subscriber (integration)', () => {
     analytics_latency_minute: 'latency histograms, nobody in them',
     analytics_latency_hour: 'latency histograms, nobody in them',
     analytics_latency_day: 'latency histograms, nobody in them',
+    schedules: 'recurring sends: entries naming her tombstoned, her email and phone replaced',
+    attachments: 'files of the events she was notified of: deleted (the events stay, redacted)',
     knex_migrations: 'migrations applied',
     knex_migrations_lock: 'migration lock',
   };
@@ -170,7 +172,13 @@ describe('erasing a subscriber (integration)', () => {
     const link = /List-Unsubscribe:\s*<https:\/\/clarion\.example\.com([^>]+)>/.exec(mail.raw.replace(/\r?\n[ \t]+/g, ''))![1];
     await request(t.callback).post(link).type('form').send('List-Unsubscribe=One-Click').expect(200);
     await t.runJobs();
+    // A schedule naming her (inline, and by id in its data), and an event that attached a file for her.
+    await call('post', '/v1/schedules').send({ key: 'weekly-ada', cron: '0 9 * * 1', recipients: [ada, bob.id], event: { type: 'com.acme.order.delayed', data: { people: [ada.id], note: `for ${ada.email}` } } }).expect(201);
+    const invoice = await post('com.acme.order.delayed', { orderId: 'O-2', people: [ada.id], attachments: [{ filename: 'invoice.txt', contentType: 'text/plain', content: Buffer.from(`Invoice for ${ada.name}`).toString('base64') }] });
+    const bobsFile = await post('com.acme.order.delayed', { orderId: 'O-3', people: [bob.id], attachments: [{ filename: 'bob.txt', contentType: 'text/plain', content: Buffer.from('for Bob').toString('base64') }] });
+    await t.runJobs();
     const before = await rowsHolding(traces);
+    expect(before).to.have.property('schedules.event');
     for (const column of ['subscribers.email', 'events.data', 'events.extensions', 'events.data_base64', 'notifications.content', 'outbox_messages.recipient', 'inbox_items.body', 'delivery_attempts.error_message', 'deliveries.error_message', 'webhook_messages.payload', 'webhook_attempts.response_body', 'audit_logs.actor', 'preferences.scope_id', 'dedup_keys.key']) {
       expect(before, column).to.have.property(column);
     }
@@ -178,6 +186,10 @@ describe('erasing a subscriber (integration)', () => {
     await call('delete', `/v1/subscribers/${ada.id}`).expect(204);
 
     expect(await rowsHolding(traces)).to.deep.equal({});
+    expect(await t.db.knex('attachments').whereIn('event_id', [invoice, bobsFile]).pluck('filename')).to.deep.equal(['bob.txt']);
+    const schedule = (await call('get', '/v1/schedules/weekly-ada').expect(200)).body;
+    expect(schedule.event.recipients).to.deep.equal([{ id: '[erased]' }, bob.id]);
+    await call('delete', '/v1/schedules/weekly-ada').expect(204);
     // Bob, a recipient of the same events, is untouched.
     const bobs = await rowsHolding([`%${bob.email}%`]);
     expect(bobs).to.include.keys('subscribers.email', 'events.data');
@@ -207,13 +219,13 @@ describe('erasing a subscriber (integration)', () => {
     const audit = (await call('get', '/v1/audit?action=subscriber.erased').expect(200)).body.items;
     expect(audit).to.have.length(1);
     const { summary } = audit[0];
-    expect(summary.deleted).to.include({ inboxItems: 2, inboxChanges: 2, outboxMessages: 1, preferences: 1, dedupKeys: 1 });
-    expect(summary.redacted.events).to.equal(4);
-    expect(summary.redacted.notifications).to.equal(2);
+    // Her events include the invoice whose file went, and the schedule naming her.
+    expect(summary.deleted).to.include({ inboxItems: 3, inboxChanges: 3, outboxMessages: 1, preferences: 1, dedupKeys: 1, attachments: 1 });
+    expect(summary.redacted).to.include({ events: 5, notifications: 3, schedules: 1 });
     expect(summary.redacted.webhookMessages).to.be.greaterThan(0);
     expect(summary.redacted.auditEntries).to.be.greaterThan(0);
     const notifications = await t.db.knex('notifications').where({ tenant_id: tenantId, subscriber_id: audit[0].targetId });
-    expect(notifications).to.have.length(2);
+    expect(notifications).to.have.length(3);
     for (const n of notifications) {
       const view = (await call('get', `/v1/notifications/${n.id}`).expect(200)).body;
       expect(view).to.include({ subscriberId: null, content: null });
