@@ -1,12 +1,13 @@
 // The dashboard's charts (uPlot, served by the gateway) and its live updates (server-sent events).
 const data = JSON.parse(document.getElementById('dashboard-data').textContent);
+const LABELS = JSON.parse(document.getElementById('dashboard-labels')?.textContent ?? '{}');
 const PALETTE = ['#0b5cad', '#a4161a', '#1a6b32', '#7a4b00', '#5b2a86', '#00606e', '#8a2a5c', '#3d3d3d'];
 const charts = new Map();
 
 function seriesOf(snapshot, name) {
   const entries = Object.entries(snapshot[name] ?? {});
   const x = snapshot.buckets.map((b) => Date.parse(b) / 1000);
-  return { labels: entries.map(([k]) => k), data: [x, ...entries.map(([, v]) => v)] };
+  return { labels: entries.map(([k]) => (Object.hasOwn(LABELS, k) ? LABELS[k] : k)), data: [x, ...entries.map(([, v]) => v)] };
 }
 
 function draw(figure, snapshot) {

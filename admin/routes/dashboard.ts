@@ -2,6 +2,9 @@ import { PassThrough } from 'node:stream';
 import type { Context } from 'koa';
 import { RANGES } from '../../core/monitoring/service.ts';
 import type { AdminDeps, AdminRouter } from '../app.ts';
+import { NOTIFICATION_STATUSES } from '../../core/notifications/status.ts';
+
+const EVENT_STATUSES = ['received', 'processing', 'processed', 'failed'];
 
 const rangeOf = (ctx: Context) => (typeof ctx.query.range === 'string' && Object.hasOwn(RANGES, ctx.query.range) ? ctx.query.range : '1h');
 
@@ -22,7 +25,9 @@ export function dashboardRoutes(routes: AdminRouter, deps: AdminDeps): void {
 
   routes.get('/admin', async (ctx, state) => {
     const snapshot = await services.monitoring.snapshot(state.tenant!.id, rangeOf(ctx));
-    deps.render(ctx, 'dashboard.njk', { snapshot, snapshotJson: JSON.stringify(snapshot).replace(/</g, '\\u003c'), ranges: Object.keys(RANGES) });
+    // The charts' series are statuses (live updates may bring new ones): their names in the page's language.
+    const labels = Object.fromEntries([...EVENT_STATUSES, ...NOTIFICATION_STATUSES].map((k) => [k, state.t(k)]));
+    deps.render(ctx, 'dashboard.njk', { snapshot, snapshotJson: JSON.stringify(snapshot).replace(/</g, '\\u003c'), labelsJson: JSON.stringify(labels).replace(/</g, '\\u003c'), ranges: Object.keys(RANGES) });
   });
 
   routes.get('/admin/dashboard/stream', async (ctx, state) => {
