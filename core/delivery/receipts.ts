@@ -33,6 +33,8 @@ export interface ReceiptEffects {
   optOuts: number;
   /** Inbound messages recorded as replies to a delivery. */
   replies: number;
+  /** Provider open, click and read events recorded as interactions. */
+  engagements: number;
   failedDeliveries: Array<{ deliveryId: string; tenantId: string }>;
   changedNotifications: string[];
   /** What became of the callback's own acknowledgements (a keypress). */
@@ -49,13 +51,23 @@ export async function applyCallback(
   input: { tenantId: string; providerId: string; adapter: string; channel: Channel; result: CallbackResult; now: Date; log: Logger; subscribers: Pick<SubscriberService, 'byAddress'>; webhooks?: InteractionEmitter },
 ): Promise<ReceiptEffects> {
   const { tenantId, adapter, result, now, log, subscribers } = input;
-  const effects: ReceiptEffects = { updated: 0, acknowledged: 0, optOuts: 0, replies: 0, failedDeliveries: [], changedNotifications: [], applied: { acknowledged: [], alreadyAcknowledged: [], unknown: [] } };
+  const effects: ReceiptEffects = { updated: 0, acknowledged: 0, optOuts: 0, replies: 0, engagements: 0, failedDeliveries: [], changedNotifications: [], applied: { acknowledged: [], alreadyAcknowledged: [], unknown: [] } };
 
   for (const update of result.updates ?? []) {
     const delivery = await deliveryForReceipt(trx, tenantId, { deliveryId: update.deliveryId && isUuid(update.deliveryId) ? update.deliveryId : undefined, adapter, providerMessageId: update.providerMessageId });
     if (!delivery) {
       log.debug({ providerMessageId: update.providerMessageId, adapter }, 'receipt for an unknown message ignored');
       continue;
+    }
+    // Provider engagement events (SendGrid, Mailgun, SES opens and clicks; read receipts) are
+    // interactions like the pixel's and the redirect's: the first sets openedAt/clickedAt and counts
+    // in the analytics. One per message and kind (a provider resending the event records it once).
+    const kind = update.status === 'clicked' ? 'click' : update.status === 'opened' || update.status === 'read' ? 'open' : undefined;
+    if (kind) {
+      const recorded = await recordInteraction(trx, input.webhooks, { deliveryId: delivery.id, tenantId }, {
+        kind, source: 'provider', adapter, providerEventId: `${update.providerMessageId}:${kind}`, prefetch: false, at: update.at ?? now,
+      }, tenantId);
+      if (recorded) effects.engagements++;
     }
     const next = RECEIPT_TO_DELIVERY[update.status];
     if (!next || (RANK[next] ?? 0) < (RANK[delivery.status] ?? 0) || next === delivery.status) continue;

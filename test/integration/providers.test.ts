@@ -171,6 +171,17 @@ describe('/v1/providers', () => {
       expect(notification.openedAt).to.equal(null);
     });
 
+    it('records a read receipt as a provider open, once, setting openedAt', async () => {
+      const read = { MessageSid: 'SM123', MessageStatus: 'read', AccountSid: TWILIO.accountSid };
+      await post(read, twilio.getExpectedTwilioSignature(TWILIO.authToken, url(), read)).expect(200);
+      await post(read, twilio.getExpectedTwilioSignature(TWILIO.authToken, url(), read)).expect(200);
+      const delivery = (await call('get', `/v1/deliveries/${deliveryId}`).expect(200)).body;
+      expect(delivery.openedAt).to.be.a('string');
+      const notification = (await call('get', `/v1/notifications/${delivery.notificationId}`).expect(200)).body;
+      expect(notification.openedAt).to.equal(delivery.openedAt);
+      expect(notification.interactions.filter((i: { kind: string }) => i.kind === 'open').map((i: { source: string; adapter: string; deliveryId: string }) => [i.source, i.adapter, i.deliveryId])).to.deep.equal([['provider', 'twilio-sms', deliveryId]]);
+    });
+
     it('answers 404 for an unknown provider or adapter', async () => {
       await request(t.callback).post(`/v1/providers/twilio-sms/callbacks/00000000-0000-4000-8000-000000000000`).type('form').send({}).expect(404);
       await request(t.callback).post(`/v1/providers/vonage-sms/callbacks/${providerId}`).type('form').send({}).expect(404);
