@@ -32,7 +32,7 @@ export async function handleCallback(ctx: DeliveryContext, senders: Senders, ada
     throw err;
   }
   const effects = await knex.transaction(async (trx) => {
-    const effects = await applyCallback(trx, { tenantId: provider.tenantId, providerId, adapter: adapterName, channel: provider.channel, result, now: clock.now(), log, subscribers: ctx.subscribers });
+    const effects = await applyCallback(trx, { tenantId: provider.tenantId, providerId, adapter: adapterName, channel: provider.channel, result, now: clock.now(), log, subscribers: ctx.subscribers, webhooks: ctx.webhooks() });
     for (const failed of effects.failedDeliveries) {
       const delivery = (await getDelivery(trx, failed.deliveryId))!;
       const notification = (await getNotification(trx, delivery.notification_id))!;

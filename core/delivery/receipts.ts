@@ -1,6 +1,7 @@
 import type { CallbackApplied, CallbackRequest, CallbackResult, Channel, StatusUpdate } from '@clarion/adapter-kit';
 import { CallbackRejected } from '@clarion/adapter-kit';
-import { deliveryForReceipt, updateDelivery } from '../db/repositories/deliveries.ts';
+import { recordInteraction, type InteractionEmitter } from '../analytics/interactions.ts';
+import { deliveryForReceipt, latestDeliveryTo, updateDelivery } from '../db/repositories/deliveries.ts';
 import { getNotification, latestAcknowledgeable } from '../db/repositories/notifications.ts';
 import { acknowledge } from '../notifications/status.ts';
 import { setChannelOptOut } from '../preferences/service.ts';
@@ -20,6 +21,9 @@ const RECEIPT_TO_DELIVERY: Partial<Record<StatusUpdate['status'], string>> = {
   failed: 'failed',
   opened: 'read',
 };
+/** How far back an inbound message may answer a delivery (30 days). */
+const REPLY_WINDOW_MS = 30 * 86_400_000;
+
 /** Later states never go back to earlier ones (a late "sent" receipt after "delivered"). */
 const RANK: Record<string, number> = { pending: 0, sending: 1, retrying: 1, sent: 2, delivered: 3, undelivered: 3, bounced: 3, failed: 3, read: 4 };
 
@@ -27,6 +31,10 @@ export interface ReceiptEffects {
   updated: number;
   acknowledged: number;
   optOuts: number;
+  /** Inbound messages recorded as replies to a delivery. */
+  replies: number;
+  /** Provider open, click and read events recorded as interactions. */
+  engagements: number;
   failedDeliveries: Array<{ deliveryId: string; tenantId: string }>;
   changedNotifications: string[];
   /** What became of the callback's own acknowledgements (a keypress). */
@@ -40,16 +48,26 @@ export interface ReceiptEffects {
  */
 export async function applyCallback(
   trx: Knex,
-  input: { tenantId: string; providerId: string; adapter: string; channel: Channel; result: CallbackResult; now: Date; log: Logger; subscribers: Pick<SubscriberService, 'byAddress'> },
+  input: { tenantId: string; providerId: string; adapter: string; channel: Channel; result: CallbackResult; now: Date; log: Logger; subscribers: Pick<SubscriberService, 'byAddress'>; webhooks?: InteractionEmitter },
 ): Promise<ReceiptEffects> {
   const { tenantId, adapter, result, now, log, subscribers } = input;
-  const effects: ReceiptEffects = { updated: 0, acknowledged: 0, optOuts: 0, failedDeliveries: [], changedNotifications: [], applied: { acknowledged: [], alreadyAcknowledged: [], unknown: [] } };
+  const effects: ReceiptEffects = { updated: 0, acknowledged: 0, optOuts: 0, replies: 0, engagements: 0, failedDeliveries: [], changedNotifications: [], applied: { acknowledged: [], alreadyAcknowledged: [], unknown: [] } };
 
   for (const update of result.updates ?? []) {
     const delivery = await deliveryForReceipt(trx, tenantId, { deliveryId: update.deliveryId && isUuid(update.deliveryId) ? update.deliveryId : undefined, adapter, providerMessageId: update.providerMessageId });
     if (!delivery) {
       log.debug({ providerMessageId: update.providerMessageId, adapter }, 'receipt for an unknown message ignored');
       continue;
+    }
+    // Provider engagement events (SendGrid, Mailgun, SES opens and clicks; read receipts) are
+    // interactions like the pixel's and the redirect's: the first sets openedAt/clickedAt and counts
+    // in the analytics. One per message and kind (a provider resending the event records it once).
+    const kind = update.status === 'clicked' ? 'click' : update.status === 'opened' || update.status === 'read' ? 'open' : undefined;
+    if (kind) {
+      const recorded = await recordInteraction(trx, input.webhooks, { deliveryId: delivery.id, tenantId }, {
+        kind, source: 'provider', adapter, providerEventId: `${update.providerMessageId}:${kind}`, prefetch: false, at: update.at ?? now,
+      }, tenantId);
+      if (recorded) effects.engagements++;
     }
     const next = RECEIPT_TO_DELIVERY[update.status];
     if (!next || (RANK[next] ?? 0) < (RANK[delivery.status] ?? 0) || next === delivery.status) continue;
@@ -69,6 +87,16 @@ export async function applyCallback(
     if (!subscriber) {
       log.info({ channel: inbound.channel, keyword: inbound.keyword }, 'inbound message from an unknown address ignored');
       continue;
+    }
+    // Every inbound message is a reply to what the person last got on that channel (its text is
+    // not kept: the interaction says that and when they answered, and the keyword it was). Email
+    // "inbound" are the providers' unsubscribe and spam reports, not answers.
+    const answered = inbound.channel !== 'email' && await latestDeliveryTo(trx, tenantId, subscriber.id, inbound.channel, new Date(now.getTime() - REPLY_WINDOW_MS));
+    if (answered) {
+      const recorded = await recordInteraction(trx, input.webhooks, { deliveryId: answered, tenantId }, {
+        kind: 'reply', source: 'provider', channel: inbound.channel, adapter, action: inbound.keyword ?? null, providerEventId: inbound.providerMessageId ?? null, prefetch: false, at: now,
+      }, tenantId);
+      if (recorded) effects.replies++;
     }
     if (inbound.keyword === 'stop' || inbound.keyword === 'start') {
       await setChannelOptOut(trx, tenantId, subscriber.external_id, inbound.channel, inbound.keyword === 'stop');

@@ -152,6 +152,36 @@ describe('/v1/providers', () => {
       expect(preference.settings.channels.sms).to.equal(false);
     });
 
+    it('records every inbound message as a reply to the latest SMS its sender got, once per provider message, without its text', async () => {
+      const text = { MessageSid: 'SM902', From: '+14155550111', To: TWILIO.from, Body: 'Can I come at 3pm instead?', AccountSid: TWILIO.accountSid };
+      await post(text, twilio.getExpectedTwilioSignature(TWILIO.authToken, url(), text)).expect(200);
+      // Twilio retrying the same callback: still one reply.
+      await post(text, twilio.getExpectedTwilioSignature(TWILIO.authToken, url(), text)).expect(200);
+      // From a number Clarion does not know: nothing.
+      const stranger = { ...text, MessageSid: 'SM903', From: '+14155550999' };
+      await post(stranger, twilio.getExpectedTwilioSignature(TWILIO.authToken, url(), stranger)).expect(200);
+      const delivery = await call('get', `/v1/deliveries/${deliveryId}`).expect(200);
+      const notification = (await call('get', `/v1/notifications/${delivery.body.notificationId}`).expect(200)).body;
+      const replies = notification.interactions.filter((i: { kind: string }) => i.kind === 'reply');
+      // The ACK and STOP of the test before, and the free text.
+      expect(replies.map((r: { action: string | null; deliveryId: string; source: string; channel: string }) => [r.action, r.deliveryId, r.source, r.channel])).to.have.deep.members([
+        ['ack', deliveryId, 'provider', 'sms'], ['stop', deliveryId, 'provider', 'sms'], [null, deliveryId, 'provider', 'sms'],
+      ]);
+      expect(JSON.stringify(await t.db.knex('interactions').where({ tenant_id: tenantId }))).to.not.include('3pm');
+      expect(notification.openedAt).to.equal(null);
+    });
+
+    it('records a read receipt as a provider open, once, setting openedAt', async () => {
+      const read = { MessageSid: 'SM123', MessageStatus: 'read', AccountSid: TWILIO.accountSid };
+      await post(read, twilio.getExpectedTwilioSignature(TWILIO.authToken, url(), read)).expect(200);
+      await post(read, twilio.getExpectedTwilioSignature(TWILIO.authToken, url(), read)).expect(200);
+      const delivery = (await call('get', `/v1/deliveries/${deliveryId}`).expect(200)).body;
+      expect(delivery.openedAt).to.be.a('string');
+      const notification = (await call('get', `/v1/notifications/${delivery.notificationId}`).expect(200)).body;
+      expect(notification.openedAt).to.equal(delivery.openedAt);
+      expect(notification.interactions.filter((i: { kind: string }) => i.kind === 'open').map((i: { source: string; adapter: string; deliveryId: string }) => [i.source, i.adapter, i.deliveryId])).to.deep.equal([['provider', 'twilio-sms', deliveryId]]);
+    });
+
     it('answers 404 for an unknown provider or adapter', async () => {
       await request(t.callback).post(`/v1/providers/twilio-sms/callbacks/00000000-0000-4000-8000-000000000000`).type('form').send({}).expect(404);
       await request(t.callback).post(`/v1/providers/vonage-sms/callbacks/${providerId}`).type('form').send({}).expect(404);

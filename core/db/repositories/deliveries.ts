@@ -266,3 +266,19 @@ export async function deliveryForReceipt(db: Knex, tenantId: string, match: { de
 export async function getDelivery(db: Knex, deliveryId: string): Promise<DeliveryRow | undefined> {
   return Delivery.query(db).findById(deliveryId);
 }
+
+/**
+ * The delivery an inbound message answers: the subscriber's latest one on that channel that went
+ * out since `since` (a reply names no message; the latest is what the person saw last).
+ */
+export async function latestDeliveryTo(db: Knex, tenantId: string, subscriberId: string, channel: string, since: Date): Promise<string | undefined> {
+  const row = await db('deliveries as d')
+    .join('notifications as n', 'n.id', 'd.notification_id')
+    .where({ 'n.tenant_id': tenantId, 'n.subscriber_id': subscriberId, 'd.channel': channel })
+    .whereIn('d.status', ['sent', 'delivered', 'read'])
+    .where('d.created_at', '>=', since)
+    .orderByRaw('coalesce(d.sent_at, d.created_at) desc')
+    .first('d.id');
+  return row?.id;
+}
+
