@@ -117,6 +117,31 @@ describe('admin console in the browser: login, lockout, CSRF, every page', funct
     await context.close();
   });
 
+  it('shows the invitation link itself when the tenant has no email provider, and answers a reset request the same', async () => {
+    const { context, page } = await loginAs(browser, served.url, 'owner@acme.example');
+    await page.goto('/admin/users');
+    await page.getByLabel('Email', { exact: true }).fill('no.mail@acme.example');
+    await page.getByRole('button', { name: 'Send invitation' }).click();
+    expect(await page.getByRole('status').textContent()).to.include('The tenant has no email provider: send them this link yourself');
+    const link = new URL((await page.locator('code.secret').textContent())!.trim());
+    await context.close();
+
+    const guest = await browser.newContext({ baseURL: served.url });
+    const invited = await guest.newPage();
+    await invited.goto(link.pathname);
+    await invited.getByLabel('New password').fill('a long enough passphrase');
+    await invited.getByRole('button', { name: 'Set password and log in' }).click();
+    await invited.waitForURL((url) => url.pathname === '/admin');
+    expect(await invited.textContent('header')).to.include('no.mail@acme.example · viewer');
+    await invited.context().clearCookies();
+    await invited.goto('/admin/password/forgot');
+    await invited.getByLabel('Email').fill('no.mail@acme.example');
+    await invited.getByLabel('Organisation id').fill(tenantId);
+    await invited.getByRole('button', { name: 'Send me a link' }).click();
+    expect(await invited.getByRole('status').textContent()).to.include('If this account exists');
+    await guest.close();
+  });
+
   it('lets an operator choose the tenant to act in', async () => {
     const { context, page } = await loginAs(browser, served.url, 'ops@clarion.example');
     expect(new URL(page.url()).pathname).to.equal('/admin/tenants');
