@@ -2463,6 +2463,95 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/inbox/widget.js": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The `<clarion-inbox>` web component (an ES module; docs/inbox.md): a bell with the unread count, the live feed, preferences
+         * @description Embed it with `<script type="module" src=".../v1/inbox/widget.js"></script>` and `<clarion-inbox token="cin_...">`. Gzipped when accepted (under 25 KB), with an ETag (`If-None-Match` answers 304). `X-Clarion-Widget-Version` names the version; `?v=<that version>` is cached for good, the bare address for 5 minutes. Served to any origin (CORS), as every `/v1/inbox` route is.
+         */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description The version (`X-Clarion-Widget-Version`): with the current one the answer is cacheable for good. */
+                    v?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The module */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "text/javascript": string;
+                    };
+                };
+                /** @description Not modified (If-None-Match) */
+                304: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                400: components["responses"]["Problem"];
+                default: components["responses"]["ServerError"];
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/demo/inbox": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A demo page embedding `<clarion-inbox>`; the credentials go in its fragment (`#token=cin_...`, or `#tenant-id=&subscriber-id=&subscriber-hash=`) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The page */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "text/html": string;
+                    };
+                };
+                400: components["responses"]["Problem"];
+                default: components["responses"]["ServerError"];
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/topics": {
         parameters: {
             query?: never;
@@ -3313,7 +3402,7 @@ export interface paths {
         put?: never;
         /**
          * Ingest CloudEvents (binary, structured or batched HTTP content mode)
-         * @description Binary mode: attributes in `ce-*` headers, data as the body with its own Content-Type. Structured: `application/cloudevents+json`. Batched: `application/cloudevents-batch+json`, a JSON array; one invalid event refuses the whole batch. Each event's `data` is validated against the contract registered for its `type`. A resent event (same `source` and `id`) is answered under `duplicates` and not processed again. An event is stored exactly as accepted, or refused with 400 naming the field: attributes over their byte limits, more than 32 extensions, data nested more than 64 levels, the NUL character or an unpaired surrogate in any string or key, a number that would not read back as sent (1e400, 12345678901234567890). Binary-mode headers are printable ASCII, the rest percent-encoded as UTF-8 (CloudEvents HTTP binding). A single event is stored together with the others that arrive within a millisecond or two (group commit) and answered 202 once that commit returns. When more events wait to be stored than the gateway queues, the answer is 503 `CLARION_ERR_INGEST_BUSY` with `Retry-After` (seconds): nothing of the request was stored.
+         * @description Binary mode: attributes in `ce-*` headers, data as the body with its own Content-Type. Structured: `application/cloudevents+json`. Batched: `application/cloudevents-batch+json`, a JSON array; one invalid event refuses the whole batch. Each event's `data` is validated against the contract registered for its `type`. A resent event (same `source` and `id`) is answered under `duplicates` and not processed again. An event is stored exactly as accepted, or refused with 400 naming the field: attributes over their byte limits, more than 32 extensions, data nested more than 64 levels, the NUL character or an unpaired surrogate in any string or key, a number that would not read back as sent (1e400, 12345678901234567890). Binary-mode headers are printable ASCII, the rest percent-encoded as UTF-8 (CloudEvents HTTP binding). Extensions Clarion reads: `cancelkey` (what `POST /v1/cancellations` names), `deliverafter` (an RFC 3339 time at most 366 days ahead: fanned out then), `deliverlocal` with an optional `deliverzone` (a local date-time: each notification waits for it in its subscriber's time zone). `data.attachments` ([{filename, contentType, content (base64)}], within the tenant's `attachments` limits) are taken out of the data, stored once per event and sent with its emails; the stored data keeps {filename, contentType, size, sha256}. A single event is stored together with the others that arrive within a millisecond or two (group commit) and answered 202 once that commit returns. When more events wait to be stored than the gateway queues, the answer is 503 `CLARION_ERR_INGEST_BUSY` with `Retry-After` (seconds): nothing of the request was stored.
          */
         post: {
             parameters: {
