@@ -48,6 +48,17 @@ export class IngestService {
   async check(tenant: TenantRow, mode: Mode, events: IncomingEvent[]): Promise<void> {
     this.#extensions(mode, events);
     await this.#checkContracts(tenant, mode, events);
+    this.#attachments(tenant, mode, structuredClone(events));
+  }
+
+  /** Takes the files out of the events' data (in place), or refuses them all. */
+  #attachments(tenant: TenantRow, mode: Mode, events: IncomingEvent[]): AttachmentPart[][] {
+    const problems: FieldError[] = [];
+    const files = takeAttachments(events, mode, tenant.settings, problems);
+    if (problems.length > 0) {
+      throw new ClarionError(mode === 'batch' ? 'CLARION_ERR_INGEST_INVALID_BATCH' : 'CLARION_ERR_INGEST_INVALID_EVENT', mode === 'batch' ? 'Invalid attachments in the batch; nothing of the batch was accepted' : 'Invalid attachments', { errors: problems });
+    }
+    return files;
   }
 
   #extensions(mode: Mode, events: IncomingEvent[]) {
@@ -64,11 +75,7 @@ export class IngestService {
     const read = this.#extensions(mode, events);
     const versions = await this.#checkContracts(tenant, mode, events);
     // After the contracts (they validate the data as sent), before storing: files out of the data.
-    const problems: FieldError[] = [];
-    const files = takeAttachments(events, mode, tenant.settings, problems);
-    if (problems.length > 0) {
-      throw new ClarionError(mode === 'batch' ? 'CLARION_ERR_INGEST_INVALID_BATCH' : 'CLARION_ERR_INGEST_INVALID_EVENT', mode === 'batch' ? 'Invalid attachments in the batch; nothing of the batch was accepted' : 'Invalid attachments', { errors: problems });
-    }
+    const files = this.#attachments(tenant, mode, events);
     if (files.some((f) => f.length > 0) && !options.db) {
       // The events and their files together, or neither.
       return this.#knex.transaction((trx) => this.#store(trx, tenant, mode, events, read, versions, files));
