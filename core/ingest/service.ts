@@ -12,7 +12,7 @@ import { toFieldErrors } from '../kernel/validation.ts';
 import { contextOf, hasActiveTrace, linkTo, tracingEnabled, withSpan } from '../tracing.ts';
 import { readExtensions } from './extensions.ts';
 import { GroupCommit, type GroupCommitSettings, type GroupOutcome } from './group-commit.ts';
-import { takeAttachments } from './attachments.ts';
+import { takeAttachments, type AttachmentPart } from './attachments.ts';
 import { insertAttachments } from '../db/repositories/attachments.ts';
 
 export interface EventRef {
@@ -74,6 +74,17 @@ export class IngestService {
   async check(tenant: TenantRow, mode: Mode, events: IncomingEvent[]): Promise<void> {
     this.#extensions(mode, events);
     await this.#checkContracts(tenant, mode, events);
+    this.#attachments(tenant, mode, structuredClone(events));
+  }
+
+  /** Takes the files out of the events' data (in place), or refuses them all. */
+  #attachments(tenant: TenantRow, mode: Mode, events: IncomingEvent[]): AttachmentPart[][] {
+    const problems: FieldError[] = [];
+    const files = takeAttachments(events, mode, tenant.settings, problems);
+    if (problems.length > 0) {
+      throw new ClarionError(mode === 'batch' ? 'CLARION_ERR_INGEST_INVALID_BATCH' : 'CLARION_ERR_INGEST_INVALID_EVENT', mode === 'batch' ? 'Invalid attachments in the batch; nothing of the batch was accepted' : 'Invalid attachments', { errors: problems });
+    }
+    return files;
   }
 
   #extensions(mode: Mode, events: IncomingEvent[]) {
@@ -89,11 +100,7 @@ export class IngestService {
     const read = this.#extensions(mode, events);
     const versions = await this.#checkContracts(tenant, mode, events);
     // After the contracts (they validate the data as sent), before storing: files out of the data.
-    const problems: FieldError[] = [];
-    const files = takeAttachments(events, mode, tenant.settings, problems);
-    if (problems.length > 0) {
-      throw new ClarionError(mode === 'batch' ? 'CLARION_ERR_INGEST_INVALID_BATCH' : 'CLARION_ERR_INGEST_INVALID_EVENT', mode === 'batch' ? 'Invalid attachments in the batch; nothing of the batch was accepted' : 'Invalid attachments', { errors: problems });
-    }
+    const files = this.#attachments(tenant, mode, events);
     const rows = events.map((e, i) => ({ ...toRow(tenant, e, versions[i]), cancel_key: read[i].cancelKey, deliver_after: read[i].deliverAfter }));
     let outcomes: GroupOutcome[];
     if (files.some((f) => f.length > 0)) {

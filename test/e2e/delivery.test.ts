@@ -61,7 +61,9 @@ describe('delivery engine (e2e, SMTP on loopback)', function () {
         // Only open circuits and permanent failures fall back here (not the length of an outage).
         CLARION_FALLBACK_AFTER: 'low=1d,normal=1d,high=1d,critical=1d',
         CLARION_CIRCUIT_THRESHOLD: '3',
-        CLARION_CIRCUIT_HALF_OPEN_MS: '300',
+        // Long enough that a busy machine still sends the next delivery while the circuit is open
+        // (the breaker keeps operational time), short enough for the recovery test to wait out.
+        CLARION_CIRCUIT_HALF_OPEN_MS: '3000',
         CLARION_DEFAULT_SANDBOX: 'true',
         CLARION_WORKER_CONCURRENCY: '4',
         CLARION_WORKER_POLL_MS: '50',

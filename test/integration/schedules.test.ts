@@ -153,6 +153,24 @@ describe('schedules (integration)', () => {
     expect(view).to.deep.include({ status: 'ended', nextAt: null, upcoming: [] });
   });
 
+  it('attaches the invoice to every occurrence, checking the file when the schedule is saved', async () => {
+    setClock('2040-07-01T00:00:00Z');
+    const type = await workflow();
+    const invoice = { filename: 'INV-42.pdf', contentType: 'application/pdf', content: Buffer.from('%PDF-1.4 invoice 42').toString('base64') };
+    const refused = await call('post', '/v1/schedules').send({ key: 'with-file', cron: '0 9 * * 1', recipients: ['paris'], event: { type, data: { attachments: [{ ...invoice, contentType: 'application/x-msdownload' }] } } }).expect(422);
+    expect(refused.body.errors.map((e: { pointer: string }) => e.pointer)).to.deep.equal(['/event/data/attachments/0/contentType']);
+    await call('post', '/v1/schedules').send({ key: 'with-file', cron: '0 9 * * 1', recipients: ['paris'], event: { type, data: { attachments: [invoice] } } }).expect(201);
+    setClock('2040-07-02T09:00:00Z');
+    await settle();
+    const view = (await call('get', '/v1/schedules/with-file').expect(200)).body;
+    expect(view).to.deep.include({ firedCount: 1, lastError: null });
+    const files = await t.db.knex('attachments').where({ tenant_id: tenantId, event_id: view.lastEventId }).select('filename', 'content');
+    expect(files.map((f) => [f.filename, f.content.toString()])).to.deep.equal([['INV-42.pdf', '%PDF-1.4 invoice 42']]);
+    const event = (await call('get', `/v1/events/${view.lastEventId}`).expect(200)).body;
+    expect(event.cloudevent.data.attachments[0]).to.include({ filename: 'INV-42.pdf', contentType: 'application/pdf' });
+    await call('delete', '/v1/schedules/with-file').expect(204);
+  });
+
   it('refuses bad schedules naming each field, storing nothing, and keeps tenants apart', async () => {
     const type = await workflow();
     const bad = async (body: Record<string, unknown>, status = 422) => (await call('post', '/v1/schedules').send({ key: 'bad', timezone: 'UTC', recipients: ['paris'], event: { type }, ...body }).expect(status)).body;
