@@ -63,7 +63,7 @@ const CONCURRENCY = env('CLARION_WORKER_CONCURRENCY', defaults.workerConcurrency
 const FINAL = ['sent', 'delivered', 'read', 'failed', 'dead', 'undelivered', 'bounced', 'cancelled'];
 
 const log = createLogger('error');
-const progress = new Progress(8);
+const progress = new Progress(only ? only.size : 9);
 const figures: Figure[] = [];
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const pct = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
