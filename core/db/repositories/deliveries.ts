@@ -110,44 +110,6 @@ export interface SuccessRecord {
   currency?: string | null;
 }
 
-/**
- * A successful attempt, in one statement on the hot path: the attempt, the delivery, the
- * notification's content and its status by the roll-up rule (its row locked), and the audit entry
- * of a status change. Returns the change (before, after) with what its webhook needs.
- */
-export async function recordSuccess(db: Knex, r: SuccessRecord): Promise<{ before: string; after: string; workflow_key: string; external_id: string | null } | undefined> {
-  const rows = await prepared<{ before: string; after: string; workflow_key: string; external_id: string | null }>(db, 'clarion_delivery_sent',
-    `with attempt as (
-       insert into delivery_attempts (tenant_id, delivery_id, attempt, provider_config_id, adapter, outcome, provider_message_id, response_excerpt, started_at, duration_ms)
-       values ($1, $2, $4, $5, $6, 'success', $7, $8, $9, $10)
-     ), delivery as (
-       update deliveries set status = $11, attempt_count = $4, provider_message_id = $7, provider_config_id = $5, adapter = $6,
-              error_class = null, error_code = null, error_message = null, next_attempt_at = null, failing_since = null, sent_at = $12,
-              delivered_at = case when $11 = 'delivered' then $12 else delivered_at end, updated_at = now(),
-              locale = coalesce($14, locale), variant = coalesce($15, variant), cost = $16, currency = $17
-        where id = $2
-     ), before as (
-       select id, status from notifications where id = $3 for update
-     ), computed as (
-       select b.id, b.status as before, ${rollupSql('b.id', 'b.status', { id: '$2::uuid', status: '$11::text' })} as after from before b
-     ), notification as (
-       update notifications n
-          set status = c.after,
-              content = case when $13::jsonb is null then n.content else coalesce(n.content, '{}'::jsonb) || $13::jsonb end,
-              updated_at = case when c.after = c.before then n.updated_at else now() end
-         from computed c where n.id = c.id
-       returning n.id, n.tenant_id, n.workflow_key, n.subscriber_id, c.before, n.status as after
-     ), audit as (
-       insert into audit_logs (${AUDIT_COLUMNS})
-       select tenant_id, 'system', 'notification.status_changed', 'notification', id::text, jsonb_build_object('from', before, 'to', after)
-         from notification where before <> after
-     )
-     select n.before, n.after, n.workflow_key, s.external_id from notification n left join subscribers s on s.id = n.subscriber_id`,
-    [r.tenantId, r.deliveryId, r.notificationId, r.attempt, r.providerId, r.adapter, r.providerMessageId, r.response, r.startedAt, r.durationMs, r.status, r.now, r.content, r.locale ?? null, r.variant ?? null, r.cost ?? null, r.currency ?? null],
-  );
-  return rows[0];
-}
-
 /** What a recorded success changed on its notification (none: the notification is gone). */
 export interface SuccessChange {
   before: string;
@@ -157,7 +119,7 @@ export interface SuccessChange {
 }
 
 /**
- * Successful attempts of several deliveries in one statement, as `recordSuccess` writes one:
+ * Successful attempts of one or several deliveries in one statement:
  * the attempts, the deliveries, each notification's content and status by the roll-up rule (the
  * rows locked in id order, so two workers' statements cannot deadlock), the audit entries.
  * At most one delivery per notification: the roll-up of a notification sees the statement's own
@@ -207,6 +169,15 @@ export async function recordSuccesses(db: Knex, records: readonly SuccessRecord[
   );
   const byNotification = new Map(rows.map(({ notification_id, ...change }) => [notification_id, change]));
   return records.map((r) => byNotification.get(r.notificationId));
+}
+
+/**
+ * A successful attempt, in one statement: the attempt, the delivery, the notification's content
+ * and its status by the roll-up rule (its row locked), and the audit entry of a status change.
+ * Returns the change (before, after) with what its webhook needs.
+ */
+export async function recordSuccess(db: Knex, r: SuccessRecord): Promise<SuccessChange | undefined> {
+  return (await recordSuccesses(db, [r]))[0];
 }
 
 export interface AttemptRecord {
