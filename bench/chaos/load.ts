@@ -157,7 +157,11 @@ export class LoadGenerator {
           traffic.refused503 += 1;
           const problem = res.headers.get('content-type')?.startsWith('application/problem+json') && /"status":503/.test(text);
           if (!res.headers.get('retry-after') || !problem) traffic.refused503Malformed += 1;
-        } else if (res.status >= 500 || res.status === 429) traffic.refused5xx += 1;
+        } else if (res.status >= 500 || res.status === 429) {
+          traffic.refused5xx += 1;
+          // Never expected: say which, with the request id to find it in the gateway's log.
+          console.error(`\nchaos: ${url} answered ${res.status} (request ${res.headers.get('x-request-id') ?? '?'}): ${text.slice(0, 300)}`);
+        }
         else {
           // A 4xx for events that are valid is a bug; resending would not help.
           traffic.refused4xx += 1;

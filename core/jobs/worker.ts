@@ -13,6 +13,7 @@ import { SweepGate, forgetWorkers, heartbeat, releaseWorkers, sweepDeadWorkers }
 import { DAILY_SUMMARY_CRONTAB } from './send-daily-summaries.ts';
 import { PRUNE_INBOX_CRONTAB } from './prune-inbox-changes.ts';
 import { FOLD_ANALYTICS_CRONTAB } from './fold-analytics.ts';
+import { ignoreStrayRejections } from './stray-rejections.ts';
 
 export interface JobWorkerOptions {
   config: Config;
@@ -71,12 +72,15 @@ export class JobWorker {
   readonly #over = new WeakSet<Runner>();
   /** How many times a runner was started again after it stopped on its own. */
   restarts = 0;
+  /** Stops ignoring graphile-worker's stray rejection (core/jobs/stray-rejections.ts). */
+  readonly #heedStrays: () => void;
 
   private constructor(options: JobWorkerOptions) {
     this.#options = options;
     this.#log = options.log;
     const { config, url, log } = options;
     this.#gate = new SweepGate(config.workerDeadAfterMs);
+    this.#heedStrays = ignoreStrayRejections(log);
     this.#pool = new pg.Pool({ connectionString: url, max: config.workerConcurrency + 2, application_name: 'clarion-worker' });
     // An idle client losing its connection (database restart) must not crash the process.
     this.#pool.on('error', (err) => log.warn({ err }, 'worker database connection lost'));
@@ -110,6 +114,7 @@ export class JobWorker {
       await worker.#beat();
     } catch (err) {
       await worker.#pool.end().catch(() => {});
+      worker.#heedStrays();
       throw err;
     }
     // Beat three times per dead-after period; sweep the jobs of workers that stopped beating.
@@ -233,5 +238,6 @@ export class JobWorker {
     await releaseWorkers(this.#options.knex, ids).catch((err) => this.#log.warn({ err }, 'could not release the jobs of this worker (they are unlocked once it counts as dead)'));
     await forgetWorkers(this.#options.knex, ids).catch(() => {});
     await this.#pool.end().catch(() => {});
+    this.#heedStrays();
   }
 }
