@@ -3,8 +3,8 @@ import type { Browser, Page } from 'playwright-core';
 import request from 'supertest';
 import { testApp, type TestApp } from '../support/clarion.ts';
 import { adminUser } from '../support/admin.ts';
-import { check, launch, loginAs, serve, visit, type Served } from '../support/browser.ts';
-import { SmtpSink } from '../support/smtp.ts';
+import { consoleRig, check, loginAs, visit, type ConsoleRig, type Served } from '../support/browser.ts';
+import type { SmtpSink } from '../support/smtp.ts';
 
 /** Workflows and templates in a real browser: a workflow with plugin options, a template edited with live preview, published, diffed, rolled back, sent as a test. */
 describe('admin console in the browser: workflows and templates', function () {
@@ -13,6 +13,7 @@ describe('admin console in the browser: workflows and templates', function () {
   let served: Served;
   let browser: Browser;
   let sink: SmtpSink;
+  let rig: ConsoleRig | undefined;
   let tenantId: string;
   let apiKey: string;
   let page: Page;
@@ -22,21 +23,13 @@ describe('admin console in the browser: workflows and templates', function () {
     ({ tenantId, apiKey } = await t.tenant('Acme', { acceptUnvalidatedTypes: true }));
     await adminUser(t, tenantId, 'editor');
     await adminUser(t, tenantId, 'viewer');
-    sink = new SmtpSink();
-    await sink.start();
+    rig = await consoleRig(t);
+    ({ sink, served, browser } = rig);
     await request(t.callback).post('/v1/providers').set('authorization', `Bearer ${apiKey}`)
       .send({ channel: 'email', adapter: 'smtp', config: { host: '127.0.0.1', port: sink.port, from: 'Acme <no-reply@acme.example>', user: 'u', password: 'secret' } }).expect(201);
-    served = await serve(t);
-    browser = await launch();
     ({ page } = await loginAs(browser, served.url, 'editor@acme.example'));
   });
-  after(async () => {
-    await browser?.close();
-    await served?.close();
-    await t.services.delivery.close();
-    await sink?.stop();
-    await t?.close();
-  });
+  after(() => (rig ?? t)?.close());
 
   it('creates a workflow from the form, with plugin options from the plugin\'s schema', async () => {
     await visit(page, '/admin/workflows', 'workflows');

@@ -3,8 +3,8 @@ import type { Browser } from 'playwright-core';
 import request from 'supertest';
 import { testApp, type TestApp } from '../support/clarion.ts';
 import { adminUser } from '../support/admin.ts';
-import { check, launch, loginAs, serve, type Served } from '../support/browser.ts';
-import { SmtpSink } from '../support/smtp.ts';
+import { consoleRig, check, loginAs, type ConsoleRig, type Served } from '../support/browser.ts';
+import type { SmtpSink } from '../support/smtp.ts';
 
 /** The dashboard in a real browser: an event posted appears live (server-sent events), in the charts and the explorer. */
 describe('admin console in the browser: live dashboard', function () {
@@ -13,6 +13,7 @@ describe('admin console in the browser: live dashboard', function () {
   let served: Served;
   let browser: Browser;
   let sink: SmtpSink;
+  let rig: ConsoleRig | undefined;
   let apiKey: string;
 
   before(async () => {
@@ -24,23 +25,15 @@ describe('admin console in the browser: live dashboard', function () {
     const other = await t.tenant('Other', { acceptUnvalidatedTypes: true });
     await request(t.callback).post('/v1/events').set('authorization', `Bearer ${other.apiKey}`).set('content-type', 'application/cloudevents+json')
       .send(JSON.stringify({ specversion: '1.0', id: 'other-1', source: '/other', type: 'com.other.thing', data: {} })).expect(202);
-    sink = new SmtpSink();
-    await sink.start();
+    rig = await consoleRig(t);
+    ({ sink, served, browser } = rig);
     const api = (method: 'post' | 'put', url: string) => request(t.callback)[method](url).set('authorization', `Bearer ${apiKey}`);
     await api('post', '/v1/providers').send({ channel: 'email', adapter: 'smtp', name: 'Loopback', config: { host: '127.0.0.1', port: sink.port, from: 'Acme <no-reply@acme.example>', user: 'u', password: 'secret' } }).expect(201);
     await api('put', '/v1/workflows/order.direct').send({
       trigger: 'com.acme.order.direct', recipients: '/data/recipients', channels: ['email'], templates: { email: { subject: 'Order {{ data.orderId }}', text: 'On its way.' } },
     }).expect(201);
-    served = await serve(t);
-    browser = await launch();
   });
-  after(async () => {
-    await browser?.close();
-    await served?.close();
-    await t.services.delivery.close();
-    await sink?.stop();
-    await t?.close();
-  });
+  after(() => (rig ?? t)?.close());
 
   it('shows a posted event, its notification and delivery as they happen, without a reload', async () => {
     const { context, page } = await loginAs(browser, served.url, 'viewer@acme.example');

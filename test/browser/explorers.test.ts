@@ -3,8 +3,8 @@ import type { Browser } from 'playwright-core';
 import request from 'supertest';
 import { testApp, type TestApp } from '../support/clarion.ts';
 import { adminUser } from '../support/admin.ts';
-import { check, launch, loginAs, serve, visit, type Served } from '../support/browser.ts';
-import { SmtpSink } from '../support/smtp.ts';
+import { consoleRig, check, loginAs, visit, type ConsoleRig, type Served } from '../support/browser.ts';
+import type { SmtpSink } from '../support/smtp.ts';
 
 /** The explorers in a real browser: an event, its notification and attempts; a dead letter requeued; a viewer refused. */
 describe('admin console in the browser: explorers and dead letters', function () {
@@ -13,6 +13,7 @@ describe('admin console in the browser: explorers and dead letters', function ()
   let served: Served;
   let browser: Browser;
   let sink: SmtpSink;
+  let rig: ConsoleRig | undefined;
   let apiKey: string;
   let seq = 0;
   const api = (method: 'get' | 'post' | 'put', url: string) => request(t.callback)[method](url).set('authorization', `Bearer ${apiKey}`);
@@ -28,23 +29,15 @@ describe('admin console in the browser: explorers and dead letters', function ()
     apiKey = tenant.apiKey;
     await adminUser(t, tenant.tenantId, 'owner');
     await adminUser(t, tenant.tenantId, 'viewer');
-    sink = new SmtpSink();
-    await sink.start();
+    rig = await consoleRig(t);
+    ({ sink, served, browser } = rig);
     await api('post', '/v1/providers').send({ channel: 'email', adapter: 'smtp', config: { host: '127.0.0.1', port: sink.port, from: 'Acme <no-reply@acme.example>', user: 'u', password: 'secret' } }).expect(201);
     await api('put', '/v1/workflows/order.direct').send({
       trigger: 'com.acme.order.direct', category: 'orders', priority: 'normal', recipients: '/data/recipients', channels: ['email'],
       templates: { email: { subject: 'Order {{ data.orderId }}', text: 'Your order {{ data.orderId }} is on its way.' } },
     }).expect(201);
-    served = await serve(t);
-    browser = await launch();
   });
-  after(async () => {
-    await browser?.close();
-    await served?.close();
-    await t.services.delivery.close();
-    await sink?.stop();
-    await t?.close();
-  });
+  after(() => (rig ?? t)?.close());
 
   it('shows a posted event, its notification, every attempt and status change', async () => {
     const eventId = await post('ada@example.com');

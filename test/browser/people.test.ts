@@ -3,8 +3,8 @@ import type { Browser } from 'playwright-core';
 import request from 'supertest';
 import { testApp, type TestApp } from '../support/clarion.ts';
 import { adminUser, PASSWORD } from '../support/admin.ts';
-import { check, launch, loginAs, serve, visit, type Served } from '../support/browser.ts';
-import { SmtpSink } from '../support/smtp.ts';
+import { consoleRig, check, loginAs, visit, type ConsoleRig, type Served } from '../support/browser.ts';
+import type { SmtpSink } from '../support/smtp.ts';
 
 /** Subscribers (search, detail, erasure) and console users (invitations and password resets by the tenant's own email provider), in a real browser. */
 describe('admin console in the browser: subscribers and users', function () {
@@ -13,6 +13,7 @@ describe('admin console in the browser: subscribers and users', function () {
   let served: Served;
   let browser: Browser;
   let sink: SmtpSink;
+  let rig: ConsoleRig | undefined;
   let apiKey: string;
   let tenantId: string;
   const api = (method: 'get' | 'post' | 'put', url: string) => request(t.callback)[method](url).set('authorization', `Bearer ${apiKey}`);
@@ -29,8 +30,8 @@ describe('admin console in the browser: subscribers and users', function () {
     ({ apiKey, tenantId } = tenant);
     await adminUser(t, tenantId, 'owner');
     await adminUser(t, tenantId, 'viewer');
-    sink = new SmtpSink();
-    await sink.start();
+    rig = await consoleRig(t);
+    ({ sink, served, browser } = rig);
     await api('post', '/v1/providers').send({ channel: 'email', adapter: 'smtp', config: { host: '127.0.0.1', port: sink.port, from: 'Acme <no-reply@acme.example>', user: 'u', password: 'secret' } }).expect(201);
     await api('put', '/v1/workflows/order.direct').send({
       trigger: 'com.acme.order.direct', category: 'orders', recipients: '/data/recipients', channels: ['email'],
@@ -42,16 +43,8 @@ describe('admin console in the browser: subscribers and users', function () {
       .send(JSON.stringify({ specversion: '1.0', id: 'o-1', source: '/shop', type: 'com.acme.order.direct', data: { orderId: 'A-1', recipients: ['ada'] } })).expect(202);
     await t.runJobsUntilIdle();
     await sink.mailTo('ada@example.com');
-    served = await serve(t);
-    browser = await launch();
   });
-  after(async () => {
-    await browser?.close();
-    await served?.close();
-    await t.services.delivery.close();
-    await sink?.stop();
-    await t?.close();
-  });
+  after(() => (rig ?? t)?.close());
 
   it('searches subscribers and shows one with their inbox and preferences', async () => {
     const { context, page } = await loginAs(browser, served.url, 'viewer@acme.example');

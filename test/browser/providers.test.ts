@@ -2,8 +2,8 @@ import { expect } from 'chai';
 import type { Browser, Page } from 'playwright-core';
 import { testApp, type TestApp } from '../support/clarion.ts';
 import { adminUser } from '../support/admin.ts';
-import { check, launch, loginAs, serve, visit, type Served } from '../support/browser.ts';
-import { SmtpSink } from '../support/smtp.ts';
+import { consoleRig, check, loginAs, visit, type ConsoleRig, type Served } from '../support/browser.ts';
+import type { SmtpSink } from '../support/smtp.ts';
 
 /** Providers in a real browser: an SMTP provider configured by its generated form, a test to a real SMTP server, order and enabling. */
 describe('admin console in the browser: providers', function () {
@@ -12,6 +12,7 @@ describe('admin console in the browser: providers', function () {
   let served: Served;
   let browser: Browser;
   let sink: SmtpSink;
+  let rig: ConsoleRig | undefined;
   let tenantId: string;
   let page: Page;
 
@@ -20,19 +21,11 @@ describe('admin console in the browser: providers', function () {
     ({ tenantId } = await t.tenant('Acme'));
     await adminUser(t, tenantId, 'admin');
     await adminUser(t, tenantId, 'viewer');
-    sink = new SmtpSink();
-    await sink.start();
-    served = await serve(t);
-    browser = await launch();
+    rig = await consoleRig(t);
+    ({ sink, served, browser } = rig);
     ({ page } = await loginAs(browser, served.url, 'admin@acme.example'));
   });
-  after(async () => {
-    await browser?.close();
-    await served?.close();
-    await t.services.delivery.close();
-    await sink?.stop();
-    await t?.close();
-  });
+  after(() => (rig ?? t)?.close());
 
   it('configures an SMTP provider from its schema form and sends a test to a real SMTP server', async () => {
     await visit(page, '/admin/providers', 'providers-empty');

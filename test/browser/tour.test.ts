@@ -2,8 +2,8 @@ import { expect } from 'chai';
 import type { Browser } from 'playwright-core';
 import { testApp, type TestApp } from '../support/clarion.ts';
 import { adminUser } from '../support/admin.ts';
-import { check, launch, loginAs, serve, type Served } from '../support/browser.ts';
-import { SmtpSink } from '../support/smtp.ts';
+import { consoleRig, check, loginAs, type ConsoleRig, type Served } from '../support/browser.ts';
+import type { SmtpSink } from '../support/smtp.ts';
 
 /**
  * The README's console tour, step by step, in a real browser and nothing else: provider, workflow,
@@ -15,24 +15,17 @@ describe('admin console in the browser: the README tour without curl', function 
   let served: Served;
   let browser: Browser;
   let sink: SmtpSink;
+  let rig: ConsoleRig | undefined;
   let tenantId: string;
 
   before(async () => {
     t = await testApp({ env: { CLARION_RETRY_SCHEDULE_NORMAL: '1ms,1ms', CLARION_CIRCUIT_THRESHOLD: '100' } });
     ({ tenantId } = await t.tenant('Acme', { acceptUnvalidatedTypes: true }));
     await adminUser(t, tenantId, 'owner', 'you@acme.example');
-    sink = new SmtpSink();
-    await sink.start();
-    served = await serve(t);
-    browser = await launch();
+    rig = await consoleRig(t);
+    ({ sink, served, browser } = rig);
   });
-  after(async () => {
-    await browser?.close();
-    await served?.close();
-    await t.services.delivery.close();
-    await sink?.stop();
-    await t?.close();
-  });
+  after(() => (rig ?? t)?.close());
 
   it('configures, authors, posts, fails and requeues from the pages alone', async () => {
     const { context, page } = await loginAs(browser, served.url, 'you@acme.example');

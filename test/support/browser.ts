@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import type { TestApp } from './clarion.ts';
 import { PASSWORD } from './admin.ts';
+import { SmtpSink } from './smtp.ts';
 
 /**
  * Browser tests: Debian's chromium (installed by .ci/run) driven by playwright-core, against the
@@ -33,6 +34,34 @@ export async function serve(t: TestApp, listenPort = 0): Promise<Served> {
         server.closeAllConnections();
         server.close(() => resolve());
       }),
+  };
+}
+
+/** What a console test runs against: a real SMTP sink, the TestApp's gateway on loopback, a browser. */
+export interface ConsoleRig {
+  sink: SmtpSink;
+  served: Served;
+  browser: Browser;
+  /** Ends the browser, the server, the app's SMTP pools, the sink, then the app. */
+  close(): Promise<void>;
+}
+
+export async function consoleRig(t: TestApp): Promise<ConsoleRig> {
+  const sink = new SmtpSink();
+  await sink.start();
+  const served = await serve(t);
+  const browser = await launch();
+  return {
+    sink,
+    served,
+    browser,
+    close: async () => {
+      await browser.close();
+      await served.close();
+      await t.services.delivery.close();
+      await sink.stop();
+      await t.close();
+    },
   };
 }
 
