@@ -36,7 +36,7 @@ export const templatePaths = {
       description:
         'Renders what a subscriber would receive, without sending anything. Give `template` (inline parts) to render unsaved edits, `version` to render a stored version, ' +
         'or neither to render what deliveries would use (the published tenant template, else the bundled one). Data comes from `data`, a stored event (`eventId`), or ' +
-        "the bundled workflow's sample. SMS previews report the encoding and segment count; push previews the payload size against each platform's limit.",
+        "the bundled workflow's sample, else the tenant's latest event of the workflow's trigger type (a warning says which, or that there is none). SMS previews report the encoding and segment count; push previews the payload size against each platform's limit.",
       requestBody: { required: true, content: { 'application/json': { schema: previewSchema } } },
       responses: { '200': json(ref('TemplatePreview')), ...errors(400, 401, 404, 415, 422, 503) },
     },

@@ -312,14 +312,29 @@ export class TemplateService {
 
     let event: Record<string, unknown>;
     let data: unknown;
+    /** Said with the result when the data was not given: where it came from, or that there is none. */
+    let sampleNote: TemplateWarning | undefined;
     if (input.eventId !== undefined) {
       const stored = await this.#events.get(tenant.id, input.eventId, input.eventSource);
       const { data: eventData, data_base64: _b64, ...attributes } = stored.cloudevent;
       event = attributes;
       data = eventData ?? {};
     } else {
-      data = input.data ?? sample?.data ?? {};
-      event = { specversion: '1.0', id: 'preview', source: '/clarion/preview', type: (await this.#trigger(tenant.id, input.workflow)) ?? input.workflow, time: now.toISOString() };
+      const type = (await this.#trigger(tenant.id, input.workflow)) ?? input.workflow;
+      data = input.data ?? sample?.data;
+      if (data === undefined) {
+        // A tenant's own workflow has no bundled sample: its latest event of that type is the most
+        // faithful one (the tenant's own data, seen only by its own members).
+        const latest = (await this.#events.list(tenant.id, { limit: 1, type })).items[0];
+        if (latest?.cloudevent.data !== undefined) {
+          data = latest.cloudevent.data;
+          sampleNote = { message: `Sample data from the latest ${type} event (${String(latest.cloudevent.id)}); give your own to preview other values` };
+        } else {
+          data = {};
+          sampleNote = { message: `No sample data: the variables under data render empty. Give sample data, or post a ${type} event and preview again` };
+        }
+      }
+      event = { specversion: '1.0', id: 'preview', source: '/clarion/preview', type, time: now.toISOString() };
     }
     const context: TemplateContext = {
       event,
@@ -353,6 +368,7 @@ export class TemplateService {
 
     const layouts = await this.#store.layouts(tenant.id);
     const warnings = await this.#warnings(tenant.id, input.workflow, chosen.parts, layouts);
+    if (sampleNote) warnings.unshift(sampleNote);
     let parts: RenderedContent;
     try {
       parts = await this.#renderer.render(this.#job(chosen, input.channel, layouts, context, wanted));

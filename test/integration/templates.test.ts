@@ -391,6 +391,34 @@ describe('templates (integration)', function () {
       expect((await post('/v1/templates/preview', { workflow: 'quotation.status_changed', channel: 'sms', eventId: 'nope' }).expect(404)).body.code).to.equal('CLARION_ERR_EVENT_NOT_FOUND');
     });
 
+    it('previews a tenant workflow with its latest event as sample data, or says there is none', async () => {
+      const tenant = await t.tenant('Sampler', { acceptUnvalidatedTypes: true });
+      const snoop = await t.tenant('Snoop', { acceptUnvalidatedTypes: true });
+      const postEvent = (apiKey: string, id: string, orderId: string) =>
+        request(t.callback).post('/v1/events').set('authorization', `Bearer ${apiKey}`).set('content-type', 'application/cloudevents+json')
+          .send(JSON.stringify({ specversion: '1.0', id, source: '/shop', type: 'com.acme.order.shipped', data: { orderId, recipients: [] } }))
+          .expect(202);
+      await request(t.callback).put('/v1/workflows/order.shipped').set('authorization', `Bearer ${tenant.apiKey}`)
+        .send({ trigger: 'com.acme.order.shipped', recipients: '/data/recipients', channels: ['sms'], templates: { sms: { text: 'Order {{ data.orderId }} shipped' } } })
+        .expect(201);
+      const preview = (body: Record<string, unknown>) => post('/v1/templates/preview', { workflow: 'order.shipped', channel: 'sms', locale: 'en', ...body }, tenant.apiKey).expect(200);
+
+      // Another tenant's event of the same type is never this tenant's sample.
+      await postEvent(snoop.apiKey, 'theirs-1', 'THEIRS');
+      const empty = await preview({});
+      expect(empty.body.parts.text).to.equal('Order  shipped');
+      expect(empty.body.warnings[0].message).to.equal('No sample data: the variables under data render empty. Give sample data, or post a com.acme.order.shipped event and preview again');
+
+      await postEvent(tenant.apiKey, 'o-1', 'A-1');
+      const latest = await preview({});
+      expect(latest.body.parts.text).to.equal('Order A-1 shipped');
+      expect(latest.body.warnings[0].message).to.match(/^Sample data from the latest com\.acme\.order\.shipped event \(o-1\)/);
+
+      const given = await preview({ data: { orderId: 'MINE' } });
+      expect(given.body.parts.text).to.equal('Order MINE shipped');
+      expect(given.body.warnings.map((w: { message: string }) => w.message)).to.deep.equal(['No contract is registered for the data of order.shipped: variables under data are not checked']);
+    });
+
     it('previews a stored draft version', async () => {
       await post('/v1/templates/digest.daily/sms/en/versions', { parts: { text: 'Draft digest for {{ data.date | date("long") }}' } }).expect(201);
       const res = await post('/v1/templates/preview', { workflow: 'digest.daily', channel: 'sms', locale: 'en', version: 1 }).expect(200);

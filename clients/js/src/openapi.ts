@@ -659,7 +659,7 @@ export interface paths {
         put?: never;
         /**
          * Render a template with sample data, a stored event, or inline parts (live preview)
-         * @description Renders what a subscriber would receive, without sending anything. Give `template` (inline parts) to render unsaved edits, `version` to render a stored version, or neither to render what deliveries would use (the published tenant template, else the bundled one). Data comes from `data`, a stored event (`eventId`), or the bundled workflow's sample. SMS previews report the encoding and segment count; push previews the payload size against each platform's limit.
+         * @description Renders what a subscriber would receive, without sending anything. Give `template` (inline parts) to render unsaved edits, `version` to render a stored version, or neither to render what deliveries would use (the published tenant template, else the bundled one). Data comes from `data`, a stored event (`eventId`), or the bundled workflow's sample, else the tenant's latest event of the workflow's trigger type (a warning says which, or that there is none). SMS previews report the encoding and segment count; push previews the payload size against each platform's limit.
          */
         post: {
             parameters: {
