@@ -14,7 +14,7 @@ import type { Senders } from './senders.ts';
 import { SpanKind, withSpan } from '../tracing.ts';
 
 /**
- * `send_delivery`: one attempt at one delivery. Everything it needs is read in one round trip; the
+ * `send_delivery` (and each entry of `send_deliveries`): one attempt at one delivery. Everything it needs is read in one round trip; the
  * message is rendered in the subscriber's language; the first provider of the channel whose
  * circuit is not open gets it (waiting for its throughput slot if it has a cap), with the send
  * timeout and the delivery's idempotency key; the outcome goes to `Attempts`, which records it and
@@ -25,12 +25,14 @@ export async function sendDelivery(
   parts: { senders: Senders; breakers: Breakers; attempts: Attempts; contexts: SendContexts },
   deliveryId: string,
   tenantId: string,
-  options: { slotReserved?: boolean } = {},
+  options: { slotReserved?: boolean; onlyPending?: boolean } = {},
 ): Promise<void> {
   const { knex, log, clock, config } = ctx;
   const { senders, breakers, attempts } = parts;
   const loaded = await parts.contexts.load(deliveryId, tenantId);
   if (!loaded || FINAL_DELIVERY.has(loaded.delivery.status)) return;
+  // A first send (`send_deliveries`) run again: what came after its attempt has a job of its own.
+  if (options.onlyPending && loaded.delivery.status !== 'pending') return;
   const { delivery, notification, event, tenant, subscriber } = loaded;
   const workflow = await ctx.workflows.get(tenantId, notification.workflow_key).catch(() => undefined);
   const channel = delivery.channel;

@@ -1,7 +1,7 @@
 import type { Channel } from '@clarion/adapter-kit';
 import type { Knex } from 'knex';
 import { enqueue } from '../../jobs/tasks.ts';
-import { insertQueued, type JobSpec } from '../../jobs/queue.ts';
+import { batchQueuedCte, insertQueued, type JobSpec } from '../../jobs/queue.ts';
 import { rollupSql } from './rollup.ts';
 import { Delivery } from '../models/delivery.ts';
 import { DeliveryAttempt } from '../models/delivery-attempt.ts';
@@ -19,6 +19,43 @@ export const SEND_JOB: JobSpec = { task: 'send_delivery', payload: `json_build_o
 
 /** graphile-worker retries of one send job after an unexpected error (not provider attempts). */
 const SEND_JOB_ATTEMPTS = 3;
+
+/** Deliveries of one `send_deliveries` job at most (the sends' shared reads take 100 at once). */
+export const SEND_BATCH = 100;
+
+/**
+ * graphile-worker's priority of a first send, by the notification's priority: critical and high
+ * sends run before everything else queued (fan-out included), normal and low ones in turn.
+ */
+export const SEND_PRIORITY_SQL = (priority: string) => `case ${priority} when 'critical' then -2 when 'high' then -1 else 0 end`;
+
+/**
+ * The CTEs `inserted` and `queued` of a fan-out statement: one delivery per channel of each row
+ * of the CTE `notifications` (id, tenant_id, channels, priority), in channel order, and their
+ * first sends as `send_deliveries` batch jobs (core/jobs/send-deliveries.ts): one job per
+ * priority and SEND_BATCH deliveries, instead of one `send_delivery` job each.
+ */
+export function insertedDeliveriesCte(notifications: string): { sql: string; bindings: Knex.RawBinding[] } {
+  const queued = batchQueuedCte('first_send', {
+    task: 'send_deliveries',
+    entry: `json_build_object('deliveryId', i.id, 'tenantId', i.tenant_id)`,
+    maxAttempts: SEND_JOB_ATTEMPTS,
+    batchSize: SEND_BATCH,
+    priority: SEND_PRIORITY_SQL('i.priority'),
+  });
+  return {
+    sql: `inserted as (
+         insert into deliveries (tenant_id, notification_id, channel, status, idempotency_key)
+         select n.tenant_id, n.id, c.channel, 'pending', n.id || ':' || c.channel
+           from ${notifications} n cross join lateral jsonb_array_elements_text(n.channels) with ordinality as c(channel, ord)
+          order by n.id, c.ord
+         returning id, tenant_id, notification_id
+       ), first_send as (
+         select i.id, i.tenant_id, n.priority from inserted i join ${notifications} n on n.id = i.notification_id
+       ), ${queued.sql}`,
+    bindings: queued.bindings,
+  };
+}
 
 /**
  * One delivery per channel with its send job, in one statement; a delivery that exists already
