@@ -1,7 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { Knex } from 'knex';
 import { prepared } from '../db/prepared.ts';
-import { insertedDeliveriesCte } from '../db/repositories/deliveries.ts';
+import { insertedDeliveriesCte, queueFirstSends, type FirstSends } from '../db/repositories/deliveries.ts';
 import { claimEvent, DONE_EVENT, eventHead, markProcessed, noteEvent } from '../db/repositories/notifications.ts';
 import type { EventRow } from '../db/repositories/rows.ts';
 import { notificationsTotal } from '../metrics.ts';
@@ -114,6 +114,8 @@ export class FanOut {
     const problems = [...plan.problems];
     let count = 0;
     let streams = 0;
+    // The first sends of every notification written here, queued together at the end.
+    const firstSends: FirstSends = [];
     for (const { workflow, entries, exclude } of plan.workflows) {
       const topics = entries.filter((e) => e.kind === 'topic');
       const { subscribers, problems: found } = await this.#ctx.subscribers.resolvePlan(trx, tenantId, { entries: entries.filter((e) => e.kind !== 'topic'), problems: [] });
@@ -123,7 +125,7 @@ export class FanOut {
         // Members of a team or project the event excludes (the actor) get nothing.
         if (exclude.has(subscriber.external_id)) continue;
         notified.add(subscriber.external_id);
-        await createNotification(this.#ctx, trx, { event, workflow, subscriber });
+        await createNotification(this.#ctx, trx, { event, workflow, subscriber, firstSends });
         count++;
       }
       if (topics.length > 0) {
@@ -132,6 +134,7 @@ export class FanOut {
         if (started.id) streams++;
       }
     }
+    await queueFirstSends(trx, firstSends);
     // No workflow for the type is not an error: the event was processed, and says why nothing came of it.
     await noteEvent(trx, eventId, {
       ...(workflows.length === 0 ? { notice: `no workflow is triggered by ${event.type}: nothing to send` } : {}),

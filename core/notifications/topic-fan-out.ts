@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import { insertedDeliveriesCte } from '../db/repositories/deliveries.ts';
+import { insertedDeliveriesCte, queueFirstSends, type FirstSends } from '../db/repositories/deliveries.ts';
 import { getEvent } from '../db/repositories/notifications.ts';
 import { countMembers, finishTopicPage, lockTopicFanOut, topicFanOutHead, topicMembersPage, topicsByKey, type TopicFanOutRow } from '../db/repositories/topic-fan-outs.ts';
 import { enqueue } from '../jobs/tasks.ts';
@@ -110,7 +110,9 @@ export class TopicFanOut {
   async #chainPage(trx: Knex, row: TopicFanOutRow, event: EventRow, workflow: Workflow): Promise<{ last: string | null; notifications: number; full: boolean }> {
     const size = Math.min(this.#pageSize, 200);
     const members = await topicMembersPage(trx, row, size);
-    for (const subscriber of members) await createNotification(this.#ctx, trx, { event, workflow, subscriber });
+    const firstSends: FirstSends = [];
+    for (const subscriber of members) await createNotification(this.#ctx, trx, { event, workflow, subscriber, firstSends });
+    await queueFirstSends(trx, firstSends);
     return { last: members.at(-1)?.id ?? null, notifications: members.length, full: members.length === size };
   }
 

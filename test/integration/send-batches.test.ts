@@ -16,10 +16,10 @@ describe('send_deliveries batch jobs (integration)', () => {
   let seq = 0;
   const call = (method: 'post' | 'put' | 'get', url: string) => request(t.callback)[method](url).set('authorization', `Bearer ${key}`);
 
-  /** Posts an event and fans it out (its process_event job, due at the manual clock's time, is not run). */
+  /** Posts an event to these inline subscribers (or `team:<id>`) and fans it out (its process_event job, due at the manual clock's time, is not run). */
   async function post(type: string, recipients: string[]): Promise<void> {
     const posted = await call('post', '/v1/events').set('content-type', 'application/cloudevents+json')
-      .send(JSON.stringify({ specversion: '1.0', id: `sb-${++seq}`, source: '/shop', type, data: { recipients: recipients.map((id) => ({ id, email: `${id}@example.com` })) } }))
+      .send(JSON.stringify({ specversion: '1.0', id: `sb-${++seq}`, source: '/shop', type, data: { recipients: recipients.map((id) => (id.startsWith('team:') ? id : { id, email: `${id}@example.com` })) } }))
       .expect(202);
     await t.services.notifications.processEvent(posted.body.accepted[0].eventId, tenantId);
   }
@@ -118,6 +118,21 @@ describe('send_deliveries batch jobs (integration)', () => {
     await t.runJobsUntilIdle();
     expect((await deliveriesOf(['fay'])).get('fay')).to.include({ status: 'retrying', successes: 0 });
     expect(await sentTo('fay')).to.equal(0);
+  });
+
+  it('queues the first sends of a fan-out through the transaction path (a team) as one batch job too', async () => {
+    for (const id of ['jon', 'kay', 'lea']) await call('put', `/v1/subscribers/${id}`).send({ email: `${id}@example.com`, teams: ['night'] }).expect(201);
+    await post('com.acme.order', ['team:night']);
+    const jobs = await queuedJobs(t.db.knex, 'send_deliveries');
+    expect(jobs).to.have.length(1);
+    expect(await queuedJobs(t.db.knex, 'send_delivery')).to.have.length(0);
+    const team = await deliveriesOf(['jon', 'kay', 'lea']);
+    expect((jobs[0].payload as unknown as Array<{ deliveryId: string }>).map((e) => e.deliveryId).sort()).to.deep.equal([...team.values()].map((d) => d.id).sort());
+    await t.runJobsUntilIdle();
+    for (const id of ['jon', 'kay', 'lea']) {
+      expect((await deliveriesOf([id])).get(id)).to.include({ status: 'delivered', successes: 1 });
+      expect(await sentTo(id)).to.equal(1);
+    }
   });
 
   it('runs critical sends before normal and low ones queued earlier', async () => {

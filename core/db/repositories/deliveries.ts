@@ -58,13 +58,41 @@ export function insertedDeliveriesCte(notifications: string): { sql: string; bin
 }
 
 /**
+ * First sends gathered over one transaction (a fan-out's notifications, written one by one), to
+ * be queued together by `queueFirstSends` before it commits.
+ */
+export type FirstSends = Array<{ id: string; tenant_id: string; priority: string }>;
+
+/** The `send_deliveries` batch jobs of gathered first sends (nothing for none), in one statement. */
+export async function queueFirstSends(db: Knex, sends: FirstSends): Promise<void> {
+  if (sends.length === 0) return;
+  const queued = batchQueuedCte('first_send', {
+    task: 'send_deliveries',
+    entry: `json_build_object('deliveryId', i.id, 'tenantId', i.tenant_id)`,
+    maxAttempts: SEND_JOB_ATTEMPTS,
+    batchSize: SEND_BATCH,
+    priority: SEND_PRIORITY_SQL('i.priority'),
+  });
+  await db.raw(
+    `with first_send as (select * from jsonb_to_recordset(?::jsonb) as r(id uuid, tenant_id uuid, priority text)), ${queued.sql}
+     select (select count(*) from queued) as q`,
+    [JSON.stringify(sends), ...queued.bindings],
+  );
+}
+
+/**
  * One delivery per channel with its send job, in one statement; a delivery that exists already
  * (same idempotency key: notification, channel and suffix) is left alone. `before`: a write to
- * run first in the same statement (the notification row the deliveries reference).
+ * run first in the same statement (the notification row the deliveries reference). `firstSends`:
+ * no job here, the deliveries join the transaction's gathered first sends instead (queued by
+ * `queueFirstSends` before the transaction commits).
  */
 export async function insertDeliveries(
   db: Knex,
-  input: { tenantId: string; notificationId: string; channels: Channel[]; fallbackOf?: string | null; keySuffix?: string; before?: Knex.QueryBuilder },
+  input: {
+    tenantId: string; notificationId: string; channels: Channel[]; fallbackOf?: string | null; keySuffix?: string; before?: Knex.QueryBuilder;
+    firstSends?: { priority: string; into: FirstSends };
+  },
 ): Promise<string[]> {
   if (input.channels.length === 0) {
     if (input.before) await input.before;
@@ -78,10 +106,13 @@ export async function insertDeliveries(
     idempotency_key: `${input.notificationId}:${channel}${input.keySuffix ?? ''}`,
     fallback_of: input.fallbackOf ?? null,
   }));
-  const inserted = await insertQueued<{ id: string }>(db, db('deliveries').insert(rows).onConflict(['tenant_id', 'idempotency_key']).ignore().returning(['id', 'tenant_id']), {
-    ...SEND_JOB,
-    ...(input.before ? { before: input.before } : {}),
-  });
+  const insert = db('deliveries').insert(rows).onConflict(['tenant_id', 'idempotency_key']).ignore().returning(['id', 'tenant_id']);
+  if (input.firstSends) {
+    const { rows: inserted } = await db.raw(`with ${input.before ? 'before as (?), ' : ''}inserted as (?) select inserted.* from inserted`, [...(input.before ? [input.before] : []), insert]);
+    for (const row of inserted as Array<{ id: string; tenant_id: string }>) input.firstSends.into.push({ ...row, priority: input.firstSends.priority });
+    return (inserted as Array<{ id: string }>).map((r) => r.id);
+  }
+  const inserted = await insertQueued<{ id: string }>(db, insert, { ...SEND_JOB, ...(input.before ? { before: input.before } : {}) });
   return inserted.map((r) => r.id);
 }
 
