@@ -78,7 +78,7 @@ export async function sendDelivery(
     if (slot.getTime() > clock.now().getTime()) {
       await knex.transaction(async (trx) => {
         await updateDelivery(trx, deliveryId, { status: 'retrying', next_attempt_at: slot });
-        await scheduleSend(trx, { tenantId, deliveryId, runAt: slot, slot: true });
+        await scheduleSend(trx, { tenantId, deliveryId, runAt: slot, slot: true, priority });
       });
       dlog.debug({ providerId: provider.id, maxPerSecond: provider.maxPerSecond, runAt: slot }, 'provider throughput cap reached: send waits for its slot');
       return;
@@ -110,7 +110,7 @@ export async function sendDelivery(
     const durationMs = Math.round(performance.now() - started);
     if (err instanceof BrokenCircuitError) {
       // Another send took the probe of this half-open circuit first: wait for its outcome.
-      await attempts.circuitOpen({ delivery, provider, startedAt, dlog });
+      await attempts.circuitOpen({ delivery, provider, startedAt, dlog, priority });
       return;
     }
     attemptSeconds.observe({ channel, adapter: provider.adapter }, durationMs / 1000);

@@ -149,4 +149,17 @@ describe('send_deliveries batch jobs (integration)', () => {
     expect(sent.get('ivy')!.first!).to.be.below(sent.get('hal')!.first!);
     expect(sent.get('gus')!.first!).to.be.below(sent.get('hal')!.first!);
   });
+
+  it('keeps the priority of a critical delivery in the send_delivery job that comes after its first send (a slot wait)', async () => {
+    await call('post', '/v1/providers').send({ channel: 'sms', adapter: 'sandbox', maxPerSecond: 1, config: {} }).expect(201);
+    await call('put', '/v1/workflows/page').send({ trigger: 'com.acme.page', priority: 'critical', channels: ['sms'], templates: { sms: { text: 'Paged' } } }).expect(201);
+    const posted = await call('post', '/v1/events').set('content-type', 'application/cloudevents+json')
+      .send(JSON.stringify({ specversion: '1.0', id: `sb-${++seq}`, source: '/ops', type: 'com.acme.page', data: { recipients: ['mo', 'ned', 'oz'].map((id, i) => ({ id, phone: `+1555000000${i}` })) } }))
+      .expect(202);
+    await t.services.notifications.processEvent(posted.body.accepted[0].eventId, tenantId);
+    await t.runJobsUntilIdle();
+    // The clock stands still: one send in this second, the two others wait for their slots.
+    const waiting = (await t.db.knex.raw(`select priority from graphile_worker.jobs where task_identifier = 'send_delivery' order by id`)).rows as Array<{ priority: number }>;
+    expect(waiting.map((j) => j.priority)).to.deep.equal([-2, -2]);
+  });
 });

@@ -29,6 +29,11 @@ export const SEND_BATCH = 100;
  */
 export const SEND_PRIORITY_SQL = (priority: string) => `case ${priority} when 'critical' then -2 when 'high' then -1 else 0 end`;
 
+/** The same, for a send job queued one at a time (`scheduleSend`). */
+export function sendPriority(priority: string | undefined): number {
+  return priority === 'critical' ? -2 : priority === 'high' ? -1 : 0;
+}
+
 /**
  * The CTEs `inserted` and `queued` of a fan-out statement: one delivery per channel of each row
  * of the CTE `notifications` (id, tenant_id, channels, priority), in channel order, and their
@@ -116,12 +121,16 @@ export async function insertDeliveries(
   return inserted.map((r) => r.id);
 }
 
-/** The send job of one delivery at `runAt`; `slot`: it holds its throughput slot already. */
-export async function scheduleSend(db: Knex, input: { tenantId: string; deliveryId: string; runAt: Date; slot?: boolean }): Promise<void> {
+/**
+ * The send job of one delivery at `runAt`; `slot`: it holds its throughput slot already;
+ * `priority`: its notification's (a critical retry runs before bulk work, as its first send did).
+ */
+export async function scheduleSend(db: Knex, input: { tenantId: string; deliveryId: string; runAt: Date; slot?: boolean; priority?: string }): Promise<void> {
   await enqueue(db, 'send_delivery', { deliveryId: input.deliveryId, tenantId: input.tenantId, ...(input.slot ? { slot: true } : {}) }, {
     runAt: input.runAt,
     jobKey: `send_delivery:${input.deliveryId}`,
     maxAttempts: SEND_JOB_ATTEMPTS,
+    priority: sendPriority(input.priority),
   });
 }
 
