@@ -188,7 +188,7 @@ export class Attempts {
       };
       if (step.step === 'retry') {
         await updateDelivery(trx, delivery.id, { ...common, status: 'retrying', provider_attempts: step.providerAttempts, failing_since: step.failingSince, next_attempt_at: step.at });
-        await scheduleSend(trx, { tenantId: delivery.tenant_id, deliveryId: delivery.id, runAt: step.at });
+        await scheduleSend(trx, { tenantId: delivery.tenant_id, deliveryId: delivery.id, runAt: step.at, priority });
         dlog.warn({ adapter, attempt, code: error.code, retryAt: step.at, probe: input.probe === true }, 'transient failure: retrying');
         if (step.fallback) {
           const created = await insertDeliveries(trx, { tenantId: delivery.tenant_id, notificationId: notification.id, channels: fallbacks, fallbackOf: delivery.id });
@@ -198,7 +198,7 @@ export class Attempts {
       }
       if (step.step === 'next_provider') {
         await updateDelivery(trx, delivery.id, { ...common, status: 'retrying', providers_tried: tried, provider_attempts: 0, failing_since: step.failingSince, next_attempt_at: null });
-        await scheduleSend(trx, { tenantId: delivery.tenant_id, deliveryId: delivery.id, runAt: now });
+        await scheduleSend(trx, { tenantId: delivery.tenant_id, deliveryId: delivery.id, runAt: now, priority });
         dlog.warn({ adapter, code: error.code, errorClass: error.errorClass }, 'this provider cannot take it: trying the next provider');
         return;
       }
@@ -251,7 +251,7 @@ export class Attempts {
         const why = step.step === 'wait' ? `every ${channel} provider is down (${names}): retrying at ${at.toISOString()}` : `every ${channel} provider is down (${names}): fell back to ${fallbacks.join(', ')}; retrying at ${at.toISOString()}`;
         await this.#recordCircuitOpen(trx, delivery, candidates, why, now);
         await updateDelivery(trx, delivery.id, { status: 'retrying', next_attempt_at: at, failing_since: failingSince ?? now });
-        await scheduleSend(trx, { tenantId: delivery.tenant_id, deliveryId: delivery.id, runAt: at });
+        await scheduleSend(trx, { tenantId: delivery.tenant_id, deliveryId: delivery.id, runAt: at, priority: notification.priority });
       } else {
         const why = `every ${channel} provider is down (${names}): fell back to ${fallbacks.join(', ')}`;
         await this.#recordCircuitOpen(trx, delivery, candidates, why, now);
@@ -270,14 +270,14 @@ export class Attempts {
    * A send found its provider's half-open circuit taken by another send's probe: it waits for the
    * probe's outcome (when the circuit may be tried again), spending no attempt.
    */
-  async circuitOpen(input: { delivery: DeliveryRow; provider: ProviderRecord; startedAt: Date; dlog: Logger }): Promise<void> {
+  async circuitOpen(input: { delivery: DeliveryRow; provider: ProviderRecord; startedAt: Date; dlog: Logger; priority?: string }): Promise<void> {
     const { knex, config, clock } = this.#ctx;
     const runAt = new Date(clock.now().getTime() + config.circuitHalfOpenMs);
     deliveryAttempts.inc({ channel: input.delivery.channel, adapter: input.provider.adapter, outcome: 'circuit_open' });
     await knex.transaction(async (trx) => {
       await this.#recordCircuitOpen(trx, input.delivery, [input.provider], `circuit open: retrying at ${runAt.toISOString()}`, input.startedAt);
       await updateDelivery(trx, input.delivery.id, { status: 'retrying', next_attempt_at: runAt });
-      await scheduleSend(trx, { tenantId: input.delivery.tenant_id, deliveryId: input.delivery.id, runAt });
+      await scheduleSend(trx, { tenantId: input.delivery.tenant_id, deliveryId: input.delivery.id, runAt, priority: input.priority });
     });
     input.dlog.info({ runAt }, 'circuit open: delivery rescheduled');
   }

@@ -14,7 +14,7 @@ import type { Senders } from './senders.ts';
 import { SpanKind, withSpan } from '../tracing.ts';
 
 /**
- * `send_delivery`: one attempt at one delivery. Everything it needs is read in one round trip; the
+ * `send_delivery` (and each entry of `send_deliveries`): one attempt at one delivery. Everything it needs is read in one round trip; the
  * message is rendered in the subscriber's language; the first provider of the channel whose
  * circuit is not open gets it (waiting for its throughput slot if it has a cap), with the send
  * timeout and the delivery's idempotency key; the outcome goes to `Attempts`, which records it and
@@ -25,12 +25,14 @@ export async function sendDelivery(
   parts: { senders: Senders; breakers: Breakers; attempts: Attempts; contexts: SendContexts },
   deliveryId: string,
   tenantId: string,
-  options: { slotReserved?: boolean } = {},
+  options: { slotReserved?: boolean; onlyPending?: boolean } = {},
 ): Promise<void> {
   const { knex, log, clock, config } = ctx;
   const { senders, breakers, attempts } = parts;
   const loaded = await parts.contexts.load(deliveryId, tenantId);
   if (!loaded || FINAL_DELIVERY.has(loaded.delivery.status)) return;
+  // A first send (`send_deliveries`) run again: what came after its attempt has a job of its own.
+  if (options.onlyPending && loaded.delivery.status !== 'pending') return;
   const { delivery, notification, event, tenant, subscriber } = loaded;
   const workflow = await ctx.workflows.get(tenantId, notification.workflow_key).catch(() => undefined);
   const channel = delivery.channel;
@@ -76,7 +78,7 @@ export async function sendDelivery(
     if (slot.getTime() > clock.now().getTime()) {
       await knex.transaction(async (trx) => {
         await updateDelivery(trx, deliveryId, { status: 'retrying', next_attempt_at: slot });
-        await scheduleSend(trx, { tenantId, deliveryId, runAt: slot, slot: true });
+        await scheduleSend(trx, { tenantId, deliveryId, runAt: slot, slot: true, priority });
       });
       dlog.debug({ providerId: provider.id, maxPerSecond: provider.maxPerSecond, runAt: slot }, 'provider throughput cap reached: send waits for its slot');
       return;
@@ -108,7 +110,7 @@ export async function sendDelivery(
     const durationMs = Math.round(performance.now() - started);
     if (err instanceof BrokenCircuitError) {
       // Another send took the probe of this half-open circuit first: wait for its outcome.
-      await attempts.circuitOpen({ delivery, provider, startedAt, dlog });
+      await attempts.circuitOpen({ delivery, provider, startedAt, dlog, priority });
       return;
     }
     attemptSeconds.observe({ channel, adapter: provider.adapter }, durationMs / 1000);

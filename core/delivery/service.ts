@@ -30,8 +30,11 @@ export class DeliveryService {
     this.#contexts = new SendContexts(ctx.knex);
   }
 
-  /** `send_delivery`: one attempt at one delivery; schedules whatever comes next. */
-  sendDelivery(deliveryId: string, tenantId: string, options: { slotReserved?: boolean } = {}): Promise<void> {
+  /**
+   * `send_delivery`: one attempt at one delivery; schedules whatever comes next. `onlyPending`: a
+   * first send (`send_deliveries`), skipped once the delivery has left `pending`.
+   */
+  sendDelivery(deliveryId: string, tenantId: string, options: { slotReserved?: boolean; onlyPending?: boolean } = {}): Promise<void> {
     return sendDelivery(this.#ctx, { senders: this.#senders, breakers: this.#breakers, attempts: this.#attempts, contexts: this.#contexts }, deliveryId, tenantId, options);
   }
 

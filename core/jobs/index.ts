@@ -12,6 +12,7 @@ import { runWorkflowStep } from './run-workflow-step.ts';
 import { sendDailySummaries } from './send-daily-summaries.ts';
 import { sendDigest } from './send-digest.ts';
 import { sendDelivery } from './send-delivery.ts';
+import { sendDeliveries } from './send-deliveries.ts';
 import { unsnoozeInboxItem } from './unsnooze-inbox-item.ts';
 import { pruneInboxChanges } from './prune-inbox-changes.ts';
 
@@ -32,7 +33,11 @@ export function taskList(services: Services): TaskList {
     unsnooze_inbox_item: unsnoozeInboxItem(services),
     prune_inbox_changes: pruneInboxChanges(services),
   };
-  return Object.fromEntries(Object.entries(tasks).map(([name, task]) => [name, tracedTask(name, task as Task)]));
+  return {
+    ...Object.fromEntries(Object.entries(tasks).map(([name, task]) => [name, tracedTask(name, task as Task)])),
+    // A batch job: each entry is a span of its own, continuing the trace that queued it.
+    send_deliveries: sendDeliveries(services),
+  };
 }
 
 /**

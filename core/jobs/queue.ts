@@ -32,6 +32,47 @@ export function queuedCte(source: string, job: JobSpec): { sql: string; bindings
   };
 }
 
+export interface BatchJobSpec {
+  task: string;
+  /** A SQL expression over the row `i` of the source: one entry of a job's array payload. */
+  entry: string;
+  maxAttempts: number;
+  /** Entries of one job at most. */
+  batchSize: number;
+  /** A SQL expression over `i`: graphile-worker's priority of its job (lower runs first). */
+  priority: string;
+}
+
+/**
+ * The CTE `queued` of a statement: the rows of the CTE `source` as graphile-worker "batch jobs",
+ * their array payloads of at most `batchSize` entries, one job per priority and batch, all
+ * through one `graphile_worker.add_jobs` call (none for no rows). No job key: a batch is never
+ * merged with another statement's (a merge would lock one job row for every writer, and take
+ * the retries of a batch already running away). Reference `queued` in the final SELECT.
+ */
+export function batchQueuedCte(source: string, job: BatchJobSpec): { sql: string; bindings: Knex.RawBinding[] } {
+  // With tracing on, each entry carries the active trace's traceparent (see tasks.ts `traced`).
+  const traceparent = currentTraceparent();
+  const entry = traceparent ? `((${job.entry})::jsonb || jsonb_build_object('traceparent', ?::text))` : `(${job.entry})::jsonb`;
+  return {
+    sql: `queued as (
+       select count(*) from (
+         select array_agg(row(?, b.payload, null, null, ?, null, b.priority, null)::graphile_worker.job_spec order by b.priority, b.batch) as specs
+           from (
+             select e.priority, e.batch, jsonb_agg(e.entry order by e.n)::json as payload
+               from (
+                 select ${job.priority} as priority, ${entry} as entry, n,
+                        (row_number() over (partition by ${job.priority} order by n) - 1) / ? as batch
+                   from (select i.*, row_number() over () as n from ${source} i) i
+               ) e
+              group by e.priority, e.batch
+           ) b
+       ) s cross join lateral graphile_worker.add_jobs(s.specs) where s.specs is not null
+     )`,
+    bindings: [job.task, job.maxAttempts, ...(traceparent ? [traceparent] : []), job.batchSize],
+  };
+}
+
 /**
  * Inserts rows and queues one job per inserted row, in one statement (atomic on its own, and
  * inside the caller's transaction when `db` is one): a job exists exactly when its row does.

@@ -13,6 +13,8 @@ declare global {
       process_event: { eventId: string; tenantId: string; type?: string };
       fan_out_topic: { fanOutId: string; tenantId: string };
       send_delivery: { deliveryId: string; tenantId: string; slot?: boolean };
+      /** A batch job: the first sends of deliveries created together (core/jobs/send-deliveries.ts). */
+      send_deliveries: Array<{ deliveryId: string; tenantId: string; traceparent?: string }>;
       dispatch_notification: { notificationId: string; tenantId: string };
       escalate_notification: { notificationId: string; tenantId: string; step: number };
       run_workflow_step: { notificationId: string; tenantId: string; step: number };

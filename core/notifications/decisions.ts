@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Channel } from '@clarion/adapter-kit';
 import type { Knex } from 'knex';
 import { DateTime } from 'luxon';
-import { insertDeliveries } from '../db/repositories/deliveries.ts';
+import { insertDeliveries, type FirstSends } from '../db/repositories/deliveries.ts';
 import { getEvent, insertNotification, lockNotification, updateNotification } from '../db/repositories/notifications.ts';
 import type { EscalationStep, EventRow, SubscriberRowShape } from '../db/repositories/rows.ts';
 import { DELIVER_LOCAL, DELIVER_ZONE, isZone } from '../ingest/extensions.ts';
@@ -66,9 +66,10 @@ export function applyDecision(final: Decision, planned: Channel[], now: Date): A
  * One notification: its workflow's plugin chain decides, then the row is written once with the
  * decisions (plugins get its id, not a row), with its deliveries and their jobs in the same
  * statement on the common path, or the jobs its decision asks for (a deferred dispatch, the
- * steps of an escalation, a digest's send).
+ * steps of an escalation, a digest's send). `firstSends`: the deliveries' first sends join those
+ * the caller's transaction gathers (queued together as `send_deliveries` batch jobs).
  */
-export async function createNotification(ctx: NotificationsContext, trx: Knex, input: { event: EventRow; workflow: Workflow; subscriber: SubscriberRow }): Promise<void> {
+export async function createNotification(ctx: NotificationsContext, trx: Knex, input: { event: EventRow; workflow: Workflow; subscriber: SubscriberRow; firstSends?: FirstSends }): Promise<void> {
   const { event, workflow, subscriber } = input;
   const now = ctx.clock.now();
   const required = workflow.required ?? workflow.priority === 'critical';
@@ -105,8 +106,9 @@ export async function createNotification(ctx: NotificationsContext, trx: Knex, i
     ...(applied.escalation ? { escalation: { steps: applied.escalation } } : {}),
     correlationKey: correlationKey(event, workflow),
   });
-  if (applied.status === 'pending' && !applied.escalation && !steps) await insertDeliveries(trx, { tenantId: event.tenant_id, notificationId: id, channels: applied.channels, before: row });
-  else await row;
+  if (applied.status === 'pending' && !applied.escalation && !steps) {
+    await insertDeliveries(trx, { tenantId: event.tenant_id, notificationId: id, channels: applied.channels, before: row, ...(input.firstSends ? { firstSends: { priority: workflow.priority, into: input.firstSends } } : {}) });
+  } else await row;
   if (steps) {
     await startSteps(ctx, trx, { notification: { id, tenant_id: event.tenant_id, status: 'pending', channels: applied.channels, priority: workflow.priority, workflow_steps: null }, event, workflow, subscriber });
   }

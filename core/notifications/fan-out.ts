@@ -1,10 +1,9 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { Knex } from 'knex';
 import { prepared } from '../db/prepared.ts';
-import { SEND_JOB } from '../db/repositories/deliveries.ts';
+import { insertedDeliveriesCte, queueFirstSends, type FirstSends } from '../db/repositories/deliveries.ts';
 import { claimEvent, DONE_EVENT, eventHead, markProcessed, noteEvent } from '../db/repositories/notifications.ts';
 import type { EventRow } from '../db/repositories/rows.ts';
-import { queuedCte } from '../jobs/queue.ts';
 import { notificationsTotal } from '../metrics.ts';
 import { planRecipients, type RecipientEntry, type SubscriberInput } from '../subscribers/service.ts';
 import type { Workflow } from '../workflows/service.ts';
@@ -115,6 +114,8 @@ export class FanOut {
     const problems = [...plan.problems];
     let count = 0;
     let streams = 0;
+    // The first sends of every notification written here, queued together at the end.
+    const firstSends: FirstSends = [];
     for (const { workflow, entries, exclude } of plan.workflows) {
       const topics = entries.filter((e) => e.kind === 'topic');
       const { subscribers, problems: found } = await this.#ctx.subscribers.resolvePlan(trx, tenantId, { entries: entries.filter((e) => e.kind !== 'topic'), problems: [] });
@@ -124,7 +125,7 @@ export class FanOut {
         // Members of a team or project the event excludes (the actor) get nothing.
         if (exclude.has(subscriber.external_id)) continue;
         notified.add(subscriber.external_id);
-        await createNotification(this.#ctx, trx, { event, workflow, subscriber });
+        await createNotification(this.#ctx, trx, { event, workflow, subscriber, firstSends });
         count++;
       }
       if (topics.length > 0) {
@@ -133,6 +134,7 @@ export class FanOut {
         if (started.id) streams++;
       }
     }
+    await queueFirstSends(trx, firstSends);
     // No workflow for the type is not an error: the event was processed, and says why nothing came of it.
     await noteEvent(trx, eventId, {
       ...(workflows.length === 0 ? { notice: `no workflow is triggered by ${event.type}: nothing to send` } : {}),
@@ -183,7 +185,7 @@ export class FanOut {
     }
 
     const upserts = [...subscribers].map(([externalId, { fields }]) => this.#ctx.subscribers.upsertStatement(knex, tenantId, externalId, fields));
-    const queued = queuedCte('inserted', SEND_JOB);
+    const deliveries = insertedDeliveriesCte('notification');
     const values = notifications.map(() => '(?::uuid, ?::int, ?, ?, ?::jsonb, ?::boolean)').join(', ');
     // The statement's text depends only on the shape of the event (how many subscribers and
     // notifications, which inline fields): prepared under a name derived from it, it is planned
@@ -201,20 +203,14 @@ export class FanOut {
           cross join (values ${values}) as v(id, k, workflow_key, priority, channels, unless_erased)
            join subscriber s on s.k = v.k
           where not (v.unless_erased and s.erased_at is not null)
-         returning id, tenant_id, channels
-       ), inserted as (
-         insert into deliveries (tenant_id, notification_id, channel, status, idempotency_key)
-         select n.tenant_id, n.id, c.channel, 'pending', n.id || ':' || c.channel
-           from notification n cross join lateral jsonb_array_elements_text(n.channels) with ordinality as c(channel, ord)
-          order by n.id, c.ord
-         returning id, tenant_id
-       ), ${queued.sql}
+         returning id, tenant_id, channels, priority
+       ), ${deliveries.sql}
        select (select count(*)::int from claimed) as claimed, (select count(*)::int from notification) as notifications, (select count(*) from queued) as q, array(select k from subscriber) as upserted`,
       [
         clock.now(), error, eventId,
         ...upserts,
         ...notifications.flatMap((n) => [n.id, n.subscriber, n.workflow.key, n.workflow.priority, JSON.stringify(n.workflow.channels), n.unlessErased]),
-        ...queued.bindings,
+        ...deliveries.bindings,
       ],
     ).toSQL().toNative();
     // Each connection keeps a plan per name: the shapes this process prepares are capped (the

@@ -1,9 +1,8 @@
 import type { Knex } from 'knex';
-import { SEND_JOB } from '../db/repositories/deliveries.ts';
+import { insertedDeliveriesCte, queueFirstSends, type FirstSends } from '../db/repositories/deliveries.ts';
 import { getEvent } from '../db/repositories/notifications.ts';
 import { countMembers, finishTopicPage, lockTopicFanOut, topicFanOutHead, topicMembersPage, topicsByKey, type TopicFanOutRow } from '../db/repositories/topic-fan-outs.ts';
 import { enqueue } from '../jobs/tasks.ts';
-import { queuedCte } from '../jobs/queue.ts';
 import { notificationsTotal } from '../metrics.ts';
 import type { EventRow } from '../db/repositories/rows.ts';
 import type { RecipientEntry } from '../subscribers/service.ts';
@@ -23,8 +22,9 @@ import { createNotification, deliverLocal, needsChain } from './decisions.ts';
  * unless they left before their page was reached or were erased; once each across the topics;
  * never the event's own recipients (they had theirs) nor its `exclude` list.
  *
- * Each page job runs at the time the fan-out began, so it comes before the send jobs queued since
- * (its own pages' among them): the whole topic is fanned out first, then sent.
+ * Each page job runs at the time the fan-out began, so it comes before the send jobs of normal and
+ * low priority queued since (its own pages' among them): the whole topic is fanned out first, then
+ * sent. A page's first sends are `send_deliveries` batch jobs (deliveries.ts insertedDeliveriesCte).
  */
 
 type TopicEntry = Extract<RecipientEntry, { kind: 'topic' }>;
@@ -110,30 +110,26 @@ export class TopicFanOut {
   async #chainPage(trx: Knex, row: TopicFanOutRow, event: EventRow, workflow: Workflow): Promise<{ last: string | null; notifications: number; full: boolean }> {
     const size = Math.min(this.#pageSize, 200);
     const members = await topicMembersPage(trx, row, size);
-    for (const subscriber of members) await createNotification(this.#ctx, trx, { event, workflow, subscriber });
+    const firstSends: FirstSends = [];
+    for (const subscriber of members) await createNotification(this.#ctx, trx, { event, workflow, subscriber, firstSends });
+    await queueFirstSends(trx, firstSends);
     return { last: members.at(-1)?.id ?? null, notifications: members.length, full: members.length === size };
   }
 
   /** A page in one statement: the members, their notifications, deliveries and send jobs. */
   async #setPage(trx: Knex, row: TopicFanOutRow, workflow: Workflow): Promise<{ last: string | null; notifications: number; full: boolean }> {
-    const queued = queuedCte('inserted', SEND_JOB);
+    const deliveries = insertedDeliveriesCte('notification');
     const page = topicMembersPage(trx, row, this.#pageSize, ['s.id']);
     const { rows } = await trx.raw(
       `with page as (?),
        notification as (
          insert into notifications (id, tenant_id, event_id, subscriber_id, workflow_key, priority, status, channels)
          select gen_random_uuid(), ?, ?, p.id, ?, ?, 'pending', ?::jsonb from page p
-         returning id, tenant_id, channels
-       ), inserted as (
-         insert into deliveries (tenant_id, notification_id, channel, status, idempotency_key)
-         select n.tenant_id, n.id, c.channel, 'pending', n.id || ':' || c.channel
-           from notification n cross join lateral jsonb_array_elements_text(n.channels) with ordinality as c(channel, ord)
-          order by n.id, c.ord
-         returning id, tenant_id
-       ), ${queued.sql}
+         returning id, tenant_id, channels, priority
+       ), ${deliveries.sql}
        select (select count(*)::int from notification) as notifications, (select count(*)::int from page) as members,
               (select id::text from page order by id desc limit 1) as last, (select count(*) from queued) as q`,
-      [page, row.tenant_id, row.event_id, workflow.key, workflow.priority, JSON.stringify(workflow.channels), ...queued.bindings],
+      [page, row.tenant_id, row.event_id, workflow.key, workflow.priority, JSON.stringify(workflow.channels), ...deliveries.bindings],
     );
     const { notifications, members, last } = rows[0] as { notifications: number; members: number; last: string | null };
     if (notifications > 0) notificationsTotal.inc({ status: 'pending' }, notifications);

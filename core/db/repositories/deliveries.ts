@@ -1,7 +1,7 @@
 import type { Channel } from '@clarion/adapter-kit';
 import type { Knex } from 'knex';
 import { enqueue } from '../../jobs/tasks.ts';
-import { insertQueued, type JobSpec } from '../../jobs/queue.ts';
+import { batchQueuedCte, insertQueued, type JobSpec } from '../../jobs/queue.ts';
 import { rollupSql } from './rollup.ts';
 import { Delivery } from '../models/delivery.ts';
 import { DeliveryAttempt } from '../models/delivery-attempt.ts';
@@ -20,14 +20,84 @@ export const SEND_JOB: JobSpec = { task: 'send_delivery', payload: `json_build_o
 /** graphile-worker retries of one send job after an unexpected error (not provider attempts). */
 const SEND_JOB_ATTEMPTS = 3;
 
+/** Deliveries of one `send_deliveries` job at most (the sends' shared reads take 100 at once). */
+export const SEND_BATCH = 100;
+
+/**
+ * graphile-worker's priority of a first send, by the notification's priority: critical and high
+ * sends run before everything else queued (fan-out included), normal and low ones in turn.
+ */
+export const SEND_PRIORITY_SQL = (priority: string) => `case ${priority} when 'critical' then -2 when 'high' then -1 else 0 end`;
+
+/** The same, for a send job queued one at a time (`scheduleSend`). */
+export function sendPriority(priority: string | undefined): number {
+  return priority === 'critical' ? -2 : priority === 'high' ? -1 : 0;
+}
+
+/**
+ * The CTEs `inserted` and `queued` of a fan-out statement: one delivery per channel of each row
+ * of the CTE `notifications` (id, tenant_id, channels, priority), in channel order, and their
+ * first sends as `send_deliveries` batch jobs (core/jobs/send-deliveries.ts): one job per
+ * priority and SEND_BATCH deliveries, instead of one `send_delivery` job each.
+ */
+export function insertedDeliveriesCte(notifications: string): { sql: string; bindings: Knex.RawBinding[] } {
+  const queued = batchQueuedCte('first_send', {
+    task: 'send_deliveries',
+    entry: `json_build_object('deliveryId', i.id, 'tenantId', i.tenant_id)`,
+    maxAttempts: SEND_JOB_ATTEMPTS,
+    batchSize: SEND_BATCH,
+    priority: SEND_PRIORITY_SQL('i.priority'),
+  });
+  return {
+    sql: `inserted as (
+         insert into deliveries (tenant_id, notification_id, channel, status, idempotency_key)
+         select n.tenant_id, n.id, c.channel, 'pending', n.id || ':' || c.channel
+           from ${notifications} n cross join lateral jsonb_array_elements_text(n.channels) with ordinality as c(channel, ord)
+          order by n.id, c.ord
+         returning id, tenant_id, notification_id
+       ), first_send as (
+         select i.id, i.tenant_id, n.priority from inserted i join ${notifications} n on n.id = i.notification_id
+       ), ${queued.sql}`,
+    bindings: queued.bindings,
+  };
+}
+
+/**
+ * First sends gathered over one transaction (a fan-out's notifications, written one by one), to
+ * be queued together by `queueFirstSends` before it commits.
+ */
+export type FirstSends = Array<{ id: string; tenant_id: string; priority: string }>;
+
+/** The `send_deliveries` batch jobs of gathered first sends (nothing for none), in one statement. */
+export async function queueFirstSends(db: Knex, sends: FirstSends): Promise<void> {
+  if (sends.length === 0) return;
+  const queued = batchQueuedCte('first_send', {
+    task: 'send_deliveries',
+    entry: `json_build_object('deliveryId', i.id, 'tenantId', i.tenant_id)`,
+    maxAttempts: SEND_JOB_ATTEMPTS,
+    batchSize: SEND_BATCH,
+    priority: SEND_PRIORITY_SQL('i.priority'),
+  });
+  await db.raw(
+    `with first_send as (select * from jsonb_to_recordset(?::jsonb) as r(id uuid, tenant_id uuid, priority text)), ${queued.sql}
+     select (select count(*) from queued) as q`,
+    [JSON.stringify(sends), ...queued.bindings],
+  );
+}
+
 /**
  * One delivery per channel with its send job, in one statement; a delivery that exists already
  * (same idempotency key: notification, channel and suffix) is left alone. `before`: a write to
- * run first in the same statement (the notification row the deliveries reference).
+ * run first in the same statement (the notification row the deliveries reference). `firstSends`:
+ * no job here, the deliveries join the transaction's gathered first sends instead (queued by
+ * `queueFirstSends` before the transaction commits).
  */
 export async function insertDeliveries(
   db: Knex,
-  input: { tenantId: string; notificationId: string; channels: Channel[]; fallbackOf?: string | null; keySuffix?: string; before?: Knex.QueryBuilder },
+  input: {
+    tenantId: string; notificationId: string; channels: Channel[]; fallbackOf?: string | null; keySuffix?: string; before?: Knex.QueryBuilder;
+    firstSends?: { priority: string; into: FirstSends };
+  },
 ): Promise<string[]> {
   if (input.channels.length === 0) {
     if (input.before) await input.before;
@@ -41,19 +111,26 @@ export async function insertDeliveries(
     idempotency_key: `${input.notificationId}:${channel}${input.keySuffix ?? ''}`,
     fallback_of: input.fallbackOf ?? null,
   }));
-  const inserted = await insertQueued<{ id: string }>(db, db('deliveries').insert(rows).onConflict(['tenant_id', 'idempotency_key']).ignore().returning(['id', 'tenant_id']), {
-    ...SEND_JOB,
-    ...(input.before ? { before: input.before } : {}),
-  });
+  const insert = db('deliveries').insert(rows).onConflict(['tenant_id', 'idempotency_key']).ignore().returning(['id', 'tenant_id']);
+  if (input.firstSends) {
+    const { rows: inserted } = await db.raw(`with ${input.before ? 'before as (?), ' : ''}inserted as (?) select inserted.* from inserted`, [...(input.before ? [input.before] : []), insert]);
+    for (const row of inserted as Array<{ id: string; tenant_id: string }>) input.firstSends.into.push({ ...row, priority: input.firstSends.priority });
+    return (inserted as Array<{ id: string }>).map((r) => r.id);
+  }
+  const inserted = await insertQueued<{ id: string }>(db, insert, { ...SEND_JOB, ...(input.before ? { before: input.before } : {}) });
   return inserted.map((r) => r.id);
 }
 
-/** The send job of one delivery at `runAt`; `slot`: it holds its throughput slot already. */
-export async function scheduleSend(db: Knex, input: { tenantId: string; deliveryId: string; runAt: Date; slot?: boolean }): Promise<void> {
+/**
+ * The send job of one delivery at `runAt`; `slot`: it holds its throughput slot already;
+ * `priority`: its notification's (a critical retry runs before bulk work, as its first send did).
+ */
+export async function scheduleSend(db: Knex, input: { tenantId: string; deliveryId: string; runAt: Date; slot?: boolean; priority?: string }): Promise<void> {
   await enqueue(db, 'send_delivery', { deliveryId: input.deliveryId, tenantId: input.tenantId, ...(input.slot ? { slot: true } : {}) }, {
     runAt: input.runAt,
     jobKey: `send_delivery:${input.deliveryId}`,
     maxAttempts: SEND_JOB_ATTEMPTS,
+    priority: sendPriority(input.priority),
   });
 }
 

@@ -1,0 +1,55 @@
+import type { Task } from 'graphile-worker';
+import type { Services } from '../services.ts';
+import { contextOf, SpanKind, withSpan } from '../tracing.ts';
+import { payloadChecker } from './payload.ts';
+
+type Entry = { deliveryId: string; tenantId: string; traceparent?: string };
+
+const check = payloadChecker<Entry[]>('send_deliveries', {
+  type: 'array',
+  minItems: 1,
+  maxItems: 1000,
+  items: {
+    type: 'object',
+    required: ['deliveryId', 'tenantId'],
+    properties: {
+      deliveryId: { type: 'string', minLength: 36, maxLength: 36 },
+      tenantId: { type: 'string', minLength: 36, maxLength: 36 },
+      traceparent: { type: 'string', maxLength: 100 },
+    },
+  },
+});
+
+/**
+ * The first attempts of deliveries created together (one fan-out statement, one topic page), as
+ * one graphile-worker "batch job": one job added, locked and completed for up to SEND_BATCH (deliveries.ts)
+ * deliveries instead of one each. The sends run concurrently (their reads and their successes
+ * share statements: send-contexts.ts, success-writes.ts) and the task returns one promise per
+ * entry, so graphile-worker keeps only the entries that failed (an unexpected error: the database
+ * away) in the job it retries; the others are done.
+ *
+ * Only a delivery still `pending` is sent: whatever comes after a first attempt (a retry, the
+ * next provider, a slot wait) has its own `send_delivery` job, and a delivery already sent is
+ * final. So a batch run again (its worker killed mid-batch, its completion lost) sends nothing
+ * twice that it had recorded; a send the provider took whose record was lost is sent again, with
+ * the same idempotency key, as a `send_delivery` job would be.
+ *
+ * Each entry is a span of its own, `clarion.job.send_delivery`, continuing the trace of the
+ * fan-out that queued it (its `traceparent`), as a `send_delivery` job's span does.
+ */
+export function sendDeliveries(services: Services): Task {
+  return (payload, helpers) => {
+    const entries = check(payload);
+    const results = entries.map((entry) =>
+      withSpan(
+        'clarion.job.send_delivery',
+        { kind: SpanKind.CONSUMER, parent: contextOf(entry.traceparent), attributes: { 'messaging.system': 'graphile_worker', 'messaging.operation.name': 'send_deliveries', 'clarion.job.id': helpers.job.id, 'clarion.job.attempt': helpers.job.attempts, 'clarion.delivery_id': entry.deliveryId } },
+        () => services.delivery.sendDelivery(entry.deliveryId, entry.tenantId, { onlyPending: true }),
+      ),
+    );
+    // graphile-worker settles them as soon as the task returns; this keeps a rejection from
+    // counting as unhandled meanwhile.
+    for (const result of results) result.catch(() => {});
+    return results;
+  };
+}
