@@ -6,6 +6,7 @@ import type { AnalyticsContext } from './context.ts';
 import { toCsv } from './csv.ts';
 import type { InteractionEmitter } from './interactions.ts';
 import { parseQuery, runQuery, type AnalyticsAnswer } from './queries.ts';
+import { enforceRetention, type RetentionReport } from './retention.ts';
 import { fold, rebuild } from './rollups.ts';
 import { trackClick, trackOpen, type TrackedRequest } from './tracking.ts';
 
@@ -53,6 +54,13 @@ export class AnalyticsService {
     const moved = await fold(this.#ctx.knex);
     if (moved > 0) this.#ctx.log.debug({ moved }, 'analytics deltas folded');
     return moved;
+  }
+
+  /** Deletes what each tenant keeps no longer, in small batches (the daily `enforce_retention` job): see retention.ts. */
+  async enforceRetention(): Promise<RetentionReport> {
+    const report = await enforceRetention(this.#ctx);
+    this.#ctx.log.info({ tenants: report.tenants, deleted: report.deleted }, 'retention enforced');
+    return report;
   }
 
   /** Counts a range of raw history into the rollups again (their range must be empty). */

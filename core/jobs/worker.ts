@@ -13,6 +13,7 @@ import { SweepGate, forgetWorkers, heartbeat, releaseWorkers, sweepDeadWorkers }
 import { DAILY_SUMMARY_CRONTAB } from './send-daily-summaries.ts';
 import { PRUNE_INBOX_CRONTAB } from './prune-inbox-changes.ts';
 import { FOLD_ANALYTICS_CRONTAB } from './fold-analytics.ts';
+import { RETENTION_CRONTAB } from './enforce-retention.ts';
 
 export interface JobWorkerOptions {
   config: Config;
@@ -128,7 +129,7 @@ export class JobWorker {
     const runner = await run({
       pgPool: this.#pool,
       taskList: taskList(services),
-      crontab: [DAILY_SUMMARY_CRONTAB, PRUNE_INBOX_CRONTAB, FOLD_ANALYTICS_CRONTAB].join('\n'),
+      crontab: [DAILY_SUMMARY_CRONTAB, PRUNE_INBOX_CRONTAB, FOLD_ANALYTICS_CRONTAB, RETENTION_CRONTAB].join('\n'),
       noPreparedStatements: !config.dbPreparedStatements,
       concurrency: config.workerConcurrency,
       pollInterval: config.workerPollMs,

@@ -4933,6 +4933,8 @@ export interface paths {
                                 /** @description Lead links of HTML emails through the signed click redirect */
                                 clicks?: boolean;
                             };
+                            /** @description Days events, notifications, deliveries and their attempts, interactions, inbox items, attachments and webhook messages are kept; older ones are deleted daily, never while still pending. Unset: the operator's default (CLARION_RETENTION_DAYS, 90 unless changed); never more than the operator's maximum (CLARION_RETENTION_MAX_DAYS, 365 unless changed): a larger value is refused. Analytics figures are kept longer. */
+                            retentionDays?: number;
                             attachments?: {
                                 /** @description Largest file, decoded (default 5 MiB, at most 10 MiB) */
                                 maxBytes?: number;
@@ -6613,6 +6615,8 @@ export interface components {
                 /** @description Lead links of HTML emails through the signed click redirect */
                 clicks?: boolean;
             };
+            /** @description Days events, notifications, deliveries and their attempts, interactions, inbox items, attachments and webhook messages are kept; older ones are deleted daily, never while still pending. Unset: the operator's default (CLARION_RETENTION_DAYS, 90 unless changed); never more than the operator's maximum (CLARION_RETENTION_MAX_DAYS, 365 unless changed): a larger value is refused. Analytics figures are kept longer. */
+            retentionDays?: number;
             attachments?: {
                 /** @description Largest file, decoded (default 5 MiB, at most 10 MiB) */
                 maxBytes?: number;
@@ -6642,6 +6646,8 @@ export interface components {
                     /** @description Lead links of HTML emails through the signed click redirect */
                     clicks?: boolean;
                 };
+                /** @description Days events, notifications, deliveries and their attempts, interactions, inbox items, attachments and webhook messages are kept; older ones are deleted daily, never while still pending. Unset: the operator's default (CLARION_RETENTION_DAYS, 90 unless changed); never more than the operator's maximum (CLARION_RETENTION_MAX_DAYS, 365 unless changed): a larger value is refused. Analytics figures are kept longer. */
+                retentionDays?: number;
                 attachments?: {
                     /** @description Largest file, decoded (default 5 MiB, at most 10 MiB) */
                     maxBytes?: number;
