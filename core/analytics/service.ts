@@ -8,7 +8,7 @@ import type { InteractionEmitter } from './interactions.ts';
 import { parseQuery, runQuery, type AnalyticsAnswer } from './queries.ts';
 import { enforceRetention, type RetentionReport } from './retention.ts';
 import { fold, rebuild } from './rollups.ts';
-import { trackClick, trackOpen, type TrackedRequest } from './tracking.ts';
+import { trackClick, trackOpen, trackOpenCall, type TrackedRequest } from './tracking.ts';
 
 export interface AnalyticsServiceOptions {
   knex: Knex;
@@ -32,6 +32,11 @@ export class AnalyticsService {
   /** `GET /v1/track/open/{token}`: records the open (400 for a token Clarion did not sign). */
   trackOpen(token: string, request: TrackedRequest): Promise<void> {
     return trackOpen(this.#ctx, token, request);
+  }
+
+  /** `POST /v1/track/open/{token}`: a push notification opened, as its app or service worker says (400 for a token Clarion did not sign). */
+  trackOpenCall(token: string, request: TrackedRequest): Promise<void> {
+    return trackOpenCall(this.#ctx, token, request);
   }
 
   /** `GET /v1/track/click/{token}`: records the click and returns the signed target to redirect to. */

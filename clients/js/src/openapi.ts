@@ -2950,7 +2950,35 @@ export interface paths {
             };
         };
         put?: never;
-        post?: never;
+        /**
+         * A push notification was opened (called by the app or service worker)
+         * @description Push messages of workflows that track opens carry this URL in their data as `clarion_open_url`; the app (on opening the notification) or the web service worker (`notificationclick`) POSTs it, with no body. Records an `open` interaction (`source: api`, never a prefetch), sets the delivery's and notification's first `openedAt`, and announces `io.clarion.interaction.open`. No API key: the token is signed; a changed token is refused with 400. Any origin may call it (a simple request, no preflight).
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description The signed token Clarion put in the email */
+                    token: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Recorded (or nothing left to record it on: the delivery deleted, its subscriber erased) */
+                204: {
+                    headers: {
+                        /** @description `no-store, private, max-age=0` */
+                        "Cache-Control"?: string;
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                400: components["responses"]["Problem"];
+                default: components["responses"]["ServerError"];
+            };
+        };
         delete?: never;
         options?: never;
         head?: never;
