@@ -176,6 +176,11 @@ const settingsFields = {
       { additionalProperties: false, description: "Email engagement tracking for the workflows that do not set their own `tracking` (critical workflows never inherit it). Off by default." },
     ),
   ),
+  routing: Type.Optional(
+    Type.Union([Type.Literal('priority'), Type.Literal('leastCost')], {
+      description: "Which of a channel's providers is tried first for the workflows that do not set their own `routing`: `priority` (default: ascending priority) or `leastCost` (the cheapest declared price for the recipient's country first: the providers' `price.byPrefix`, else their base price)",
+    }),
+  ),
   retentionDays: Type.Optional(
     Type.Integer({
       minimum: 1,

@@ -4961,6 +4961,8 @@ export interface paths {
                                 /** @description Lead links of HTML emails through the signed click redirect */
                                 clicks?: boolean;
                             };
+                            /** @description Which of a channel's providers is tried first for the workflows that do not set their own `routing`: `priority` (default: ascending priority) or `leastCost` (the cheapest declared price for the recipient's country first: the providers' `price.byPrefix`, else their base price) */
+                            routing?: "priority" | "leastCost";
                             /** @description Days events, notifications, deliveries and their attempts, interactions, inbox items, attachments and webhook messages are kept; older ones are deleted daily, never while still pending. Unset: the operator's default (CLARION_RETENTION_DAYS, 90 unless changed); never more than the operator's maximum (CLARION_RETENTION_MAX_DAYS, 365 unless changed): a larger value is refused. Analytics figures are kept longer. */
                             retentionDays?: number;
                             attachments?: {
@@ -5065,6 +5067,8 @@ export interface components {
                 /** @description Lead the links of the HTML part through the signed click redirect */
                 clicks?: boolean;
             };
+            /** @description Which of a channel's providers is tried first: `priority` (ascending priority) or `leastCost` (the cheapest declared price for the recipient's country first, `price.byPrefix`); unset: the tenant's settings.routing, else priority */
+            routing?: "priority" | "leastCost";
             /** @description An A/B test of one channel's template */
             abTest?: {
                 /** @enum {unknown} */
@@ -5152,6 +5156,8 @@ export interface components {
                 /** @description Lead the links of the HTML part through the signed click redirect */
                 clicks?: boolean;
             };
+            /** @description Which of a channel's providers is tried first: `priority` (ascending priority) or `leastCost` (the cheapest declared price for the recipient's country first, `price.byPrefix`); unset: the tenant's settings.routing, else priority */
+            routing?: "priority" | "leastCost";
             /** @description An A/B test of one channel's template */
             abTest?: {
                 /** @enum {unknown} */
@@ -5362,6 +5368,10 @@ export interface components {
                 perMessage?: number;
                 /** @description SMS: per segment of the text, GSM-7 or UCS-2 */
                 perSegment?: number;
+                /** @description Prices by country: the recipient's number (E.164, its digits) starting with a key (a country calling code, or a longer prefix: `1`, `44`, `1787`) costs this per message or per segment (as the base is declared) instead; the longest key wins. Least-cost routing compares these. */
+                byPrefix?: {
+                    [key: string]: number;
+                };
             } | null;
             /** @description Validated against the adapter's configSchema. A top-level value may be a reference, env:NAME or file:/path, where the operator allows it (CLARION_SECRET_REFS) */
             config: Record<string, never>;
@@ -5380,6 +5390,10 @@ export interface components {
                 perMessage?: number;
                 /** @description SMS: per segment of the text, GSM-7 or UCS-2 */
                 perSegment?: number;
+                /** @description Prices by country: the recipient's number (E.164, its digits) starting with a key (a country calling code, or a longer prefix: `1`, `44`, `1787`) costs this per message or per segment (as the base is declared) instead; the longest key wins. Least-cost routing compares these. */
+                byPrefix?: {
+                    [key: string]: number;
+                };
             } | null;
             /** @description Merged into the stored config: secrets left out or sent masked keep their value; null removes a key */
             config?: Record<string, never>;
@@ -5390,6 +5404,10 @@ export interface components {
             perMessage?: number;
             /** @description SMS: per segment of the text, GSM-7 or UCS-2 */
             perSegment?: number;
+            /** @description Prices by country: the recipient's number (E.164, its digits) starting with a key (a country calling code, or a longer prefix: `1`, `44`, `1787`) costs this per message or per segment (as the base is declared) instead; the longest key wins. Least-cost routing compares these. */
+            byPrefix?: {
+                [key: string]: number;
+            };
         };
         Provider: {
             /** Format: uuid */
@@ -5409,6 +5427,10 @@ export interface components {
                 perMessage?: number;
                 /** @description SMS: per segment of the text, GSM-7 or UCS-2 */
                 perSegment?: number;
+                /** @description Prices by country: the recipient's number (E.164, its digits) starting with a key (a country calling code, or a longer prefix: `1`, `44`, `1787`) costs this per message or per segment (as the base is declared) instead; the longest key wins. Least-cost routing compares these. */
+                byPrefix?: {
+                    [key: string]: number;
+                };
             } | null;
             /** @description Secrets masked as ******** */
             config: Record<string, never>;
@@ -6643,6 +6665,8 @@ export interface components {
                 /** @description Lead links of HTML emails through the signed click redirect */
                 clicks?: boolean;
             };
+            /** @description Which of a channel's providers is tried first for the workflows that do not set their own `routing`: `priority` (default: ascending priority) or `leastCost` (the cheapest declared price for the recipient's country first: the providers' `price.byPrefix`, else their base price) */
+            routing?: "priority" | "leastCost";
             /** @description Days events, notifications, deliveries and their attempts, interactions, inbox items, attachments and webhook messages are kept; older ones are deleted daily, never while still pending. Unset: the operator's default (CLARION_RETENTION_DAYS, 90 unless changed); never more than the operator's maximum (CLARION_RETENTION_MAX_DAYS, 365 unless changed): a larger value is refused. Analytics figures are kept longer. */
             retentionDays?: number;
             attachments?: {
@@ -6674,6 +6698,8 @@ export interface components {
                     /** @description Lead links of HTML emails through the signed click redirect */
                     clicks?: boolean;
                 };
+                /** @description Which of a channel's providers is tried first for the workflows that do not set their own `routing`: `priority` (default: ascending priority) or `leastCost` (the cheapest declared price for the recipient's country first: the providers' `price.byPrefix`, else their base price) */
+                routing?: "priority" | "leastCost";
                 /** @description Days events, notifications, deliveries and their attempts, interactions, inbox items, attachments and webhook messages are kept; older ones are deleted daily, never while still pending. Unset: the operator's default (CLARION_RETENTION_DAYS, 90 unless changed); never more than the operator's maximum (CLARION_RETENTION_MAX_DAYS, 365 unless changed): a larger value is refused. Analytics figures are kept longer. */
                 retentionDays?: number;
                 attachments?: {
