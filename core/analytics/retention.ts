@@ -18,6 +18,7 @@ import { MINUTE_DAYS } from './rollups.ts';
  * - an event goes with its attachments once processed (or failed, or cancelled), when no
  *   notification of it is left and no topic fan-out of it runs;
  * - a webhook message goes with its attempts once delivered or failed (not while retrying);
+ * - a digest goes once sent (or found empty), never while open;
  * - the sandbox outbox's messages go by age.
  * The audit log is append-only (DESIGN.md): its entries go only with their tenant. Inbox changes
  * have their own, shorter window (CLARION_INBOX_CHANGES_KEEP_HOURS, prune_inbox_changes).
@@ -71,6 +72,7 @@ export async function enforceRetention(ctx: AnalyticsContext): Promise<Retention
     await untilDone(() => webhookBatch(knex, params, add));
     await untilDone(() => simpleBatch(knex, 'interactions', 'occurred_at', params, add));
     await untilDone(() => simpleBatch(knex, 'outbox_messages', 'created_at', params, add));
+    await untilDone(() => digestBatch(knex, params, add));
     // Inbox items of no notification (the notification's own went with it).
     await untilDone(() => orphanInboxBatch(knex, params, add));
     const rollupCutoff = new Date(now.getTime() - Math.max(config.analyticsRetentionDays, retentionDaysOf(tenant.settings, config)) * 86_400_000);
@@ -144,6 +146,17 @@ async function simpleBatch(knex: Knex, table: 'interactions' | 'outbox_messages'
     params,
   );
   add(table, count(result));
+  return count(result) === params.batch;
+}
+
+async function digestBatch(knex: Knex, params: BatchParams, add: Add): Promise<boolean> {
+  const result = await knex.raw(
+    `delete from digests where id in (
+       select id from digests where tenant_id = :tenant and status in ('sent', 'empty') and created_at < :cutoff
+        limit :batch for update skip locked)`,
+    params,
+  );
+  add('digests', count(result));
   return count(result) === params.batch;
 }
 

@@ -93,6 +93,12 @@ describe('retention (integration)', () => {
     for (const id of old) await age(id, 40);
     await age(recent, 10);
     await addInteraction(a.tenantId, old[0], 40);
+    // An attachment stored with an old event and one with the recent one; digests sent and open, old.
+    const attachment = (eventId: string, days: number) => ({ tenant_id: a.tenantId, event_id: eventId, position: 0, filename: 'a.txt', content_type: 'text/plain', size: 2, sha256: 'x', content: Buffer.from('hi'), created_at: ago(days) });
+    await k('attachments').insert([attachment(old[1], 40), attachment(recent, 10)]);
+    const subscriber = (await k('subscribers').where({ tenant_id: a.tenantId, external_id: 'old-0' }).first('id')).id;
+    const digest = (key: string, status: string) => ({ tenant_id: a.tenantId, subscriber_id: subscriber, key, status, template: 'digest.daily', channels: JSON.stringify(['email']), send_at: ago(39), created_at: ago(40) });
+    await k('digests').insert([digest('sent', 'sent'), digest('open', 'open')]);
     await addInteraction(a.tenantId, recent, 10);
     // Pending work, as old: a delivery still retrying; a notification scheduled for later; an event not yet fanned out.
     const retrying = await post(a.apiKey, ['retrying']);
@@ -138,7 +144,9 @@ describe('retention (integration)', () => {
     const report = await t.services.analytics.enforceRetention();
 
     for (const id of old) expect(await counts(id)).to.deep.equal({ events: 0, notifications: 0, deliveries: 0, attempts: 0, interactions: 0, inboxItems: 0 });
-    expect(report.deleted).to.include({ events: 6, notifications: 11, deliveries: 22, interactions: 1, inbox_items: 11 });
+    expect(report.deleted).to.include({ events: 6, notifications: 11, deliveries: 22, interactions: 1, inbox_items: 11, attachments: 1, digests: 1 });
+    expect(await k('attachments').where({ tenant_id: a.tenantId }).pluck('event_id')).to.deep.equal([recent]);
+    expect(await k('digests').where({ tenant_id: a.tenantId }).pluck('key')).to.deep.equal(['open']);
     expect(await counts(recent)).to.include({ events: 1, notifications: 1, deliveries: 2, interactions: 1, inboxItems: 1 });
     expect((await counts(retrying)).notifications).to.equal(1);
     expect((await counts(retrying)).events).to.equal(1);
