@@ -156,6 +156,19 @@ export interface Config {
    * Default 72.
    */
   inboxChangesKeepHours: number;
+  /**
+   * `CLARION_RETENTION_DAYS`: how many days events, notifications, deliveries and their attempts,
+   * interactions, inbox items, attachments and webhook messages are kept for a tenant whose
+   * settings do not say (`settings.retentionDays`); the daily `enforce_retention` job deletes older
+   * rows, never pending work. Default 90.
+   */
+  retentionDays: number;
+  /** `CLARION_RETENTION_MAX_DAYS`: the most days a tenant may keep them (a larger `retentionDays` is refused, and one stored before the maximum was lowered counts as the maximum). Default 365. */
+  retentionMaxDays: number;
+  /** `CLARION_ANALYTICS_RETENTION_DAYS`: how many days the hour and day analytics rollups are kept (at least CLARION_RETENTION_MAX_DAYS: figures outlive the rows). Default 730. */
+  analyticsRetentionDays: number;
+  /** `CLARION_RETENTION_BATCH`: rows deleted per short transaction by the retention job. Default 500. */
+  retentionBatch: number;
   /** `CLARION_ADMIN_SESSION_TTL_MS`: a console session ends after this long without a request. Default 28800000 (8 h). */
   adminSessionTtlMs: number;
   /** `CLARION_ADMIN_LIVE_MS`: how often the console's live dashboard (server-sent events) looks for new figures. Default 5000. */
@@ -354,6 +367,10 @@ const SETTINGS: Record<keyof Omit<Config, 'deprecations'>, Setting> = {
   inboxHeartbeatMs: { env: 'CLARION_INBOX_HEARTBEAT_MS', schema: { type: 'integer', minimum: 50, maximum: 600000, default: 25000 }, allowed: 'an integer number of milliseconds from 50 to 600000' },
   inboxMaxBufferBytes: { env: 'CLARION_INBOX_MAX_BUFFER_BYTES', schema: { type: 'integer', minimum: 4096, maximum: 268435456, default: 1048576 }, allowed: 'an integer number of bytes from 4096 to 268435456' },
   inboxPresenceTtlMs: { env: 'CLARION_INBOX_PRESENCE_TTL_MS', schema: { type: 'integer', minimum: 300, maximum: 3600000, default: 60000 }, allowed: 'an integer number of milliseconds from 300 to 3600000' },
+  retentionDays: { env: 'CLARION_RETENTION_DAYS', schema: { type: 'integer', minimum: 1, maximum: 36500, default: 90 }, allowed: 'an integer number of days from 1 to 36500' },
+  retentionMaxDays: { env: 'CLARION_RETENTION_MAX_DAYS', schema: { type: 'integer', minimum: 1, maximum: 36500, default: 365 }, allowed: 'an integer number of days from 1 to 36500' },
+  analyticsRetentionDays: { env: 'CLARION_ANALYTICS_RETENTION_DAYS', schema: { type: 'integer', minimum: 1, maximum: 36500, default: 730 }, allowed: 'an integer number of days from 1 to 36500' },
+  retentionBatch: { env: 'CLARION_RETENTION_BATCH', schema: { type: 'integer', minimum: 1, maximum: 10000, default: 500 }, allowed: 'an integer from 1 to 10000' },
   inboxChangesKeepHours: { env: 'CLARION_INBOX_CHANGES_KEEP_HOURS', schema: { type: 'integer', minimum: 1, maximum: 8760, default: 72 }, allowed: 'an integer number of hours from 1 to 8760' },
   adminSessionTtlMs: {
     env: 'CLARION_ADMIN_SESSION_TTL_MS',
@@ -466,6 +483,7 @@ export function loadConfig(env: Env = process.env): Config {
     inboxHeartbeatMs: get<number>('inboxHeartbeatMs'),
     inboxMaxBufferBytes: get<number>('inboxMaxBufferBytes'),
     inboxChangesKeepHours: get<number>('inboxChangesKeepHours'),
+    ...retentionSettings(get),
     topicPageSize: get<number>('topicPageSize'),
     topicStreams: get<number>('topicStreams'),
     inboxPresenceTtlMs: get<number>('inboxPresenceTtlMs'),
@@ -482,6 +500,18 @@ export function loadConfig(env: Env = process.env): Config {
     ...outboundSettings(get),
     deprecations: [...new Set(deprecations)],
   };
+}
+
+/** Retention: the default within the maximum, and rollups kept at least as long as any tenant's rows. */
+function retentionSettings(get: <T>(key: keyof typeof SETTINGS) => T): Pick<Config, 'retentionDays' | 'retentionMaxDays' | 'analyticsRetentionDays' | 'retentionBatch'> {
+  const retentionDays = get<number>('retentionDays');
+  const retentionMaxDays = get<number>('retentionMaxDays');
+  const analyticsRetentionDays = get<number>('analyticsRetentionDays');
+  const problems: string[] = [];
+  if (retentionDays > retentionMaxDays) problems.push(`CLARION_RETENTION_DAYS=${retentionDays} is invalid: expected at most CLARION_RETENTION_MAX_DAYS (${retentionMaxDays})`);
+  if (analyticsRetentionDays < retentionMaxDays) problems.push(`CLARION_ANALYTICS_RETENTION_DAYS=${analyticsRetentionDays} is invalid: expected at least CLARION_RETENTION_MAX_DAYS (${retentionMaxDays}), so figures outlive the rows`);
+  if (problems.length > 0) throw new ClarionError('CLARION_ERR_CONFIG_INVALID', `Invalid configuration:\n  ${problems.join('\n  ')}`);
+  return { retentionDays, retentionMaxDays, analyticsRetentionDays, retentionBatch: get<number>('retentionBatch') };
 }
 
 const PRIORITY_NAMES = ['low', 'normal', 'high', 'critical'] as const;

@@ -148,7 +148,7 @@ export function createServices(config: Config, knex: Knex, log: Logger, clock: C
     views: new NotificationQueries(knex),
     preferences,
     inbox,
-    tenants: new TenantService(knex),
+    tenants: new TenantService(knex, { retentionMaxDays: config.retentionMaxDays }),
     accounts: new AccountService({ knex, clock, sessionTtlMs: config.adminSessionTtlMs }),
     sso: new SingleSignOn({ knex, clock, outbound, secretKey }),
     monitoring: new MonitoringService(knex, clock),

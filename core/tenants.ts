@@ -21,6 +21,8 @@ export interface TenantSettings {
   brand?: { name?: string; color?: string; logoUrl?: string };
   /** Email open and click tracking for workflows that do not say (critical ones never inherit it). */
   tracking?: { opens?: boolean; clicks?: boolean };
+  /** Days the tenant's events, notifications, deliveries, ... are kept (CLARION_RETENTION_DAYS when unset, never more than CLARION_RETENTION_MAX_DAYS). */
+  retentionDays?: number;
   [key: string]: unknown;
 }
 
@@ -128,16 +130,25 @@ function toTenant(row: { id: string; name: string; settings: TenantSettings; cre
 /** Tenants as the gateway and the console see them (routes call this, never the tables). */
 export class TenantService {
   readonly #knex: Knex;
+  readonly #retentionMaxDays: number;
 
-  constructor(knex: Knex) {
+  /** `retentionMaxDays`: the operator's CLARION_RETENTION_MAX_DAYS, which no tenant setting exceeds. */
+  constructor(knex: Knex, options: { retentionMaxDays: number }) {
     this.#knex = knex;
+    this.#retentionMaxDays = options.retentionMaxDays;
   }
 
   find(tenantId: string): Promise<TenantRow | undefined> {
     return findTenant(this.#knex, tenantId);
   }
 
+  /** Merges `patch` (already checked against tenantSettingsSchema) into the settings, within the operator's limits. */
   updateSettings(tenantId: string, patch: TenantSettings, actor: string): Promise<TenantRow> {
+    if (typeof patch.retentionDays === 'number' && patch.retentionDays > this.#retentionMaxDays) {
+      throw new ClarionError('CLARION_ERR_HTTP_INVALID_REQUEST', 'Invalid tenant settings', {
+        errors: [{ pointer: '/settings/retentionDays', message: `must be at most ${this.#retentionMaxDays} (the operator's maximum)` }],
+      });
+    }
     return updateTenantSettings(this.#knex, tenantId, patch, actor);
   }
 }
@@ -164,6 +175,19 @@ const settingsFields = {
       },
       { additionalProperties: false, description: "Email engagement tracking for the workflows that do not set their own `tracking` (critical workflows never inherit it). Off by default." },
     ),
+  ),
+  routing: Type.Optional(
+    Type.Union([Type.Literal('priority'), Type.Literal('leastCost')], {
+      description: "Which of a channel's providers is tried first for the workflows that do not set their own `routing`: `priority` (default: ascending priority) or `leastCost` (the cheapest declared price for the recipient's country first: the providers' `price.byPrefix`, else their base price)",
+    }),
+  ),
+  retentionDays: Type.Optional(
+    Type.Integer({
+      minimum: 1,
+      maximum: 36500,
+      description:
+        "Days events, notifications, deliveries and their attempts, interactions, inbox items, attachments and webhook messages are kept; older ones are deleted daily, never while still pending. Unset: the operator's default (CLARION_RETENTION_DAYS, 90 unless changed); never more than the operator's maximum (CLARION_RETENTION_MAX_DAYS, 365 unless changed): a larger value is refused. Analytics figures are kept longer.",
+    }),
   ),
   /** Limits of the files events may attach (`data.attachments`); the request body limit caps them too. */
   attachments: Type.Optional(

@@ -34,7 +34,7 @@ export function providerRoutes(routes: AdminRouter, deps: AdminDeps): void {
     deps.render(ctx, 'provider.njk', {
       adapter,
       provider: input.provider,
-      meta: input.meta ?? (input.provider ? { name: input.provider.name ?? '', priority: input.provider.priority, maxPerSecond: input.provider.maxPerSecond ?? '', channel: input.provider.channel } : { priority: 0, channel: adapter.channel }),
+      meta: input.meta ?? (input.provider ? { name: input.provider.name ?? '', priority: input.provider.priority, maxPerSecond: input.provider.maxPerSecond ?? '', channel: input.provider.channel, ...priceFields(input.provider.price) } : { priority: 0, channel: adapter.channel, priceUnit: 'perMessage' }),
       fields: schemaFields(adapter.configSchema, input.values ?? input.provider?.config ?? {}, 'config.', errors, '/config'),
       errors: errors.filter((e) => !e.pointer.startsWith('/config/')),
       error: input.error,
@@ -57,8 +57,14 @@ export function providerRoutes(routes: AdminRouter, deps: AdminDeps): void {
       else if (!/^\d+$/.test(raw)) errors.push({ pointer: `/${field}`, message: 'must be a whole number' });
       else meta[field] = Number(raw);
     }
+    meta.price = readPrice(state, errors);
     return { meta, errors };
   };
+  /** What was typed, shown again with the errors. */
+  const typed = (state: AdminState) => ({
+    priority: state.form.get('priority'), maxPerSecond: state.form.get('maxPerSecond'),
+    priceCurrency: state.form.get('priceCurrency') ?? '', priceUnit: state.form.get('priceUnit') ?? 'perMessage', priceAmount: state.form.get('priceAmount') ?? '', priceByPrefix: state.form.get('priceByPrefix') ?? '',
+  });
 
   routes.post('/admin/providers', 'manage', async (ctx, state) => {
     const adapterName = state.form.text('adapter') ?? '';
@@ -74,7 +80,7 @@ export function providerRoutes(routes: AdminRouter, deps: AdminDeps): void {
     } catch (err) {
       if (!isClarionError(err) || err.status >= 500) throw err;
       ctx.status = err.status;
-      showForm(ctx, state, { adapter: adapterName, values, meta: { ...meta, priority: state.form.get('priority'), maxPerSecond: state.form.get('maxPerSecond') }, errors: err.errors, error: err.message });
+      showForm(ctx, state, { adapter: adapterName, values, meta: { ...meta, ...typed(state) }, errors: err.errors, error: err.message });
       ctx.status = err.status;
     }
   });
@@ -109,11 +115,11 @@ export function providerRoutes(routes: AdminRouter, deps: AdminDeps): void {
     for (const field of schemaFields(adapter.configSchema, {}, '')) if (!(field.property in config) && field.kind !== 'password' && field.kind !== 'checkbox') config[field.property] = null;
     try {
       if (errors.length + configErrors.length > 0) throw new ClarionError('CLARION_ERR_PROVIDER_INVALID_CONFIG', 'Invalid provider change', { errors: [...errors, ...configErrors] });
-      await services.providers.update(tenantId, provider.id, { name: meta.name, priority: meta.priority, maxPerSecond: meta.maxPerSecond, config }, `admin:${state.session!.user.id}`);
+      await services.providers.update(tenantId, provider.id, { name: meta.name, priority: meta.priority, maxPerSecond: meta.maxPerSecond, price: meta.price, config }, `admin:${state.session!.user.id}`);
       redirect(ctx, deps, `/admin/providers/${provider.id}`, { kind: 'ok', message: state.t('Provider saved.') });
     } catch (err) {
       if (!isClarionError(err) || err.status >= 500) throw err;
-      showForm(ctx, state, { adapter: provider.adapter, provider, values: { ...provider.config, ...config }, errors: err.errors, error: err.message });
+      showForm(ctx, state, { adapter: provider.adapter, provider, values: { ...provider.config, ...config }, meta: { name: state.form.get('name') ?? '', channel: provider.channel, ...typed(state) }, errors: err.errors, error: err.message });
       ctx.status = err.status;
     }
   });
@@ -141,4 +147,42 @@ export function providerRoutes(routes: AdminRouter, deps: AdminDeps): void {
     await services.providers.remove(state.tenant!.id, ctx.params.id, `admin:${state.session!.user.id}`);
     redirect(ctx, deps, '/admin/providers', { kind: 'ok', message: state.t('Provider deleted.') });
   });
+}
+
+type Price = { currency: string; perMessage?: number; perSegment?: number; byPrefix?: Record<string, number> };
+
+/** A stored price as the form's fields. */
+function priceFields(price: Price | null | undefined) {
+  if (!price) return { priceCurrency: '', priceUnit: 'perMessage', priceAmount: '', priceByPrefix: '' };
+  return {
+    priceCurrency: price.currency,
+    priceUnit: price.perSegment !== undefined ? 'perSegment' : 'perMessage',
+    priceAmount: String(price.perSegment ?? price.perMessage ?? ''),
+    priceByPrefix: Object.entries(price.byPrefix ?? {}).map(([prefix, amount]) => `${prefix}=${amount}`).join('\n'),
+  };
+}
+
+/**
+ * The price fields as the API takes them: all empty is no price (null); the API's own checks
+ * (currency, amounts, prefixes) then name what is wrong. Here only what a form cannot carry as
+ * JSON: numbers, and `prefix=amount` lines.
+ */
+function readPrice(state: AdminState, errors: FieldError[]): Price | null {
+  const currency = state.form.text('priceCurrency');
+  const amount = state.form.text('priceAmount');
+  const lines = (state.form.text('priceByPrefix') ?? '').split(/\r?\n/).map((l) => l.trim()).filter(Boolean);
+  if (!currency && !amount && lines.length === 0) return null;
+  const unit = state.form.text('priceUnit') === 'perSegment' ? 'perSegment' : 'perMessage';
+  const price: Price = { currency: currency ?? '' };
+  if (amount === undefined || !Number.isFinite(Number(amount))) errors.push({ pointer: `/price/${unit}`, message: 'must be a number' });
+  else price[unit] = Number(amount);
+  if (lines.length > 0) {
+    price.byPrefix = {};
+    for (const [i, line] of lines.entries()) {
+      const m = /^\+?([^=\s]+)\s*=\s*(\S+)$/.exec(line);
+      if (!m || !Number.isFinite(Number(m[2]))) errors.push({ pointer: '/price/byPrefix', message: `line ${i + 1}: must be prefix=amount, e.g. 44=0.04` });
+      else price.byPrefix[m[1]] = Number(m[2]);
+    }
+  }
+  return price;
 }

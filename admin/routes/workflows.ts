@@ -32,6 +32,7 @@ export function workflowRoutes(routes: AdminRouter, deps: AdminDeps): void {
           fields: schemaFields(p.optionsSchema, typeof options === 'object' && options ? (options as Record<string, unknown>) : {}, `plugin.${p.name}.`, errors, `/plugins/${p.name}`),
         };
       }),
+      abTest: abTestRows(workflow),
       errors,
       error,
     });
@@ -77,6 +78,9 @@ export function workflowRoutes(routes: AdminRouter, deps: AdminDeps): void {
       configured[plugin.name] = Object.keys(value).length > 0 ? value : true;
     }
     body.plugins = configured;
+    const routing = form.text('routing');
+    if (routing) body.routing = routing;
+    readAbTest(state, body, errors);
     const templates = form.text('templates');
     if (templates) {
       try {
@@ -100,13 +104,73 @@ export function workflowRoutes(routes: AdminRouter, deps: AdminDeps): void {
       redirect(ctx, deps, `/admin/workflows/${encodeURIComponent(key)}`, { kind: 'ok', message: `${created ? state.t('Workflow created.') : state.t('Workflow saved.')}${notes ? ` ${notes}` : ''}` });
     } catch (err) {
       if (!isClarionError(err) || err.status >= 500) throw err;
-      show(ctx, existing ? key : undefined, { ...(body as Partial<Workflow>), key, templatesText: state.form.get('templates') }, err.errors, err.message);
+      show(ctx, existing ? key : undefined, { ...(body as Partial<Workflow>), key, templatesText: state.form.get('templates'), abTestTyped: typedAbTest(state) } as Partial<Workflow>, err.errors, err.message);
       ctx.status = err.status;
     }
   };
+
+  /** Ends the workflow's A/B test: the variant's template is published for its channel (POST /v1/workflows/{key}/variants/{variant}/win). */
+  routes.post('/admin/workflows/:key/variants/:variant/win', 'author', async (ctx, state) => {
+    await services.workflowAuthoring.endAbTest(state.tenant!, ctx.params.key, ctx.params.variant, `admin:${state.session!.user.id}`);
+    redirect(ctx, deps, `/admin/workflows/${encodeURIComponent(ctx.params.key)}`, { kind: 'ok', message: state.t('A/B test ended: {variant} published.', { variant: ctx.params.variant }) });
+  });
 
   routes.post('/admin/workflows/:key/delete', 'author', async (ctx, state) => {
     await services.workflows.remove(state.tenant!.id, ctx.params.key, `admin:${state.session!.user.id}`);
     redirect(ctx, deps, '/admin/workflows', { kind: 'ok', message: state.t('Workflow deleted.') });
   });
+}
+
+/** Variant rows the form shows: the test's variants, then empty rows to add some (at most 10). */
+const AB_ROWS = 4;
+
+interface AbRow {
+  key: string;
+  weight: string;
+  template: string;
+}
+
+function abTestRows(workflow: Partial<Workflow> & { abTestTyped?: { channel: string; rows: AbRow[] } }): { channel: string; rows: AbRow[]; variants: string[] } {
+  if (workflow.abTestTyped) return { ...workflow.abTestTyped, variants: [] };
+  const test = workflow.abTest;
+  const rows: AbRow[] = (test?.variants ?? []).map((v) => ({ key: v.key, weight: String(v.weight), template: v.template ? JSON.stringify(v.template) : '' }));
+  while (rows.length < Math.min(10, Math.max(AB_ROWS, rows.length + 1))) rows.push({ key: '', weight: '', template: '' });
+  return { channel: test?.channel ?? '', rows, variants: (test?.variants ?? []).map((v) => v.key) };
+}
+
+function typedAbTest(state: AdminState): { channel: string; rows: AbRow[] } {
+  const rows: AbRow[] = [];
+  for (let i = 0; state.form.get(`ab.key.${i}`) !== undefined; i++) {
+    rows.push({ key: state.form.get(`ab.key.${i}`) ?? '', weight: state.form.get(`ab.weight.${i}`) ?? '', template: state.form.get(`ab.template.${i}`) ?? '' });
+  }
+  return { channel: state.form.get('ab.channel') ?? '', rows };
+}
+
+/**
+ * The A/B test rows as `abTest` (no channel chosen: no test). Rows without a key are left out;
+ * a weight must be a whole number and a template JSON (empty: the published template, the
+ * control); the workflow's own checks name the rest (`/abTest/...`).
+ */
+function readAbTest(state: AdminState, body: Record<string, unknown>, errors: FieldError[]): void {
+  const { channel, rows } = typedAbTest(state);
+  if (!channel) return;
+  const variants: Array<Record<string, unknown>> = [];
+  for (const [i, row] of rows.entries()) {
+    const key = row.key.trim();
+    if (!key) continue;
+    const variant: Record<string, unknown> = { key };
+    const weight = row.weight.trim();
+    if (!/^\d+$/.test(weight)) errors.push({ pointer: `/abTest/variants/${variants.length}/weight`, message: `row ${i + 1}: must be a whole number` });
+    else variant.weight = Number(weight);
+    const template = row.template.trim();
+    if (template) {
+      try {
+        variant.template = JSON.parse(template);
+      } catch (err) {
+        errors.push({ pointer: `/abTest/variants/${variants.length}/template`, message: `row ${i + 1}: is not valid JSON: ${(err as Error).message}` });
+      }
+    }
+    variants.push(variant);
+  }
+  body.abTest = { channel, variants };
 }

@@ -60,6 +60,17 @@ export const analyticsPaths = {
       parameters: [token],
       responses: { '200': { description: 'The pixel', headers: noStore, content: { 'image/gif': { schema: { type: 'string', format: 'binary' } } } }, ...errors(400) },
     },
+    post: {
+      tags: ['analytics'],
+      summary: 'A push notification was opened (called by the app or service worker)',
+      description:
+        'Push messages of workflows that track opens carry this URL in their data as `clarion_open_url`; the app (on opening the notification) or the web service worker (`notificationclick`) POSTs it, with no body. ' +
+        'Records an `open` interaction (`source: api`, never a prefetch), sets the delivery\'s and notification\'s first `openedAt`, and announces `io.clarion.interaction.open`. ' +
+        'No API key: the token is signed; a changed token is refused with 400. Any origin may call it (a simple request, no preflight).',
+      security: [],
+      parameters: [token],
+      responses: { '204': { description: 'Recorded (or nothing left to record it on: the delivery deleted, its subscriber erased)', headers: noStore }, ...errors(400) },
+    },
   },
   '/v1/track/click/{token}': {
     get: {

@@ -6,8 +6,9 @@ import type { AnalyticsContext } from './context.ts';
 import { toCsv } from './csv.ts';
 import type { InteractionEmitter } from './interactions.ts';
 import { parseQuery, runQuery, type AnalyticsAnswer } from './queries.ts';
+import { enforceRetention, type RetentionReport } from './retention.ts';
 import { fold, rebuild } from './rollups.ts';
-import { trackClick, trackOpen, type TrackedRequest } from './tracking.ts';
+import { trackClick, trackOpen, trackOpenCall, type TrackedRequest } from './tracking.ts';
 
 export interface AnalyticsServiceOptions {
   knex: Knex;
@@ -33,6 +34,11 @@ export class AnalyticsService {
     return trackOpen(this.#ctx, token, request);
   }
 
+  /** `POST /v1/track/open/{token}`: a push notification opened, as its app or service worker says (400 for a token Clarion did not sign). */
+  trackOpenCall(token: string, request: TrackedRequest): Promise<void> {
+    return trackOpenCall(this.#ctx, token, request);
+  }
+
   /** `GET /v1/track/click/{token}`: records the click and returns the signed target to redirect to. */
   trackClick(token: string, request: TrackedRequest): Promise<string> {
     return trackClick(this.#ctx, token, request);
@@ -53,6 +59,13 @@ export class AnalyticsService {
     const moved = await fold(this.#ctx.knex);
     if (moved > 0) this.#ctx.log.debug({ moved }, 'analytics deltas folded');
     return moved;
+  }
+
+  /** Deletes what each tenant keeps no longer, in small batches (the daily `enforce_retention` job): see retention.ts. */
+  async enforceRetention(): Promise<RetentionReport> {
+    const report = await enforceRetention(this.#ctx);
+    this.#ctx.log.info({ tenants: report.tenants, deleted: report.deleted }, 'retention enforced');
+    return report;
   }
 
   /** Counts a range of raw history into the rollups again (their range must be empty). */

@@ -38,6 +38,18 @@ export async function trackOpen(ctx: AnalyticsContext, token: string, request: T
   });
 }
 
+/**
+ * `POST /v1/track/open/{token}`: an app or service worker saying its push notification was opened
+ * (the token is the push's `clarion_open_url`). A deliberate call, never a machine's preload:
+ * always a genuine open.
+ */
+export async function trackOpenCall(ctx: AnalyticsContext, token: string, request: TrackedRequest): Promise<void> {
+  const claims = verifyTracking(secret(ctx), 'open', token);
+  await recordInteraction(ctx.knex, ctx.webhooks(), { deliveryId: claims.d }, {
+    kind: 'open', source: 'api', userAgent: userAgent(request.userAgent), ip: truncateIp(request.ip), prefetch: false, at: ctx.clock.now(),
+  });
+}
+
 /** Records the click; returns where to redirect (the signed target). */
 export async function trackClick(ctx: AnalyticsContext, token: string, request: TrackedRequest): Promise<string> {
   const claims = verifyTracking(secret(ctx), 'click', token);

@@ -36,6 +36,8 @@ export interface AttemptInput {
   durationMs: number;
   dlog: Logger;
   content?: RenderedContent;
+  /** The recipient's number, for a price by country (`price.byPrefix`). */
+  phone?: string | null;
   /** The call was the probe of a half-open circuit. */
   probe?: boolean;
   /** What the message was rendered as, when it was (kept on the delivery for analytics). */
@@ -106,7 +108,7 @@ export class Attempts {
     const status = result.status === 'delivered' ? 'delivered' : 'sent';
     const devices = (result.invalidDestinations ?? []).filter((d) => d.kind === 'device').map((d) => d.value);
     const hub = this.#ctx.webhooks();
-    const cost = costOf(channel, result, provider?.price, input.content);
+    const cost = costOf(channel, result, provider?.price, input.content, input.phone);
     // `batched`: no transaction needed, the statement is shared with the successes beside it.
     const write = async (db: Knex, batched: boolean) => {
       const changed = await (batched ? this.#successes.write.bind(this.#successes) : (record: SuccessRecord) => recordSuccess(db, record))({

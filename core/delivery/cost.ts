@@ -1,21 +1,24 @@
 import type { Channel, RenderedContent, SendResult } from '@clarion/adapter-kit';
 import { smsSegments } from '@clarion/adapter-kit';
 import type { ProviderPrice } from './providers.ts';
+import { declaredAmount } from './routing.ts';
 
 /**
  * What a message that went out cost: the provider's own figure where its answer gives one
- * (Twilio's `price`), otherwise the provider configuration's declared price, per message or, for
- * SMS, per segment (the adapter's segment count, or the text counted as GSM-7 or
+ * (Twilio's `price`), otherwise the provider configuration's declared price (the recipient's
+ * country's, `byPrefix`, where declared), per message or, for SMS, per segment (the adapter's segment count, or the text counted as GSM-7 or
  * UCS-2). Null when neither says.
  */
-export function costOf(channel: Channel, result: SendResult, price: ProviderPrice | null | undefined, content: RenderedContent | undefined): { cost: number; currency: string } | null {
+export function costOf(channel: Channel, result: SendResult, price: ProviderPrice | null | undefined, content: RenderedContent | undefined, phone?: string | null): { cost: number; currency: string } | null {
   if (result.price && Number.isFinite(result.price.amount)) return { cost: round(result.price.amount), currency: result.price.currency };
-  if (!price) return null;
-  if (price.perMessage !== undefined) return { cost: round(price.perMessage), currency: price.currency };
+  // The recipient's country price (`byPrefix`) where declared, else the base one.
+  const amount = declaredAmount(price, phone);
+  if (!price || amount === undefined) return null;
+  if (price.perMessage !== undefined) return { cost: round(amount), currency: price.currency };
   if (price.perSegment !== undefined) {
     const counted = result.details?.segments;
     const segments = typeof counted === 'number' && counted > 0 ? counted : segmentsOf(channel, content);
-    return { cost: round(price.perSegment * segments), currency: price.currency };
+    return { cost: round(amount * segments), currency: price.currency };
   }
   return null;
 }

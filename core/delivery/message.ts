@@ -6,6 +6,7 @@ import { ClarionError } from '../errors.ts';
 import type { Workflow } from '../workflows/service.ts';
 import { variantFor } from '../workflows/variants.ts';
 import type { DeliveryContext } from './context.ts';
+import { trackingUrls } from '../analytics/links.ts';
 import { trackEmail, trackingFor, type TrackingSettings } from './tracking.ts';
 
 /**
@@ -75,7 +76,7 @@ export async function buildMessage(ctx: DeliveryContext, input: MessageInput): P
     if (err instanceof ClarionError) throw new ConfigError(err.message, { code: err.code });
     throw new PermanentError(`the template cannot be rendered: ${(err as Error).message}`, { code: 'render_failed', cause: err });
   }
-  const content = channel === 'email' ? trackedEmail(ctx, rendered.parts, { delivery, workflow, tenant }) : rendered.parts;
+  const content = channel === 'email' ? trackedEmail(ctx, rendered.parts, { delivery, workflow, tenant }) : channel === 'push' ? trackedPush(ctx, rendered.parts, { delivery, workflow, tenant }) : rendered.parts;
   return {
     tenantId: delivery.tenant_id,
     notificationId: notification.id,
@@ -112,6 +113,16 @@ function trackedEmail(ctx: DeliveryContext, parts: OutboundMessage['content'], i
   const { opens, clicks } = trackingFor(input.workflow, input.tenant.settings?.tracking as TrackingSettings | undefined);
   if (!opens && !clicks) return parts;
   return { ...parts, html: trackEmail(parts.html, { secret, publicUrl: ctx.config.publicUrl, deliveryId: input.delivery.id, opens, clicks }) };
+}
+
+/**
+ * A push's content with `clarion_open_url` in its data where its workflow or tenant tracks opens:
+ * the app or service worker POSTs it when the person opens the notification.
+ */
+function trackedPush(ctx: DeliveryContext, parts: OutboundMessage['content'], input: { delivery: DeliveryRow; workflow: Workflow; tenant: TenantShape }): OutboundMessage['content'] {
+  const secret = ctx.config.secretKey;
+  if (!secret || !trackingFor(input.workflow, input.tenant.settings?.tracking as TrackingSettings | undefined).opens) return parts;
+  return { ...parts, data: { ...(parts.data ?? {}), clarion_open_url: trackingUrls(secret, ctx.config.publicUrl, input.delivery.id).open } };
 }
 
 /** Whether the event's data references files taken out of it at ingest. */

@@ -18,6 +18,14 @@ export const providerPriceSchema = Type.Object(
     currency: Type.String({ pattern: '^[A-Z]{3}$', description: 'ISO 4217, in capitals (EUR, USD, ...)' }),
     perMessage: Type.Optional(Type.Number({ minimum: 0, maximum: 1000 })),
     perSegment: Type.Optional(Type.Number({ minimum: 0, maximum: 1000, description: 'SMS: per segment of the text, GSM-7 or UCS-2' })),
+    byPrefix: Type.Optional(
+      Type.Record(Type.String({ pattern: '^[1-9][0-9]{0,5}$' }), Type.Number({ minimum: 0, maximum: 1000 }), {
+        maxProperties: 500,
+        additionalProperties: false,
+        description:
+          "Prices by country: the recipient's number (E.164, its digits) starting with a key (a country calling code, or a longer prefix: `1`, `44`, `1787`) costs this per message or per segment (as the base is declared) instead; the longest key wins. Least-cost routing compares these.",
+      }),
+    ),
   },
   { additionalProperties: false },
 );

@@ -51,6 +51,8 @@ export interface ProviderPrice {
   currency: string;
   perMessage?: number;
   perSegment?: number;
+  /** Prices by the recipient's number (E.164 digits it starts with, e.g. `44`, `1787`): the longest match replaces the base amount. */
+  byPrefix?: Record<string, number>;
 }
 
 export interface ProviderServiceOptions {

@@ -11,6 +11,7 @@ import type { DeliveryContext } from './context.ts';
 import { buildMessage, checkAddress } from './message.ts';
 import type { SendContexts } from './send-contexts.ts';
 import type { Senders } from './senders.ts';
+import { orderByPrice, routingFor } from './routing.ts';
 import { SpanKind, withSpan } from '../tracing.ts';
 
 /**
@@ -64,7 +65,8 @@ export async function sendDelivery(
   }
   // Providers whose circuit is open are skipped; a second provider of the channel takes over at
   // once. When every one is down, a delivery with a fallback falls back now (whileDown).
-  const provider = candidates.find((p) => breakers.state(p) !== 'down');
+  const ordered = routingFor(workflow, tenant?.settings) === 'leastCost' ? orderByPrice(candidates, message.to.phone) : candidates;
+  const provider = ordered.find((p) => breakers.state(p) !== 'down');
   if (!provider) {
     await attempts.allDown({ delivery, notification, workflow, candidates, dlog });
     return;
@@ -123,5 +125,5 @@ export async function sendDelivery(
   // database error here is no failure of the provider's, and must not be taken for one).
   const durationMs = Math.round(performance.now() - started);
   attemptSeconds.observe({ channel, adapter: provider.adapter }, durationMs / 1000);
-  await attempts.finish({ delivery, notification, workflow, provider, result, startedAt, durationMs, dlog, content: message.content, rendered: { locale: message.locale, variant: message.variant ?? null } });
+  await attempts.finish({ delivery, notification, workflow, provider, result, startedAt, durationMs, dlog, content: message.content, phone: message.to.phone, rendered: { locale: message.locale, variant: message.variant ?? null } });
 }

@@ -7,6 +7,7 @@ import { escalateNotification } from './escalate-notification.ts';
 import { fanOutTopic } from './fan-out-topic.ts';
 import { fireSchedule } from './fire-schedule.ts';
 import { foldAnalytics } from './fold-analytics.ts';
+import { enforceRetention } from './enforce-retention.ts';
 import { processEvent } from './process-event.ts';
 import { runWorkflowStep } from './run-workflow-step.ts';
 import { sendDailySummaries } from './send-daily-summaries.ts';
@@ -30,6 +31,7 @@ export function taskList(services: Services): TaskList {
     fire_schedule: fireSchedule(services),
     send_daily_summaries: sendDailySummaries(services),
     fold_analytics: foldAnalytics(services),
+    enforce_retention: enforceRetention(services),
     unsnooze_inbox_item: unsnoozeInboxItem(services),
     prune_inbox_changes: pruneInboxChanges(services),
   };

@@ -22,6 +22,7 @@ declare global {
       send_digest: { digestId: string; tenantId: string };
       send_daily_summaries: Record<string, never>;
       fold_analytics: Record<string, never>;
+      enforce_retention: Record<string, never>;
       deliver_webhook: { tenantId: string; messageId: string; attempt: number; generation: number; trigger: string; slotReserved?: boolean };
       unsnooze_inbox_item: { itemId: string; tenantId: string };
       prune_inbox_changes: Record<string, never>;

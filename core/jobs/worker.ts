@@ -14,6 +14,7 @@ import { DAILY_SUMMARY_CRONTAB } from './send-daily-summaries.ts';
 import { PRUNE_INBOX_CRONTAB } from './prune-inbox-changes.ts';
 import { FOLD_ANALYTICS_CRONTAB } from './fold-analytics.ts';
 import { ignoreStrayRejections } from './stray-rejections.ts';
+import { RETENTION_CRONTAB } from './enforce-retention.ts';
 
 export interface JobWorkerOptions {
   config: Config;
@@ -133,7 +134,7 @@ export class JobWorker {
     const runner = await run({
       pgPool: this.#pool,
       taskList: taskList(services),
-      crontab: [DAILY_SUMMARY_CRONTAB, PRUNE_INBOX_CRONTAB, FOLD_ANALYTICS_CRONTAB].join('\n'),
+      crontab: [DAILY_SUMMARY_CRONTAB, PRUNE_INBOX_CRONTAB, FOLD_ANALYTICS_CRONTAB, RETENTION_CRONTAB].join('\n'),
       noPreparedStatements: !config.dbPreparedStatements,
       concurrency: config.workerConcurrency,
       pollInterval: config.workerPollMs,

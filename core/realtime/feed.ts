@@ -1,5 +1,7 @@
 import type { OutboundMessage } from '@clarion/adapter-kit';
 import type { Knex } from 'knex';
+import { recordInteraction, type InteractionEmitter } from '../analytics/interactions.ts';
+import type { NewInteraction } from '../db/repositories/interactions.ts';
 import { keysetPage, type Page } from '../db/paging.ts';
 import { enqueue } from '../jobs/tasks.ts';
 import { audit } from '../db/repositories/audit-log.ts';
@@ -17,14 +19,18 @@ import { inboxCounts, lockInbox, recordChange, type InboxCounts, type LockedInbo
  * numbered change of the inbox (core/realtime/changes.ts) that the streams push; what the
  * recipient does flows into the notification: its status (seen, read, archived; never back
  * down), the audit trail, the outgoing webhooks, and, when the workflow says so
- * (`inAppReadAcknowledges`), its acknowledgement, which stops an escalation.
+ * (`inAppReadAcknowledges`), its acknowledgement, which stops an escalation. A first read, an
+ * archive and an action button are also interactions (an open, a dismissal, a click when the
+ * button has a link, else an action), as email opens and clicks are: analytics count them and the
+ * notification gets `openedAt`/`clickedAt`.
  */
 
 export interface FeedDeps {
   knex: Knex;
   clock: Clock;
   workflows: { get(tenantId: string, key: string): Promise<Workflow> };
-  webhooks: () => { emit(trx: Knex, event: { tenantId: string; type: string; subject?: string; data: Record<string, unknown> }): Promise<number> } | undefined;
+  /** The outgoing webhook hub (status changes, and interactions: core/analytics/interactions.ts). */
+  webhooks: () => InteractionEmitter | undefined;
 }
 
 export const STATUS_FILTERS = ['unread', 'read', 'unseen', 'seen', 'archived', 'snoozed', 'all'] as const;
@@ -286,6 +292,7 @@ export class InboxFeed {
         await this.#emit(trx, reader.tenantId, 'io.clarion.notification.action', row.notification_id, {
           workflow: n?.workflow_key ?? row.workflow_key, subscriberId: reader.externalId, itemId: row.id, action: { key, label: action.label, url: action.url }, via: 'in_app',
         });
+        await this.#interaction(trx, reader, row.notification_id, action.url ? { kind: 'click', link: action.url, action: key } : { kind: 'action', action: key }, now);
       }
       return item;
     });
@@ -345,6 +352,7 @@ export class InboxFeed {
     await trx('notifications').where({ id: n.id }).update(set);
     await audit(trx, reader.tenantId, reader.actor, `notification.${what}`, n.id, { via: 'in_app', itemId: item.id, from: n.status, to: status }, 'notification');
     await this.#emit(trx, reader.tenantId, `io.clarion.notification.${what}`, n.id, { workflow: n.workflow_key, subscriberId: reader.externalId, status, itemId: item.id, via: 'in_app' });
+    if (what !== 'seen') await this.#interaction(trx, reader, n.id, { kind: what === 'read' ? 'open' : 'dismiss' }, now);
     if (what !== 'read') return;
     await trx('deliveries').where({ notification_id: n.id, channel: 'in_app' }).whereIn('status', ['sent', 'delivered']).update({ status: 'read', updated_at: trx.fn.now() });
     const workflow = await this.#deps.workflows.get(reader.tenantId, n.workflow_key).catch(() => undefined);
@@ -356,6 +364,17 @@ export class InboxFeed {
         await this.#emit(trx, reader.tenantId, 'io.clarion.notification.acknowledged', id, { workflow: acked.workflow_key, via: 'in_app read', actor: reader.actor });
       }
     }
+  }
+
+  /** What the recipient did as an interaction, on the notification's in-app delivery when it has one. */
+  async #interaction(trx: Knex, reader: Reader, notificationId: string, what: Pick<NewInteraction, 'kind' | 'link' | 'action'>, now: Date): Promise<void> {
+    const delivery = await trx('deliveries').where({ notification_id: notificationId, tenant_id: reader.tenantId, channel: 'in_app' }).orderBy('created_at', 'desc').first('id');
+    await recordInteraction(
+      trx,
+      this.#deps.webhooks(),
+      delivery ? { deliveryId: delivery.id, tenantId: reader.tenantId } : { notificationId, tenantId: reader.tenantId },
+      { ...what, source: 'inbox', channel: 'in_app', prefetch: false, at: now },
+    );
   }
 
   async #emit(trx: Knex, tenantId: string, type: string, notificationId: string, data: Record<string, unknown>): Promise<void> {

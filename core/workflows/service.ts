@@ -113,6 +113,12 @@ const workflowFields = {
       { additionalProperties: false, description: "Email engagement tracking; unset: the tenant's settings.tracking (never inherited by critical workflows)" },
     ),
   ),
+  /** Which provider of a channel goes first (core/delivery/routing.ts); unset: the tenant's `settings.routing`, else `priority`. */
+  routing: Type.Optional(
+    Type.Union([Type.Literal('priority'), Type.Literal('leastCost')], {
+      description: "Which of a channel's providers is tried first: `priority` (ascending priority) or `leastCost` (the cheapest declared price for the recipient's country first, `price.byPrefix`); unset: the tenant's settings.routing, else priority",
+    }),
+  ),
   /**
    * An A/B test of one channel's template: each notification takes one variant, chosen by a hash
    * of its id weighted by `weight` (core/workflows/variants.ts); a variant without `template`

@@ -125,4 +125,42 @@ describe('admin console in the browser: workflows and templates', function () {
     expect(published.version).to.equal(4);
     await viewer.context.close();
   });
+  it('sets up an A/B test and the provider order from the form, refuses bad rows keeping them, and publishes the winner', async () => {
+    await request(t.callback).put('/v1/workflows/ab.tested').set('authorization', `Bearer ${apiKey}`)
+      .send({ trigger: 'com.acme.ab', channels: ['sms'], templates: { sms: { text: 'Your order shipped' } } }).expect(201);
+    await visit(page, '/admin/workflows/ab.tested', 'workflow-ab');
+    await page.getByLabel('Provider order').selectOption('leastCost');
+    await page.getByLabel('Channel tested').selectOption('sms');
+    await page.getByLabel('Variant 1 key').fill('control');
+    await page.getByLabel('Variant 1 weight').fill('1');
+    await page.getByLabel('Variant 2 key').fill('short');
+    await page.getByLabel('Variant 2 weight').fill('lots');
+    await page.getByLabel('Variant 2 template').fill('{"text": "Shipped!"');
+    await page.getByRole('button', { name: 'Save workflow' }).click();
+    const alert = await page.getByRole('alert').first().textContent();
+    expect(alert).to.include('/abTest/variants/1/weight');
+    expect(alert).to.include('is not valid JSON');
+    expect(await page.getByLabel('Variant 2 weight').inputValue()).to.equal('lots');
+    expect(await page.getByLabel('Variant 2 template').inputValue()).to.equal('{"text": "Shipped!"');
+    expect((await t.services.workflows.get(tenantId, 'ab.tested')).abTest).to.equal(undefined);
+    await check(page, 'workflow-ab-errors');
+
+    await page.getByLabel('Variant 2 weight').fill('3');
+    await page.getByLabel('Variant 2 template').fill('{"text": "Shipped!"}');
+    await page.getByRole('button', { name: 'Save workflow' }).click();
+    expect(await page.getByRole('status').textContent()).to.include('Workflow saved.');
+    const saved = await t.services.workflows.get(tenantId, 'ab.tested');
+    expect(saved.abTest).to.deep.equal({ channel: 'sms', variants: [{ key: 'control', weight: 1 }, { key: 'short', weight: 3, template: { text: 'Shipped!' } }] });
+    expect(saved.routing).to.equal('leastCost');
+    expect(await page.getByLabel('Variant 2 template').inputValue()).to.equal('{"text":"Shipped!"}');
+    await check(page, 'workflow-ab');
+
+    page.once('dialog', (d) => d.accept());
+    await page.getByRole('button', { name: 'Publish short as the winner' }).click();
+    expect(await page.getByRole('status').textContent()).to.include('A/B test ended: short published.');
+    expect((await t.services.workflows.get(tenantId, 'ab.tested')).abTest).to.equal(undefined);
+    const published = await t.services.templates.get(tenantId, { workflow: 'ab.tested', channel: 'sms', locale: 'en' });
+    expect(published.parts).to.deep.equal({ text: 'Shipped!' });
+    expect(await page.getByRole('button', { name: 'Publish short as the winner' }).count()).to.equal(0);
+  });
 });

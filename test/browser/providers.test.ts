@@ -97,6 +97,47 @@ describe('admin console in the browser: providers', function () {
     expect((await t.services.providers.list(tenantId)).find((p) => p.name === 'Backup SMTP')!.enabled).to.equal(true);
   });
 
+  it('declares a price per segment with prices by country, shows errors keeping what was typed, and clears it', async () => {
+    await page.goto('/admin/providers/new?adapter=sandbox');
+    await page.getByLabel('Channel').selectOption('sms');
+    await page.getByLabel('Name', { exact: true }).fill('Cheap SMS');
+    await page.getByLabel('Currency (ISO 4217, e.g. EUR)').fill('usd');
+    await page.getByLabel('Charged').selectOption('perSegment');
+    await page.getByLabel('Amount', { exact: true }).fill('0.0079');
+    await page.getByLabel(/^By country/).fill('44=0.04\n+1787 = 0.002');
+    await page.getByRole('button', { name: 'Create provider' }).click();
+    // The API's own check names the field; nothing typed is lost.
+    expect(await page.getByRole('alert').textContent()).to.include('/price/currency');
+    expect(await page.getByLabel('Amount', { exact: true }).inputValue()).to.equal('0.0079');
+    expect(await page.getByLabel('Charged').inputValue()).to.equal('perSegment');
+    expect(await page.getByLabel(/^By country/).inputValue()).to.equal('44=0.04\n+1787 = 0.002');
+    await check(page, 'provider-price-errors');
+    await page.getByLabel('Currency (ISO 4217, e.g. EUR)').fill('USD');
+    await page.getByRole('button', { name: 'Create provider' }).click();
+    expect(await page.getByRole('status').textContent()).to.include('Provider created.');
+    await check(page, 'provider-price');
+    const stored = (await t.services.providers.list(tenantId)).find((p) => p.name === 'Cheap SMS')!;
+    expect(stored.price).to.deep.equal({ currency: 'USD', perSegment: 0.0079, byPrefix: { 44: 0.04, 1787: 0.002 } });
+    expect(await page.getByLabel(/^By country/).inputValue()).to.equal('44=0.04\n1787=0.002');
+
+    // A line that is no prefix=amount, then a prefix the API refuses: the stored price stays.
+    await page.getByLabel(/^By country/).fill('44=cheap');
+    await page.getByRole('button', { name: 'Save' }).click();
+    expect(await page.getByRole('alert').textContent()).to.include('line 1: must be prefix=amount');
+    await page.getByLabel(/^By country/).fill('0044=0.04');
+    await page.getByRole('button', { name: 'Save' }).click();
+    expect(await page.getByRole('alert').textContent()).to.include('/price/byPrefix');
+    expect((await t.services.providers.get(tenantId, stored.id)).price).to.deep.equal(stored.price);
+
+    // Emptied: no price declared.
+    await page.getByLabel('Currency (ISO 4217, e.g. EUR)').fill('');
+    await page.getByLabel('Amount', { exact: true }).fill('');
+    await page.getByLabel(/^By country/).fill('');
+    await page.getByRole('button', { name: 'Save' }).click();
+    expect(await page.getByRole('status').textContent()).to.include('Provider saved.');
+    expect((await t.services.providers.get(tenantId, stored.id)).price).to.equal(null);
+  });
+
   it('refuses a viewer\'s change on the server', async () => {
     const viewer = await loginAs(browser, served.url, 'viewer@acme.example');
     await visit(viewer.page, '/admin/providers', 'providers-viewer');

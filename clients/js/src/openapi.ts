@@ -2950,7 +2950,35 @@ export interface paths {
             };
         };
         put?: never;
-        post?: never;
+        /**
+         * A push notification was opened (called by the app or service worker)
+         * @description Push messages of workflows that track opens carry this URL in their data as `clarion_open_url`; the app (on opening the notification) or the web service worker (`notificationclick`) POSTs it, with no body. Records an `open` interaction (`source: api`, never a prefetch), sets the delivery's and notification's first `openedAt`, and announces `io.clarion.interaction.open`. No API key: the token is signed; a changed token is refused with 400. Any origin may call it (a simple request, no preflight).
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description The signed token Clarion put in the email */
+                    token: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Recorded (or nothing left to record it on: the delivery deleted, its subscriber erased) */
+                204: {
+                    headers: {
+                        /** @description `no-store, private, max-age=0` */
+                        "Cache-Control"?: string;
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                400: components["responses"]["Problem"];
+                default: components["responses"]["ServerError"];
+            };
+        };
         delete?: never;
         options?: never;
         head?: never;
@@ -4933,6 +4961,10 @@ export interface paths {
                                 /** @description Lead links of HTML emails through the signed click redirect */
                                 clicks?: boolean;
                             };
+                            /** @description Which of a channel's providers is tried first for the workflows that do not set their own `routing`: `priority` (default: ascending priority) or `leastCost` (the cheapest declared price for the recipient's country first: the providers' `price.byPrefix`, else their base price) */
+                            routing?: "priority" | "leastCost";
+                            /** @description Days events, notifications, deliveries and their attempts, interactions, inbox items, attachments and webhook messages are kept; older ones are deleted daily, never while still pending. Unset: the operator's default (CLARION_RETENTION_DAYS, 90 unless changed); never more than the operator's maximum (CLARION_RETENTION_MAX_DAYS, 365 unless changed): a larger value is refused. Analytics figures are kept longer. */
+                            retentionDays?: number;
                             attachments?: {
                                 /** @description Largest file, decoded (default 5 MiB, at most 10 MiB) */
                                 maxBytes?: number;
@@ -5035,6 +5067,8 @@ export interface components {
                 /** @description Lead the links of the HTML part through the signed click redirect */
                 clicks?: boolean;
             };
+            /** @description Which of a channel's providers is tried first: `priority` (ascending priority) or `leastCost` (the cheapest declared price for the recipient's country first, `price.byPrefix`); unset: the tenant's settings.routing, else priority */
+            routing?: "priority" | "leastCost";
             /** @description An A/B test of one channel's template */
             abTest?: {
                 /** @enum {unknown} */
@@ -5122,6 +5156,8 @@ export interface components {
                 /** @description Lead the links of the HTML part through the signed click redirect */
                 clicks?: boolean;
             };
+            /** @description Which of a channel's providers is tried first: `priority` (ascending priority) or `leastCost` (the cheapest declared price for the recipient's country first, `price.byPrefix`); unset: the tenant's settings.routing, else priority */
+            routing?: "priority" | "leastCost";
             /** @description An A/B test of one channel's template */
             abTest?: {
                 /** @enum {unknown} */
@@ -5332,6 +5368,10 @@ export interface components {
                 perMessage?: number;
                 /** @description SMS: per segment of the text, GSM-7 or UCS-2 */
                 perSegment?: number;
+                /** @description Prices by country: the recipient's number (E.164, its digits) starting with a key (a country calling code, or a longer prefix: `1`, `44`, `1787`) costs this per message or per segment (as the base is declared) instead; the longest key wins. Least-cost routing compares these. */
+                byPrefix?: {
+                    [key: string]: number;
+                };
             } | null;
             /** @description Validated against the adapter's configSchema. A top-level value may be a reference, env:NAME or file:/path, where the operator allows it (CLARION_SECRET_REFS) */
             config: Record<string, never>;
@@ -5350,6 +5390,10 @@ export interface components {
                 perMessage?: number;
                 /** @description SMS: per segment of the text, GSM-7 or UCS-2 */
                 perSegment?: number;
+                /** @description Prices by country: the recipient's number (E.164, its digits) starting with a key (a country calling code, or a longer prefix: `1`, `44`, `1787`) costs this per message or per segment (as the base is declared) instead; the longest key wins. Least-cost routing compares these. */
+                byPrefix?: {
+                    [key: string]: number;
+                };
             } | null;
             /** @description Merged into the stored config: secrets left out or sent masked keep their value; null removes a key */
             config?: Record<string, never>;
@@ -5360,6 +5404,10 @@ export interface components {
             perMessage?: number;
             /** @description SMS: per segment of the text, GSM-7 or UCS-2 */
             perSegment?: number;
+            /** @description Prices by country: the recipient's number (E.164, its digits) starting with a key (a country calling code, or a longer prefix: `1`, `44`, `1787`) costs this per message or per segment (as the base is declared) instead; the longest key wins. Least-cost routing compares these. */
+            byPrefix?: {
+                [key: string]: number;
+            };
         };
         Provider: {
             /** Format: uuid */
@@ -5379,6 +5427,10 @@ export interface components {
                 perMessage?: number;
                 /** @description SMS: per segment of the text, GSM-7 or UCS-2 */
                 perSegment?: number;
+                /** @description Prices by country: the recipient's number (E.164, its digits) starting with a key (a country calling code, or a longer prefix: `1`, `44`, `1787`) costs this per message or per segment (as the base is declared) instead; the longest key wins. Least-cost routing compares these. */
+                byPrefix?: {
+                    [key: string]: number;
+                };
             } | null;
             /** @description Secrets masked as ******** */
             config: Record<string, never>;
@@ -6613,6 +6665,10 @@ export interface components {
                 /** @description Lead links of HTML emails through the signed click redirect */
                 clicks?: boolean;
             };
+            /** @description Which of a channel's providers is tried first for the workflows that do not set their own `routing`: `priority` (default: ascending priority) or `leastCost` (the cheapest declared price for the recipient's country first: the providers' `price.byPrefix`, else their base price) */
+            routing?: "priority" | "leastCost";
+            /** @description Days events, notifications, deliveries and their attempts, interactions, inbox items, attachments and webhook messages are kept; older ones are deleted daily, never while still pending. Unset: the operator's default (CLARION_RETENTION_DAYS, 90 unless changed); never more than the operator's maximum (CLARION_RETENTION_MAX_DAYS, 365 unless changed): a larger value is refused. Analytics figures are kept longer. */
+            retentionDays?: number;
             attachments?: {
                 /** @description Largest file, decoded (default 5 MiB, at most 10 MiB) */
                 maxBytes?: number;
@@ -6642,6 +6698,10 @@ export interface components {
                     /** @description Lead links of HTML emails through the signed click redirect */
                     clicks?: boolean;
                 };
+                /** @description Which of a channel's providers is tried first for the workflows that do not set their own `routing`: `priority` (default: ascending priority) or `leastCost` (the cheapest declared price for the recipient's country first: the providers' `price.byPrefix`, else their base price) */
+                routing?: "priority" | "leastCost";
+                /** @description Days events, notifications, deliveries and their attempts, interactions, inbox items, attachments and webhook messages are kept; older ones are deleted daily, never while still pending. Unset: the operator's default (CLARION_RETENTION_DAYS, 90 unless changed); never more than the operator's maximum (CLARION_RETENTION_MAX_DAYS, 365 unless changed): a larger value is refused. Analytics figures are kept longer. */
+                retentionDays?: number;
                 attachments?: {
                     /** @description Largest file, decoded (default 5 MiB, at most 10 MiB) */
                     maxBytes?: number;

@@ -23,6 +23,14 @@ export function trackingRoutes(services: Services, router: Router): void {
     ctx.set('Referrer-Policy', 'no-referrer');
     ctx.body = PIXEL;
   });
+  // A push notification opened: its app or service worker POSTs the push's `clarion_open_url`
+  // (a simple request from any origin: no preflight, and the answer carries nothing to hide).
+  router.post('/v1/track/open/:token', async (ctx) => {
+    await services.analytics.trackOpenCall(ctx.params.token, requestOf(ctx));
+    ctx.set('Cache-Control', 'no-store, private, max-age=0');
+    ctx.set('Access-Control-Allow-Origin', '*');
+    ctx.status = 204;
+  });
   router.get('/v1/track/click/:token', async (ctx) => {
     const target = await services.analytics.trackClick(ctx.params.token, requestOf(ctx));
     ctx.redirect(target);
