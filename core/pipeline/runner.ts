@@ -44,7 +44,7 @@ export class PipelineRunner {
     log.debug({ plugins: [...this.#plugins.keys()] }, 'pipeline plugins loaded');
   }
 
-  register(plugin: PipelinePlugin | undefined, origin: string): void {
+  register(plugin: StatefulPlugin | PipelinePlugin | undefined, origin: string): void {
     if (!plugin || typeof plugin.name !== 'string' || typeof plugin.run !== 'function' || typeof plugin.optionsSchema !== 'object') {
       throw new ClarionError('CLARION_ERR_PIPELINE_PLUGIN', `${origin} does not default-export a pipeline plugin ({ name, optionsSchema, run })`);
     }
