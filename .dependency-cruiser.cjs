@@ -33,11 +33,18 @@ module.exports = {
       to: { path: ['^core/', '^plugins/', '^adapters/(?!kit/)'] },
     },
     {
-      name: 'plugins-import-only-the-pipeline-contract',
-      comment: 'A plugin imports the pipeline contract (core/pipeline/types.ts) and the kit, nothing else of core.',
+      name: 'plugins-import-only-the-pipeline-contract-and-host-api',
+      comment: 'A plugin imports the pipeline contract (core/pipeline/types.ts), the plugin host API (core/pipeline/host.ts) and the kit, nothing else of core nor another plugin: it reaches the engine through the host it is handed.',
       severity: 'error',
       from: { path: '^plugins/([^/]+)/' },
-      to: { path: ['^core/', '^plugins/', '^adapters/'], pathNot: ['^core/pipeline/types\\.ts$', '^adapters/kit/', '^plugins/$1/'] },
+      to: { path: ['^core/', '^plugins/', '^adapters/'], pathNot: ['^core/pipeline/(types|host)\\.ts$', '^adapters/kit/', '^plugins/$1/'] },
+    },
+    {
+      name: 'the-plugin-contract-imports-nothing-of-core',
+      comment: 'What plugins import (the contract and the host API) is types on their own: it imports the kit and itself, so a plugin never reaches the engine through it.',
+      severity: 'error',
+      from: { path: '^core/pipeline/(types|host)\\.ts$' },
+      to: { path: ['^core/', '^plugins/', '^adapters/'], pathNot: ['^core/pipeline/(types|host)\\.ts$', '^adapters/kit/'] },
     },
     {
       name: 'stages-meet-in-the-status-module',

@@ -113,7 +113,10 @@ export function createServices(config: Config, knex: Knex, log: Logger, clock: C
   const preferences = new PreferenceService({ knex, config, clock, workflows, webhooks: () => webhooks, caches: invalidation });
   const inbox = new InboxService({ knex, config, clock, log: log.child({ component: 'inbox' }), workflows, webhooks: () => webhooks, caches: invalidation });
   // The two stages share no code but the status module; the delivery stage asks the notification
-  // stage for a digest's items through this wiring.
+  // stage (and so the plugin that made it, such as a digest) for a notification's template data
+  // through this wiring.
+  // An erasure reaches the tables of plugins with state through their erase hooks.
+  subscribers.pluginErasure = (trx, input) => pipeline.erase(trx, input);
   const notifications = new NotificationService({
     knex, log: log.child({ component: 'notifications' }), clock, workflows, subscribers, pipeline,
     preferences: () => preferences, webhooks: () => webhooks, templates: () => templates, topicPageSize: config.topicPageSize, topicStreams: config.topicStreams,

@@ -1,8 +1,11 @@
 import type { Knex } from 'knex';
 
 /**
- * What the pipeline plugins keep: deduplication keys, frequency-cap hits, digests (open batches
- * and the notification that delivered them) and the escalation state of a notification.
+ * What the pipeline plugins keep: deduplication keys, frequency-cap hits and the escalation state
+ * of a notification. The digests (open batches and the notification that delivered them) were
+ * made here too, until the digest plugin took its table into its own folder
+ * (plugins/digest/migrations/20261121060500_add_digests.ts, which leaves a database migrated
+ * before then as it is).
  */
 export async function up(knex: Knex): Promise<void> {
   await knex.schema.createTable('dedup_keys', (t) => {
@@ -27,43 +30,16 @@ export async function up(knex: Knex): Promise<void> {
     t.index(['tenant_id', 'subscriber_id', 'channel', 'at']);
   });
 
-  await knex.schema.createTable('digests', (t) => {
-    t.uuid('id').primary().defaultTo(knex.raw('gen_random_uuid()'));
-    t.uuid('tenant_id').notNullable().references('id').inTable('tenants').onDelete('CASCADE');
-    t.uuid('subscriber_id').notNullable().references('id').inTable('subscribers').onDelete('CASCADE');
-    t.text('key').notNullable();
-    t.text('status').notNullable().defaultTo('open').checkIn(['open', 'sent', 'empty']);
-    // The workflow whose templates render the digest (digest.daily by default) and its channels.
-    t.text('template').notNullable();
-    t.jsonb('channels').notNullable();
-    t.timestamp('send_at', { useTz: true }).notNullable();
-    // The notification that delivered the digest, once sent.
-    t.uuid('notification_id').references('id').inTable('notifications').onDelete('SET NULL');
-    // Daily summaries list notifications that were delivered on their own: their ids, in order.
-    t.jsonb('item_ids');
-    t.timestamp('created_at', { useTz: true }).notNullable().defaultTo(knex.fn.now());
-    t.timestamp('sent_at', { useTz: true });
-    t.index(['tenant_id', 'subscriber_id', 'created_at']);
-    t.index(['notification_id']);
-  });
-  // One open batch per subscriber and key: later items join it.
-  await knex.raw(`create unique index digests_open_idx on digests (tenant_id, subscriber_id, key) where status = 'open'`);
-
   await knex.schema.alterTable('notifications', (t) => {
-    // The digest this notification was absorbed into (status batched).
-    t.uuid('digest_id').references('id').inTable('digests').onDelete('SET NULL');
     // Escalation: {steps: [{at, channels, recipients, status, firedAt, notifications}], parentId}.
     t.jsonb('escalation');
-    t.index(['digest_id']);
   });
 }
 
 export async function down(knex: Knex): Promise<void> {
   await knex.schema.alterTable('notifications', (t) => {
-    t.dropIndex(['digest_id']);
-    t.dropColumns('digest_id', 'escalation');
+    t.dropColumns('escalation');
   });
-  await knex.schema.dropTableIfExists('digests');
   await knex.schema.dropTableIfExists('rate_limit_hits');
   await knex.schema.dropTableIfExists('dedup_keys');
 }

@@ -1,4 +1,4 @@
-import { readdir } from 'node:fs/promises';
+import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { runMigrations } from 'graphile-worker';
@@ -12,17 +12,42 @@ import { graphileLogger } from '../log.ts';
 pg.types.setTypeParser(pg.types.builtins.INT8, (value) => Number(value));
 
 export const MIGRATIONS_DIR = fileURLToPath(new URL('../../migrations/', import.meta.url));
+/** Where pipeline plugins live: a plugin with tables ships its migrations in `plugins/<name>/migrations/`. */
+export const PLUGINS_DIR = fileURLToPath(new URL('../../plugins/', import.meta.url));
+
+const MIGRATION_FILE = /^\d{14}_[a-z0-9_]+\.ts$/;
+
+/**
+ * Every migration: the engine's (`migrations/`) and those of the plugins (`plugins/<name>/migrations/`),
+ * one list ordered by file name, so a plugin's table is made between the engine's tables it needs
+ * and those that need it. knex records (and checks, on every run, against this list) only the
+ * file name: a migration may move between these folders under its name and an existing database
+ * still finds it applied. Two files of one name are refused.
+ */
+export async function migrationFiles(): Promise<Array<{ name: string; dir: string }>> {
+  const dirs = [MIGRATIONS_DIR];
+  for (const entry of await readdir(PLUGINS_DIR, { withFileTypes: true }).catch(() => [])) {
+    const dir = path.join(PLUGINS_DIR, entry.name, 'migrations');
+    if (entry.isDirectory() && (await stat(dir).catch(() => undefined))?.isDirectory()) dirs.push(dir);
+  }
+  const files = new Map<string, string>();
+  for (const dir of dirs) {
+    for (const name of (await readdir(dir)).filter((f) => MIGRATION_FILE.test(f))) {
+      if (files.has(name)) throw new Error(`Two migrations are named ${name}: ${files.get(name)} and ${dir}`);
+      files.set(name, dir);
+    }
+  }
+  return [...files].map(([name, dir]) => ({ name, dir })).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+}
 
 /**
  * Loads migrations with `import()`, so the TypeScript files run as they are on Node's type
  * stripping; knex's own loader would look for compiled JavaScript.
  */
-export const migrationSource: Knex.MigrationSource<string> = {
-  async getMigrations() {
-    return (await readdir(MIGRATIONS_DIR)).filter((f) => /^\d{14}_[a-z0-9_]+\.ts$/.test(f)).sort();
-  },
-  getMigrationName: (name) => name,
-  getMigration: (name) => import(pathToFileURL(path.join(MIGRATIONS_DIR, name)).href),
+export const migrationSource: Knex.MigrationSource<{ name: string; dir: string }> = {
+  getMigrations: () => migrationFiles(),
+  getMigrationName: (migration) => migration.name,
+  getMigration: (migration) => import(pathToFileURL(path.join(migration.dir, migration.name)).href),
 };
 
 /**

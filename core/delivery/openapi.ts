@@ -1,7 +1,7 @@
 import { DELIVERY_STATUSES, NOTIFICATION_STATUSES } from '../notifications/status.ts';
 import { attemptViewSchema, auditEntrySchema, deliveryDetailSchema, deliveryViewSchema, interactionViewSchema, notificationDetailSchema, notificationViewSchema, outboxMessageSchema } from '../db/repositories/view-schemas.ts';
 import { workflowSchema, workflowViewSchema } from '../workflows/service.ts';
-import { providerInputSchema, providerPatchSchema, providerPriceSchema, providerViewSchema } from './provider-schemas.ts';
+import { adapterViewSchema, providerInputSchema, providerPatchSchema, providerPriceSchema, providerViewSchema } from './provider-schemas.ts';
 import { subscriberInputSchema, subscriberPutSchema, subscriberViewSchema } from '../subscribers/schemas.ts';
 
 /** OpenAPI paths and schemas of workflows, subscribers, providers, notifications, deliveries, outbox and audit. */
@@ -212,7 +212,7 @@ export const deliverySchemas = {
       },
     },
   },
-  Adapter: { type: 'object', properties: { name: { type: 'string' }, channel: { enum: channels }, channels: { type: 'array', items: { enum: channels } }, implicit: { type: 'boolean' }, description: { type: 'string' }, packageName: { type: 'string' }, configSchema: { type: 'object' } } },
+  Adapter: adapterViewSchema,
   ProviderInput: providerInputSchema,
   ProviderPatch: providerPatchSchema,
   ProviderPrice: providerPriceSchema,

@@ -1,5 +1,5 @@
 import { CHANNELS } from '@clarion/adapter-kit';
-import { AnyObject, DateTime, Nullable, NullableDateTime, StringEnum, Type, Uuid } from '../kernel/schema.ts';
+import { AnyObject, DateTime, Nullable, NullableDateTime, StringEnum, Type, Uuid, type Static } from '../kernel/schema.ts';
 
 /**
  * A provider configuration as the API takes it and answers it, once: `providers.ts` validates
@@ -76,3 +76,18 @@ export const providerViewSchema = Type.Object({
   createdAt: DateTime(),
   updatedAt: DateTime(),
 });
+
+/**
+ * An installed channel adapter as `GET /v1/adapters` answers it (the registry's `list()`), once:
+ * the document's `Adapter` and the type of the answer.
+ */
+export const adapterViewSchema = Type.Object({
+  name: Type.String(),
+  channel: StringEnum(CHANNELS),
+  channels: Type.Array(StringEnum(CHANNELS)),
+  implicit: Type.Boolean(),
+  description: Type.Optional(Type.String()),
+  packageName: Type.String(),
+  configSchema: AnyObject(),
+});
+export type AdapterView = Static<typeof adapterViewSchema>;

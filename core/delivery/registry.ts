@@ -6,6 +6,7 @@ import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
 import type { Logger } from 'pino';
 import { ClarionError } from '../errors.ts';
+import type { AdapterView } from './provider-schemas.ts';
 
 /**
  * Channel adapters, loaded by package name: every installed `@clarion/adapter-*` package, plus
@@ -99,7 +100,7 @@ export class AdapterRegistry {
     return [...this.#adapters.keys()].sort();
   }
 
-  list(): Array<{ name: string; channel: Channel; channels: Channel[]; implicit: boolean; description?: string; packageName: string; configSchema: Record<string, unknown> }> {
+  list(): AdapterView[] {
     return [...this.#adapters.values()]
       .map((a) => ({ name: a.definition.name, channel: a.definition.channel, channels: a.definition.channels ?? [a.definition.channel], implicit: a.definition.implicit === true, description: a.definition.description, packageName: a.packageName, configSchema: a.definition.configSchema }))
       .sort((a, b) => a.name.localeCompare(b.name));

@@ -1,5 +1,5 @@
 import { deliveryPaths, deliverySchemas } from '../delivery/openapi.ts';
-import { MAX_BATCH, MAX_DATACONTENTTYPE_BYTES, MAX_DATASCHEMA_BYTES, MAX_EXTENSION_VALUE_BYTES, MAX_EXTENSIONS, MAX_ID_BYTES, MAX_JSON_DEPTH, MAX_SOURCE_BYTES, MAX_SUBJECT_BYTES, MAX_TYPE_BYTES } from '../ingest/limits.ts';
+import { MAX_BATCH, MAX_EXTENSIONS, MAX_ID_BYTES, MAX_JSON_DEPTH, MAX_SOURCE_BYTES, MAX_TYPE_BYTES } from '../ingest/limits.ts';
 
 /**
  * The OpenAPI 3.1 document of the REST API, served at `/v1/openapi.json`. A test compares its
@@ -15,6 +15,7 @@ import { schedulePaths, scheduleSchemas } from '../schedules/openapi.ts';
 import { topicPaths, topicSchemas } from '../topics/openapi.ts';
 import { cancellationInputSchema, cancellationResultSchema } from '../notifications/cancellation.ts';
 import { analyticsPaths, analyticsSchemas } from '../analytics/openapi.ts';
+import { contractBodySchema, contractVersionsSchema, eventDetailSchema, ingestSchemas, limited } from '../ingest/openapi.ts';
 import { tenantPatchSchema, tenantSettingsSchema, tenantViewSchema } from '../tenants.ts';
 
 const problem = { $ref: '#/components/responses/Problem' };
@@ -23,17 +24,6 @@ const json = (schema: object, description = 'OK') => ({ description, content: { 
 const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
 const pathParam = (name: string, description: string) => ({ name, in: 'path', required: true, description, schema: { type: 'string' } });
 const query = (name: string, description: string, schema: object = { type: 'string' }) => ({ name, in: 'query', required: false, description, schema });
-/**
- * A string of at most `bytes` UTF-8 bytes. JSON Schema's maxLength counts characters, so it is
- * stated as the bound it implies (no string over `bytes` characters fits) and the byte limit is said.
- */
-const limited = (bytes: number, schema: Record<string, unknown> = {}) => ({
-  type: 'string',
-  minLength: 1,
-  maxLength: bytes,
-  ...schema,
-  description: `${schema.description ? `${String(schema.description)} ` : ''}At most ${bytes} bytes (UTF-8).`,
-});
 const header = (name: string, bytes: number, description: string) => ({ name, in: 'header', required: false, schema: limited(bytes), description });
 const paging = [
   query('limit', 'Page size (1-200, default 50).', { type: 'integer', minimum: 1, maximum: 200 }),
@@ -160,7 +150,7 @@ export function openApiDocument(serverUrl: string): Record<string, unknown> {
           summary: 'Read one event and its processing status',
           parameters: [pathParam('id', "Clarion's event id (`eventId` in the ingest answer) or the CloudEvent `id`."), query('source', 'Disambiguates a CloudEvent id used by several sources.')],
           responses: {
-            '200': json({ allOf: [ref('StoredEvent'), { type: 'object', properties: { notifications: { type: 'array', items: ref('Notification'), description: 'Its first 1000 notifications, oldest first (`topicFanOuts` counts those made for topics)' }, topicFanOuts: { type: 'array', items: ref('TopicFanOut') } } }] }),
+            '200': json({ allOf: [ref('StoredEvent'), eventDetailSchema] }),
             ...errorResponses(401, 404, 409),
           },
         },
@@ -201,7 +191,7 @@ export function openApiDocument(serverUrl: string): Record<string, unknown> {
           summary: "Register or replace the JSON Schema (2020-12) that an event type's data must match",
           description: 'The body is the schema itself. Replacing a contract creates a new version; earlier versions stay readable.',
           parameters: [pathParam('type', 'The CloudEvent type, e.g. com.acme.order.shipped')],
-          requestBody: { required: true, content: { 'application/json': { schema: { type: ['object', 'boolean'] } }, 'application/schema+json': { schema: { type: ['object', 'boolean'] } } } },
+          requestBody: { required: true, content: { 'application/json': { schema: contractBodySchema }, 'application/schema+json': { schema: contractBodySchema } } },
           responses: { '201': json(ref('Contract'), 'Created'), '200': json(ref('Contract'), 'Replaced'), ...errorResponses(400, 401, 413, 415, 422) },
         },
         get: {
@@ -209,7 +199,7 @@ export function openApiDocument(serverUrl: string): Record<string, unknown> {
           summary: "Read a contract: the one in effect (the tenant's current version, else the bundled one), or one of the tenant's versions (`?version=`)",
           parameters: [pathParam('type', 'The CloudEvent type'), query('version', 'A specific version.', { type: 'integer', minimum: 1 })],
           responses: {
-            '200': json({ allOf: [ref('Contract'), { type: 'object', properties: { versions: { type: 'array', items: { type: 'object', properties: { version: { type: 'integer' }, createdAt: { type: 'string', format: 'date-time' } } } } } }] }),
+            '200': json({ allOf: [ref('Contract'), contractVersionsSchema] }),
             ...errorResponses(400, 401, 404),
           },
         },
@@ -246,6 +236,7 @@ export function openApiDocument(serverUrl: string): Record<string, unknown> {
         ...topicSchemas,
         ...analyticsSchemas,
         ...scheduleSchemas,
+        ...ingestSchemas,
         Problem: {
           type: 'object',
           required: ['type', 'title', 'status', 'code'],
@@ -272,93 +263,9 @@ export function openApiDocument(serverUrl: string): Record<string, unknown> {
             },
           },
         },
-        CloudEvent: {
-          type: 'object',
-          required: ['specversion', 'id', 'source', 'type'],
-          properties: {
-            specversion: { const: '1.0' },
-            id: limited(MAX_ID_BYTES),
-            source: limited(MAX_SOURCE_BYTES, { format: 'uri-reference' }),
-            type: limited(MAX_TYPE_BYTES),
-            subject: limited(MAX_SUBJECT_BYTES),
-            time: { type: 'string', format: 'date-time', description: 'RFC 3339, at most 9 fractional digits; kept as sent.' },
-            datacontenttype: limited(MAX_DATACONTENTTYPE_BYTES),
-            dataschema: limited(MAX_DATASCHEMA_BYTES, { format: 'uri' }),
-            data: { description: `Any JSON, nested at most ${MAX_JSON_DEPTH} levels; numbers must read back as sent (send larger or more precise ones as strings).` },
-            data_base64: { type: 'string', contentEncoding: 'base64' },
-          },
-          additionalProperties: {
-            type: ['string', 'number', 'boolean'],
-            maxLength: MAX_EXTENSION_VALUE_BYTES,
-            description: `Extension attributes: names of 1-20 lower-case letters and digits, at most ${MAX_EXTENSIONS} per event, string values of at most ${MAX_EXTENSION_VALUE_BYTES} bytes (UTF-8).`,
-          },
-          maxProperties: 9 + MAX_EXTENSIONS, // the eight context attributes, data or data_base64, the extensions
-        },
-        EventRef: {
-          type: 'object',
-          required: ['id', 'source', 'eventId'],
-          properties: { id: { type: 'string', description: 'The CloudEvent id' }, source: { type: 'string' }, eventId: { type: 'string', format: 'uuid', description: "Clarion's id of the stored event" } },
-        },
-        IngestResult: {
-          type: 'object',
-          required: ['accepted', 'duplicates'],
-          properties: { accepted: { type: 'array', items: ref('EventRef') }, duplicates: { type: 'array', items: ref('EventRef') } },
-        },
         CancellationResult: cancellationResultSchema,
-        TopicFanOut: {
-          type: 'object',
-          description: "The fan-out of the event to topics for one workflow, streamed in pages by the worker: members at the time it began, once each, never the event's own recipients nor its `exclude` list.",
-          required: ['id', 'workflow', 'topics', 'status', 'streams', 'pages', 'notifications', 'startedAt', 'finishedAt'],
-          properties: {
-            id: { type: 'string', format: 'uuid' },
-            workflow: { type: 'string' },
-            topics: { type: 'array', items: { type: 'string' } },
-            status: { enum: ['running', 'done', 'cancelled'] },
-            streams: { type: 'integer', minimum: 1, description: 'Streams over ranges of subscriber ids whose pages ran at once (CLARION_TOPIC_STREAMS, for topics of more than two pages)' },
-            pages: { type: 'integer', minimum: 0 },
-            notifications: { type: 'integer', minimum: 0, description: 'Notifications made so far (the event\'s `notifications` lists them with the others)' },
-            startedAt: { type: 'string', format: 'date-time' },
-            finishedAt: { type: ['string', 'null'], format: 'date-time' },
-          },
-        },
-        StoredEvent: {
-          type: 'object',
-          required: ['id', 'status', 'receivedAt', 'cloudevent'],
-          properties: {
-            id: { type: 'string', format: 'uuid' },
-            status: { enum: ['received', 'processing', 'processed', 'failed', 'cancelled'], description: '`cancelled`: cancelled before it was fanned out' },
-            error: { type: ['string', 'null'], description: 'What went wrong processing it (recipients that cannot be resolved...)' },
-            notice: { type: ['string', 'null'], description: 'Why a processed event produced nothing, when that is no error (no workflow for its type)' },
-            receivedAt: { type: 'string', format: 'date-time' },
-            processedAt: { type: ['string', 'null'], format: 'date-time' },
-            contractVersion: { type: ['integer', 'null'] },
-            cancelledAt: { type: ['string', 'null'], format: 'date-time', description: 'When it was cancelled (`DELETE /v1/events/{id}`, `POST /v1/cancellations`)' },
-            cancelReason: { type: ['string', 'null'] },
-            deliverAfter: { type: ['string', 'null'], format: 'date-time', description: 'From the `deliverafter` extension: the event is fanned out at this time' },
-            cloudevent: ref('CloudEvent'),
-          },
-        },
-        Contract: {
-          type: 'object',
-          description: "A tenant's contract (a versioned row), or a bundled workflow's `schema.json` (`bundled: true`), in effect for its trigger type until the tenant registers its own.",
-          required: ['id', 'type', 'version', 'schema', 'createdAt', 'bundled'],
-          properties: {
-            id: { type: ['string', 'null'], format: 'uuid', description: 'Null for a bundled contract' },
-            type: { type: 'string' },
-            version: { type: ['integer', 'null'], description: 'Null for a bundled contract' },
-            schema: { type: ['object', 'boolean'] },
-            createdAt: { type: ['string', 'null'], format: 'date-time' },
-            bundled: { type: 'boolean', description: "True: the `schema.json` of a bundled workflow (the tenant's own contract for the type would replace it)" },
-            workflow: { type: 'string', description: 'Bundled contracts: the bundled workflow it comes from (`templates/<workflow>/schema.json`)' },
-            replacesBundled: { type: 'boolean', description: "Tenant contracts: present (true) when it replaces a bundled workflow's contract" },
-          },
-        },
         TenantSettings: tenantSettingsSchema,
         Tenant: tenantViewSchema,
-        Readiness: {
-          type: 'object',
-          properties: { status: { enum: ['ready', 'not ready'] }, checks: { type: 'object', additionalProperties: { type: 'string' } } },
-        },
       },
     },
   };

@@ -10,14 +10,12 @@ import { foldAnalytics } from './fold-analytics.ts';
 import { enforceRetention } from './enforce-retention.ts';
 import { processEvent } from './process-event.ts';
 import { runWorkflowStep } from './run-workflow-step.ts';
-import { sendDailySummaries } from './send-daily-summaries.ts';
-import { sendDigest } from './send-digest.ts';
 import { sendDelivery } from './send-delivery.ts';
 import { sendDeliveries } from './send-deliveries.ts';
 import { unsnoozeInboxItem } from './unsnooze-inbox-item.ts';
 import { pruneInboxChanges } from './prune-inbox-changes.ts';
 
-/** The worker's task list: one file per task, job names are snake_case verbs. */
+/** The worker's task list: one file per task, job names are snake_case verbs; plugins add their own. */
 export function taskList(services: Services): TaskList {
   const tasks: TaskList = {
     process_event: processEvent(services),
@@ -25,16 +23,21 @@ export function taskList(services: Services): TaskList {
     send_delivery: sendDelivery(services),
     dispatch_notification: dispatchNotification(services),
     deliver_webhook: deliverWebhook(services),
-    send_digest: sendDigest(services),
     escalate_notification: escalateNotification(services),
     run_workflow_step: runWorkflowStep(services),
     fire_schedule: fireSchedule(services),
-    send_daily_summaries: sendDailySummaries(services),
     fold_analytics: foldAnalytics(services),
     enforce_retention: enforceRetention(services),
     unsnooze_inbox_item: unsnoozeInboxItem(services),
     prune_inbox_changes: pruneInboxChanges(services),
   };
+  // The tasks plugins own (core/pipeline/host.ts): each runs with the plugin host; names are unique across both.
+  for (const [name, task] of services.pipeline.tasks()) {
+    if (Object.hasOwn(tasks, name) || name === 'send_deliveries') throw new Error(`plugin ${task.plugin} declares the engine's task ${name}`);
+    tasks[name] = async (payload) => {
+      await task.run(services.notifications.host, payload);
+    };
+  }
   return {
     ...Object.fromEntries(Object.entries(tasks).map(([name, task]) => [name, tracedTask(name, task as Task)])),
     // A batch job: each entry is a span of its own, continuing the trace that queued it.
@@ -55,4 +58,18 @@ function tracedTask(name: string, task: Task): Task {
       async () => task(payload, helpers),
     );
   };
+}
+
+/**
+ * The crontab lines of the tasks plugins own: a task's `crontab` is the schedule (five fields),
+ * optionally with options (`0 * * * * ?max=1`); the task's name goes between them.
+ */
+export function pluginCrontab(services: Services): string[] {
+  const lines: string[] = [];
+  for (const [name, task] of services.pipeline.tasks()) {
+    if (!task.crontab) continue;
+    const fields = task.crontab.trim().split(/\s+/);
+    lines.push([...fields.slice(0, 5), name, ...fields.slice(5)].join(' '));
+  }
+  return lines;
 }

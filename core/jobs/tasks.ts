@@ -19,13 +19,12 @@ declare global {
       escalate_notification: { notificationId: string; tenantId: string; step: number };
       run_workflow_step: { notificationId: string; tenantId: string; step: number };
       fire_schedule: { scheduleId: string; tenantId: string; occurrence: string };
-      send_digest: { digestId: string; tenantId: string };
-      send_daily_summaries: Record<string, never>;
       fold_analytics: Record<string, never>;
       enforce_retention: Record<string, never>;
       deliver_webhook: { tenantId: string; messageId: string; attempt: number; generation: number; trigger: string; slotReserved?: boolean };
       unsnooze_inbox_item: { itemId: string; tenantId: string };
       prune_inbox_changes: Record<string, never>;
+      // Plugins declare their own tasks here too (plugins/digest/index.ts).
     }
   }
 }

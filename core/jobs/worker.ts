@@ -8,9 +8,8 @@ import type { Config } from '../config.ts';
 import type { Clock } from '../kernel/clock.ts';
 import { graphileLogger } from '../log.ts';
 import type { Services } from '../services.ts';
-import { taskList } from './index.ts';
+import { pluginCrontab, taskList } from './index.ts';
 import { SweepGate, forgetWorkers, heartbeat, releaseWorkers, sweepDeadWorkers } from './liveness.ts';
-import { DAILY_SUMMARY_CRONTAB } from './send-daily-summaries.ts';
 import { PRUNE_INBOX_CRONTAB } from './prune-inbox-changes.ts';
 import { FOLD_ANALYTICS_CRONTAB } from './fold-analytics.ts';
 import { ignoreStrayRejections } from './stray-rejections.ts';
@@ -134,7 +133,7 @@ export class JobWorker {
     const runner = await run({
       pgPool: this.#pool,
       taskList: taskList(services),
-      crontab: [DAILY_SUMMARY_CRONTAB, PRUNE_INBOX_CRONTAB, FOLD_ANALYTICS_CRONTAB, RETENTION_CRONTAB].join('\n'),
+      crontab: [PRUNE_INBOX_CRONTAB, FOLD_ANALYTICS_CRONTAB, RETENTION_CRONTAB, ...pluginCrontab(services)].join('\n'),
       noPreparedStatements: !config.dbPreparedStatements,
       concurrency: config.workerConcurrency,
       pollInterval: config.workerPollMs,

@@ -10,7 +10,7 @@ import { emitNotification } from './status.ts';
  * Cancellation: `DELETE /v1/events/:id`, or `POST /v1/cancellations {key}` for every event that
  * carried the key (the `cancelkey` extension). In one transaction, everything still pending for
  * them stops: an event not fanned out yet, a topic fan-out under way, deferred and delayed
- * notifications, their places in open digests, pending escalation and workflow steps, queued and
+ * notifications, their places in open digests (the digest plugin's cancel hook), pending escalation and workflow steps, queued and
  * retrying deliveries. What a provider already has is reported, never recalled. Each event's
  * cancellation is audited (`event.cancelled`), and each notification it suppressed is announced
  * as `io.clarion.notification.suppressed` with the reason.
@@ -75,7 +75,7 @@ export async function cancel(ctx: NotificationsContext, tenantId: string, target
     }
     const notProcessed = await markEventsCancelled(trx, ids, reason, now);
     const topicFanOuts = await cancelTopicFanOuts(trx, tenantId, ids, now);
-    const { counts, suppressed } = await cancelNotifications(trx, tenantId, ids, reason, now);
+    const { counts, suppressed } = await cancelNotifications(trx, tenantId, ids, reason, now, (notificationIds) => ctx.pipeline.cancel(trx, { tenantId, notificationIds, reason, now }));
     const sent = await handedOver(trx, tenantId, ids, REPORTED);
     const result: CancellationResult = {
       events: ids.length,

@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import type { Logger } from 'pino';
 import type { Clock } from '../kernel/clock.ts';
+import type { PluginHost } from '../pipeline/host.ts';
 import type { PipelineRunner } from '../pipeline/runner.ts';
 import type { PreferenceService } from '../preferences/service.ts';
 import type { SubscriberService } from '../subscribers/service.ts';
@@ -26,6 +27,8 @@ export interface NotificationsContext {
   topicStreams: number;
   /** Whether a subscriber has an open in-app stream (core/realtime presence), for the `presence` plugin; absent: nobody is online. */
   presence?: (db: Knex, tenantId: string, subscriberId: string) => Promise<{ online: boolean; connections: number; lastSeenAt: Date | null }>;
-  /** Rendering, for the items of a digest (their own titles). */
+  /** Rendering, for plugins (the items of a digest, their own titles). */
   templates: () => { render(input: RenderInput): Promise<RenderResult> } | undefined;
+  /** The plugin host (./host.ts), made by NotificationService. */
+  host?: PluginHost;
 }

@@ -13,7 +13,6 @@ import { preferencesOf } from './preferences.ts';
 import type { SubscriberRow } from '../subscribers/service.ts';
 import type { Workflow } from '../workflows/service.ts';
 import type { NotificationsContext } from './context.ts';
-import { batch } from './digests.ts';
 import { fireStep } from './escalation.ts';
 import { emitNotification } from './status.ts';
 import { eventDocument, pointer } from './event-document.ts';
@@ -92,6 +91,8 @@ export async function createNotification(ctx: NotificationsContext, trx: Knex, i
     workflow.plugins,
     ctx.log,
   );
+  // The plugin whose decision was final (none when the chain continued to its end).
+  const decidedBy = final.decision === 'continue' ? undefined : records.at(-1)?.plugin;
   let applied = applyDecision(final, workflow.channels, now);
   const local = applied.status === 'pending' && !applied.escalation ? localTime(event, subscriber) : undefined;
   if (local && local.until.getTime() > now.getTime()) {
@@ -119,8 +120,10 @@ export async function createNotification(ctx: NotificationsContext, trx: Knex, i
       if (step.step === 0 && applied.status === 'pending') await fireStep(ctx, trx, event.tenant_id, id, 0);
       else await enqueue(trx, 'escalate_notification', { notificationId: id, tenantId: event.tenant_id, step: step.step }, { runAt: new Date(step.at), jobKey: `escalate:${id}:${step.step}` });
     }
-  } else if (applied.status === 'batched' && final.decision === 'batch') {
-    await batch(trx, { tenantId: event.tenant_id, notificationId: id, subscriberId: subscriber.id, key: final.key, until: final.until, details: final.details ?? {} });
+  } else if (applied.status === 'batched') {
+    // The plugin that batched it keeps the batch (the digest plugin: its digests, its send job).
+    const taken = await ctx.pipeline.decided(ctx.host!, trx, decidedBy, { tenantId: event.tenant_id, notificationId: id, subscriberId: subscriber.id, decision: final, status: applied.status });
+    if (!taken) ctx.log.warn({ notificationId: id, plugin: decidedBy }, 'a batch decision no installed plugin takes: the notification stays batched');
   } else if (applied.status === 'scheduled') {
     await enqueue(trx, 'dispatch_notification', { notificationId: id, tenantId: event.tenant_id }, { runAt: applied.scheduledFor!, jobKey: `dispatch:${id}` });
   } else if (applied.status === 'suppressed') {

@@ -1,17 +1,19 @@
 import type { NotificationRow, SubscriberRowShape, TenantShape } from '../db/repositories/rows.ts';
+import type { PluginHost } from '../pipeline/host.ts';
 import type { NotificationsContext } from './context.ts';
 import { dispatchNotification } from './decisions.ts';
-import { dailySummaries, digestTemplateData, sendDigest } from './digests.ts';
 import { escalateNotification } from './escalation.ts';
 import { cancel, type CancellationResult } from './cancellation.ts';
 import { FanOut } from './fan-out.ts';
+import { createPluginHost, toHost } from './host.ts';
 import { runWorkflowStep } from './steps.ts';
 import { TopicFanOut } from './topic-fan-out.ts';
 
 /**
  * The notification stage: from a stored event to notifications and their deliveries (fan-out,
  * each through its workflow's plugin chain), then what the chain's decisions asked for later
- * (deferred dispatch, digests, escalation steps). The jobs of core/jobs call this facade; the
+ * (deferred dispatch, escalation steps; plugins with state, such as digests, take over their own
+ * decisions through the plugin host, ./host.ts). The jobs of core/jobs call this facade; the
  * delivery stage (core/delivery) takes over from the deliveries it creates, and the two meet only
  * in the status module (./status.ts).
  */
@@ -19,9 +21,12 @@ export class NotificationService {
   readonly #ctx: NotificationsContext;
   readonly #fanOut: FanOut;
   readonly #topics: TopicFanOut;
+  /** What plugins with state may ask of the engine (core/pipeline/host.ts). */
+  readonly host: PluginHost;
 
   constructor(ctx: NotificationsContext) {
     this.#ctx = ctx;
+    this.host = ctx.host ??= createPluginHost(ctx);
     this.#fanOut = new FanOut(ctx);
     this.#topics = new TopicFanOut(ctx, ctx.topicPageSize);
   }
@@ -49,14 +54,14 @@ export class NotificationService {
     return dispatchNotification(this.#ctx, notificationId, tenantId);
   }
 
-  /** `send_digest`. */
-  sendDigest(digestId: string, tenantId: string): Promise<{ items: number }> {
-    return sendDigest(this.#ctx, digestId, tenantId);
-  }
-
-  /** `send_daily_summaries` (hourly crontab). */
-  dailySummaries(): Promise<number> {
-    return dailySummaries(this.#ctx);
+  /**
+   * A task a plugin owns (`send_digest`, `send_daily_summaries`, ...), run with the host: the
+   * worker's path (core/jobs/index.ts), and a test's. Returns what the task returns.
+   */
+  runPluginTask(name: string, payload: unknown): Promise<unknown> {
+    const task = this.#ctx.pipeline.tasks().get(name);
+    if (!task) throw new Error(`No plugin owns the task ${name}`);
+    return task.run(this.host, payload);
   }
 
   /** `escalate_notification`. */
@@ -69,8 +74,16 @@ export class NotificationService {
     return runWorkflowStep(this.#ctx, notificationId, tenantId, step);
   }
 
-  /** A digest notification's items for its template (the delivery stage asks through its context). */
+  /**
+   * Extra template data for a notification a plugin made (a digest's items), from that plugin
+   * (its first decision names it). The delivery stage asks through its context.
+   */
   templateData(notification: NotificationRow, input: { subscriber: SubscriberRowShape; tenant: TenantShape }): Promise<Record<string, unknown> | undefined> {
-    return digestTemplateData(this.#ctx, notification, input);
+    const { subscriber, tenant } = input;
+    return this.#ctx.pipeline.templateData(this.host, {
+      notification: toHost(notification),
+      subscriber: { id: subscriber.id, externalId: subscriber.external_id, name: subscriber.name, email: subscriber.email, phone: subscriber.phone, locale: subscriber.locale, timezone: subscriber.timezone, teams: subscriber.teams ?? [], projects: subscriber.projects ?? [], data: subscriber.data ?? null },
+      tenant: { id: tenant.id, name: tenant.name, settings: tenant.settings ?? null },
+    });
   }
 }

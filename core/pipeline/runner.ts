@@ -2,16 +2,25 @@ import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
+import type { Knex } from 'knex';
 import type { Logger } from 'pino';
 import { ClarionError } from '../errors.ts';
 import type { ChainFacts, Decision, DecisionRecord, NotificationContext, PipelinePlugin, PluginChannel } from './types.ts';
+import type { PluginHooks, PluginHost, StatefulPlugin } from './host.ts';
 import { withSpan } from '../tracing.ts';
 
 const PLUGINS_DIR = fileURLToPath(new URL('../../plugins/', import.meta.url));
 
 interface LoadedPlugin {
-  plugin: PipelinePlugin;
+  plugin: StatefulPlugin;
   validate: ValidateFunction;
+}
+
+/** A task a plugin owns, ready for the worker: its payload checked, then its handler with the host. */
+export interface OwnedTask {
+  plugin: string;
+  run(host: PluginHost, payload: unknown): Promise<unknown>;
+  crontab?: string;
 }
 
 /**
@@ -21,6 +30,7 @@ interface LoadedPlugin {
  */
 export class PipelineRunner {
   readonly #plugins = new Map<string, LoadedPlugin>();
+  readonly #tasks = new Map<string, OwnedTask>();
   readonly #ajv = new Ajv2020({ allErrors: true, strict: false, useDefaults: true });
 
   async load(log: Logger, dir = PLUGINS_DIR): Promise<void> {
@@ -34,12 +44,78 @@ export class PipelineRunner {
     log.debug({ plugins: [...this.#plugins.keys()] }, 'pipeline plugins loaded');
   }
 
-  register(plugin: PipelinePlugin | undefined, origin: string): void {
+  register(plugin: StatefulPlugin | PipelinePlugin | undefined, origin: string): void {
     if (!plugin || typeof plugin.name !== 'string' || typeof plugin.run !== 'function' || typeof plugin.optionsSchema !== 'object') {
       throw new ClarionError('CLARION_ERR_PIPELINE_PLUGIN', `${origin} does not default-export a pipeline plugin ({ name, optionsSchema, run })`);
     }
     if (this.#plugins.has(plugin.name)) throw new ClarionError('CLARION_ERR_PIPELINE_PLUGIN', `Two plugins are named ${plugin.name}`);
-    this.#plugins.set(plugin.name, { plugin: plugin as PipelinePlugin, validate: this.#ajv.compile(plugin.optionsSchema) });
+    const stateful = plugin as StatefulPlugin;
+    const tasks = new Map<string, OwnedTask>();
+    for (const [name, task] of Object.entries(stateful.tasks ?? {})) {
+      if (!/^[a-z][a-z0-9_]{0,62}$/.test(name) || typeof task?.run !== 'function' || typeof task.payload !== 'object') {
+        throw new ClarionError('CLARION_ERR_PIPELINE_PLUGIN', `${origin}: task ${name} must be snake_case with { payload, run }`);
+      }
+      if (this.#tasks.has(name)) throw new ClarionError('CLARION_ERR_PIPELINE_PLUGIN', `${origin}: task ${name} is already owned by plugin ${this.#tasks.get(name)!.plugin}`);
+      const validate = this.#ajv.compile(task.payload);
+      const run = task.run as (host: PluginHost, payload: unknown) => Promise<unknown>;
+      tasks.set(name, {
+        plugin: plugin.name,
+        crontab: task.crontab,
+        run: async (host, payload) => {
+          // A job queued by an older version, or by hand, fails loudly rather than half-runs.
+          if (!validate(payload)) throw new Error(`${name}: invalid payload ${JSON.stringify(payload)}: ${this.#ajv.errorsText(validate.errors)}`);
+          return run(host, payload);
+        },
+      });
+    }
+    this.#plugins.set(plugin.name, { plugin: stateful, validate: this.#ajv.compile(plugin.optionsSchema) });
+    for (const [name, task] of tasks) this.#tasks.set(name, task);
+  }
+
+  /** The tasks the plugins own, by graphile-worker task name (the worker adds them to its task list). */
+  tasks(): Map<string, OwnedTask> {
+    return new Map(this.#tasks);
+  }
+
+  /** The hooks of the installed plugins that have one, in name order. */
+  #withHook<K extends keyof PluginHooks>(hook: K): Array<{ name: string; plugin: StatefulPlugin & Required<Pick<StatefulPlugin, K>> }> {
+    return this.names().flatMap((name) => {
+      const { plugin } = this.#plugins.get(name)!;
+      return plugin[hook] ? [{ name, plugin: plugin as StatefulPlugin & Required<Pick<StatefulPlugin, K>> }] : [];
+    });
+  }
+
+  /**
+   * A chain's final decision was written with its notification: the plugin that made it takes
+   * over what it asked for (a batch, a schedule's steps), in the same transaction. False when
+   * no installed plugin takes it (the engine then does what it does without one).
+   */
+  async decided(host: PluginHost, db: Knex, plugin: string | undefined, input: Parameters<NonNullable<PluginHooks['decided']>>[2]): Promise<boolean> {
+    const loaded = plugin ? this.#plugins.get(plugin) : undefined;
+    if (!loaded?.plugin.decided) return false;
+    await loaded.plugin.decided(host, db, input);
+    return true;
+  }
+
+  /** Extra template data for a notification a plugin made (its first decision names it). */
+  async templateData(host: PluginHost, input: Parameters<NonNullable<PluginHooks['templateData']>>[1]): Promise<Record<string, unknown> | undefined> {
+    const first = input.notification.decisions[0] as { plugin?: unknown } | undefined;
+    const loaded = typeof first?.plugin === 'string' ? this.#plugins.get(first.plugin) : undefined;
+    return loaded?.plugin.templateData ? loaded.plugin.templateData(host, input) : undefined;
+  }
+
+  /** A subscriber is erased: every plugin's erase hook, in the erasure's transaction; their counts by table. */
+  async erase(db: Knex, input: Parameters<NonNullable<PluginHooks['erase']>>[1]): Promise<Record<string, number>> {
+    const counts: Record<string, number> = {};
+    for (const { plugin } of this.#withHook('erase')) Object.assign(counts, await plugin.erase(db, input));
+    return counts;
+  }
+
+  /** Notifications are cancelled: every plugin's cancel hook, in the cancellation's transaction; what they released, summed. */
+  async cancel(db: Knex, input: Parameters<NonNullable<PluginHooks['cancel']>>[1]): Promise<{ batched: number }> {
+    let batched = 0;
+    for (const { plugin } of this.#withHook('cancel')) batched += (await plugin.cancel(db, input)).batched ?? 0;
+    return { batched };
   }
 
   /** Each installed plugin with its options schema (the console builds its option forms from them). */

@@ -2,6 +2,7 @@ import { CHANNELS, type Channel } from '@clarion/adapter-kit';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { ClarionError } from '../errors.ts';
 import type { PreferenceLayer, PreferenceRule, PreferenceScope, PreferenceSettings, PreferenceSource, QuietHours, ResolvedPreferences } from '../pipeline/types.ts';
+import { OneOf, Type, type Static } from '../kernel/schema.ts';
 import { toFieldErrors } from '../kernel/validation.ts';
 
 /**
@@ -15,47 +16,47 @@ export const SCOPES: PreferenceScope[] = ['tenant', 'team', 'project', 'subscrib
 const TIME = '^([01][0-9]|2[0-3]):[0-5][0-9]$';
 const KEY = '^[a-z0-9][a-z0-9._-]{0,99}$';
 
-const channelSwitches = { type: 'object', propertyNames: { enum: CHANNELS }, additionalProperties: { type: 'boolean' } };
-const rule = { type: 'object', propertyNames: { enum: [...CHANNELS, 'enabled'] }, additionalProperties: { type: 'boolean' } };
+const channelSwitches = (description: string) => Type.Unsafe<Partial<Record<Channel, boolean>>>({ type: 'object', propertyNames: { enum: CHANNELS }, additionalProperties: { type: 'boolean' }, description });
+const rule = Type.Unsafe<PreferenceRule>({ type: 'object', propertyNames: { enum: [...CHANNELS, 'enabled'] }, additionalProperties: { type: 'boolean' } });
+const rules = (description: string) => Type.Unsafe<Record<string, PreferenceRule>>({ type: 'object', propertyNames: { pattern: KEY }, additionalProperties: rule, description });
 
-export const quietHoursSchema = {
-  type: 'object',
-  required: ['start', 'end'],
-  additionalProperties: false,
-  properties: {
-    enabled: { type: 'boolean', default: true },
-    start: { type: 'string', pattern: TIME, description: 'Local start time, HH:mm' },
-    end: { type: 'string', pattern: TIME, description: 'Local end time, HH:mm (before start: the window crosses midnight)' },
-    days: { type: 'array', uniqueItems: true, minItems: 1, items: { type: 'integer', minimum: 1, maximum: 7 }, description: 'ISO weekdays the window starts on (1 = Monday); default every day' },
-    timezone: { type: 'string', minLength: 1, maxLength: 64, description: "IANA time zone; default the subscriber's, else UTC" },
+export const quietHoursSchema = Type.Object(
+  {
+    enabled: Type.Optional(Type.Boolean({ default: true })),
+    start: Type.String({ pattern: TIME, description: 'Local start time, HH:mm' }),
+    end: Type.String({ pattern: TIME, description: 'Local end time, HH:mm (before start: the window crosses midnight)' }),
+    days: Type.Optional(Type.Array(Type.Integer({ minimum: 1, maximum: 7 }), { uniqueItems: true, minItems: 1, description: 'ISO weekdays the window starts on (1 = Monday); default every day' })),
+    timezone: Type.Optional(Type.String({ minLength: 1, maxLength: 64, description: "IANA time zone; default the subscriber's, else UTC" })),
   },
-} as const;
+  { additionalProperties: false },
+);
 
-export const preferenceSettingsSchema = {
-  $id: 'https://clarion.dev/schemas/preference-settings.json',
-  type: 'object',
-  additionalProperties: false,
-  properties: {
-    channels: { ...channelSwitches, description: 'Whole channels on or off (SMS STOP sets `sms: false` here)' },
-    categories: { type: 'object', propertyNames: { pattern: KEY }, additionalProperties: rule, description: 'Per workflow category: `enabled` and/or per channel' },
-    workflows: { type: 'object', propertyNames: { pattern: KEY }, additionalProperties: rule, description: 'Per workflow key: `enabled` and/or per channel' },
-    quietHours: { oneOf: [{ type: 'null' }, quietHoursSchema], description: '`null` switches off inherited quiet hours' },
-    digest: {
-      oneOf: [
-        { type: 'null' },
-        {
-          type: 'object',
-          additionalProperties: false,
-          properties: {
-            enabled: { type: 'boolean', description: 'false: workflows with the digest plugin send at once for this subscriber' },
-            daily: { type: 'boolean', description: 'true: a daily summary of the last 24 hours' },
-            hour: { type: 'integer', minimum: 0, maximum: 23, description: 'Local hour of the daily summary (default 8)' },
+/**
+ * The `settings` of a preference row (any scope), written once: ajv checks it (`checkSettings`),
+ * and the OpenAPI document shows it (core/preferences/openapi.ts, `PreferenceSettings`).
+ */
+export const preferenceSettingsSchema = Type.Object(
+  {
+    channels: Type.Optional(channelSwitches('Whole channels on or off (SMS STOP sets `sms: false` here)')),
+    categories: Type.Optional(rules('Per workflow category: `enabled` and/or per channel')),
+    workflows: Type.Optional(rules('Per workflow key: `enabled` and/or per channel')),
+    quietHours: Type.Optional(OneOf([Type.Null(), quietHoursSchema], { description: '`null` switches off inherited quiet hours' })),
+    digest: Type.Optional(
+      OneOf([
+        Type.Null(),
+        Type.Object(
+          {
+            enabled: Type.Optional(Type.Boolean({ description: 'false: workflows with the digest plugin send at once for this subscriber' })),
+            daily: Type.Optional(Type.Boolean({ description: 'true: a daily summary of the last 24 hours' })),
+            hour: Type.Optional(Type.Integer({ minimum: 0, maximum: 23, description: 'Local hour of the daily summary (default 8)' })),
           },
-        },
-      ],
-    },
+          { additionalProperties: false },
+        ),
+      ]),
+    ),
   },
-} as const;
+  { additionalProperties: false },
+);
 
 const ajv = new Ajv2020({ allErrors: true, strict: false, useDefaults: false });
 const validate = ajv.compile(preferenceSettingsSchema);
@@ -66,7 +67,8 @@ export function checkSettings(input: unknown, pointer = ''): PreferenceSettings 
       errors: toFieldErrors(validate.errors ?? []).map((e) => ({ ...e, pointer: `${pointer}${e.pointer}` })),
     });
   }
-  const settings = input as PreferenceSettings;
+  // What the schema accepts is the plugin contract's type (core/pipeline/types.ts): the compiler checks it here.
+  const settings: PreferenceSettings = input as Static<typeof preferenceSettingsSchema>;
   const zone = settings.quietHours?.timezone;
   if (zone && !validZone(zone)) {
     throw new ClarionError('CLARION_ERR_PREFERENCE_INVALID', 'Invalid preference settings', { errors: [{ pointer: `${pointer}/quietHours/timezone`, message: 'is not an IANA time zone' }] });

@@ -1,4 +1,5 @@
-import { preferenceSettingsSchema } from './model.ts';
+import { DateTime, Dictionary, Nullable, NullableString, StringEnum, Type } from '../kernel/schema.ts';
+import { preferenceSettingsSchema, SCOPES } from './model.ts';
 
 /** OpenAPI paths and schemas of preferences, acknowledgements and signed links. */
 
@@ -11,7 +12,41 @@ const body = (schema: object) => ({ required: true, content: { 'application/json
 const html = (description: string) => ({ description, content: { 'text/html': { schema: { type: 'string' } } } });
 const token = path('token', 'The signed token of the link');
 
-const { $id: _id, ...settings } = preferenceSettingsSchema;
+const Ref = (name: string) => Type.Unsafe<unknown>(ref(name));
+
+/**
+ * The schemas of preferences, defined once with TypeBox (core/kernel/schema.ts): the settings
+ * schema is the one `checkSettings` compiles; the others are what the routes answer.
+ */
+const preferenceInputSchema = Type.Object({ settings: Ref('PreferenceSettings') }, { additionalProperties: false });
+const preferenceSchema = Type.Object({
+  scope: StringEnum(SCOPES),
+  scopeId: Type.String(),
+  settings: Ref('PreferenceSettings'),
+  updatedAt: Type.Optional(Nullable(DateTime())),
+});
+const subscriberPreferencesSchema = Type.Object({
+  subscriberId: Type.String(),
+  settings: Ref('PreferenceSettings'),
+  inherited: Type.Array(Ref('Preference')),
+  quietHours: Type.Optional(Nullable(Type.Object({}), { description: 'The quiet hours that apply, with the scope they come from' })),
+  workflows: Type.Array(
+    Type.Object({
+      workflow: Type.Optional(Type.String()),
+      category: Type.Optional(NullableString()),
+      required: Type.Optional(Type.Boolean({ description: 'Required workflows ignore opt-outs' })),
+      channels: Type.Optional(Dictionary(Type.Object({ enabled: Type.Optional(Type.Boolean()), source: Type.Optional(Nullable(Type.Object({}))) }))),
+    }),
+  ),
+});
+const acknowledgedSchema = Type.Object({
+  acknowledged: Type.Literal(true),
+  changed: Type.Boolean({ description: 'false when it was already acknowledged' }),
+  notification: Type.Optional(Type.Object({})),
+});
+const tokenInputSchema = Type.Object({ ttlSeconds: Type.Optional(Type.Integer({ minimum: 60, maximum: 2592000, default: 86400 })) });
+const tokenSchema = Type.Object({ token: Type.String(), expiresAt: DateTime() });
+const unsubscribeFormSchema = Type.Object({ 'List-Unsubscribe': Type.Optional(Type.Literal('One-Click')) });
 
 export const preferencePaths = {
   '/v1/subscribers/{subscriberId}/preferences': {
@@ -50,7 +85,7 @@ export const preferencePaths = {
       summary: "Acknowledge a notification: pending escalation steps stop. Authorization: the tenant's API key, or the subscriber's own token (POST /v1/subscribers/{subscriberId}/token), which acknowledges only that subscriber's notifications",
       security: [{ apiKey: [] }, { subscriberToken: [] }],
       parameters: [path('id', 'Notification id')],
-      responses: { '200': json({ type: 'object', required: ['acknowledged', 'changed'], properties: { acknowledged: { const: true }, changed: { type: 'boolean', description: 'false when it was already acknowledged' }, notification: { type: 'object' } } }), ...errors(401, 404, 409) },
+      responses: { '200': json(acknowledgedSchema), ...errors(401, 404, 409) },
     },
   },
   '/v1/subscribers/{subscriberId}/token': {
@@ -58,8 +93,8 @@ export const preferencePaths = {
       tags: ['subscribers'],
       summary: "Issue the subscriber's own bearer token (for in-app clients): it acknowledges that subscriber's notifications and nothing else",
       parameters: [path('subscriberId', "The tenant's own id for the person")],
-      requestBody: { required: false, content: { 'application/json': { schema: { type: 'object', properties: { ttlSeconds: { type: 'integer', minimum: 60, maximum: 2592000, default: 86400 } } } } } },
-      responses: { '201': json({ type: 'object', required: ['token', 'expiresAt'], properties: { token: { type: 'string' }, expiresAt: { type: 'string', format: 'date-time' } } }), ...errors(400, 401, 404) },
+      requestBody: { required: false, content: { 'application/json': { schema: tokenInputSchema } } },
+      responses: { '201': json(tokenSchema), ...errors(400, 401, 404) },
     },
   },
   '/v1/links/unsubscribe/{token}': {
@@ -69,7 +104,7 @@ export const preferencePaths = {
       summary: 'One-click unsubscribe (RFC 8058: mail clients POST `List-Unsubscribe=One-Click`)',
       security: [],
       parameters: [token],
-      requestBody: { required: false, content: { 'application/x-www-form-urlencoded': { schema: { type: 'object', properties: { 'List-Unsubscribe': { const: 'One-Click' } } } } } },
+      requestBody: { required: false, content: { 'application/x-www-form-urlencoded': { schema: unsubscribeFormSchema } } },
       responses: { '200': html('Unsubscribed'), ...errors(403) },
     },
   },
@@ -80,33 +115,8 @@ export const preferencePaths = {
 };
 
 export const preferenceSchemas = {
-  PreferenceSettings: settings,
-  PreferenceInput: { type: 'object', required: ['settings'], additionalProperties: false, properties: { settings: ref('PreferenceSettings') } },
-  Preference: {
-    type: 'object',
-    required: ['scope', 'scopeId', 'settings'],
-    properties: { scope: { enum: ['tenant', 'team', 'project', 'subscriber'] }, scopeId: { type: 'string' }, settings: ref('PreferenceSettings'), updatedAt: { type: ['string', 'null'], format: 'date-time' } },
-  },
-  SubscriberPreferences: {
-    type: 'object',
-    required: ['subscriberId', 'settings', 'inherited', 'workflows'],
-    properties: {
-      subscriberId: { type: 'string' },
-      settings: ref('PreferenceSettings'),
-      inherited: { type: 'array', items: ref('Preference') },
-      quietHours: { type: ['object', 'null'], description: 'The quiet hours that apply, with the scope they come from' },
-      workflows: {
-        type: 'array',
-        items: {
-          type: 'object',
-          properties: {
-            workflow: { type: 'string' },
-            category: { type: ['string', 'null'] },
-            required: { type: 'boolean', description: 'Required workflows ignore opt-outs' },
-            channels: { type: 'object', additionalProperties: { type: 'object', properties: { enabled: { type: 'boolean' }, source: { type: ['object', 'null'] } } } },
-          },
-        },
-      },
-    },
-  },
+  PreferenceSettings: preferenceSettingsSchema,
+  PreferenceInput: preferenceInputSchema,
+  Preference: preferenceSchema,
+  SubscriberPreferences: subscriberPreferencesSchema,
 };

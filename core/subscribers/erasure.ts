@@ -49,7 +49,8 @@ export interface Person {
 
 /** What an erasure did, by table; the `subscriber.erased` audit entry carries it. */
 export interface ErasureCounts {
-  deleted: { inboxItems: number; inboxChanges: number; inboxPresence: number; outboxMessages: number; digests: number; rateLimitHits: number; dedupKeys: number; preferences: number; topicSubscriptions: number; interactions: number; attachments: number };
+  /** The engine's tables, and those of plugins with state by the names their erase hooks give (`digests`). */
+  deleted: { inboxItems: number; inboxChanges: number; inboxPresence: number; outboxMessages: number; rateLimitHits: number; dedupKeys: number; preferences: number; topicSubscriptions: number; interactions: number; attachments: number } & Record<string, number>;
   redacted: { notifications: number; deliveries: number; deliveryAttempts: number; events: number; webhookMessages: number; webhookAttempts: number; auditEntries: number; providers: number; topicFanOuts: number; schedules: number };
   cancelled: { notifications: number; deliveries: number };
 }
@@ -149,7 +150,10 @@ export class Redactor {
  * the caller has locked her subscriber row. `recipientPointers`: the JSON Pointers of the
  * tenant's workflows for an event type (where an event names its recipients).
  */
-export async function erasePerson(trx: Knex, person: Person, recipientPointers: (type: string) => string[]): Promise<ErasureCounts> {
+/** What plugins with state keep of her goes through their erase hooks (core/pipeline/host.ts), in the erasure's transaction. */
+export type PluginErasure = (trx: Knex, input: { tenantId: string; subscriberId: string; notificationIds: Knex.QueryBuilder }) => Promise<Record<string, number>>;
+
+export async function erasePerson(trx: Knex, person: Person, recipientPointers: (type: string) => string[], plugins: PluginErasure = async () => ({})): Promise<ErasureCounts> {
   const { tenantId, id: subscriberId, externalId } = person;
   const redactor = new Redactor(person);
   const now = trx.fn.now();
@@ -215,7 +219,8 @@ export async function erasePerson(trx: Knex, person: Person, recipientPointers: 
     if (person.phone) q.orWhereRaw(`recipient->>'phone' = ?`, [person.phone]);
   }).delete();
   const dedupKeys = await trx('dedup_keys').where({ tenant_id: tenantId }).whereIn('notification_id', myNotificationIds()).delete();
-  const digests = await trx('digests').where({ tenant_id: tenantId, subscriber_id: subscriberId }).delete();
+  // The plugins' state: the digest plugin's digests, ...
+  const byPlugins = await plugins(trx, { tenantId, subscriberId, notificationIds: myNotificationIds() });
   const rateLimitHits = await trx('rate_limit_hits').where({ tenant_id: tenantId, subscriber_id: subscriberId }).delete();
   const preferences = await trx('preferences').where({ tenant_id: tenantId, scope: 'subscriber', scope_id: externalId }).delete();
   const topicSubscriptions = await trx('topic_subscriptions').where({ tenant_id: tenantId, subscriber_id: subscriberId }).delete();
@@ -243,7 +248,7 @@ export async function erasePerson(trx: Knex, person: Person, recipientPointers: 
   });
 
   return {
-    deleted: { inboxItems, inboxChanges, inboxPresence, outboxMessages, digests, rateLimitHits, dedupKeys, preferences, topicSubscriptions, interactions, attachments },
+    deleted: { inboxItems, inboxChanges, inboxPresence, outboxMessages, rateLimitHits, dedupKeys, preferences, topicSubscriptions, interactions, attachments, ...byPlugins },
     redacted: { notifications, deliveries, deliveryAttempts, events, webhookMessages, webhookAttempts, auditEntries, providers, topicFanOuts, schedules },
     cancelled: { notifications: cancelledNotifications, deliveries: cancelledDeliveries },
   };

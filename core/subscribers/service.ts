@@ -7,7 +7,7 @@ import type { WorkflowService } from '../workflows/service.ts';
 import { deviceProblems } from './devices.ts';
 import { schemaAjv } from '../kernel/schema.ts';
 import { EXTERNAL_ID, inlineSubscriberChecks, subscriberInputChecks, type SubscriberInput, type SubscriberView } from './schemas.ts';
-import { ERASED, erasedMarker, erasePerson, forgottenId, type ErasureCounts } from './erasure.ts';
+import { ERASED, erasedMarker, erasePerson, forgottenId, type ErasureCounts, type PluginErasure } from './erasure.ts';
 import type { SubscriberRow } from '../db/repositories/rows.ts';
 
 export type { SubscriberInput, SubscriberView } from './schemas.ts';
@@ -71,6 +71,9 @@ export class SubscriberService {
   readonly #workflows: Pick<WorkflowService, 'list'> | undefined;
 
   /** `workflows`: where the tenant's events name their recipients, for erasure. */
+  /** What plugins with state keep of a subscriber, erased with her (their erase hooks; set by the composition root). */
+  pluginErasure: PluginErasure | undefined;
+
   constructor(knex: Knex, workflows?: Pick<WorkflowService, 'list'>) {
     this.#knex = knex;
     this.#workflows = workflows;
@@ -218,7 +221,7 @@ export class SubscriberService {
       // The lock makes events naming the id wait for the erasure, then meet its marker.
       const row: SubscriberRow | undefined = await trx('subscribers').where({ tenant_id: tenantId, external_id: externalId }).whereNull('erased_at').forUpdate().first();
       if (!row) throw await notFound(trx, tenantId, externalId);
-      const counts = await erasePerson(trx, { tenantId, id: row.id, externalId, name: row.name, email: row.email, phone: row.phone }, pointers);
+      const counts = await erasePerson(trx, { tenantId, id: row.id, externalId, name: row.name, email: row.email, phone: row.phone }, pointers, this.pluginErasure);
       await audit(trx, tenantId, actor, 'subscriber.erased', row.id, { ...counts });
       return counts;
     });

@@ -1,12 +1,18 @@
+import { fileURLToPath } from 'node:url';
 import type { Channel } from '@clarion/adapter-kit';
-import { definePlugin } from '../../core/pipeline/types.ts';
+import { defineStatefulPlugin } from '../../core/pipeline/host.ts';
+import { batch, dailySummaries, digestTemplateData, sendDigest } from './digests.ts';
+import { deleteDigestsOf, leaveDigests } from './store.ts';
 
 /**
  * Digests: notifications of the chosen priorities (low by default) for one subscriber within a
  * window (and an optional key) are batched and go out as one delivery rendered with a
- * `digest.daily`-style template listing the items. The engine keeps one open digest per
- * subscriber and key, and one `send_digest` job per digest (jobKey, preserve_run_at), so the window
- * starts at the first item. A subscriber may opt out of digests (`digest.enabled: false`).
+ * `digest.daily`-style template listing the items. The plugin keeps one open digest per
+ * subscriber and key (its `digests` table, ./migrations/), and one `send_digest` job per digest
+ * (jobKey, preserve_run_at), so the window starts at the first item. A subscriber may opt out of
+ * digests (`digest.enabled: false`); one may ask for a daily summary (`digest.daily`), sent by the
+ * hourly `send_daily_summaries` task. It reaches the engine only through the plugin host
+ * (core/pipeline/host.ts): ./digests.ts is its logic, ./store.ts its rows.
  */
 export interface DigestOptions {
   windowSeconds: number;
@@ -21,7 +27,9 @@ export interface DigestOptions {
 const PLACEHOLDER = /\{([A-Za-z0-9_.-]+)\}/g;
 const CHANNELS = ['email', 'sms', 'push', 'whatsapp', 'voice', 'chat', 'webhook', 'in_app'];
 
-export default definePlugin<DigestOptions>({
+const UUID = { type: 'string', pattern: '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$' };
+
+export default defineStatefulPlugin<DigestOptions>({
   name: 'digest',
   after: ['dedup', 'preferences', 'quiet-hours', 'rate-limit'],
   optionsSchema: {
@@ -61,4 +69,39 @@ export default definePlugin<DigestOptions>({
     const until = new Date(ctx.now.getTime() + options.windowSeconds * 1000);
     return { decision: 'batch', key, until, reason: 'digested', details: { key, windowSeconds: options.windowSeconds, template: options.template, channels } };
   },
+  migrations: fileURLToPath(new URL('./migrations/', import.meta.url)),
+  tasks: {
+    /** A digest window closed (job key `digest:<id>`, preserve_run_at): its items go out as one delivery. */
+    send_digest: {
+      payload: { type: 'object', required: ['digestId', 'tenantId'], properties: { digestId: UUID, tenantId: UUID } },
+      run: (host, payload: { digestId: string; tenantId: string }) => sendDigest(host, payload.digestId, payload.tenantId),
+    },
+    /** Hourly (UTC, on the hour; local hours are matched per subscriber): the daily summaries due now. */
+    send_daily_summaries: {
+      payload: { type: 'object' },
+      crontab: '0 * * * * ?max=1',
+      run: (host) => dailySummaries(host),
+    },
+  },
+  async decided(host, db, input) {
+    if (input.decision.decision !== 'batch') return;
+    await batch(host, db, { tenantId: input.tenantId, notificationId: input.notificationId, subscriberId: input.subscriberId, key: input.decision.key, until: input.decision.until, details: input.decision.details ?? {} });
+  },
+  templateData: (host, input) => digestTemplateData(host, input),
+  async erase(db, input) {
+    return { digests: await deleteDigestsOf(db, input.tenantId, input.subscriberId) };
+  },
+  async cancel(db, input) {
+    return { batched: await leaveDigests(db, input.tenantId, input.notificationIds) };
+  },
 });
+
+declare global {
+  // eslint-disable-next-line @typescript-eslint/no-namespace
+  namespace GraphileWorker {
+    interface Tasks {
+      send_digest: { digestId: string; tenantId: string };
+      send_daily_summaries: Record<string, never>;
+    }
+  }
+}

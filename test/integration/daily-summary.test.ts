@@ -29,10 +29,10 @@ describe('daily summary (crontab send_daily_summaries)', () => {
     }
     await t.runJobsUntilIdle();
 
-    expect(await t.services.notifications.dailySummaries()).to.equal(1);
+    expect(await t.services.notifications.runPluginTask('send_daily_summaries', {})).to.equal(1);
     await t.runJobs();
     // Once a day: running the hourly job again in the same hour sends nothing more.
-    expect(await t.services.notifications.dailySummaries()).to.equal(0);
+    expect(await t.services.notifications.runPluginTask('send_daily_summaries', {})).to.equal(0);
 
     const emails = (await call('get', '/v1/outbox?channel=email').expect(200)).body.items;
     expect(emails).to.have.length(1);

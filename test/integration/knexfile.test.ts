@@ -1,8 +1,7 @@
 import { execFile } from 'node:child_process';
-import { readdir } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import { expect } from 'chai';
-import { MIGRATIONS_DIR } from '../../core/db/database.ts';
+import { migrationFiles } from '../../core/db/database.ts';
 import { freshDatabase, type TestDatabase } from '../support/postgres.ts';
 
 const run = promisify(execFile);
@@ -20,7 +19,8 @@ describe('knexfile.ts', function () {
     const { stdout } = await run(process.execPath, ['node_modules/knex/bin/cli.js', 'migrate:list', '--knexfile', 'knexfile.ts'], {
       env: { ...process.env, DATABASE_URL: db.url, NO_COLOR: '1', FORCE_COLOR: '0' },
     });
-    const files = (await readdir(MIGRATIONS_DIR)).filter((f) => f.endsWith('.ts'));
+    // The engine's migrations and the plugins' (plugins/<name>/migrations/).
+    const files = await migrationFiles();
     expect(files.length).to.be.above(5);
     expect(stdout).to.include(`Found ${files.length} Completed Migration file/files.`);
     expect(stdout).to.include('No Pending Migration files Found.');

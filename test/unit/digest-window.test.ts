@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import type { Channel } from '@clarion/adapter-kit';
 import { createLogger } from '../../core/log.ts';
-import { digestWindow, windowOf } from '../../core/notifications/digest-window.ts';
+import { digestWindow, windowOf } from '../../plugins/digest/window.ts';
 import { BundledTemplates } from '../../core/templates/bundled.ts';
 import { LOCALES_DIR, loadTranslations } from '../../core/templates/i18n.ts';
 import { RenderPool } from '../../core/templates/pool.ts';

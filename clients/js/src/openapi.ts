@@ -5340,14 +5340,14 @@ export interface components {
             }[];
         };
         Adapter: {
-            name?: string;
+            name: string;
             /** @enum {unknown} */
-            channel?: "email" | "sms" | "push" | "whatsapp" | "voice" | "chat" | "webhook" | "in_app";
-            channels?: ("email" | "sms" | "push" | "whatsapp" | "voice" | "chat" | "webhook" | "in_app")[];
-            implicit?: boolean;
+            channel: "email" | "sms" | "push" | "whatsapp" | "voice" | "chat" | "webhook" | "in_app";
+            channels: ("email" | "sms" | "push" | "whatsapp" | "voice" | "chat" | "webhook" | "in_app")[];
+            implicit: boolean;
             description?: string;
-            packageName?: string;
-            configSchema?: Record<string, never>;
+            packageName: string;
+            configSchema: Record<string, never>;
         };
         ProviderInput: {
             /** @enum {unknown} */
@@ -6475,27 +6475,6 @@ export interface components {
             /** Format: date-time */
             createdAt: string;
         };
-        Problem: {
-            /** @description `urn:clarion:error:<code>` */
-            type: string;
-            title: string;
-            status: number;
-            detail?: string;
-            /** @description Stable error code, listed in docs/errors.md */
-            code: string;
-            instance?: string;
-            errors?: {
-                /** @description JSON Pointer to the failing field */
-                pointer: string;
-                message: string;
-                /** @description Template errors: 1-based line in the part */
-                line?: number;
-                /** @description Template errors: 1-based column */
-                column?: number;
-                /** @description Template errors: the unknown filter, test or tag, or the delimiter left open */
-                name?: string;
-            }[];
-        };
         CloudEvent: {
             /** @constant */
             specversion: "1.0";
@@ -6541,45 +6520,6 @@ export interface components {
         IngestResult: {
             accepted: components["schemas"]["EventRef"][];
             duplicates: components["schemas"]["EventRef"][];
-        };
-        CancellationResult: {
-            /** @description Events cancelled */
-            events: number;
-            reason: string;
-            cancelled: {
-                /** @description Events not fanned out yet (a `deliverafter` still ahead): nothing of them will be sent */
-                events: number;
-                /** @description Topic fan-outs stopped before their last page */
-                topicFanOuts: number;
-                /** @description Notifications that had something pending */
-                notifications: number;
-                /** @description Notifications waiting for a time (quiet hours, a send window) */
-                deferred: number;
-                /** @description Notifications waiting in a delay step of their workflow */
-                delayed: number;
-                /** @description Notifications taken out of an open digest */
-                batched: number;
-                escalationSteps: number;
-                /** @description Deliveries queued or waiting for a retry */
-                deliveries: number;
-                /** @description Notifications nothing had gone out for, now suppressed */
-                suppressed: number;
-                /** @description Schedules whose event carries the key (POST /v1/cancellations only): ended, nothing more is emitted */
-                schedules: number;
-            };
-            /** @description Deliveries being handed to a provider at this moment: they complete */
-            inFlight: number;
-            alreadySent: {
-                count: number;
-                /** @description What providers already had (reported, not recalled): the first 100 */
-                items: {
-                    /** Format: uuid */
-                    notificationId: string;
-                    subscriberId: string | null;
-                    channel: string;
-                    status: string;
-                }[];
-            };
         };
         /** @description The fan-out of the event to topics for one workflow, streamed in pages by the worker: members at the time it began, once each, never the event's own recipients nor its `exclude` list. */
         TopicFanOut: {
@@ -6649,6 +6589,73 @@ export interface components {
             /** @description Tenant contracts: present (true) when it replaces a bundled workflow's contract */
             replacesBundled?: boolean;
         };
+        Readiness: {
+            /** @enum {unknown} */
+            status?: "ready" | "not ready";
+            checks?: {
+                [key: string]: string;
+            };
+        };
+        Problem: {
+            /** @description `urn:clarion:error:<code>` */
+            type: string;
+            title: string;
+            status: number;
+            detail?: string;
+            /** @description Stable error code, listed in docs/errors.md */
+            code: string;
+            instance?: string;
+            errors?: {
+                /** @description JSON Pointer to the failing field */
+                pointer: string;
+                message: string;
+                /** @description Template errors: 1-based line in the part */
+                line?: number;
+                /** @description Template errors: 1-based column */
+                column?: number;
+                /** @description Template errors: the unknown filter, test or tag, or the delimiter left open */
+                name?: string;
+            }[];
+        };
+        CancellationResult: {
+            /** @description Events cancelled */
+            events: number;
+            reason: string;
+            cancelled: {
+                /** @description Events not fanned out yet (a `deliverafter` still ahead): nothing of them will be sent */
+                events: number;
+                /** @description Topic fan-outs stopped before their last page */
+                topicFanOuts: number;
+                /** @description Notifications that had something pending */
+                notifications: number;
+                /** @description Notifications waiting for a time (quiet hours, a send window) */
+                deferred: number;
+                /** @description Notifications waiting in a delay step of their workflow */
+                delayed: number;
+                /** @description Notifications taken out of an open digest */
+                batched: number;
+                escalationSteps: number;
+                /** @description Deliveries queued or waiting for a retry */
+                deliveries: number;
+                /** @description Notifications nothing had gone out for, now suppressed */
+                suppressed: number;
+                /** @description Schedules whose event carries the key (POST /v1/cancellations only): ended, nothing more is emitted */
+                schedules: number;
+            };
+            /** @description Deliveries being handed to a provider at this moment: they complete */
+            inFlight: number;
+            alreadySent: {
+                count: number;
+                /** @description What providers already had (reported, not recalled): the first 100 */
+                items: {
+                    /** Format: uuid */
+                    notificationId: string;
+                    subscriberId: string | null;
+                    channel: string;
+                    status: string;
+                }[];
+            };
+        };
         TenantSettings: {
             /** @description Accept event types that have no contract */
             acceptUnvalidatedTypes?: boolean;
@@ -6713,13 +6720,6 @@ export interface components {
             };
             /** Format: date-time */
             createdAt: string;
-        };
-        Readiness: {
-            /** @enum {unknown} */
-            status?: "ready" | "not ready";
-            checks?: {
-                [key: string]: string;
-            };
         };
     };
     responses: {

@@ -2,6 +2,5 @@
 export { AuditLog } from './audit-log.ts';
 export { Delivery } from './delivery.ts';
 export { DeliveryAttempt } from './delivery-attempt.ts';
-export { Digest } from './digest.ts';
 export { Event } from './event.ts';
 export { Notification, type EscalationStep } from './notification.ts';

@@ -51,26 +51,30 @@ const PENDING = `(n.status in ('pending', 'scheduled', 'batched')
 
 /**
  * Cancels what is pending for the events' notifications: queued and retrying deliveries, deferred
- * and delayed notifications, their places in open digests, their pending escalation and workflow
- * steps. A notification nothing was handed over for becomes `suppressed`, with a decision saying
+ * and delayed notifications, their places in open batches (through `release`, the plugins' cancel
+ * hooks), their pending escalation and workflow steps. A notification nothing was handed over for becomes `suppressed`, with a decision saying
  * why; one with deliveries already sent keeps the status its deliveries give it. Returns what was
  * cancelled and the ids of the notifications suppressed now.
  */
-export async function cancelNotifications(db: Knex, tenantId: string, eventIds: string[], reason: string, now: Date): Promise<{ counts: PendingCounts & { deliveries: number }; suppressed: Array<{ id: string; workflow_key: string; external_id: string | null }> }> {
+export async function cancelNotifications(
+  db: Knex, tenantId: string, eventIds: string[], reason: string, now: Date,
+  /** Plugins with state release what they hold of the (locked) notifications first: their places in batches. */
+  release: (ids: string[]) => Promise<{ batched: number }>,
+): Promise<{ counts: PendingCounts & { deliveries: number }; suppressed: Array<{ id: string; workflow_key: string; external_id: string | null }> }> {
   const { rows: targets } = await db.raw(
     `select n.id, n.status = 'scheduled' and n.escalation is null and n.workflow_steps is null as deferred,
-            n.status = 'batched' and n.digest_id is not null as batched,
             (select count(*) from jsonb_array_elements(case when jsonb_typeof(n.escalation->'steps') = 'array' then n.escalation->'steps' else '[]'::jsonb end) s where s->>'status' = 'pending')::int as steps,
             coalesce(n.workflow_steps->>'status' = 'waiting', false) as delayed
        from notifications n where n.tenant_id = ? and n.event_id = any(?::uuid[]) and ${PENDING} order by n.id for update`,
     [tenantId, eventIds],
   );
-  const rows = targets as Array<{ id: string; deferred: boolean; batched: boolean; steps: number; delayed: boolean }>;
+  const rows = targets as Array<{ id: string; deferred: boolean; steps: number; delayed: boolean }>;
   const ids = rows.map((r) => r.id);
+  const { batched } = ids.length === 0 ? { batched: 0 } : await release(ids);
   const counts: PendingCounts = {
     notifications: rows.length,
     deferred: rows.filter((r) => r.deferred).length,
-    batched: rows.filter((r) => r.batched).length,
+    batched,
     escalationSteps: rows.reduce((n, r) => n + r.steps, 0),
     delayedSteps: rows.filter((r) => r.delayed).length,
   };
@@ -87,7 +91,6 @@ export async function cancelNotifications(db: Knex, tenantId: string, eventIds: 
                       and not exists (select 1 from deliveries d where d.notification_id = n.id and d.status not in ('cancelled', 'pending', 'retrying'))
                      then 'suppressed' else ${rollupSql('n.id', 'n.status')} end,
        scheduled_for = null,
-       digest_id = case when n.status = 'batched' then null else n.digest_id end,
        escalation = case when jsonb_typeof(n.escalation->'steps') = 'array' then jsonb_set(n.escalation, '{steps}', coalesce((
            select jsonb_agg(case when s->>'status' = 'pending' then s || jsonb_build_object('status', 'cancelled', 'reason', ?::text) else s end order by o)
              from jsonb_array_elements(n.escalation->'steps') with ordinality as x(s, o)), '[]'::jsonb)) else n.escalation end,

@@ -1,15 +1,14 @@
 import type { Channel, Priority } from '@clarion/adapter-kit';
 import type { Knex } from 'knex';
 import type { DecisionRecord } from '../../pipeline/types.ts';
-import { Digest } from '../models/digest.ts';
 import { Event } from '../models/event.ts';
 import { Notification } from '../models/notification.ts';
 import { rollupSql } from './rollup.ts';
 import type { EscalationStep, EventRow, NotificationRow } from './rows.ts';
 
 /**
- * Notifications, the event claims of the fan-out, and the rows of the notification stage's
- * plugins with state (digests, escalation steps): what the notification stage writes and reads.
+ * Notifications, the event claims of the fan-out, and the escalation steps kept on them: what the
+ * notification stage (and, through the plugin host, plugins with state) writes and reads.
  * Ordinary statements go through the models (objection); the fan-out's one-statement path keeps
  * its hand-tuned SQL in core/notifications/fan-out.ts.
  */
@@ -169,68 +168,4 @@ export async function childAcknowledged(db: Knex, tenantId: string, parentId: st
 /** The steps of an escalation, written back after one fired or was cancelled. */
 export async function saveEscalation(db: Knex, notificationId: string, escalation: NotificationRow['escalation'], steps: EscalationStep[]): Promise<void> {
   await updateNotification(db, notificationId, { escalation: { ...escalation, steps } });
-}
-
-// ------------------------------------------------------------------ digests
-
-export type DigestRow = Pick<Digest, 'id' | 'tenant_id' | 'subscriber_id' | 'key' | 'template' | 'channels' | 'status' | 'item_ids' | 'notification_id' | 'send_at' | 'sent_at'>;
-
-/** The subscriber's open digest for a key (made if none), and the notification put into it. */
-export async function joinDigest(db: Knex, input: { tenantId: string; subscriberId: string; notificationId: string; key: string; template: string; channels: Channel[]; until: Date }): Promise<{ id: string; send_at: Date }> {
-  const { rows } = await db.raw(
-    `insert into digests (tenant_id, subscriber_id, key, template, channels, send_at) values (?, ?, ?, ?, ?::jsonb, ?)
-     on conflict (tenant_id, subscriber_id, key) where status = 'open' do update set key = excluded.key
-     returning id, send_at`,
-    [input.tenantId, input.subscriberId, input.key, input.template, JSON.stringify(input.channels), input.until],
-  );
-  const digest = rows[0] as { id: string; send_at: Date };
-  await Notification.query(db).patch({ digest_id: digest.id }).where({ id: input.notificationId });
-  return digest;
-}
-
-export async function lockDigest(db: Knex, tenantId: string, digestId: string): Promise<DigestRow | undefined> {
-  return Digest.query(db).findOne({ id: digestId, tenant_id: tenantId }).forUpdate();
-}
-
-export async function digestOfNotification(db: Knex, notificationId: string): Promise<DigestRow | undefined> {
-  return Digest.query(db).findOne({ notification_id: notificationId });
-}
-
-/** A digest's items, in order: its fixed list (a daily summary), else the notifications batched into it. */
-export async function digestItems(db: Knex, digest: Pick<DigestRow, 'id' | 'tenant_id' | 'item_ids'>): Promise<NotificationRow[]> {
-  const query = Notification.query(db).orderBy([{ column: 'created_at' }, { column: 'id' }]);
-  return Array.isArray(digest.item_ids) ? query.whereIn('id', digest.item_ids) : query.where({ tenant_id: digest.tenant_id, digest_id: digest.id });
-}
-
-export async function closeDigest(db: Knex, digestId: string, patch: { status: 'sent' | 'empty'; sent_at: Date; notification_id?: string }): Promise<void> {
-  await Digest.query(db).patch(patch).where({ id: digestId });
-}
-
-export async function digestExists(db: Knex, tenantId: string, subscriberId: string, key: string): Promise<boolean> {
-  return (await Digest.query(db).findOne({ tenant_id: tenantId, subscriber_id: subscriberId, key }).select('id')) !== undefined;
-}
-
-/** A daily summary of fixed items, due now. */
-export async function createSummaryDigest(db: Knex, input: { tenantId: string; subscriberId: string; key: string; items: string[]; at: Date }): Promise<string> {
-  const digest = await Digest.query(db).insert({ tenant_id: input.tenantId, subscriber_id: input.subscriberId, key: input.key, template: 'digest.daily', channels: ['email'], send_at: input.at, item_ids: input.items }).returning('id');
-  return digest.id;
-}
-
-/** The subscriber's notifications of a day worth summarising (not suppressed, not batched, not summaries themselves). */
-export async function summaryItems(db: Knex, tenantId: string, subscriberId: string, since: Date): Promise<string[]> {
-  const rows = await Notification.query(db)
-    .where({ tenant_id: tenantId, subscriber_id: subscriberId })
-    .where('created_at', '>', since)
-    .whereNot('workflow_key', 'digest.daily')
-    .whereNotIn('status', ['suppressed', 'batched'])
-    .orderBy('created_at')
-    .limit(200)
-    .select('id');
-  return rows.map((r) => r.id);
-}
-
-/** Tenants with at least one preference asking for the daily summary. */
-export async function tenantsWithDailySummaries(db: Knex): Promise<string[]> {
-  const rows: Array<{ tenant_id: string }> = await db('preferences').whereRaw(`settings->'digest'->>'daily' = 'true'`).distinct('tenant_id');
-  return rows.map((r) => r.tenant_id);
 }
