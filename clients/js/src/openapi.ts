@@ -3183,7 +3183,71 @@ export interface paths {
         };
         options?: never;
         head?: never;
-        patch?: never;
+        /**
+         * Change, pause or resume a schedule
+         * @description Only the fields given change (`rrule` replaces a cron expression and the reverse; `event` and `recipients` replace the old ones, checked again like a posted event). Exactly once still holds: an occurrence already handled is never emitted again; a changed rule or time zone goes on from its first occurrence after now and after the last one handled; unchanged timing keeps the occurrence the schedule waits for. `paused: true` stops every occurrence (status `paused`); `paused: false` resumes from the next occurrence after now: those that fell while paused are skipped, not emitted late. A cancelled schedule stays cancelled (409). Audited as `schedule.updated`, `schedule.paused`, `schedule.resumed`.
+         */
+        patch: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description The schedule key */
+                    key: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        name?: string | null;
+                        /** @description A new RRULE (replaces the cron expression, if any) */
+                        rrule?: string;
+                        /** @description A new cron expression (replaces the RRULE and its start, if any) */
+                        cron?: string;
+                        /** @description RRULE only: the first local date-time; null: from now */
+                        start?: string | null;
+                        /** @description IANA time zone the rule is read in */
+                        timezone?: string;
+                        localTime?: boolean;
+                        /** @description Replaces the recipients; null: none (the event data names them) */
+                        recipients?: unknown[] | null;
+                        event?: {
+                            /** @description The CloudEvent type (a workflow trigger) */
+                            type: string;
+                            /** @description Default /clarion/schedules/<key> */
+                            source?: string;
+                            subject?: string;
+                            /** @description The event data; `recipients` (when given) is set as data.recipients */
+                            data?: Record<string, never>;
+                            /** @description CloudEvent extensions, e.g. cancelkey: a cancellation with that key also ends the schedule */
+                            extensions?: Record<string, never>;
+                        };
+                        /** @description true: no occurrence emits anything until resumed; false: resumes from the next occurrence after now */
+                        paused?: boolean;
+                    };
+                };
+            };
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Schedule"];
+                    };
+                };
+                400: components["responses"]["Problem"];
+                401: components["responses"]["Problem"];
+                404: components["responses"]["Problem"];
+                409: components["responses"]["Problem"];
+                413: components["responses"]["Problem"];
+                415: components["responses"]["Problem"];
+                422: components["responses"]["Problem"];
+                default: components["responses"]["ServerError"];
+            };
+        };
         trace?: never;
     };
     "/healthz": {
@@ -6394,10 +6458,10 @@ export interface components {
             localTime: boolean;
             event: Record<string, never>;
             /**
-             * @description `ended`: the rule has no more occurrences; `cancelled`: by a cancellation of its cancelkey
+             * @description `paused`: by PATCH, until resumed; `ended`: the rule has no more occurrences; `cancelled`: by a cancellation of its cancelkey
              * @enum {unknown}
              */
-            status: "active" | "ended" | "cancelled";
+            status: "active" | "paused" | "ended" | "cancelled";
             /**
              * Format: date-time
              * @description The next occurrence
@@ -6413,6 +6477,13 @@ export interface components {
             firedCount: number;
             /** Format: date-time */
             lastFiredAt: string | null;
+            /**
+             * Format: date-time
+             * @description The last occurrence handled (emitted, or refused: see lastError); a changed rule goes on after it
+             */
+            lastOccurrence: string | null;
+            /** Format: date-time */
+            pausedAt: string | null;
             /**
              * Format: uuid
              * @description The event the last occurrence emitted (GET /v1/events/{id})
