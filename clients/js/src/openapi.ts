@@ -3820,6 +3820,52 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/media/{token}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A file of an event, for the SMS/MMS or WhatsApp provider that fetches it
+         * @description SMS and WhatsApp messages of an event with attachments carry them as links to this route (Twilio `MediaUrl`, a WhatsApp Cloud API document or image `link`), under `CLARION_PUBLIC_URL`. No API key: the token names the tenant, event and file, is signed with a key derived from the secret key for this purpose alone, and expires 24 hours after the message was built. A changed token, or a file gone with its event, is a 404; an expired one a 410.
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description The signed token of the link */
+                    token: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The file, with its type and name (Content-Disposition) */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "*/*": string;
+                    };
+                };
+                400: components["responses"]["Problem"];
+                404: components["responses"]["Problem"];
+                410: components["responses"]["Problem"];
+                default: components["responses"]["ServerError"];
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/workflows": {
         parameters: {
             query?: never;
