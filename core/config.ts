@@ -195,6 +195,11 @@ export interface Config {
    */
   topicPageSize: number;
   /**
+   * `CLARION_ATTACHMENT_FETCH_TIMEOUT_MS`: how long fetching one attachment given by URL may take,
+   * redirects and body included, at ingest. Default 10000.
+   */
+  attachmentFetchTimeoutMs: number;
+  /**
    * `CLARION_TOPIC_STREAMS`: a fan-out to topics holding more than two pages of members is split
    * into this many streams over ranges of subscriber ids, whose pages run at once. Default 8.
    */
@@ -402,6 +407,7 @@ const SETTINGS: Record<keyof Omit<Config, 'deprecations'>, Setting> = {
     schema: { type: 'string', pattern: '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$' },
     allowed: 'a tenant id (the UUID `clarion tenant create` printed)',
   },
+  attachmentFetchTimeoutMs: { env: 'CLARION_ATTACHMENT_FETCH_TIMEOUT_MS', schema: { type: 'integer', minimum: 100, maximum: 60000, default: 10000 }, allowed: 'an integer number of milliseconds from 100 to 60000' },
   topicPageSize: { env: 'CLARION_TOPIC_PAGE_SIZE', schema: { type: 'integer', minimum: 1, maximum: 10000, default: 1000 }, allowed: 'an integer from 1 to 10000' },
   topicStreams: { env: 'CLARION_TOPIC_STREAMS', schema: { type: 'integer', minimum: 1, maximum: 64, default: 8 }, allowed: 'an integer from 1 to 64' },
   adapterPackages: { env: 'CLARION_ADAPTERS', schema: { type: 'string', pattern: '^[@a-z0-9._/,\\s-]*$' }, allowed: 'package names separated by commas' },
@@ -485,6 +491,7 @@ export function loadConfig(env: Env = process.env): Config {
     inboxChangesKeepHours: get<number>('inboxChangesKeepHours'),
     ...retentionSettings(get),
     topicPageSize: get<number>('topicPageSize'),
+    attachmentFetchTimeoutMs: get<number>('attachmentFetchTimeoutMs'),
     topicStreams: get<number>('topicStreams'),
     inboxPresenceTtlMs: get<number>('inboxPresenceTtlMs'),
     adapterPackages: (get<string | undefined>('adapterPackages') ?? '').split(',').map((p) => p.trim()).filter(Boolean),

@@ -104,6 +104,9 @@ export const ERROR_CATALOGUE = {
   CLARION_ERR_SCHEDULE_INVALID: { status: 422, title: 'Invalid schedule' },
   CLARION_ERR_SCHEDULE_NOT_FOUND: { status: 404, title: 'Schedule not found' },
   CLARION_ERR_SCHEDULE_EXISTS: { status: 409, title: 'Schedule exists' },
+  CLARION_ERR_SCHEDULE_CANCELLED: { status: 409, title: 'Schedule cancelled' },
+  CLARION_ERR_MEDIA_LINK_INVALID: { status: 404, title: 'Media link not valid' },
+  CLARION_ERR_MEDIA_LINK_EXPIRED: { status: 410, title: 'Media link expired' },
   CLARION_ERR_SERVER_INTERNAL: { status: 500, title: 'Internal error' },
 } as const satisfies Record<string, { status: number; title: string }>;
 

@@ -130,7 +130,7 @@ export function createServices(config: Config, knex: Knex, log: Logger, clock: C
   });
   const ingest = new IngestService(knex, contracts, log.child({ component: 'ingest' }), {
     windowMs: config.ingestGroupWindowMs, maxEvents: config.ingestGroupMax, maxQueued: config.ingestQueueMax,
-  }, clock, timers);
+  }, clock, timers, { outbound, timeoutMs: config.attachmentFetchTimeoutMs });
   let loading: Promise<void> | undefined;
   const services: Services = {
     config,

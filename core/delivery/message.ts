@@ -1,5 +1,6 @@
 import type { Channel, OutboundMessage, Priority } from '@clarion/adapter-kit';
-import { eventAttachments } from '../db/repositories/attachments.ts';
+import { eventAttachments, eventAttachmentList } from '../db/repositories/attachments.ts';
+import { mediaUrl } from './media.ts';
 import { ConfigError, DeliveryError, PermanentError } from '@clarion/adapter-kit';
 import type { DeliveryRow, EventRow, NotificationRow, SubscriberRowShape, TenantShape } from '../db/repositories/rows.ts';
 import { ClarionError } from '../errors.ts';
@@ -103,7 +104,15 @@ export async function buildMessage(ctx: DeliveryContext, input: MessageInput): P
     metadata: { notificationId: notification.id, deliveryId: delivery.id, workflow: workflow.key },
     ...(notification.correlation_key ? { correlationKey: notification.correlation_key } : {}),
     ...(channel === 'email' && hasAttachments(event) ? { attachments: await eventAttachments(ctx.knex, event.tenant_id, event.id) } : {}),
+    ...((channel === 'sms' || channel === 'whatsapp') && hasAttachments(event) && ctx.config.secretKey ? { media: await media(ctx, event) } : {}),
   };
+}
+
+/** The event's files as signed links the provider fetches from the gateway (./media.ts). */
+async function media(ctx: DeliveryContext, event: EventRow): Promise<NonNullable<OutboundMessage['media']>> {
+  const now = ctx.clock.now();
+  const files = await eventAttachmentList(ctx.knex, event.tenant_id, event.id);
+  return files.map((f) => ({ url: mediaUrl(ctx.config.secretKey!, ctx.config.publicUrl, { tenantId: event.tenant_id, eventId: event.id, position: f.position }, now), filename: f.filename, contentType: f.contentType }));
 }
 
 /** An email's content with open and click tracking, where its workflow or tenant asks for it (tracking.ts). */

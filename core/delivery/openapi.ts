@@ -18,6 +18,19 @@ const body = (schema: object) => ({ required: true, content: { 'application/json
 const channels = ['email', 'sms', 'push', 'whatsapp', 'voice', 'chat', 'webhook', 'in_app'];
 
 export const deliveryPaths = {
+  '/v1/media/{token}': {
+    get: {
+      tags: ['deliveries'],
+      summary: "A file of an event, for the SMS/MMS or WhatsApp provider that fetches it",
+      description:
+        'SMS and WhatsApp messages of an event with attachments carry them as links to this route (Twilio `MediaUrl`, a WhatsApp Cloud API document or image `link`), under `CLARION_PUBLIC_URL`. ' +
+        'No API key: the token names the tenant, event and file, is signed with a key derived from the secret key for this purpose alone, and expires 24 hours after the message was built. ' +
+        'A changed token, or a file gone with its event, is a 404; an expired one a 410.',
+      security: [],
+      parameters: [path('token', 'The signed token of the link')],
+      responses: { '200': { description: 'The file, with its type and name (Content-Disposition)', content: { '*/*': { schema: { type: 'string', format: 'binary' } } } }, ...errors(404, 410) },
+    },
+  },
   '/v1/workflows': {
     get: { tags: ['workflows'], summary: "List the tenant's workflows, bundled ones included (`source`)", responses: { '200': json({ type: 'object', properties: { items: { type: 'array', items: ref('Workflow') } } }), ...errors(401) } },
   },

@@ -21,6 +21,7 @@ import { adminConsole } from '../../admin/index.ts';
 import { scheduleRoutes } from './routes/schedules.ts';
 import { topicRoutes } from './routes/topics.ts';
 import { analyticsRoutes, trackingRoutes } from './routes/analytics.ts';
+import { mediaRoutes } from './routes/media.ts';
 import { inboxCors, widgetRoutes } from './routes/widget.ts';
 
 export interface Gateway {
@@ -65,6 +66,7 @@ export function createGateway(services: Services): Gateway {
   callbackRoutes(services, open);
   linkRoutes(services, open);
   trackingRoutes(services, open);
+  mediaRoutes(services, open);
   // API key or the subscriber's own token: the route authenticates itself.
   ackRoute(services, open, requireApiKey(services.apiKeys));
   // The subscriber's own inbox: each route checks the subscriber's token itself.

@@ -112,7 +112,7 @@ export function openApiDocument(serverUrl: string): Record<string, unknown> {
             'Binary-mode headers are printable ASCII, the rest percent-encoded as UTF-8 (CloudEvents HTTP binding). ' +
             'Extensions Clarion reads: `cancelkey` (what `POST /v1/cancellations` names), `deliverafter` (an RFC 3339 time at most 366 days ahead: fanned out then), ' +
             "`deliverlocal` with an optional `deliverzone` (a local date-time: each notification waits for it in its subscriber's time zone). " +
-            "`data.attachments` ([{filename, contentType, content (base64)}], within the tenant's `attachments` limits) are taken out of the data, stored once per event and sent with its emails; the stored data keeps {filename, contentType, size, sha256}. " +
+            "`data.attachments` ([{filename, contentType, content (base64)}] or [{filename, contentType?, url}] fetched at ingest through the operator's outbound policy, within the tenant's `attachments` limits) are taken out of the data, stored once per event and sent with its emails; the stored data keeps {filename, contentType, size, sha256}. " +
             'A single event is stored together with the others that arrive within a millisecond or two (group commit) and answered 202 once that commit returns. ' +
             'When more events wait to be stored than the gateway queues, the answer is 503 `CLARION_ERR_INGEST_BUSY` with `Retry-After` (seconds): nothing of the request was stored.',
           parameters: [

@@ -12,7 +12,10 @@ import { toFieldErrors } from '../kernel/validation.ts';
 import { contextOf, hasActiveTrace, linkTo, tracingEnabled, withSpan } from '../tracing.ts';
 import { readExtensions } from './extensions.ts';
 import { GroupCommit, type GroupCommitSettings, type GroupOutcome } from './group-commit.ts';
-import { takeAttachments, type AttachmentPart } from './attachments.ts';
+import type { OutboundPolicy } from '@clarion/adapter-kit';
+import { attachmentLimits, attachmentRefs, takeAttachments, type AttachmentPart } from './attachments.ts';
+import { AttachmentFetchError, fetchAttachment } from './attachment-fetch.ts';
+import { createHash } from 'node:crypto';
 import { insertAttachments } from '../db/repositories/attachments.ts';
 
 export interface EventRef {
@@ -42,9 +45,12 @@ export class IngestService {
   readonly #clock: Clock;
 
   readonly #group: GroupCommit<EventRow>;
+  /** Attachments by URL: fetched through this policy, each fetch within `timeoutMs`; without it, refused. */
+  readonly #fetch: { outbound: OutboundPolicy; timeoutMs: number } | undefined;
 
-  constructor(knex: Knex, contracts: ContractRegistry, log: Logger, group: GroupCommitSettings, clock: Clock = systemClock, timers: Timers = systemTimers) {
+  constructor(knex: Knex, contracts: ContractRegistry, log: Logger, group: GroupCommitSettings, clock: Clock = systemClock, timers: Timers = systemTimers, fetch?: { outbound: OutboundPolicy; timeoutMs: number }) {
     this.#knex = knex;
+    this.#fetch = fetch;
     this.#contracts = contracts;
     this.#log = log;
     this.#clock = clock;
@@ -80,11 +86,49 @@ export class IngestService {
   /** Takes the files out of the events' data (in place), or refuses them all. */
   #attachments(tenant: TenantRow, mode: Mode, events: IncomingEvent[]): AttachmentPart[][] {
     const problems: FieldError[] = [];
-    const files = takeAttachments(events, mode, tenant.settings, problems);
+    const outbound = this.#fetch?.outbound;
+    const files = takeAttachments(events, mode, tenant.settings, problems, outbound ? { checkUrl: (url) => void outbound.checkUrl(url) } : {});
     if (problems.length > 0) {
       throw new ClarionError(mode === 'batch' ? 'CLARION_ERR_INGEST_INVALID_BATCH' : 'CLARION_ERR_INGEST_INVALID_EVENT', mode === 'batch' ? 'Invalid attachments in the batch; nothing of the batch was accepted' : 'Invalid attachments', { errors: problems });
     }
     return files;
+  }
+
+  /**
+   * Fetches the files given by URL (in parallel, each through the outbound policy and the tenant's
+   * limits), and puts their references in the events' data; one refused refuses them all, each
+   * error naming its `/url` and why.
+   */
+  async #fetchUrls(tenant: TenantRow, mode: Mode, events: IncomingEvent[], files: AttachmentPart[][]): Promise<void> {
+    const pending = files.flat().filter((p) => p.url !== undefined);
+    if (pending.length === 0 || !this.#fetch) return;
+    const { outbound, timeoutMs } = this.#fetch;
+    const { maxBytes, types } = attachmentLimits(tenant.settings);
+    const problems: FieldError[] = [];
+    await Promise.all(
+      pending.map(async (part) => {
+        try {
+          const got = await fetchAttachment(outbound, part.url!, { maxBytes, types, timeoutMs });
+          if (!part.contentType) {
+            if (!got.contentType || !types.includes(got.contentType)) throw new AttachmentFetchError(`the server answered ${got.contentType ?? 'no Content-Type'}: give contentType`);
+            part.contentType = got.contentType;
+          }
+          part.content = got.content;
+          part.sha256 = createHash('sha256').update(got.content).digest('hex');
+        } catch (err) {
+          if (!(err instanceof Error) || !('code' in err || err instanceof AttachmentFetchError)) throw err;
+          problems.push({ pointer: `${part.pointer}/url`, message: err.message });
+        }
+      }),
+    );
+    if (problems.length > 0) {
+      this.#log.info({ tenantId: tenant.id, refused: problems }, 'attachment URL refused');
+      problems.sort((a, b) => a.pointer.localeCompare(b.pointer));
+      throw new ClarionError(mode === 'batch' ? 'CLARION_ERR_INGEST_INVALID_BATCH' : 'CLARION_ERR_INGEST_INVALID_EVENT', mode === 'batch' ? 'Attachments of the batch could not be fetched; nothing of the batch was accepted' : 'Attachments could not be fetched', { errors: problems });
+    }
+    events.forEach((event, i) => {
+      if (files[i].length > 0) (event.data as Record<string, unknown>).attachments = attachmentRefs(files[i]);
+    });
   }
 
   #extensions(mode: Mode, events: IncomingEvent[]) {
@@ -101,6 +145,7 @@ export class IngestService {
     const versions = await this.#checkContracts(tenant, mode, events);
     // After the contracts (they validate the data as sent), before storing: files out of the data.
     const files = this.#attachments(tenant, mode, events);
+    await this.#fetchUrls(tenant, mode, events, files);
     const rows = events.map((e, i) => ({ ...toRow(tenant, e, versions[i]), cancel_key: read[i].cancelKey, deliver_after: read[i].deliverAfter }));
     let outcomes: GroupOutcome[];
     if (files.some((f) => f.length > 0)) {

@@ -1,4 +1,4 @@
-import { scheduleInputSchema, scheduleViewSchema } from './service.ts';
+import { scheduleInputSchema, scheduleUpdateSchema, scheduleViewSchema } from './service.ts';
 
 /** The schedule routes and schemas of the OpenAPI document (spread into core/gateway/openapi.ts). */
 
@@ -28,6 +28,18 @@ export const schedulePaths = {
   },
   '/v1/schedules/{key}': {
     get: { tags, summary: 'A schedule, with its next occurrences', parameters: [key], responses: { '200': json(ref('Schedule')), ...errors(401, 404) } },
+    patch: {
+      tags,
+      summary: 'Change, pause or resume a schedule',
+      description:
+        'Only the fields given change (`rrule` replaces a cron expression and the reverse; `event` and `recipients` replace the old ones, checked again like a posted event). ' +
+        'Exactly once still holds: an occurrence already handled is never emitted again; a changed rule or time zone goes on from its first occurrence after now and after the last one handled; ' +
+        'unchanged timing keeps the occurrence the schedule waits for. `paused: true` stops every occurrence (status `paused`); `paused: false` resumes from the next occurrence after now: ' +
+        'those that fell while paused are skipped, not emitted late. A cancelled schedule stays cancelled (409). Audited as `schedule.updated`, `schedule.paused`, `schedule.resumed`.',
+      parameters: [key],
+      requestBody: { required: true, content: { 'application/json': { schema: scheduleUpdateSchema } } },
+      responses: { '200': json(ref('Schedule')), ...errors(400, 401, 404, 409, 413, 415, 422) },
+    },
     delete: { tags, summary: 'Delete a schedule', description: 'No occurrence fires any more; the events it emitted stay (cancel them with their cancelkey).', parameters: [key], responses: { '204': { description: 'Deleted' }, ...errors(401, 404) } },
   },
 };

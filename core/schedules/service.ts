@@ -59,6 +59,22 @@ export const scheduleInputSchema = Type.Object(
 );
 export type ScheduleInput = Static<typeof scheduleInputSchema>;
 
+export const scheduleUpdateSchema = Type.Object(
+  {
+    name: Type.Optional(NullableString({ maxLength: 200 })),
+    rrule: Type.Optional(Type.String({ minLength: 1, maxLength: 1000, description: 'A new RRULE (replaces the cron expression, if any)' })),
+    cron: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: 'A new cron expression (replaces the RRULE and its start, if any)' })),
+    start: Type.Optional(NullableString({ description: 'RRULE only: the first local date-time; null: from now' })),
+    timezone: Type.Optional(Type.String({ description: 'IANA time zone the rule is read in' })),
+    localTime: Type.Optional(Type.Boolean()),
+    recipients: Type.Optional(Nullable(Type.Array(Type.Unknown(), { minItems: 1, maxItems: 1000 }), { description: 'Replaces the recipients; null: none (the event data names them)' })),
+    event: Type.Optional(scheduleEventSchema),
+    paused: Type.Optional(Type.Boolean({ description: 'true: no occurrence emits anything until resumed; false: resumes from the next occurrence after now' })),
+  },
+  { additionalProperties: false, minProperties: 1 },
+);
+export type ScheduleUpdate = Static<typeof scheduleUpdateSchema>;
+
 export const scheduleViewSchema = Type.Object({
   key: Type.String(),
   name: NullableString(),
@@ -68,12 +84,14 @@ export const scheduleViewSchema = Type.Object({
   timezone: Type.String(),
   localTime: Type.Boolean(),
   event: AnyObject(),
-  status: StringEnum(['active', 'ended', 'cancelled'] as const, { description: '`ended`: the rule has no more occurrences; `cancelled`: by a cancellation of its cancelkey' }),
+  status: StringEnum(['active', 'paused', 'ended', 'cancelled'] as const, { description: '`paused`: by PATCH, until resumed; `ended`: the rule has no more occurrences; `cancelled`: by a cancellation of its cancelkey' }),
   nextAt: NullableDateTime({ description: 'The next occurrence' }),
   fireAt: NullableDateTime({ description: 'When its event is emitted (earlier than nextAt with localTime)' }),
   upcoming: Type.Array(Type.String({ format: 'date-time' }), { description: `The next ${UPCOMING} occurrences` }),
   firedCount: Type.Integer({ minimum: 0 }),
   lastFiredAt: NullableDateTime(),
+  lastOccurrence: NullableDateTime({ description: 'The last occurrence handled (emitted, or refused: see lastError); a changed rule goes on after it' }),
+  pausedAt: NullableDateTime(),
   lastEventId: Nullable(Type.String({ format: 'uuid' }), { description: 'The event the last occurrence emitted (GET /v1/events/{id})' }),
   lastError: NullableString({ description: 'Why the last occurrence emitted nothing (its event no longer passes its contract...)' }),
   createdAt: Type.String({ format: 'date-time' }),
@@ -81,6 +99,7 @@ export const scheduleViewSchema = Type.Object({
 export type ScheduleView = Static<typeof scheduleViewSchema>;
 
 const validateInput = schemaAjv({ useDefaults: true }).compile(scheduleInputSchema);
+const validateUpdate = schemaAjv().compile(scheduleUpdateSchema);
 
 interface ScheduleRow {
   id: string;
@@ -93,10 +112,12 @@ interface ScheduleRow {
   timezone: string;
   local_time: boolean;
   event: ScheduleInput['event'] & { recipients?: unknown[] };
-  status: 'active' | 'ended' | 'cancelled';
+  status: 'active' | 'paused' | 'ended' | 'cancelled';
   next_at: Date | null;
   fire_at: Date | null;
   last_fired_at: Date | null;
+  last_occurrence: Date | null;
+  paused_at: Date | null;
   last_event_id: string | null;
   fired_count: number;
   last_error: string | null;
@@ -123,23 +144,10 @@ export class ScheduleService {
     if (!validateInput(copy)) throw invalid(toFieldErrors(validateInput.errors ?? []));
     const input = copy as ScheduleInput & { timezone: string; localTime: boolean };
     const now = clock.now();
-    const errors: FieldError[] = [];
-    if (!isZone(input.timezone)) errors.push({ pointer: '/timezone', message: 'must be an IANA time zone such as Europe/Paris' });
-    if ((input.rrule === undefined) === (input.cron === undefined)) errors.push({ pointer: '/rrule', message: 'give either rrule or cron' });
-    if (input.cron !== undefined && input.start !== undefined) errors.push({ pointer: '/start', message: 'only goes with rrule' });
-    if (errors.length > 0) throw invalid(errors);
-    const rule = parseRule(input, now, errors);
-    if (rule && tooFrequent(rule, now)) errors.push({ pointer: input.rrule !== undefined ? '/rrule' : '/cron', message: 'must not fire more often than once a minute' });
-    if (errors.length > 0 || !rule) throw invalid(errors);
-    const tenant = await findTenant(knex, tenantId);
-    if (!tenant) throw new ClarionError('CLARION_ERR_SCHEDULE_NOT_FOUND', 'No such tenant');
-    // The event as an occurrence will emit it: checked now like one posted (envelope, extensions, contract).
+    const rule = checkTiming(input, now);
     const event = { ...input.event, ...(input.recipients ? { recipients: input.recipients } : {}) };
     const first = rule.next(now);
-    await this.#ctx.ingest.check(tenant, 'structured', [toIncoming(input.key, { event, local_time: input.localTime, timezone: input.timezone }, first ?? now, now, '/event')]).catch((err) => {
-      if (err instanceof ClarionError && err.code !== 'CLARION_ERR_SCHEDULE_INVALID') throw invalid(err.errors.map((e) => ({ ...e, pointer: `/event${mapPointer(e.pointer)}` })), err.message);
-      throw err;
-    });
+    await this.#checkEvent(tenantId, input.key, { event, local_time: input.localTime, timezone: input.timezone }, first ?? now, now);
     return knex.transaction(async (trx) => {
       const [{ n }] = await trx('schedules').where({ tenant_id: tenantId }).count({ n: '*' });
       if (Number(n) >= MAX_SCHEDULES) throw invalid([{ pointer: '/key', message: `the tenant has ${MAX_SCHEDULES} schedules: delete some first` }]);
@@ -157,6 +165,61 @@ export class ScheduleService {
       if (timing) await this.#queue(trx, row.id, tenantId, timing);
       await audit(trx, tenantId, actor, 'schedule.created', input.key, { rrule: input.rrule ?? null, cron: input.cron ?? null, timezone: input.timezone, type: input.event.type });
       return this.#view(row);
+    });
+  }
+
+  /**
+   * `PATCH /v1/schedules/{key}`: changes the rule, time zone, recipients, event or name, pauses or
+   * resumes. Under the row's lock, as an occurrence fires: an occurrence already handled is never
+   * emitted again (a changed rule goes on after both now and the last occurrence handled);
+   * occurrences that fall while paused are skipped, not emitted late on resuming. The event is
+   * checked again like a posted one. A cancelled schedule stays cancelled (409).
+   */
+  async update(tenantId: string, key: string, body: unknown, actor: string): Promise<ScheduleView> {
+    const { knex, clock } = this.#ctx;
+    const patch = structuredClone(body ?? {});
+    if (!validateUpdate(patch)) throw invalid(toFieldErrors(validateUpdate.errors ?? []));
+    const input = patch as ScheduleUpdate;
+    if (input.rrule !== undefined && input.cron !== undefined) throw invalid([{ pointer: '/rrule', message: 'give either rrule or cron' }]);
+    return knex.transaction(async (trx) => {
+      const row = await this.#row(trx, tenantId, key, true);
+      if (row.status === 'cancelled') throw new ClarionError('CLARION_ERR_SCHEDULE_CANCELLED', `Schedule ${key} was cancelled by its cancelkey: create a new one`);
+      const now = clock.now();
+      const rrule = input.cron !== undefined ? null : (input.rrule ?? row.rrule);
+      const cron = input.rrule !== undefined ? null : (input.cron ?? row.cron);
+      const start = input.cron !== undefined ? (input.start ?? null) : input.start !== undefined ? input.start : row.start;
+      const timezone = input.timezone ?? row.timezone;
+      const localTime = input.localTime ?? row.local_time;
+      const rule = checkTiming({ rrule: rrule ?? undefined, cron: cron ?? undefined, start: start ?? undefined, timezone }, now);
+      const { recipients: oldRecipients, ...oldEvent } = row.event;
+      const recipients = input.recipients === undefined ? oldRecipients : (input.recipients ?? undefined);
+      const event = { ...(input.event ?? oldEvent), ...(recipients ? { recipients } : {}) };
+      const paused = input.paused ?? row.status === 'paused';
+      const timingChanged = rrule !== row.rrule || cron !== row.cron || start !== row.start || timezone !== row.timezone || localTime !== row.local_time;
+      const resumed = !paused && row.status === 'paused';
+      // Where the schedule goes on: unchanged timing keeps the occurrence it waits for (even late);
+      // otherwise the rule's first occurrence after now and after the last one handled.
+      let nextAt: Date | null = row.next_at ? new Date(row.next_at) : null;
+      if (timingChanged || resumed || (row.status === 'active' && !nextAt)) {
+        const handled = row.last_occurrence ?? row.last_fired_at;
+        nextAt = rule.next(new Date(Math.max(now.getTime(), handled ? new Date(handled).getTime() + MIN_GAP_MS - 1 : 0)));
+      }
+      await this.#checkEvent(tenantId, row.key, { event, local_time: localTime, timezone }, nextAt ?? now, now);
+      const timing = !paused && nextAt ? this.#timing(nextAt, timezone, localTime, now) : undefined;
+      const status = paused ? 'paused' : timing ? 'active' : 'ended';
+      const [updated] = await trx('schedules')
+        .where({ id: row.id })
+        .update({
+          name: input.name !== undefined ? input.name : row.name, rrule, cron, start, timezone, local_time: localTime, event: JSON.stringify(event), status,
+          next_at: timing?.nextAt ?? null, fire_at: timing?.fireAt ?? null, paused_at: paused ? (row.paused_at ?? now) : null, updated_at: now,
+        })
+        .returning('*');
+      if (timing) await this.#queue(trx, row.id, tenantId, timing);
+      else await trx.raw('select graphile_worker.remove_job(?)', [jobKey(row.id)]);
+      const changed = Object.keys(input).filter((k) => k !== 'paused');
+      if (changed.length > 0) await audit(trx, tenantId, actor, 'schedule.updated', key, { changed, rrule, cron, timezone, localTime, status, nextAt: updated.next_at ? new Date(updated.next_at).toISOString() : null });
+      if (paused !== (row.status === 'paused')) await audit(trx, tenantId, actor, paused ? 'schedule.paused' : 'schedule.resumed', key, { nextAt: timing?.nextAt.toISOString() ?? null });
+      return this.#view(updated);
     });
   }
 
@@ -209,7 +272,7 @@ export class ScheduleService {
       const timing = next ? this.#timing(next, row.timezone, row.local_time, now) : undefined;
       await trx('schedules').where({ id: row.id }).update({
         status: timing ? 'active' : 'ended', next_at: timing?.nextAt ?? null, fire_at: timing?.fireAt ?? null,
-        last_fired_at: now, last_event_id: eventId ?? row.last_event_id, fired_count: eventId ? row.fired_count + 1 : row.fired_count, last_error: error, updated_at: now,
+        last_fired_at: now, last_occurrence: at, last_event_id: eventId ?? row.last_event_id, fired_count: eventId ? row.fired_count + 1 : row.fired_count, last_error: error, updated_at: now,
       });
       if (timing) await this.#queue(trx, row.id, tenantId, timing);
       log.info({ tenantId, schedule: row.key, occurrence, eventId, error, next: timing?.nextAt.toISOString() ?? null }, error ? 'schedule occurrence refused' : 'schedule fired');
@@ -230,8 +293,19 @@ export class ScheduleService {
     return parseRule({ rrule: row.rrule ?? undefined, cron: row.cron ?? undefined, timezone: row.timezone, start: row.start ?? undefined }, now, []);
   }
 
-  async #row(db: Knex, tenantId: string, key: string): Promise<ScheduleRow> {
-    const row = SCHEDULE_KEY.test(key) ? await db('schedules').where({ tenant_id: tenantId, key }).first() : undefined;
+  /** The event as an occurrence will emit it, checked now like one posted (envelope, extensions, contract); errors point under /event. */
+  async #checkEvent(tenantId: string, key: string, row: Pick<ScheduleRow, 'event' | 'local_time' | 'timezone'>, occurrence: Date, now: Date): Promise<void> {
+    const tenant = await findTenant(this.#ctx.knex, tenantId);
+    if (!tenant) throw new ClarionError('CLARION_ERR_SCHEDULE_NOT_FOUND', 'No such tenant');
+    await this.#ctx.ingest.check(tenant, 'structured', [toIncoming(key, row, occurrence, now, '/event')]).catch((err) => {
+      if (err instanceof ClarionError && err.code !== 'CLARION_ERR_SCHEDULE_INVALID') throw invalid(err.errors.map((e) => ({ ...e, pointer: `/event${mapPointer(e.pointer)}` })), err.message);
+      throw err;
+    });
+  }
+
+  async #row(db: Knex, tenantId: string, key: string, lock = false): Promise<ScheduleRow> {
+    const query = db('schedules').where({ tenant_id: tenantId, key });
+    const row = SCHEDULE_KEY.test(key) ? await (lock ? query.forUpdate() : query).first() : undefined;
     if (!row) throw new ClarionError('CLARION_ERR_SCHEDULE_NOT_FOUND', `No schedule ${key}`);
     return row;
   }
@@ -245,12 +319,25 @@ export class ScheduleService {
     return {
       key: row.key, name: row.name, rrule: row.rrule, cron: row.cron, start: row.start, timezone: row.timezone, localTime: row.local_time, event: row.event, status: row.status,
       nextAt: iso(row.next_at), fireAt: iso(row.fire_at), upcoming: later.map((d) => d.toISOString()), firedCount: row.fired_count,
-      lastFiredAt: iso(row.last_fired_at), lastEventId: row.last_event_id, lastError: row.last_error, createdAt: new Date(row.created_at).toISOString(),
+      lastFiredAt: iso(row.last_fired_at), lastOccurrence: iso(row.last_occurrence), pausedAt: iso(row.paused_at), lastEventId: row.last_event_id, lastError: row.last_error, createdAt: new Date(row.created_at).toISOString(),
     };
   }
 }
 
 export const jobKey = (scheduleId: string) => `schedule:${scheduleId}`;
+
+/** The rule and time zone of a schedule, checked: its rule, or a 422 naming each field. */
+function checkTiming(input: { rrule?: string; cron?: string; start?: string; timezone: string }, now: Date): Rule {
+  const errors: FieldError[] = [];
+  if (!isZone(input.timezone)) errors.push({ pointer: '/timezone', message: 'must be an IANA time zone such as Europe/Paris' });
+  if ((input.rrule === undefined) === (input.cron === undefined)) errors.push({ pointer: '/rrule', message: 'give either rrule or cron' });
+  if (input.cron !== undefined && input.start !== undefined) errors.push({ pointer: '/start', message: 'only goes with rrule' });
+  if (errors.length > 0) throw invalid(errors);
+  const rule = parseRule(input, now, errors);
+  if (rule && tooFrequent(rule, now)) errors.push({ pointer: input.rrule !== undefined ? '/rrule' : '/cron', message: 'must not fire more often than once a minute' });
+  if (errors.length > 0 || !rule) throw invalid(errors);
+  return rule;
+}
 
 function invalid(errors: FieldError[], detail = 'Invalid schedule'): ClarionError {
   return new ClarionError('CLARION_ERR_SCHEDULE_INVALID', detail, { errors });

@@ -34,7 +34,7 @@ describe('schedules (integration)', () => {
     await peer.close();
     await t.close();
   });
-  const call = (method: 'post' | 'put' | 'get' | 'delete', url: string) => request(t.callback)[method](url).set('authorization', `Bearer ${key}`);
+  const call = (method: 'post' | 'put' | 'get' | 'delete' | 'patch', url: string) => request(t.callback)[method](url).set('authorization', `Bearer ${key}`);
   const workflow = async (body: Record<string, unknown> = {}) => {
     const name = `remind.${++seq}`;
     await call('put', `/v1/workflows/${name}`).send({ trigger: `com.acme.${name}`, channels: ['in_app'], templates: { in_app: { title: 'Payment due in {{ data.days }} days', body: 'Invoice' } }, ...body }).expect(201);
@@ -199,5 +199,96 @@ describe('schedules (integration)', () => {
     expect((await as('get', '/v1/schedules').expect(200)).body.items).to.deep.equal([]);
     await call('delete', '/v1/schedules/once-only').expect(204);
     await call('get', '/v1/schedules/once-only').expect(404);
+  });
+
+  it('pauses, resumes and changes a schedule, never emitting an occurrence twice', async () => {
+    setClock('2040-08-05T12:00:00Z'); // a Sunday
+    const type = await workflow();
+    const rule = 'FREQ=WEEKLY;BYDAY=MO;BYHOUR=9;BYMINUTE=0';
+    const created = await call('post', '/v1/schedules')
+      .send({ key: 'edited', rrule: rule, timezone: 'Europe/Paris', localTime: true, recipients: ['paris'], event: { type, data: { days: 3 } } })
+      .expect(201);
+    expect(created.body).to.deep.include({ nextAt: '2040-08-06T07:00:00.000Z', fireAt: '2040-08-05T19:00:00.000Z', lastOccurrence: null, pausedAt: null });
+    const id = await scheduleId('edited');
+    // Emitted Sunday evening UTC for Monday 09:00 local; the occurrence is still ahead when the rule is rewritten.
+    setClock('2040-08-05T19:00:00.000Z');
+    await settle();
+    expect(await emitted('edited')).to.deep.equal(['edited/2040-08-06T07:00:00.000Z']);
+    setClock('2040-08-05T20:00:00.000Z');
+    const rewritten = (await call('patch', '/v1/schedules/edited').send({ rrule: `${rule};BYSECOND=0` }).expect(200)).body;
+    // The same Monday is not emitted again: the new rule goes on after the last occurrence handled.
+    expect(rewritten).to.deep.include({ status: 'active', rrule: `${rule};BYSECOND=0`, lastOccurrence: '2040-08-06T07:00:00.000Z', nextAt: '2040-08-13T07:00:00.000Z', fireAt: '2040-08-12T19:00:00.000Z' });
+    await twoWorkers();
+    setClock('2040-08-06T07:00:00.000Z');
+    await twoWorkers();
+    expect(await emitted('edited')).to.have.length(1);
+
+    // New recipients and event: the next occurrence emits them; its timing is unchanged.
+    const changed = (await call('patch', '/v1/schedules/edited').send({ name: 'Reminder', recipients: ['ny'], event: { type, data: { days: 7 } } }).expect(200)).body;
+    expect(changed).to.deep.include({ name: 'Reminder', nextAt: '2040-08-13T07:00:00.000Z', fireAt: '2040-08-12T19:00:00.000Z' });
+    expect(changed.event).to.deep.equal({ type, data: { days: 7 }, recipients: ['ny'] });
+    setClock('2040-08-12T19:00:00.000Z');
+    await twoWorkers();
+    const second = (await call('get', '/v1/schedules/edited').expect(200)).body;
+    const event = (await call('get', `/v1/events/${second.lastEventId}`).expect(200)).body;
+    expect(event.cloudevent.data).to.deep.equal({ days: 7, recipients: ['ny'] });
+    expect(second).to.deep.include({ firedCount: 2, lastOccurrence: '2040-08-13T07:00:00.000Z' });
+
+    // Paused over two Mondays: nothing fires, even from a job already queued; resumed, it goes on
+    // from the next occurrence after now (those that fell while paused are skipped, not late).
+    setClock('2040-08-14T10:00:00.000Z');
+    const paused = (await call('patch', '/v1/schedules/edited').send({ paused: true }).expect(200)).body;
+    expect(paused).to.deep.include({ status: 'paused', nextAt: null, fireAt: null, upcoming: [], pausedAt: '2040-08-14T10:00:00.000Z' });
+    expect(await t.services.schedules.fire(id, tenantId, '2040-08-20T07:00:00.000Z')).to.equal('skipped');
+    setClock('2040-08-27T12:00:00.000Z');
+    await twoWorkers();
+    expect(await emitted('edited')).to.have.length(2);
+    const resumed = (await call('patch', '/v1/schedules/edited').send({ paused: false }).expect(200)).body;
+    expect(resumed).to.deep.include({ status: 'active', pausedAt: null, nextAt: '2040-09-03T07:00:00.000Z', fireAt: '2040-09-02T19:00:00.000Z' });
+    const actions = (await call('get', '/v1/audit?limit=20').expect(200)).body.items.filter((a: { action: string }) => a.action.startsWith('schedule.')).map((a: { action: string }) => a.action);
+    expect(actions.slice(0, 4)).to.deep.equal(['schedule.resumed', 'schedule.paused', 'schedule.updated', 'schedule.updated']);
+
+    // A rule change racing the occurrence it waits for: emitted at most once, whichever wins.
+    setClock('2040-09-02T19:00:00.000Z');
+    await Promise.all([t.services.schedules.fire(id, tenantId, '2040-09-03T07:00:00.000Z'), call('patch', '/v1/schedules/edited').send({ rrule: rule }).expect(200)]);
+    await twoWorkers();
+    const all = await emitted('edited');
+    expect(new Set(all).size).to.equal(all.length);
+    expect(all.filter((e) => e === 'edited/2040-09-03T07:00:00.000Z').length).to.be.at.most(1);
+    expect((await call('get', '/v1/schedules/edited').expect(200)).body.nextAt).to.equal('2040-09-10T07:00:00.000Z');
+
+    // A paused schedule is still ended by its cancelkey's cancellation, and stays so.
+    await call('patch', '/v1/schedules/edited').send({ paused: true, event: { type, extensions: { cancelkey: 'edited-1' } } }).expect(200);
+    expect((await call('post', '/v1/cancellations').send({ key: 'edited-1' }).expect(200)).body.cancelled.schedules).to.equal(1);
+    const refused = (await call('patch', '/v1/schedules/edited').send({ paused: false }).expect(409)).body;
+    expect(refused.type).to.match(/CLARION_ERR_SCHEDULE_CANCELLED/);
+    expect((await call('get', '/v1/schedules/edited').expect(200)).body).to.deep.include({ status: 'cancelled', nextAt: null });
+    await call('delete', '/v1/schedules/edited').expect(204);
+  });
+
+  it('refuses bad changes naming each field, changing nothing', async () => {
+    setClock('2040-10-01T00:00:00Z');
+    const type = await workflow();
+    await call('post', '/v1/schedules').send({ key: 'steady', cron: '0 9 * * *', recipients: ['paris'], event: { type } }).expect(201);
+    const before = (await call('get', '/v1/schedules/steady').expect(200)).body;
+    const pointers = async (body: unknown) => ((await call('patch', '/v1/schedules/steady').send(body as object).expect(422)).body.errors as Array<{ pointer: string }>).map((e) => e.pointer);
+    expect(await pointers({})).to.have.length(1);
+    expect(await pointers({ bogus: 1 })).to.deep.equal(['/bogus']);
+    expect(await pointers({ rrule: 'FREQ=DAILY', cron: '0 9 * * *' })).to.deep.equal(['/rrule']);
+    expect(await pointers({ timezone: 'Mars/Olympus' })).to.deep.equal(['/timezone']);
+    expect(await pointers({ start: '2040-10-02T09:00' })).to.deep.equal(['/start']);
+    expect(await pointers({ cron: '* * * * * *' })).to.deep.equal(['/cron']);
+    expect(await pointers({ rrule: 'FREQ=MINUTELY;BYSECOND=0,30' })).to.deep.equal(['/rrule']);
+    expect(await pointers({ paused: 'yes' })).to.deep.equal(['/paused']);
+    expect(await pointers({ event: { type, extensions: { deliverafter: 'soon' } } })).to.deep.equal(['/event/extensions/deliverafter']);
+    expect(await pointers({ recipients: [] })).to.deep.equal(['/recipients']);
+    await call('patch', '/v1/schedules/steady').set('content-type', 'application/json').send('{"paused": tru').expect(400);
+    await call('patch', '/v1/schedules/steady').set('content-type', 'text/plain').send('paused').expect(415);
+    expect((await call('get', '/v1/schedules/steady').expect(200)).body).to.deep.equal(before);
+    await call('patch', '/v1/schedules/nope').send({ paused: true }).expect(404);
+    const other = await t.tenant('Other2');
+    await request(t.callback).patch('/v1/schedules/steady').set('authorization', `Bearer ${other.apiKey}`).send({ paused: true }).expect(404);
+    expect((await call('get', '/v1/schedules/steady').expect(200)).body).to.deep.equal(before);
+    await call('delete', '/v1/schedules/steady').expect(204);
   });
 });

@@ -87,8 +87,19 @@ export interface OutboundMessage {
   metadata?: Record<string, string>;
   /** email: files the event carried (`data.attachments`), the same for every recipient. */
   attachments?: Attachment[];
+  /**
+   * sms, whatsapp: the event's files as links the provider fetches (signed, expiring after 24 h,
+   * served by Clarion's gateway): MMS media, WhatsApp documents and images.
+   */
+  media?: MediaLink[];
   /** What the notification is about (its workflow's `correlation`): in-app items of the same key are updated in place. */
   correlationKey?: string;
+}
+
+export interface MediaLink {
+  url: string;
+  filename: string;
+  contentType: string;
 }
 
 export interface Attachment {

@@ -101,6 +101,9 @@ function twilioPrice(price: string | null | undefined, unit: string | null | und
   return { price: { amount, currency: unit.toUpperCase() } };
 }
 
+/** Media files Twilio takes in one message (https://www.twilio.com/docs/api/errors/21623). */
+const MAX_MEDIA = 10;
+
 const EMPTY_TWIML = new twilio.twiml.MessagingResponse().toString();
 
 export default defineAdapter<TwilioSmsConfig>({
@@ -117,10 +120,13 @@ export default defineAdapter<TwilioSmsConfig>({
         if (body.trim() === '') throw new PermanentError('the SMS template rendered no text', { code: 'empty_message', scope: 'recipient' });
         const segments = smsSegments(body);
         const { client, http } = twilioClient(config, context.fetch, signal);
+        // The event's files as MMS media (MediaUrl, at most 10 a message): Twilio fetches Clarion's signed links.
+        const media = (message.media ?? []).slice(0, MAX_MEDIA);
         try {
           const created = await client.messages.create({
             to,
             body,
+            ...(media.length > 0 ? { mediaUrl: media.map((m) => m.url) } : {}),
             ...(config.from ? { from: config.from } : {}),
             ...(config.messagingServiceSid ? { messagingServiceSid: config.messagingServiceSid } : {}),
             statusCallback: context.callbackUrl,
@@ -128,7 +134,7 @@ export default defineAdapter<TwilioSmsConfig>({
           return {
             providerMessageId: created.sid,
             status: 'sent',
-            details: { to, segments: segments.segments, encoding: segments.encoding, units: segments.units, twilioStatus: created.status },
+            details: { to, segments: segments.segments, encoding: segments.encoding, units: segments.units, twilioStatus: created.status, ...(media.length > 0 ? { media: media.map((m) => m.filename) } : {}) },
             ...twilioPrice(created.price, created.priceUnit),
           };
         } catch (err) {

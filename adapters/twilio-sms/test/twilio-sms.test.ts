@@ -179,6 +179,21 @@ describe('twilio-sms adapter', () => {
       scope.done();
     });
 
+    it("sends the event's files as MMS media (MediaUrl, one a file)", async () => {
+      let fields: Record<string, unknown> = {};
+      const scope = twilioApi()
+        .post(MESSAGES, (body) => {
+          fields = body;
+          return true;
+        })
+        .reply(201, messageResource({ sid: sid(7), num_media: '2' }));
+      const sender = await adapter.create(config, context);
+      const result = await sender.send({ ...message, media: [{ url: 'https://notify.acme.example/v1/media/abc.sig', filename: 'INV-42.pdf', contentType: 'application/pdf' }, { url: 'https://notify.acme.example/v1/media/def.sig', filename: 'map.png', contentType: 'image/png' }] }, { idempotencyKey: 'k', signal: new AbortController().signal });
+      scope.done();
+      expect(fields).to.deep.include({ To: '+14155550100', Body: 'Your parcel has shipped.', MediaUrl: ['https://notify.acme.example/v1/media/abc.sig', 'https://notify.acme.example/v1/media/def.sig'] });
+      expect(result.details).to.deep.include({ media: ['INV-42.pdf', 'map.png'] });
+    });
+
     it("reports Twilio's price when its answer has one, and none while it is null", async () => {
       twilioApi().post(MESSAGES).reply(201, messageResource({ sid: sid(5), price: '-0.00790', price_unit: 'USD' }));
       twilioApi().post(MESSAGES).reply(201, messageResource({ sid: sid(6) }));

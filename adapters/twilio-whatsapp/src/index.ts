@@ -126,9 +126,13 @@ export default defineAdapter<TwilioWhatsAppConfig>({
         const body = content(message);
         const { client, http } = twilioClient(config, context.fetch, signal);
         try {
+          // A free-text message carries the event's first file (MediaUrl: one a WhatsApp message); an
+          // approved Content template has its own media.
+          const media = 'body' in body ? message.media?.[0] : undefined;
           const created = await client.messages.create({
             to,
             ...body,
+            ...(media ? { mediaUrl: [media.url] } : {}),
             ...(config.from ? { from: withPrefix(config.from) } : {}),
             ...(config.messagingServiceSid ? { messagingServiceSid: config.messagingServiceSid } : {}),
             statusCallback: context.callbackUrl,
@@ -136,7 +140,7 @@ export default defineAdapter<TwilioWhatsAppConfig>({
           return {
             providerMessageId: created.sid,
             status: 'sent',
-            details: { to, kind: 'contentSid' in body ? 'template' : 'text', ...('contentSid' in body ? { contentSid: body.contentSid } : {}), twilioStatus: created.status },
+            details: { to, kind: 'contentSid' in body ? 'template' : 'text', ...('contentSid' in body ? { contentSid: body.contentSid } : {}), ...(media ? { media: media.filename } : {}), twilioStatus: created.status },
           };
         } catch (err) {
           throw classifyTwilio(err, WHATSAPP_CODES, http.retryAfter);

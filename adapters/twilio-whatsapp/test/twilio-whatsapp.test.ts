@@ -151,6 +151,20 @@ describe('twilio-whatsapp adapter', () => {
       scope.done();
     });
 
+    it("sends a free-text message with the event's first file (one MediaUrl), a template without", async () => {
+      const media = [{ url: 'https://notify.acme.example/v1/media/abc.sig', filename: 'INV-42.pdf', contentType: 'application/pdf' }, { url: 'https://notify.acme.example/v1/media/def.sig', filename: 'map.png', contentType: 'image/png' }];
+      const scope = twilioApi()
+        .post(MESSAGES, { To: 'whatsapp:+14155550100', From: 'whatsapp:+14155238886', Body: 'Your table for 4 is confirmed at 19:30.', MediaUrl: 'https://notify.acme.example/v1/media/abc.sig', StatusCallback: context.callbackUrl })
+        .reply(201, messageResource({ sid: sid(8) }))
+        .post(MESSAGES, (body) => body.ContentSid === CONTENT_SID && !('MediaUrl' in body))
+        .reply(201, messageResource({ sid: sid(9) }));
+      const sender = await adapter.create(config, context);
+      const result = await sender.send({ ...message, media }, { idempotencyKey: 'k', signal: new AbortController().signal });
+      expect(result.details).to.include({ kind: 'text', media: 'INV-42.pdf' });
+      await sender.send({ ...templated(['Ada', '19:30']), media }, { idempotencyKey: 'k', signal: new AbortController().signal });
+      scope.done();
+    });
+
     it('sends from a Messaging Service', async () => {
       const scope = twilioApi()
         .post(MESSAGES, (body) => body.MessagingServiceSid === SERVICE && !('From' in body))

@@ -149,6 +149,11 @@ function graphFailure(status: number, body: string, retryAfter: string | null): 
   });
 }
 
+/** Longest caption of a media message (https://developers.facebook.com/documentation/business-messaging/whatsapp/messages/document-messages). */
+const MAX_CAPTION = 1024;
+/** Image types the Cloud API sends as image messages; other files go as documents. */
+const IMAGE_TYPES = new Set(['image/jpeg', 'image/png']);
+
 /** The request body: an approved template (needed outside the 24-hour window) or a text message. */
 function messageBody(message: OutboundMessage, to: string, previewUrl: boolean): Record<string, unknown> {
   const common = { messaging_product: 'whatsapp', recipient_type: 'individual', to, biz_opaque_callback_data: message.deliveryId };
@@ -167,6 +172,12 @@ function messageBody(message: OutboundMessage, to: string, previewUrl: boolean):
   }
   const text = message.content.text ?? message.content.body ?? '';
   if (text.trim() === '') throw new PermanentError('the WhatsApp template rendered no text', { code: 'empty_message', scope: 'recipient' });
+  // The event's first file: a document (or image) message by link, the text as its caption (at most 1024 characters).
+  const media = message.media?.[0];
+  if (media && text.length <= MAX_CAPTION) {
+    if (IMAGE_TYPES.has(media.contentType)) return { ...common, type: 'image', image: { link: media.url, caption: text } };
+    return { ...common, type: 'document', document: { link: media.url, filename: media.filename, caption: text } };
+  }
   return { ...common, type: 'text', text: { preview_url: previewUrl, body: text } };
 }
 

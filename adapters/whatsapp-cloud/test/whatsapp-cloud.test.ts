@@ -173,6 +173,25 @@ describe('whatsapp-cloud adapter', () => {
       expect(result.details).to.include({ kind: 'template', template: 'appointment_reminder', language: 'fr', messageStatus: 'accepted' });
     });
 
+    it("sends the event's first file as a document message by link, the text as its caption", async () => {
+      const common = { messaging_product: 'whatsapp', recipient_type: 'individual', to: '+14155550100', biz_opaque_callback_data: message.deliveryId };
+      const scope = graph()
+        .post(MESSAGES, { ...common, type: 'document', document: { link: 'https://notify.acme.example/v1/media/abc.sig', filename: 'INV-42.pdf', caption: 'Invoice 42 is due in 3 days.' } })
+        .reply(200, sent())
+        .post(MESSAGES, { ...common, type: 'image', image: { link: 'https://notify.acme.example/v1/media/def.sig', caption: 'Your map.' } })
+        .reply(200, sent())
+        .post(MESSAGES, { ...common, type: 'text', text: { preview_url: false, body: 'x'.repeat(1025) } })
+        .reply(200, sent());
+      const sender = await adapter.create(config, context);
+      const send = (text: string, media: Array<{ url: string; filename: string; contentType: string }>) => sender.send({ ...sampleMessage({ channel: 'whatsapp', content: { text } }), media }, { idempotencyKey: 'k', signal: new AbortController().signal });
+      const media = [{ url: 'https://notify.acme.example/v1/media/abc.sig', filename: 'INV-42.pdf', contentType: 'application/pdf' }, { url: 'https://notify.acme.example/v1/media/def.sig', filename: 'map.png', contentType: 'image/png' }];
+      expect((await send('Invoice 42 is due in 3 days.', media)).details).to.include({ kind: 'document' });
+      expect((await send('Your map.', [media[1]])).details).to.include({ kind: 'image' });
+      // Longer than a caption may be: the text goes alone.
+      expect((await send('x'.repeat(1025), media)).details).to.include({ kind: 'text' });
+      scope.done();
+    });
+
     it('sends a template without parameters without components, on the configured API version', async () => {
       const scope = graph()
         .post(`/v21.0/${PHONE_NUMBER_ID}/messages`, (body) => body.type === 'template' && !('components' in body.template))

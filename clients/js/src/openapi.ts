@@ -3211,7 +3211,71 @@ export interface paths {
         };
         options?: never;
         head?: never;
-        patch?: never;
+        /**
+         * Change, pause or resume a schedule
+         * @description Only the fields given change (`rrule` replaces a cron expression and the reverse; `event` and `recipients` replace the old ones, checked again like a posted event). Exactly once still holds: an occurrence already handled is never emitted again; a changed rule or time zone goes on from its first occurrence after now and after the last one handled; unchanged timing keeps the occurrence the schedule waits for. `paused: true` stops every occurrence (status `paused`); `paused: false` resumes from the next occurrence after now: those that fell while paused are skipped, not emitted late. A cancelled schedule stays cancelled (409). Audited as `schedule.updated`, `schedule.paused`, `schedule.resumed`.
+         */
+        patch: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description The schedule key */
+                    key: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        name?: string | null;
+                        /** @description A new RRULE (replaces the cron expression, if any) */
+                        rrule?: string;
+                        /** @description A new cron expression (replaces the RRULE and its start, if any) */
+                        cron?: string;
+                        /** @description RRULE only: the first local date-time; null: from now */
+                        start?: string | null;
+                        /** @description IANA time zone the rule is read in */
+                        timezone?: string;
+                        localTime?: boolean;
+                        /** @description Replaces the recipients; null: none (the event data names them) */
+                        recipients?: unknown[] | null;
+                        event?: {
+                            /** @description The CloudEvent type (a workflow trigger) */
+                            type: string;
+                            /** @description Default /clarion/schedules/<key> */
+                            source?: string;
+                            subject?: string;
+                            /** @description The event data; `recipients` (when given) is set as data.recipients */
+                            data?: Record<string, never>;
+                            /** @description CloudEvent extensions, e.g. cancelkey: a cancellation with that key also ends the schedule */
+                            extensions?: Record<string, never>;
+                        };
+                        /** @description true: no occurrence emits anything until resumed; false: resumes from the next occurrence after now */
+                        paused?: boolean;
+                    };
+                };
+            };
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Schedule"];
+                    };
+                };
+                400: components["responses"]["Problem"];
+                401: components["responses"]["Problem"];
+                404: components["responses"]["Problem"];
+                409: components["responses"]["Problem"];
+                413: components["responses"]["Problem"];
+                415: components["responses"]["Problem"];
+                422: components["responses"]["Problem"];
+                default: components["responses"]["ServerError"];
+            };
+        };
         trace?: never;
     };
     "/healthz": {
@@ -3430,7 +3494,7 @@ export interface paths {
         put?: never;
         /**
          * Ingest CloudEvents (binary, structured or batched HTTP content mode)
-         * @description Binary mode: attributes in `ce-*` headers, data as the body with its own Content-Type. Structured: `application/cloudevents+json`. Batched: `application/cloudevents-batch+json`, a JSON array; one invalid event refuses the whole batch. Each event's `data` is validated against the contract registered for its `type`. A resent event (same `source` and `id`) is answered under `duplicates` and not processed again. An event is stored exactly as accepted, or refused with 400 naming the field: attributes over their byte limits, more than 32 extensions, data nested more than 64 levels, the NUL character or an unpaired surrogate in any string or key, a number that would not read back as sent (1e400, 12345678901234567890). Binary-mode headers are printable ASCII, the rest percent-encoded as UTF-8 (CloudEvents HTTP binding). Extensions Clarion reads: `cancelkey` (what `POST /v1/cancellations` names), `deliverafter` (an RFC 3339 time at most 366 days ahead: fanned out then), `deliverlocal` with an optional `deliverzone` (a local date-time: each notification waits for it in its subscriber's time zone). `data.attachments` ([{filename, contentType, content (base64)}], within the tenant's `attachments` limits) are taken out of the data, stored once per event and sent with its emails; the stored data keeps {filename, contentType, size, sha256}. A single event is stored together with the others that arrive within a millisecond or two (group commit) and answered 202 once that commit returns. When more events wait to be stored than the gateway queues, the answer is 503 `CLARION_ERR_INGEST_BUSY` with `Retry-After` (seconds): nothing of the request was stored.
+         * @description Binary mode: attributes in `ce-*` headers, data as the body with its own Content-Type. Structured: `application/cloudevents+json`. Batched: `application/cloudevents-batch+json`, a JSON array; one invalid event refuses the whole batch. Each event's `data` is validated against the contract registered for its `type`. A resent event (same `source` and `id`) is answered under `duplicates` and not processed again. An event is stored exactly as accepted, or refused with 400 naming the field: attributes over their byte limits, more than 32 extensions, data nested more than 64 levels, the NUL character or an unpaired surrogate in any string or key, a number that would not read back as sent (1e400, 12345678901234567890). Binary-mode headers are printable ASCII, the rest percent-encoded as UTF-8 (CloudEvents HTTP binding). Extensions Clarion reads: `cancelkey` (what `POST /v1/cancellations` names), `deliverafter` (an RFC 3339 time at most 366 days ahead: fanned out then), `deliverlocal` with an optional `deliverzone` (a local date-time: each notification waits for it in its subscriber's time zone). `data.attachments` ([{filename, contentType, content (base64)}] or [{filename, contentType?, url}] fetched at ingest through the operator's outbound policy, within the tenant's `attachments` limits) are taken out of the data, stored once per event and sent with its emails; the stored data keeps {filename, contentType, size, sha256}. A single event is stored together with the others that arrive within a millisecond or two (group commit) and answered 202 once that commit returns. When more events wait to be stored than the gateway queues, the answer is 503 `CLARION_ERR_INGEST_BUSY` with `Retry-After` (seconds): nothing of the request was stored.
          */
         post: {
             parameters: {
@@ -3777,6 +3841,52 @@ export interface paths {
                 default: components["responses"]["ServerError"];
             };
         };
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/media/{token}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A file of an event, for the SMS/MMS or WhatsApp provider that fetches it
+         * @description SMS and WhatsApp messages of an event with attachments carry them as links to this route (Twilio `MediaUrl`, a WhatsApp Cloud API document or image `link`), under `CLARION_PUBLIC_URL`. No API key: the token names the tenant, event and file, is signed with a key derived from the secret key for this purpose alone, and expires 24 hours after the message was built. A changed token, or a file gone with its event, is a 404; an expired one a 410.
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description The signed token of the link */
+                    token: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The file, with its type and name (Content-Disposition) */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "*/*": string;
+                    };
+                };
+                400: components["responses"]["Problem"];
+                404: components["responses"]["Problem"];
+                410: components["responses"]["Problem"];
+                default: components["responses"]["ServerError"];
+            };
+        };
+        put?: never;
         post?: never;
         delete?: never;
         options?: never;
@@ -6446,10 +6556,10 @@ export interface components {
             localTime: boolean;
             event: Record<string, never>;
             /**
-             * @description `ended`: the rule has no more occurrences; `cancelled`: by a cancellation of its cancelkey
+             * @description `paused`: by PATCH, until resumed; `ended`: the rule has no more occurrences; `cancelled`: by a cancellation of its cancelkey
              * @enum {unknown}
              */
-            status: "active" | "ended" | "cancelled";
+            status: "active" | "paused" | "ended" | "cancelled";
             /**
              * Format: date-time
              * @description The next occurrence
@@ -6465,6 +6575,13 @@ export interface components {
             firedCount: number;
             /** Format: date-time */
             lastFiredAt: string | null;
+            /**
+             * Format: date-time
+             * @description The last occurrence handled (emitted, or refused: see lastError); a changed rule goes on after it
+             */
+            lastOccurrence: string | null;
+            /** Format: date-time */
+            pausedAt: string | null;
             /**
              * Format: uuid
              * @description The event the last occurrence emitted (GET /v1/events/{id})

@@ -123,10 +123,11 @@ export async function handedOver(db: Knex, tenantId: string, eventIds: string[],
   return { count, inFlight, items };
 }
 
-/** Schedules whose event carries the key end: no later occurrence emits anything. */
+/** Schedules whose event carries the key end (paused ones too): no later occurrence emits anything. */
 export async function cancelSchedules(db: Knex, tenantId: string, key: string, now: Date): Promise<number> {
   return db('schedules')
-    .where({ tenant_id: tenantId, status: 'active' })
+    .where({ tenant_id: tenantId })
+    .whereIn('status', ['active', 'paused'])
     .whereRaw(`event->'extensions'->>'cancelkey' = ?`, [key])
     .update({ status: 'cancelled', next_at: null, fire_at: null, updated_at: now });
 }

@@ -17,6 +17,11 @@ export function scheduleRoutes(services: Services, router: Router): void {
   router.get('/v1/schedules/:key', async (ctx) => {
     ctx.body = await services.schedules.get(auth(ctx).tenant.id, ctx.params.key);
   });
+  router.patch('/v1/schedules/:key', async (ctx) => {
+    const body = await readJson(ctx, services.config.maxBodyBytes);
+    const { tenant, actor } = auth(ctx);
+    ctx.body = await services.schedules.update(tenant.id, ctx.params.key, body, actor);
+  });
   router.delete('/v1/schedules/:key', async (ctx) => {
     const { tenant, actor } = auth(ctx);
     await services.schedules.remove(tenant.id, ctx.params.key, actor);
