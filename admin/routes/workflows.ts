@@ -99,6 +99,9 @@ export function workflowRoutes(routes: AdminRouter, deps: AdminDeps): void {
     const { body, errors } = readWorkflow(state);
     try {
       if (errors.length) throw new ClarionError('CLARION_ERR_WORKFLOW_INVALID', 'Invalid workflow', { errors });
+      // The form shows some of a workflow's fields: the others (steps, tracking, tags,
+      // correlation...) are kept as stored, not dropped by a save from the console.
+      if (existing) Object.assign(body, { ...unshown(await services.workflows.get(state.tenant!.id, key)), ...body });
       const { created, warnings } = await services.workflowAuthoring.save(state.tenant!, key, body, `admin:${state.session!.user.id}`);
       const notes = warnings.map((w) => `${w.channel}: ${w.message}`).join(' ');
       redirect(ctx, deps, `/admin/workflows/${encodeURIComponent(key)}`, { kind: 'ok', message: `${created ? state.t('Workflow created.') : state.t('Workflow saved.')}${notes ? ` ${notes}` : ''}` });
@@ -128,6 +131,15 @@ interface AbRow {
   key: string;
   weight: string;
   template: string;
+}
+
+/** The fields of the workflow edit form: a save takes these from the form only (an emptied one is cleared). */
+const FORM_FIELDS = ['trigger', 'channels', 'priority', 'recipients', 'retryOriginal', 'enabled', 'name', 'description', 'category', 'required', 'fallbacks', 'plugins', 'routing', 'abTest', 'templates'];
+
+/** What a stored workflow has beyond the form's fields and its read-only ones. */
+function unshown(workflow: Workflow): Record<string, unknown> {
+  const { key: _key, source: _source, updatedAt: _updatedAt, ...definition } = workflow;
+  return Object.fromEntries(Object.entries(definition).filter(([name]) => !FORM_FIELDS.includes(name)));
 }
 
 function abTestRows(workflow: Partial<Workflow> & { abTestTyped?: { channel: string; rows: AbRow[] } }): { channel: string; rows: AbRow[]; variants: string[] } {
