@@ -10,8 +10,8 @@ import { emitNotification } from './status.ts';
  * Cancellation: `DELETE /v1/events/:id`, or `POST /v1/cancellations {key}` for every event that
  * carried the key (the `cancelkey` extension). In one transaction, everything still pending for
  * them stops: an event not fanned out yet, a topic fan-out under way, deferred and delayed
- * notifications, their places in open digests (the digest plugin's cancel hook), pending escalation and workflow steps, queued and
- * retrying deliveries. What a provider already has is reported, never recalled. Each event's
+ * notifications, their places in open digests (through the plugins' cancel hooks), pending
+ * escalation and workflow steps, queued and retrying deliveries. What a provider already has is reported, never recalled. Each event's
  * cancellation is audited (`event.cancelled`), and each notification it suppressed is announced
  * as `io.clarion.notification.suppressed` with the reason.
  */

@@ -9,7 +9,9 @@ import { emitNotification } from './status.ts';
  * Escalation (a `schedule` decision): every step is a job at its time, and fires only while
  * nobody acknowledged the notification (or a notification a step made for other recipients).
  * A step sends on its channels to the same subscriber, or makes a notification of their own for
- * other recipients (the on-call list), pointing back here.
+ * other recipients (the on-call list), pointing back here. The engine runs the steps because more
+ * than one plugin decides `schedule` (escalation, presence); the steps' state is the
+ * notification's `escalation` column, which acknowledgement, cancellation and erasure also stop.
  */
 
 /**

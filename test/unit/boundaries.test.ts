@@ -16,8 +16,12 @@ describe('module boundaries (dependency-cruiser rules)', () => {
     expect(violations).to.deep.equal([
       'core-loads-plugins-and-adapters-by-name: core/runner.ts -> plugins/noisy/index.ts',
       'notifications-do-not-reach-into-delivery: core/notifications/fan-out.ts -> core/delivery/send.ts',
-      'plugins-import-only-the-pipeline-contract: plugins/noisy/index.ts -> core/config.ts',
+      'plugins-import-only-the-pipeline-contract-and-host-api: plugins/noisy/index.ts -> core/config.ts',
+      // The host API and the contract are allowed; another plugin is not.
+      'plugins-import-only-the-pipeline-contract-and-host-api: plugins/stateful/index.ts -> plugins/noisy/index.ts',
       'routes-call-services: core/gateway/routes/events.ts -> core/db/database.ts',
+      // What plugins import must not hand them the rest of core.
+      'the-plugin-contract-imports-nothing-of-core: core/pipeline/host.ts -> core/config.ts',
     ]);
   });
 });

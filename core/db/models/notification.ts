@@ -48,6 +48,7 @@ export class Notification extends BaseModel {
   declare acknowledged_at: Time | null;
   declare opened_at: Time | null;
   declare clicked_at: Time | null;
+  /** The digest plugin's column (its migration adds it): the digest a batched notification is in; the plugin writes it. */
   declare digest_id: string | null;
   /** `{ steps }` for an escalated notification, `{ parentId, step }` for one a step made. */
   declare escalation: { steps?: EscalationStep[]; parentId?: string; step?: number } | null;
