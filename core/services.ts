@@ -156,7 +156,7 @@ export function createServices(config: Config, knex: Knex, log: Logger, clock: C
     sso: new SingleSignOn({ knex, clock, outbound, secretKey }),
     monitoring: new MonitoringService(knex, clock),
     topics: new TopicService(knex),
-    analytics: new AnalyticsService({ knex, config, clock, log, webhooks: () => webhooks }),
+    analytics: new AnalyticsService({ knex, config, clock, log, webhooks: () => webhooks, pluginRetention: (db, input) => pipeline.expire(db, input) }),
     schedules: new ScheduleService({ knex, clock, ingest, log: log.child({ component: 'schedules' }) }),
     database: { pendingMigrations: () => pendingMigrations(knex) },
     outbound,

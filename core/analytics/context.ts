@@ -12,4 +12,8 @@ export interface AnalyticsContext {
   log: Logger;
   /** The outgoing webhook hub (interactions are announced like status changes). */
   webhooks: () => InteractionEmitter | undefined;
+  /** Retention of the tables plugins with state own (their expire hooks, core/pipeline/host.ts). */
+  pluginRetention: PluginRetention;
 }
+
+export type PluginRetention = (db: Knex, input: { tenantId: string; cutoff: Date; now: Date; limit: number }) => Promise<Record<string, number>>;

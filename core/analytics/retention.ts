@@ -72,7 +72,12 @@ export async function enforceRetention(ctx: AnalyticsContext): Promise<Retention
     await untilDone(() => webhookBatch(knex, params, add));
     await untilDone(() => simpleBatch(knex, 'interactions', 'occurred_at', params, add));
     await untilDone(() => simpleBatch(knex, 'outbox_messages', 'created_at', params, add));
-    await untilDone(() => digestBatch(knex, params, add));
+    // The tables of plugins with state (the digest plugin's sent digests) through their hooks.
+    await untilDone(async () => {
+      const counts = await ctx.pluginRetention(knex, { tenantId: tenant.id, cutoff, now, limit: params.batch });
+      for (const [table, n] of Object.entries(counts)) add(table, n);
+      return Object.values(counts).some((n) => n >= params.batch);
+    });
     // Inbox items of no notification (the notification's own went with it).
     await untilDone(() => orphanInboxBatch(knex, params, add));
     const rollupCutoff = new Date(now.getTime() - Math.max(config.analyticsRetentionDays, retentionDaysOf(tenant.settings, config)) * 86_400_000);
@@ -146,17 +151,6 @@ async function simpleBatch(knex: Knex, table: 'interactions' | 'outbox_messages'
     params,
   );
   add(table, count(result));
-  return count(result) === params.batch;
-}
-
-async function digestBatch(knex: Knex, params: BatchParams, add: Add): Promise<boolean> {
-  const result = await knex.raw(
-    `delete from digests where id in (
-       select id from digests where tenant_id = :tenant and status in ('sent', 'empty') and created_at < :cutoff
-        limit :batch for update skip locked)`,
-    params,
-  );
-  add('digests', count(result));
   return count(result) === params.batch;
 }
 

@@ -2,7 +2,7 @@ import type { Knex } from 'knex';
 import type { Logger } from 'pino';
 import type { Config } from '../config.ts';
 import type { Clock } from '../kernel/clock.ts';
-import type { AnalyticsContext } from './context.ts';
+import type { AnalyticsContext, PluginRetention } from './context.ts';
 import { toCsv } from './csv.ts';
 import type { InteractionEmitter } from './interactions.ts';
 import { parseQuery, runQuery, type AnalyticsAnswer } from './queries.ts';
@@ -16,6 +16,8 @@ export interface AnalyticsServiceOptions {
   clock: Clock;
   log: Logger;
   webhooks: () => InteractionEmitter | undefined;
+  /** Retention of the plugins' own tables; none by default. */
+  pluginRetention?: PluginRetention;
 }
 
 /**
@@ -26,7 +28,7 @@ export class AnalyticsService {
   readonly #ctx: AnalyticsContext;
 
   constructor(options: AnalyticsServiceOptions) {
-    this.#ctx = { knex: options.knex, config: options.config, clock: options.clock, log: options.log.child({ component: 'analytics' }), webhooks: options.webhooks };
+    this.#ctx = { knex: options.knex, config: options.config, clock: options.clock, log: options.log.child({ component: 'analytics' }), webhooks: options.webhooks, pluginRetention: options.pluginRetention ?? (async () => ({})) };
   }
 
   /** `GET /v1/track/open/{token}`: records the open (400 for a token Clarion did not sign). */

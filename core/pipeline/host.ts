@@ -173,6 +173,13 @@ export interface PluginHooks {
    * before the engine suppresses them. Returns what it cancelled (`batched`: taken out of a batch).
    */
   cancel?(db: Knex, input: { tenantId: string; notificationIds: string[]; reason: string; now: Date }): Promise<{ batched?: number }>;
+  /**
+   * Retention (the daily `enforce_retention` job): delete at most `limit` rows of each of its
+   * tables that are older than `cutoff` and no longer needed (never what is still pending), in
+   * short statements without long locks (`for update skip locked`). Returns counts by table; it
+   * is called again while any count reaches `limit`.
+   */
+  expire?(db: Knex, input: { tenantId: string; cutoff: Date; now: Date; limit: number }): Promise<Record<string, number>>;
 }
 
 export type StatefulPlugin<Options = Record<string, unknown>> = PipelinePlugin<Options> & PluginHooks;

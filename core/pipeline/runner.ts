@@ -118,6 +118,13 @@ export class PipelineRunner {
     return { batched };
   }
 
+  /** Retention: every plugin's expire hook; their counts by table. */
+  async expire(db: Knex, input: Parameters<NonNullable<PluginHooks['expire']>>[1]): Promise<Record<string, number>> {
+    const counts: Record<string, number> = {};
+    for (const { plugin } of this.#withHook('expire')) Object.assign(counts, await plugin.expire(db, input));
+    return counts;
+  }
+
   /** Each installed plugin with its options schema (the console builds its option forms from them). */
   describe(): Array<{ name: string; optionsSchema: Record<string, unknown>; description?: string }> {
     return this.names().map((name) => {

@@ -2,7 +2,7 @@ import { fileURLToPath } from 'node:url';
 import type { Channel } from '@clarion/adapter-kit';
 import { defineStatefulPlugin } from '../../core/pipeline/host.ts';
 import { batch, dailySummaries, digestTemplateData, sendDigest } from './digests.ts';
-import { deleteDigestsOf, leaveDigests } from './store.ts';
+import { deleteDigestsOf, expireDigests, leaveDigests } from './store.ts';
 
 /**
  * Digests: notifications of the chosen priorities (low by default) for one subscriber within a
@@ -93,6 +93,9 @@ export default defineStatefulPlugin<DigestOptions>({
   },
   async cancel(db, input) {
     return { batched: await leaveDigests(db, input.tenantId, input.notificationIds) };
+  },
+  async expire(db, input) {
+    return { digests: await expireDigests(db, input) };
   },
 });
 

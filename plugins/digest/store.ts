@@ -69,6 +69,20 @@ export async function deleteDigestsOf(db: Knex, tenantId: string, subscriberId: 
   return db('digests').where({ tenant_id: tenantId, subscriber_id: subscriberId }).delete();
 }
 
+/**
+ * Retention: at most `limit` digests that were sent or came out empty before `cutoff` (an open
+ * one still collects, whatever its age). Rows locked elsewhere are skipped, for the next run.
+ */
+export async function expireDigests(db: Knex, input: { tenantId: string; cutoff: Date; limit: number }): Promise<number> {
+  const result = await db.raw(
+    `delete from digests where id in (
+       select id from digests where tenant_id = :tenant and status in ('sent', 'empty') and created_at < :cutoff
+        limit :limit for update skip locked)`,
+    { tenant: input.tenantId, cutoff: input.cutoff, limit: input.limit },
+  );
+  return (result as { rowCount: number | null }).rowCount ?? 0;
+}
+
 /** Cancellation: the batched ones of these notifications leave their digests. Returns how many did. */
 export async function leaveDigests(db: Knex, tenantId: string, notificationIds: string[]): Promise<number> {
   if (notificationIds.length === 0) return 0;
