@@ -1,3 +1,4 @@
+import { bulkhead } from 'cockatiel';
 import type { Task } from 'graphile-worker';
 import type { Services } from '../services.ts';
 import { contextOf, SpanKind, withSpan } from '../tracing.ts';
@@ -23,8 +24,9 @@ const check = payloadChecker<Entry[]>('send_deliveries', {
 /**
  * The first attempts of deliveries created together (one fan-out statement, one topic page), as
  * one graphile-worker "batch job": one job added, locked and completed for up to SEND_BATCH (deliveries.ts)
- * deliveries instead of one each. The sends run concurrently (their reads and their successes
- * share statements: send-contexts.ts, success-writes.ts) and the task returns one promise per
+ * deliveries instead of one each. The sends run concurrently, at most CLARION_WORKER_CONCURRENCY
+ * at once across the batches of the process (their reads and their successes share statements:
+ * send-contexts.ts, success-writes.ts), and the task returns one promise per
  * entry, so graphile-worker keeps only the entries that failed (an unexpected error: the database
  * away) in the job it retries; the others are done.
  *
@@ -38,13 +40,19 @@ const check = payloadChecker<Entry[]>('send_deliveries', {
  * fan-out that queued it (its `traceparent`), as a `send_delivery` job's span does.
  */
 export function sendDeliveries(services: Services): Task {
+  // The entries of every batch of this process share CLARION_WORKER_CONCURRENCY sends in flight:
+  // as many as that many `send_delivery` jobs would run, so a provider (an SMTP pool, a rate)
+  // is never asked for a hundred sends at once per job, nor a send's timeout spent in a queue.
+  const inFlight = bulkhead(services.config.workerConcurrency, Number.POSITIVE_INFINITY);
   return (payload, helpers) => {
     const entries = check(payload);
     const results = entries.map((entry) =>
-      withSpan(
-        'clarion.job.send_delivery',
-        { kind: SpanKind.CONSUMER, parent: contextOf(entry.traceparent), attributes: { 'messaging.system': 'graphile_worker', 'messaging.operation.name': 'send_deliveries', 'clarion.job.id': helpers.job.id, 'clarion.job.attempt': helpers.job.attempts, 'clarion.delivery_id': entry.deliveryId } },
-        () => services.delivery.sendDelivery(entry.deliveryId, entry.tenantId, { onlyPending: true }),
+      inFlight.execute(() =>
+        withSpan(
+          'clarion.job.send_delivery',
+          { kind: SpanKind.CONSUMER, parent: contextOf(entry.traceparent), attributes: { 'messaging.system': 'graphile_worker', 'messaging.operation.name': 'send_deliveries', 'clarion.job.id': helpers.job.id, 'clarion.job.attempt': helpers.job.attempts, 'clarion.delivery_id': entry.deliveryId } },
+          () => services.delivery.sendDelivery(entry.deliveryId, entry.tenantId, { onlyPending: true }),
+        ),
       ),
     );
     // graphile-worker settles them as soon as the task returns; this keeps a rejection from
