@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Channel } from '@clarion/adapter-kit';
 import type { Knex } from 'knex';
 import { DateTime } from 'luxon';
+import { cancelNotifications } from '../db/repositories/cancellation.ts';
 import { insertDeliveries, type FirstSends } from '../db/repositories/deliveries.ts';
 import { getEvent, insertNotification, lockNotification, updateNotification } from '../db/repositories/notifications.ts';
 import type { EscalationStep, EventRow, SubscriberRowShape } from '../db/repositories/rows.ts';
@@ -101,11 +102,13 @@ export async function createNotification(ctx: NotificationsContext, trx: Knex, i
     applied = { ...applied, status: 'scheduled', scheduledFor: local.until };
   }
   const steps = applied.status === 'pending' && !applied.escalation && hasSteps(workflow);
+  const correlation = correlationKey(event, workflow);
+  if (correlation && workflow.correlation?.replace) await supersede(ctx, trx, { tenantId: event.tenant_id, subscriber, key: correlation, by: id, workflow: workflow.key, now });
   const row = insertNotification(trx, {
     id, tenantId: event.tenant_id, eventId: event.id, subscriberId: subscriber.id, workflowKey: workflow.key, priority: workflow.priority,
     status: applied.status, scheduledFor: applied.scheduledFor, channels: applied.channels, decisions: records,
     ...(applied.escalation ? { escalation: { steps: applied.escalation } } : {}),
-    correlationKey: correlationKey(event, workflow),
+    correlationKey: correlation,
   });
   if (applied.status === 'pending' && !applied.escalation && !steps) {
     await insertDeliveries(trx, { tenantId: event.tenant_id, notificationId: id, channels: applied.channels, before: row, ...(input.firstSends ? { firstSends: { priority: workflow.priority, into: input.firstSends } } : {}) });
@@ -129,6 +132,25 @@ export async function createNotification(ctx: NotificationsContext, trx: Knex, i
   } else if (applied.status === 'suppressed') {
     await emitNotification(ctx.webhooks(), trx, event.tenant_id, 'io.clarion.notification.suppressed', id, { workflow: workflow.key, subscriberId: subscriber.external_id, reason: (final as { reason?: string }).reason ?? null });
   }
+}
+
+/**
+ * A workflow whose correlation replaces: what the subscriber's earlier notifications of the key
+ * still have pending (deferred, delayed, digested, escalation steps, queued and retrying
+ * deliveries, on every channel) is cancelled, as a cancellation would, with the reason naming the
+ * newer one; what they already sent stays sent.
+ */
+async function supersede(ctx: NotificationsContext, trx: Knex, input: { tenantId: string; subscriber: SubscriberRow; key: string; by: string; workflow: string; now: Date }): Promise<void> {
+  const earlier: string[] = await trx('notifications').where({ tenant_id: input.tenantId, subscriber_id: input.subscriber.id, correlation_key: input.key }).pluck('id');
+  if (earlier.length === 0) return;
+  const reason = `superseded by notification ${input.by} (correlation ${input.key})`;
+  const { suppressed } = await cancelNotifications(
+    trx, input.tenantId, earlier, reason, input.now,
+    // Their places in batches (the digest plugin's) are given back first, as by a cancellation.
+    (notificationIds) => ctx.pipeline.cancel(trx, { tenantId: input.tenantId, notificationIds, reason, now: input.now }),
+    'notification',
+  );
+  for (const n of suppressed) await emitNotification(ctx.webhooks(), trx, input.tenantId, 'io.clarion.notification.suppressed', n.id, { workflow: n.workflow_key, subscriberId: n.external_id, reason });
 }
 
 /** `dispatch_notification`: a deferred notification's time has come (its workflow's steps start now, if it has any). */

@@ -87,7 +87,13 @@ const workflowFields = {
    * the event (`/data/quoteId`). The subscriber's in-app item of the same key is updated in place.
    */
   correlation: Type.Optional(
-    Type.Object({ key: Type.String({ pattern: POINTER, description: 'JSON Pointer into the event to what it is about (e.g. /data/quoteId)' }) }, { additionalProperties: false, description: 'In-app items of the same subscriber and key are updated in place rather than stacked' }),
+    Type.Object(
+      {
+        key: Type.String({ pattern: POINTER, description: 'JSON Pointer into the event to what it is about (e.g. /data/quoteId)' }),
+        replace: Type.Optional(Type.Boolean({ description: 'A new notification cancels what earlier ones of the same subscriber and key still have pending on every channel (a deferred email, a delay step, a retry): superseded' })),
+      },
+      { additionalProperties: false, description: 'In-app items of the same subscriber and key are updated in place rather than stacked' },
+    ),
   ),
   plugins: Type.Optional(AnyObject({ default: {} })),
   /** Delivered whatever the subscriber's opt-outs (critical workflows are required by default). */

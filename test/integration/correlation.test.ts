@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import request from 'supertest';
 import { testApp, type TestApp } from '../support/clarion.ts';
+import { ManualClock } from '../support/clock.ts';
 
 /**
  * Correlation: a workflow names what its events are about (`correlation.key`, a pointer into the
@@ -58,5 +59,70 @@ describe('correlation (integration)', () => {
   it('refuses a correlation that is not a JSON Pointer', async () => {
     const res = await call('put', '/v1/workflows/quote.bad').send({ trigger: 'com.acme.quote.bad', channels: ['in_app'], correlation: { key: 'quoteId' } }).expect(422);
     expect(res.body.errors.map((e: { pointer: string }) => e.pointer)).to.deep.equal(['/correlation/key']);
+  });
+});
+
+/**
+ * Correlation that replaces (`replace: true`): a newer notification of the same subscriber and key
+ * cancels what earlier ones still have pending on every channel (here the email an earlier status
+ * waited an hour to send), records why, and leaves what they sent; without `replace`, both send.
+ */
+describe('correlation replacing pending notifications (integration)', () => {
+  let t: TestApp;
+  let key: string;
+  let seq = 0;
+  const clock = new ManualClock();
+  before(async () => {
+    t = await testApp({ clock, env: { CLARION_DEFAULT_SANDBOX: 'true' } });
+    ({ apiKey: key } = await t.tenant('Acme', { acceptUnvalidatedTypes: true }));
+  });
+  after(() => t.close());
+  const call = (method: 'post' | 'put' | 'get', url: string) => request(t.callback)[method](url).set('authorization', `Bearer ${key}`);
+  const workflow = (name: string, replace: boolean | undefined) =>
+    call('put', `/v1/workflows/${name}`).send({
+      trigger: `com.acme.${name}`, channels: ['in_app', 'email'], correlation: { key: '/data/quoteId', ...(replace === undefined ? {} : { replace }) },
+      steps: [{ channels: ['in_app'] }, { delay: '1h' }, { channels: ['email'] }],
+      templates: { in_app: { title: 'Quotation {{ data.quoteId }}: {{ data.status }}', body: '.' }, email: { subject: 'Quotation {{ data.quoteId }}: {{ data.status }}', text: '.' } },
+    }).expect(201);
+  const post = async (type: string, data: Record<string, unknown>) => {
+    const res = await call('post', '/v1/events').set('content-type', 'application/cloudevents+json')
+      .send(JSON.stringify({ specversion: '1.0', id: `r-${++seq}`, source: '/sales', type, data: { recipients: [{ id: 'dora', email: 'dora@example.com' }], ...data } })).expect(202);
+    await t.runJobsUntilIdle();
+    const id = (await call('get', `/v1/events/${res.body.accepted[0].eventId}`).expect(200)).body.notifications[0].id as string;
+    return id;
+  };
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- API bodies, asserted field by field
+  const notification = async (id: string): Promise<Record<string, any>> => (await call('get', `/v1/notifications/${id}`).expect(200)).body;
+  const mails = async () => ((await call('get', '/v1/outbox?to=dora%40example.com&limit=50').expect(200)).body.items as Array<{ channel: string; subject?: string; content?: { subject?: string } }>).map((m) => m.content?.subject ?? m.subject);
+
+  it("cancels the earlier status's pending email once a newer one is created, and says why", async () => {
+    await workflow('quote.replaced', true);
+    const sent = await post('com.acme.quote.replaced', { quoteId: 'Q-1', status: 'sent' });
+    clock.advance(10 * 60_000);
+    const accepted = await post('com.acme.quote.replaced', { quoteId: 'Q-1', status: 'accepted' });
+    const other = await post('com.acme.quote.replaced', { quoteId: 'Q-2', status: 'sent' });
+    const earlier = await notification(sent);
+    // The in-app copy it sent stays sent; its wait for the email is cancelled.
+    expect(earlier.deliveries.map((d: { channel: string; status: string }) => [d.channel, d.status])).to.deep.equal([['in_app', 'delivered']]);
+    expect(earlier.decisions.at(-1)).to.deep.include({ plugin: 'cancellation', decision: 'suppress', reason: `superseded by notification ${accepted} (correlation quote.replaced:Q-1)` });
+    expect((await t.db.knex('notifications').where({ id: sent }).first('workflow_steps')).workflow_steps).to.deep.include({ status: 'cancelled' });
+    clock.advance(2 * 3600_000);
+    await t.runJobsDueBy(clock.now());
+    expect((await mails()).sort()).to.deep.equal(['Quotation Q-1: accepted', 'Quotation Q-2: sent']);
+    expect((await notification(other)).decisions.map((d: { plugin: string }) => d.plugin)).to.not.include('cancellation');
+  });
+
+  it('lets both send without replace', async () => {
+    await workflow('quote.kept', undefined);
+    await post('com.acme.quote.kept', { quoteId: 'Q-3', status: 'sent' });
+    await post('com.acme.quote.kept', { quoteId: 'Q-3', status: 'accepted' });
+    clock.advance(2 * 3600_000);
+    await t.runJobsDueBy(clock.now());
+    expect((await mails()).filter((s) => s?.startsWith('Quotation Q-3')).sort()).to.deep.equal(['Quotation Q-3: accepted', 'Quotation Q-3: sent']);
+  });
+
+  it('refuses a replace that is not a boolean', async () => {
+    const res = await call('put', '/v1/workflows/quote.bad2').send({ trigger: 'com.acme.quote.bad2', channels: ['in_app'], correlation: { key: '/data/quoteId', replace: 'yes' } }).expect(422);
+    expect(res.body.errors.map((e: { pointer: string }) => e.pointer)).to.deep.equal(['/correlation/replace']);
   });
 });

@@ -5160,6 +5160,8 @@ export interface components {
             correlation?: {
                 /** @description JSON Pointer into the event to what it is about (e.g. /data/quoteId) */
                 key: string;
+                /** @description A new notification cancels what earlier ones of the same subscriber and key still have pending on every channel (a deferred email, a delay step, a retry): superseded */
+                replace?: boolean;
             };
             /** @default {} */
             plugins: Record<string, never>;
@@ -5249,6 +5251,8 @@ export interface components {
             correlation?: {
                 /** @description JSON Pointer into the event to what it is about (e.g. /data/quoteId) */
                 key: string;
+                /** @description A new notification cancels what earlier ones of the same subscriber and key still have pending on every channel (a deferred email, a delay step, a retry): superseded */
+                replace?: boolean;
             };
             /** @default {} */
             plugins: Record<string, never>;

@@ -54,18 +54,20 @@ const PENDING = `(n.status in ('pending', 'scheduled', 'batched')
  * and delayed notifications, their places in open batches (through `release`, the plugins' cancel
  * hooks), their pending escalation and workflow steps. A notification nothing was handed over for becomes `suppressed`, with a decision saying
  * why; one with deliveries already sent keeps the status its deliveries give it. Returns what was
- * cancelled and the ids of the notifications suppressed now.
+ * cancelled and the ids of the notifications suppressed now. `by: 'notification'`: the ids are
+ * notifications' (a correlation replacing them), not events'.
  */
 export async function cancelNotifications(
   db: Knex, tenantId: string, eventIds: string[], reason: string, now: Date,
   /** Plugins with state release what they hold of the (locked) notifications first: their places in batches. */
   release: (ids: string[]) => Promise<{ batched: number }>,
+  by: 'event' | 'notification' = 'event',
 ): Promise<{ counts: PendingCounts & { deliveries: number }; suppressed: Array<{ id: string; workflow_key: string; external_id: string | null }> }> {
   const { rows: targets } = await db.raw(
     `select n.id, n.status = 'scheduled' and n.escalation is null and n.workflow_steps is null as deferred,
             (select count(*) from jsonb_array_elements(case when jsonb_typeof(n.escalation->'steps') = 'array' then n.escalation->'steps' else '[]'::jsonb end) s where s->>'status' = 'pending')::int as steps,
             coalesce(n.workflow_steps->>'status' = 'waiting', false) as delayed
-       from notifications n where n.tenant_id = ? and n.event_id = any(?::uuid[]) and ${PENDING} order by n.id for update`,
+       from notifications n where n.tenant_id = ? and n.${by === 'event' ? 'event_id' : 'id'} = any(?::uuid[]) and ${PENDING} order by n.id for update`,
     [tenantId, eventIds],
   );
   const rows = targets as Array<{ id: string; deferred: boolean; steps: number; delayed: boolean }>;
