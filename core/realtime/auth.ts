@@ -173,9 +173,14 @@ export class InboxAuth {
     };
     const found = await this.#secrets.get(tenantId, load);
     if (found || !create) return found;
-    // Minting for a tenant that never read its secret creates it (its hashes need it anyway).
+    // Minting for a tenant that never read its secret creates it (its hashes need it anyway). The
+    // absence cached here may be stale (another request or gateway created the secret since, and
+    // its announcement has not arrived): it is dropped before the secret is read again.
     await this.secret(tenantId, 'system');
-    return this.#secrets.get(tenantId, load);
+    this.#secrets.drop(tenantId);
+    const created = await this.#secrets.get(tenantId, load);
+    if (!created) throw new Error(`the inbox secret of tenant ${tenantId} could not be created`);
+    return created;
   }
 
   #open(sealed: Sealed): string {

@@ -104,6 +104,26 @@ describe('inbox authentication: secret, subscriber hash, tokens', () => {
     expect(cross.body.code).to.equal('CLARION_ERR_INBOX_HASH_INVALID');
   });
 
+  it('mints a token when another gateway created the secret after this one cached its absence', async () => {
+    // This process looked the secret up (a session with a hash) before there was one: it keeps
+    // that absence. Another gateway then creates the secret (here: the row written as it would).
+    const initech = await t.tenant('Initech');
+    const session = { tenantId: initech.tenantId, subscriberId: 'ada', subscriberHash: 'ab'.repeat(32) };
+    await request(t.callback).post('/v1/inbox/session').send(session).expect(401);
+    await as(globex.apiKey).get('/v1/tenant/inbox-secret').expect(200);
+    const sealed = (await t.db.knex('tenants').where({ id: globex.tenantId }).first('inbox_secret')).inbox_secret;
+    await t.db.knex('tenants').where({ id: initech.tenantId }).update({ inbox_secret: JSON.stringify(sealed), inbox_secret_rotated_at: clock.at });
+    // Minting finds the secret, not the cached absence (it was a 500).
+    const { token } = await mint(initech.apiKey, 'ada');
+    expect(token).to.match(/^cin_/);
+  });
+
+  it('mints tokens for many subscribers at once, the first mint creating the secret', async () => {
+    const hooli = await t.tenant('Hooli');
+    const tokens = await Promise.all(Array.from({ length: 20 }, (_, i) => mint(hooli.apiKey, `sub-${i}`)));
+    expect(new Set(tokens.map((r) => r.token)).size).to.equal(20);
+  });
+
   it('mints tokens with fewer scopes', async () => {
     const token = await mint(acme.apiKey, 'ada', { scopes: ['inbox:read'] });
     expect(token.scopes).to.deep.equal(['inbox:read']);
