@@ -120,6 +120,8 @@ async function main() {
   const processes: ClarionProcess[] = [];
   const sink = new SmtpSink();
   await sink.start();
+  // A step that fails still leaves the figures measured before it (printed, written), then the error.
+  let failure: unknown;
   try {
     const ceilingUrl = await database(admin, server.url, 'bench_ceiling');
     const ingestUrl = await database(admin, server.url, 'clarion_ingest');
@@ -346,6 +348,8 @@ async function main() {
       console.table(rows);
     }
     await knex.destroy();
+  } catch (err) {
+    failure = err;
   } finally {
     for (const p of processes.reverse()) await p.stop();
     await sink.stop();
@@ -357,6 +361,10 @@ async function main() {
   if (args.json) {
     await writeJson(args.json, figures, { seconds: SECONDS, connections: CONNECTIONS, engineEvents: ENGINE_EVENTS, emailEvents: EMAIL_EVENTS, e2eRate: E2E_RATE, team: TEAM, smtpConnections: SMTP_CONNECTIONS, workerConcurrency: CONCURRENCY });
     console.log(`written: ${args.json}`);
+  }
+  if (failure !== undefined) {
+    console.error('bench: a step failed; the figures above are those measured before it');
+    throw failure;
   }
 }
 
