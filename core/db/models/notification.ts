@@ -1,20 +1,13 @@
 import type { Channel, Priority } from '@clarion/adapter-kit';
+import type { HostScheduledStep } from '../../pipeline/host.ts';
 import type { DecisionRecord } from '../../pipeline/types.ts';
 import { BaseModel } from './base.ts';
 
-/** One step of an escalation as kept on the notification (`escalation.steps`). */
-export interface EscalationStep {
-  step: number;
-  at: string;
-  channels: Channel[];
-  recipients: string[];
-  status: 'pending' | 'fired' | 'cancelled';
-  /** Cancelled when its time comes if the notification was read by then (a `schedule` step's `unless`). */
-  unless?: 'read';
-  firedAt?: string;
-  reason?: string;
-  notifications?: string[];
-}
+/**
+ * One step of an escalation as kept on the notification (`escalation.steps`): the shape the
+ * plugin host shows plugins (`HostScheduledStep`), defined there once.
+ */
+export type EscalationStep = HostScheduledStep;
 
 type Time = Date | string;
 

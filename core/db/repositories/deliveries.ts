@@ -34,6 +34,17 @@ export function sendPriority(priority: string | undefined): number {
   return priority === 'critical' ? -2 : priority === 'high' ? -1 : 0;
 }
 
+/** The CTE `queued`: the `send_deliveries` batch jobs of the rows of the CTE `first_send` (id, tenant_id, priority). */
+function firstSendJobs(): { sql: string; bindings: Knex.RawBinding[] } {
+  return batchQueuedCte('first_send', {
+    task: 'send_deliveries',
+    entry: `json_build_object('deliveryId', i.id, 'tenantId', i.tenant_id)`,
+    maxAttempts: SEND_JOB_ATTEMPTS,
+    batchSize: SEND_BATCH,
+    priority: SEND_PRIORITY_SQL('i.priority'),
+  });
+}
+
 /**
  * The CTEs `inserted` and `queued` of a fan-out statement: one delivery per channel of each row
  * of the CTE `notifications` (id, tenant_id, channels, priority), in channel order, and their
@@ -41,13 +52,7 @@ export function sendPriority(priority: string | undefined): number {
  * priority and SEND_BATCH deliveries, instead of one `send_delivery` job each.
  */
 export function insertedDeliveriesCte(notifications: string): { sql: string; bindings: Knex.RawBinding[] } {
-  const queued = batchQueuedCte('first_send', {
-    task: 'send_deliveries',
-    entry: `json_build_object('deliveryId', i.id, 'tenantId', i.tenant_id)`,
-    maxAttempts: SEND_JOB_ATTEMPTS,
-    batchSize: SEND_BATCH,
-    priority: SEND_PRIORITY_SQL('i.priority'),
-  });
+  const queued = firstSendJobs();
   return {
     sql: `inserted as (
          insert into deliveries (tenant_id, notification_id, channel, status, idempotency_key)
@@ -71,13 +76,7 @@ export type FirstSends = Array<{ id: string; tenant_id: string; priority: string
 /** The `send_deliveries` batch jobs of gathered first sends (nothing for none), in one statement. */
 export async function queueFirstSends(db: Knex, sends: FirstSends): Promise<void> {
   if (sends.length === 0) return;
-  const queued = batchQueuedCte('first_send', {
-    task: 'send_deliveries',
-    entry: `json_build_object('deliveryId', i.id, 'tenantId', i.tenant_id)`,
-    maxAttempts: SEND_JOB_ATTEMPTS,
-    batchSize: SEND_BATCH,
-    priority: SEND_PRIORITY_SQL('i.priority'),
-  });
+  const queued = firstSendJobs();
   await db.raw(
     `with first_send as (select * from jsonb_to_recordset(?::jsonb) as r(id uuid, tenant_id uuid, priority text)), ${queued.sql}
      select (select count(*) from queued) as q`,
