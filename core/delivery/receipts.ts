@@ -62,14 +62,18 @@ export async function applyCallback(
     // Provider engagement events (SendGrid, Mailgun, SES opens and clicks; read receipts) are
     // interactions like the pixel's and the redirect's: the first sets openedAt/clickedAt and counts
     // in the analytics. One per message and kind (a provider resending the event records it once).
+    // An open or click the provider flags as a machine's (Apple MPP, a scanner) is a prefetch, kept
+    // under its own key so that the person's later open is still recorded.
     const kind = update.status === 'clicked' ? 'click' : update.status === 'opened' || update.status === 'read' ? 'open' : undefined;
     if (kind) {
+      const machine = update.machine === true;
       const recorded = await recordInteraction(trx, input.webhooks, { deliveryId: delivery.id, tenantId }, {
-        kind, source: 'provider', adapter, providerEventId: `${update.providerMessageId}:${kind}`, prefetch: false, at: update.at ?? now,
+        kind, source: 'provider', adapter, providerEventId: `${update.providerMessageId}:${kind}${machine ? ':machine' : ''}`, prefetch: machine, at: update.at ?? now,
       }, tenantId);
       if (recorded) effects.engagements++;
     }
-    const next = RECEIPT_TO_DELIVERY[update.status];
+    // A machine's open says nothing about the person reading it: the delivery stays where it is.
+    const next = update.machine === true ? undefined : RECEIPT_TO_DELIVERY[update.status];
     if (!next || (RANK[next] ?? 0) < (RANK[delivery.status] ?? 0) || next === delivery.status) continue;
     await updateDelivery(trx, delivery.id, {
       status: next,

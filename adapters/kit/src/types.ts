@@ -155,6 +155,11 @@ export interface StatusUpdate {
   at?: Date;
   errorCode?: string;
   errorMessage?: string;
+  /**
+   * An open or click the provider says a machine made (Apple Mail Privacy Protection prefetching
+   * the pixel, a security scanner following links): recorded as a prefetch, never as engagement.
+   */
+  machine?: boolean;
 }
 
 export interface InboundMessage {
