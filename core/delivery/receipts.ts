@@ -1,7 +1,9 @@
 import type { CallbackApplied, CallbackRequest, CallbackResult, Channel, StatusUpdate } from '@clarion/adapter-kit';
 import { CallbackRejected } from '@clarion/adapter-kit';
 import { recordInteraction, type InteractionEmitter } from '../analytics/interactions.ts';
-import { deliveryForReceipt, latestDeliveryTo, updateDelivery } from '../db/repositories/deliveries.ts';
+import { callPricing, deliveryForReceipt, latestDeliveryTo, updateDelivery } from '../db/repositories/deliveries.ts';
+import { callCost } from './cost.ts';
+import type { ProviderPrice } from './providers.ts';
 import { getNotification, latestAcknowledgeable } from '../db/repositories/notifications.ts';
 import { acknowledge } from '../notifications/status.ts';
 import { setChannelOptOut } from '../preferences/service.ts';
@@ -71,6 +73,13 @@ export async function applyCallback(
         kind, source: 'provider', adapter, providerEventId: `${update.providerMessageId}:${kind}${machine ? ':machine' : ''}`, prefetch: machine, at: update.at ?? now,
       }, tenantId);
       if (recorded) effects.engagements++;
+    }
+    // A call priced per minute costs what it lasted, known once it ended (Twilio's CallDuration);
+    // charged once, whatever the provider repeats. Unanswered calls report no duration: no cost.
+    if (update.durationSeconds !== undefined && delivery.cost === null) {
+      const pricing = await callPricing(trx, tenantId, delivery);
+      const cost = pricing && callCost(pricing.price as ProviderPrice | null, update.durationSeconds, pricing.phone);
+      if (cost) await updateDelivery(trx, delivery.id, { cost: cost.cost, currency: cost.currency });
     }
     // A machine's open says nothing about the person reading it: the delivery stays where it is.
     const next = update.machine === true ? undefined : RECEIPT_TO_DELIVERY[update.status];

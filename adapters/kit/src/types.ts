@@ -160,6 +160,8 @@ export interface StatusUpdate {
    * the pixel, a security scanner following links): recorded as a prefetch, never as engagement.
    */
   machine?: boolean;
+  /** A call's duration in seconds once it ended answered (Twilio's `CallDuration`): what a per-minute price is charged on. */
+  durationSeconds?: number;
 }
 
 export interface InboundMessage {
