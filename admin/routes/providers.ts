@@ -149,15 +149,16 @@ export function providerRoutes(routes: AdminRouter, deps: AdminDeps): void {
   });
 }
 
-type Price = { currency: string; perMessage?: number; perSegment?: number; byPrefix?: Record<string, number> };
+type Price = { currency: string; perMessage?: number; perSegment?: number; perMinute?: number; byPrefix?: Record<string, number> };
+const UNITS = ['perMessage', 'perSegment', 'perMinute'] as const;
 
 /** A stored price as the form's fields. */
 function priceFields(price: Price | null | undefined) {
   if (!price) return { priceCurrency: '', priceUnit: 'perMessage', priceAmount: '', priceByPrefix: '' };
   return {
     priceCurrency: price.currency,
-    priceUnit: price.perSegment !== undefined ? 'perSegment' : 'perMessage',
-    priceAmount: String(price.perSegment ?? price.perMessage ?? ''),
+    priceUnit: UNITS.find((u) => price[u] !== undefined) ?? 'perMessage',
+    priceAmount: String(price.perSegment ?? price.perMinute ?? price.perMessage ?? ''),
     priceByPrefix: Object.entries(price.byPrefix ?? {}).map(([prefix, amount]) => `${prefix}=${amount}`).join('\n'),
   };
 }
@@ -172,7 +173,7 @@ function readPrice(state: AdminState, errors: FieldError[]): Price | null {
   const amount = state.form.text('priceAmount');
   const lines = (state.form.text('priceByPrefix') ?? '').split(/\r?\n/).map((l) => l.trim()).filter(Boolean);
   if (!currency && !amount && lines.length === 0) return null;
-  const unit = state.form.text('priceUnit') === 'perSegment' ? 'perSegment' : 'perMessage';
+  const unit = UNITS.find((u) => u === state.form.text('priceUnit')) ?? 'perMessage';
   const price: Price = { currency: currency ?? '' };
   if (amount === undefined || !Number.isFinite(Number(amount))) errors.push({ pointer: `/price/${unit}`, message: 'must be a number' });
   else price[unit] = Number(amount);

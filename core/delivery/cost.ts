@@ -20,7 +20,18 @@ export function costOf(channel: Channel, result: SendResult, price: ProviderPric
     const segments = typeof counted === 'number' && counted > 0 ? counted : segmentsOf(channel, content);
     return { cost: round(amount * segments), currency: price.currency };
   }
+  // perMinute: unknown until the call ended (callCost, from the provider's status callback).
   return null;
+}
+
+/**
+ * What a call cost at a per-minute price: its duration rounded up to whole minutes times the price
+ * (the recipient's country's, `byPrefix`, where declared). Null when the price is not per minute.
+ */
+export function callCost(price: ProviderPrice | null | undefined, durationSeconds: number, phone?: string | null): { cost: number; currency: string } | null {
+  const amount = declaredAmount(price, phone);
+  if (!price || price.perMinute === undefined || amount === undefined || !Number.isFinite(durationSeconds) || durationSeconds < 0) return null;
+  return { cost: round(Math.ceil(durationSeconds / 60) * amount), currency: price.currency };
 }
 
 function segmentsOf(channel: Channel, content: RenderedContent | undefined): number {

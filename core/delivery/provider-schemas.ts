@@ -12,25 +12,29 @@ const maxPerSecond = Nullable(Type.Integer({ minimum: 1, maximum: 100_000 }), {
   description: 'Throughput cap: at most this many messages per second through this provider, across all workers; null: none',
 });
 const name = Type.String({ maxLength: 200 });
-/** One of perMessage or perSegment (providers.ts checks that exactly one is given). */
+/** One of perMessage, perSegment or perMinute (providers.ts checks that exactly one is given, and perMinute only for voice). */
 export const providerPriceSchema = Type.Object(
   {
     currency: Type.String({ pattern: '^[A-Z]{3}$', description: 'ISO 4217, in capitals (EUR, USD, ...)' }),
     perMessage: Type.Optional(Type.Number({ minimum: 0, maximum: 1000 })),
     perSegment: Type.Optional(Type.Number({ minimum: 0, maximum: 1000, description: 'SMS: per segment of the text, GSM-7 or UCS-2' })),
+    perMinute: Type.Optional(Type.Number({
+      minimum: 0, maximum: 1000,
+      description: "Voice only: per started minute of an answered call (its duration rounded up to whole minutes), charged once the provider reports the duration (Twilio's status callback); unanswered calls cost nothing",
+    })),
     byPrefix: Type.Optional(
       Type.Record(Type.String({ pattern: '^[1-9][0-9]{0,5}$' }), Type.Number({ minimum: 0, maximum: 1000 }), {
         maxProperties: 500,
         additionalProperties: false,
         description:
-          "Prices by country: the recipient's number (E.164, its digits) starting with a key (a country calling code, or a longer prefix: `1`, `44`, `1787`) costs this per message or per segment (as the base is declared) instead; the longest key wins. Least-cost routing compares these.",
+          "Prices by country: the recipient's number (E.164, its digits) starting with a key (a country calling code, or a longer prefix: `1`, `44`, `1787`) costs this per message, per segment or per minute (as the base is declared) instead; the longest key wins. Least-cost routing compares these.",
       }),
     ),
   },
   { additionalProperties: false },
 );
 const price = Nullable(providerPriceSchema, {
-  description: "What a message through this provider costs (summed as cost in the analytics): one of perMessage or perSegment; a price the provider reports itself (Twilio) wins; null: not declared",
+  description: "What a message through this provider costs (summed as cost in the analytics): one of perMessage, perSegment or (voice) perMinute; a price the provider reports itself (Twilio) wins; null: not declared",
 });
 
 export const providerInputSchema = Type.Object(

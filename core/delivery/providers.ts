@@ -45,12 +45,13 @@ export interface ProviderRecord {
 
 export const MASK = '********';
 
-/** A provider's declared price: per message, or (SMS) per segment. */
+/** A provider's declared price: per message, (SMS) per segment, or (voice) per started minute of a call. */
 export interface ProviderPrice {
   /** ISO 4217, e.g. `EUR`. */
   currency: string;
   perMessage?: number;
   perSegment?: number;
+  perMinute?: number;
   /** Prices by the recipient's number (E.164 digits it starts with, e.g. `44`, `1787`): the longest match replaces the base amount. */
   byPrefix?: Record<string, number>;
 }
@@ -89,6 +90,7 @@ export class ProviderService {
     const adapterName = body.adapter;
     const priority = body.priority ?? 0;
     checkPrice(body.price, errors);
+    if (typeof channel === 'string') checkPriceChannel(body.price, errors, channel);
     if (errors.length > 0) throw new ClarionError('CLARION_ERR_PROVIDER_INVALID_CONFIG', 'Invalid provider', { errors });
     const adapter = this.#registry.require(adapterName as string);
     if (!this.#registry.serves(adapterName as string, channel)) {
@@ -128,6 +130,9 @@ export class ProviderService {
     if (errors.length > 0) throw new ClarionError('CLARION_ERR_PROVIDER_INVALID_CONFIG', 'Invalid provider change', { errors });
     return this.#changed(tenantId, this.#knex.transaction(async (trx) => {
       const row = await this.#row(trx, tenantId, id, true);
+      const channelErrors: FieldError[] = [];
+      checkPriceChannel(body.price, channelErrors, row.channel as string);
+      if (channelErrors.length > 0) throw new ClarionError('CLARION_ERR_PROVIDER_INVALID_CONFIG', 'Invalid provider change', { errors: channelErrors });
       const patch: Record<string, unknown> = { updated_at: trx.fn.now() };
       if (body.config !== undefined) {
         // Secrets left out (or sent back masked) keep their stored value.
@@ -312,12 +317,20 @@ export class ProviderService {
   }
 }
 
-/** What the schema cannot say of a price: exactly one of perMessage and perSegment. */
+/** What the schema cannot say of a price: exactly one of perMessage, perSegment and perMinute. */
 function checkPrice(value: unknown, errors: FieldError[]): void {
   if (value === undefined || value === null || typeof value !== 'object' || Array.isArray(value)) return;
   const price = value as Record<string, unknown>;
-  const amounts = (['perMessage', 'perSegment'] as const).filter((k) => price[k] !== undefined);
-  if (amounts.length !== 1) errors.push({ pointer: '/price', message: 'must give one of perMessage or perSegment' });
+  const amounts = (['perMessage', 'perSegment', 'perMinute'] as const).filter((k) => price[k] !== undefined);
+  if (amounts.length !== 1) errors.push({ pointer: '/price', message: 'must give one of perMessage, perSegment or perMinute' });
+}
+
+/** perMinute prices calls: only a voice provider may declare it (on a change, the provider's channel). */
+function checkPriceChannel(value: unknown, errors: FieldError[], channel: string): void {
+  if (value === undefined || value === null || typeof value !== 'object' || Array.isArray(value)) return;
+  if ((value as Record<string, unknown>).perMinute !== undefined && channel !== 'voice') {
+    errors.push({ pointer: '/price/perMinute', message: `is for voice calls only (this provider's channel is ${channel})` });
+  }
 }
 
 function mask(config: Record<string, unknown>, secrets: string[]): Record<string, unknown> {

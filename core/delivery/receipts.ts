@@ -1,7 +1,9 @@
 import type { CallbackApplied, CallbackRequest, CallbackResult, Channel, StatusUpdate } from '@clarion/adapter-kit';
 import { CallbackRejected } from '@clarion/adapter-kit';
 import { recordInteraction, type InteractionEmitter } from '../analytics/interactions.ts';
-import { deliveryForReceipt, latestDeliveryTo, updateDelivery } from '../db/repositories/deliveries.ts';
+import { callPricing, deliveryForReceipt, latestDeliveryTo, updateDelivery } from '../db/repositories/deliveries.ts';
+import { callCost } from './cost.ts';
+import type { ProviderPrice } from './providers.ts';
 import { getNotification, latestAcknowledgeable } from '../db/repositories/notifications.ts';
 import { acknowledge } from '../notifications/status.ts';
 import { setChannelOptOut } from '../preferences/service.ts';
@@ -62,14 +64,25 @@ export async function applyCallback(
     // Provider engagement events (SendGrid, Mailgun, SES opens and clicks; read receipts) are
     // interactions like the pixel's and the redirect's: the first sets openedAt/clickedAt and counts
     // in the analytics. One per message and kind (a provider resending the event records it once).
+    // An open or click the provider flags as a machine's (Apple MPP, a scanner) is a prefetch, kept
+    // under its own key so that the person's later open is still recorded.
     const kind = update.status === 'clicked' ? 'click' : update.status === 'opened' || update.status === 'read' ? 'open' : undefined;
     if (kind) {
+      const machine = update.machine === true;
       const recorded = await recordInteraction(trx, input.webhooks, { deliveryId: delivery.id, tenantId }, {
-        kind, source: 'provider', adapter, providerEventId: `${update.providerMessageId}:${kind}`, prefetch: false, at: update.at ?? now,
+        kind, source: 'provider', adapter, providerEventId: `${update.providerMessageId}:${kind}${machine ? ':machine' : ''}`, prefetch: machine, at: update.at ?? now,
       }, tenantId);
       if (recorded) effects.engagements++;
     }
-    const next = RECEIPT_TO_DELIVERY[update.status];
+    // A call priced per minute costs what it lasted, known once it ended (Twilio's CallDuration);
+    // charged once, whatever the provider repeats. Unanswered calls report no duration: no cost.
+    if (update.durationSeconds !== undefined && delivery.cost === null) {
+      const pricing = await callPricing(trx, tenantId, delivery);
+      const cost = pricing && callCost(pricing.price as ProviderPrice | null, update.durationSeconds, pricing.phone);
+      if (cost) await updateDelivery(trx, delivery.id, { cost: cost.cost, currency: cost.currency });
+    }
+    // A machine's open says nothing about the person reading it: the delivery stays where it is.
+    const next = update.machine === true ? undefined : RECEIPT_TO_DELIVERY[update.status];
     if (!next || (RANK[next] ?? 0) < (RANK[delivery.status] ?? 0) || next === delivery.status) continue;
     await updateDelivery(trx, delivery.id, {
       status: next,

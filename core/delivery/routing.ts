@@ -30,7 +30,7 @@ export function declaredAmount(price: ProviderPrice | null | undefined, phone?: 
     for (const prefix of Object.keys(price.byPrefix)) if (digits.startsWith(prefix) && (!best || prefix.length > best.length)) best = prefix;
     if (best !== undefined) return price.byPrefix[best];
   }
-  return price.perMessage ?? price.perSegment;
+  return price.perMessage ?? price.perSegment ?? price.perMinute;
 }
 
 /** The providers (already in priority order) in least-cost order for a message to `phone`. */

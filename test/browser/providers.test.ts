@@ -138,6 +138,25 @@ describe('admin console in the browser: providers', function () {
     expect((await t.services.providers.get(tenantId, stored.id)).price).to.equal(null);
   });
 
+  it('declares a per-minute price on a voice provider and keeps it when saved again', async () => {
+    await page.goto('/admin/providers/new?adapter=sandbox');
+    await page.getByLabel('Channel').selectOption('voice');
+    await page.getByLabel('Name', { exact: true }).fill('Paging calls');
+    await page.getByLabel('Currency (ISO 4217, e.g. EUR)').fill('USD');
+    await page.getByLabel('Charged').selectOption('perMinute');
+    await page.getByLabel('Amount', { exact: true }).fill('0.02');
+    await page.getByRole('button', { name: 'Create provider' }).click();
+    expect(await page.getByRole('status').textContent()).to.include('Provider created.');
+    const stored = (await t.services.providers.list(tenantId)).find((p) => p.name === 'Paging calls')!;
+    expect(stored.price).to.deep.equal({ currency: 'USD', perMinute: 0.02 });
+    // The form shows it back as it is, so saving changes nothing.
+    expect(await page.getByLabel('Charged').inputValue()).to.equal('perMinute');
+    expect(await page.getByLabel('Amount', { exact: true }).inputValue()).to.equal('0.02');
+    await page.getByRole('button', { name: 'Save' }).click();
+    expect(await page.getByRole('status').textContent()).to.include('Provider saved.');
+    expect((await t.services.providers.get(tenantId, stored.id)).price).to.deep.equal({ currency: 'USD', perMinute: 0.02 });
+  });
+
   it('refuses a viewer\'s change on the server', async () => {
     const viewer = await loginAs(browser, served.url, 'viewer@acme.example');
     await visit(viewer.page, '/admin/providers', 'providers-viewer');

@@ -210,6 +210,7 @@ describe('analytics (integration)', () => {
       [{ currency: 'EUR', perMessage: 1, perSegment: 1 }, '/price'],
       [{ currency: 'EUR', perMessage: -1 }, '/price/perMessage'],
       [{ currency: 'EUR', perMessage: '1' }, '/price/perMessage'],
+      // Per-minute prices are for voice only (test/integration/voice-cost.test.ts): not this push provider's.
       [{ currency: 'EUR', perMinute: 1 }, '/price/perMinute'],
       ['1 EUR', '/price'],
     ] as const) {

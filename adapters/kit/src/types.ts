@@ -155,6 +155,13 @@ export interface StatusUpdate {
   at?: Date;
   errorCode?: string;
   errorMessage?: string;
+  /**
+   * An open or click the provider says a machine made (Apple Mail Privacy Protection prefetching
+   * the pixel, a security scanner following links): recorded as a prefetch, never as engagement.
+   */
+  machine?: boolean;
+  /** A call's duration in seconds once it ended answered (Twilio's `CallDuration`): what a per-minute price is charged on. */
+  durationSeconds?: number;
 }
 
 export interface InboundMessage {

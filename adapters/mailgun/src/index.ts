@@ -114,6 +114,8 @@ interface MailgunEventData {
   message?: { headers?: { 'message-id'?: string } };
   'delivery-status'?: { code?: number; message?: string; description?: string };
   'user-variables'?: Record<string, unknown>;
+  /** On opened and clicked events, `bot` names the machine Mailgun detected (`apple` for Apple MPP, `gmail`, `generic` for a scanner); empty for a person. */
+  'client-info'?: { bot?: string };
 }
 
 /** Webhook events (https://documentation.mailgun.com/docs/mailgun/user-manual/events/) as delivery statuses. */
@@ -128,6 +130,7 @@ export function mapEvent(data: MailgunEventData): StatusUpdate | InboundMessage 
     ...(typeof data.timestamp === 'number' ? { at: new Date(Math.round(data.timestamp * 1000)) } : {}),
   };
   const status = data['delivery-status'];
+  const machine = typeof data['client-info']?.bot === 'string' && data['client-info'].bot !== '' ? { machine: true } : {};
   const errorText = status?.description || status?.message || data.reason;
   switch (data.event) {
     case 'delivered':
@@ -143,9 +146,9 @@ export function mapEvent(data: MailgunEventData): StatusUpdate | InboundMessage 
     case 'rejected':
       return { ...common, status: 'failed', ...(data.reason ? { errorCode: data.reason } : {}), ...(errorText ? { errorMessage: errorText } : {}) };
     case 'opened':
-      return { ...common, status: 'opened' };
+      return { ...common, status: 'opened', ...machine };
     case 'clicked':
-      return { ...common, status: 'clicked' };
+      return { ...common, status: 'clicked', ...machine };
     case 'complained':
       return { ...common, status: 'complained' };
     default:

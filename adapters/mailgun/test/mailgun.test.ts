@@ -207,6 +207,15 @@ describe('mailgun adapter', () => {
       }
     });
 
+    it("flags opens and clicks whose client-info.bot names a machine (apple, gmail, generic) as a machine's", async () => {
+      const info = (bot: string) => ({ 'client-info': { 'client-name': 'unknown', 'client-type': 'unknown', 'user-agent': 'Mozilla/5.0', 'device-type': 'unknown', 'client-os': 'unknown', bot } });
+      for (const bot of ['apple', 'gmail', 'generic']) {
+        expect((await parse(webhook(eventData('opened', info(bot))))).updates, bot).to.deep.equal([{ ...base, status: 'opened', machine: true }]);
+        expect((await parse(webhook(eventData('clicked', info(bot))))).updates, bot).to.deep.equal([{ ...base, status: 'clicked', machine: true }]);
+      }
+      expect((await parse(webhook(eventData('opened', info(''))))).updates).to.deep.equal([{ ...base, status: 'opened' }]);
+    });
+
     it('maps a permanent failure to bounced and a temporary one to undelivered', async () => {
       const permanent = await parse(webhook(eventData('failed', { severity: 'permanent', reason: 'bounce', 'delivery-status': { code: 550, message: '5.1.1 The email account that you tried to reach does not exist', description: '' } })));
       expect(permanent.updates).to.deep.equal([{ ...base, status: 'bounced', errorCode: '550', errorMessage: '5.1.1 The email account that you tried to reach does not exist' }]);

@@ -125,6 +125,8 @@ interface SendGridEvent {
   response?: string;
   status?: string;
   url?: string;
+  /** On open events: true when the open was a machine's (Apple Mail Privacy Protection prefetching the pixel). */
+  sg_machine_open?: boolean;
   clarion_delivery_id?: string;
 }
 
@@ -155,7 +157,7 @@ export function mapEvent(event: SendGridEvent): StatusUpdate | InboundMessage | 
       // Still being retried by SendGrid (up to 72 h): accepted, not delivered yet.
       return { ...common, status: 'sent', errorCode: 'deferred', errorMessage: event.response };
     case 'open':
-      return { ...common, status: 'opened' };
+      return { ...common, status: 'opened', ...(event.sg_machine_open === true ? { machine: true } : {}) };
     case 'click':
       return { ...common, status: 'clicked' };
     case 'spamreport':

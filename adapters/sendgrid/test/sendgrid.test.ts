@@ -232,6 +232,12 @@ describe('sendgrid adapter', () => {
       ]);
     });
 
+    it("flags an open SendGrid marks sg_machine_open (Apple Mail Privacy Protection) as a machine's", async () => {
+      const result = await parse(eventWebhook([event('open', { sg_machine_open: true, useragent: 'Mozilla/5.0' }), event('open', { sg_machine_open: false, useragent: 'Mozilla/5.0 (Macintosh)' })]));
+      const base = { providerMessageId: MESSAGE_ID, deliveryId, at: new Date(1513299569 * 1000) };
+      expect(result.updates).to.deep.equal([{ ...base, status: 'opened', machine: true }, { ...base, status: 'opened' }]);
+    });
+
     it('reports unsubscribes as e-mail opt-outs', async () => {
       const result = await parse(eventWebhook([event('unsubscribe'), event('group_resubscribe', { asm_group_id: 10 })]));
       expect(result.inbound).to.deep.equal([

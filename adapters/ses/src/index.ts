@@ -98,6 +98,7 @@ interface SesEvent {
   bounce?: { bounceType?: string; bounceSubType?: string; timestamp?: string; bouncedRecipients?: Array<{ status?: string; diagnosticCode?: string }> };
   complaint?: { timestamp?: string; complaintFeedbackType?: string };
   delivery?: { timestamp?: string; smtpResponse?: string };
+  /** SES documents no machine-open flag here (only ipAddress, timestamp, userAgent): every open counts. */
   open?: { timestamp?: string };
   click?: { timestamp?: string; link?: string };
   reject?: { reason?: string };

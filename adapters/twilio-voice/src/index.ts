@@ -101,10 +101,13 @@ function callUpdate(fields: Record<string, string>): StatusUpdate | undefined {
   if (!outcome || !fields.CallSid) return undefined;
   const at = fields.Timestamp ? new Date(fields.Timestamp) : undefined;
   const sip = fields.SipResponseCode ? ` (SIP ${fields.SipResponseCode})` : '';
+  // CallDuration (seconds) comes with the completed event: what the call is billed on.
+  const duration = fields.CallStatus === 'completed' && /^\d{1,7}$/.test(fields.CallDuration ?? '') ? Number(fields.CallDuration) : undefined;
   return {
     providerMessageId: fields.CallSid,
     status: outcome.status,
     ...(at && !Number.isNaN(at.getTime()) ? { at } : {}),
+    ...(duration !== undefined ? { durationSeconds: duration } : {}),
     ...(outcome.errorMessage ? { errorCode: fields.ErrorCode || fields.CallStatus, errorMessage: `${outcome.errorMessage}${sip}` } : {}),
   };
 }

@@ -261,8 +261,11 @@ describe('twilio-voice adapter', () => {
     it('maps the final call status: completed is delivered, busy and no-answer undelivered', async () => {
       const status = (extra: Record<string, string>) => sender.parseCallback!(twilioCallback(`${context.callbackUrl}?kind=status`, callFields(extra)));
       expect((await status({ CallStatus: 'completed', CallDuration: '31', Timestamp: 'Sat, 22 Nov 2026 10:00:31 +0000' })).updates).to.deep.equal([
-        { providerMessageId: callSid(1), status: 'delivered', at: new Date('2026-11-22T10:00:31Z') },
+        { providerMessageId: callSid(1), status: 'delivered', at: new Date('2026-11-22T10:00:31Z'), durationSeconds: 31 },
       ]);
+      // A duration that is not a whole number of seconds is not passed on (nothing to charge on).
+      expect((await status({ CallStatus: 'completed', CallDuration: '3.5' })).updates?.[0]).to.not.have.property('durationSeconds');
+      expect((await status({ CallStatus: 'no-answer', CallDuration: '0' })).updates?.[0]).to.not.have.property('durationSeconds');
       expect((await status({ CallStatus: 'busy' })).updates).to.deep.equal([{ providerMessageId: callSid(1), status: 'undelivered', errorCode: 'busy', errorMessage: 'the line was busy' }]);
       expect((await status({ CallStatus: 'no-answer' })).updates?.[0]).to.include({ status: 'undelivered', errorCode: 'no-answer' });
       expect((await status({ CallStatus: 'failed', SipResponseCode: '404' })).updates?.[0]).to.include({ status: 'undelivered', errorMessage: 'the call could not be placed (SIP 404)' });

@@ -5475,14 +5475,16 @@ export interface components {
             enabled?: boolean;
             /** @description Throughput cap: at most this many messages per second through this provider, across all workers; null: none */
             maxPerSecond?: number | null;
-            /** @description What a message through this provider costs (summed as cost in the analytics): one of perMessage or perSegment; a price the provider reports itself (Twilio) wins; null: not declared */
+            /** @description What a message through this provider costs (summed as cost in the analytics): one of perMessage, perSegment or (voice) perMinute; a price the provider reports itself (Twilio) wins; null: not declared */
             price?: {
                 /** @description ISO 4217, in capitals (EUR, USD, ...) */
                 currency: string;
                 perMessage?: number;
                 /** @description SMS: per segment of the text, GSM-7 or UCS-2 */
                 perSegment?: number;
-                /** @description Prices by country: the recipient's number (E.164, its digits) starting with a key (a country calling code, or a longer prefix: `1`, `44`, `1787`) costs this per message or per segment (as the base is declared) instead; the longest key wins. Least-cost routing compares these. */
+                /** @description Voice only: per started minute of an answered call (its duration rounded up to whole minutes), charged once the provider reports the duration (Twilio's status callback); unanswered calls cost nothing */
+                perMinute?: number;
+                /** @description Prices by country: the recipient's number (E.164, its digits) starting with a key (a country calling code, or a longer prefix: `1`, `44`, `1787`) costs this per message, per segment or per minute (as the base is declared) instead; the longest key wins. Least-cost routing compares these. */
                 byPrefix?: {
                     [key: string]: number;
                 };
@@ -5497,14 +5499,16 @@ export interface components {
             enabled?: boolean;
             /** @description Throughput cap: at most this many messages per second through this provider, across all workers; null: none */
             maxPerSecond?: number | null;
-            /** @description What a message through this provider costs (summed as cost in the analytics): one of perMessage or perSegment; a price the provider reports itself (Twilio) wins; null: not declared */
+            /** @description What a message through this provider costs (summed as cost in the analytics): one of perMessage, perSegment or (voice) perMinute; a price the provider reports itself (Twilio) wins; null: not declared */
             price?: {
                 /** @description ISO 4217, in capitals (EUR, USD, ...) */
                 currency: string;
                 perMessage?: number;
                 /** @description SMS: per segment of the text, GSM-7 or UCS-2 */
                 perSegment?: number;
-                /** @description Prices by country: the recipient's number (E.164, its digits) starting with a key (a country calling code, or a longer prefix: `1`, `44`, `1787`) costs this per message or per segment (as the base is declared) instead; the longest key wins. Least-cost routing compares these. */
+                /** @description Voice only: per started minute of an answered call (its duration rounded up to whole minutes), charged once the provider reports the duration (Twilio's status callback); unanswered calls cost nothing */
+                perMinute?: number;
+                /** @description Prices by country: the recipient's number (E.164, its digits) starting with a key (a country calling code, or a longer prefix: `1`, `44`, `1787`) costs this per message, per segment or per minute (as the base is declared) instead; the longest key wins. Least-cost routing compares these. */
                 byPrefix?: {
                     [key: string]: number;
                 };
@@ -5518,7 +5522,9 @@ export interface components {
             perMessage?: number;
             /** @description SMS: per segment of the text, GSM-7 or UCS-2 */
             perSegment?: number;
-            /** @description Prices by country: the recipient's number (E.164, its digits) starting with a key (a country calling code, or a longer prefix: `1`, `44`, `1787`) costs this per message or per segment (as the base is declared) instead; the longest key wins. Least-cost routing compares these. */
+            /** @description Voice only: per started minute of an answered call (its duration rounded up to whole minutes), charged once the provider reports the duration (Twilio's status callback); unanswered calls cost nothing */
+            perMinute?: number;
+            /** @description Prices by country: the recipient's number (E.164, its digits) starting with a key (a country calling code, or a longer prefix: `1`, `44`, `1787`) costs this per message, per segment or per minute (as the base is declared) instead; the longest key wins. Least-cost routing compares these. */
             byPrefix?: {
                 [key: string]: number;
             };
@@ -5534,14 +5540,16 @@ export interface components {
             enabled: boolean;
             /** @description Throughput cap in messages per second; null: none */
             maxPerSecond: number | null;
-            /** @description What a message through this provider costs (summed as cost in the analytics): one of perMessage or perSegment; a price the provider reports itself (Twilio) wins; null: not declared */
+            /** @description What a message through this provider costs (summed as cost in the analytics): one of perMessage, perSegment or (voice) perMinute; a price the provider reports itself (Twilio) wins; null: not declared */
             price: {
                 /** @description ISO 4217, in capitals (EUR, USD, ...) */
                 currency: string;
                 perMessage?: number;
                 /** @description SMS: per segment of the text, GSM-7 or UCS-2 */
                 perSegment?: number;
-                /** @description Prices by country: the recipient's number (E.164, its digits) starting with a key (a country calling code, or a longer prefix: `1`, `44`, `1787`) costs this per message or per segment (as the base is declared) instead; the longest key wins. Least-cost routing compares these. */
+                /** @description Voice only: per started minute of an answered call (its duration rounded up to whole minutes), charged once the provider reports the duration (Twilio's status callback); unanswered calls cost nothing */
+                perMinute?: number;
+                /** @description Prices by country: the recipient's number (E.164, its digits) starting with a key (a country calling code, or a longer prefix: `1`, `44`, `1787`) costs this per message, per segment or per minute (as the base is declared) instead; the longest key wins. Least-cost routing compares these. */
                 byPrefix?: {
                     [key: string]: number;
                 };

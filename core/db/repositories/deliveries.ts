@@ -310,6 +310,17 @@ export async function deliveryForReceipt(db: Knex, tenantId: string, match: { de
   return query.first();
 }
 
+/** What a call is charged at once its duration is known: its provider's declared price, and the number called (for `byPrefix`). */
+export async function callPricing(db: Knex, tenantId: string, delivery: { notification_id: string; provider_config_id: string | null }): Promise<{ price: Record<string, unknown> | null; phone: string | null } | undefined> {
+  if (!delivery.provider_config_id) return undefined;
+  const row = await db('provider_configs as p')
+    .crossJoin(db.raw('notifications as n'))
+    .leftJoin('subscribers as s', 's.id', 'n.subscriber_id')
+    .where({ 'p.id': delivery.provider_config_id, 'p.tenant_id': tenantId, 'n.id': delivery.notification_id })
+    .first('p.price', 's.phone');
+  return row ? { price: row.price ?? null, phone: row.phone ?? null } : undefined;
+}
+
 export async function getDelivery(db: Knex, deliveryId: string): Promise<DeliveryRow | undefined> {
   return Delivery.query(db).findById(deliveryId);
 }
