@@ -20,6 +20,9 @@ export const MINUTE_DAYS = 7;
 export const SENT = 1;
 export const DELIVERED = 2;
 
+/** The advisory lock folds take turns under (a constant of Clarion's: `clarion_fold` as an integer). */
+const FOLD_LOCK = 0x636c6672;
+
 /** Deltas folded per statement. */
 const BATCH = 50_000;
 
@@ -57,7 +60,14 @@ const FOLD = `
 export async function fold(db: Knex, batch = BATCH): Promise<number> {
   let total = 0;
   for (;;) {
-    const { rows } = await db.raw(FOLD, [batch]);
+    // Folds take turns, one batch at a time: two at once would upsert the same rollup rows in
+    // different orders and deadlock (the minute's cron fold beside a long one; found by
+    // `npm run bench:analytics`).
+    const step = async (trx: Knex) => {
+      await trx.raw('select pg_advisory_xact_lock(?)', [FOLD_LOCK]);
+      return trx.raw(FOLD, [batch]);
+    };
+    const { rows } = (db as Knex.Transaction).isTransaction ? await step(db) : await db.transaction(step);
     total += rows[0].moved;
     if (rows[0].moved < batch) break;
   }

@@ -103,6 +103,25 @@ describe('analytics (integration)', () => {
     }
   });
 
+  it('folds one at a time: a fold waits while another holds the fold lock, then goes on', async () => {
+    // Two folds at once would upsert the same rollup rows in different orders and deadlock.
+    const holder = await t.db.knex.client.acquireConnection();
+    try {
+      await holder.query('begin');
+      await holder.query(`select pg_advisory_xact_lock(${0x636c6672})`);
+      const folding = t.services.analytics.fold();
+      // The fold is now waiting for the lock (seen from the database, no sleeping).
+      for (;;) {
+        const { rows } = await t.db.knex.raw(`select count(*)::int as n from pg_locks where locktype = 'advisory' and objid = ? and not granted`, [0x636c6672]);
+        if (rows[0].n > 0) break;
+      }
+      await holder.query('commit');
+      expect(await folding).to.be.a('number');
+    } finally {
+      await t.db.knex.client.releaseConnection(holder);
+    }
+  });
+
   it('groups by channel, workflow and provider, notification-level figures in the group without one', async () => {
     const byChannel = await analytics('groupBy=channel');
     const channel = (c: string | null) => byChannel.totals.find((x: { group: { channel: string | null } }) => x.group.channel === c);
