@@ -71,8 +71,13 @@ export async function fold(db: Knex, batch = BATCH): Promise<number> {
     total += rows[0].moved;
     if (rows[0].moved < batch) break;
   }
-  // The table's dead rows go at once, so queries reading the pending deltas scan little.
-  if (total > 0 && !(db as Knex.Transaction).isTransaction) await db.raw('vacuum (skip_locked) analytics_deltas');
+  // The table's dead rows go at once, so queries reading the pending deltas scan little. Every
+  // query reads the deltas not yet folded, by scanning them (the table has no index for the hot
+  // path to keep): after a backlog (a rebuild, a stopped worker) the file stays as large as the
+  // backlog was until a vacuum truncates its empty pages. So a fold of more than one batch waits
+  // for its vacuum (an autovacuum in the way is cancelled by the wait); the minute's small fold
+  // skips it when the table is busy.
+  if (total > 0 && !(db as Knex.Transaction).isTransaction) await db.raw(total >= batch ? 'vacuum analytics_deltas' : 'vacuum (skip_locked) analytics_deltas');
   return total;
 }
 

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { expect } from 'chai';
 import request from 'supertest';
 import { bucketOf } from '../../core/analytics/histogram.ts';
+import { fold } from '../../core/analytics/rollups.ts';
 import { applyCallback } from '../../core/delivery/receipts.ts';
 import { testApp, type TestApp } from '../support/clarion.ts';
 import { silentLog } from '../support/postgres.ts';
@@ -120,6 +121,38 @@ describe('analytics (integration)', () => {
     } finally {
       await t.db.knex.client.releaseConnection(holder);
     }
+  });
+
+  it('shrinks the deltas file after a backlog, so questions stop scanning the empty pages', async () => {
+    // A backlog (a rebuild, a worker stopped for a while) grows the file; folding it all leaves
+    // pages that every question would scan until a vacuum truncates them.
+    const other = { id: (await t.tenant('Backlog')).tenantId };
+    await t.db.knex.raw(
+      `insert into analytics_deltas (tenant_id, bucket, channel, sent) select ?, date_trunc('minute', now(), 'UTC'), 'email', 1 from generate_series(1, 20000)`,
+      [other.id],
+    );
+    const pages = async () => Number((await t.db.knex.raw(`select pg_relation_size('analytics_deltas') / current_setting('block_size')::int as n`)).rows[0].n);
+    expect(await pages()).to.be.greaterThan(100);
+    // An autovacuum of the table is under way (its lock, held here): the fold waits for it
+    // rather than skipping its own vacuum and leaving the file large.
+    const holder = await t.db.knex.client.acquireConnection();
+    try {
+      await holder.query('begin');
+      await holder.query('lock table analytics_deltas in share update exclusive mode');
+      let settled = false;
+      const folding = fold(t.db.knex, 5000).finally(() => { settled = true; });
+      while (!settled) {
+        const { rows } = await t.db.knex.raw(`select count(*)::int as n from pg_locks where relation = 'analytics_deltas'::regclass and not granted`);
+        if (rows[0].n > 0) break;
+      }
+      await holder.query('commit');
+      expect(await folding).to.equal(20000);
+    } finally {
+      await t.db.knex.client.releaseConnection(holder);
+    }
+    expect(await pages()).to.be.below(5);
+    const { rows: [summed] } = await t.db.knex.raw(`select sum(sent)::int as sent from analytics_day where tenant_id = ?`, [other.id]);
+    expect(summed.sent).to.equal(20000);
   });
 
   it('groups by channel, workflow and provider, notification-level figures in the group without one', async () => {
