@@ -2,7 +2,7 @@ import type { Knex } from 'knex';
 import type { Logger } from 'pino';
 import { systemClock, systemTimers, type Clock, type Timers } from '../kernel/clock.ts';
 import { ClarionError, type FieldError } from '../errors.ts';
-import { insertQueued } from '../jobs/queue.ts';
+import { batchQueuedCte, insertQueued, queuedCte, type JobSpec } from '../jobs/queue.ts';
 import { eventsReceived } from '../metrics.ts';
 import type { TenantRow } from '../tenants.ts';
 import { type ContractRegistry } from './contracts.ts';
@@ -32,9 +32,10 @@ export interface IngestResult {
 }
 
 /**
- * Validates events against their contracts, then stores them and enqueues `process_event` in one
- * statement: the job exists exactly when the event row exists. A resent event (same tenant,
- * source and id) is reported as a duplicate and neither stored nor processed again. Single events
+ * Validates events against their contracts, then stores them and enqueues their fan-out jobs
+ * (`process_events`, `process_event`) in one statement: the job exists exactly when the event row
+ * exists. A resent event (same tenant, source and id) is reported as a duplicate and neither
+ * stored nor processed again. Single events
  * are group-committed (./group-commit.ts): the events of many concurrent requests share one
  * statement, and each request is answered once that statement has committed.
  */
@@ -181,20 +182,19 @@ export class IngestService {
   }
 
   /**
-   * Stores events of any tenants, each with its process_event job, in one statement (atomic
-   * without a transaction): a job exists exactly when its event does. A resent event (same
-   * tenant, source and id as a stored one, or as an earlier row of `rows`) is not inserted, nor
-   * queued: its outcome is the stored event's id, as a duplicate. An event with `deliverafter`
-   * is fanned out then (its job is due then). Outcomes in the order of `rows`.
+   * Stores events of any tenants, each with its fan-out job, in one statement (atomic without a
+   * transaction): a job exists exactly when its event does. The events due now of a statement of
+   * several share `process_events` batch jobs (FAN_OUT_BATCH events each: one job added, locked
+   * and completed, one fan-out statement, for all of them: core/jobs/process-events.ts); a lone
+   * event, and an event with `deliverafter` (fanned out then: its job is due then), get a
+   * `process_event` job of their own. A resent event (same tenant, source and id as a stored one,
+   * or as an earlier row of `rows`) is not inserted, nor queued: its outcome is the stored event's
+   * id, as a duplicate. Outcomes in the order of `rows`.
    */
   async #store(rows: EventRow[], db: Knex = this.#knex): Promise<GroupOutcome[]> {
-    const result = await insertQueued<{ id: string; tenant_id: string; ce_id: string; source: string }>(
-      db,
-      db('events').insert(rows).onConflict(['tenant_id', 'source', 'ce_id']).ignore().returning(['id', 'tenant_id', 'ce_id', 'source', 'type', 'deliver_after']),
-      // Fan-out runs after the work already queued (sends, webhooks): a burst of events does not
-      // hold back the deliveries of the events before it.
-      { task: 'process_event', payload: `json_build_object('eventId', i.id, 'tenantId', i.tenant_id, 'type', i.type)`, runAt: 'i.deliver_after', maxAttempts: 10, priority: 1 },
-    );
+    const insert = db('events').insert(rows).onConflict(['tenant_id', 'source', 'ce_id']).ignore().returning(['id', 'tenant_id', 'ce_id', 'source', 'type', 'deliver_after']);
+    type Inserted = { id: string; tenant_id: string; ce_id: string; source: string };
+    const result = rows.length === 1 ? await insertQueued<Inserted>(db, insert, PROCESS_EVENT_JOB) : await insertBatched<Inserted>(db, insert);
 
     const key = (tenantId: string, source: string, id: string) => `${tenantId}\u0000${source}\u0000${id}`;
     const insertedByKey = new Map(result.map((r) => [key(r.tenant_id, r.source, r.ce_id), r.id]));
@@ -255,6 +255,39 @@ export class IngestService {
     if (noContract) throw new ClarionError('CLARION_ERR_INGEST_NO_CONTRACT', `No contract is registered for the event type ${events[0].type}`, { errors });
     throw new ClarionError('CLARION_ERR_INGEST_DATA_INVALID', `The data of ${events[0].type} event ${events[0].id} does not match its contract`, { errors });
   }
+}
+
+// Fan-out runs after the work already queued (sends, webhooks): a burst of events does not hold
+// back the deliveries of the events before it.
+const FAN_OUT_PRIORITY = 1;
+const FAN_OUT_ATTEMPTS = 10;
+/** Events of one `process_events` job at most. */
+const FAN_OUT_BATCH = 100;
+
+/** The `process_event` job of an inserted event (`i`), due at its `deliver_after` (null: now). */
+const PROCESS_EVENT_JOB: JobSpec = {
+  task: 'process_event', payload: `json_build_object('eventId', i.id, 'tenantId', i.tenant_id, 'type', i.type)`, runAt: 'i.deliver_after', maxAttempts: FAN_OUT_ATTEMPTS, priority: FAN_OUT_PRIORITY,
+};
+
+/**
+ * Inserts events (`insert` returns id, tenant_id, type, deliver_after...) with their jobs in one
+ * statement: those due now as `process_events` batch jobs, those with a `deliver_after` each a
+ * `process_event` job at that time. Returns the inserted rows.
+ */
+async function insertBatched<R>(db: Knex, insert: Knex.QueryBuilder): Promise<R[]> {
+  const now = batchQueuedCte('due', {
+    task: 'process_events', entry: `json_build_object('eventId', i.id, 'tenantId', i.tenant_id, 'type', i.type)`, maxAttempts: FAN_OUT_ATTEMPTS, batchSize: FAN_OUT_BATCH, priority: String(FAN_OUT_PRIORITY),
+  }, 'queued_now');
+  const later = queuedCte('later', PROCESS_EVENT_JOB, 'queued_later');
+  const { rows } = await db.raw(
+    `with inserted as (?),
+       due as (select * from inserted where deliver_after is null),
+       later as (select * from inserted where deliver_after is not null),
+       ${now.sql}, ${later.sql}
+     select inserted.* from inserted cross join queued_now cross join queued_later`,
+    [insert, ...now.bindings, ...later.bindings],
+  );
+  return rows as R[];
 }
 
 /** An `events` row as inserted. */

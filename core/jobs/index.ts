@@ -9,6 +9,7 @@ import { fireSchedule } from './fire-schedule.ts';
 import { foldAnalytics } from './fold-analytics.ts';
 import { enforceRetention } from './enforce-retention.ts';
 import { processEvent } from './process-event.ts';
+import { processEvents } from './process-events.ts';
 import { runWorkflowStep } from './run-workflow-step.ts';
 import { sendDelivery } from './send-delivery.ts';
 import { sendDeliveries } from './send-deliveries.ts';
@@ -33,15 +34,16 @@ export function taskList(services: Services): TaskList {
   };
   // The tasks plugins own (core/pipeline/host.ts): each runs with the plugin host; names are unique across both.
   for (const [name, task] of services.pipeline.tasks()) {
-    if (Object.hasOwn(tasks, name) || name === 'send_deliveries') throw new Error(`plugin ${task.plugin} declares the engine's task ${name}`);
+    if (Object.hasOwn(tasks, name) || name === 'send_deliveries' || name === 'process_events') throw new Error(`plugin ${task.plugin} declares the engine's task ${name}`);
     tasks[name] = async (payload) => {
       await task.run(services.notifications.host, payload);
     };
   }
   return {
     ...Object.fromEntries(Object.entries(tasks).map(([name, task]) => [name, tracedTask(name, task as Task)])),
-    // A batch job: each entry is a span of its own, continuing the trace that queued it.
+    // Batch jobs: each entry is a span of its own, continuing the trace that queued it.
     send_deliveries: sendDeliveries(services),
+    process_events: processEvents(services),
   };
 }
 

@@ -15,7 +15,11 @@ const check = payloadChecker<ProcessEventPayload>('process_event', {
   properties: { eventId: { type: 'string', minLength: 36, maxLength: 36 }, tenantId: { type: 'string', minLength: 36, maxLength: 36 }, type: { type: 'string', minLength: 1 } },
 });
 
-/** Fans a stored event out to notifications and their deliveries (one transaction). */
+/**
+ * Fans a stored event out to notifications and their deliveries: a lone event, one with
+ * `deliverafter` (due then), and jobs queued by older versions; events stored together share
+ * `process_events` jobs (./process-events.ts). The same fan-out, for a batch of one.
+ */
 export function processEvent(services: Services): Task {
   return async (payload) => {
     const { eventId, tenantId, type } = check(payload);

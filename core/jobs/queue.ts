@@ -16,14 +16,14 @@ export interface JobSpec {
  * The CTE `queued` of a statement: one job per row of the CTE named `source`, all through one
  * `graphile_worker.add_jobs` call (it costs about as much as one `add_job` whatever the number of
  * rows; none is made for no rows). Reference `queued` in the statement's final SELECT, or it is
- * never run.
+ * never run. `name`: another name for the CTE (two of them in one statement).
  */
-export function queuedCte(source: string, job: JobSpec): { sql: string; bindings: Knex.RawBinding[] } {
+export function queuedCte(source: string, job: JobSpec, name = 'queued'): { sql: string; bindings: Knex.RawBinding[] } {
   // With tracing on, each job carries the active trace's traceparent (see tasks.ts `traced`).
   const traceparent = currentTraceparent();
   const payload = traceparent ? `((${job.payload})::jsonb || jsonb_build_object('traceparent', ?::text))::json` : job.payload;
   return {
-    sql: `queued as (
+    sql: `${name} as (
        select count(*) from (
          select array_agg(row(?, ${payload}, null, ${job.runAt ?? 'null'}, ?, null, ?, null)::graphile_worker.job_spec) as specs from ${source} i
        ) s cross join lateral graphile_worker.add_jobs(s.specs) where s.specs is not null
@@ -48,14 +48,14 @@ export interface BatchJobSpec {
  * their array payloads of at most `batchSize` entries, one job per priority and batch, all
  * through one `graphile_worker.add_jobs` call (none for no rows). No job key: a batch is never
  * merged with another statement's (a merge would lock one job row for every writer, and take
- * the retries of a batch already running away). Reference `queued` in the final SELECT.
+ * the retries of a batch already running away). Reference `queued` (or `name`) in the final SELECT.
  */
-export function batchQueuedCte(source: string, job: BatchJobSpec): { sql: string; bindings: Knex.RawBinding[] } {
+export function batchQueuedCte(source: string, job: BatchJobSpec, name = 'queued'): { sql: string; bindings: Knex.RawBinding[] } {
   // With tracing on, each entry carries the active trace's traceparent (see tasks.ts `traced`).
   const traceparent = currentTraceparent();
   const entry = traceparent ? `((${job.entry})::jsonb || jsonb_build_object('traceparent', ?::text))` : `(${job.entry})::jsonb`;
   return {
-    sql: `queued as (
+    sql: `${name} as (
        select count(*) from (
          select array_agg(row(?, b.payload, null, null, ?, null, b.priority, null)::graphile_worker.job_spec order by b.priority, b.batch) as specs
            from (

@@ -11,6 +11,8 @@ declare global {
   namespace GraphileWorker {
     interface Tasks {
       process_event: { eventId: string; tenantId: string; type?: string };
+      /** A batch job: the fan-outs of events stored together (core/jobs/process-events.ts). */
+      process_events: Array<{ eventId: string; tenantId: string; type: string; traceparent?: string }>;
       fan_out_topic: { fanOutId: string; tenantId: string };
       send_delivery: { deliveryId: string; tenantId: string; slot?: boolean };
       /** A batch job: the first sends of deliveries created together (core/jobs/send-deliveries.ts). */

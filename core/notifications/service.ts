@@ -4,7 +4,7 @@ import type { NotificationsContext } from './context.ts';
 import { dispatchNotification } from './decisions.ts';
 import { escalateNotification } from './escalation.ts';
 import { cancel, type CancellationResult } from './cancellation.ts';
-import { FanOut } from './fan-out.ts';
+import { FanOut, type FanOutEntry } from './fan-out.ts';
 import { createPluginHost, toHost } from './host.ts';
 import { runWorkflowStep } from './steps.ts';
 import { TopicFanOut } from './topic-fan-out.ts';
@@ -34,6 +34,11 @@ export class NotificationService {
   /** `process_event`. */
   processEvent(eventId: string, tenantId: string, type?: string): Promise<{ notifications: number }> {
     return this.#fanOut.processEvent(eventId, tenantId, type);
+  }
+
+  /** `process_events`: the fan-outs of a batch of events, one promise each (./fan-out.ts). */
+  processEvents(entries: readonly FanOutEntry[]): Array<Promise<{ notifications: number }>> {
+    return this.#fanOut.processEvents(entries);
   }
 
   /** `fan_out_topic`: one page of an event's fan-out to topics. */

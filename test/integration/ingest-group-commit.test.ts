@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import request from 'supertest';
 import pg from 'pg';
-import { queuedJobs, testApp, type TestApp } from '../support/clarion.ts';
+import { fanOutEntries, testApp, type TestApp } from '../support/clarion.ts';
 import { ManualTimers } from '../support/clock.ts';
 import { findTenant, type TenantRow } from '../../core/tenants.ts';
 
@@ -63,10 +63,10 @@ describe('ingest group commit (integration)', () => {
     const xmins = await writers(['group-a', 'group-b', 'group-c']);
     expect(xmins.size).to.equal(3);
     expect(new Set(xmins.values()).size).to.equal(1);
-    // Each event got its own process_event job, in the same statement.
+    // Each event got its own fan-out entry (the group's process_events job), in the same statement.
     const eventIds = answers.map((a) => a.body.accepted[0].eventId);
-    const jobs = (await queuedJobs(t.db.knex, 'process_event')).filter((j) => eventIds.includes(j.payload.eventId));
-    expect(jobs.map((j) => j.payload.eventId).sort()).to.deep.equal([...eventIds].sort());
+    const jobs = (await fanOutEntries(t.db.knex)).filter((j) => eventIds.includes(j.eventId));
+    expect(jobs.map((j) => j.eventId).sort()).to.deep.equal([...eventIds].sort());
     expect(t.services.ingest.queue.queued).to.equal(0);
   });
 
@@ -125,7 +125,7 @@ describe('ingest group commit (integration)', () => {
     const eventId = stored.body.accepted[0].eventId;
     expect(resent.body).to.deep.equal({ accepted: [], duplicates: [{ id: 'dup-in-group', source: '/orders', eventId }] });
     expect(answers[2].body.accepted).to.have.length(1);
-    const jobs = (await queuedJobs(t.db.knex, 'process_event')).filter((j) => j.payload.eventId === eventId);
+    const jobs = (await fanOutEntries(t.db.knex)).filter((j) => j.eventId === eventId);
     expect(jobs).to.have.length(1);
     expect(await t.db.knex('events').where({ ce_id: 'dup-in-group' }).count<{ count: number }[]>('* as count')).to.deep.equal([{ count: 1 }]);
   });
@@ -183,7 +183,7 @@ describe('ingest group commit (integration)', () => {
       const after = await other.query(`select ce_id from events where ce_id in ('durable-1', 'durable-held') order by ce_id`);
       expect(after.rows.map((r) => r.ce_id)).to.deep.equal(['durable-1', 'durable-held']);
       const ids = answers.map((a) => a.body.accepted[0].eventId);
-      expect((await queuedJobs(t.db.knex, 'process_event')).filter((j) => ids.includes(j.payload.eventId))).to.have.length(2);
+      expect((await fanOutEntries(t.db.knex)).filter((j) => ids.includes(j.eventId))).to.have.length(2);
     } finally {
       await other.end();
     }

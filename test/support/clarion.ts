@@ -167,8 +167,8 @@ async function dueJobs(knex: TestDatabase['knex'], tasks: string[]): Promise<num
 }
 
 /**
- * Queued graphile-worker jobs of a task with their payloads. The one read of graphile-worker's
- * private tables in Clarion: its public `jobs` view leaves payloads out, and the public functions
+ * Queued graphile-worker jobs of a task with their payloads. With fanOutEntries, the one read of
+ * graphile-worker's private tables in Clarion: its public `jobs` view leaves payloads out, and the public functions
  * that return them (`reschedule_jobs`, `permanently_fail_jobs`) change the jobs they return.
  * Tests only; everything else goes through the view, `add_job(s)` and WorkerUtils.
  */
@@ -178,4 +178,18 @@ export async function queuedJobs(knex: TestDatabase['knex'], task: string): Prom
     [task],
   );
   return rows;
+}
+
+/**
+ * The fan-out work queued, one entry per event: each `process_event` job, and each entry of a
+ * `process_events` batch job (events stored together share one: core/ingest/service.ts).
+ */
+export async function fanOutEntries(knex: TestDatabase['knex']): Promise<Array<{ jobId: string; task: string; runAt: Date; eventId: string; tenantId: string; type?: string; traceparent?: string }>> {
+  const { rows } = await knex.raw(
+    `select j.id, j.task_identifier as task, j.run_at, p.payload from graphile_worker.jobs j join graphile_worker._private_jobs p on p.id = j.id
+      where j.task_identifier in ('process_event', 'process_events') order by j.id`,
+  );
+  return (rows as Array<{ id: string; task: string; run_at: Date; payload: Record<string, unknown> | Array<Record<string, unknown>> }>).flatMap((row) =>
+    (Array.isArray(row.payload) ? row.payload : [row.payload]).map((entry) => ({ jobId: row.id, task: row.task, runAt: row.run_at, ...(entry as { eventId: string; tenantId: string }) })),
+  );
 }

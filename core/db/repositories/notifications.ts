@@ -67,16 +67,6 @@ export async function claimEvent(db: Knex, eventId: string, tenantId: string, at
   return event;
 }
 
-/** An event's type and status, before choosing a fan-out path. */
-export async function eventHead(db: Knex, eventId: string, tenantId: string): Promise<{ type: string; status: string } | undefined> {
-  return Event.query(db).findOne({ id: eventId, tenant_id: tenantId }).select('type', 'status');
-}
-
-/** Marks an event processed that produced nothing (outside a transaction); false when another run took it. */
-export async function markProcessed(db: Knex, eventId: string, tenantId: string, at: Date, error: string | null): Promise<boolean> {
-  return (await Event.query(db).patch({ status: 'processed', processed_at: at, error }).where({ id: eventId, tenant_id: tenantId }).whereNotIn('status', DONE_EVENT)) > 0;
-}
-
 /** What a processed event says about its fan-out: problems (`error`) and why nothing came of it (`notice`). */
 export async function noteEvent(db: Knex, eventId: string, note: { error?: string | null; notice?: string | null }): Promise<void> {
   if (note.error === undefined && note.notice === undefined) return;
