@@ -201,6 +201,10 @@ export interface SuccessChange {
  * At most one delivery per notification: the roll-up of a notification sees the statement's own
  * change of one delivery only (the caller splits the others into the next statement). Returns
  * each record's change, in the order of `records`.
+ *
+ * Each table is reached by its primary key (`= any(array(...))` of the input's ids): the planner
+ * takes `jsonb_to_recordset` for 100 rows, and joined to it alone, a table of some thousands of
+ * rows was scanned whole by every write (a hash join), which grew with the tables.
  */
 export async function recordSuccesses(db: Knex, records: readonly SuccessRecord[]): Promise<Array<SuccessChange | undefined>> {
   const input = records.map((r) => ({
@@ -222,9 +226,9 @@ export async function recordSuccesses(db: Knex, records: readonly SuccessRecord[
               error_class = null, error_code = null, error_message = null, next_attempt_at = null, failing_since = null, sent_at = i.sent_at,
               delivered_at = case when i.status = 'delivered' then i.sent_at else d.delivered_at end, updated_at = now(),
               locale = coalesce(i.locale, d.locale), variant = coalesce(i.variant, d.variant), cost = i.cost, currency = i.currency
-         from input i where d.id = i.delivery_id
+         from input i where d.id = i.delivery_id and d.id = any(array(select delivery_id from input))
      ), before as (
-       select id, status from notifications where id in (select notification_id from input) order by id for update
+       select id, status from notifications where id = any(array(select notification_id from input)) order by id for update
      ), computed as (
        select b.id, b.status as before, ${rollupSql('b.id', 'b.status', { id: 'i.delivery_id', status: 'i.status' })} as after, i.content
          from before b join input i on i.notification_id = b.id
@@ -233,14 +237,14 @@ export async function recordSuccesses(db: Knex, records: readonly SuccessRecord[
           set status = c.after,
               content = case when c.content is null then n.content else coalesce(n.content, '{}'::jsonb) || c.content end,
               updated_at = case when c.after = c.before then n.updated_at else now() end
-         from computed c where n.id = c.id
+         from computed c where n.id = c.id and n.id = any(array(select notification_id from input))
        returning n.id, n.tenant_id, n.workflow_key, n.subscriber_id, c.before, n.status as after
      ), audit as (
        insert into audit_logs (${AUDIT_COLUMNS})
        select tenant_id, 'system', 'notification.status_changed', 'notification', id::text, jsonb_build_object('from', before, 'to', after)
          from notification where before <> after
      )
-     select n.id as notification_id, n.before, n.after, n.workflow_key, s.external_id from notification n left join subscribers s on s.id = n.subscriber_id`,
+     select n.id as notification_id, n.before, n.after, n.workflow_key, (select s.external_id from subscribers s where s.id = n.subscriber_id) as external_id from notification n`,
     [JSON.stringify(input)],
   );
   const byNotification = new Map(rows.map(({ notification_id, ...change }) => [notification_id, change]));
