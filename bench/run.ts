@@ -23,7 +23,8 @@
  * ceilings are steps too). Environment: BENCH_SECONDS (10) per HTTP figure, BENCH_CONNECTIONS (50),
  * BENCH_ENGINE_EVENTS (6000), BENCH_EMAIL_EVENTS (3000), BENCH_E2E_RATE (1000 events/s),
  * BENCH_TEAM (10000), BENCH_SMTP_CONNECTIONS (5), CLARION_WORKER_CONCURRENCY (Clarion's default),
- * BENCH_PGSS=1 (print the statements that took the database's time, pg_stat_statements).
+ * BENCH_PGSS=1 (print the statements that took the database's time, pg_stat_statements, and what
+ * the busy backends waited on, sampled from pg_stat_activity).
  */
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -109,6 +110,38 @@ function startCeilingServer(url: string): Promise<{ url: string; stop: () => voi
     });
     child.once('exit', (code) => reject(new Error(`the ceiling server exited with ${code}`)));
   });
+}
+
+/**
+ * With BENCH_PGSS: what the Clarion database's busy backends are doing, sampled every 20 ms (the
+ * wait event, none: on CPU), by statement: where a statement's time goes that pg_stat_statements
+ * does not say (a lock, the WAL, I/O).
+ */
+function sampleWaits(knex: ReturnType<typeof createKnex>): { stop(): Promise<unknown[]> } {
+  const counts = new Map<string, number>();
+  let running = true;
+  const loop = (async () => {
+    while (running) {
+      const { rows } = await knex.raw(
+        `select coalesce(wait_event_type || ':' || wait_event, 'cpu') as wait, left(regexp_replace(query, '\\s+', ' ', 'g'), 90) as q
+           from pg_stat_activity where datname = current_database() and state = 'active' and pid <> pg_backend_pid()`,
+      ).catch(() => ({ rows: undefined }));
+      if (!rows) break;
+      for (const row of rows as Array<{ wait: string; q: string }>) counts.set(`${row.wait}\u0000${row.q}`, (counts.get(`${row.wait}\u0000${row.q}`) ?? 0) + 1);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  })();
+  return {
+    async stop() {
+      running = false;
+      await loop;
+      const total = [...counts.values()].reduce((a, b) => a + b, 0);
+      return [...counts.entries()].sort((a, b) => b[1] - a[1]).slice(0, 25).map(([key, n]) => {
+        const [wait, q] = key.split('\u0000');
+        return { samples: n, share: `${Math.round((100 * n) / Math.max(total, 1))}%`, wait, q };
+      });
+    },
+  };
 }
 
 async function main() {
@@ -197,6 +230,7 @@ async function main() {
     const knex = createKnex(clarionUrl, 4);
     let apiKey = '';
     let tenantId = '';
+    let waits: { stop(): Promise<unknown[]> } | undefined;
     if (needClarion) {
       const created = await createTenant(knex, { name: 'Bench', settings: { acceptUnvalidatedTypes: true } });
       apiKey = created.apiKey;
@@ -212,7 +246,10 @@ async function main() {
       await call('POST', '/v1/providers', { channel: 'email', adapter: 'smtp', config: { host: '127.0.0.1', port: sink.port, from: 'bench@clarion.test', maxConnections: SMTP_CONNECTIONS } });
       await call('PUT', '/v1/workflows/bench-inapp', { trigger: 'com.clarion.bench.inapp', channels: ['in_app'], templates: { in_app: { title: 'bench {{ data.n }}', body: 'Hello {{ subscriber.name }}' } } });
       await call('PUT', '/v1/workflows/bench-email', { trigger: 'com.clarion.bench.email', channels: ['email'], templates: { email: { subject: 'bench {{ data.sentAt }} {{ data.n }}', text: 'Hello {{ subscriber.name }}' } } });
-      if (process.env.BENCH_PGSS) await knex.raw('create extension if not exists pg_stat_statements').then(() => knex.raw('select pg_stat_statements_reset()'));
+      if (process.env.BENCH_PGSS) {
+        await knex.raw('create extension if not exists pg_stat_statements').then(() => knex.raw('select pg_stat_statements_reset()'));
+        waits = sampleWaits(knex);
+      }
     }
     const finalCount = (channel: string) => async () =>
       Number((await knex.raw(`select count(*)::int as n from deliveries where tenant_id = ? and channel = ? and status = any(?)`, [tenantId, channel, FINAL])).rows[0].n);
@@ -344,8 +381,9 @@ async function main() {
       });
     }
     if (process.env.BENCH_PGSS && needClarion) {
-      const { rows } = await knex.raw(`select calls, round(total_exec_time::numeric, 0) as ms, round(mean_exec_time::numeric, 3) as mean, left(regexp_replace(query, '\\s+', ' ', 'g'), 150) as q from pg_stat_statements order by total_exec_time desc limit 30`);
+      const { rows } = await knex.raw(`select calls, round(total_exec_time::numeric, 0) as ms, round(mean_exec_time::numeric, 3) as mean, round(rows::numeric / greatest(calls, 1), 1) as rows, left(regexp_replace(query, '\\s+', ' ', 'g'), 150) as q from pg_stat_statements order by total_exec_time desc limit 30`);
       console.table(rows);
+      console.table(await waits?.stop());
     }
     await knex.destroy();
   } catch (err) {
