@@ -3303,7 +3303,7 @@ export interface paths {
                     content: {
                         "application/json": {
                             /** @constant */
-                            status?: "ok";
+                            status: "ok";
                         };
                     };
                 };
@@ -3733,7 +3733,7 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
-                            items?: components["schemas"]["Contract"][];
+                            items: components["schemas"]["Contract"][];
                         };
                     };
                 };
@@ -6725,6 +6725,7 @@ export interface components {
                 [key: string]: string;
             };
         };
+        /** @description An RFC 9457 problem document; a client error lists its failing fields under `errors`. Other members are extensions of the error (`allowed` of a 405, ...) */
         Problem: {
             /** @description `urn:clarion:error:<code>` */
             type: string;
@@ -6735,7 +6736,7 @@ export interface components {
             code: string;
             instance?: string;
             errors?: {
-                /** @description JSON Pointer to the failing field */
+                /** @description JSON Pointer to the failing field (`/data/amount`, `/2/type`), or `header:<name>` */
                 pointer: string;
                 message: string;
                 /** @description Template errors: 1-based line in the part */
