@@ -2100,6 +2100,7 @@ export interface paths {
                     content: {
                         "application/json": {
                             updated: number;
+                            /** @description Some items of the selection are left for the next call */
                             more: boolean;
                         };
                     };
@@ -2426,9 +2427,9 @@ export interface paths {
             requestBody: {
                 content: {
                     "application/json": {
-                        /** Format: uuid */
                         tenantId: string;
                         subscriberId: string;
+                        /** @description HMAC-SHA256 of the subscriber id under the inbox secret, hex */
                         subscriberHash: string;
                         /**
                          * @description How long the token is valid
@@ -6370,22 +6371,23 @@ export interface components {
             /** Format: uuid */
             id: string;
             /** Format: uuid */
-            notificationId?: string | null;
-            workflow?: string | null;
-            category?: string | null;
-            tags?: string[];
+            notificationId: string | null;
+            workflow: string | null;
+            category: string | null;
+            tags: string[];
             title: string | null;
             body: string | null;
             /** @description Where a click leads */
-            url?: string | null;
+            url: string | null;
             actions: {
+                /** @description What `POST /v1/inbox/{itemId}/actions/{key}` takes: its `action`, else its position */
                 key: string;
                 label: string;
-                url?: string | null;
+                url: string | null;
                 /** @enum {unknown} */
                 style: "primary" | "secondary";
             }[];
-            data?: Record<string, never>;
+            data: Record<string, never>;
             /** Format: date-time */
             createdAt: string;
             /**
@@ -6401,21 +6403,23 @@ export interface components {
             archivedAt: string | null;
             /** Format: date-time */
             snoozedUntil: string | null;
-            action?: {
-                key?: string;
+            /** @description The action button taken, and when */
+            action: {
+                key: string;
                 /** Format: date-time */
-                at?: string;
+                at: string;
             } | null;
         };
         InboxCounts: {
+            /** @description Items in the inbox: neither archived nor snoozed */
             total: number;
             unread: number;
             unseen: number;
             categories: {
-                category?: string | null;
-                total?: number;
-                unread?: number;
-                unseen?: number;
+                category: string | null;
+                total: number;
+                unread: number;
+                unseen: number;
             }[];
         };
         InboxSecret: {
