@@ -6493,28 +6493,28 @@ export interface components {
             /** @description Null where the denominator is 0 */
             rates: {
                 /** @description delivered / sent */
-                delivered?: number | null;
+                delivered: number | null;
                 /** @description opened / sent */
-                opened?: number | null;
+                opened: number | null;
                 /** @description clicked / sent */
-                clicked?: number | null;
+                clicked: number | null;
                 /** @description clicked / opened */
-                clickToOpen?: number | null;
+                clickToOpen: number | null;
                 /** @description bounced / sent */
-                bounced?: number | null;
+                bounced: number | null;
                 /** @description failed / deliveries that reached an outcome (sent, or failed before any provider took them) */
-                failed?: number | null;
+                failed: number | null;
             };
             latencyMs: {
                 /** @description From the event received to the provider accepting the message */
-                sent?: {
-                    p50?: number | null;
-                    p95?: number | null;
+                sent: {
+                    p50: number | null;
+                    p95: number | null;
                 };
                 /** @description From the event received to the delivery receipt, where receipts exist */
-                delivered?: {
-                    p50?: number | null;
-                    p95?: number | null;
+                delivered: {
+                    p50: number | null;
+                    p95: number | null;
                 };
             };
             /** @description Attempts per delivery that reached an outcome (sent or failed) */
@@ -6533,7 +6533,12 @@ export interface components {
             interval: "minute" | "hour" | "day";
             groupBy: ("workflow" | "channel" | "provider" | "variant" | "locale")[];
             filters: {
-                [key: string]: string[];
+                workflow?: string[];
+                channel?: string[];
+                provider?: string[];
+                adapter?: string[];
+                variant?: string[];
+                locale?: string[];
             };
             /** @description Per bucket (at most 5000 buckets) and group, oldest first */
             items: ({
