@@ -4337,7 +4337,7 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
-                            items?: components["schemas"]["Adapter"][];
+                            items: components["schemas"]["Adapter"][];
                         };
                     };
                 };
@@ -4381,7 +4381,7 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
-                            items?: components["schemas"]["Provider"][];
+                            items: components["schemas"]["Provider"][];
                         };
                     };
                 };
@@ -4564,11 +4564,16 @@ export interface paths {
                     content: {
                         "application/json": {
                             /** @constant */
-                            ok?: true;
-                            providerMessageId?: string | null;
-                            status?: string;
-                            details?: Record<string, never> | null;
-                            durationMs?: number;
+                            ok: true;
+                            providerMessageId: string | null;
+                            /**
+                             * @description `delivered`: the provider confirmed delivery synchronously
+                             * @enum {unknown}
+                             */
+                            status: "sent" | "delivered";
+                            /** @description What the adapter reports of the send (segment count, encoding, accepted recipients...) */
+                            details: Record<string, never> | null;
+                            durationMs: number;
                         };
                     };
                 };
@@ -5434,10 +5439,58 @@ export interface components {
             updatedAt: string;
         };
         SubscriberBulk: {
-            subscribers: (components["schemas"]["SubscriberInput"] & {
+            subscribers: {
                 /** @description The tenant's own id for the person */
                 id: string;
-            })[];
+                /** @description Ignored: `id` names the person */
+                subscriberId?: string;
+                name?: string | null;
+                /** Format: email */
+                email?: string | null;
+                /** @description E.164, e.g. +14155550100 */
+                phone?: string | null;
+                /** @description BCP 47, e.g. fr-CA */
+                locale?: string | null;
+                /** @description IANA, e.g. Europe/Paris */
+                timezone?: string | null;
+                devices?: ({
+                    /** @constant */
+                    platform: "fcm";
+                    /** @description The FCM registration token */
+                    token: string;
+                    /** @description Shown to admins, e.g. "Ada's phone" */
+                    label?: string;
+                } | {
+                    /** @constant */
+                    platform: "apns";
+                    /** @description The APNs device token */
+                    token: string;
+                    /** @description Shown to admins, e.g. "Ada's phone" */
+                    label?: string;
+                } | {
+                    /** @constant */
+                    platform: "webpush";
+                    /** @description The browser's PushSubscription (`subscription.toJSON()`) */
+                    subscription: {
+                        endpoint: string;
+                        expirationTime?: number | null;
+                        keys: {
+                            p256dh: string;
+                            auth: string;
+                        };
+                    };
+                    /** @description Shown to admins, e.g. "Ada's phone" */
+                    label?: string;
+                })[];
+                /** @description e.g. {"slack": {"channel": "C123"}, "teams": {"webhookUrl": "..."}} */
+                chat?: Record<string, never>;
+                /** @description Teams the person belongs to (recipients `team:<id>`) */
+                teams?: string[];
+                /** @description Projects the person belongs to (recipients `project:<id>`) */
+                projects?: string[];
+                /** @description Anything templates may use as `subscriber.data` */
+                data?: Record<string, never>;
+            }[];
         };
         SubscriberBulkResult: {
             created: number;
@@ -5449,6 +5502,7 @@ export interface components {
                 /** @enum {unknown} */
                 code: "CLARION_ERR_SUBSCRIBER_INVALID" | "CLARION_ERR_SUBSCRIBER_ERASED";
                 errors: {
+                    /** @description JSON Pointer to the failing field (`/data/amount`, `/2/type`), or `header:<name>` */
                     pointer: string;
                     message: string;
                 }[];
