@@ -35,7 +35,7 @@ export const deliveryPaths = {
     },
   },
   '/v1/workflows': {
-    get: { tags: ['workflows'], summary: "List the tenant's workflows, bundled ones included (`source`)", responses: { '200': json({ type: 'object', properties: { items: { type: 'array', items: ref('Workflow') } } }), ...errors(401) } },
+    get: { tags: ['workflows'], summary: "List the tenant's workflows, bundled ones included (`source`)", responses: { '200': json(Items(Ref('Workflow'))), ...errors(401) } },
   },
   '/v1/workflows/{key}': {
     get: { tags: ['workflows'], summary: 'Read a workflow (the tenant\'s own, else the bundled one)', parameters: [path('key', 'Workflow key')], responses: { '200': json(ref('Workflow')), ...errors(401, 404) } },

@@ -3919,7 +3919,7 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
-                            items?: components["schemas"]["Workflow"][];
+                            items: components["schemas"]["Workflow"][];
                         };
                     };
                 };
