@@ -5,6 +5,7 @@ import { handleCallback } from './callbacks.ts';
 import type { DeliveryContext } from './context.ts';
 import { requeue } from './dead-letters.ts';
 import { mediaFile } from './media.ts';
+import type { ProviderTestResult } from './provider-schemas.ts';
 import { sendThroughChannel, testProvider } from './provider-test.ts';
 import { sendDelivery } from './send.ts';
 import { SendContexts } from './send-contexts.ts';
@@ -43,7 +44,7 @@ export class DeliveryService {
     return handleCallback(this.#ctx, this.#senders, adapterName, providerId, request);
   }
 
-  testProvider(tenantId: string, providerId: string, to: OutboundMessage['to'], actor: string): Promise<Record<string, unknown>> {
+  testProvider(tenantId: string, providerId: string, to: OutboundMessage['to'], actor: string): Promise<ProviderTestResult> {
     return testProvider(this.#ctx, this.#senders, tenantId, providerId, to, actor);
   }
 

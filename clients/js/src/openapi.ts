@@ -2100,6 +2100,7 @@ export interface paths {
                     content: {
                         "application/json": {
                             updated: number;
+                            /** @description Some items of the selection are left for the next call */
                             more: boolean;
                         };
                     };
@@ -2426,9 +2427,9 @@ export interface paths {
             requestBody: {
                 content: {
                     "application/json": {
-                        /** Format: uuid */
                         tenantId: string;
                         subscriberId: string;
+                        /** @description HMAC-SHA256 of the subscriber id under the inbox secret, hex */
                         subscriberHash: string;
                         /**
                          * @description How long the token is valid
@@ -3303,7 +3304,7 @@ export interface paths {
                     content: {
                         "application/json": {
                             /** @constant */
-                            status?: "ok";
+                            status: "ok";
                         };
                     };
                 };
@@ -3733,7 +3734,7 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
-                            items?: components["schemas"]["Contract"][];
+                            items: components["schemas"]["Contract"][];
                         };
                     };
                 };
@@ -3918,7 +3919,7 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
-                            items?: components["schemas"]["Workflow"][];
+                            items: components["schemas"]["Workflow"][];
                         };
                     };
                 };
@@ -4336,7 +4337,7 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
-                            items?: components["schemas"]["Adapter"][];
+                            items: components["schemas"]["Adapter"][];
                         };
                     };
                 };
@@ -4380,7 +4381,7 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
-                            items?: components["schemas"]["Provider"][];
+                            items: components["schemas"]["Provider"][];
                         };
                     };
                 };
@@ -4563,11 +4564,16 @@ export interface paths {
                     content: {
                         "application/json": {
                             /** @constant */
-                            ok?: true;
-                            providerMessageId?: string | null;
-                            status?: string;
-                            details?: Record<string, never> | null;
-                            durationMs?: number;
+                            ok: true;
+                            providerMessageId: string | null;
+                            /**
+                             * @description `delivered`: the provider confirmed delivery synchronously
+                             * @enum {unknown}
+                             */
+                            status: "sent" | "delivered";
+                            /** @description What the adapter reports of the send (segment count, encoding, accepted recipients...) */
+                            details: Record<string, never> | null;
+                            durationMs: number;
                         };
                     };
                 };
@@ -5433,10 +5439,58 @@ export interface components {
             updatedAt: string;
         };
         SubscriberBulk: {
-            subscribers: (components["schemas"]["SubscriberInput"] & {
+            subscribers: {
                 /** @description The tenant's own id for the person */
                 id: string;
-            })[];
+                /** @description Ignored: `id` names the person */
+                subscriberId?: string;
+                name?: string | null;
+                /** Format: email */
+                email?: string | null;
+                /** @description E.164, e.g. +14155550100 */
+                phone?: string | null;
+                /** @description BCP 47, e.g. fr-CA */
+                locale?: string | null;
+                /** @description IANA, e.g. Europe/Paris */
+                timezone?: string | null;
+                devices?: ({
+                    /** @constant */
+                    platform: "fcm";
+                    /** @description The FCM registration token */
+                    token: string;
+                    /** @description Shown to admins, e.g. "Ada's phone" */
+                    label?: string;
+                } | {
+                    /** @constant */
+                    platform: "apns";
+                    /** @description The APNs device token */
+                    token: string;
+                    /** @description Shown to admins, e.g. "Ada's phone" */
+                    label?: string;
+                } | {
+                    /** @constant */
+                    platform: "webpush";
+                    /** @description The browser's PushSubscription (`subscription.toJSON()`) */
+                    subscription: {
+                        endpoint: string;
+                        expirationTime?: number | null;
+                        keys: {
+                            p256dh: string;
+                            auth: string;
+                        };
+                    };
+                    /** @description Shown to admins, e.g. "Ada's phone" */
+                    label?: string;
+                })[];
+                /** @description e.g. {"slack": {"channel": "C123"}, "teams": {"webhookUrl": "..."}} */
+                chat?: Record<string, never>;
+                /** @description Teams the person belongs to (recipients `team:<id>`) */
+                teams?: string[];
+                /** @description Projects the person belongs to (recipients `project:<id>`) */
+                projects?: string[];
+                /** @description Anything templates may use as `subscriber.data` */
+                data?: Record<string, never>;
+            }[];
         };
         SubscriberBulkResult: {
             created: number;
@@ -5448,6 +5502,7 @@ export interface components {
                 /** @enum {unknown} */
                 code: "CLARION_ERR_SUBSCRIBER_INVALID" | "CLARION_ERR_SUBSCRIBER_ERASED";
                 errors: {
+                    /** @description JSON Pointer to the failing field (`/data/amount`, `/2/type`), or `header:<name>` */
                     pointer: string;
                     message: string;
                 }[];
@@ -6370,22 +6425,23 @@ export interface components {
             /** Format: uuid */
             id: string;
             /** Format: uuid */
-            notificationId?: string | null;
-            workflow?: string | null;
-            category?: string | null;
-            tags?: string[];
+            notificationId: string | null;
+            workflow: string | null;
+            category: string | null;
+            tags: string[];
             title: string | null;
             body: string | null;
             /** @description Where a click leads */
-            url?: string | null;
+            url: string | null;
             actions: {
+                /** @description What `POST /v1/inbox/{itemId}/actions/{key}` takes: its `action`, else its position */
                 key: string;
                 label: string;
-                url?: string | null;
+                url: string | null;
                 /** @enum {unknown} */
                 style: "primary" | "secondary";
             }[];
-            data?: Record<string, never>;
+            data: Record<string, never>;
             /** Format: date-time */
             createdAt: string;
             /**
@@ -6401,21 +6457,23 @@ export interface components {
             archivedAt: string | null;
             /** Format: date-time */
             snoozedUntil: string | null;
-            action?: {
-                key?: string;
+            /** @description The action button taken, and when */
+            action: {
+                key: string;
                 /** Format: date-time */
-                at?: string;
+                at: string;
             } | null;
         };
         InboxCounts: {
+            /** @description Items in the inbox: neither archived nor snoozed */
             total: number;
             unread: number;
             unseen: number;
             categories: {
-                category?: string | null;
-                total?: number;
-                unread?: number;
-                unseen?: number;
+                category: string | null;
+                total: number;
+                unread: number;
+                unseen: number;
             }[];
         };
         InboxSecret: {
@@ -6489,28 +6547,28 @@ export interface components {
             /** @description Null where the denominator is 0 */
             rates: {
                 /** @description delivered / sent */
-                delivered?: number | null;
+                delivered: number | null;
                 /** @description opened / sent */
-                opened?: number | null;
+                opened: number | null;
                 /** @description clicked / sent */
-                clicked?: number | null;
+                clicked: number | null;
                 /** @description clicked / opened */
-                clickToOpen?: number | null;
+                clickToOpen: number | null;
                 /** @description bounced / sent */
-                bounced?: number | null;
+                bounced: number | null;
                 /** @description failed / deliveries that reached an outcome (sent, or failed before any provider took them) */
-                failed?: number | null;
+                failed: number | null;
             };
             latencyMs: {
                 /** @description From the event received to the provider accepting the message */
-                sent?: {
-                    p50?: number | null;
-                    p95?: number | null;
+                sent: {
+                    p50: number | null;
+                    p95: number | null;
                 };
                 /** @description From the event received to the delivery receipt, where receipts exist */
-                delivered?: {
-                    p50?: number | null;
-                    p95?: number | null;
+                delivered: {
+                    p50: number | null;
+                    p95: number | null;
                 };
             };
             /** @description Attempts per delivery that reached an outcome (sent or failed) */
@@ -6529,7 +6587,12 @@ export interface components {
             interval: "minute" | "hour" | "day";
             groupBy: ("workflow" | "channel" | "provider" | "variant" | "locale")[];
             filters: {
-                [key: string]: string[];
+                workflow?: string[];
+                channel?: string[];
+                provider?: string[];
+                adapter?: string[];
+                variant?: string[];
+                locale?: string[];
             };
             /** @description Per bucket (at most 5000 buckets) and group, oldest first */
             items: ({
@@ -6725,6 +6788,7 @@ export interface components {
                 [key: string]: string;
             };
         };
+        /** @description An RFC 9457 problem document; a client error lists its failing fields under `errors`. Other members are extensions of the error (`allowed` of a 405, ...) */
         Problem: {
             /** @description `urn:clarion:error:<code>` */
             type: string;
@@ -6735,7 +6799,7 @@ export interface components {
             code: string;
             instance?: string;
             errors?: {
-                /** @description JSON Pointer to the failing field */
+                /** @description JSON Pointer to the failing field (`/data/amount`, `/2/type`), or `header:<name>` */
                 pointer: string;
                 message: string;
                 /** @description Template errors: 1-based line in the part */
