@@ -5071,7 +5071,10 @@ export interface paths {
                                 /** @description Lead links of HTML emails through the signed click redirect */
                                 clicks?: boolean;
                             };
-                            /** @description Which of a channel's providers is tried first for the workflows that do not set their own `routing`: `priority` (default: ascending priority) or `leastCost` (the cheapest declared price for the recipient's country first: the providers' `price.byPrefix`, else their base price) */
+                            /**
+                             * @description Which of a channel's providers is tried first for the workflows that do not set their own `routing`: `priority` (default: ascending priority) or `leastCost` (the cheapest declared price for the recipient's country first: the providers' `price.byPrefix`, else their base price)
+                             * @enum {string}
+                             */
                             routing?: "priority" | "leastCost";
                             /** @description Days events, notifications, deliveries and their attempts, interactions, inbox items, attachments and webhook messages are kept; older ones are deleted daily, never while still pending. Unset: the operator's default (CLARION_RETENTION_DAYS, 90 unless changed); never more than the operator's maximum (CLARION_RETENTION_MAX_DAYS, 365 unless changed): a larger value is refused. Analytics figures are kept longer. */
                             retentionDays?: number;
@@ -5179,7 +5182,10 @@ export interface components {
                 /** @description Lead the links of the HTML part through the signed click redirect */
                 clicks?: boolean;
             };
-            /** @description Which of a channel's providers is tried first: `priority` (ascending priority) or `leastCost` (the cheapest declared price for the recipient's country first, `price.byPrefix`); unset: the tenant's settings.routing, else priority */
+            /**
+             * @description Which of a channel's providers is tried first: `priority` (ascending priority) or `leastCost` (the cheapest declared price for the recipient's country first, `price.byPrefix`); unset: the tenant's settings.routing, else priority
+             * @enum {string}
+             */
             routing?: "priority" | "leastCost";
             /** @description An A/B test of one channel's template */
             abTest?: {
@@ -5270,7 +5276,10 @@ export interface components {
                 /** @description Lead the links of the HTML part through the signed click redirect */
                 clicks?: boolean;
             };
-            /** @description Which of a channel's providers is tried first: `priority` (ascending priority) or `leastCost` (the cheapest declared price for the recipient's country first, `price.byPrefix`); unset: the tenant's settings.routing, else priority */
+            /**
+             * @description Which of a channel's providers is tried first: `priority` (ascending priority) or `leastCost` (the cheapest declared price for the recipient's country first, `price.byPrefix`); unset: the tenant's settings.routing, else priority
+             * @enum {string}
+             */
             routing?: "priority" | "leastCost";
             /** @description An A/B test of one channel's template */
             abTest?: {
@@ -6801,7 +6810,10 @@ export interface components {
                 /** @description Lead links of HTML emails through the signed click redirect */
                 clicks?: boolean;
             };
-            /** @description Which of a channel's providers is tried first for the workflows that do not set their own `routing`: `priority` (default: ascending priority) or `leastCost` (the cheapest declared price for the recipient's country first: the providers' `price.byPrefix`, else their base price) */
+            /**
+             * @description Which of a channel's providers is tried first for the workflows that do not set their own `routing`: `priority` (default: ascending priority) or `leastCost` (the cheapest declared price for the recipient's country first: the providers' `price.byPrefix`, else their base price)
+             * @enum {string}
+             */
             routing?: "priority" | "leastCost";
             /** @description Days events, notifications, deliveries and their attempts, interactions, inbox items, attachments and webhook messages are kept; older ones are deleted daily, never while still pending. Unset: the operator's default (CLARION_RETENTION_DAYS, 90 unless changed); never more than the operator's maximum (CLARION_RETENTION_MAX_DAYS, 365 unless changed): a larger value is refused. Analytics figures are kept longer. */
             retentionDays?: number;
@@ -6834,7 +6846,10 @@ export interface components {
                     /** @description Lead links of HTML emails through the signed click redirect */
                     clicks?: boolean;
                 };
-                /** @description Which of a channel's providers is tried first for the workflows that do not set their own `routing`: `priority` (default: ascending priority) or `leastCost` (the cheapest declared price for the recipient's country first: the providers' `price.byPrefix`, else their base price) */
+                /**
+                 * @description Which of a channel's providers is tried first for the workflows that do not set their own `routing`: `priority` (default: ascending priority) or `leastCost` (the cheapest declared price for the recipient's country first: the providers' `price.byPrefix`, else their base price)
+                 * @enum {string}
+                 */
                 routing?: "priority" | "leastCost";
                 /** @description Days events, notifications, deliveries and their attempts, interactions, inbox items, attachments and webhook messages are kept; older ones are deleted daily, never while still pending. Unset: the operator's default (CLARION_RETENTION_DAYS, 90 unless changed); never more than the operator's maximum (CLARION_RETENTION_MAX_DAYS, 365 unless changed): a larger value is refused. Analytics figures are kept longer. */
                 retentionDays?: number;
