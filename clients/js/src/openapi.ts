@@ -28,7 +28,7 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
-                            items?: components["schemas"]["WebhookEventType"][];
+                            items: components["schemas"]["WebhookEventType"][];
                         };
                     };
                 };
@@ -583,7 +583,7 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
-                            items?: components["schemas"]["WebhookMessage"][];
+                            items: components["schemas"]["WebhookMessage"][];
                         };
                     };
                 };
@@ -6023,34 +6023,34 @@ export interface components {
             /** Format: uuid */
             id: string;
             /** Format: uuid */
-            tenantId?: string;
+            tenantId: string;
             /** @description http:// or https:// URL, without credentials. Must reach a public address unless the server allows private targets. */
             url: string;
-            description?: string | null;
+            description: string | null;
             /** @description Event types (`io.clarion.notification.delivered`), prefix wildcards (`io.clarion.notification.*`) or `*`. Null or absent: every type. */
             eventTypes: string[] | null;
             /** @description Default true. Enabling a disabled endpoint clears its failure streak. */
             enabled: boolean;
             /** @description Messages per second (bursts of one second allowed); null: unlimited. */
-            rateLimit?: number | null;
+            rateLimit: number | null;
             /** @description Why it is disabled: by whom, "the endpoint answered 410 Gone", or failing for 5 days. */
-            disabledReason?: string | null;
+            disabledReason: string | null;
             /** Format: date-time */
-            disabledAt?: string | null;
+            disabledAt: string | null;
             /**
              * Format: date-time
              * @description Since when every attempt has failed; after 5 days the endpoint is disabled.
              */
-            failingSince?: string | null;
+            failingSince: string | null;
             /**
              * Format: date-time
              * @description While the rotated-out secret still signs, until when.
              */
-            previousSecretExpiresAt?: string | null;
+            previousSecretExpiresAt: string | null;
             /** Format: date-time */
             createdAt: string;
             /** Format: date-time */
-            updatedAt?: string;
+            updatedAt: string;
         };
         WebhookEndpointWithSecret: components["schemas"]["WebhookEndpoint"] & {
             /** @description `whsec_` + base64 key: shown only now. */
@@ -6068,12 +6068,12 @@ export interface components {
             status: "pending" | "retrying" | "delivered" | "failed";
             attemptCount: number;
             /** Format: date-time */
-            nextAttemptAt?: string | null;
-            lastError?: string | null;
+            nextAttemptAt: string | null;
+            lastError: string | null;
             /** Format: date-time */
             createdAt: string;
             /** Format: date-time */
-            updatedAt?: string;
+            updatedAt: string;
             /** @description The CloudEvent (structured JSON) as sent; in single reads. */
             payload?: Record<string, never>;
         };
@@ -6083,21 +6083,21 @@ export interface components {
             /** Format: uuid */
             messageId: string;
             msgId: string;
-            eventType?: string;
+            eventType: string;
             /** Format: uuid */
-            endpointId?: string;
+            endpointId: string;
             /** @description Attempt number of the message over its whole life. */
             attempt: number;
             /** @enum {unknown} */
-            trigger?: "event" | "retry" | "replay" | "recover";
-            statusCode?: number | null;
+            trigger: "event" | "retry" | "replay" | "recover";
+            statusCode: number | null;
             /** @enum {unknown} */
             outcome: "success" | "http_error" | "redirect" | "timeout" | "network_error" | "blocked";
             /** @description What went wrong, e.g. `HTTP 500`, `no response within 15 s`, or the SSRF guard refusal. */
-            error?: string | null;
+            error: string | null;
             /** @description The first 20 KB of the response body. */
-            responseBody?: string | null;
-            responseBodyTruncated?: boolean;
+            responseBody: string | null;
+            responseBodyTruncated: boolean;
             durationMs: number;
             /** Format: date-time */
             startedAt: string;
@@ -6105,29 +6105,29 @@ export interface components {
              * Format: date-time
              * @description When the next attempt is due, if this one is retried.
              */
-            nextRetryAt?: string | null;
+            nextRetryAt: string | null;
         };
         WebhookEndpointStats: {
             /** Format: date-time */
-            since?: string;
-            messages?: {
-                pending?: number;
-                retrying?: number;
-                delivered?: number;
-                failed?: number;
+            since: string;
+            messages: {
+                pending: number;
+                retrying: number;
+                delivered: number;
+                failed: number;
             };
-            attempts?: {
-                total?: number;
-                succeeded?: number;
-                failed?: number;
-                byOutcome?: {
+            attempts: {
+                total: number;
+                succeeded: number;
+                failed: number;
+                byOutcome: {
                     [key: string]: number;
                 };
             };
-            durationMs?: {
-                p50?: number | null;
-                p95?: number | null;
-                max?: number | null;
+            durationMs: {
+                p50: number | null;
+                p95: number | null;
+                max: number | null;
             };
         };
         /** @description Nunjucks source of each part */
