@@ -829,7 +829,7 @@ export interface paths {
                     };
                     content: {
                         "application/json": components["schemas"]["TemplateLayout"] & {
-                            warnings?: components["schemas"]["TemplateWarning"][];
+                            warnings: components["schemas"]["TemplateWarning"][];
                         };
                     };
                 };
@@ -840,7 +840,7 @@ export interface paths {
                     };
                     content: {
                         "application/json": components["schemas"]["TemplateLayout"] & {
-                            warnings?: components["schemas"]["TemplateWarning"][];
+                            warnings: components["schemas"]["TemplateWarning"][];
                         };
                     };
                 };
@@ -1230,16 +1230,16 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
-                            workflow?: string;
+                            workflow: string;
                             /** @enum {unknown} */
-                            channel?: "email" | "sms" | "push" | "whatsapp" | "voice" | "chat" | "webhook" | "in_app";
-                            locale?: string;
-                            archivedVersion?: number;
+                            channel: "email" | "sms" | "push" | "whatsapp" | "voice" | "chat" | "webhook" | "in_app";
+                            locale: string;
+                            archivedVersion: number;
                             /**
                              * @description What renders now
                              * @enum {unknown}
                              */
-                            source?: "bundled" | "none";
+                            source: "bundled" | "none";
                         };
                     };
                 };
@@ -6152,86 +6152,80 @@ export interface components {
             variable?: string;
         };
         TemplateSummary: {
-            workflow?: string;
+            workflow: string;
             /** @enum {unknown} */
-            channel?: "email" | "sms" | "push" | "whatsapp" | "voice" | "chat" | "webhook" | "in_app";
-            locale?: string;
+            channel: "email" | "sms" | "push" | "whatsapp" | "voice" | "chat" | "webhook" | "in_app";
+            locale: string;
             /**
              * @description What renders now
              * @enum {unknown}
              */
-            source?: "tenant" | "bundled" | "none";
+            source: "tenant" | "bundled" | "none";
             /** @description A bundled default exists */
-            bundled?: boolean;
-            publishedVersion?: number | null;
-            latestVersion?: number | null;
+            bundled: boolean;
+            publishedVersion: number | null;
+            latestVersion: number | null;
             /** Format: date-time */
-            updatedAt?: string | null;
+            updatedAt: string | null;
         };
         TemplateVersionSummary: {
-            workflow?: string;
+            workflow: string;
             /** @enum {unknown} */
-            channel?: "email" | "sms" | "push" | "whatsapp" | "voice" | "chat" | "webhook" | "in_app";
-            locale?: string;
-            version?: number;
+            channel: "email" | "sms" | "push" | "whatsapp" | "voice" | "chat" | "webhook" | "in_app";
+            locale: string;
+            version: number;
             /** @enum {unknown} */
-            status?: "draft" | "published" | "archived";
-            /**
-             * Format: date-time
-             * @description Null for a bundled template
-             */
-            createdAt?: string | null;
-            createdBy?: string | null;
+            status: "draft" | "published" | "archived";
             /** Format: date-time */
-            publishedAt?: string | null;
+            createdAt: string;
+            createdBy: string | null;
+            /** Format: date-time */
+            publishedAt: string | null;
             /** @description Set on versions made by a rollback */
-            basedOnVersion?: number | null;
+            basedOnVersion: number | null;
         };
         TemplateVersion: {
-            workflow?: string;
+            workflow: string;
             /** @enum {unknown} */
-            channel?: "email" | "sms" | "push" | "whatsapp" | "voice" | "chat" | "webhook" | "in_app";
-            locale?: string;
-            version?: number;
+            channel: "email" | "sms" | "push" | "whatsapp" | "voice" | "chat" | "webhook" | "in_app";
+            locale: string;
+            version: number;
             /** @enum {unknown} */
-            status?: "draft" | "published" | "archived";
-            /**
-             * Format: date-time
-             * @description Null for a bundled template
-             */
-            createdAt?: string | null;
-            createdBy?: string | null;
+            status: "draft" | "published" | "archived";
             /** Format: date-time */
-            publishedAt?: string | null;
+            createdAt: string;
+            createdBy: string | null;
+            /** Format: date-time */
+            publishedAt: string | null;
             /** @description Set on versions made by a rollback */
-            basedOnVersion?: number | null;
-            parts?: components["schemas"]["TemplateParts"];
+            basedOnVersion: number | null;
+            parts: components["schemas"]["TemplateParts"];
         };
         Template: {
-            workflow?: string;
+            workflow: string;
             /** @enum {unknown} */
-            channel?: "email" | "sms" | "push" | "whatsapp" | "voice" | "chat" | "webhook" | "in_app";
-            locale?: string;
-            version?: number | null;
+            channel: "email" | "sms" | "push" | "whatsapp" | "voice" | "chat" | "webhook" | "in_app";
+            locale: string;
+            version: number | null;
             /** @enum {unknown} */
-            status?: "draft" | "published" | "archived" | null;
+            status: "draft" | "published" | "archived" | null;
             /**
              * Format: date-time
              * @description Null for a bundled template
              */
-            createdAt?: string | null;
-            createdBy?: string | null;
+            createdAt: string | null;
+            createdBy: string | null;
             /** Format: date-time */
-            publishedAt?: string | null;
+            publishedAt: string | null;
             /** @description Set on versions made by a rollback */
-            basedOnVersion?: number | null;
+            basedOnVersion: number | null;
             /** @enum {unknown} */
-            source?: "tenant" | "bundled";
-            parts?: components["schemas"]["TemplateParts"];
+            source: "tenant" | "bundled";
+            parts: components["schemas"]["TemplateParts"];
             /** @description Bundled templates: the file the parts come from */
             file?: string;
-            publishedVersion?: number | null;
-            latestVersion?: number | null;
+            publishedVersion: number | null;
+            latestVersion: number | null;
         };
         TemplatePreview: {
             workflow: string;
@@ -6240,51 +6234,56 @@ export interface components {
             locale: string;
             /** @enum {unknown} */
             source: "tenant" | "bundled" | "inline";
-            version?: number | null;
+            version: number | null;
             /** @description What the adapter would receive (RenderedContent): subject/html/text, text, title/body/url/data, blocks, actions, json */
             parts: Record<string, never>;
             warnings: components["schemas"]["TemplateWarning"][];
             sms?: {
                 /** @enum {unknown} */
-                encoding?: "GSM-7" | "UCS-2";
-                segments?: number;
+                encoding: "GSM-7" | "UCS-2";
+                /** @description Segments the message is sent as (each billed as one SMS) */
+                segments: number;
                 /** @description Septets (GSM-7) or UTF-16 code units (UCS-2) */
-                units?: number;
-                characters?: number;
-                perSegment?: number;
+                units: number;
+                /** @description Characters as a person counts them */
+                characters: number;
+                /** @description Units per segment for this message: 160/153 (GSM-7) or 70/67 (UCS-2) */
+                perSegment: number;
+                /** @description For UCS-2 messages: the characters that are not in the GSM-7 alphabet */
                 nonGsmCharacters?: string[];
             };
             push?: {
-                title?: {
-                    length?: number;
-                    displayLimit?: number;
-                    truncated?: boolean;
+                title: {
+                    length: number;
+                    displayLimit: number;
+                    truncated: boolean;
                 };
-                body?: {
-                    length?: number;
-                    displayLimit?: number;
-                    truncated?: boolean;
+                body: {
+                    length: number;
+                    displayLimit: number;
+                    truncated: boolean;
                 };
-                payloads?: {
+                payloads: {
                     /** @enum {unknown} */
-                    platform?: "fcm" | "apns" | "webpush";
-                    bytes?: number;
-                    limit?: number;
-                    fits?: boolean;
+                    platform: "fcm" | "apns" | "webpush";
+                    /** @description Bytes of the payload Clarion would send to this platform */
+                    bytes: number;
+                    limit: number;
+                    fits: boolean;
                 }[];
-                fits?: boolean;
+                fits: boolean;
             };
         };
         TemplateLayout: {
-            name?: string;
+            name: string;
             /** @enum {unknown} */
-            source?: "tenant" | "bundled";
+            source: "tenant" | "bundled";
             /** @description Nunjucks source */
-            content?: string;
-            overridesBundled?: boolean;
+            content: string;
+            overridesBundled: boolean;
             /** Format: date-time */
-            updatedAt?: string | null;
-            updatedBy?: string | null;
+            updatedAt: string | null;
+            updatedBy: string | null;
         };
         PreferenceSettings: {
             /** @description Whole channels on or off (SMS STOP sets `sms: false` here) */
