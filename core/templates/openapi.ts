@@ -1,10 +1,11 @@
 import { CHANNELS } from '@clarion/adapter-kit';
 import { Items, Page, Type } from '../kernel/schema.ts';
 import {
-  layoutInputSchema, layoutViewSchema, rollbackSchema, templatePartsSchema, templatePreviewSchema, templateSummarySchema, templateVersionSchema, templateVersionSummarySchema,
+  LAYOUT_NAME, layoutInputSchema, layoutViewSchema, rollbackSchema, templatePartsSchema, templatePreviewSchema, templateSummarySchema, templateVersionSchema, templateVersionSummarySchema,
   templateViewSchema, templateWarningSchema, unpublishResultSchema, withWarningsSchema,
 } from './schemas.ts';
 import { previewSchema, saveSchema } from './service.ts';
+import { WORKFLOW_KEY } from '../workflows/service.ts';
 
 /** The template routes and schemas of the OpenAPI document (spread into core/gateway/openapi.ts). */
 
@@ -18,12 +19,12 @@ const query = (name: string, description: string, schema: object = { type: 'stri
 const tags = ['templates'];
 
 const keyParams = [
-  pathParam('workflow', 'The workflow key, e.g. `quotation.status_changed`', { type: 'string', pattern: '^[a-z0-9][a-z0-9._-]{0,99}$' }),
+  pathParam('workflow', 'The workflow key, e.g. `quotation.status_changed`', { type: 'string', pattern: WORKFLOW_KEY.source }),
   pathParam('channel', 'The channel', { enum: CHANNELS }),
   pathParam('locale', 'The locale (BCP 47), e.g. `en`, `fr`, `fr-CA`'),
 ];
 const versionParam = pathParam('version', 'The version number', { type: 'integer', minimum: 1 });
-const layoutParam = pathParam('name', 'The layout name: used as `{% extends "_layouts/<name>.njk" %}`', { type: 'string', pattern: '^[a-z0-9][a-z0-9_-]{0,63}$' });
+const layoutParam = pathParam('name', 'The layout name: used as `{% extends "_layouts/<name>.njk" %}`', { type: 'string', pattern: LAYOUT_NAME.source });
 
 export const templatePaths = {
   '/v1/templates': {

@@ -12,6 +12,9 @@ import { ALL_PART_NAMES } from './parts.ts';
 const ref = <T>(name: string) => Type.Unsafe<T>({ $ref: `#/components/schemas/${name}` });
 const channel = StringEnum(CHANNELS as readonly Channel[]);
 
+/** A tenant layout's name (`{% extends "_layouts/<name>.njk" %}`). */
+export const LAYOUT_NAME = /^[a-z0-9][a-z0-9_-]{0,63}$/;
+
 export const TEMPLATE_STATUSES = ['draft', 'published', 'archived'] as const;
 export type TemplateStatus = (typeof TEMPLATE_STATUSES)[number];
 

@@ -16,13 +16,14 @@ import { templateRenders } from './metrics.ts';
 import { partProblems } from './parts.ts';
 import { RenderPool, RenderUnavailableError, TemplateRenderError } from './pool.ts';
 import { pushInfo } from './push.ts';
-import { layoutInputSchema, rollbackSchema, type layoutViewSchema, type templatePreviewSchema, type templateSummarySchema, type templateViewSchema } from './schemas.ts';
+import { LAYOUT_NAME, layoutInputSchema, rollbackSchema, type layoutViewSchema, type templatePreviewSchema, type templateSummarySchema, type templateViewSchema } from './schemas.ts';
 import { smsInfo } from './sms.ts';
 import { TemplateStore, describe, type LayoutRow, type TemplateKey, type TemplateVersion, type TemplateVersionSummary } from './store.ts';
 import type { PartSource, RenderFailureInfo, RenderInput, RenderJob, RenderResult, TemplateContext, TemplateWarning } from './types.ts';
 import { analyseParts, syntaxProblem, type SyntaxProblem } from './validate.ts';
 import { toFieldErrors } from '../kernel/validation.ts';
 import { type Clock } from '../kernel/clock.ts';
+import { WORKFLOW_KEY } from '../workflows/service.ts';
 
 export { resolveLocale } from './locale.ts';
 export type { RenderInput, RenderResult, TemplateContext, TemplateWarning } from './types.ts';
@@ -61,8 +62,6 @@ export interface TemplateServiceOptions {
 
 /** Longest nunjucks source of one part (or layout) accepted on save. */
 export const MAX_PART_CHARS = 256 * 1024;
-const WORKFLOW = /^[a-z0-9][a-z0-9._-]{0,99}$/;
-const LAYOUT = /^[a-z0-9][a-z0-9_-]{0,63}$/;
 
 export type TemplateSummary = Static<typeof templateSummarySchema>;
 export type TemplateView = Static<typeof templateViewSchema>;
@@ -81,7 +80,7 @@ interface Chosen {
 /** The body of POST /v1/templates/preview. */
 export const previewSchema = Type.Object(
   {
-    workflow: Type.String({ pattern: WORKFLOW.source, description: 'The workflow key' }),
+    workflow: Type.String({ pattern: WORKFLOW_KEY.source, description: 'The workflow key' }),
     channel: StringEnum(CHANNELS as readonly Channel[]),
     locale: Type.Optional(Type.String({ maxLength: 35, description: "The locale to render in (region fallbacks apply); default: the subscriber's, then the tenant default" })),
     data: Type.Optional(Type.Unknown({ description: "The event data to render with; default: the bundled workflow's sample data" })),
@@ -633,7 +632,7 @@ export class TemplateService {
 /** Validates the path parameters of a template route. */
 export function templateKey(params: { workflow?: string; channel?: string; locale?: string }): TemplateKey {
   const errors: FieldError[] = [];
-  if (!params.workflow || !WORKFLOW.test(params.workflow)) errors.push({ pointer: '/path/workflow', message: 'must be a workflow key: lowercase letters, digits and . _ -, up to 100 characters' });
+  if (!params.workflow || !WORKFLOW_KEY.test(params.workflow)) errors.push({ pointer: '/path/workflow', message: 'must be a workflow key: lowercase letters, digits and . _ -, up to 100 characters' });
   if (!params.channel || !CHANNELS.includes(params.channel as Channel)) errors.push({ pointer: '/path/channel', message: `must be one of ${CHANNELS.join(', ')}` });
   const locale = canonicalLocale(params.locale);
   if (!locale) errors.push({ pointer: '/path/locale', message: 'must be a BCP 47 locale such as en, fr or fr-CA' });
@@ -662,7 +661,7 @@ export function parseVersion(value: string | undefined, pointer: string): number
 }
 
 function checkLayoutName(name: string): void {
-  if (!LAYOUT.test(name)) {
+  if (!LAYOUT_NAME.test(name)) {
     throw new ClarionError('CLARION_ERR_HTTP_INVALID_REQUEST', 'Invalid layout name', {
       errors: [{ pointer: '/path/name', message: 'must be 1-64 lowercase letters, digits, _ or -, starting with a letter or digit' }],
     });
