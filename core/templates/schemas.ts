@@ -37,6 +37,8 @@ export type TemplateWarning = Static<typeof templateWarningSchema>;
 const warnings = Type.Array(ref<TemplateWarning>('TemplateWarning'));
 
 const keyFields = { workflow: Type.String(), channel, locale: Type.String() };
+/** What addresses a template: /v1/templates/{workflow}/{channel}/{locale}. */
+export const templateKeySchema = Type.Object(keyFields);
 
 export const templateSummarySchema = Type.Object({
   ...keyFields,

@@ -5,7 +5,7 @@ import type { TtlCache } from '../cache.ts';
 import { announceChange, localCaches, type CacheFactory } from '../cache-invalidation.ts';
 import { ClarionError } from '../errors.ts';
 import type { Static } from '../kernel/schema.ts';
-import type { templateVersionSchema, templateVersionSummarySchema } from './schemas.ts';
+import type { templateKeySchema, templateVersionSchema, templateVersionSummarySchema } from './schemas.ts';
 
 /**
  * Tenant templates and layouts in PostgreSQL. Every save inserts a new version; the only updates
@@ -14,11 +14,7 @@ import type { templateVersionSchema, templateVersionSummarySchema } from './sche
  * index `templates_one_published_idx` and the `templates_published_immutable` trigger back this up).
  */
 
-export interface TemplateKey {
-  workflow: string;
-  channel: Channel;
-  locale: string;
-}
+export type TemplateKey = Static<typeof templateKeySchema>;
 
 export type { TemplateStatus } from './schemas.ts';
 /** A stored version, as the API shows it (schemas.ts). */
