@@ -29,6 +29,8 @@ import { earliestInstant, MIN_GAP_MS, parseRule, tooFrequent, upcoming, wallTime
 export const SCHEDULE_KEY = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/;
 /** Most schedules a tenant keeps. */
 export const MAX_SCHEDULES = 1000;
+/** A schedule's status (see the view's description). */
+export const SCHEDULE_STATUSES = ['active', 'paused', 'ended', 'cancelled'] as const;
 /** Occurrences a schedule's view lists ahead. */
 const UPCOMING = 5;
 
@@ -84,7 +86,7 @@ export const scheduleViewSchema = Type.Object({
   timezone: Type.String(),
   localTime: Type.Boolean(),
   event: AnyObject(),
-  status: StringEnum(['active', 'paused', 'ended', 'cancelled'] as const, { description: '`paused`: by PATCH, until resumed; `ended`: the rule has no more occurrences; `cancelled`: by a cancellation of its cancelkey' }),
+  status: StringEnum(SCHEDULE_STATUSES, { description: '`paused`: by PATCH, until resumed; `ended`: the rule has no more occurrences; `cancelled`: by a cancellation of its cancelkey' }),
   nextAt: NullableDateTime({ description: 'The next occurrence' }),
   fireAt: NullableDateTime({ description: 'When its event is emitted (earlier than nextAt with localTime)' }),
   upcoming: Type.Array(Type.String({ format: 'date-time' }), { description: `The next ${UPCOMING} occurrences` }),
@@ -112,7 +114,7 @@ interface ScheduleRow {
   timezone: string;
   local_time: boolean;
   event: ScheduleInput['event'] & { recipients?: unknown[] };
-  status: 'active' | 'paused' | 'ended' | 'cancelled';
+  status: (typeof SCHEDULE_STATUSES)[number];
   next_at: Date | null;
   fire_at: Date | null;
   last_fired_at: Date | null;
