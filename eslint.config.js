@@ -17,6 +17,14 @@ export default tseslint.config(
     },
   },
   {
+    // Routes and the console call services, never the database: dependency-cruiser forbids
+    // importing it, this forbids reaching it through the services object (`services.knex`).
+    files: ['core/gateway/routes/**', 'admin/**/*.ts'],
+    rules: {
+      'no-restricted-syntax': ['error', { selector: "MemberExpression[property.name='knex']", message: 'Routes call services, never the database: add a method to the service that owns the data.' }],
+    },
+  },
+  {
     // CommonJS configuration files of tools (dependency-cruiser).
     files: ['**/*.cjs'],
     languageOptions: { sourceType: 'commonjs', globals: { module: 'writable', require: 'readonly' } },

@@ -13,7 +13,7 @@
  *     rows instead, the baseline the rollups replace; then again with a burst's worth of deltas not
  *     yet folded;
  *  4. measures what keeping the rollups costs the send path: bursts of BENCH_SEND_BURST (2000)
- *     events through a local SMTP sink, BENCH_ROUNDS (3) rounds alternating the analytics triggers
+ *     events through a local SMTP sink, BENCH_ROUNDS (5) rounds alternating the analytics triggers
  *     off and on, deliveries/s of each beside the 5 % ceiling; and the database time of one
  *     delivery status change with and without them.
  */
@@ -32,7 +32,7 @@ const TOTAL = Number(process.env.BENCH_DELIVERIES ?? 10_000_000);
 const DAYS = Number(process.env.BENCH_DAYS ?? 30);
 const REPEAT = Number(process.env.BENCH_REPEAT ?? 7);
 const BURST = Number(process.env.BENCH_SEND_BURST ?? 2000);
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 const CHUNK = 1_000_000;
 const CEILING_MS = 200;
 const TRIGGERS = ['deliveries_analytics_created on deliveries', 'deliveries_analytics_changed on deliveries', 'notifications_analytics_created on notifications', 'notifications_analytics_suppressed on notifications'];

@@ -25,6 +25,7 @@
  * BENCH_TEAM (10000), BENCH_SMTP_CONNECTIONS (5), CLARION_WORKER_CONCURRENCY (Clarion's default),
  * BENCH_PGSS=1 (print the statements that took the database's time, pg_stat_statements, and what
  * the busy backends waited on, sampled from pg_stat_activity).
+ * BENCH_CPU_PROF=gateway,worker (a V8 CPU profile of each, into BENCH_CPU_PROF_DIR, default the working directory).
  */
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';

@@ -1,14 +1,17 @@
+import { Type, type Static } from './kernel/schema.ts';
+
 /**
  * Every error Clarion raises on purpose carries a stable code (`CLARION_ERR_<AREA>_<WHAT>`), an
  * HTTP status for the gateway, and, for client errors, the failing fields. The catalogue below is
  * the single source of truth: `docs/errors.md` lists the same codes and a test keeps them in step.
  */
 
-export interface FieldError {
-  /** JSON Pointer (RFC 6901) into the request, e.g. `/data/amount`, `/2/type`, or `header:ce-id`. */
-  pointer: string;
-  message: string;
-}
+/** A failing field of a request: where (a JSON Pointer, RFC 6901, into what was sent) and what is wrong. */
+export const fieldErrorSchema = Type.Object({
+  pointer: Type.String({ description: 'JSON Pointer to the failing field (`/data/amount`, `/2/type`), or `header:<name>`' }),
+  message: Type.String(),
+});
+export type FieldError = Static<typeof fieldErrorSchema>;
 
 export const ERROR_CATALOGUE = {
   CLARION_ERR_CONFIG_INVALID: { status: 500, title: 'Invalid configuration' },
@@ -139,13 +142,38 @@ export function isClarionError(err: unknown): err is ClarionError {
   return err instanceof ClarionError;
 }
 
+/** An RFC 9457 problem document, as the gateway answers every error (the OpenAPI document's `Problem`). */
+export const problemSchema = Type.Object(
+  {
+    type: Type.String({ description: '`urn:clarion:error:<code>`' }),
+    title: Type.String(),
+    status: Type.Integer(),
+    detail: Type.Optional(Type.String()),
+    code: Type.String({ description: 'Stable error code, listed in docs/errors.md' }),
+    instance: Type.Optional(Type.String()),
+    errors: Type.Optional(
+      Type.Array(
+        Type.Object({
+          ...fieldErrorSchema.properties,
+          line: Type.Optional(Type.Integer({ description: 'Template errors: 1-based line in the part' })),
+          column: Type.Optional(Type.Integer({ description: 'Template errors: 1-based column' })),
+          name: Type.Optional(Type.String({ description: 'Template errors: the unknown filter, test or tag, or the delimiter left open' })),
+        }),
+      ),
+    ),
+  },
+  { description: 'An RFC 9457 problem document; a client error lists its failing fields under `errors`. Other members are extensions of the error (`allowed` of a 405, ...)' },
+);
+/** A problem document as the gateway answers it: the schema's members and the error's extensions. */
+export type ProblemDocument = Static<typeof problemSchema> & Record<string, unknown>;
+
 /**
  * The RFC 9457 problem document of an error, as the gateway answers it and as the broker binding
  * puts it on a dead-lettered message: messages are shown for client errors only; a server error
  * says no more than its code and where to find the log line (`reference`).
  */
-export function problemDocument(error: ClarionError, instance: string, reference: string): Record<string, unknown> {
-  const body: Record<string, unknown> = {
+export function problemDocument(error: ClarionError, instance: string, reference: string): ProblemDocument {
+  const body: ProblemDocument = {
     type: `urn:clarion:error:${error.code}`,
     title: error.title,
     status: error.status,

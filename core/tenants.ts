@@ -5,6 +5,7 @@ import type { Knex } from 'knex';
 import { announceChange } from './cache-invalidation.ts';
 import { ClarionError } from './errors.ts';
 import { Type } from './kernel/schema.ts';
+import { routingModeSchema } from './delivery/routing.ts';
 
 /**
  * Tenants and their API keys. A key is 32 random bytes shown once at creation; only its SHA-256
@@ -177,9 +178,9 @@ const settingsFields = {
     ),
   ),
   routing: Type.Optional(
-    Type.Union([Type.Literal('priority'), Type.Literal('leastCost')], {
-      description: "Which of a channel's providers is tried first for the workflows that do not set their own `routing`: `priority` (default: ascending priority) or `leastCost` (the cheapest declared price for the recipient's country first: the providers' `price.byPrefix`, else their base price)",
-    }),
+    routingModeSchema(
+      "Which of a channel's providers is tried first for the workflows that do not set their own `routing`: `priority` (default: ascending priority) or `leastCost` (the cheapest declared price for the recipient's country first: the providers' `price.byPrefix`, else their base price)",
+    ),
   ),
   retentionDays: Type.Optional(
     Type.Integer({

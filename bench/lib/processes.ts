@@ -17,7 +17,10 @@ export interface ClarionProcess {
 
 export async function startProcess(role: 'gateway' | 'worker', env: Record<string, string>): Promise<ClarionProcess> {
   const port = role === 'gateway' ? await getPort({ host: '127.0.0.1' }) : undefined;
-  const child = spawn(process.execPath, [CLI, role], {
+  // BENCH_CPU_PROF=gateway,worker: a V8 CPU profile of each process named, in BENCH_CPU_PROF_DIR
+  // (the working directory by default), written when it stops (open in Chrome DevTools).
+  const profile = (process.env.BENCH_CPU_PROF ?? '').split(',').includes(role) ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_CPU_PROF_DIR ?? '.', '--cpu-prof-name', `${role}-\${pid}.cpuprofile`] : [];
+  const child = spawn(process.execPath, [...profile, CLI, role], {
     env: { ...process.env, CLARION_LOG_LEVEL: 'error', ...env, ...(port ? { PORT: String(port), HOST: '127.0.0.1' } : {}) },
     stdio: ['ignore', 'pipe', 'inherit'],
   });

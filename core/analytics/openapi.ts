@@ -1,4 +1,4 @@
-import { FILTERS, GROUPS, MAX_BUCKETS } from './queries.ts';
+import { analyticsAnswerSchema, analyticsQuerySchema, figuresSchema } from './queries.ts';
 
 /** The engagement and analytics routes and schemas of the OpenAPI document (spread into core/gateway/openapi.ts). */
 
@@ -8,17 +8,13 @@ const token = { name: 'token', in: 'path', required: true, description: 'The sig
 const noStore = { 'Cache-Control': { schema: { type: 'string' }, description: '`no-store, private, max-age=0`' } };
 
 const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
-const query = (name: string, description: string, schema: object = { type: 'string' }) => ({ name, in: 'query', required: false, description, schema });
-const nullableNumber = { type: ['number', 'null'] };
-const quantiles = { type: 'object', properties: { p50: nullableNumber, p95: nullableNumber } };
-const filterDescriptions: Record<(typeof FILTERS)[number], string> = {
-  workflow: 'Only these workflows (keys, comma-separated).',
-  channel: 'Only these channels.',
-  provider: 'Only these provider configurations (ids).',
-  adapter: 'Only these adapters (smtp, twilio-sms, ...).',
-  variant: 'Only these template variants.',
-  locale: 'Only messages rendered in these locales.',
-};
+/** The OpenAPI query parameters of an object schema's properties (none required), each with its property's description. */
+function queryParameters(schema: { properties: Record<string, object> }) {
+  return Object.entries(schema.properties).map(([name, property]) => {
+    const { description, ...rest } = property as { description?: string };
+    return { name, in: 'query', required: false, description, schema: rest };
+  });
+}
 
 export const analyticsPaths = {
   '/v1/analytics': {
@@ -31,14 +27,7 @@ export const analyticsPaths = {
         'Notification-level figures (`notifications`, `suppressed`) belong to no channel, provider, variant or locale, and `deliveries` (created) to no provider, variant or locale: grouped by those, they appear in the group where they are null (compare `sent`). ' +
         'Latency percentiles come from histograms with buckets 19 % apart (within that of the exact figure). Empty buckets are left out; `totals` sums each group over the range. ' +
         '`format=csv` (or `Accept: text/csv`) answers the items as CSV.',
-      parameters: [
-        query('from', 'Start (RFC 3339 or a date), rounded down to the interval.', { type: 'string' }),
-        query('to', 'End (exclusive), rounded up to the interval; default now.', { type: 'string' }),
-        query('interval', 'Bucket size (UTC).', { enum: ['minute', 'hour', 'day'], default: 'day' }),
-        query('groupBy', `Comma-separated: ${GROUPS.join(', ')} (provider also gives its adapter).`),
-        ...FILTERS.map((f) => query(f, filterDescriptions[f])),
-        query('format', 'json (default) or csv.', { enum: ['json', 'csv'] }),
-      ],
+      parameters: queryParameters(analyticsQuerySchema),
       responses: {
         '200': {
           description: 'The figures',
@@ -86,63 +75,7 @@ export const analyticsPaths = {
   },
 };
 
-const figures = {
-  notifications: { type: 'integer', description: 'Notifications created' },
-  deliveries: { type: 'integer', description: 'Deliveries created (one per channel tried, fallbacks included)' },
-  sent: { type: 'integer', description: 'Accepted by a provider' },
-  delivered: { type: 'integer', description: 'Confirmed delivered (or read) by a provider receipt' },
-  failed: { type: 'integer', description: 'Failed for good, dead letters and undelivered receipts included' },
-  bounced: { type: 'integer', description: 'Bounced (a provider receipt)' },
-  suppressed: { type: 'integer', description: 'Notifications the pipeline or an erasure suppressed' },
-  suppressedByReason: { type: 'object', additionalProperties: { type: 'integer' }, description: 'duplicate, opted_out, rate_limited, subscriber_erased, ...' },
-  opened: { type: 'integer', description: 'Deliveries opened (first genuine open; machine prefetches excluded)' },
-  clicked: { type: 'integer', description: 'Deliveries clicked (first genuine click)' },
-  rates: {
-    type: 'object',
-    description: 'Null where the denominator is 0',
-    properties: {
-      delivered: { ...nullableNumber, description: 'delivered / sent' },
-      opened: { ...nullableNumber, description: 'opened / sent' },
-      clicked: { ...nullableNumber, description: 'clicked / sent' },
-      clickToOpen: { ...nullableNumber, description: 'clicked / opened' },
-      bounced: { ...nullableNumber, description: 'bounced / sent' },
-      failed: { ...nullableNumber, description: 'failed / deliveries that reached an outcome (sent, or failed before any provider took them)' },
-    },
-  },
-  latencyMs: {
-    type: 'object',
-    properties: {
-      sent: { ...quantiles, description: 'From the event received to the provider accepting the message' },
-      delivered: { ...quantiles, description: 'From the event received to the delivery receipt, where receipts exist' },
-    },
-  },
-  attemptsPerDelivery: { ...nullableNumber, description: 'Attempts per delivery that reached an outcome (sent or failed)' },
-  cost: { type: 'object', additionalProperties: { type: 'number' }, description: 'Cost by currency (ISO 4217)' },
-};
-const group = {
-  type: 'object',
-  description: 'The values of the groupBy dimensions (null: none, e.g. notification-level figures grouped by channel)',
-  properties: Object.fromEntries([...GROUPS, 'adapter'].map((g) => [g, { type: ['string', 'null'] }])),
-  additionalProperties: false,
-};
-
 export const analyticsSchemas = {
-  AnalyticsFigures: { type: 'object', required: Object.keys(figures), properties: figures },
-  AnalyticsAnswer: {
-    type: 'object',
-    required: ['from', 'to', 'interval', 'groupBy', 'filters', 'items', 'totals'],
-    properties: {
-      from: { type: 'string', format: 'date-time' },
-      to: { type: 'string', format: 'date-time' },
-      interval: { enum: ['minute', 'hour', 'day'] },
-      groupBy: { type: 'array', items: { enum: [...GROUPS] } },
-      filters: { type: 'object', additionalProperties: { type: 'array', items: { type: 'string' } } },
-      items: {
-        type: 'array',
-        description: `Per bucket (at most ${MAX_BUCKETS} buckets) and group, oldest first`,
-        items: { allOf: [{ type: 'object', required: ['bucket', 'group'], properties: { bucket: { type: 'string', format: 'date-time' }, group } }, ref('AnalyticsFigures')] },
-      },
-      totals: { type: 'array', description: 'Per group, over the whole range', items: { allOf: [{ type: 'object', required: ['group'], properties: { group } }, ref('AnalyticsFigures')] } },
-    },
-  },
+  AnalyticsFigures: figuresSchema,
+  AnalyticsAnswer: analyticsAnswerSchema,
 };

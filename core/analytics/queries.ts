@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import { ClarionError, type FieldError } from '../errors.ts';
+import { DateTime, Dictionary, Nullable, NullableString, schemaAjv, StringEnum, Type, type Static } from '../kernel/schema.ts';
 import { add, quantile, type Histogram } from './histogram.ts';
 import { COUNTERS, DELIVERED, DIMENSIONS, LATENCY_DIMENSIONS, LEVELS, MINUTE_DAYS, SENT, type Level } from './rollups.ts';
 
@@ -30,55 +31,112 @@ export interface AnalyticsQuery {
   filters: Partial<Record<Filter, string[]>>;
 }
 
-export interface Figures {
-  notifications: number;
-  deliveries: number;
-  sent: number;
-  delivered: number;
-  failed: number;
-  bounced: number;
-  suppressed: number;
-  suppressedByReason: Record<string, number>;
-  opened: number;
-  clicked: number;
-  rates: { delivered: number | null; opened: number | null; clicked: number | null; clickToOpen: number | null; bounced: number | null; failed: number | null };
-  latencyMs: { sent: { p50: number | null; p95: number | null }; delivered: { p50: number | null; p95: number | null } };
-  attemptsPerDelivery: number | null;
-  cost: Record<string, number>;
-}
+/**
+ * The query string of `GET /v1/analytics` and its answer, defined once with TypeBox
+ * (core/kernel/schema.ts): `parseQuery` checks the parameters with the query schema, the answer's
+ * static type is what `runQuery` returns, and the OpenAPI document (core/analytics/openapi.ts)
+ * states both. Every parameter is a string (lists are comma-separated); what a value means is
+ * checked by `parseQuery`.
+ */
+const listParam = (description: string) => Type.Optional(Type.String({ description }));
+export const analyticsQuerySchema = Type.Object({
+  from: Type.Optional(Type.String({ description: 'Start (RFC 3339 or a date), rounded down to the interval.' })),
+  to: Type.Optional(Type.String({ description: 'End (exclusive), rounded up to the interval; default now.' })),
+  interval: Type.Optional(StringEnum(LEVELS, { default: 'day', description: 'Bucket size (UTC).' })),
+  groupBy: listParam(`Comma-separated: ${GROUPS.join(', ')} (provider also gives its adapter).`),
+  workflow: listParam('Only these workflows (keys, comma-separated).'),
+  channel: listParam('Only these channels.'),
+  provider: listParam('Only these provider configurations (ids).'),
+  adapter: listParam('Only these adapters (smtp, twilio-sms, ...).'),
+  variant: listParam('Only these template variants.'),
+  locale: listParam('Only messages rendered in these locales.'),
+  format: Type.Optional(StringEnum(['json', 'csv'], { description: 'json (default) or csv.' })),
+});
+export type AnalyticsQueryParams = Static<typeof analyticsQuerySchema>;
+const validateQuery = schemaAjv().compile<AnalyticsQueryParams>(analyticsQuerySchema);
 
-export type GroupKey = Partial<Record<Group | 'adapter', string | null>>;
+const nullableNumber = (description?: string) => Nullable(Type.Number(), description ? { description } : {});
+const count = (description: string) => Type.Integer({ description });
+const quantiles = (description: string) => Type.Object({ p50: nullableNumber(), p95: nullableNumber() }, { description });
 
-export interface AnalyticsAnswer {
-  from: string;
-  to: string;
-  interval: Level;
-  groupBy: Group[];
-  filters: Partial<Record<Filter, string[]>>;
-  items: Array<{ bucket: string; group: GroupKey } & Figures>;
-  totals: Array<{ group: GroupKey } & Figures>;
-}
+export const figuresSchema = Type.Object({
+  notifications: count('Notifications created'),
+  deliveries: count('Deliveries created (one per channel tried, fallbacks included)'),
+  sent: count('Accepted by a provider'),
+  delivered: count('Confirmed delivered (or read) by a provider receipt'),
+  failed: count('Failed for good, dead letters and undelivered receipts included'),
+  bounced: count('Bounced (a provider receipt)'),
+  suppressed: count('Notifications the pipeline or an erasure suppressed'),
+  suppressedByReason: Dictionary(Type.Integer(), { description: 'duplicate, opted_out, rate_limited, subscriber_erased, ...' }),
+  opened: count('Deliveries opened (first genuine open; machine prefetches excluded)'),
+  clicked: count('Deliveries clicked (first genuine click)'),
+  rates: Type.Object(
+    {
+      delivered: nullableNumber('delivered / sent'),
+      opened: nullableNumber('opened / sent'),
+      clicked: nullableNumber('clicked / sent'),
+      clickToOpen: nullableNumber('clicked / opened'),
+      bounced: nullableNumber('bounced / sent'),
+      failed: nullableNumber('failed / deliveries that reached an outcome (sent, or failed before any provider took them)'),
+    },
+    { description: 'Null where the denominator is 0' },
+  ),
+  latencyMs: Type.Object({
+    sent: quantiles('From the event received to the provider accepting the message'),
+    delivered: quantiles('From the event received to the delivery receipt, where receipts exist'),
+  }),
+  attemptsPerDelivery: nullableNumber('Attempts per delivery that reached an outcome (sent or failed)'),
+  cost: Dictionary(Type.Number(), { description: 'Cost by currency (ISO 4217)' }),
+});
+export type Figures = Static<typeof figuresSchema>;
+
+const dimension = () => Type.Optional(NullableString());
+export const groupKeySchema = Type.Object(
+  { workflow: dimension(), channel: dimension(), provider: dimension(), variant: dimension(), locale: dimension(), adapter: dimension() },
+  { additionalProperties: false, description: 'The values of the groupBy dimensions (null: none, e.g. notification-level figures grouped by channel)' },
+);
+export type GroupKey = Static<typeof groupKeySchema>;
+
+/** The figures, as the OpenAPI document's `AnalyticsFigures` (the answer refers to them). */
+const figuresRef = Type.Unsafe<Figures>({ $ref: '#/components/schemas/AnalyticsFigures' });
+const strings = () => Type.Optional(Type.Array(Type.String()));
+export const analyticsAnswerSchema = Type.Object({
+  from: DateTime(),
+  to: DateTime(),
+  interval: StringEnum(LEVELS),
+  groupBy: Type.Array(StringEnum(GROUPS)),
+  filters: Type.Object({ workflow: strings(), channel: strings(), provider: strings(), adapter: strings(), variant: strings(), locale: strings() }, { additionalProperties: false }),
+  items: Type.Array(Type.Intersect([Type.Object({ bucket: DateTime(), group: groupKeySchema }), figuresRef]), { description: `Per bucket (at most ${MAX_BUCKETS} buckets) and group, oldest first` }),
+  totals: Type.Array(Type.Intersect([Type.Object({ group: groupKeySchema }), figuresRef]), { description: 'Per group, over the whole range' }),
+});
+export type AnalyticsAnswer = Static<typeof analyticsAnswerSchema>;
 
 /** Reads the query string (`from`, `to`, `interval`, `groupBy`, filters), with an error naming each bad parameter. */
-export function parseQuery(query: Record<string, unknown>, now: Date): AnalyticsQuery {
+export function parseQuery(input: Record<string, unknown>, now: Date): AnalyticsQuery {
   const errors: FieldError[] = [];
-  const one = (name: string): string | undefined => {
-    const value = query[name];
-    if (value === undefined || value === '') return undefined;
-    if (typeof value !== 'string') {
-      errors.push({ pointer: `/query/${name}`, message: 'must be given once' });
-      return undefined;
+  // An empty parameter is one not given; the schema says which are strings and which values
+  // `interval` takes (a parameter given twice is an array: "must be given once").
+  const query: Record<string, unknown> = Object.fromEntries(Object.entries(input).filter(([, value]) => value !== undefined && value !== ''));
+  if (!validateQuery(query)) {
+    for (const e of validateQuery.errors ?? []) {
+      const pointer = `/query${e.instancePath}`;
+      if (errors.some((known) => known.pointer === pointer)) continue;
+      const given = typeof query[e.instancePath.slice(1)] === 'string';
+      errors.push({ pointer, message: given && e.keyword === 'enum' ? `must be one of ${(e.params as { allowedValues: string[] }).allowedValues.join(', ')}` : 'must be given once' });
     }
-    return value;
+  }
+  const one = (name: keyof AnalyticsQueryParams): string | undefined => {
+    const value = query[name];
+    return typeof value === 'string' ? value : undefined;
   };
-  const list = (name: string): string[] | undefined => {
+  const list = (name: keyof AnalyticsQueryParams): string[] | undefined => {
     const value = one(name);
     if (value === undefined) return undefined;
     const items = value.split(',').map((v) => v.trim()).filter(Boolean);
     if (items.length === 0 || items.length > 50 || items.some((v) => v.length > 200)) errors.push({ pointer: `/query/${name}`, message: 'must be a comma-separated list of at most 50 values' });
     return items;
   };
-  const time = (name: string): Date | undefined => {
+  const time = (name: 'from' | 'to'): Date | undefined => {
     const value = one(name);
     if (value === undefined) return undefined;
     const at = new Date(value);
@@ -90,7 +148,6 @@ export function parseQuery(query: Record<string, unknown>, now: Date): Analytics
   };
 
   const intervalText = one('interval') ?? 'day';
-  if (!LEVELS.includes(intervalText as Level)) errors.push({ pointer: '/query/interval', message: `must be one of ${LEVELS.join(', ')}` });
   const interval = (LEVELS.includes(intervalText as Level) ? intervalText : 'day') as Level;
   const groupBy = (list('groupBy') ?? []) as Group[];
   const unknown = groupBy.filter((g) => !GROUPS.includes(g));

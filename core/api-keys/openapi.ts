@@ -1,4 +1,5 @@
-import { apiKeyCreateSchema } from './service.ts';
+import { Page, Type } from '../kernel/schema.ts';
+import { apiKeyCreateSchema, apiKeySecretSchema, apiKeyViewSchema } from './service.ts';
 
 /** The API key routes and schemas of the OpenAPI document (spread into core/gateway/openapi.ts). */
 
@@ -6,6 +7,7 @@ const problem = { $ref: '#/components/responses/Problem' };
 const errors = (...statuses: number[]) => Object.fromEntries(statuses.map((s) => [String(s), problem]));
 const json = (schema: object, description = 'OK') => ({ description, content: { 'application/json': { schema } } });
 const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
+const Ref = (name: string) => Type.Unsafe<unknown>(ref(name));
 const query = (name: string, description: string, schema: object = { type: 'string' }) => ({ name, in: 'query', required: false, description, schema });
 const tags = ['api-keys'];
 
@@ -17,7 +19,7 @@ export const apiKeyPaths = {
       description: 'Never the keys themselves nor their hashes: each key is recognised by its `prefix`.',
       parameters: [query('limit', 'Page size (1-200, default 50).', { type: 'integer', minimum: 1, maximum: 200 }), query('cursor', 'The `nextCursor` of the previous page.')],
       responses: {
-        '200': json({ type: 'object', required: ['items', 'nextCursor'], properties: { items: { type: 'array', items: ref('ApiKey') }, nextCursor: { type: ['string', 'null'] } } }),
+        '200': json(Page(Ref('ApiKey'))),
         ...errors(400, 401),
       },
     },
@@ -46,19 +48,6 @@ export const apiKeyPaths = {
 };
 
 export const apiKeySchemas = {
-  ApiKey: {
-    type: 'object',
-    required: ['id', 'name', 'prefix', 'createdAt', 'lastUsedAt', 'revokedAt'],
-    properties: {
-      id: { type: 'string', format: 'uuid' },
-      name: { type: 'string' },
-      prefix: { type: 'string', description: 'The first 10 characters of the key.' },
-      createdAt: { type: 'string', format: 'date-time' },
-      lastUsedAt: { type: ['string', 'null'], format: 'date-time', description: 'Approximate: noted at most once a minute, when a gateway looks the key up rather than using its cached answer.' },
-      revokedAt: { type: ['string', 'null'], format: 'date-time' },
-    },
-  },
-  ApiKeyWithSecret: {
-    allOf: [ref('ApiKey'), { type: 'object', required: ['key'], properties: { key: { type: 'string', description: 'The API key, shown only in this answer.' } } }],
-  },
+  ApiKey: apiKeyViewSchema,
+  ApiKeyWithSecret: Type.Intersect([Ref('ApiKey'), apiKeySecretSchema]),
 };

@@ -1,5 +1,5 @@
 import { audit as writeAudit } from '../db/repositories/audit-log.ts';
-import { schemaAjv, Type } from '../kernel/schema.ts';
+import { DateTime, NullableDateTime, schemaAjv, Type, Uuid, type Static } from '../kernel/schema.ts';
 import type { Knex } from 'knex';
 import type { TtlCache } from '../cache.ts';
 import { announceChange, localCaches, type CacheFactory } from '../cache-invalidation.ts';
@@ -20,23 +20,27 @@ import { isUuid } from '../kernel/ids.ts';
  * already revoked changes nothing and is not an error.
  */
 
-export interface ApiKeyView {
-  id: string;
-  name: string;
-  /** The first characters of the key, to recognise it without revealing it. */
-  prefix: string;
-  createdAt: string;
-  /** When the key was last looked up (approximate: at most once a minute, see `authenticate`). */
-  lastUsedAt: string | null;
-  revokedAt: string | null;
-}
+/** A key as the API shows it: never the key itself nor its hash (`GET /v1/api-keys`, the OpenAPI `ApiKey`). */
+export const apiKeyViewSchema = Type.Object({
+  id: Uuid(),
+  name: Type.String(),
+  prefix: Type.String({ description: 'The first 10 characters of the key.' }),
+  createdAt: DateTime(),
+  lastUsedAt: NullableDateTime({ description: 'Approximate: noted at most once a minute, when a gateway looks the key up rather than using its cached answer.' }),
+  revokedAt: NullableDateTime(),
+});
+export type ApiKeyView = Static<typeof apiKeyViewSchema>;
+
+/** What `POST /v1/api-keys` answers: the view and, this once, the key (the OpenAPI `ApiKeyWithSecret`). */
+export const apiKeySecretSchema = Type.Object({ key: Type.String({ description: 'The API key, shown only in this answer.' }) });
+export type ApiKeyWithSecret = ApiKeyView & Static<typeof apiKeySecretSchema>;
 
 /** The body of POST /v1/api-keys. */
 export const apiKeyCreateSchema = Type.Object(
   { name: Type.String({ minLength: 1, maxLength: 100, pattern: '\\S', description: 'A label, e.g. the system that uses the key.' }) },
   { additionalProperties: false },
 );
-const validateCreate = schemaAjv().compile(apiKeyCreateSchema);
+const validateCreate = schemaAjv().compile<Static<typeof apiKeyCreateSchema>>(apiKeyCreateSchema);
 
 export class ApiKeyService {
   readonly #knex: Knex;
@@ -64,11 +68,11 @@ export class ApiKeyService {
     return keysetPage(this.#knex, query, { ts: 'created_at', id: 'id' }, page, (row) => toView(row as unknown as ApiKeyRow));
   }
 
-  async create(tenantId: string, body: unknown, actor: string): Promise<ApiKeyView & { key: string }> {
+  async create(tenantId: string, body: unknown, actor: string): Promise<ApiKeyWithSecret> {
     if (!validateCreate(body)) {
       throw new ClarionError('CLARION_ERR_HTTP_INVALID_REQUEST', 'Invalid API key', { errors: toFieldErrors(validateCreate.errors ?? []) });
     }
-    const name = (body as { name: string }).name.trim();
+    const name = body.name.trim();
     return this.#knex.transaction(async (trx) => {
       await this.#requireTenant(trx, tenantId);
       const { apiKey, row } = await insertApiKey(trx, tenantId, name);

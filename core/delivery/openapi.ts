@@ -1,8 +1,10 @@
+import { CHANNELS } from '@clarion/adapter-kit';
 import { DELIVERY_STATUSES, NOTIFICATION_STATUSES } from '../notifications/status.ts';
 import { attemptViewSchema, auditEntrySchema, deliveryDetailSchema, deliveryViewSchema, interactionViewSchema, notificationDetailSchema, notificationViewSchema, outboxMessageSchema } from '../db/repositories/view-schemas.ts';
 import { workflowSchema, workflowViewSchema } from '../workflows/service.ts';
-import { adapterViewSchema, providerInputSchema, providerPatchSchema, providerPriceSchema, providerViewSchema } from './provider-schemas.ts';
-import { subscriberInputSchema, subscriberPutSchema, subscriberViewSchema } from '../subscribers/schemas.ts';
+import { adapterViewSchema, providerInputSchema, providerPatchSchema, providerPriceSchema, providerTestInputSchema, providerTestResultSchema, providerViewSchema } from './provider-schemas.ts';
+import { bulkResultSchema, subscriberBulkSchema, subscriberInputSchema, subscriberPutSchema, subscriberViewSchema } from '../subscribers/schemas.ts';
+import { AnyObject, Items, Page, Type } from '../kernel/schema.ts';
 
 /** OpenAPI paths and schemas of workflows, subscribers, providers, notifications, deliveries, outbox and audit. */
 
@@ -13,9 +15,10 @@ const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
 const path = (name: string, description: string) => ({ name, in: 'path', required: true, description, schema: { type: 'string' } });
 const q = (name: string, description: string, schema: object = { type: 'string' }) => ({ name, in: 'query', required: false, description, schema });
 const paging = [q('limit', 'Page size (1-200, default 50).', { type: 'integer', minimum: 1, maximum: 200 }), q('cursor', 'The `nextCursor` of the previous page.')];
-const page = (item: string) => ({ type: 'object', required: ['items', 'nextCursor'], properties: { items: { type: 'array', items: ref(item) }, nextCursor: { type: ['string', 'null'] } } });
+const Ref = (name: string) => Type.Unsafe<unknown>(ref(name));
+const page = (item: string) => Page(Ref(item));
 const body = (schema: object) => ({ required: true, content: { 'application/json': { schema } } });
-const channels = ['email', 'sms', 'push', 'whatsapp', 'voice', 'chat', 'webhook', 'in_app'];
+const channels = [...CHANNELS];
 
 export const deliveryPaths = {
   '/v1/media/{token}': {
@@ -32,7 +35,7 @@ export const deliveryPaths = {
     },
   },
   '/v1/workflows': {
-    get: { tags: ['workflows'], summary: "List the tenant's workflows, bundled ones included (`source`)", responses: { '200': json({ type: 'object', properties: { items: { type: 'array', items: ref('Workflow') } } }), ...errors(401) } },
+    get: { tags: ['workflows'], summary: "List the tenant's workflows, bundled ones included (`source`)", responses: { '200': json(Items(Ref('Workflow'))), ...errors(401) } },
   },
   '/v1/workflows/{key}': {
     get: { tags: ['workflows'], summary: 'Read a workflow (the tenant\'s own, else the bundled one)', parameters: [path('key', 'Workflow key')], responses: { '200': json(ref('Workflow')), ...errors(401, 404) } },
@@ -101,10 +104,10 @@ export const deliveryPaths = {
     },
   },
   '/v1/adapters': {
-    get: { tags: ['providers'], summary: 'Installed channel adapters and their configuration schemas', responses: { '200': json({ type: 'object', properties: { items: { type: 'array', items: ref('Adapter') } } }), ...errors(401) } },
+    get: { tags: ['providers'], summary: 'Installed channel adapters and their configuration schemas', responses: { '200': json(Items(Ref('Adapter'))), ...errors(401) } },
   },
   '/v1/providers': {
-    get: { tags: ['providers'], summary: "The tenant's provider configurations (secrets masked)", parameters: [q('channel', 'Only this channel', { enum: channels })], responses: { '200': json({ type: 'object', properties: { items: { type: 'array', items: ref('Provider') } } }), ...errors(400, 401) } },
+    get: { tags: ['providers'], summary: "The tenant's provider configurations (secrets masked)", parameters: [q('channel', 'Only this channel', { enum: channels })], responses: { '200': json(Items(Ref('Provider'))), ...errors(400, 401) } },
     post: { tags: ['providers'], summary: 'Add a provider configuration (credentials encrypted at rest)', requestBody: body(ref('ProviderInput')), responses: { '201': json(ref('Provider'), 'Created'), ...errors(400, 401, 415, 422) } },
   },
   '/v1/providers/{id}': {
@@ -123,8 +126,8 @@ export const deliveryPaths = {
       tags: ['providers'],
       summary: 'Send a test message through this provider (nothing is recorded as a delivery)',
       parameters: [path('id', 'Provider id')],
-      requestBody: body({ type: 'object', required: ['to'], properties: { to: { oneOf: [{ type: 'string', description: 'An email address or an E.164 phone number' }, { type: 'object', description: 'A recipient: {email, phone, devices, chat}' }] } } }),
-      responses: { '200': json({ type: 'object', properties: { ok: { const: true }, providerMessageId: { type: ['string', 'null'] }, status: { type: 'string' }, details: { type: ['object', 'null'] }, durationMs: { type: 'integer' } } }), ...errors(400, 401, 404, 415, 422) },
+      requestBody: body(providerTestInputSchema),
+      responses: { '200': json(providerTestResultSchema), ...errors(400, 401, 404, 415, 422) },
     },
   },
   '/v1/providers/{adapter}/callbacks/{providerId}': {
@@ -133,7 +136,7 @@ export const deliveryPaths = {
       summary: "Provider callbacks: delivery receipts, inbound messages (STOP, ACK), voice keypresses. Verified by the adapter with the provider's signature; no API key",
       security: [],
       parameters: [path('adapter', 'Adapter name, e.g. twilio-sms'), path('providerId', 'Provider id')],
-      requestBody: { required: false, content: { 'application/x-www-form-urlencoded': { schema: { type: 'object' } }, 'application/json': { schema: {} } } },
+      requestBody: { required: false, content: { 'application/x-www-form-urlencoded': { schema: AnyObject() }, 'application/json': { schema: {} } } },
       responses: { '200': { description: 'Applied; the body is what the provider expects (TwiML, empty)', content: { '*/*': { schema: {} } } }, ...errors(401, 403, 404) },
     },
     get: {
@@ -191,40 +194,8 @@ export const deliverySchemas = {
   SubscriberInput: subscriberInputSchema,
   SubscriberPut: subscriberPutSchema,
   Subscriber: subscriberViewSchema,
-  SubscriberBulk: {
-    type: 'object',
-    required: ['subscribers'],
-    additionalProperties: false,
-    properties: {
-      subscribers: {
-        type: 'array',
-        minItems: 1,
-        maxItems: 10000,
-        items: { allOf: [ref('SubscriberInput'), { type: 'object', required: ['id'], properties: { id: { type: 'string', description: "The tenant's own id for the person" } } }] },
-      },
-    },
-  },
-  SubscriberBulkResult: {
-    type: 'object',
-    required: ['created', 'updated', 'refused'],
-    properties: {
-      created: { type: 'integer', minimum: 0 },
-      updated: { type: 'integer', minimum: 0 },
-      refused: {
-        type: 'array',
-        items: {
-          type: 'object',
-          required: ['index', 'id', 'code', 'errors'],
-          properties: {
-            index: { type: 'integer', minimum: 0, description: 'Position of the item in `subscribers`' },
-            id: { type: ['string', 'null'] },
-            code: { enum: ['CLARION_ERR_SUBSCRIBER_INVALID', 'CLARION_ERR_SUBSCRIBER_ERASED'] },
-            errors: { type: 'array', items: { type: 'object', required: ['pointer', 'message'], properties: { pointer: { type: 'string' }, message: { type: 'string' } } } },
-          },
-        },
-      },
-    },
-  },
+  SubscriberBulk: subscriberBulkSchema,
+  SubscriberBulkResult: bulkResultSchema,
   Adapter: adapterViewSchema,
   ProviderInput: providerInputSchema,
   ProviderPatch: providerPatchSchema,

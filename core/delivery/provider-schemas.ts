@@ -1,5 +1,5 @@
 import { CHANNELS } from '@clarion/adapter-kit';
-import { AnyObject, DateTime, Nullable, NullableDateTime, StringEnum, Type, Uuid, type Static } from '../kernel/schema.ts';
+import { AnyObject, DateTime, Nullable, NullableDateTime, NullableString, OneOf, StringEnum, Type, Uuid, type Static } from '../kernel/schema.ts';
 
 /**
  * A provider configuration as the API takes it and answers it, once: `providers.ts` validates
@@ -95,3 +95,21 @@ export const adapterViewSchema = Type.Object({
   configSchema: AnyObject(),
 });
 export type AdapterView = Static<typeof adapterViewSchema>;
+
+/**
+ * `POST /v1/providers/{id}/test`: where the test message goes, and what the provider said. The
+ * route checks the body with the input schema; the answer is `testProvider`'s type.
+ */
+export const providerTestInputSchema = Type.Object({
+  to: OneOf([Type.String({ description: 'An email address or an E.164 phone number' }), AnyObject({ description: 'A recipient: {email, phone, devices, chat}' })]),
+});
+export type ProviderTestInput = Static<typeof providerTestInputSchema>;
+
+export const providerTestResultSchema = Type.Object({
+  ok: Type.Literal(true),
+  providerMessageId: NullableString(),
+  status: StringEnum(['sent', 'delivered'], { description: '`delivered`: the provider confirmed delivery synchronously' }),
+  details: Nullable(AnyObject(), { description: 'What the adapter reports of the send (segment count, encoding, accepted recipients...)' }),
+  durationMs: Type.Integer({ minimum: 0 }),
+});
+export type ProviderTestResult = Static<typeof providerTestResultSchema>;

@@ -4,6 +4,7 @@ import { audit } from '../db/repositories/audit-log.ts';
 import { ClarionError } from '../errors.ts';
 import { toDeliveryError } from './attempts.ts';
 import type { DeliveryContext } from './context.ts';
+import type { ProviderTestResult } from './provider-schemas.ts';
 import type { Senders } from './senders.ts';
 
 const NO_ID = '00000000-0000-0000-0000-000000000000';
@@ -17,7 +18,7 @@ export async function testProvider(
   to: OutboundMessage['to'],
   actor: string,
   options: { content?: OutboundMessage['content']; action?: string } = {},
-): Promise<Record<string, unknown>> {
+): Promise<ProviderTestResult> {
   const provider = await ctx.providers.record({ id: providerId, tenantId });
   if (!provider) throw new ClarionError('CLARION_ERR_PROVIDER_NOT_FOUND', `No provider ${providerId}`);
   const text = 'This is a test message from Clarion: your provider configuration works.';
@@ -64,7 +65,7 @@ export async function sendThroughChannel(
   content: OutboundMessage['content'],
   actor: string,
   action: string,
-): Promise<Record<string, unknown>> {
+): Promise<ProviderTestResult & { providerId: string }> {
   const [provider] = await ctx.providers.forChannel(tenantId, channel);
   if (!provider) {
     throw new ClarionError(

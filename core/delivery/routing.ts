@@ -1,3 +1,4 @@
+import { StringEnum } from '../kernel/schema.ts';
 import type { ProviderPrice, ProviderRecord } from './providers.ts';
 
 /**
@@ -11,6 +12,13 @@ import type { ProviderPrice, ProviderRecord } from './providers.ts';
 
 export const ROUTING_MODES = ['priority', 'leastCost'] as const;
 export type RoutingMode = (typeof ROUTING_MODES)[number];
+
+/**
+ * The `routing` setting, one schema for the two places that take it: a workflow's own
+ * (core/workflows/service.ts) and the tenant's default (`settings.routing`, core/tenants.ts). Each
+ * says in `description` what it means there.
+ */
+export const routingModeSchema = (description: string) => StringEnum(ROUTING_MODES, { type: 'string', description });
 
 /** The workflow's own `routing`, else the tenant's `settings.routing`, else by priority. */
 export function routingFor(workflow: { routing?: unknown } | undefined, tenantSettings: Record<string, unknown> | null | undefined): RoutingMode {

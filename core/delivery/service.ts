@@ -4,6 +4,8 @@ import { Breakers } from './breakers.ts';
 import { handleCallback } from './callbacks.ts';
 import type { DeliveryContext } from './context.ts';
 import { requeue } from './dead-letters.ts';
+import { mediaFile } from './media.ts';
+import type { ProviderTestResult } from './provider-schemas.ts';
 import { sendThroughChannel, testProvider } from './provider-test.ts';
 import { sendDelivery } from './send.ts';
 import { SendContexts } from './send-contexts.ts';
@@ -42,7 +44,7 @@ export class DeliveryService {
     return handleCallback(this.#ctx, this.#senders, adapterName, providerId, request);
   }
 
-  testProvider(tenantId: string, providerId: string, to: OutboundMessage['to'], actor: string): Promise<Record<string, unknown>> {
+  testProvider(tenantId: string, providerId: string, to: OutboundMessage['to'], actor: string): Promise<ProviderTestResult> {
     return testProvider(this.#ctx, this.#senders, tenantId, providerId, to, actor);
   }
 
@@ -56,6 +58,11 @@ export class DeliveryService {
 
   requeue(tenantId: string, deliveryId: string, actor: string): Promise<void> {
     return requeue(this.#ctx, tenantId, deliveryId, actor);
+  }
+
+  /** `GET /v1/media/{token}`: the stored file a signed media link names (media.ts). */
+  mediaFile(token: string): Promise<{ filename: string; contentType: string; content: Buffer }> {
+    return mediaFile(this.#ctx.knex, this.#ctx.config.secretKey, token, this.#ctx.clock.now());
   }
 
   /** Provider circuit states as this process sees them. */

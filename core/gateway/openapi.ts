@@ -17,11 +17,14 @@ import { cancellationInputSchema, cancellationResultSchema } from '../notificati
 import { analyticsPaths, analyticsSchemas } from '../analytics/openapi.ts';
 import { contractBodySchema, contractVersionsSchema, eventDetailSchema, ingestSchemas, limited } from '../ingest/openapi.ts';
 import { tenantPatchSchema, tenantSettingsSchema, tenantViewSchema } from '../tenants.ts';
+import { problemSchema } from '../errors.ts';
+import { AnyObject, Items, Page, Type } from '../kernel/schema.ts';
 
 const problem = { $ref: '#/components/responses/Problem' };
 const errorResponses = (...statuses: number[]) => Object.fromEntries(statuses.map((s) => [String(s), problem]));
 const json = (schema: object, description = 'OK') => ({ description, content: { 'application/json': { schema } } });
 const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
+const Ref = (name: string) => Type.Unsafe<unknown>(ref(name));
 const pathParam = (name: string, description: string) => ({ name, in: 'path', required: true, description, schema: { type: 'string' } });
 const query = (name: string, description: string, schema: object = { type: 'string' }) => ({ name, in: 'query', required: false, description, schema });
 const header = (name: string, bytes: number, description: string) => ({ name, in: 'header', required: false, schema: limited(bytes), description });
@@ -57,7 +60,7 @@ export function openApiDocument(serverUrl: string): Record<string, unknown> {
       ...analyticsPaths,
       ...schedulePaths,
       '/healthz': {
-        get: { tags: ['operations'], summary: 'Liveness: the process answers', security: [], responses: { '200': json({ type: 'object', properties: { status: { const: 'ok' } } }) } },
+        get: { tags: ['operations'], summary: 'Liveness: the process answers', security: [], responses: { '200': json(Type.Object({ status: Type.Literal('ok') })) } },
       },
       '/readyz': {
         get: {
@@ -79,7 +82,7 @@ export function openApiDocument(serverUrl: string): Record<string, unknown> {
         },
       },
       '/v1/openapi.json': {
-        get: { tags: ['operations'], summary: 'This document', security: [], responses: { '200': json({ type: 'object' }) } },
+        get: { tags: ['operations'], summary: 'This document', security: [], responses: { '200': json(AnyObject({ description: 'An OpenAPI 3.1 document' })) } },
       },
       '/v1/events': {
         options: {
@@ -126,7 +129,7 @@ export function openApiDocument(serverUrl: string): Record<string, unknown> {
             description: 'Structured or batched CloudEvents, or (binary mode) the event data with its own Content-Type.',
             content: {
               'application/cloudevents+json': { schema: ref('CloudEvent') },
-              'application/cloudevents-batch+json': { schema: { type: 'array', items: ref('CloudEvent'), minItems: 1, maxItems: MAX_BATCH } },
+              'application/cloudevents-batch+json': { schema: Type.Array(Ref('CloudEvent'), { minItems: 1, maxItems: MAX_BATCH }) },
               '*/*': { schema: {} },
             },
           },
@@ -141,7 +144,7 @@ export function openApiDocument(serverUrl: string): Record<string, unknown> {
             query('source', 'Only this source.'),
             query('status', 'Only this processing status.', { enum: ['received', 'processing', 'processed', 'failed', 'cancelled'] }),
           ],
-          responses: { '200': json({ type: 'object', required: ['items', 'nextCursor'], properties: { items: { type: 'array', items: ref('StoredEvent') }, nextCursor: { type: ['string', 'null'] } } }), ...errorResponses(400, 401) },
+          responses: { '200': json(Page(Ref('StoredEvent'))), ...errorResponses(400, 401) },
         },
       },
       '/v1/events/{id}': {
@@ -182,7 +185,7 @@ export function openApiDocument(serverUrl: string): Record<string, unknown> {
         get: {
           tags: ['contracts'],
           summary: "List the contract in effect for every event type: the tenant's current versions and the bundled ones (`bundled: true`) it did not replace",
-          responses: { '200': json({ type: 'object', properties: { items: { type: 'array', items: ref('Contract') } } }), ...errorResponses(401) },
+          responses: { '200': json(Items(Ref('Contract'))), ...errorResponses(401) },
         },
       },
       '/v1/contracts/{type}': {
@@ -237,32 +240,7 @@ export function openApiDocument(serverUrl: string): Record<string, unknown> {
         ...analyticsSchemas,
         ...scheduleSchemas,
         ...ingestSchemas,
-        Problem: {
-          type: 'object',
-          required: ['type', 'title', 'status', 'code'],
-          properties: {
-            type: { type: 'string', description: '`urn:clarion:error:<code>`' },
-            title: { type: 'string' },
-            status: { type: 'integer' },
-            detail: { type: 'string' },
-            code: { type: 'string', description: 'Stable error code, listed in docs/errors.md' },
-            instance: { type: 'string' },
-            errors: {
-              type: 'array',
-              items: {
-                type: 'object',
-                required: ['pointer', 'message'],
-                properties: {
-                  pointer: { type: 'string', description: 'JSON Pointer to the failing field' },
-                  message: { type: 'string' },
-                  line: { type: 'integer', description: 'Template errors: 1-based line in the part' },
-                  column: { type: 'integer', description: 'Template errors: 1-based column' },
-                  name: { type: 'string', description: 'Template errors: the unknown filter, test or tag, or the delimiter left open' },
-                },
-              },
-            },
-          },
-        },
+        Problem: problemSchema,
         CancellationResult: cancellationResultSchema,
         TenantSettings: tenantSettingsSchema,
         Tenant: tenantViewSchema,

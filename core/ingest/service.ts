@@ -31,6 +31,16 @@ export interface IngestResult {
   duplicates: EventRef[];
 }
 
+/** Events checked and their files fetched by `IngestService.prepare`, ready to be stored. */
+export interface PreparedEvents {
+  readonly tenant: TenantRow;
+  readonly mode: Mode;
+  readonly events: IncomingEvent[];
+  readonly read: ReturnType<typeof readExtensions>;
+  readonly versions: Array<number | undefined>;
+  readonly files: AttachmentPart[][];
+}
+
 /**
  * Validates events against their contracts, then stores them and enqueues their fan-out jobs
  * (`process_events`, `process_event`) in one statement: the job exists exactly when the event row
@@ -65,13 +75,26 @@ export class IngestService {
    * `db`: a transaction to store the events in (a schedule's occurrence, with the schedule's own row).
    */
   async ingest(tenant: TenantRow, mode: Mode, events: IncomingEvent[], options: { db?: Knex } = {}): Promise<IngestResult> {
+    return this.#spanned(tenant, mode, events, async () => this.#write(await this.prepare(tenant, mode, events), options.db));
+  }
+
+  /**
+   * Stores events `prepare` checked, in `db` (a transaction of the caller's) when given: a
+   * schedule's occurrence fetches its files before it locks its row, then stores the event in the
+   * transaction that moves the schedule on.
+   */
+  store(prepared: PreparedEvents, options: { db?: Knex } = {}): Promise<IngestResult> {
+    return this.#spanned(prepared.tenant, prepared.mode, prepared.events, () => this.#write(prepared, options.db));
+  }
+
+  #spanned(tenant: TenantRow, mode: Mode, events: IncomingEvent[], run: () => Promise<IngestResult>): Promise<IngestResult> {
     const carried = events.map((e) => e.extensions.traceparent);
     const shared = carried.every((t) => typeof t === 'string' && t === carried[0]) ? carried[0] : undefined;
     const parent = hasActiveTrace() ? undefined : contextOf(shared, events[0].extensions.tracestate);
     const links = parent ? [] : [...new Set(carried)].slice(0, 32).map(linkTo).filter((l) => l !== undefined);
     const single = events.length === 1 ? { 'cloudevents.event_id': events[0].id, 'cloudevents.event_source': events[0].source, 'cloudevents.event_type': events[0].type } : {};
     return withSpan('clarion.ingest', { parent, links, attributes: { 'clarion.tenant_id': tenant.id, 'clarion.ingest.mode': mode, 'clarion.ingest.events': events.length, ...single } }, async (span) => {
-      const result = await this.#ingest(tenant, mode, events, options.db);
+      const result = await run();
       span.setAttributes({ 'clarion.ingest.accepted': result.accepted.length, 'clarion.ingest.duplicates': result.duplicates.length });
       return result;
     });
@@ -141,12 +164,21 @@ export class IngestService {
     return read;
   }
 
-  async #ingest(tenant: TenantRow, mode: Mode, events: IncomingEvent[], db: Knex | undefined): Promise<IngestResult> {
+  /**
+   * Everything `ingest` does before it writes (extensions, contracts, files taken out of the data,
+   * files given by URL fetched), writing nothing: a refused event throws here. `events` are
+   * changed in place (their files replaced by references).
+   */
+  async prepare(tenant: TenantRow, mode: Mode, events: IncomingEvent[]): Promise<PreparedEvents> {
     const read = this.#extensions(mode, events);
     const versions = await this.#checkContracts(tenant, mode, events);
     // After the contracts (they validate the data as sent), before storing: files out of the data.
     const files = this.#attachments(tenant, mode, events);
     await this.#fetchUrls(tenant, mode, events, files);
+    return { tenant, mode, events, read, versions, files };
+  }
+
+  async #write({ tenant, mode, events, read, versions, files }: PreparedEvents, db: Knex | undefined): Promise<IngestResult> {
     const rows = events.map((e, i) => ({ ...toRow(tenant, e, versions[i]), cancel_key: read[i].cancelKey, deliver_after: read[i].deliverAfter }));
     let outcomes: GroupOutcome[];
     if (files.some((f) => f.length > 0)) {

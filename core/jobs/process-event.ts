@@ -1,19 +1,9 @@
 import type { Task } from 'graphile-worker';
 import type { Services } from '../services.ts';
 import { payloadChecker } from './payload.ts';
+import { processEventPayload } from './payloads.ts';
 
-export interface ProcessEventPayload {
-  eventId: string;
-  tenantId: string;
-  /** The event's type (jobs queued by older versions lack it). */
-  type?: string;
-}
-
-const check = payloadChecker<ProcessEventPayload>('process_event', {
-  type: 'object',
-  required: ['eventId', 'tenantId'],
-  properties: { eventId: { type: 'string', minLength: 36, maxLength: 36 }, tenantId: { type: 'string', minLength: 36, maxLength: 36 }, type: { type: 'string', minLength: 1 } },
-});
+const check = payloadChecker('process_event', processEventPayload);
 
 /**
  * Fans a stored event out to notifications and their deliveries: a lone event, one with

@@ -2,24 +2,9 @@ import type { Task } from 'graphile-worker';
 import type { Services } from '../services.ts';
 import { contextOf, SpanKind, tracingEnabled, withSpan } from '../tracing.ts';
 import { payloadChecker } from './payload.ts';
+import { processEventsPayload } from './payloads.ts';
 
-type Entry = { eventId: string; tenantId: string; type: string; traceparent?: string };
-
-const check = payloadChecker<Entry[]>('process_events', {
-  type: 'array',
-  minItems: 1,
-  maxItems: 1000,
-  items: {
-    type: 'object',
-    required: ['eventId', 'tenantId', 'type'],
-    properties: {
-      eventId: { type: 'string', minLength: 36, maxLength: 36 },
-      tenantId: { type: 'string', minLength: 36, maxLength: 36 },
-      type: { type: 'string', minLength: 1 },
-      traceparent: { type: 'string', maxLength: 100 },
-    },
-  },
-});
+const check = payloadChecker('process_events', processEventsPayload);
 
 /**
  * The fan-outs of events stored together (one group commit, one batch POST: core/ingest/service.ts),

@@ -3,23 +3,9 @@ import type { Task } from 'graphile-worker';
 import type { Services } from '../services.ts';
 import { contextOf, SpanKind, withSpan } from '../tracing.ts';
 import { payloadChecker } from './payload.ts';
+import { sendDeliveriesPayload } from './payloads.ts';
 
-type Entry = { deliveryId: string; tenantId: string; traceparent?: string };
-
-const check = payloadChecker<Entry[]>('send_deliveries', {
-  type: 'array',
-  minItems: 1,
-  maxItems: 1000,
-  items: {
-    type: 'object',
-    required: ['deliveryId', 'tenantId'],
-    properties: {
-      deliveryId: { type: 'string', minLength: 36, maxLength: 36 },
-      tenantId: { type: 'string', minLength: 36, maxLength: 36 },
-      traceparent: { type: 'string', maxLength: 100 },
-    },
-  },
-});
+const check = payloadChecker('send_deliveries', sendDeliveriesPayload);
 
 /**
  * The first attempts of deliveries created together (one fan-out statement, one topic page), as

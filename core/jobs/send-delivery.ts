@@ -1,17 +1,9 @@
 import type { Task } from 'graphile-worker';
 import type { Services } from '../services.ts';
 import { payloadChecker } from './payload.ts';
+import { sendDeliveryPayload } from './payloads.ts';
 
-const check = payloadChecker<{ deliveryId: string; tenantId: string; slot?: boolean }>('send_delivery', {
-  type: 'object',
-  required: ['deliveryId', 'tenantId'],
-  properties: {
-    deliveryId: { type: 'string', minLength: 36, maxLength: 36 },
-    tenantId: { type: 'string', minLength: 36, maxLength: 36 },
-    // Scheduled for the throughput slot it already holds.
-    slot: { type: 'boolean' },
-  },
-});
+const check = payloadChecker('send_delivery', sendDeliveryPayload);
 
 /** One attempt at one delivery; the engine schedules retries, failover and fallbacks itself. */
 export function sendDelivery(services: Services): Task {

@@ -1,31 +1,36 @@
 import type { Knex } from 'knex';
 import { currentTraceparent } from '../tracing.ts';
+import type {
+  DeliverWebhookPayload, DispatchNotificationPayload, EscalateNotificationPayload, FanOutTopicPayload, FireSchedulePayload, NoPayload, ProcessEventPayload, ProcessEventsPayload, RunWorkflowStepPayload,
+  SendDeliveriesPayload, SendDeliveryPayload, UnsnoozeInboxItemPayload,
+} from './payloads.ts';
 
 /**
  * The worker's tasks and their payloads, declared to graphile-worker (its `Tasks` interface), so
- * every enqueue names a known task with the payload it takes. Handlers still check what they get
- * (a job queued by an older version, or by hand, must fail loudly): see `payload.ts`.
+ * every enqueue names a known task with the payload it takes. The payload types are the static
+ * types of the TypeBox schemas the handlers check what they get with (a job queued by an older
+ * version, or by hand, must fail loudly): see `payloads.ts` and `payload.ts`.
  */
 declare global {
   // eslint-disable-next-line @typescript-eslint/no-namespace
   namespace GraphileWorker {
     interface Tasks {
-      process_event: { eventId: string; tenantId: string; type?: string };
+      process_event: ProcessEventPayload;
       /** A batch job: the fan-outs of events stored together (core/jobs/process-events.ts). */
-      process_events: Array<{ eventId: string; tenantId: string; type: string; traceparent?: string }>;
-      fan_out_topic: { fanOutId: string; tenantId: string };
-      send_delivery: { deliveryId: string; tenantId: string; slot?: boolean };
+      process_events: ProcessEventsPayload;
+      fan_out_topic: FanOutTopicPayload;
+      send_delivery: SendDeliveryPayload;
       /** A batch job: the first sends of deliveries created together (core/jobs/send-deliveries.ts). */
-      send_deliveries: Array<{ deliveryId: string; tenantId: string; traceparent?: string }>;
-      dispatch_notification: { notificationId: string; tenantId: string };
-      escalate_notification: { notificationId: string; tenantId: string; step: number };
-      run_workflow_step: { notificationId: string; tenantId: string; step: number };
-      fire_schedule: { scheduleId: string; tenantId: string; occurrence: string };
-      fold_analytics: Record<string, never>;
-      enforce_retention: Record<string, never>;
-      deliver_webhook: { tenantId: string; messageId: string; attempt: number; generation: number; trigger: string; slotReserved?: boolean };
-      unsnooze_inbox_item: { itemId: string; tenantId: string };
-      prune_inbox_changes: Record<string, never>;
+      send_deliveries: SendDeliveriesPayload;
+      dispatch_notification: DispatchNotificationPayload;
+      escalate_notification: EscalateNotificationPayload;
+      run_workflow_step: RunWorkflowStepPayload;
+      fire_schedule: FireSchedulePayload;
+      fold_analytics: NoPayload;
+      enforce_retention: NoPayload;
+      deliver_webhook: DeliverWebhookPayload;
+      unsnooze_inbox_item: UnsnoozeInboxItemPayload;
+      prune_inbox_changes: NoPayload;
       // Plugins declare their own tasks here too (plugins/digest/index.ts).
     }
   }

@@ -1,4 +1,7 @@
 import type { Knex } from 'knex';
+import type { InboxCounts } from './views.ts';
+
+export type { InboxCounts };
 
 /**
  * The change log of each subscriber's inbox: every write to an inbox (an item arriving, a state
@@ -15,14 +18,6 @@ import type { Knex } from 'knex';
 export const INBOX_CHANNEL = 'clarion_inbox';
 /** PostgreSQL refuses NOTIFY payloads from 8000 bytes: larger changes are announced without their body, and read from the log. */
 const MAX_PAYLOAD_BYTES = 7800;
-
-export interface InboxCounts {
-  /** Items in the inbox: neither archived nor snoozed. */
-  total: number;
-  unread: number;
-  unseen: number;
-  categories: Array<{ category: string | null; total: number; unread: number; unseen: number }>;
-}
 
 /** What a change carries: an item as it is now, or the ids a bulk mark changed and how. */
 export type InboxChangeBody =

@@ -12,6 +12,7 @@ import type { Clock } from '../kernel/clock.ts';
 import { isUuid } from '../kernel/ids.ts';
 import type { Workflow } from '../workflows/service.ts';
 import { inboxCounts, lockInbox, recordChange, type InboxCounts, type LockedInbox } from './changes.ts';
+import type { InboxAction, InboxItemView, MarkResult } from './views.ts';
 
 /**
  * The inbox as its subscriber reads and changes it: the feed with its filters, counts, item
@@ -50,34 +51,6 @@ export interface InboxFilter {
   since?: string;
   /** Arrived before. */
   until?: string;
-}
-
-export interface InboxAction {
-  key: string;
-  label: string;
-  url: string | null;
-  style: 'primary' | 'secondary';
-}
-
-export interface InboxItemView {
-  id: string;
-  notificationId: string | null;
-  workflow: string | null;
-  category: string | null;
-  tags: string[];
-  title: string | null;
-  body: string | null;
-  url: string | null;
-  actions: InboxAction[];
-  data: Record<string, unknown>;
-  createdAt: string;
-  /** When it arrived or came back from a snooze: the list's order. */
-  surfacedAt: string;
-  seenAt: string | null;
-  readAt: string | null;
-  archivedAt: string | null;
-  snoozedUntil: string | null;
-  action: { key: string; at: string } | null;
 }
 
 /** The subscriber an inbox call acts for. */
@@ -233,7 +206,7 @@ export class InboxFeed {
   }
 
   /** `POST /v1/inbox/mark`: read, seen, archive or archive the read ones, of the items a filter (or a list of ids) selects. */
-  async mark(reader: Reader, action: MarkAction, filter: InboxFilter, ids?: string[]): Promise<{ updated: number; more: boolean }> {
+  async mark(reader: Reader, action: MarkAction, filter: InboxFilter, ids?: string[]): Promise<MarkResult> {
     const now = this.#deps.clock.now();
     return this.#deps.knex.transaction(async (trx) => {
       const inbox = await lockInbox(trx, reader.tenantId, reader.subscriberId);

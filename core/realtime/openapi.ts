@@ -1,6 +1,7 @@
-import { DEFAULT_TOKEN_SECONDS, INBOX_SCOPES, MAX_TOKEN_SECONDS } from './auth.ts';
+import { Page, Type } from '../kernel/schema.ts';
 import { STATUS_FILTERS } from './feed.ts';
-import { itemPatchSchema, markSchema } from './schemas.ts';
+import { inboxSessionRequestSchema, inboxTokenRequestSchema, itemPatchSchema, markSchema } from './schemas.ts';
+import { inboxCountsSchema, inboxItemSchema, inboxSecretSchema, inboxTokenSchema, markResultSchema, presenceSchema } from './views.ts';
 
 /** OpenAPI paths and schemas of the in-app inbox: browser authentication, feed, stream, widget. */
 
@@ -8,14 +9,10 @@ const problem = { $ref: '#/components/responses/Problem' };
 const errors = (...statuses: number[]) => Object.fromEntries(statuses.map((s) => [String(s), problem]));
 const json = (schema: object, description = 'OK') => ({ description, content: { 'application/json': { schema } } });
 const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
+const Ref = (name: string) => Type.Unsafe<unknown>(ref(name));
 const path = (name: string, description: string) => ({ name, in: 'path', required: true, description, schema: { type: 'string' } });
 const body = (schema: object, required = true) => ({ required, content: { 'application/json': { schema } } });
 export const subscriberOnly = [{ inboxToken: [] }];
-
-const tokenOptions = {
-  ttlSeconds: { type: 'integer', minimum: 60, maximum: MAX_TOKEN_SECONDS, default: DEFAULT_TOKEN_SECONDS, description: 'How long the token is valid' },
-  scopes: { type: 'array', minItems: 1, uniqueItems: true, items: { enum: [...INBOX_SCOPES] }, description: 'What the token may do (default: all): read the feed and stream, change item states, read and change the subscriber\'s own preferences' },
-};
 
 const query = (name: string, description: string, schema: object = { type: 'string' }) => ({ name, in: 'query', required: false, description, schema });
 const filters = [
@@ -39,7 +36,7 @@ export const inboxPaths: Record<string, Record<string, unknown>> = {
         query('status', 'unread, read, unseen, seen (of the inbox: neither archived nor snoozed), archived, snoozed, or all. Default: the inbox.', { enum: [...STATUS_FILTERS] }),
         ...filters,
       ],
-      responses: { '200': json({ type: 'object', required: ['items', 'nextCursor'], properties: { items: { type: 'array', items: ref('InboxItem') }, nextCursor: { type: ['string', 'null'] } } }), ...errors(400, 401, 403) },
+      responses: { '200': json(Page(Ref('InboxItem'))), ...errors(400, 401, 403) },
     },
   },
   '/v1/inbox/stream': {
@@ -91,7 +88,7 @@ export const inboxPaths: Record<string, Record<string, unknown>> = {
       summary: `Mark many items at once: all read, all seen, archive all, archive the read ones; of the inbox, or of a filter or a list of ids (at most 5000 per call: \`more\` says when some are left)`,
       security: subscriberOnly,
       requestBody: body(markSchema),
-      responses: { '200': json({ type: 'object', required: ['updated', 'more'], properties: { updated: { type: 'integer' }, more: { type: 'boolean' } } }), ...errors(401, 403, 415, 422) },
+      responses: { '200': json(markResultSchema), ...errors(401, 403, 415, 422) },
     },
   },
   '/v1/inbox/{itemId}/actions/{key}': {
@@ -135,7 +132,7 @@ export const inboxPaths: Record<string, Record<string, unknown>> = {
       tags: ['subscribers'],
       summary: "Mint a short-lived inbox token for the subscriber (created bare if unknown): it opens that subscriber's inbox and nothing else",
       parameters: [path('subscriberId', "The tenant's own id for the person")],
-      requestBody: body({ type: 'object', additionalProperties: false, properties: tokenOptions }, false),
+      requestBody: body(inboxTokenRequestSchema, false),
       responses: { '201': json(ref('InboxToken')), ...errors(401, 415, 422) },
     },
   },
@@ -145,16 +142,7 @@ export const inboxPaths: Record<string, Record<string, unknown>> = {
       summary: 'Whether the subscriber has an in-app stream open on some gateway now (presence: what the presence plugin decides on)',
       parameters: [path('subscriberId', "The tenant's own id for the person")],
       responses: {
-        '200': json({
-          type: 'object',
-          required: ['subscriberId', 'online', 'connections', 'lastSeenAt'],
-          properties: {
-            subscriberId: { type: 'string' },
-            online: { type: 'boolean' },
-            connections: { type: 'integer', minimum: 0, description: 'Open streams, over every gateway' },
-            lastSeenAt: { type: ['string', 'null'], format: 'date-time', description: 'The latest refresh of the presence by a gateway' },
-          },
-        }),
+        '200': json(presenceSchema),
         ...errors(401, 404),
       },
     },
@@ -164,12 +152,7 @@ export const inboxPaths: Record<string, Record<string, unknown>> = {
       tags: ['inbox'],
       summary: 'Exchange a subscriber hash (HMAC-SHA256 of the subscriber id under the inbox secret, hex; the scheme Novu uses) for an inbox token',
       security: [],
-      requestBody: body({
-        type: 'object',
-        additionalProperties: false,
-        required: ['tenantId', 'subscriberId', 'subscriberHash'],
-        properties: { tenantId: { type: 'string', format: 'uuid' }, subscriberId: { type: 'string' }, subscriberHash: { type: 'string', pattern: '^[0-9a-fA-F]{64}$' }, ...tokenOptions },
-      }),
+      requestBody: body(inboxSessionRequestSchema),
       responses: { '201': json(ref('InboxToken')), ...errors(400, 401, 415, 422) },
     },
   },
@@ -199,56 +182,9 @@ export const inboxPaths: Record<string, Record<string, unknown>> = {
   },
 };
 
-const time = { type: 'string', format: 'date-time' };
-const maybeTime = { type: ['string', 'null'], format: 'date-time' };
-const count = { type: 'integer', minimum: 0 };
-
 export const inboxSchemas = {
-  InboxItem: {
-    type: 'object',
-    required: ['id', 'title', 'body', 'actions', 'createdAt', 'surfacedAt', 'seenAt', 'readAt', 'archivedAt', 'snoozedUntil'],
-    properties: {
-      id: { type: 'string', format: 'uuid' },
-      notificationId: { type: ['string', 'null'], format: 'uuid' },
-      workflow: { type: ['string', 'null'] },
-      category: { type: ['string', 'null'] },
-      tags: { type: 'array', items: { type: 'string' } },
-      title: { type: ['string', 'null'] },
-      body: { type: ['string', 'null'] },
-      url: { type: ['string', 'null'], description: 'Where a click leads' },
-      actions: {
-        type: 'array',
-        items: { type: 'object', required: ['key', 'label', 'style'], properties: { key: { type: 'string' }, label: { type: 'string' }, url: { type: ['string', 'null'] }, style: { enum: ['primary', 'secondary'] } } },
-      },
-      data: { type: 'object' },
-      createdAt: time,
-      surfacedAt: { ...time, description: 'When it arrived, or came back from a snooze: the order of the list' },
-      seenAt: maybeTime,
-      readAt: maybeTime,
-      archivedAt: maybeTime,
-      snoozedUntil: maybeTime,
-      action: { type: ['object', 'null'], properties: { key: { type: 'string' }, at: time } },
-    },
-  },
-  InboxCounts: {
-    type: 'object',
-    required: ['total', 'unread', 'unseen', 'categories'],
-    properties: {
-      total: count,
-      unread: count,
-      unseen: count,
-      categories: { type: 'array', items: { type: 'object', properties: { category: { type: ['string', 'null'] }, total: count, unread: count, unseen: count } } },
-    },
-  },
-  InboxSecret: {
-    type: 'object',
-    required: ['secret', 'rotatedAt'],
-    properties: { secret: { type: 'string', description: 'Keep it on your servers: anyone holding it can open any subscriber\'s inbox' }, rotatedAt: { type: 'string', format: 'date-time' } },
-  },
-  InboxToken: {
-    type: 'object',
-    required: ['token', 'expiresAt', 'scopes'],
-    properties: { token: { type: 'string', description: '`cin_...`: send as Authorization: Bearer, or as the `token` attribute of `<clarion-inbox>`' }, expiresAt: { type: 'string', format: 'date-time' }, scopes: { type: 'array', items: { enum: [...INBOX_SCOPES] } } },
-  },
+  InboxItem: inboxItemSchema,
+  InboxCounts: inboxCountsSchema,
+  InboxSecret: inboxSecretSchema,
+  InboxToken: inboxTokenSchema,
 };
-

@@ -1,40 +1,77 @@
+import { Nullable, DateTime, StringEnum, Type, type Static } from '../kernel/schema.ts';
 import { WORKFLOW_KEY } from '../workflows/service.ts';
+import { DEFAULT_TOKEN_SECONDS, INBOX_SCOPES, MAX_TOKEN_SECONDS } from './auth.ts';
 import { MARK_ACTIONS } from './feed.ts';
 
-/** The bodies of the inbox routes, checked by the gateway and described by the OpenAPI document. */
+/**
+ * The bodies of the inbox routes, defined once with TypeBox (core/kernel/schema.ts): the gateway
+ * and the inbox service check them with ajv, their static types are what the checks let through,
+ * and the OpenAPI document (core/realtime/openapi.ts) shows the same objects.
+ */
 
 /** A category or tag: lower-case letters, digits, `.`, `_`, `-`. */
 export const LABEL = /^[a-z0-9][a-z0-9._-]{0,63}$/;
 const UUID = '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$';
 
-const label = { type: 'string', pattern: LABEL.source };
-export const itemPatchSchema = {
-  type: 'object',
-  additionalProperties: false,
-  properties: {
-    seen: { const: true, description: 'The item was shown (an item seen stays seen)' },
-    read: { type: 'boolean', description: 'true: read; false: unread again (the notification stays read)' },
-    archived: { type: 'boolean', description: 'true: archived (out of the inbox); false: back in it' },
-    snoozedUntil: { type: ['string', 'null'], format: 'date-time', description: 'Out of the inbox until then (future, at most 90 days); it comes back unread. null: back now' },
+const label = () => Type.String({ pattern: LABEL.source });
+/** `PATCH /v1/inbox/{itemId}`. */
+export const itemPatchSchema = Type.Object(
+  {
+    // `const` alone (not TypeBox's Literal, which adds `type`): the error stays "must be equal to constant".
+    seen: Type.Optional(Type.Unsafe<true>({ const: true, description: 'The item was shown (an item seen stays seen)' })),
+    read: Type.Optional(Type.Boolean({ description: 'true: read; false: unread again (the notification stays read)' })),
+    archived: Type.Optional(Type.Boolean({ description: 'true: archived (out of the inbox); false: back in it' })),
+    snoozedUntil: Type.Optional(Nullable(DateTime(), { description: 'Out of the inbox until then (future, at most 90 days); it comes back unread. null: back now' })),
   },
-};
-export const markSchema = {
-  type: 'object',
-  additionalProperties: false,
-  required: ['action'],
-  properties: {
-    action: { enum: [...MARK_ACTIONS], description: 'read, seen, archive (all selected), archive_read (the read ones)' },
-    ids: { type: 'array', minItems: 1, maxItems: 1000, uniqueItems: true, items: { type: 'string', pattern: UUID }, description: 'Only these items' },
-    filter: {
-      type: 'object',
-      additionalProperties: false,
-      properties: {
-        category: { type: 'array', maxItems: 50, items: label },
-        workflow: { type: 'array', maxItems: 50, items: { type: 'string', pattern: WORKFLOW_KEY.source } },
-        tags: { type: 'array', maxItems: 50, items: label },
-        since: { type: 'string', format: 'date-time' },
-        until: { type: 'string', format: 'date-time' },
-      },
-    },
+  { additionalProperties: false },
+);
+export type ItemPatch = Static<typeof itemPatchSchema>;
+
+/** `POST /v1/inbox/mark`. */
+export const markSchema = Type.Object(
+  {
+    action: StringEnum(MARK_ACTIONS, { description: 'read, seen, archive (all selected), archive_read (the read ones)' }),
+    ids: Type.Optional(Type.Array(Type.String({ pattern: UUID }), { minItems: 1, maxItems: 1000, uniqueItems: true, description: 'Only these items' })),
+    filter: Type.Optional(
+      Type.Object(
+        {
+          category: Type.Optional(Type.Array(label(), { maxItems: 50 })),
+          workflow: Type.Optional(Type.Array(Type.String({ pattern: WORKFLOW_KEY.source }), { maxItems: 50 })),
+          tags: Type.Optional(Type.Array(label(), { maxItems: 50 })),
+          since: Type.Optional(DateTime()),
+          until: Type.Optional(DateTime()),
+        },
+        { additionalProperties: false },
+      ),
+    ),
   },
+  { additionalProperties: false },
+);
+export type MarkRequest = Static<typeof markSchema>;
+
+const tokenOptions = {
+  ttlSeconds: Type.Optional(Type.Integer({ minimum: 60, maximum: MAX_TOKEN_SECONDS, default: DEFAULT_TOKEN_SECONDS, description: 'How long the token is valid' })),
+  scopes: Type.Optional(
+    Type.Array(StringEnum(INBOX_SCOPES), {
+      minItems: 1,
+      uniqueItems: true,
+      description: "What the token may do (default: all): read the feed and stream, change item states, read and change the subscriber's own preferences",
+    }),
+  ),
 };
+
+/** `POST /v1/subscribers/{subscriberId}/inbox-token` (optional: no body is `{}`). */
+export const inboxTokenRequestSchema = Type.Object(tokenOptions, { additionalProperties: false });
+export type InboxTokenRequest = Static<typeof inboxTokenRequestSchema>;
+
+/** `POST /v1/inbox/session`: a subscriber hash exchanged for a token. */
+export const inboxSessionRequestSchema = Type.Object(
+  {
+    tenantId: Type.String({ pattern: UUID }),
+    subscriberId: Type.String({ minLength: 1, maxLength: 200 }),
+    subscriberHash: Type.String({ pattern: '^[0-9a-fA-F]{64}$', description: 'HMAC-SHA256 of the subscriber id under the inbox secret, hex' }),
+    ...tokenOptions,
+  },
+  { additionalProperties: false },
+);
+export type InboxSessionRequest = Static<typeof inboxSessionRequestSchema>;

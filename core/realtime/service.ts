@@ -1,4 +1,4 @@
-import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
+import type { ValidateFunction } from 'ajv/dist/2020.js';
 import type { Knex } from 'knex';
 import type { Logger } from 'pino';
 import type { CacheFactory } from '../cache-invalidation.ts';
@@ -6,12 +6,15 @@ import type { Config } from '../config.ts';
 import { audit } from '../db/repositories/audit-log.ts';
 import { ClarionError } from '../errors.ts';
 import { toFieldErrors } from '../kernel/validation.ts';
+import { schemaAjv } from '../kernel/schema.ts';
 import type { Clock } from '../kernel/clock.ts';
 import { checkExternalId } from '../subscribers/service.ts';
-import { DEFAULT_TOKEN_SECONDS, INBOX_SCOPES, InboxAuth, MAX_TOKEN_SECONDS, type InboxScope, type InboxSubscriber } from './auth.ts';
+import { InboxAuth, type InboxScope, type InboxSubscriber } from './auth.ts';
 import { InboxFeed, type FeedDeps } from './feed.ts';
 import { InboxHub } from './hub.ts';
 import { Presence } from './presence.ts';
+import { inboxSessionRequestSchema, inboxTokenRequestSchema, type InboxSessionRequest, type InboxTokenRequest } from './schemas.ts';
+import type { InboxTokenView, PresenceView } from './views.ts';
 
 export interface InboxDeps {
   knex: Knex;
@@ -25,27 +28,11 @@ export interface InboxDeps {
 
 export type { InboxSubscriber };
 
-const ajv = new Ajv2020({ allErrors: true, strict: false });
-const tokenOptions = {
-  ttlSeconds: { type: 'integer', minimum: 60, maximum: MAX_TOKEN_SECONDS, default: DEFAULT_TOKEN_SECONDS },
-  scopes: { type: 'array', minItems: 1, uniqueItems: true, items: { enum: INBOX_SCOPES } },
-};
-export const inboxTokenRequestSchema = { type: 'object', additionalProperties: false, properties: tokenOptions };
-export const inboxSessionRequestSchema = {
-  type: 'object',
-  additionalProperties: false,
-  required: ['tenantId', 'subscriberId', 'subscriberHash'],
-  properties: {
-    tenantId: { type: 'string', pattern: '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$' },
-    subscriberId: { type: 'string', minLength: 1, maxLength: 200 },
-    subscriberHash: { type: 'string', pattern: '^[0-9a-fA-F]{64}$' },
-    ...tokenOptions,
-  },
-};
-const validateToken = ajv.compile(inboxTokenRequestSchema);
-const validateSession = ajv.compile(inboxSessionRequestSchema);
+const ajv = schemaAjv();
+const validateToken = ajv.compile<InboxTokenRequest>(inboxTokenRequestSchema);
+const validateSession = ajv.compile<InboxSessionRequest>(inboxSessionRequestSchema);
 
-export function checkBody<T>(validate: ValidateFunction, body: unknown, what: string): T {
+export function checkBody<T>(validate: ValidateFunction<T>, body: unknown, what: string): T {
   const copy = structuredClone(body ?? {});
   if (!validate(copy)) throw new ClarionError('CLARION_ERR_INBOX_INVALID', `Invalid ${what}`, { errors: toFieldErrors(validate.errors ?? []) });
   return copy as T;
@@ -100,9 +87,9 @@ export class InboxService {
   }
 
   /** `POST /v1/subscribers/:id/inbox-token` (API key): a token for the subscriber, created bare when unknown. */
-  async mintToken(tenantId: string, externalId: string, body: unknown, actor: string): Promise<{ token: string; expiresAt: string; scopes: InboxScope[] }> {
+  async mintToken(tenantId: string, externalId: string, body: unknown, actor: string): Promise<InboxTokenView> {
     checkExternalId(externalId);
-    const options = checkBody<{ ttlSeconds: number; scopes?: InboxScope[] }>(validateToken, body, 'token request');
+    const options = checkBody(validateToken, body, 'token request');
     const subscriberId = await this.#ensureSubscriber(tenantId, externalId, actor);
     const token = await this.auth.mint(tenantId, externalId, { seconds: options.ttlSeconds, scopes: options.scopes });
     await audit(this.#deps.knex, tenantId, actor, 'subscriber.inbox_token_issued', subscriberId, { ttlSeconds: options.ttlSeconds, scopes: token.scopes }, 'subscriber');
@@ -113,8 +100,8 @@ export class InboxService {
    * `POST /v1/inbox/session`: a subscriber hash exchanged for a token (what the widget does with a
    * `subscriber-hash`). A wrong hash, or a tenant without a secret, is a 401.
    */
-  async session(body: unknown): Promise<{ token: string; expiresAt: string; scopes: InboxScope[] }> {
-    const input = checkBody<{ tenantId: string; subscriberId: string; subscriberHash: string; ttlSeconds: number; scopes?: InboxScope[] }>(validateSession, body, 'session request');
+  async session(body: unknown): Promise<InboxTokenView> {
+    const input = checkBody(validateSession, body, 'session request');
     if (!(await this.auth.checkHash(input.tenantId, input.subscriberId, input.subscriberHash))) {
       throw new ClarionError('CLARION_ERR_INBOX_HASH_INVALID', 'The subscriber hash does not match: compute HMAC-SHA256(subscriber id) under the inbox secret of this tenant (GET /v1/tenant/inbox-secret), as hex');
     }
@@ -124,7 +111,7 @@ export class InboxService {
   }
 
   /** `GET /v1/subscribers/:id/presence` (API key): whether the subscriber has an in-app stream open on some gateway. */
-  async presenceOf(tenantId: string, externalId: string): Promise<{ subscriberId: string; online: boolean; connections: number; lastSeenAt: string | null }> {
+  async presenceOf(tenantId: string, externalId: string): Promise<PresenceView> {
     const row = await this.#deps.knex('subscribers').where({ tenant_id: tenantId, external_id: externalId }).whereNull('erased_at').first('id');
     if (!row) throw new ClarionError('CLARION_ERR_SUBSCRIBER_NOT_FOUND', `No subscriber ${externalId}`);
     const presence = await this.presence.of(this.#deps.knex, tenantId, row.id);

@@ -1,3 +1,4 @@
+import { Page, Type } from '../kernel/schema.ts';
 import { scheduleInputSchema, scheduleUpdateSchema, scheduleViewSchema } from './service.ts';
 
 /** The schedule routes and schemas of the OpenAPI document (spread into core/gateway/openapi.ts). */
@@ -6,15 +7,15 @@ const problem = { $ref: '#/components/responses/Problem' };
 const errors = (...statuses: number[]) => Object.fromEntries(statuses.map((s) => [String(s), problem]));
 const json = (schema: object, description = 'OK') => ({ description, content: { 'application/json': { schema } } });
 const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
+const Ref = (name: string) => Type.Unsafe<unknown>(ref(name));
 const query = (name: string, description: string, schema: object = { type: 'string' }) => ({ name, in: 'query', required: false, description, schema });
 const key = { name: 'key', in: 'path', required: true, description: 'The schedule key', schema: { type: 'string' } };
 const paging = [query('limit', 'Page size (1-200, default 50).', { type: 'integer', minimum: 1, maximum: 200 }), query('cursor', 'The `nextCursor` of the previous page.')];
-const page = (item: object) => ({ type: 'object', required: ['items', 'nextCursor'], properties: { items: { type: 'array', items: item }, nextCursor: { type: ['string', 'null'] } } });
 const tags = ['schedules'];
 
 export const schedulePaths = {
   '/v1/schedules': {
-    get: { tags, summary: "List the tenant's schedules, newest first", parameters: paging, responses: { '200': json(page(ref('Schedule'))), ...errors(400, 401) } },
+    get: { tags, summary: "List the tenant's schedules, newest first", parameters: paging, responses: { '200': json(Page(Ref('Schedule'))), ...errors(400, 401) } },
     post: {
       tags,
       summary: 'Create a recurring schedule',

@@ -5,7 +5,7 @@ import { keysetPage, type Page } from '../db/paging.ts';
 import { ClarionError, type FieldError } from '../errors.ts';
 import { parseEvents } from '../ingest/cloudevents.ts';
 import { isZone } from '../ingest/extensions.ts';
-import type { IngestService } from '../ingest/service.ts';
+import type { IngestService, PreparedEvents } from '../ingest/service.ts';
 import { enqueue } from '../jobs/tasks.ts';
 import type { Clock } from '../kernel/clock.ts';
 import { AnyObject, Nullable, NullableDateTime, NullableString, schemaAjv, StringEnum, Type, type Static } from '../kernel/schema.ts';
@@ -29,6 +29,8 @@ import { earliestInstant, MIN_GAP_MS, parseRule, tooFrequent, upcoming, wallTime
 export const SCHEDULE_KEY = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/;
 /** Most schedules a tenant keeps. */
 export const MAX_SCHEDULES = 1000;
+/** A schedule's status (see the view's description). */
+export const SCHEDULE_STATUSES = ['active', 'paused', 'ended', 'cancelled'] as const;
 /** Occurrences a schedule's view lists ahead. */
 const UPCOMING = 5;
 
@@ -84,7 +86,7 @@ export const scheduleViewSchema = Type.Object({
   timezone: Type.String(),
   localTime: Type.Boolean(),
   event: AnyObject(),
-  status: StringEnum(['active', 'paused', 'ended', 'cancelled'] as const, { description: '`paused`: by PATCH, until resumed; `ended`: the rule has no more occurrences; `cancelled`: by a cancellation of its cancelkey' }),
+  status: StringEnum(SCHEDULE_STATUSES, { description: '`paused`: by PATCH, until resumed; `ended`: the rule has no more occurrences; `cancelled`: by a cancellation of its cancelkey' }),
   nextAt: NullableDateTime({ description: 'The next occurrence' }),
   fireAt: NullableDateTime({ description: 'When its event is emitted (earlier than nextAt with localTime)' }),
   upcoming: Type.Array(Type.String({ format: 'date-time' }), { description: `The next ${UPCOMING} occurrences` }),
@@ -112,7 +114,7 @@ interface ScheduleRow {
   timezone: string;
   local_time: boolean;
   event: ScheduleInput['event'] & { recipients?: unknown[] };
-  status: 'active' | 'paused' | 'ended' | 'cancelled';
+  status: (typeof SCHEDULE_STATUSES)[number];
   next_at: Date | null;
   fire_at: Date | null;
   last_fired_at: Date | null;
@@ -250,34 +252,60 @@ export class ScheduleService {
     const { knex, clock, log, ingest } = this.#ctx;
     const tenant = await findTenant(knex, tenantId);
     if (!tenant) return 'skipped';
-    return knex.transaction(async (trx) => {
-      const row: ScheduleRow | undefined = await trx('schedules').where({ id: scheduleId, tenant_id: tenantId }).forUpdate().first();
-      if (!row || row.status !== 'active' || !row.next_at || new Date(row.next_at).toISOString() !== occurrence) return 'skipped';
-      const now = clock.now();
-      const at = new Date(row.next_at);
-      let eventId: string | null = null;
-      let error: string | null = null;
+    const due = (row: ScheduleRow | undefined): row is ScheduleRow => !!row && row.status === 'active' && !!row.next_at && new Date(row.next_at).toISOString() === occurrence;
+    // What the event is made of: prepared from one version of the row, stored only with the same.
+    const source = (row: ScheduleRow) => JSON.stringify([row.event, row.local_time, row.timezone]);
+    /** The occurrence's event checked and its files fetched (a refusal is the occurrence's error). */
+    const prepare = async (row: ScheduleRow): Promise<{ prepared?: PreparedEvents; error?: string }> => {
       try {
-        // A savepoint: an event refused now (its contract changed) leaves the schedule to go on.
-        const result = await trx.transaction((sp) => ingest.ingest(tenant, 'structured', [toIncoming(row.key, row, at, now)], { db: sp }));
-        eventId = (result.accepted[0] ?? result.duplicates[0])?.eventId ?? null;
+        return { prepared: await ingest.prepare(tenant, 'structured', [toIncoming(row.key, row, new Date(row.next_at!), clock.now())]) };
       } catch (err) {
         if (!(err instanceof ClarionError)) throw err;
-        error = `${err.message}${err.errors.length > 0 ? `: ${err.errors.map((e) => `${e.pointer} ${e.message}`).join('; ')}` : ''}`.slice(0, 2000);
+        return { error: `${err.message}${err.errors.length > 0 ? `: ${err.errors.map((e) => `${e.pointer} ${e.message}`).join('; ')}` : ''}`.slice(0, 2000) };
       }
-      // Late (no worker ran at its time): once, then on from the present; never twice within a minute.
-      const rule = this.#rule(row, now);
-      const after = new Date(Math.max(at.getTime() + MIN_GAP_MS - 1, now.getTime()));
-      const next = rule?.next(after) ?? null;
-      const timing = next ? this.#timing(next, row.timezone, row.local_time, now) : undefined;
-      await trx('schedules').where({ id: row.id }).update({
-        status: timing ? 'active' : 'ended', next_at: timing?.nextAt ?? null, fire_at: timing?.fireAt ?? null,
-        last_fired_at: now, last_occurrence: at, last_event_id: eventId ?? row.last_event_id, fired_count: eventId ? row.fired_count + 1 : row.fired_count, last_error: error, updated_at: now,
+    };
+    // The event is prepared before the schedule's row is locked: fetching its files (by URL,
+    // up to the fetch timeout) must not hold the lock that PATCH and DELETE wait for. A row
+    // changed meanwhile (its event edited) is prepared again; after a few rounds, under the lock.
+    for (let round = 0; ; round++) {
+      const seen: ScheduleRow | undefined = await knex('schedules').where({ id: scheduleId, tenant_id: tenantId }).first();
+      if (!due(seen)) return 'skipped';
+      const early = await prepare(seen);
+      const outcome = await knex.transaction(async (trx) => {
+        const row: ScheduleRow | undefined = await trx('schedules').where({ id: scheduleId, tenant_id: tenantId }).forUpdate().first();
+        if (!due(row)) return 'skipped' as const;
+        const changed = source(row) !== source(seen);
+        if (changed && round < 2) return 'again' as const;
+        const now = clock.now();
+        const at = new Date(row.next_at!);
+        const { prepared, error: refused } = changed ? await prepare(row) : early;
+        let eventId: string | null = null;
+        let error = refused ?? null;
+        if (prepared) {
+          // A savepoint: an event refused now (a duplicate's race) leaves the schedule to go on.
+          try {
+            const result = await trx.transaction((sp) => ingest.store(prepared, { db: sp }));
+            eventId = (result.accepted[0] ?? result.duplicates[0])?.eventId ?? null;
+          } catch (err) {
+            if (!(err instanceof ClarionError)) throw err;
+            error = `${err.message}${err.errors.length > 0 ? `: ${err.errors.map((e) => `${e.pointer} ${e.message}`).join('; ')}` : ''}`.slice(0, 2000);
+          }
+        }
+        // Late (no worker ran at its time): once, then on from the present; never twice within a minute.
+        const rule = this.#rule(row, now);
+        const after = new Date(Math.max(at.getTime() + MIN_GAP_MS - 1, now.getTime()));
+        const next = rule?.next(after) ?? null;
+        const timing = next ? this.#timing(next, row.timezone, row.local_time, now) : undefined;
+        await trx('schedules').where({ id: row.id }).update({
+          status: timing ? 'active' : 'ended', next_at: timing?.nextAt ?? null, fire_at: timing?.fireAt ?? null,
+          last_fired_at: now, last_occurrence: at, last_event_id: eventId ?? row.last_event_id, fired_count: eventId ? row.fired_count + 1 : row.fired_count, last_error: error, updated_at: now,
+        });
+        if (timing) await this.#queue(trx, row.id, tenantId, timing);
+        log.info({ tenantId, schedule: row.key, occurrence, eventId, error, next: timing?.nextAt.toISOString() ?? null }, error ? 'schedule occurrence refused' : 'schedule fired');
+        return error ? ('failed' as const) : ('fired' as const);
       });
-      if (timing) await this.#queue(trx, row.id, tenantId, timing);
-      log.info({ tenantId, schedule: row.key, occurrence, eventId, error, next: timing?.nextAt.toISOString() ?? null }, error ? 'schedule occurrence refused' : 'schedule fired');
-      return error ? 'failed' : 'fired';
-    });
+      if (outcome !== 'again') return outcome;
+    }
   }
 
   #timing(nextAt: Date, zone: string, localTime: boolean, now: Date): { nextAt: Date; fireAt: Date } {

@@ -3,6 +3,7 @@ import { readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
 import { parse } from 'csv-parse';
 import { ClarionError } from '../errors.ts';
+import type { BulkResult } from './schemas.ts';
 
 /**
  * `clarion subscribers import FILE`: reads subscribers from a CSV file (a header row naming the
@@ -45,11 +46,8 @@ export interface ImportSummary {
   lines: number;
 }
 
-export interface BulkAnswer {
-  created: number;
-  updated: number;
-  refused: Array<{ index: number; id: string | null; code: string; errors: Array<{ pointer: string; message: string }> }>;
-}
+/** What `POST /v1/subscribers:bulk` answers. */
+export type BulkAnswer = BulkResult;
 
 /** `--map COLUMN=FIELD` options, as column name to field; a bad one is a usage error. */
 export function parseMapping(specs: string[]): Map<string, string> {

@@ -1,5 +1,6 @@
 import type { Device } from '@clarion/adapter-kit';
-import { AnyObject, DateTime, Nullable, Type, Uuid, type Static } from '../kernel/schema.ts';
+import { AnyObject, DateTime, Nullable, NullableString, StringEnum, Type, Uuid, type Static } from '../kernel/schema.ts';
+import { fieldErrorSchema } from '../errors.ts';
 import { deviceSchema, MAX_DEVICES } from './devices.ts';
 
 /**
@@ -63,3 +64,36 @@ export const subscriberViewSchema = Type.Object({
   updatedAt: DateTime(),
 });
 export type SubscriberView = Static<typeof subscriberViewSchema>;
+
+/** Subscribers per `POST /v1/subscribers:bulk` call, at most. */
+export const MAX_BULK = 10_000;
+
+/**
+ * `POST /v1/subscribers:bulk`: the items are inline subscribers (each with its `id`, judged as
+ * `PUT /v1/subscribers/{subscriberId}` judges one). The service checks the envelope itself, with
+ * errors that say how to split an import, and each item with `inlineSubscriberChecks`.
+ */
+export const subscriberBulkSchema = Type.Object(
+  {
+    subscribers: Type.Array(
+      Type.Object({ id: Type.String({ pattern: EXTERNAL_ID.source, description: "The tenant's own id for the person" }), subscriberId: Type.Optional(Type.String({ description: 'Ignored: `id` names the person' })), ...fields }, { additionalProperties: false }),
+      { minItems: 1, maxItems: MAX_BULK },
+    ),
+  },
+  { additionalProperties: false },
+);
+
+export const bulkRefusalSchema = Type.Object({
+  index: Type.Integer({ minimum: 0, description: 'Position of the item in `subscribers`' }),
+  id: NullableString(),
+  code: StringEnum(['CLARION_ERR_SUBSCRIBER_INVALID', 'CLARION_ERR_SUBSCRIBER_ERASED']),
+  errors: Type.Array(fieldErrorSchema),
+});
+export type BulkRefusal = Static<typeof bulkRefusalSchema>;
+
+export const bulkResultSchema = Type.Object({
+  created: Type.Integer({ minimum: 0 }),
+  updated: Type.Integer({ minimum: 0 }),
+  refused: Type.Array(bulkRefusalSchema),
+});
+export type BulkResult = Static<typeof bulkResultSchema>;

@@ -6,7 +6,7 @@ import { toFieldErrors } from '../kernel/validation.ts';
 import type { WorkflowService } from '../workflows/service.ts';
 import { deviceProblems } from './devices.ts';
 import { schemaAjv } from '../kernel/schema.ts';
-import { EXTERNAL_ID, inlineSubscriberChecks, subscriberInputChecks, type SubscriberInput, type SubscriberView } from './schemas.ts';
+import { EXTERNAL_ID, inlineSubscriberChecks, MAX_BULK, subscriberInputChecks, type BulkRefusal, type BulkResult, type SubscriberInput, type SubscriberView } from './schemas.ts';
 import { ERASED, erasedMarker, erasePerson, forgottenId, type ErasureCounts, type PluginErasure } from './erasure.ts';
 import type { SubscriberRow } from '../db/repositories/rows.ts';
 
@@ -47,24 +47,8 @@ function checkTimezone(tz: string | null | undefined, pointer: string) {
 
 export type Recipient = string | (SubscriberInput & { id: string });
 
-/** Subscribers per `POST /v1/subscribers:bulk` call, at most. */
-export const MAX_BULK = 10_000;
 /** Items written per transaction of a bulk call (each commits on its own: locks are held briefly). */
 const BULK_CHUNK = 500;
-
-export interface BulkRefusal {
-  /** The item's position in `subscribers`. */
-  index: number;
-  id: string | null;
-  code: 'CLARION_ERR_SUBSCRIBER_INVALID' | 'CLARION_ERR_SUBSCRIBER_ERASED';
-  errors: FieldError[];
-}
-
-export interface BulkResult {
-  created: number;
-  updated: number;
-  refused: BulkRefusal[];
-}
 
 export class SubscriberService {
   readonly #knex: Knex;

@@ -1,6 +1,11 @@
 import { CHANNELS } from '@clarion/adapter-kit';
-import { ALL_PART_NAMES } from './parts.ts';
+import { Items, Page, Type } from '../kernel/schema.ts';
+import {
+  LAYOUT_NAME, layoutInputSchema, layoutViewSchema, rollbackSchema, templatePartsSchema, templatePreviewSchema, templateSummarySchema, templateVersionSchema, templateVersionSummarySchema,
+  templateViewSchema, templateWarningSchema, unpublishResultSchema, withWarningsSchema,
+} from './schemas.ts';
 import { previewSchema, saveSchema } from './service.ts';
+import { WORKFLOW_KEY } from '../workflows/service.ts';
 
 /** The template routes and schemas of the OpenAPI document (spread into core/gateway/openapi.ts). */
 
@@ -8,17 +13,18 @@ const problem = { $ref: '#/components/responses/Problem' };
 const errors = (...statuses: number[]) => Object.fromEntries(statuses.map((s) => [String(s), problem]));
 const json = (schema: object, description = 'OK') => ({ description, content: { 'application/json': { schema } } });
 const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
+const Ref = (name: string) => Type.Unsafe<unknown>(ref(name));
 const pathParam = (name: string, description: string, schema: object = { type: 'string' }) => ({ name, in: 'path', required: true, description, schema });
 const query = (name: string, description: string, schema: object = { type: 'string' }) => ({ name, in: 'query', required: false, description, schema });
 const tags = ['templates'];
 
 const keyParams = [
-  pathParam('workflow', 'The workflow key, e.g. `quotation.status_changed`', { type: 'string', pattern: '^[a-z0-9][a-z0-9._-]{0,99}$' }),
+  pathParam('workflow', 'The workflow key, e.g. `quotation.status_changed`', { type: 'string', pattern: WORKFLOW_KEY.source }),
   pathParam('channel', 'The channel', { enum: CHANNELS }),
   pathParam('locale', 'The locale (BCP 47), e.g. `en`, `fr`, `fr-CA`'),
 ];
 const versionParam = pathParam('version', 'The version number', { type: 'integer', minimum: 1 });
-const layoutParam = pathParam('name', 'The layout name: used as `{% extends "_layouts/<name>.njk" %}`', { type: 'string', pattern: '^[a-z0-9][a-z0-9_-]{0,63}$' });
+const layoutParam = pathParam('name', 'The layout name: used as `{% extends "_layouts/<name>.njk" %}`', { type: 'string', pattern: LAYOUT_NAME.source });
 
 export const templatePaths = {
   '/v1/templates': {
@@ -26,7 +32,7 @@ export const templatePaths = {
       tags,
       summary: "List templates: the bundled defaults and the tenant's own, one item per workflow, channel and locale",
       parameters: [query('workflow', 'Only this workflow.'), query('channel', 'Only this channel.', { enum: CHANNELS }), query('locale', 'Only this locale.')],
-      responses: { '200': json({ type: 'object', required: ['items'], properties: { items: { type: 'array', items: ref('TemplateSummary') } } }), ...errors(400, 401) },
+      responses: { '200': json(Items(Ref('TemplateSummary'))), ...errors(400, 401) },
     },
   },
   '/v1/templates/preview': {
@@ -45,7 +51,7 @@ export const templatePaths = {
     get: {
       tags,
       summary: 'List layouts: the bundled ones and the tenant\'s own (which replace bundled ones of the same name)',
-      responses: { '200': json({ type: 'object', required: ['items'], properties: { items: { type: 'array', items: ref('TemplateLayout') } } }), ...errors(401) },
+      responses: { '200': json(Items(Ref('TemplateLayout'))), ...errors(401) },
     },
   },
   '/v1/templates/layouts/{name}': {
@@ -55,10 +61,10 @@ export const templatePaths = {
       summary: 'Save a tenant layout',
       description: 'Email templates use it with `{% extends "_layouts/<name>.njk" %}`; a tenant layout named like a bundled one (`email`) replaces it for every template, bundled ones included. Syntax errors and unknown filters, tests or tags are refused (422 with line and column).',
       parameters: [layoutParam],
-      requestBody: { required: true, content: { 'application/json': { schema: { type: 'object', required: ['content'], additionalProperties: false, properties: { content: { type: 'string', description: 'Nunjucks source' } } } } } },
+      requestBody: { required: true, content: { 'application/json': { schema: layoutInputSchema } } },
       responses: {
-        '200': json({ allOf: [ref('TemplateLayout'), { type: 'object', properties: { warnings: { type: 'array', items: ref('TemplateWarning') } } }] }),
-        '201': json({ allOf: [ref('TemplateLayout'), { type: 'object', properties: { warnings: { type: 'array', items: ref('TemplateWarning') } } }] }, 'Created'),
+        '200': json({ allOf: [ref('TemplateLayout'), withWarningsSchema] }),
+        '201': json({ allOf: [ref('TemplateLayout'), withWarningsSchema] }, 'Created'),
         ...errors(400, 401, 413, 415, 422),
       },
     },
@@ -78,7 +84,7 @@ export const templatePaths = {
       summary: 'List the saved versions, newest first',
       parameters: [...keyParams, query('limit', 'Page size (1-200, default 50).', { type: 'integer', minimum: 1, maximum: 200 }), query('cursor', 'The `nextCursor` of the previous page.')],
       responses: {
-        '200': json({ type: 'object', required: ['items', 'nextCursor'], properties: { items: { type: 'array', items: ref('TemplateVersionSummary') }, nextCursor: { type: ['string', 'null'] } } }),
+        '200': json(Page(Ref('TemplateVersionSummary'))),
         ...errors(400, 401),
       },
     },
@@ -90,7 +96,7 @@ export const templatePaths = {
       parameters: keyParams,
       requestBody: { required: true, content: { 'application/json': { schema: saveSchema } } },
       responses: {
-        '201': json({ allOf: [ref('TemplateVersion'), { type: 'object', required: ['warnings'], properties: { warnings: { type: 'array', items: ref('TemplateWarning') } } }] }, 'Created'),
+        '201': json({ allOf: [ref('TemplateVersion'), withWarningsSchema] }, 'Created'),
         ...errors(400, 401, 413, 415, 422),
       },
     },
@@ -113,7 +119,7 @@ export const templatePaths = {
       summary: 'Roll back: publish a copy of an older version as a new version',
       description: 'The new version has `basedOnVersion` set; the history stays complete and every published version stays as it was.',
       parameters: keyParams,
-      requestBody: { required: true, content: { 'application/json': { schema: { type: 'object', required: ['version'], additionalProperties: false, properties: { version: { type: 'integer', minimum: 1 } } } } } },
+      requestBody: { required: true, content: { 'application/json': { schema: rollbackSchema } } },
       responses: { '201': json(ref('TemplateVersion'), 'Created'), ...errors(400, 401, 404, 409, 415) },
     },
   },
@@ -123,107 +129,20 @@ export const templatePaths = {
       summary: 'Archive the published version, so the bundled default (if any) renders again',
       parameters: keyParams,
       responses: {
-        '200': json({
-          type: 'object',
-          properties: {
-            workflow: { type: 'string' }, channel: { enum: CHANNELS }, locale: { type: 'string' }, archivedVersion: { type: 'integer' },
-            source: { enum: ['bundled', 'none'], description: 'What renders now' },
-          },
-        }),
+        '200': json(unpublishResultSchema),
         ...errors(400, 401, 404),
       },
     },
   },
 };
 
-const parts = { type: 'object', properties: Object.fromEntries(ALL_PART_NAMES.map((p) => [p, { type: 'string' }])), additionalProperties: false, description: 'Nunjucks source of each part' };
-const keyFields = { workflow: { type: 'string' }, channel: { enum: CHANNELS }, locale: { type: 'string' } };
-const versionFields = {
-  ...keyFields,
-  version: { type: 'integer' },
-  status: { enum: ['draft', 'published', 'archived'] },
-  createdAt: { type: ['string', 'null'], format: 'date-time', description: 'Null for a bundled template' },
-  createdBy: { type: ['string', 'null'] },
-  publishedAt: { type: ['string', 'null'], format: 'date-time' },
-  basedOnVersion: { type: ['integer', 'null'], description: 'Set on versions made by a rollback' },
-};
-
 export const templateSchemas = {
-  TemplateParts: parts,
-  TemplateWarning: {
-    type: 'object',
-    required: ['message'],
-    properties: { message: { type: 'string' }, part: { type: 'string' }, line: { type: 'integer' }, column: { type: 'integer' }, variable: { type: 'string', description: 'e.g. `data.quotation.total`' } },
-  },
-  TemplateSummary: {
-    type: 'object',
-    properties: {
-      ...keyFields,
-      source: { enum: ['tenant', 'bundled', 'none'], description: 'What renders now' },
-      bundled: { type: 'boolean', description: 'A bundled default exists' },
-      publishedVersion: { type: ['integer', 'null'] },
-      latestVersion: { type: ['integer', 'null'] },
-      updatedAt: { type: ['string', 'null'], format: 'date-time' },
-    },
-  },
-  TemplateVersionSummary: { type: 'object', properties: versionFields },
-  TemplateVersion: { type: 'object', properties: { ...versionFields, parts: ref('TemplateParts') } },
-  Template: {
-    type: 'object',
-    properties: {
-      ...versionFields,
-      version: { type: ['integer', 'null'] },
-      status: { enum: ['draft', 'published', 'archived', null] },
-      source: { enum: ['tenant', 'bundled'] },
-      parts: ref('TemplateParts'),
-      file: { type: 'string', description: 'Bundled templates: the file the parts come from' },
-      publishedVersion: { type: ['integer', 'null'] },
-      latestVersion: { type: ['integer', 'null'] },
-    },
-  },
-  TemplatePreview: {
-    type: 'object',
-    required: ['workflow', 'channel', 'locale', 'source', 'parts', 'warnings'],
-    properties: {
-      ...keyFields,
-      source: { enum: ['tenant', 'bundled', 'inline'] },
-      version: { type: ['integer', 'null'] },
-      parts: { type: 'object', description: 'What the adapter would receive (RenderedContent): subject/html/text, text, title/body/url/data, blocks, actions, json' },
-      warnings: { type: 'array', items: ref('TemplateWarning') },
-      sms: {
-        type: 'object',
-        properties: {
-          encoding: { enum: ['GSM-7', 'UCS-2'] },
-          segments: { type: 'integer' },
-          units: { type: 'integer', description: 'Septets (GSM-7) or UTF-16 code units (UCS-2)' },
-          characters: { type: 'integer' },
-          perSegment: { type: 'integer' },
-          nonGsmCharacters: { type: 'array', items: { type: 'string' } },
-        },
-      },
-      push: {
-        type: 'object',
-        properties: {
-          title: { type: 'object', properties: { length: { type: 'integer' }, displayLimit: { type: 'integer' }, truncated: { type: 'boolean' } } },
-          body: { type: 'object', properties: { length: { type: 'integer' }, displayLimit: { type: 'integer' }, truncated: { type: 'boolean' } } },
-          payloads: {
-            type: 'array',
-            items: { type: 'object', properties: { platform: { enum: ['fcm', 'apns', 'webpush'] }, bytes: { type: 'integer' }, limit: { type: 'integer' }, fits: { type: 'boolean' } } },
-          },
-          fits: { type: 'boolean' },
-        },
-      },
-    },
-  },
-  TemplateLayout: {
-    type: 'object',
-    properties: {
-      name: { type: 'string' },
-      source: { enum: ['tenant', 'bundled'] },
-      content: { type: 'string', description: 'Nunjucks source' },
-      overridesBundled: { type: 'boolean' },
-      updatedAt: { type: ['string', 'null'], format: 'date-time' },
-      updatedBy: { type: ['string', 'null'] },
-    },
-  },
+  TemplateParts: templatePartsSchema,
+  TemplateWarning: templateWarningSchema,
+  TemplateSummary: templateSummarySchema,
+  TemplateVersionSummary: templateVersionSummarySchema,
+  TemplateVersion: templateVersionSchema,
+  Template: templateViewSchema,
+  TemplatePreview: templatePreviewSchema,
+  TemplateLayout: layoutViewSchema,
 };

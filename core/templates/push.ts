@@ -1,4 +1,6 @@
 import type { RenderedContent } from '@clarion/adapter-kit';
+import type { Static } from '../kernel/schema.ts';
+import type { pushInfoSchema, pushLimitCheckSchema } from './schemas.ts';
 
 /**
  * Push notification size against the platforms' limits. The payload limits are hard (the
@@ -8,20 +10,9 @@ import type { RenderedContent } from '@clarion/adapter-kit';
  * soft: beyond them the lock screen truncates the text.
  */
 
-export interface PushLimitCheck {
-  platform: 'fcm' | 'apns' | 'webpush';
-  /** Bytes of the payload Clarion would send to this platform. */
-  bytes: number;
-  limit: number;
-  fits: boolean;
-}
-
-export interface PushInfo {
-  title: { length: number; displayLimit: number; truncated: boolean };
-  body: { length: number; displayLimit: number; truncated: boolean };
-  payloads: PushLimitCheck[];
-  fits: boolean;
-}
+/** What the preview says of a push notification (schemas.ts `pushInfoSchema`). */
+export type PushLimitCheck = Static<typeof pushLimitCheckSchema>;
+export type PushInfo = Static<typeof pushInfoSchema>;
 
 export const PUSH_PAYLOAD_LIMITS = { fcm: 4000, apns: 4096, webpush: 3993 } as const;
 /** Typical lock-screen truncation (Android collapsed title ~65 characters, body ~240 expanded). */

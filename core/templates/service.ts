@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { CHANNELS, ConfigError, PermanentError, TransientError, type Channel, type RenderedContent } from '@clarion/adapter-kit';
-import { AnyObject, Dictionary, schemaAjv, StringEnum, Type } from '../kernel/schema.ts';
+import { AnyObject, Dictionary, schemaAjv, StringEnum, Type, type Static } from '../kernel/schema.ts';
 import type { Knex } from 'knex';
 import type { Logger } from 'pino';
 import type { CacheFactory } from '../cache-invalidation.ts';
@@ -15,13 +15,15 @@ import { canonicalLocale, formattingLocale, resolveLocale, validTimeZone } from 
 import { templateRenders } from './metrics.ts';
 import { partProblems } from './parts.ts';
 import { RenderPool, RenderUnavailableError, TemplateRenderError } from './pool.ts';
-import { pushInfo, type PushInfo } from './push.ts';
-import { smsInfo, type SmsInfo } from './sms.ts';
+import { pushInfo } from './push.ts';
+import { LAYOUT_NAME, layoutInputSchema, rollbackSchema, type layoutViewSchema, type templatePreviewSchema, type templateSummarySchema, type templateViewSchema } from './schemas.ts';
+import { smsInfo } from './sms.ts';
 import { TemplateStore, describe, type LayoutRow, type TemplateKey, type TemplateVersion, type TemplateVersionSummary } from './store.ts';
 import type { PartSource, RenderFailureInfo, RenderInput, RenderJob, RenderResult, TemplateContext, TemplateWarning } from './types.ts';
 import { analyseParts, syntaxProblem, type SyntaxProblem } from './validate.ts';
 import { toFieldErrors } from '../kernel/validation.ts';
 import { type Clock } from '../kernel/clock.ts';
+import { WORKFLOW_KEY } from '../workflows/service.ts';
 
 export { resolveLocale } from './locale.ts';
 export type { RenderInput, RenderResult, TemplateContext, TemplateWarning } from './types.ts';
@@ -60,54 +62,11 @@ export interface TemplateServiceOptions {
 
 /** Longest nunjucks source of one part (or layout) accepted on save. */
 export const MAX_PART_CHARS = 256 * 1024;
-const WORKFLOW = /^[a-z0-9][a-z0-9._-]{0,99}$/;
-const LAYOUT = /^[a-z0-9][a-z0-9_-]{0,63}$/;
 
-export interface TemplateSummary extends TemplateKey {
-  /** What renders now: the tenant's published version, the bundled template, or nothing (drafts only). */
-  source: 'tenant' | 'bundled' | 'none';
-  bundled: boolean;
-  publishedVersion: number | null;
-  latestVersion: number | null;
-  updatedAt: string | null;
-}
-
-export interface TemplateView extends TemplateKey {
-  source: 'tenant' | 'bundled';
-  version: number | null;
-  status: TemplateVersion['status'] | null;
-  parts: Record<string, string>;
-  createdAt: string | null;
-  createdBy: string | null;
-  publishedAt: string | null;
-  basedOnVersion: number | null;
-  /** For bundled templates: the file the parts come from. */
-  file?: string;
-  publishedVersion: number | null;
-  latestVersion: number | null;
-}
-
-export interface PreviewResult {
-  workflow: string;
-  channel: Channel;
-  locale: string;
-  source: 'tenant' | 'bundled' | 'inline';
-  version: number | null;
-  parts: RenderedContent;
-  warnings: TemplateWarning[];
-  sms?: SmsInfo;
-  push?: PushInfo;
-}
-
-export interface LayoutView {
-  name: string;
-  source: 'tenant' | 'bundled';
-  content: string;
-  /** For a tenant layout that replaces a bundled one of the same name. */
-  overridesBundled: boolean;
-  updatedAt: string | null;
-  updatedBy: string | null;
-}
+export type TemplateSummary = Static<typeof templateSummarySchema>;
+export type TemplateView = Static<typeof templateViewSchema>;
+export type PreviewResult = Static<typeof templatePreviewSchema>;
+export type LayoutView = Static<typeof layoutViewSchema>;
 
 interface Chosen {
   locale: string;
@@ -121,7 +80,7 @@ interface Chosen {
 /** The body of POST /v1/templates/preview. */
 export const previewSchema = Type.Object(
   {
-    workflow: Type.String({ pattern: WORKFLOW.source, description: 'The workflow key' }),
+    workflow: Type.String({ pattern: WORKFLOW_KEY.source, description: 'The workflow key' }),
     channel: StringEnum(CHANNELS as readonly Channel[]),
     locale: Type.Optional(Type.String({ maxLength: 35, description: "The locale to render in (region fallbacks apply); default: the subscriber's, then the tenant default" })),
     data: Type.Optional(Type.Unknown({ description: "The event data to render with; default: the bundled workflow's sample data" })),
@@ -146,6 +105,8 @@ export const saveSchema = Type.Object(
   { additionalProperties: false },
 );
 const validateSave = schemaAjv().compile(saveSchema);
+const validateLayout = schemaAjv().compile(layoutInputSchema);
+const validateRollback = schemaAjv().compile(rollbackSchema);
 
 export class TemplateService {
   readonly #store: TemplateStore;
@@ -575,16 +536,17 @@ export class TemplateService {
 
   async putLayout(tenantId: string, name: string, body: unknown, actor: string): Promise<{ layout: LayoutView; created: boolean; warnings: TemplateWarning[] }> {
     checkLayoutName(name);
-    const content = (body as { content?: unknown } | null)?.content;
+    // The schema (layoutInputSchema) decides; the messages say what a layout is.
+    const found = validateLayout(body) ? [] : (validateLayout.errors ?? []);
     const errors: FieldError[] = [];
-    if (!body || typeof body !== 'object' || Array.isArray(body)) errors.push({ pointer: '', message: 'must be an object {"content": "<nunjucks source>"}' });
+    if (found.some((e) => e.instancePath === '' && e.keyword === 'type')) errors.push({ pointer: '', message: 'must be an object {"content": "<nunjucks source>"}' });
     else {
-      if (typeof content !== 'string' || content.trim() === '') errors.push({ pointer: '/content', message: 'must be a non-empty string (nunjucks source)' });
-      else if (content.length > MAX_PART_CHARS) errors.push({ pointer: '/content', message: `must be at most ${MAX_PART_CHARS} characters` });
-      for (const extra of Object.keys(body).filter((k) => k !== 'content')) errors.push({ pointer: `/${extra}`, message: 'is not allowed' });
+      if (found.some((e) => e.instancePath === '/content' || e.keyword === 'required')) errors.push({ pointer: '/content', message: 'must be a non-empty string (nunjucks source)' });
+      else if ((body as Static<typeof layoutInputSchema>).content.length > MAX_PART_CHARS) errors.push({ pointer: '/content', message: `must be at most ${MAX_PART_CHARS} characters` });
+      errors.push(...toFieldErrors(found.filter((e) => e.keyword === 'additionalProperties')));
     }
     if (errors.length > 0) throw new ClarionError('CLARION_ERR_HTTP_INVALID_REQUEST', 'Invalid layout', { errors });
-    const source = content as string;
+    const source = (body as Static<typeof layoutInputSchema>).content;
     const problem = syntaxProblem('content', source);
     if (problem) throw syntaxError([problem], () => '/content', `The layout "${name}"`);
     const own = await this.#store.layouts(tenantId);
@@ -670,12 +632,24 @@ export class TemplateService {
 /** Validates the path parameters of a template route. */
 export function templateKey(params: { workflow?: string; channel?: string; locale?: string }): TemplateKey {
   const errors: FieldError[] = [];
-  if (!params.workflow || !WORKFLOW.test(params.workflow)) errors.push({ pointer: '/path/workflow', message: 'must be a workflow key: lowercase letters, digits and . _ -, up to 100 characters' });
+  if (!params.workflow || !WORKFLOW_KEY.test(params.workflow)) errors.push({ pointer: '/path/workflow', message: 'must be a workflow key: lowercase letters, digits and . _ -, up to 100 characters' });
   if (!params.channel || !CHANNELS.includes(params.channel as Channel)) errors.push({ pointer: '/path/channel', message: `must be one of ${CHANNELS.join(', ')}` });
   const locale = canonicalLocale(params.locale);
   if (!locale) errors.push({ pointer: '/path/locale', message: 'must be a BCP 47 locale such as en, fr or fr-CA' });
   if (errors.length > 0) throw new ClarionError('CLARION_ERR_HTTP_INVALID_REQUEST', 'Invalid template path', { errors });
   return { workflow: params.workflow!, channel: params.channel as Channel, locale: locale! };
+}
+
+/** The version a rollback body names (rollbackSchema). */
+export function rollbackVersion(body: unknown): number {
+  if (validateRollback(body)) return (body as Static<typeof rollbackSchema>).version;
+  const found = validateRollback.errors ?? [];
+  const version = body && typeof body === 'object' && !Array.isArray(body) ? (body as { version?: unknown }).version : undefined;
+  const errors: FieldError[] = [];
+  if (typeof version !== 'number') errors.push({ pointer: '/version', message: 'is required: the version to publish again (an integer)' });
+  else if (found.some((e) => e.instancePath === '/version')) errors.push({ pointer: '/version', message: 'must be a positive integer' });
+  const extra = toFieldErrors(found.filter((e) => e.keyword === 'additionalProperties'));
+  throw new ClarionError('CLARION_ERR_HTTP_INVALID_REQUEST', typeof version === 'number' && extra.length === 0 ? 'Invalid version' : 'Invalid rollback', { errors: [...errors, ...extra] });
 }
 
 export function parseVersion(value: string | undefined, pointer: string): number {
@@ -687,7 +661,7 @@ export function parseVersion(value: string | undefined, pointer: string): number
 }
 
 function checkLayoutName(name: string): void {
-  if (!LAYOUT.test(name)) {
+  if (!LAYOUT_NAME.test(name)) {
     throw new ClarionError('CLARION_ERR_HTTP_INVALID_REQUEST', 'Invalid layout name', {
       errors: [{ pointer: '/path/name', message: 'must be 1-64 lowercase letters, digits, _ or -, starting with a letter or digit' }],
     });

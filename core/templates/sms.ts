@@ -1,4 +1,6 @@
 import { isGsm7Character, smsSegments } from '@clarion/adapter-kit';
+import type { Static } from '../kernel/schema.ts';
+import type { smsInfoSchema } from './schemas.ts';
 
 /**
  * SMS length as carriers count it (3GPP TS 23.038 / 23.040), for the preview: the counting itself
@@ -6,21 +8,9 @@ import { isGsm7Character, smsSegments } from '@clarion/adapter-kit';
  * to see: characters, the segment size in force, and which characters forced UCS-2.
  */
 
-export type SmsEncoding = 'GSM-7' | 'UCS-2';
-
-export interface SmsInfo {
-  encoding: SmsEncoding;
-  /** Segments the message is sent as (each billed as one SMS). */
-  segments: number;
-  /** Septets (GSM-7) or UTF-16 code units (UCS-2) the text takes. */
-  units: number;
-  /** Characters as a person counts them. */
-  characters: number;
-  /** Units per segment for this message: 160/153 (GSM-7) or 70/67 (UCS-2). */
-  perSegment: number;
-  /** For UCS-2 messages: the characters that are not in the GSM-7 alphabet. */
-  nonGsmCharacters?: string[];
-}
+/** What the preview says of an SMS (schemas.ts `smsInfoSchema`). */
+export type SmsInfo = Static<typeof smsInfoSchema>;
+export type SmsEncoding = SmsInfo['encoding'];
 
 export function smsInfo(text: string): SmsInfo {
   const { encoding, units, segments } = smsSegments(text);

@@ -4,6 +4,8 @@ import type { Knex } from 'knex';
 import type { TtlCache } from '../cache.ts';
 import { announceChange, localCaches, type CacheFactory } from '../cache-invalidation.ts';
 import { ClarionError } from '../errors.ts';
+import type { Static } from '../kernel/schema.ts';
+import type { templateKeySchema, templateVersionSchema, templateVersionSummarySchema } from './schemas.ts';
 
 /**
  * Tenant templates and layouts in PostgreSQL. Every save inserts a new version; the only updates
@@ -12,25 +14,12 @@ import { ClarionError } from '../errors.ts';
  * index `templates_one_published_idx` and the `templates_published_immutable` trigger back this up).
  */
 
-export interface TemplateKey {
-  workflow: string;
-  channel: Channel;
-  locale: string;
-}
+export type TemplateKey = Static<typeof templateKeySchema>;
 
-export type TemplateStatus = 'draft' | 'published' | 'archived';
-
-export interface TemplateVersion extends TemplateKey {
-  version: number;
-  status: TemplateStatus;
-  parts: Record<string, string>;
-  createdAt: string;
-  createdBy: string | null;
-  publishedAt: string | null;
-  basedOnVersion: number | null;
-}
-
-export type TemplateVersionSummary = Omit<TemplateVersion, 'parts'>;
+export type { TemplateStatus } from './schemas.ts';
+/** A stored version, as the API shows it (schemas.ts). */
+export type TemplateVersion = Static<typeof templateVersionSchema>;
+export type TemplateVersionSummary = Static<typeof templateVersionSummarySchema>;
 
 export interface TemplateSummaryRow extends TemplateKey {
   latestVersion: number;

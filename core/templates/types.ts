@@ -1,4 +1,6 @@
 import type { Channel, RenderedContent } from '@clarion/adapter-kit';
+import type { Static } from '../kernel/schema.ts';
+import type { templateWarningSchema } from './schemas.ts';
 
 /** What templates see, besides `t`, `locale` and `timezone` which the renderer adds. */
 export interface TemplateContext {
@@ -77,11 +79,5 @@ export interface RenderFailureInfo {
 
 export type RenderReply = { id: number; ok: true; content: RenderedContent } | { id: number; ok: false; error: RenderFailureInfo };
 
-export interface TemplateWarning {
-  message: string;
-  part?: string;
-  line?: number;
-  column?: number;
-  /** The variable path the warning is about, e.g. `data.quotation.total`. */
-  variable?: string;
-}
+/** A warning of a save or a preview (`variable`: the variable path it is about, e.g. `data.quotation.total`). */
+export type TemplateWarning = Static<typeof templateWarningSchema>;

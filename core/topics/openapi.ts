@@ -1,3 +1,4 @@
+import { Page, Type } from '../kernel/schema.ts';
 import { MAX_BULK, topicAddResultSchema, topicInputSchema, topicMemberSchema, topicMembersInputSchema, topicRemoveResultSchema, topicViewSchema } from './service.ts';
 
 /** The topic routes and schemas of the OpenAPI document (spread into core/gateway/openapi.ts). */
@@ -6,16 +7,16 @@ const problem = { $ref: '#/components/responses/Problem' };
 const errors = (...statuses: number[]) => Object.fromEntries(statuses.map((s) => [String(s), problem]));
 const json = (schema: object, description = 'OK') => ({ description, content: { 'application/json': { schema } } });
 const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
+const Ref = (name: string) => Type.Unsafe<unknown>(ref(name));
 const query = (name: string, description: string, schema: object = { type: 'string' }) => ({ name, in: 'query', required: false, description, schema });
 const key = { name: 'key', in: 'path', required: true, description: 'The topic key (1-100 letters, digits and . _ -); events name it as `topic:<key>`.', schema: { type: 'string' } };
 const paging = [query('limit', 'Page size (1-200, default 50).', { type: 'integer', minimum: 1, maximum: 200 }), query('cursor', 'The `nextCursor` of the previous page.')];
-const page = (item: object) => ({ type: 'object', required: ['items', 'nextCursor'], properties: { items: { type: 'array', items: item }, nextCursor: { type: ['string', 'null'] } } });
 const tags = ['topics'];
 const members = { required: true, content: { 'application/json': { schema: ref('TopicMembersInput') } } };
 
 export const topicPaths = {
   '/v1/topics': {
-    get: { tags, summary: "List the tenant's topics, newest first", parameters: paging, responses: { '200': json(page(ref('Topic'))), ...errors(400, 401) } },
+    get: { tags, summary: "List the tenant's topics, newest first", parameters: paging, responses: { '200': json(Page(Ref('Topic'))), ...errors(400, 401) } },
   },
   '/v1/topics/{key}': {
     get: { tags, summary: 'A topic, with its number of subscribers', parameters: [key], responses: { '200': json(ref('Topic')), ...errors(401, 404, 422) } },
@@ -30,7 +31,7 @@ export const topicPaths = {
     delete: { tags, summary: 'Delete a topic and its memberships', description: 'A fan-out to it under way finds no more members and ends.', parameters: [key], responses: { '204': { description: 'Deleted' }, ...errors(401, 404, 422) } },
   },
   '/v1/topics/{key}/subscribers': {
-    get: { tags, summary: "The topic's subscribers, newest members first", parameters: [key, ...paging], responses: { '200': json(page(ref('TopicMember'))), ...errors(400, 401, 404, 422) } },
+    get: { tags, summary: "The topic's subscribers, newest members first", parameters: [key, ...paging], responses: { '200': json(Page(Ref('TopicMember'))), ...errors(400, 401, 404, 422) } },
     put: {
       tags,
       summary: `Add subscribers to the topic (up to ${MAX_BULK} ids a call)`,

@@ -7,6 +7,7 @@ import type { Config } from '../config.ts';
 import { seal, unseal, type Sealed } from '../crypto.ts';
 import { ClarionError } from '../errors.ts';
 import type { EndpointView } from './views.ts';
+import type { TRIGGERS } from './schemas.ts';
 import { type Clock } from '../kernel/clock.ts';
 
 /** What the parts of the webhook hub share. */
@@ -38,7 +39,7 @@ export const JOB_MAX_ATTEMPTS = 5;
 /** Response bodies are stored up to this many bytes. */
 export const MAX_RESPONSE_BYTES = 20 * 1024;
 
-export type Trigger = 'event' | 'retry' | 'replay' | 'recover';
+export type Trigger = (typeof TRIGGERS)[number];
 
 export interface DeliverJob {
   tenantId: string;

@@ -7,6 +7,7 @@ import { ENDPOINT_DISABLED_TYPE } from './event-types.ts';
 import { emit } from './messages.ts';
 import { DISABLE_AFTER_FAILING_MS, delayBeforeAttempt } from './schedule.ts';
 import { signatureHeaders } from './signing.ts';
+import type { ATTEMPT_OUTCOMES } from './schemas.ts';
 import { toEndpointView, type EndpointView } from './views.ts';
 
 /**
@@ -15,7 +16,7 @@ import { toEndpointView, type EndpointView } from './views.ts';
  * disabled) in one transaction with the next job.
  */
 
-export type AttemptOutcome = 'success' | 'http_error' | 'redirect' | 'timeout' | 'network_error' | 'blocked';
+export type AttemptOutcome = (typeof ATTEMPT_OUTCOMES)[number];
 export type DeliverResult = 'delivered' | 'retrying' | 'failed' | 'rate_limited' | 'skipped';
 
 export const USER_AGENT = 'Clarion-Webhooks/0.1';

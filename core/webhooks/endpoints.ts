@@ -10,7 +10,7 @@ import { toEndpointView, type EndpointView } from './views.ts';
 import { toFieldErrors } from '../kernel/validation.ts';
 import { isUuid } from '../kernel/ids.ts';
 import { schemaAjv } from '../kernel/schema.ts';
-import { DEFAULT_ROTATION_GRACE_SECONDS, endpointInputSchema, endpointPatchSchema, rotateSecretSchema, type EndpointInput, type EndpointPatch } from './schemas.ts';
+import { ATTEMPT_OUTCOMES, DEFAULT_ROTATION_GRACE_SECONDS, endpointInputSchema, endpointPatchSchema, rotateSecretSchema, TRIGGERS, type EndpointInput, type EndpointPatch } from './schemas.ts';
 
 /** Endpoints: where a tenant's webhooks go, which types, how fast, and the signing secrets. */
 
@@ -150,8 +150,8 @@ export async function deleteEndpoint(ctx: WebhookContext, tenantId: string, id: 
 
 /** Drops a deleted endpoint's series from this process's metrics, so they do not pile up. */
 function forgetMetrics(endpoint: string): void {
-  for (const trigger of ['event', 'retry', 'replay', 'recover']) webhookMessagesQueued.remove({ endpoint, trigger });
-  for (const outcome of ['success', 'http_error', 'redirect', 'timeout', 'network_error', 'blocked']) webhookAttempts.remove({ endpoint, outcome });
+  for (const trigger of TRIGGERS) webhookMessagesQueued.remove({ endpoint, trigger });
+  for (const outcome of ATTEMPT_OUTCOMES) webhookAttempts.remove({ endpoint, outcome });
   for (const status of ['delivered', 'failed']) webhookMessagesFinished.remove({ endpoint, status });
   webhookAttemptDuration.remove({ endpoint });
 }

@@ -1,13 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { schemaAjv } from '../kernel/schema.ts';
-import { MESSAGE_STATUSES, recoverSchema, type RecoverInput } from './schemas.ts';
+import { ATTEMPT_OUTCOMES, MESSAGE_STATUSES, recoverSchema, type RecoverInput } from './schemas.ts';
 import type { Knex } from 'knex';
 import { ClarionError } from '../errors.ts';
 import { encodeCursor, keysetPage, type Page } from '../db/paging.ts';
 import { webhookMessagesQueued } from '../metrics.ts';
 import { DELIVER_TASK, JOB_MAX_ATTEMPTS, audit, queueDelivery, type WebhookContext } from './context.ts';
 import { matchesFilter } from './event-types.ts';
-import { toAttemptView, toMessageView, type AttemptView, type MessageView } from './views.ts';
+import { toAttemptView, toMessageView, type AttemptView, type EndpointStats, type MessageView, type RecoverResult } from './views.ts';
 import { toFieldErrors } from '../kernel/validation.ts';
 import { isUuid } from '../kernel/ids.ts';
 
@@ -24,7 +24,6 @@ export interface WebhookEvent {
 }
 
 const EVENT_TYPE = /^[a-z0-9][a-z0-9_-]*(\.[a-z0-9][a-z0-9_-]*)+$/;
-const ATTEMPT_OUTCOMES = ['success', 'http_error', 'redirect', 'timeout', 'network_error', 'blocked'] as const;
 
 /** CloudEvents `source` of everything a tenant's webhooks carry. */
 export function eventSource(tenantId: string): string {
@@ -222,12 +221,6 @@ export async function replay(ctx: WebhookContext, tenantId: string, id: string, 
 
 const validateRecover = schemaAjv().compile(recoverSchema);
 
-export interface RecoverResult {
-  queued: number;
-  since: string;
-  until: string;
-}
-
 /**
  * Sends again every message of the endpoint created from `since` (to `until`, default now),
  * optionally only those in the given statuses, oldest first, with their `webhook-id`s unchanged.
@@ -263,13 +256,6 @@ export async function recover(ctx: WebhookContext, tenantId: string, endpointId:
   });
   if (queued > 0) webhookMessagesQueued.inc({ endpoint: endpointId, trigger: 'recover' }, queued);
   return { queued, since: since.toISOString(), until: until.toISOString() };
-}
-
-export interface EndpointStats {
-  since: string;
-  messages: Record<(typeof MESSAGE_STATUSES)[number], number>;
-  attempts: { total: number; succeeded: number; failed: number; byOutcome: Record<string, number> };
-  durationMs: { p50: number | null; p95: number | null; max: number | null };
 }
 
 /** Counts for one endpoint since a time (default: the last 24 hours). */

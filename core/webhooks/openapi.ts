@@ -1,4 +1,6 @@
-import { endpointInputSchema, endpointPatchSchema, recoverSchema, rotateSecretSchema } from './schemas.ts';
+import { Items, Page, Type } from '../kernel/schema.ts';
+import { ATTEMPT_OUTCOMES, endpointInputSchema, endpointPatchSchema, MESSAGE_STATUSES, recoverSchema, rotateSecretSchema } from './schemas.ts';
+import { attemptViewSchema, endpointStatsSchema, endpointViewSchema, endpointWithSecretSchema, eventTypeSchema, messageViewSchema, recoverResultSchema } from './views.ts';
 
 /** The outgoing webhook routes and schemas of the OpenAPI document (spread into core/gateway/openapi.ts). */
 
@@ -6,16 +8,17 @@ const problem = { $ref: '#/components/responses/Problem' };
 const errors = (...statuses: number[]) => Object.fromEntries(statuses.map((s) => [String(s), problem]));
 const json = (schema: object, description = 'OK') => ({ description, content: { 'application/json': { schema } } });
 const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
+const Ref = (name: string) => Type.Unsafe<unknown>(ref(name));
 const id = (description: string) => ({ name: 'id', in: 'path', required: true, description, schema: { type: 'string' } });
 const query = (name: string, description: string, schema: object = { type: 'string' }) => ({ name, in: 'query', required: false, description, schema });
 const paging = [query('limit', 'Page size (1-200, default 50).', { type: 'integer', minimum: 1, maximum: 200 }), query('cursor', 'The `nextCursor` of the previous page.')];
-const page = (item: string) => ({ type: 'object', required: ['items', 'nextCursor'], properties: { items: { type: 'array', items: ref(item) }, nextCursor: { type: ['string', 'null'] } } });
+const page = (item: string) => Page(Ref(item));
 const tags = ['webhooks'];
 const endpointId = id('The endpoint id.');
 
 export const webhookPaths = {
   '/v1/webhooks/event-types': {
-    get: { tags, summary: 'The event types webhooks carry', responses: { '200': json({ type: 'object', properties: { items: { type: 'array', items: ref('WebhookEventType') } } }), ...errors(401) } },
+    get: { tags, summary: 'The event types webhooks carry', responses: { '200': json(Items(Ref('WebhookEventType'))), ...errors(401) } },
   },
   '/v1/webhooks/endpoints': {
     post: {
@@ -63,7 +66,7 @@ export const webhookPaths = {
     get: {
       tags,
       summary: 'Delivery attempts to the endpoint, newest first',
-      parameters: [endpointId, ...paging, query('messageId', 'Only attempts of this message (its id or its `webhook-id`).'), query('outcome', 'Only this outcome.', { enum: ['success', 'http_error', 'redirect', 'timeout', 'network_error', 'blocked'] })],
+      parameters: [endpointId, ...paging, query('messageId', 'Only attempts of this message (its id or its `webhook-id`).'), query('outcome', 'Only this outcome.', { enum: ATTEMPT_OUTCOMES })],
       responses: { '200': json(page('WebhookAttempt')), ...errors(400, 401, 404) },
     },
   },
@@ -71,7 +74,7 @@ export const webhookPaths = {
     get: {
       tags,
       summary: 'Messages queued for the endpoint, newest first',
-      parameters: [endpointId, ...paging, query('status', 'Only this status.', { enum: ['pending', 'retrying', 'delivered', 'failed'] }), query('eventType', 'Only this event type.')],
+      parameters: [endpointId, ...paging, query('status', 'Only this status.', { enum: MESSAGE_STATUSES }), query('eventType', 'Only this event type.')],
       responses: { '200': json(page('WebhookMessage')), ...errors(400, 401, 404) },
     },
   },
@@ -91,7 +94,7 @@ export const webhookPaths = {
       parameters: [endpointId],
       requestBody: { required: true, content: { 'application/json': { schema: recoverSchema } } },
       responses: {
-        '202': json({ type: 'object', required: ['queued', 'since', 'until'], properties: { queued: { type: 'integer' }, since: { type: 'string', format: 'date-time' }, until: { type: 'string', format: 'date-time' } } }, 'Queued'),
+        '202': json(recoverResultSchema, 'Queued'),
         ...errors(400, 401, 404, 409, 415),
       },
     },
@@ -105,84 +108,18 @@ export const webhookPaths = {
       summary: 'Send a message again now, with the same webhook-id',
       description: 'With a message id, to its endpoint; with a `webhook-id` (`msg_...`), to every enabled endpoint that received it. The retry schedule starts afresh.',
       parameters: [id('The message id, or the `webhook-id`.')],
-      responses: { '202': json({ type: 'object', properties: { items: { type: 'array', items: ref('WebhookMessage') } } }, 'Queued'), ...errors(401, 404, 409) },
+      responses: { '202': json(Items(Ref('WebhookMessage')), 'Queued'), ...errors(401, 404, 409) },
     },
   },
 };
 
-const dateTime = { type: 'string', format: 'date-time' };
-const nullableDateTime = { type: ['string', 'null'], format: 'date-time' };
-
 export const webhookSchemas = {
   WebhookEndpointInput: endpointInputSchema,
   WebhookEndpointPatch: endpointPatchSchema,
-  WebhookEventType: { type: 'object', required: ['type', 'description'], properties: { type: { type: 'string' }, description: { type: 'string' } } },
-  WebhookEndpoint: {
-    type: 'object',
-    required: ['id', 'url', 'eventTypes', 'enabled', 'createdAt'],
-    properties: {
-      id: { type: 'string', format: 'uuid' },
-      tenantId: { type: 'string', format: 'uuid' },
-      ...endpointPatchSchema.properties,
-      disabledReason: { type: ['string', 'null'], description: 'Why it is disabled: by whom, "the endpoint answered 410 Gone", or failing for 5 days.' },
-      disabledAt: nullableDateTime,
-      failingSince: { ...nullableDateTime, description: 'Since when every attempt has failed; after 5 days the endpoint is disabled.' },
-      previousSecretExpiresAt: { ...nullableDateTime, description: 'While the rotated-out secret still signs, until when.' },
-      createdAt: dateTime,
-      updatedAt: dateTime,
-    },
-  },
-  WebhookEndpointWithSecret: {
-    allOf: [ref('WebhookEndpoint'), { type: 'object', required: ['secret'], properties: { secret: { type: 'string', description: '`whsec_` + base64 key: shown only now.' } } }],
-  },
-  WebhookMessage: {
-    type: 'object',
-    required: ['id', 'msgId', 'endpointId', 'eventType', 'status', 'attemptCount', 'createdAt'],
-    properties: {
-      id: { type: 'string', format: 'uuid' },
-      msgId: { type: 'string', description: 'The `webhook-id` header and the CloudEvent `id`; stable across retries and replays.' },
-      endpointId: { type: 'string', format: 'uuid' },
-      eventType: { type: 'string' },
-      status: { enum: ['pending', 'retrying', 'delivered', 'failed'] },
-      attemptCount: { type: 'integer' },
-      nextAttemptAt: nullableDateTime,
-      lastError: { type: ['string', 'null'] },
-      createdAt: dateTime,
-      updatedAt: dateTime,
-      payload: { type: 'object', description: 'The CloudEvent (structured JSON) as sent; in single reads.' },
-    },
-  },
-  WebhookAttempt: {
-    type: 'object',
-    required: ['id', 'messageId', 'msgId', 'attempt', 'outcome', 'durationMs', 'startedAt'],
-    properties: {
-      id: { type: 'string', format: 'uuid' },
-      messageId: { type: 'string', format: 'uuid' },
-      msgId: { type: 'string' },
-      eventType: { type: 'string' },
-      endpointId: { type: 'string', format: 'uuid' },
-      attempt: { type: 'integer', description: 'Attempt number of the message over its whole life.' },
-      trigger: { enum: ['event', 'retry', 'replay', 'recover'] },
-      statusCode: { type: ['integer', 'null'] },
-      outcome: { enum: ['success', 'http_error', 'redirect', 'timeout', 'network_error', 'blocked'] },
-      error: { type: ['string', 'null'], description: 'What went wrong, e.g. `HTTP 500`, `no response within 15 s`, or the SSRF guard refusal.' },
-      responseBody: { type: ['string', 'null'], description: 'The first 20 KB of the response body.' },
-      responseBodyTruncated: { type: 'boolean' },
-      durationMs: { type: 'integer' },
-      startedAt: dateTime,
-      nextRetryAt: { ...nullableDateTime, description: 'When the next attempt is due, if this one is retried.' },
-    },
-  },
-  WebhookEndpointStats: {
-    type: 'object',
-    properties: {
-      since: dateTime,
-      messages: { type: 'object', properties: { pending: { type: 'integer' }, retrying: { type: 'integer' }, delivered: { type: 'integer' }, failed: { type: 'integer' } } },
-      attempts: {
-        type: 'object',
-        properties: { total: { type: 'integer' }, succeeded: { type: 'integer' }, failed: { type: 'integer' }, byOutcome: { type: 'object', additionalProperties: { type: 'integer' } } },
-      },
-      durationMs: { type: 'object', properties: { p50: { type: ['integer', 'null'] }, p95: { type: ['integer', 'null'] }, max: { type: ['integer', 'null'] } } },
-    },
-  },
+  WebhookEventType: eventTypeSchema,
+  WebhookEndpoint: endpointViewSchema,
+  WebhookEndpointWithSecret: endpointWithSecretSchema,
+  WebhookMessage: messageViewSchema,
+  WebhookAttempt: attemptViewSchema,
+  WebhookEndpointStats: endpointStatsSchema,
 };

@@ -2,23 +2,33 @@ import { Nullable, StringEnum, Type, type Static } from '../kernel/schema.ts';
 
 /**
  * The request bodies of the webhook routes, once: `endpoints.ts` and `messages.ts` validate with
- * them, `openapi.ts` documents them.
+ * them, `openapi.ts` documents them. What the routes answer: views.ts.
  */
 
 export const DEFAULT_ROTATION_GRACE_SECONDS = 24 * 3600;
 export const MAX_ROTATION_GRACE_SECONDS = 7 * 24 * 3600;
 export const MESSAGE_STATUSES = ['pending', 'retrying', 'delivered', 'failed'] as const;
+export const ATTEMPT_OUTCOMES = ['success', 'http_error', 'redirect', 'timeout', 'network_error', 'blocked'] as const;
+/** What queued a message's delivery: the event, a retry, a replay, a recovery. */
+export const TRIGGERS = ['event', 'retry', 'replay', 'recover'] as const;
+
+/** An endpoint's settings: what a client sends (all optional but `url`) and what the API shows (views.ts). */
+export const endpointSettings = {
+  url: Type.String({ minLength: 1, maxLength: 2048, description: 'http:// or https:// URL, without credentials. Must reach a public address unless the server allows private targets.' }),
+  description: Nullable(Type.String({ maxLength: 500 })),
+  eventTypes: Nullable(Type.Array(Type.String({ minLength: 1, maxLength: 200 }), { minItems: 1, maxItems: 50 }), {
+    description: 'Event types (`io.clarion.notification.delivered`), prefix wildcards (`io.clarion.notification.*`) or `*`. Null or absent: every type.',
+  }),
+  enabled: Type.Boolean({ description: 'Default true. Enabling a disabled endpoint clears its failure streak.' }),
+  rateLimit: Nullable(Type.Integer({ minimum: 1, maximum: 10000 }), { description: 'Messages per second (bursts of one second allowed); null: unlimited.' }),
+};
 
 const endpointFields = {
-  url: Type.String({ minLength: 1, maxLength: 2048, description: 'http:// or https:// URL, without credentials. Must reach a public address unless the server allows private targets.' }),
-  description: Type.Optional(Nullable(Type.String({ maxLength: 500 }))),
-  eventTypes: Type.Optional(
-    Nullable(Type.Array(Type.String({ minLength: 1, maxLength: 200 }), { minItems: 1, maxItems: 50 }), {
-      description: 'Event types (`io.clarion.notification.delivered`), prefix wildcards (`io.clarion.notification.*`) or `*`. Null or absent: every type.',
-    }),
-  ),
-  enabled: Type.Optional(Type.Boolean({ description: 'Default true. Enabling a disabled endpoint clears its failure streak.' })),
-  rateLimit: Type.Optional(Nullable(Type.Integer({ minimum: 1, maximum: 10000 }), { description: 'Messages per second (bursts of one second allowed); null: unlimited.' })),
+  url: endpointSettings.url,
+  description: Type.Optional(endpointSettings.description),
+  eventTypes: Type.Optional(endpointSettings.eventTypes),
+  enabled: Type.Optional(endpointSettings.enabled),
+  rateLimit: Type.Optional(endpointSettings.rateLimit),
 };
 
 export const endpointInputSchema = Type.Object(

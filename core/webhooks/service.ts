@@ -8,8 +8,8 @@ import type { DeliverJob, WebhookContext } from './context.ts';
 import { deliver, type DeliverResult } from './delivery.ts';
 import { createEndpoint, deleteEndpoint, getEndpoint, listEndpoints, rotateSecret, updateEndpoint } from './endpoints.ts';
 import { WEBHOOK_EVENT_TYPES } from './event-types.ts';
-import { emit, subscribed, endpointStats, getMessage, listAttempts, listMessages, recover, replay, type EndpointStats, type RecoverResult, type WebhookEvent } from './messages.ts';
-import type { AttemptView, EndpointView, MessageView } from './views.ts';
+import { emit, subscribed, endpointStats, getMessage, listAttempts, listMessages, recover, replay, type WebhookEvent } from './messages.ts';
+import type { AttemptView, EndpointStats, EndpointView, MessageView, RecoverResult } from './views.ts';
 import { type Clock } from '../kernel/clock.ts';
 
 export interface WebhookServiceOptions {

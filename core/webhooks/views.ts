@@ -1,58 +1,82 @@
-/** What the API (and the admin pages) show of endpoints, messages and attempts. */
+import { AnyObject, DateTime, Dictionary, Nullable, NullableDateTime, NullableString, StringEnum, Type, Uuid, type Static } from '../kernel/schema.ts';
+import { ATTEMPT_OUTCOMES, endpointSettings, MESSAGE_STATUSES, TRIGGERS } from './schemas.ts';
 
-export interface EndpointView {
-  id: string;
-  tenantId: string;
-  url: string;
-  description: string | null;
-  /** Event types and prefix wildcards (`io.clarion.notification.*`); null: every type. */
-  eventTypes: string[] | null;
-  enabled: boolean;
-  disabledReason: string | null;
-  disabledAt: string | null;
-  /** Messages per second; null: unlimited. */
-  rateLimit: number | null;
-  /** Since when every attempt has failed; null while the endpoint succeeds. */
-  failingSince: string | null;
-  /** While a rotated-out secret still signs (grace period), when it stops. */
-  previousSecretExpiresAt: string | null;
-  createdAt: string;
-  updatedAt: string;
-}
+/**
+ * What the API (and the admin pages) show of endpoints, messages and attempts, once: the views
+ * below are typed by these schemas, and the OpenAPI document (openapi.ts) shows them, so a field
+ * added to a view and not to its schema fails typecheck, and a test response that differs fails
+ * its test.
+ */
 
-export interface MessageView {
-  id: string;
-  /** The `webhook-id` header and the CloudEvent `id`: stable across retries and replays. */
-  msgId: string;
-  endpointId: string;
-  eventType: string;
-  status: 'pending' | 'retrying' | 'delivered' | 'failed';
-  attemptCount: number;
-  nextAttemptAt: string | null;
-  lastError: string | null;
-  createdAt: string;
-  updatedAt: string;
-  /** The CloudEvent as sent (single reads only). */
-  payload?: Record<string, unknown>;
-}
+const ref = <T>(name: string) => Type.Unsafe<T>({ $ref: `#/components/schemas/${name}` });
 
-export interface AttemptView {
-  id: string;
-  messageId: string;
-  msgId: string;
-  eventType: string;
-  endpointId: string;
-  attempt: number;
-  trigger: 'event' | 'retry' | 'replay' | 'recover';
-  statusCode: number | null;
-  outcome: string;
-  error: string | null;
-  responseBody: string | null;
-  responseBodyTruncated: boolean;
-  durationMs: number;
-  startedAt: string;
-  nextRetryAt: string | null;
-}
+export const eventTypeSchema = Type.Object({ type: Type.String(), description: Type.String() });
+
+export const endpointViewSchema = Type.Object({
+  id: Uuid(),
+  tenantId: Uuid(),
+  ...endpointSettings,
+  disabledReason: NullableString({ description: 'Why it is disabled: by whom, "the endpoint answered 410 Gone", or failing for 5 days.' }),
+  disabledAt: NullableDateTime(),
+  failingSince: NullableDateTime({ description: 'Since when every attempt has failed; after 5 days the endpoint is disabled.' }),
+  previousSecretExpiresAt: NullableDateTime({ description: 'While the rotated-out secret still signs, until when.' }),
+  createdAt: DateTime(),
+  updatedAt: DateTime(),
+});
+export type EndpointView = Static<typeof endpointViewSchema>;
+
+/** Creating an endpoint and rotating its secret answer the endpoint with its secret. */
+export const endpointWithSecretSchema = Type.Unsafe<EndpointView & { secret: string }>({
+  allOf: [ref('WebhookEndpoint'), Type.Object({ secret: Type.String({ description: '`whsec_` + base64 key: shown only now.' }) })],
+});
+
+export const messageViewSchema = Type.Object({
+  id: Uuid(),
+  msgId: Type.String({ description: 'The `webhook-id` header and the CloudEvent `id`; stable across retries and replays.' }),
+  endpointId: Uuid(),
+  eventType: Type.String(),
+  status: StringEnum(MESSAGE_STATUSES),
+  attemptCount: Type.Integer(),
+  nextAttemptAt: NullableDateTime(),
+  lastError: NullableString(),
+  createdAt: DateTime(),
+  updatedAt: DateTime(),
+  payload: Type.Optional(AnyObject({ description: 'The CloudEvent (structured JSON) as sent; in single reads.' })),
+});
+export type MessageView = Static<typeof messageViewSchema>;
+
+export const attemptViewSchema = Type.Object({
+  id: Uuid(),
+  messageId: Uuid(),
+  msgId: Type.String(),
+  eventType: Type.String(),
+  endpointId: Uuid(),
+  attempt: Type.Integer({ description: 'Attempt number of the message over its whole life.' }),
+  trigger: StringEnum(TRIGGERS),
+  statusCode: Nullable(Type.Integer()),
+  outcome: StringEnum(ATTEMPT_OUTCOMES),
+  error: NullableString({ description: 'What went wrong, e.g. `HTTP 500`, `no response within 15 s`, or the SSRF guard refusal.' }),
+  responseBody: NullableString({ description: 'The first 20 KB of the response body.' }),
+  responseBodyTruncated: Type.Boolean(),
+  durationMs: Type.Integer(),
+  startedAt: DateTime(),
+  nextRetryAt: NullableDateTime({ description: 'When the next attempt is due, if this one is retried.' }),
+});
+export type AttemptView = Static<typeof attemptViewSchema>;
+
+const count = () => Type.Integer({ minimum: 0 });
+const milliseconds = () => Nullable(Type.Integer());
+
+export const endpointStatsSchema = Type.Object({
+  since: DateTime(),
+  messages: Type.Object({ pending: count(), retrying: count(), delivered: count(), failed: count() }),
+  attempts: Type.Object({ total: count(), succeeded: count(), failed: count(), byOutcome: Dictionary(count()) }),
+  durationMs: Type.Object({ p50: milliseconds(), p95: milliseconds(), max: milliseconds() }),
+});
+export type EndpointStats = Static<typeof endpointStatsSchema>;
+
+export const recoverResultSchema = Type.Object({ queued: count(), since: DateTime(), until: DateTime() });
+export type RecoverResult = Static<typeof recoverResultSchema>;
 
 const iso = (value: Date | string | null | undefined): string | null => (value === null || value === undefined ? null : new Date(value).toISOString());
 

@@ -11,6 +11,7 @@ import { checkCondition } from '../kernel/conditions.ts';
 import { parseDelay } from '../kernel/durations.ts';
 import { toFieldErrors } from '../kernel/validation.ts';
 import { AnyObject, Dictionary, NullableDateTime, OneOf, schemaAjv, StringEnum, Type, type Static } from '../kernel/schema.ts';
+import { routingModeSchema } from '../delivery/routing.ts';
 
 /**
  * Workflows: what an event type becomes (who, which channels, fallbacks, plugin options,
@@ -121,9 +122,9 @@ const workflowFields = {
   ),
   /** Which provider of a channel goes first (core/delivery/routing.ts); unset: the tenant's `settings.routing`, else `priority`. */
   routing: Type.Optional(
-    Type.Union([Type.Literal('priority'), Type.Literal('leastCost')], {
-      description: "Which of a channel's providers is tried first: `priority` (ascending priority) or `leastCost` (the cheapest declared price for the recipient's country first, `price.byPrefix`); unset: the tenant's settings.routing, else priority",
-    }),
+    routingModeSchema(
+      "Which of a channel's providers is tried first: `priority` (ascending priority) or `leastCost` (the cheapest declared price for the recipient's country first, `price.byPrefix`); unset: the tenant's settings.routing, else priority",
+    ),
   ),
   /**
    * An A/B test of one channel's template: each notification takes one variant, chosen by a hash
@@ -171,7 +172,7 @@ export const workflowViewSchema = Type.Object({
   updatedAt: NullableDateTime(),
   ...workflowFields,
 });
-export type Workflow = WorkflowDefinition & { key: string; source: 'tenant' | 'bundled'; updatedAt: string | null };
+export type Workflow = WorkflowDefinition & Pick<Static<typeof workflowViewSchema>, 'key' | 'source' | 'updatedAt'>;
 
 const validate = schemaAjv({ useDefaults: true }).compile(workflowSchema);
 

@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { expect } from 'chai';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { testApp, type TestApp } from '../support/clarion.ts';
-import { launchChromium } from '../support/browser.ts';
+import { check, launchChromium } from '../support/browser.ts';
 import { clients, inAppWorkflow } from '../support/inbox.ts';
 import { serve } from '../support/stream.ts';
 
@@ -148,6 +148,20 @@ describe('<clarion-inbox> in Chromium', function () {
     await page.locator('clarion-inbox [role=status]', { hasText: 'Enregistré.' }).waitFor();
     const { body } = await c.api.get('/v1/subscribers/carol/preferences').expect(200);
     expect(body.settings).to.deep.equal({ categories: { billing: { email: false } } });
+  });
+
+  it('speaks German and Spanish', async () => {
+    const token = await c.token('dora');
+    for (const [lang, bell, empty, prefs] of [['de', 'Benachrichtigungen, keine ungelesen', 'Sie sind auf dem neuesten Stand.', 'Einstellungen'], ['es', 'Notificaciones, ninguna sin leer', 'Estás al día.', 'Preferencias']]) {
+      const page = await (await context({ locale: lang })).newPage();
+      await page.goto(`${server.url}/demo/inbox#token=${token}&lang=${lang}`);
+      await untilLive(page);
+      expect(await page.locator('clarion-inbox .bell').getAttribute('aria-label'), lang).to.equal(bell);
+      await page.locator('clarion-inbox .bell').click();
+      expect(await page.locator('clarion-inbox [part=empty]').textContent(), lang).to.equal(empty);
+      await page.locator('clarion-inbox').getByRole('button', { name: prefs }).waitFor();
+      await check(page, `inbox-widget-open-${lang}`);
+    }
   });
 
   it('embeds in a plain page of another origin with two lines of HTML', async () => {

@@ -23,6 +23,8 @@ describe('attachments by URL (integration, outbound policy)', () => {
   const requests: string[] = [];
   const pdf = Buffer.from('%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj 2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n');
   const hangs: http.ServerResponse[] = [];
+  /** Answers of `/held.pdf` the test sends when it chooses. */
+  const held: http.ServerResponse[] = [];
 
   before(async () => {
     server = http.createServer((req, res) => {
@@ -42,6 +44,7 @@ describe('attachments by URL (integration, outbound policy)', () => {
         return void res.end();
       }
       if (path === '/hang') return void hangs.push(res.writeHead(200, { 'content-type': 'application/pdf' }));
+      if (path === '/held.pdf') return void held.push(res);
       res.writeHead(404).end();
     });
     server.listen(0, '127.0.0.1');
@@ -57,7 +60,7 @@ describe('attachments by URL (integration, outbound policy)', () => {
     server.close();
     await t.close();
   });
-  const call = (method: 'post' | 'put' | 'get', url: string) => request(t.callback)[method](url).set('authorization', `Bearer ${key}`);
+  const call = (method: 'post' | 'put' | 'get' | 'patch', url: string) => request(t.callback)[method](url).set('authorization', `Bearer ${key}`);
   const send = (attachments: unknown[], expected = 202) =>
     call('post', '/v1/events').set('content-type', 'application/cloudevents+json')
       .send(JSON.stringify({ specversion: '1.0', id: `inv-${++seq}`, source: '/billing', type: 'com.acme.invoice.due', data: { recipients: ['ada'], attachments } }))
@@ -128,5 +131,33 @@ describe('attachments by URL (integration, outbound policy)', () => {
   it('refuses content and url together, naming the field', async () => {
     const res = await send([{ filename: 'a.pdf', contentType: 'application/pdf', url: `http://localhost:${port}/invoice.pdf`, content: pdf.toString('base64') }], 400);
     expect(res.body.errors).to.deep.equal([{ pointer: '/data/attachments/0/url', message: 'give either content (base64) or url, not both' }]);
+  });
+
+  it("fetches a schedule occurrence's file before locking the schedule, so editing it never waits for the file server", async () => {
+    const url = `http://localhost:${port}/held.pdf`;
+    await call('post', '/v1/schedules')
+      .send({ key: 'statement', cron: '0 9 1 * *', timezone: 'Europe/Paris', recipients: ['ada'], event: { type: 'com.acme.invoice.due', data: { month: 'May', attachments: [{ filename: 'statement.pdf', url, contentType: 'application/pdf' }] } } })
+      .expect(201);
+    const row = await t.db.knex('schedules').where({ tenant_id: tenantId, key: 'statement' }).first('id', 'next_at');
+    const occurrence = new Date(row.next_at).toISOString();
+    const firing = t.services.schedules.fire(row.id, tenantId, occurrence);
+    // The file server has the request and does not answer yet.
+    while (held.length === 0) await once(server, 'request');
+    // The schedule is edited meanwhile (its event's data): the edit does not wait for the fetch.
+    await call('patch', '/v1/schedules/statement').send({ event: { type: 'com.acme.invoice.due', data: { month: 'June', attachments: [{ filename: 'statement.pdf', url, contentType: 'application/pdf' }] } } }).expect(200);
+    held.shift()!.writeHead(200, { 'content-type': 'application/pdf' }).end(pdf);
+    // The occurrence saw the edit under its lock and prepared the event again from the new version.
+    while (held.length === 0) await once(server, 'request');
+    held.shift()!.writeHead(200, { 'content-type': 'application/pdf' }).end(pdf);
+    expect(await firing).to.equal('fired');
+    const view = (await call('get', '/v1/schedules/statement').expect(200)).body;
+    expect(view).to.deep.include({ firedCount: 1, lastError: null });
+    const event = (await call('get', `/v1/events/${view.lastEventId}`).expect(200)).body;
+    expect(event.cloudevent.data.month).to.equal('June');
+    expect(event.cloudevent.data.attachments).to.deep.equal([{ filename: 'statement.pdf', contentType: 'application/pdf', size: pdf.length, sha256: createHash('sha256').update(pdf).digest('hex') }]);
+    // The same occurrence again (a second worker): nothing fetched, nothing emitted twice.
+    const before = requests.length;
+    expect(await t.services.schedules.fire(row.id, tenantId, occurrence)).to.equal('skipped');
+    expect(requests.length).to.equal(before);
   });
 });

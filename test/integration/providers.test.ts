@@ -94,6 +94,22 @@ describe('/v1/providers', () => {
     expect(audit.body.items.map((a: { action: string }) => a.action)).to.deep.equal(['provider.deleted', 'provider.created']);
   });
 
+  it('sends a test message to an address or a recipient, and refuses a body that names neither at /to', async () => {
+    const created = await call('post', '/v1/providers').send({ channel: 'email', adapter: 'sandbox', config: {} }).expect(201);
+    const sent = await call('post', `/v1/providers/${created.body.id}/test`).send({ to: 'ada@acme.example' }).expect(200);
+    // The sandbox records the message: delivered at once.
+    expect(sent.body).to.include({ ok: true, status: 'delivered' });
+    expect(sent.body.durationMs).to.be.a('number');
+    await call('post', `/v1/providers/${created.body.id}/test`).send({ to: { email: 'ada@acme.example' } }).expect(200);
+    for (const body of [{}, { to: 5 }, { to: ['ada@acme.example'] }, { to: null }, ['ada@acme.example']]) {
+      const res = await call('post', `/v1/providers/${created.body.id}/test`).send(body).expect(400);
+      expect(res.body.code, JSON.stringify(body)).to.equal('CLARION_ERR_HTTP_INVALID_REQUEST');
+      expect(res.body.errors).to.deep.equal([{ pointer: '/to', message: 'must be an email address, an E.164 phone number, or a recipient object ({email, phone, devices, chat})' }]);
+    }
+    const outbox = await call('get', '/v1/outbox?to=ada@acme.example').expect(200);
+    expect(outbox.body.items).to.have.length(2);
+  });
+
   describe('receipts at /v1/providers/:adapter/callbacks/:providerId', () => {
     let providerId: string;
     let deliveryId: string;

@@ -134,6 +134,26 @@ describe('templates (integration)', function () {
       expect((await post(`${base}/unpublish`, {}).expect(404)).body.code).to.equal('CLARION_ERR_TEMPLATE_NOT_FOUND');
     });
 
+    it('refuses a rollback body that is not {"version": <positive integer>}, naming the field, and makes no version', async () => {
+      const other = '/v1/templates/quotation.status_changed/sms/de';
+      await post(`${other}/versions`, { parts: { text: 'V1 {{ data.quotation.id }}' }, publish: true }).expect(201);
+      const refused = async (body: unknown) => (await post(`${other}/rollback`, body).expect(400)).body as { code: string; detail: string; errors: Array<{ pointer: string; message: string }> };
+      for (const body of [{}, [], { version: '1' }, { version: null }]) {
+        const problem = await refused(body);
+        expect(problem, JSON.stringify(body)).to.deep.include({ code: 'CLARION_ERR_HTTP_INVALID_REQUEST', detail: 'Invalid rollback' });
+        expect(problem.errors, JSON.stringify(body)).to.deep.equal([{ pointer: '/version', message: 'is required: the version to publish again (an integer)' }]);
+      }
+      for (const version of [0, 1.5, -3, 2_147_483_648]) {
+        const problem = await refused({ version });
+        expect(problem.detail, String(version)).to.equal('Invalid version');
+        expect(problem.errors, String(version)).to.deep.equal([{ pointer: '/version', message: 'must be a positive integer' }]);
+      }
+      // The documented body has no other field: one is named, not ignored.
+      const extra = await refused({ version: 1, publish: true });
+      expect(extra.errors).to.deep.equal([{ pointer: '/publish', message: 'is not allowed' }]);
+      expect((await get(other).expect(200)).body).to.include({ version: 1, latestVersion: 1, publishedVersion: 1 });
+    });
+
     it('refuses in the database itself to change or delete a version once published', async () => {
       const path = '/v1/templates/issue.assigned/sms/en';
       await post(`${path}/versions`, { parts: { text: 'draft {{ data.issue.key }}' } }).expect(201);
@@ -315,6 +335,16 @@ describe('templates (integration)', function () {
     it('validates layout names and bodies', async () => {
       expect((await put('/v1/templates/layouts/Bad.Name', { content: 'x' }).expect(400)).body.errors[0].pointer).to.equal('/path/name');
       expect((await put('/v1/templates/layouts/brand', { content: '', extra: 1 }).expect(400)).body.errors.map((e: { pointer: string }) => e.pointer)).to.deep.equal(['/content', '/extra']);
+      const errorsOf = async (body: unknown) => (await put('/v1/templates/layouts/brand', body).expect(400)).body.errors;
+      expect(await errorsOf({ content: ' \n\t ' })).to.deep.equal([{ pointer: '/content', message: 'must be a non-empty string (nunjucks source)' }]);
+      expect(await errorsOf({})).to.deep.equal([{ pointer: '/content', message: 'must be a non-empty string (nunjucks source)' }]);
+      expect(await errorsOf({ content: 42 })).to.deep.equal([{ pointer: '/content', message: 'must be a non-empty string (nunjucks source)' }]);
+      expect(await errorsOf(['x'])).to.deep.equal([{ pointer: '', message: 'must be an object {"content": "<nunjucks source>"}' }]);
+      expect(await errorsOf({ content: 'x'.repeat(256 * 1024 + 1), extra: 1 })).to.deep.equal([
+        { pointer: '/content', message: `must be at most ${256 * 1024} characters` },
+        { pointer: '/extra', message: 'is not allowed' },
+      ]);
+      expect((await get('/v1/templates/layouts/brand').expect(404)).body.code).to.equal('CLARION_ERR_TEMPLATE_NOT_FOUND');
       expect((await get('/v1/templates/layouts/nope').expect(404)).body.code).to.equal('CLARION_ERR_TEMPLATE_NOT_FOUND');
     });
   });

@@ -2,6 +2,7 @@ import { fileURLToPath } from 'node:url';
 import { createRequire } from 'node:module';
 import { expect } from 'chai';
 import { cruise } from 'dependency-cruiser';
+import { ESLint } from 'eslint';
 
 const require = createRequire(import.meta.url);
 const ruleSet = require('../../.dependency-cruiser.cjs');
@@ -23,5 +24,15 @@ describe('module boundaries (dependency-cruiser rules)', () => {
       // What plugins import must not hand them the rest of core.
       'the-plugin-contract-imports-nothing-of-core: core/pipeline/host.ts -> core/config.ts',
     ]);
+  });
+
+  it('refuses a route reaching the database through the services object (eslint)', async () => {
+    const eslint = new ESLint({ cwd: fileURLToPath(new URL('../../', import.meta.url)) });
+    const source = "import type { Services } from '../../services.ts';\nexport const rows = (services: Services) => services.knex('events');\n";
+    const [route] = await eslint.lintText(source, { filePath: 'core/gateway/routes/leaky.ts' });
+    expect(route.messages.map((m) => m.ruleId)).to.deep.equal(['no-restricted-syntax']);
+    // The same code in a service is fine.
+    const [service] = await eslint.lintText(source, { filePath: 'core/events/leaky.ts' });
+    expect(service.messages).to.deep.equal([]);
   });
 });

@@ -28,7 +28,7 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
-                            items?: components["schemas"]["WebhookEventType"][];
+                            items: components["schemas"]["WebhookEventType"][];
                         };
                     };
                 };
@@ -583,7 +583,7 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
-                            items?: components["schemas"]["WebhookMessage"][];
+                            items: components["schemas"]["WebhookMessage"][];
                         };
                     };
                 };
@@ -829,7 +829,7 @@ export interface paths {
                     };
                     content: {
                         "application/json": components["schemas"]["TemplateLayout"] & {
-                            warnings?: components["schemas"]["TemplateWarning"][];
+                            warnings: components["schemas"]["TemplateWarning"][];
                         };
                     };
                 };
@@ -840,7 +840,7 @@ export interface paths {
                     };
                     content: {
                         "application/json": components["schemas"]["TemplateLayout"] & {
-                            warnings?: components["schemas"]["TemplateWarning"][];
+                            warnings: components["schemas"]["TemplateWarning"][];
                         };
                     };
                 };
@@ -1230,16 +1230,16 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
-                            workflow?: string;
+                            workflow: string;
                             /** @enum {unknown} */
-                            channel?: "email" | "sms" | "push" | "whatsapp" | "voice" | "chat" | "webhook" | "in_app";
-                            locale?: string;
-                            archivedVersion?: number;
+                            channel: "email" | "sms" | "push" | "whatsapp" | "voice" | "chat" | "webhook" | "in_app";
+                            locale: string;
+                            archivedVersion: number;
                             /**
                              * @description What renders now
                              * @enum {unknown}
                              */
-                            source?: "bundled" | "none";
+                            source: "bundled" | "none";
                         };
                     };
                 };
@@ -2100,6 +2100,7 @@ export interface paths {
                     content: {
                         "application/json": {
                             updated: number;
+                            /** @description Some items of the selection are left for the next call */
                             more: boolean;
                         };
                     };
@@ -2426,9 +2427,9 @@ export interface paths {
             requestBody: {
                 content: {
                     "application/json": {
-                        /** Format: uuid */
                         tenantId: string;
                         subscriberId: string;
+                        /** @description HMAC-SHA256 of the subscriber id under the inbox secret, hex */
                         subscriberHash: string;
                         /**
                          * @description How long the token is valid
@@ -3303,7 +3304,7 @@ export interface paths {
                     content: {
                         "application/json": {
                             /** @constant */
-                            status?: "ok";
+                            status: "ok";
                         };
                     };
                 };
@@ -3733,7 +3734,7 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
-                            items?: components["schemas"]["Contract"][];
+                            items: components["schemas"]["Contract"][];
                         };
                     };
                 };
@@ -3918,7 +3919,7 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
-                            items?: components["schemas"]["Workflow"][];
+                            items: components["schemas"]["Workflow"][];
                         };
                     };
                 };
@@ -4336,7 +4337,7 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
-                            items?: components["schemas"]["Adapter"][];
+                            items: components["schemas"]["Adapter"][];
                         };
                     };
                 };
@@ -4380,7 +4381,7 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
-                            items?: components["schemas"]["Provider"][];
+                            items: components["schemas"]["Provider"][];
                         };
                     };
                 };
@@ -4563,11 +4564,16 @@ export interface paths {
                     content: {
                         "application/json": {
                             /** @constant */
-                            ok?: true;
-                            providerMessageId?: string | null;
-                            status?: string;
-                            details?: Record<string, never> | null;
-                            durationMs?: number;
+                            ok: true;
+                            providerMessageId: string | null;
+                            /**
+                             * @description `delivered`: the provider confirmed delivery synchronously
+                             * @enum {unknown}
+                             */
+                            status: "sent" | "delivered";
+                            /** @description What the adapter reports of the send (segment count, encoding, accepted recipients...) */
+                            details: Record<string, never> | null;
+                            durationMs: number;
                         };
                     };
                 };
@@ -5071,7 +5077,10 @@ export interface paths {
                                 /** @description Lead links of HTML emails through the signed click redirect */
                                 clicks?: boolean;
                             };
-                            /** @description Which of a channel's providers is tried first for the workflows that do not set their own `routing`: `priority` (default: ascending priority) or `leastCost` (the cheapest declared price for the recipient's country first: the providers' `price.byPrefix`, else their base price) */
+                            /**
+                             * @description Which of a channel's providers is tried first for the workflows that do not set their own `routing`: `priority` (default: ascending priority) or `leastCost` (the cheapest declared price for the recipient's country first: the providers' `price.byPrefix`, else their base price)
+                             * @enum {string}
+                             */
                             routing?: "priority" | "leastCost";
                             /** @description Days events, notifications, deliveries and their attempts, interactions, inbox items, attachments and webhook messages are kept; older ones are deleted daily, never while still pending. Unset: the operator's default (CLARION_RETENTION_DAYS, 90 unless changed); never more than the operator's maximum (CLARION_RETENTION_MAX_DAYS, 365 unless changed): a larger value is refused. Analytics figures are kept longer. */
                             retentionDays?: number;
@@ -5179,7 +5188,10 @@ export interface components {
                 /** @description Lead the links of the HTML part through the signed click redirect */
                 clicks?: boolean;
             };
-            /** @description Which of a channel's providers is tried first: `priority` (ascending priority) or `leastCost` (the cheapest declared price for the recipient's country first, `price.byPrefix`); unset: the tenant's settings.routing, else priority */
+            /**
+             * @description Which of a channel's providers is tried first: `priority` (ascending priority) or `leastCost` (the cheapest declared price for the recipient's country first, `price.byPrefix`); unset: the tenant's settings.routing, else priority
+             * @enum {string}
+             */
             routing?: "priority" | "leastCost";
             /** @description An A/B test of one channel's template */
             abTest?: {
@@ -5270,7 +5282,10 @@ export interface components {
                 /** @description Lead the links of the HTML part through the signed click redirect */
                 clicks?: boolean;
             };
-            /** @description Which of a channel's providers is tried first: `priority` (ascending priority) or `leastCost` (the cheapest declared price for the recipient's country first, `price.byPrefix`); unset: the tenant's settings.routing, else priority */
+            /**
+             * @description Which of a channel's providers is tried first: `priority` (ascending priority) or `leastCost` (the cheapest declared price for the recipient's country first, `price.byPrefix`); unset: the tenant's settings.routing, else priority
+             * @enum {string}
+             */
             routing?: "priority" | "leastCost";
             /** @description An A/B test of one channel's template */
             abTest?: {
@@ -5433,10 +5448,58 @@ export interface components {
             updatedAt: string;
         };
         SubscriberBulk: {
-            subscribers: (components["schemas"]["SubscriberInput"] & {
+            subscribers: {
                 /** @description The tenant's own id for the person */
                 id: string;
-            })[];
+                /** @description Ignored: `id` names the person */
+                subscriberId?: string;
+                name?: string | null;
+                /** Format: email */
+                email?: string | null;
+                /** @description E.164, e.g. +14155550100 */
+                phone?: string | null;
+                /** @description BCP 47, e.g. fr-CA */
+                locale?: string | null;
+                /** @description IANA, e.g. Europe/Paris */
+                timezone?: string | null;
+                devices?: ({
+                    /** @constant */
+                    platform: "fcm";
+                    /** @description The FCM registration token */
+                    token: string;
+                    /** @description Shown to admins, e.g. "Ada's phone" */
+                    label?: string;
+                } | {
+                    /** @constant */
+                    platform: "apns";
+                    /** @description The APNs device token */
+                    token: string;
+                    /** @description Shown to admins, e.g. "Ada's phone" */
+                    label?: string;
+                } | {
+                    /** @constant */
+                    platform: "webpush";
+                    /** @description The browser's PushSubscription (`subscription.toJSON()`) */
+                    subscription: {
+                        endpoint: string;
+                        expirationTime?: number | null;
+                        keys: {
+                            p256dh: string;
+                            auth: string;
+                        };
+                    };
+                    /** @description Shown to admins, e.g. "Ada's phone" */
+                    label?: string;
+                })[];
+                /** @description e.g. {"slack": {"channel": "C123"}, "teams": {"webhookUrl": "..."}} */
+                chat?: Record<string, never>;
+                /** @description Teams the person belongs to (recipients `team:<id>`) */
+                teams?: string[];
+                /** @description Projects the person belongs to (recipients `project:<id>`) */
+                projects?: string[];
+                /** @description Anything templates may use as `subscriber.data` */
+                data?: Record<string, never>;
+            }[];
         };
         SubscriberBulkResult: {
             created: number;
@@ -5448,6 +5511,7 @@ export interface components {
                 /** @enum {unknown} */
                 code: "CLARION_ERR_SUBSCRIBER_INVALID" | "CLARION_ERR_SUBSCRIBER_ERASED";
                 errors: {
+                    /** @description JSON Pointer to the failing field (`/data/amount`, `/2/type`), or `header:<name>` */
                     pointer: string;
                     message: string;
                 }[];
@@ -6014,34 +6078,34 @@ export interface components {
             /** Format: uuid */
             id: string;
             /** Format: uuid */
-            tenantId?: string;
+            tenantId: string;
             /** @description http:// or https:// URL, without credentials. Must reach a public address unless the server allows private targets. */
             url: string;
-            description?: string | null;
+            description: string | null;
             /** @description Event types (`io.clarion.notification.delivered`), prefix wildcards (`io.clarion.notification.*`) or `*`. Null or absent: every type. */
             eventTypes: string[] | null;
             /** @description Default true. Enabling a disabled endpoint clears its failure streak. */
             enabled: boolean;
             /** @description Messages per second (bursts of one second allowed); null: unlimited. */
-            rateLimit?: number | null;
+            rateLimit: number | null;
             /** @description Why it is disabled: by whom, "the endpoint answered 410 Gone", or failing for 5 days. */
-            disabledReason?: string | null;
+            disabledReason: string | null;
             /** Format: date-time */
-            disabledAt?: string | null;
+            disabledAt: string | null;
             /**
              * Format: date-time
              * @description Since when every attempt has failed; after 5 days the endpoint is disabled.
              */
-            failingSince?: string | null;
+            failingSince: string | null;
             /**
              * Format: date-time
              * @description While the rotated-out secret still signs, until when.
              */
-            previousSecretExpiresAt?: string | null;
+            previousSecretExpiresAt: string | null;
             /** Format: date-time */
             createdAt: string;
             /** Format: date-time */
-            updatedAt?: string;
+            updatedAt: string;
         };
         WebhookEndpointWithSecret: components["schemas"]["WebhookEndpoint"] & {
             /** @description `whsec_` + base64 key: shown only now. */
@@ -6059,12 +6123,12 @@ export interface components {
             status: "pending" | "retrying" | "delivered" | "failed";
             attemptCount: number;
             /** Format: date-time */
-            nextAttemptAt?: string | null;
-            lastError?: string | null;
+            nextAttemptAt: string | null;
+            lastError: string | null;
             /** Format: date-time */
             createdAt: string;
             /** Format: date-time */
-            updatedAt?: string;
+            updatedAt: string;
             /** @description The CloudEvent (structured JSON) as sent; in single reads. */
             payload?: Record<string, never>;
         };
@@ -6074,21 +6138,21 @@ export interface components {
             /** Format: uuid */
             messageId: string;
             msgId: string;
-            eventType?: string;
+            eventType: string;
             /** Format: uuid */
-            endpointId?: string;
+            endpointId: string;
             /** @description Attempt number of the message over its whole life. */
             attempt: number;
             /** @enum {unknown} */
-            trigger?: "event" | "retry" | "replay" | "recover";
-            statusCode?: number | null;
+            trigger: "event" | "retry" | "replay" | "recover";
+            statusCode: number | null;
             /** @enum {unknown} */
             outcome: "success" | "http_error" | "redirect" | "timeout" | "network_error" | "blocked";
             /** @description What went wrong, e.g. `HTTP 500`, `no response within 15 s`, or the SSRF guard refusal. */
-            error?: string | null;
+            error: string | null;
             /** @description The first 20 KB of the response body. */
-            responseBody?: string | null;
-            responseBodyTruncated?: boolean;
+            responseBody: string | null;
+            responseBodyTruncated: boolean;
             durationMs: number;
             /** Format: date-time */
             startedAt: string;
@@ -6096,29 +6160,29 @@ export interface components {
              * Format: date-time
              * @description When the next attempt is due, if this one is retried.
              */
-            nextRetryAt?: string | null;
+            nextRetryAt: string | null;
         };
         WebhookEndpointStats: {
             /** Format: date-time */
-            since?: string;
-            messages?: {
-                pending?: number;
-                retrying?: number;
-                delivered?: number;
-                failed?: number;
+            since: string;
+            messages: {
+                pending: number;
+                retrying: number;
+                delivered: number;
+                failed: number;
             };
-            attempts?: {
-                total?: number;
-                succeeded?: number;
-                failed?: number;
-                byOutcome?: {
+            attempts: {
+                total: number;
+                succeeded: number;
+                failed: number;
+                byOutcome: {
                     [key: string]: number;
                 };
             };
-            durationMs?: {
-                p50?: number | null;
-                p95?: number | null;
-                max?: number | null;
+            durationMs: {
+                p50: number | null;
+                p95: number | null;
+                max: number | null;
             };
         };
         /** @description Nunjucks source of each part */
@@ -6143,86 +6207,80 @@ export interface components {
             variable?: string;
         };
         TemplateSummary: {
-            workflow?: string;
+            workflow: string;
             /** @enum {unknown} */
-            channel?: "email" | "sms" | "push" | "whatsapp" | "voice" | "chat" | "webhook" | "in_app";
-            locale?: string;
+            channel: "email" | "sms" | "push" | "whatsapp" | "voice" | "chat" | "webhook" | "in_app";
+            locale: string;
             /**
              * @description What renders now
              * @enum {unknown}
              */
-            source?: "tenant" | "bundled" | "none";
+            source: "tenant" | "bundled" | "none";
             /** @description A bundled default exists */
-            bundled?: boolean;
-            publishedVersion?: number | null;
-            latestVersion?: number | null;
+            bundled: boolean;
+            publishedVersion: number | null;
+            latestVersion: number | null;
             /** Format: date-time */
-            updatedAt?: string | null;
+            updatedAt: string | null;
         };
         TemplateVersionSummary: {
-            workflow?: string;
+            workflow: string;
             /** @enum {unknown} */
-            channel?: "email" | "sms" | "push" | "whatsapp" | "voice" | "chat" | "webhook" | "in_app";
-            locale?: string;
-            version?: number;
+            channel: "email" | "sms" | "push" | "whatsapp" | "voice" | "chat" | "webhook" | "in_app";
+            locale: string;
+            version: number;
             /** @enum {unknown} */
-            status?: "draft" | "published" | "archived";
-            /**
-             * Format: date-time
-             * @description Null for a bundled template
-             */
-            createdAt?: string | null;
-            createdBy?: string | null;
+            status: "draft" | "published" | "archived";
             /** Format: date-time */
-            publishedAt?: string | null;
+            createdAt: string;
+            createdBy: string | null;
+            /** Format: date-time */
+            publishedAt: string | null;
             /** @description Set on versions made by a rollback */
-            basedOnVersion?: number | null;
+            basedOnVersion: number | null;
         };
         TemplateVersion: {
-            workflow?: string;
+            workflow: string;
             /** @enum {unknown} */
-            channel?: "email" | "sms" | "push" | "whatsapp" | "voice" | "chat" | "webhook" | "in_app";
-            locale?: string;
-            version?: number;
+            channel: "email" | "sms" | "push" | "whatsapp" | "voice" | "chat" | "webhook" | "in_app";
+            locale: string;
+            version: number;
             /** @enum {unknown} */
-            status?: "draft" | "published" | "archived";
-            /**
-             * Format: date-time
-             * @description Null for a bundled template
-             */
-            createdAt?: string | null;
-            createdBy?: string | null;
+            status: "draft" | "published" | "archived";
             /** Format: date-time */
-            publishedAt?: string | null;
+            createdAt: string;
+            createdBy: string | null;
+            /** Format: date-time */
+            publishedAt: string | null;
             /** @description Set on versions made by a rollback */
-            basedOnVersion?: number | null;
-            parts?: components["schemas"]["TemplateParts"];
+            basedOnVersion: number | null;
+            parts: components["schemas"]["TemplateParts"];
         };
         Template: {
-            workflow?: string;
+            workflow: string;
             /** @enum {unknown} */
-            channel?: "email" | "sms" | "push" | "whatsapp" | "voice" | "chat" | "webhook" | "in_app";
-            locale?: string;
-            version?: number | null;
+            channel: "email" | "sms" | "push" | "whatsapp" | "voice" | "chat" | "webhook" | "in_app";
+            locale: string;
+            version: number | null;
             /** @enum {unknown} */
-            status?: "draft" | "published" | "archived" | null;
+            status: "draft" | "published" | "archived" | null;
             /**
              * Format: date-time
              * @description Null for a bundled template
              */
-            createdAt?: string | null;
-            createdBy?: string | null;
+            createdAt: string | null;
+            createdBy: string | null;
             /** Format: date-time */
-            publishedAt?: string | null;
+            publishedAt: string | null;
             /** @description Set on versions made by a rollback */
-            basedOnVersion?: number | null;
+            basedOnVersion: number | null;
             /** @enum {unknown} */
-            source?: "tenant" | "bundled";
-            parts?: components["schemas"]["TemplateParts"];
+            source: "tenant" | "bundled";
+            parts: components["schemas"]["TemplateParts"];
             /** @description Bundled templates: the file the parts come from */
             file?: string;
-            publishedVersion?: number | null;
-            latestVersion?: number | null;
+            publishedVersion: number | null;
+            latestVersion: number | null;
         };
         TemplatePreview: {
             workflow: string;
@@ -6231,51 +6289,56 @@ export interface components {
             locale: string;
             /** @enum {unknown} */
             source: "tenant" | "bundled" | "inline";
-            version?: number | null;
+            version: number | null;
             /** @description What the adapter would receive (RenderedContent): subject/html/text, text, title/body/url/data, blocks, actions, json */
             parts: Record<string, never>;
             warnings: components["schemas"]["TemplateWarning"][];
             sms?: {
                 /** @enum {unknown} */
-                encoding?: "GSM-7" | "UCS-2";
-                segments?: number;
+                encoding: "GSM-7" | "UCS-2";
+                /** @description Segments the message is sent as (each billed as one SMS) */
+                segments: number;
                 /** @description Septets (GSM-7) or UTF-16 code units (UCS-2) */
-                units?: number;
-                characters?: number;
-                perSegment?: number;
+                units: number;
+                /** @description Characters as a person counts them */
+                characters: number;
+                /** @description Units per segment for this message: 160/153 (GSM-7) or 70/67 (UCS-2) */
+                perSegment: number;
+                /** @description For UCS-2 messages: the characters that are not in the GSM-7 alphabet */
                 nonGsmCharacters?: string[];
             };
             push?: {
-                title?: {
-                    length?: number;
-                    displayLimit?: number;
-                    truncated?: boolean;
+                title: {
+                    length: number;
+                    displayLimit: number;
+                    truncated: boolean;
                 };
-                body?: {
-                    length?: number;
-                    displayLimit?: number;
-                    truncated?: boolean;
+                body: {
+                    length: number;
+                    displayLimit: number;
+                    truncated: boolean;
                 };
-                payloads?: {
+                payloads: {
                     /** @enum {unknown} */
-                    platform?: "fcm" | "apns" | "webpush";
-                    bytes?: number;
-                    limit?: number;
-                    fits?: boolean;
+                    platform: "fcm" | "apns" | "webpush";
+                    /** @description Bytes of the payload Clarion would send to this platform */
+                    bytes: number;
+                    limit: number;
+                    fits: boolean;
                 }[];
-                fits?: boolean;
+                fits: boolean;
             };
         };
         TemplateLayout: {
-            name?: string;
+            name: string;
             /** @enum {unknown} */
-            source?: "tenant" | "bundled";
+            source: "tenant" | "bundled";
             /** @description Nunjucks source */
-            content?: string;
-            overridesBundled?: boolean;
+            content: string;
+            overridesBundled: boolean;
             /** Format: date-time */
-            updatedAt?: string | null;
-            updatedBy?: string | null;
+            updatedAt: string | null;
+            updatedBy: string | null;
         };
         PreferenceSettings: {
             /** @description Whole channels on or off (SMS STOP sets `sms: false` here) */
@@ -6370,22 +6433,23 @@ export interface components {
             /** Format: uuid */
             id: string;
             /** Format: uuid */
-            notificationId?: string | null;
-            workflow?: string | null;
-            category?: string | null;
-            tags?: string[];
+            notificationId: string | null;
+            workflow: string | null;
+            category: string | null;
+            tags: string[];
             title: string | null;
             body: string | null;
             /** @description Where a click leads */
-            url?: string | null;
+            url: string | null;
             actions: {
+                /** @description What `POST /v1/inbox/{itemId}/actions/{key}` takes: its `action`, else its position */
                 key: string;
                 label: string;
-                url?: string | null;
+                url: string | null;
                 /** @enum {unknown} */
                 style: "primary" | "secondary";
             }[];
-            data?: Record<string, never>;
+            data: Record<string, never>;
             /** Format: date-time */
             createdAt: string;
             /**
@@ -6401,21 +6465,23 @@ export interface components {
             archivedAt: string | null;
             /** Format: date-time */
             snoozedUntil: string | null;
-            action?: {
-                key?: string;
+            /** @description The action button taken, and when */
+            action: {
+                key: string;
                 /** Format: date-time */
-                at?: string;
+                at: string;
             } | null;
         };
         InboxCounts: {
+            /** @description Items in the inbox: neither archived nor snoozed */
             total: number;
             unread: number;
             unseen: number;
             categories: {
-                category?: string | null;
-                total?: number;
-                unread?: number;
-                unseen?: number;
+                category: string | null;
+                total: number;
+                unread: number;
+                unseen: number;
             }[];
         };
         InboxSecret: {
@@ -6489,28 +6555,28 @@ export interface components {
             /** @description Null where the denominator is 0 */
             rates: {
                 /** @description delivered / sent */
-                delivered?: number | null;
+                delivered: number | null;
                 /** @description opened / sent */
-                opened?: number | null;
+                opened: number | null;
                 /** @description clicked / sent */
-                clicked?: number | null;
+                clicked: number | null;
                 /** @description clicked / opened */
-                clickToOpen?: number | null;
+                clickToOpen: number | null;
                 /** @description bounced / sent */
-                bounced?: number | null;
+                bounced: number | null;
                 /** @description failed / deliveries that reached an outcome (sent, or failed before any provider took them) */
-                failed?: number | null;
+                failed: number | null;
             };
             latencyMs: {
                 /** @description From the event received to the provider accepting the message */
-                sent?: {
-                    p50?: number | null;
-                    p95?: number | null;
+                sent: {
+                    p50: number | null;
+                    p95: number | null;
                 };
                 /** @description From the event received to the delivery receipt, where receipts exist */
-                delivered?: {
-                    p50?: number | null;
-                    p95?: number | null;
+                delivered: {
+                    p50: number | null;
+                    p95: number | null;
                 };
             };
             /** @description Attempts per delivery that reached an outcome (sent or failed) */
@@ -6529,7 +6595,12 @@ export interface components {
             interval: "minute" | "hour" | "day";
             groupBy: ("workflow" | "channel" | "provider" | "variant" | "locale")[];
             filters: {
-                [key: string]: string[];
+                workflow?: string[];
+                channel?: string[];
+                provider?: string[];
+                adapter?: string[];
+                variant?: string[];
+                locale?: string[];
             };
             /** @description Per bucket (at most 5000 buckets) and group, oldest first */
             items: ({
@@ -6725,6 +6796,7 @@ export interface components {
                 [key: string]: string;
             };
         };
+        /** @description An RFC 9457 problem document; a client error lists its failing fields under `errors`. Other members are extensions of the error (`allowed` of a 405, ...) */
         Problem: {
             /** @description `urn:clarion:error:<code>` */
             type: string;
@@ -6735,7 +6807,7 @@ export interface components {
             code: string;
             instance?: string;
             errors?: {
-                /** @description JSON Pointer to the failing field */
+                /** @description JSON Pointer to the failing field (`/data/amount`, `/2/type`), or `header:<name>` */
                 pointer: string;
                 message: string;
                 /** @description Template errors: 1-based line in the part */
@@ -6801,7 +6873,10 @@ export interface components {
                 /** @description Lead links of HTML emails through the signed click redirect */
                 clicks?: boolean;
             };
-            /** @description Which of a channel's providers is tried first for the workflows that do not set their own `routing`: `priority` (default: ascending priority) or `leastCost` (the cheapest declared price for the recipient's country first: the providers' `price.byPrefix`, else their base price) */
+            /**
+             * @description Which of a channel's providers is tried first for the workflows that do not set their own `routing`: `priority` (default: ascending priority) or `leastCost` (the cheapest declared price for the recipient's country first: the providers' `price.byPrefix`, else their base price)
+             * @enum {string}
+             */
             routing?: "priority" | "leastCost";
             /** @description Days events, notifications, deliveries and their attempts, interactions, inbox items, attachments and webhook messages are kept; older ones are deleted daily, never while still pending. Unset: the operator's default (CLARION_RETENTION_DAYS, 90 unless changed); never more than the operator's maximum (CLARION_RETENTION_MAX_DAYS, 365 unless changed): a larger value is refused. Analytics figures are kept longer. */
             retentionDays?: number;
@@ -6834,7 +6909,10 @@ export interface components {
                     /** @description Lead links of HTML emails through the signed click redirect */
                     clicks?: boolean;
                 };
-                /** @description Which of a channel's providers is tried first for the workflows that do not set their own `routing`: `priority` (default: ascending priority) or `leastCost` (the cheapest declared price for the recipient's country first: the providers' `price.byPrefix`, else their base price) */
+                /**
+                 * @description Which of a channel's providers is tried first for the workflows that do not set their own `routing`: `priority` (default: ascending priority) or `leastCost` (the cheapest declared price for the recipient's country first: the providers' `price.byPrefix`, else their base price)
+                 * @enum {string}
+                 */
                 routing?: "priority" | "leastCost";
                 /** @description Days events, notifications, deliveries and their attempts, interactions, inbox items, attachments and webhook messages are kept; older ones are deleted daily, never while still pending. Unset: the operator's default (CLARION_RETENTION_DAYS, 90 unless changed); never more than the operator's maximum (CLARION_RETENTION_MAX_DAYS, 365 unless changed): a larger value is refused. Analytics figures are kept longer. */
                 retentionDays?: number;

@@ -5,7 +5,10 @@ import type { Services } from '../../services.ts';
 import { auth } from '../auth.ts';
 import { pageParams, queryString, readJson } from '../http.ts';
 import { DELIVERY_STATUSES, NOTIFICATION_STATUSES } from '../../notifications/status.ts';
+import { providerTestInputSchema, type ProviderTestInput } from '../../delivery/provider-schemas.ts';
+import { schemaAjv } from '../../kernel/schema.ts';
 
+const validateProviderTest = schemaAjv().compile<ProviderTestInput>(providerTestInputSchema);
 
 function oneOf(ctx: { query: Record<string, unknown> }, name: string, allowed: readonly string[], errors: FieldError[]): string | undefined {
   const value = ctx.query[name];
@@ -105,14 +108,15 @@ export function deliveryRoutes(services: Services, router: Router): void {
     ctx.body = await services.providers.update(tenant.id, ctx.params.id, body, actor);
   });
   router.post('/v1/providers/:id/test', async (ctx) => {
-    const body = (await readJson(ctx, services.config.maxBodyBytes)) as { to?: unknown };
-    const to = body?.to;
-    const recipient = typeof to === 'string' ? (to.includes('@') ? { id: 'test', email: to } : { id: 'test', phone: to }) : to;
-    if (!recipient || typeof recipient !== 'object' || Array.isArray(recipient)) {
+    const body = await readJson(ctx, services.config.maxBodyBytes);
+    // One message for every way of getting it wrong: what `to` may be.
+    if (!validateProviderTest(body)) {
       throw new ClarionError('CLARION_ERR_HTTP_INVALID_REQUEST', 'Say where to send the test message', {
         errors: [{ pointer: '/to', message: 'must be an email address, an E.164 phone number, or a recipient object ({email, phone, devices, chat})' }],
       });
     }
+    const to = body.to;
+    const recipient = typeof to === 'string' ? (to.includes('@') ? { email: to } : { phone: to }) : to;
     const { tenant, actor } = auth(ctx);
     ctx.body = await services.delivery.testProvider(tenant.id, ctx.params.id, { id: 'test', ...(recipient as object) }, actor);
   });

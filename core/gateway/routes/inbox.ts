@@ -1,22 +1,19 @@
 import type Router from '@koa/router';
-import { Ajv2020 } from 'ajv/dist/2020.js';
-import addFormats from 'ajv-formats';
 import type { Context } from 'koa';
 import { ClarionError, type FieldError } from '../../errors.ts';
 import { parseCursor } from '../../realtime/hub.ts';
-import { STATUS_FILTERS, type InboxFilter, type MarkAction, type StatusFilter } from '../../realtime/feed.ts';
-import { LABEL, itemPatchSchema, markSchema } from '../../realtime/schemas.ts';
+import { STATUS_FILTERS, type InboxFilter, type StatusFilter } from '../../realtime/feed.ts';
+import { LABEL, itemPatchSchema, markSchema, type ItemPatch, type MarkRequest } from '../../realtime/schemas.ts';
+import { schemaAjv } from '../../kernel/schema.ts';
 import { checkBody } from '../../realtime/service.ts';
 import type { Services } from '../../services.ts';
 import { WORKFLOW_KEY } from '../../workflows/service.ts';
 import { auth, requireSubscriber, subscriber } from '../auth.ts';
 import { pageParams, readJson } from '../http.ts';
 
-
-const ajv = new Ajv2020({ allErrors: true, strict: false });
-addFormats.default(ajv);
-const validatePatch = ajv.compile(itemPatchSchema);
-const validateMark = ajv.compile(markSchema);
+const ajv = schemaAjv();
+const validatePatch = ajv.compile<ItemPatch>(itemPatchSchema);
+const validateMark = ajv.compile<MarkRequest>(markSchema);
 
 /** The inbox filters of a query string (`status`, `category`, `workflow`, `tags` comma-separated, `since`, `until`). */
 function inboxFilter(ctx: Context): InboxFilter {
@@ -122,7 +119,7 @@ export function inboxRoutes(services: Services, router: Router): void {
     ctx.body = await services.inbox.feed.counts(subscriber(ctx), filter);
   });
   router.post('/v1/inbox/mark', write, async (ctx) => {
-    const body = checkBody<{ action: MarkAction; ids?: string[]; filter?: { category?: string[]; workflow?: string[]; tags?: string[]; since?: string; until?: string } }>(validateMark, await readJson(ctx, services.config.maxBodyBytes), 'mark request');
+    const body = checkBody(validateMark, await readJson(ctx, services.config.maxBodyBytes), 'mark request');
     const f = body.filter ?? {};
     ctx.body = await services.inbox.feed.mark(subscriber(ctx), body.action, { categories: f.category, workflows: f.workflow, tags: f.tags, since: f.since, until: f.until }, body.ids);
   });
@@ -140,7 +137,7 @@ export function inboxRoutes(services: Services, router: Router): void {
   });
   router.patch('/v1/inbox/:itemId', write, async (ctx) => {
     const body = await readJson(ctx, services.config.maxBodyBytes);
-    const patch = checkBody<{ seen?: true; read?: boolean; archived?: boolean; snoozedUntil?: string | null }>(validatePatch, body, 'item change');
+    const patch = checkBody(validatePatch, body, 'item change');
     if (Object.keys(patch).length === 0) {
       throw new ClarionError('CLARION_ERR_INBOX_INVALID', 'Invalid item change', { errors: [{ pointer: '', message: 'send at least one of seen, read, archived, snoozedUntil' }] });
     }

@@ -1,5 +1,4 @@
 import type Router from '@koa/router';
-import { mediaFile } from '../../delivery/media.ts';
 import type { Services } from '../../services.ts';
 
 /** Types shown in place; any other is a download. */
@@ -8,7 +7,7 @@ const INLINE = new Set(['application/pdf', 'image/png', 'image/jpeg', 'image/gif
 /** `GET /v1/media/{token}`: an event's stored file, for the SMS/MMS or WhatsApp provider that fetches it (core/delivery/media.ts). No API key: the token is signed and expires. */
 export function mediaRoutes(services: Services, router: Router): void {
   router.get('/v1/media/:token', async (ctx) => {
-    const file = await mediaFile(services.knex, services.config.secretKey, ctx.params.token, services.clock.now());
+    const file = await services.delivery.mediaFile(ctx.params.token);
     ctx.status = 200;
     ctx.type = file.contentType;
     // A type a tenant allowed that a browser would run (HTML, SVG) is served as a download, sandboxed.

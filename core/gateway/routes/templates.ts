@@ -3,7 +3,7 @@ import { CHANNELS, type Channel } from '@clarion/adapter-kit';
 import { ClarionError } from '../../errors.ts';
 import type { Services } from '../../services.ts';
 import { canonicalLocale } from '../../templates/locale.ts';
-import { parseVersion, templateKey } from '../../templates/service.ts';
+import { parseVersion, rollbackVersion, templateKey } from '../../templates/service.ts';
 import { auth } from '../auth.ts';
 import { pageParams, queryString, readJson } from '../http.ts';
 
@@ -94,12 +94,7 @@ export function templateRoutes(services: Services, router: Router): void {
 
   router.post(`${KEY}/rollback`, async (ctx) => {
     const key = templateKey(ctx.params);
-    const body = (await readJson(ctx, limit)) as { version?: unknown } | null;
-    const raw = body && typeof body === 'object' && !Array.isArray(body) ? body.version : undefined;
-    if (typeof raw !== 'number') {
-      throw new ClarionError('CLARION_ERR_HTTP_INVALID_REQUEST', 'Invalid rollback', { errors: [{ pointer: '/version', message: 'is required: the version to publish again (an integer)' }] });
-    }
-    const version = parseVersion(String(raw), '/version');
+    const version = rollbackVersion(await readJson(ctx, limit));
     const { tenant, actor } = auth(ctx);
     const created = await templates.rollback(tenant.id, key, version, actor);
     ctx.status = 201;
