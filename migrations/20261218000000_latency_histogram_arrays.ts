@@ -35,6 +35,11 @@ begin
   if b is null or cardinality(b) = 0 then return a; end if;
   lo := least(array_lower(a, 1), array_lower(b, 1));
   hi := greatest(array_upper(a, 1), array_upper(b, 1));
+  -- b within a (the usual case once a histogram has grown): added to a, without a new array.
+  if lo = array_lower(a, 1) and hi = array_upper(a, 1) then
+    for i in array_lower(b, 1) .. array_upper(b, 1) loop a[i] := coalesce(a[i], 0) + coalesce(b[i], 0); end loop;
+    return a;
+  end if;
   r := array_fill(0::int8, array[hi - lo + 1], array[lo]);
   for i in array_lower(a, 1) .. array_upper(a, 1) loop r[i] := coalesce(a[i], 0); end loop;
   for i in array_lower(b, 1) .. array_upper(b, 1) loop r[i] := r[i] + coalesce(b[i], 0); end loop;
