@@ -20,16 +20,20 @@ export function bucketOf(ms: number): number {
   return Math.min(LAST_BUCKET, 2 + Math.floor((4 * Math.log(ms)) / Math.log(2)));
 }
 
-/** Adds `count` latencies of bucket `k` to a histogram, in place (a new one for null). */
-export function add(h: Histogram | null, k: number, count: number): Histogram {
-  if (!h) return { lo: k, counts: [count] };
-  if (k < h.lo) {
-    h.counts.unshift(...new Array<number>(h.lo - k).fill(0));
-    h.lo = k;
+/**
+ * Adds a span of buckets to a histogram, in place (a new one for null): `counts[i]` latencies of
+ * bucket `lo + i`, as a row of `analytics_latency_*` holds them.
+ */
+export function addSpan(h: Histogram | null, lo: number, counts: number[]): Histogram | null {
+  if (counts.length === 0) return h;
+  if (!h) return { lo, counts: counts.map((c) => c ?? 0) };
+  if (lo < h.lo) {
+    h.counts.unshift(...new Array<number>(h.lo - lo).fill(0));
+    h.lo = lo;
   }
-  const i = k - h.lo;
-  while (h.counts.length <= i) h.counts.push(0);
-  h.counts[i] += count;
+  const offset = lo - h.lo;
+  while (h.counts.length < offset + counts.length) h.counts.push(0);
+  for (let i = 0; i < counts.length; i++) h.counts[offset + i] += counts[i] ?? 0;
   return h;
 }
 

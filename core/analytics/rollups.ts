@@ -38,10 +38,12 @@ const counters = (level: Level) => `
   select tenant_id, ${truncated(level)}, ${dims}, ${sums} from minute ${recent(level)} group by tenant_id, ${truncated(level)}, ${dims}
   on conflict (tenant_id, bucket, ${dims}) do update set ${columns.map((c) => `${c} = analytics_${level}.${c} + excluded.${c}`).join(', ')}`;
 
+// One histogram per (bucket, dimensions, kind): an int8[] whose lower bound is its first latency
+// bucket (migrations/20261218000000_latency_histogram_arrays.ts), added to the stored one.
 const latencies = (level: Level) => `
-  insert into analytics_latency_${level} (tenant_id, bucket, ${latencyDims}, kind, latency, count)
-  select tenant_id, ${truncated(level)}, ${latencyDims}, kind, latency, sum(count) from latency ${recent(level)} group by tenant_id, ${truncated(level)}, ${latencyDims}, kind, latency
-  on conflict (tenant_id, bucket, ${latencyDims}, kind, latency) do update set count = analytics_latency_${level}.count + excluded.count`;
+  insert into analytics_latency_${level} (tenant_id, bucket, ${latencyDims}, kind, counts)
+  select tenant_id, ${truncated(level)}, ${latencyDims}, kind, clarion_histogram_of(array_agg(latency), array_agg(count)) from latency ${recent(level)} group by tenant_id, ${truncated(level)}, ${latencyDims}, kind
+  on conflict (tenant_id, bucket, ${latencyDims}, kind) do update set counts = clarion_histogram_add(analytics_latency_${level}.counts, excluded.counts)`;
 
 const FOLD = `
   with moved as (

@@ -100,6 +100,8 @@ describe('analytics (integration)', () => {
       const after = await analytics(`interval=${interval}`);
       const summed = after.totals[0];
       expect(summed, interval).to.deep.include(TOTAL);
+      // The histograms too: folded into one array per bucket and group, read back as the same quantiles.
+      expect(summed.latencyMs, interval).to.deep.equal(before.totals[0].latencyMs);
       if (interval === 'day') expect(after).to.deep.equal(before);
     }
   });
@@ -300,5 +302,40 @@ describe('analytics (integration)', () => {
     near(delivered.p50, 5050);
     near(delivered.p95, 9550);
     expect(answer.totals[0]).to.deep.include({ deliveries: 100, sent: 100, delivered: 100, notifications: 100, attemptsPerDelivery: 1 });
+
+    // Folded: one histogram row per bucket, group and kind, the same quantiles at every interval.
+    await t.services.analytics.fold();
+    const { rows } = await t.db.knex.raw(`select kind, array_lower(counts, 1) as lo, counts from analytics_latency_day where tenant_id = ? order by kind`, [other.tenantId]);
+    expect(rows).to.have.length(2);
+    expect(rows[0].lo).to.equal(bucketOf(10));
+    expect(rows[0].counts.map(Number).reduce((a: number, b: number) => a + b, 0)).to.equal(100);
+    for (const interval of ['day', 'hour', 'minute']) {
+      const folded = await analytics(`from=2030-06-01&to=2030-06-02&interval=${interval}`, other.apiKey);
+      expect(folded.totals[0].latencyMs, interval).to.deep.equal(answer.totals[0].latencyMs);
+    }
+  });
+
+  it('adds histogram arrays in the database whatever their lower bounds (clarion_histogram_add, clarion_histogram_sum)', async () => {
+    const sum = async (a: string | null, b: string | null) => {
+      const { rows } = await t.db.knex.raw('select clarion_histogram_add(?::int8[], ?::int8[])::text as r', [a, b]);
+      return rows[0].r as string | null;
+    };
+    expect(await sum('[24:26]={5,7,1}', '[25:25]={2}')).to.equal('[24:26]={5,9,1}');
+    // Overlapping, the second starting first.
+    expect(await sum('[24:26]={5,7,1}', '[22:25]={1,2,3,4}')).to.equal('[22:26]={1,2,8,11,1}');
+    // Disjoint: the gap is zeros.
+    expect(await sum('[3:4]={1,1}', '[7:7]={9}')).to.equal('[3:7]={1,1,0,0,9}');
+    expect(await sum('[7:7]={9}', '[3:4]={1,1}')).to.equal('[3:7]={1,1,0,0,9}');
+    // Null (and empty) add nothing; null + null stays null.
+    expect(await sum(null, '[5:6]={1,2}')).to.equal('[5:6]={1,2}');
+    expect(await sum('[5:6]={1,2}', null)).to.equal('[5:6]={1,2}');
+    expect(await sum('{}', '[5:6]={1,2}')).to.equal('[5:6]={1,2}');
+    expect(await sum(null, null)).to.equal(null);
+    // A lower bound of 1 prints without its dimensions.
+    expect(await sum('{1,2}', '[2:3]={1,1}')).to.equal('{1,3,1}');
+    const { rows: [aggregated] } = await t.db.knex.raw(`select clarion_histogram_sum(h)::text as r from unnest(array['[24:26]={5,7,1}', null, '[30:30]={2}', '[23:24]={1,1}']::text[]) as s(t), lateral (select t::int8[] as h) x`);
+    expect(aggregated.r).to.equal('[23:30]={1,6,7,1,0,0,0,2}');
+    const { rows: [of] } = await t.db.knex.raw(`select clarion_histogram_of(array[26, 24, 26, 24]::smallint[], array[1, 5, 2, 3]::int8[])::text as r`);
+    expect(of.r).to.equal('[24:26]={8,0,3}');
   });
 });
