@@ -1,10 +1,11 @@
 import { CHANNELS } from '@clarion/adapter-kit';
-import { DELIVERY_STATUSES, NOTIFICATION_STATUSES } from '../notifications/status.ts';
+import { DELIVERY_STATUSES } from '../notifications/status.ts';
 import { attemptViewSchema, auditEntrySchema, deliveryDetailSchema, deliveryViewSchema, interactionViewSchema, notificationDetailSchema, notificationViewSchema, outboxMessageSchema } from '../db/repositories/view-schemas.ts';
 import { workflowSchema, workflowViewSchema } from '../workflows/service.ts';
 import { adapterViewSchema, providerInputSchema, providerPatchSchema, providerPriceSchema, providerTestInputSchema, providerTestResultSchema, providerViewSchema } from './provider-schemas.ts';
 import { bulkResultSchema, subscriberBulkSchema, subscriberInputSchema, subscriberPutSchema, subscriberViewSchema } from '../subscribers/schemas.ts';
-import { AnyObject, Items, Page, Type } from '../kernel/schema.ts';
+import { AnyObject, Items, Page, Type, queryParameters } from '../kernel/schema.ts';
+import { notificationListQuery } from './list-queries.ts';
 
 /** OpenAPI paths and schemas of workflows, subscribers, providers, notifications, deliveries, outbox and audit. */
 
@@ -151,14 +152,7 @@ export const deliveryPaths = {
     get: {
       tags: ['notifications'],
       summary: 'List notifications, newest first',
-      parameters: [
-        ...paging,
-        q('status', 'Only this status', { enum: [...NOTIFICATION_STATUSES] }),
-        q('subscriber', 'Only this subscriber id'),
-        q('workflow', 'Only this workflow key'),
-        q('since', 'Created at or after (RFC 3339)', { type: 'string', format: 'date-time' }),
-        q('until', 'Created before (RFC 3339)', { type: 'string', format: 'date-time' }),
-      ],
+      parameters: queryParameters(notificationListQuery),
       responses: { '200': json(page('Notification')), ...errors(400, 401) },
     },
   },

@@ -117,3 +117,10 @@ export function queryString(ctx: Context, name: string): string | undefined {
   const value = ctx.query[name];
   return typeof value === 'string' && value !== '' ? value : undefined;
 }
+
+/** The query of `ctx` read by `reader` (core/kernel/schema.ts queryReader), or a 400 naming each bad parameter. */
+export function readQuery<T>(ctx: Context, reader: (query: Context['query']) => { value: T; errors?: undefined } | { value?: undefined; errors: FieldError[] }): T {
+  const { value, errors } = reader(ctx.query);
+  if (errors) throw new ClarionError('CLARION_ERR_HTTP_INVALID_REQUEST', 'Invalid query parameters', { errors });
+  return value;
+}

@@ -1,6 +1,6 @@
 import { Ajv2020, type ErrorObject, type Options } from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
-import Type, { type Static, type TSchema } from 'typebox';
+import Type, { type Static, type TObject, type TSchema } from 'typebox';
 
 /**
  * Request and response schemas are written once, with TypeBox, beside the service that checks
@@ -49,6 +49,17 @@ export function Page<T extends TSchema>(item: T) {
   return Type.Object({ items: Type.Array(item), nextCursor: NullableString() });
 }
 
+/** Page size when the query does not say. */
+export const DEFAULT_PAGE_SIZE = 50;
+
+/** The `limit` and `cursor` query parameters of a keyset-paged list (at most `max` a page). */
+export function PagingQuery(max = 200) {
+  return {
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: max, default: DEFAULT_PAGE_SIZE, description: `Page size (1-${max}, default ${DEFAULT_PAGE_SIZE}).` })),
+    cursor: Type.Optional(Type.String({ description: 'The `nextCursor` of the previous page.' })),
+  };
+}
+
 /** A list answered whole. */
 export function Items<T extends TSchema>(item: T) {
   return Type.Object({ items: Type.Array(item) });
@@ -62,3 +73,66 @@ export function schemaAjv(options: Options = {}): Ajv2020 {
 }
 
 export type { ErrorObject };
+
+/**
+ * A route's query parameters, written once as a TypeBox object of (mostly optional) scalar
+ * properties: `queryParameters` gives the OpenAPI `parameters` of the route, `queryReader` checks
+ * a Koa query against the same object (numbers and booleans coerced from their text).
+ * Here: the OpenAPI `parameters` (`in: query`) of each property of `schema`, its `description`
+ * lifted out of the parameter's schema.
+ */
+export function queryParameters(schema: TObject): Array<{ name: string; in: 'query'; required: boolean; description?: string; schema: Record<string, unknown> }> {
+  const required = new Set<string>((schema as { required?: string[] }).required ?? []);
+  return Object.entries(schema.properties as Record<string, TSchema>).map(([name, property]) => {
+    const { description, ...rest } = property as Record<string, unknown>;
+    return { name, in: 'query' as const, required: required.has(name), ...(typeof description === 'string' ? { description } : {}), schema: rest };
+  });
+}
+
+/** What each property accepts, said the way the API always said it. */
+function acceptedValues(property: Record<string, unknown>): string | undefined {
+  if (Array.isArray(property.enum)) return `must be one of ${property.enum.join(', ')}`;
+  if (property.type === 'boolean') return 'must be true or false';
+  if (property.type === 'integer' && typeof property.minimum === 'number' && typeof property.maximum === 'number') return `must be an integer from ${property.minimum} to ${property.maximum}`;
+  if (property.format === 'date-time') return 'must be an RFC 3339 timestamp';
+  return undefined;
+}
+
+export interface QueryReaderOptions {
+  /** Parameters whose repeats are read as one comma-separated value (`?tags=a&tags=b` is `a,b`). */
+  joinRepeated?: readonly string[];
+}
+
+/** A free-text parameter (a plain string): its repeats are ignored, as they always were; other repeats are refused. */
+function freeText(property: Record<string, unknown>): boolean {
+  return property.type === 'string' && property.enum === undefined && property.format === undefined && property.pattern === undefined;
+}
+
+/**
+ * Checks a Koa query (`ctx.query`: a string, or an array of the repeats) against `schema`: an
+ * empty value is an absent one, numbers and booleans are read from their text, parameters the
+ * schema does not name are left alone, repeats are refused (but see QueryReaderOptions and
+ * freeText). Returns the typed query or the field errors (`/query/<name>`, one per parameter).
+ */
+export function queryReader<T extends TObject>(schema: T, options: QueryReaderOptions = {}) {
+  const validate = schemaAjv({ coerceTypes: true }).compile<Static<T>>(schema);
+  const properties = schema.properties as Record<string, Record<string, unknown>>;
+  const join = new Set(options.joinRepeated ?? []);
+  const ignore = new Set(Object.keys(properties).filter((name) => freeText(properties[name]!)));
+  return (query: Record<string, string | string[] | undefined>): { value: Static<T>; errors?: undefined } | { value?: undefined; errors: Array<{ pointer: string; message: string }> } => {
+    const input: Record<string, unknown> = {};
+    for (const name of Object.keys(properties)) {
+      let value: unknown = query[name];
+      if (Array.isArray(value)) value = join.has(name) ? value.join(',') : ignore.has(name) ? undefined : value;
+      if (value !== undefined && value !== '') input[name] = value;
+    }
+    if (validate(input)) return { value: input as Static<T> };
+    const errors = new Map<string, string>();
+    for (const error of validate.errors ?? []) {
+      const name = error.keyword === 'required' ? (error.params as { missingProperty: string }).missingProperty : error.instancePath.split('/')[1];
+      if (name === undefined || errors.has(name)) continue;
+      errors.set(name, error.keyword === 'required' ? 'is required' : (acceptedValues(properties[name] ?? {}) ?? error.message ?? 'is invalid'));
+    }
+    return { errors: [...errors].map(([name, message]) => ({ pointer: `/query/${name}`, message })) };
+  };
+}

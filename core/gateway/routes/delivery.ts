@@ -3,24 +3,19 @@ import { CHANNELS } from '@clarion/adapter-kit';
 import { ClarionError, type FieldError } from '../../errors.ts';
 import type { Services } from '../../services.ts';
 import { auth } from '../auth.ts';
-import { pageParams, queryString, readJson } from '../http.ts';
-import { DELIVERY_STATUSES, NOTIFICATION_STATUSES } from '../../notifications/status.ts';
+import { pageParams, queryString, readJson, readQuery } from '../http.ts';
+import { DELIVERY_STATUSES } from '../../notifications/status.ts';
+import { notificationListQuery } from '../../delivery/list-queries.ts';
 import { providerTestInputSchema, type ProviderTestInput } from '../../delivery/provider-schemas.ts';
-import { schemaAjv } from '../../kernel/schema.ts';
+import { DEFAULT_PAGE_SIZE, queryReader, schemaAjv } from '../../kernel/schema.ts';
 
 const validateProviderTest = schemaAjv().compile<ProviderTestInput>(providerTestInputSchema);
+const readNotificationList = queryReader(notificationListQuery);
 
 function oneOf(ctx: { query: Record<string, unknown> }, name: string, allowed: readonly string[], errors: FieldError[]): string | undefined {
   const value = ctx.query[name];
   if (value === undefined || value === '') return undefined;
   if (typeof value !== 'string' || !allowed.includes(value)) errors.push({ pointer: `/query/${name}`, message: `must be one of ${allowed.join(', ')}` });
-  return value as string;
-}
-
-function timeParam(ctx: { query: Record<string, unknown> }, name: string, errors: FieldError[]): string | undefined {
-  const value = ctx.query[name];
-  if (value === undefined || value === '') return undefined;
-  if (typeof value !== 'string' || Number.isNaN(Date.parse(value))) errors.push({ pointer: `/query/${name}`, message: 'must be an RFC 3339 timestamp' });
   return value as string;
 }
 
@@ -128,15 +123,8 @@ export function deliveryRoutes(services: Services, router: Router): void {
 
   // ---- notifications and deliveries
   router.get('/v1/notifications', async (ctx) => {
-    const { limit, cursor } = pageParams(ctx);
-    const errors: FieldError[] = [];
-    const status = oneOf(ctx, 'status', NOTIFICATION_STATUSES, errors);
-    const since = timeParam(ctx, 'since', errors);
-    const until = timeParam(ctx, 'until', errors);
-    fail(errors);
-    ctx.body = await services.views.list(auth(ctx).tenant.id, {
-      limit, cursor, status, since, until, subscriber: queryString(ctx, 'subscriber'), workflow: queryString(ctx, 'workflow'),
-    });
+    const { limit = DEFAULT_PAGE_SIZE, ...filters } = readQuery(ctx, readNotificationList);
+    ctx.body = await services.views.list(auth(ctx).tenant.id, { limit, ...filters });
   });
   router.get('/v1/notifications/:id', async (ctx) => {
     ctx.body = await services.views.get(auth(ctx).tenant.id, ctx.params.id);

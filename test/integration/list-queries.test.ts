@@ -1,0 +1,57 @@
+import { expect } from 'chai';
+import request from 'supertest';
+import { NOTIFICATION_STATUSES } from '../../core/notifications/status.ts';
+import { testApp, type TestApp } from '../support/clarion.ts';
+
+/**
+ * The query parameters of the lists are checked against the TypeBox object that documents them
+ * (core/kernel/schema.ts queryReader): a bad one is a 400 naming `/query/<name>`, a good one
+ * filters as documented.
+ */
+describe('list query parameters (integration)', () => {
+  let t: TestApp;
+  let key: string;
+  before(async () => {
+    t = await testApp();
+    ({ apiKey: key } = await t.tenant('Acme', { acceptUnvalidatedTypes: true }));
+    await call('put', '/v1/workflows/ping').send({ trigger: 'com.acme.ping', channels: ['email'], templates: { email: { subject: 'Ping', text: 'Ping.' } } }).expect(201);
+    for (const id of ['p-1', 'p-2', 'p-3']) {
+      await call('post', '/v1/events').set('content-type', 'application/cloudevents+json')
+        .send(JSON.stringify({ specversion: '1.0', id, source: '/q', type: 'com.acme.ping', data: { recipients: [{ id: 'ada', email: 'ada@example.com' }] } }))
+        .expect(202);
+    }
+    await t.runJobsUntilIdle();
+  });
+  after(() => t.close());
+  const call = (method: 'post' | 'put' | 'get', url: string) => request(t.callback)[method](url).set('authorization', `Bearer ${key}`);
+  const refused = async (url: string) => {
+    const res = await call('get', url).expect(400);
+    expect(res.body.code).to.equal('CLARION_ERR_HTTP_INVALID_REQUEST');
+    return res.body.errors as Array<{ pointer: string; message: string }>;
+  };
+
+  describe('GET /v1/notifications', () => {
+    it('pages and filters by the documented parameters', async () => {
+      const first = await call('get', '/v1/notifications?limit=2&workflow=ping&subscriber=ada').expect(200);
+      expect(first.body.items).to.have.length(2);
+      const rest = await call('get', `/v1/notifications?limit=2&cursor=${encodeURIComponent(first.body.nextCursor)}`).expect(200);
+      expect(rest.body.items).to.have.length(1);
+      const status = first.body.items[0].status;
+      expect((await call('get', `/v1/notifications?status=${status}&since=2000-01-01T00:00:00Z&until=2999-01-01T00:00:00.000%2B02:00`).expect(200)).body.items.length).to.be.at.least(1);
+      expect((await call('get', '/v1/notifications?since=2999-01-01T00:00:00Z').expect(200)).body.items).to.deep.equal([]);
+      expect((await call('get', '/v1/notifications?workflow=other').expect(200)).body.items).to.deep.equal([]);
+      expect((await call('get', '/v1/notifications?limit=&status=').expect(200)).body.items).to.have.length(3);
+    });
+
+    it('refuses what is not a status, a timestamp or a page size, naming each parameter', async () => {
+      expect(await refused('/v1/notifications?status=lost&since=yesterday&until=2026-13-45T00:00:00Z&limit=500')).to.deep.equal([
+        { pointer: '/query/limit', message: 'must be an integer from 1 to 200' },
+        { pointer: '/query/status', message: `must be one of ${NOTIFICATION_STATUSES.join(', ')}` },
+        { pointer: '/query/since', message: 'must be an RFC 3339 timestamp' },
+        { pointer: '/query/until', message: 'must be an RFC 3339 timestamp' },
+      ]);
+      expect(await refused('/v1/notifications?since=2026-01-02')).to.deep.equal([{ pointer: '/query/since', message: 'must be an RFC 3339 timestamp' }]);
+      expect((await refused('/v1/notifications?status=sent&status=failed')).map((e) => e.pointer)).to.deep.equal(['/query/status']);
+    });
+  });
+});
