@@ -1,5 +1,6 @@
+import { CHANNELS } from '@clarion/adapter-kit';
 import { DateTime, PagingQuery, StringEnum, Type } from '../kernel/schema.ts';
-import { NOTIFICATION_STATUSES } from '../notifications/status.ts';
+import { DELIVERY_STATUSES, NOTIFICATION_STATUSES } from '../notifications/status.ts';
 
 /**
  * The query parameters of the lists this area's API serves (notifications, deliveries, outbox,
@@ -14,4 +15,16 @@ export const notificationListQuery = Type.Object({
   workflow: Type.Optional(Type.String({ description: 'Only this workflow key' })),
   since: Type.Optional(DateTime({ description: 'Created at or after (RFC 3339)' })),
   until: Type.Optional(DateTime({ description: 'Created before (RFC 3339)' })),
+});
+
+export const deliveryListQuery = Type.Object({
+  ...PagingQuery(),
+  status: Type.Optional(StringEnum(DELIVERY_STATUSES, { description: 'Only this status' })),
+  channel: Type.Optional(StringEnum(CHANNELS, { description: 'Only this channel' })),
+});
+
+export const outboxQuery = Type.Object({
+  ...PagingQuery(),
+  channel: Type.Optional(StringEnum(CHANNELS, { description: 'Only this channel' })),
+  to: Type.Optional(Type.String({ description: 'Only messages to this subscriber id, email or phone' })),
 });

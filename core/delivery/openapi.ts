@@ -1,11 +1,10 @@
 import { CHANNELS } from '@clarion/adapter-kit';
-import { DELIVERY_STATUSES } from '../notifications/status.ts';
 import { attemptViewSchema, auditEntrySchema, deliveryDetailSchema, deliveryViewSchema, interactionViewSchema, notificationDetailSchema, notificationViewSchema, outboxMessageSchema } from '../db/repositories/view-schemas.ts';
 import { workflowSchema, workflowViewSchema } from '../workflows/service.ts';
 import { adapterViewSchema, providerInputSchema, providerPatchSchema, providerPriceSchema, providerTestInputSchema, providerTestResultSchema, providerViewSchema } from './provider-schemas.ts';
 import { bulkResultSchema, subscriberBulkSchema, subscriberInputSchema, subscriberPutSchema, subscriberViewSchema } from '../subscribers/schemas.ts';
 import { AnyObject, Items, Page, Type, queryParameters } from '../kernel/schema.ts';
-import { notificationListQuery } from './list-queries.ts';
+import { deliveryListQuery, notificationListQuery, outboxQuery } from './list-queries.ts';
 
 /** OpenAPI paths and schemas of workflows, subscribers, providers, notifications, deliveries, outbox and audit. */
 
@@ -163,7 +162,7 @@ export const deliveryPaths = {
     get: {
       tags: ['deliveries'],
       summary: 'List deliveries; `?status=dead` is the dead-letter view',
-      parameters: [...paging, q('status', 'Only this status', { enum: [...DELIVERY_STATUSES] }), q('channel', 'Only this channel', { enum: channels })],
+      parameters: queryParameters(deliveryListQuery),
       responses: { '200': json(page('Delivery')), ...errors(400, 401) },
     },
   },
@@ -174,7 +173,7 @@ export const deliveryPaths = {
     post: { tags: ['deliveries'], summary: 'Send a dead or failed delivery again (attempts and providers start over)', parameters: [path('id', 'Delivery id')], responses: { '202': json(ref('DeliveryDetail'), 'Requeued'), ...errors(401, 404, 409) } },
   },
   '/v1/outbox': {
-    get: { tags: ['deliveries'], summary: 'What the sandbox adapter recorded instead of sending', parameters: [...paging, q('channel', 'Only this channel', { enum: channels }), q('to', 'Only messages to this subscriber id, email or phone')], responses: { '200': json(page('OutboxMessage')), ...errors(400, 401) } },
+    get: { tags: ['deliveries'], summary: 'What the sandbox adapter recorded instead of sending', parameters: queryParameters(outboxQuery), responses: { '200': json(page('OutboxMessage')), ...errors(400, 401) } },
   },
   '/v1/audit': {
     get: { tags: ['audit'], summary: 'The audit trail: who did what to what, newest first', parameters: [...paging, q('targetType', 'e.g. workflow, provider, delivery, notification'), q('targetId', 'The target id'), q('action', 'e.g. provider.created')], responses: { '200': json(page('AuditEntry')), ...errors(400, 401) } },

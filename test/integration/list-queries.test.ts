@@ -1,5 +1,6 @@
 import { expect } from 'chai';
 import request from 'supertest';
+import { CHANNELS } from '@clarion/adapter-kit';
 import { NOTIFICATION_STATUSES } from '../../core/notifications/status.ts';
 import { testApp, type TestApp } from '../support/clarion.ts';
 
@@ -12,7 +13,7 @@ describe('list query parameters (integration)', () => {
   let t: TestApp;
   let key: string;
   before(async () => {
-    t = await testApp();
+    t = await testApp({ env: { CLARION_DEFAULT_SANDBOX: 'true' } });
     ({ apiKey: key } = await t.tenant('Acme', { acceptUnvalidatedTypes: true }));
     await call('put', '/v1/workflows/ping').send({ trigger: 'com.acme.ping', channels: ['email'], templates: { email: { subject: 'Ping', text: 'Ping.' } } }).expect(201);
     for (const id of ['p-1', 'p-2', 'p-3']) {
@@ -52,6 +53,41 @@ describe('list query parameters (integration)', () => {
       ]);
       expect(await refused('/v1/notifications?since=2026-01-02')).to.deep.equal([{ pointer: '/query/since', message: 'must be an RFC 3339 timestamp' }]);
       expect((await refused('/v1/notifications?status=sent&status=failed')).map((e) => e.pointer)).to.deep.equal(['/query/status']);
+    });
+  });
+
+  describe('GET /v1/deliveries', () => {
+    it('filters by status and channel, and pages', async () => {
+      const all = await call('get', '/v1/deliveries?channel=email').expect(200);
+      expect(all.body.items).to.have.length(3);
+      const status = all.body.items[0].status;
+      expect((await call('get', `/v1/deliveries?status=${status}&limit=1`).expect(200)).body.items).to.have.length(1);
+      expect((await call('get', '/v1/deliveries?status=dead').expect(200)).body.items).to.deep.equal([]);
+      expect((await call('get', '/v1/deliveries?channel=sms').expect(200)).body.items).to.deep.equal([]);
+    });
+
+    it('refuses an unknown status or channel and a page size that is not one, naming each', async () => {
+      expect((await refused('/v1/deliveries?status=lost&channel=fax&limit=1.5')).map((e) => [e.pointer, e.message.split(' ').slice(0, 3).join(' ')])).to.deep.equal([
+        ['/query/limit', 'must be an'],
+        ['/query/status', 'must be one'],
+        ['/query/channel', 'must be one'],
+      ]);
+      expect((await refused('/v1/deliveries?channel=email&channel=sms')).map((e) => e.pointer)).to.deep.equal(['/query/channel']);
+    });
+  });
+
+  describe('GET /v1/outbox', () => {
+    it('filters by channel and recipient; a repeated recipient is ignored, as it always was', async () => {
+      expect((await call('get', '/v1/outbox?channel=email&to=ada%40example.com').expect(200)).body.items).to.have.length(3);
+      expect((await call('get', '/v1/outbox?to=bob%40example.com').expect(200)).body.items).to.deep.equal([]);
+      expect((await call('get', '/v1/outbox?to=bob%40example.com&to=cy%40example.com').expect(200)).body.items).to.have.length(3);
+    });
+
+    it('refuses an unknown channel and a page size out of range', async () => {
+      expect(await refused('/v1/outbox?channel=fax&limit=201')).to.deep.equal([
+        { pointer: '/query/limit', message: 'must be an integer from 1 to 200' },
+        { pointer: '/query/channel', message: `must be one of ${CHANNELS.join(', ')}` },
+      ]);
     });
   });
 });

@@ -4,13 +4,14 @@ import { ClarionError, type FieldError } from '../../errors.ts';
 import type { Services } from '../../services.ts';
 import { auth } from '../auth.ts';
 import { pageParams, queryString, readJson, readQuery } from '../http.ts';
-import { DELIVERY_STATUSES } from '../../notifications/status.ts';
-import { notificationListQuery } from '../../delivery/list-queries.ts';
+import { deliveryListQuery, notificationListQuery, outboxQuery } from '../../delivery/list-queries.ts';
 import { providerTestInputSchema, type ProviderTestInput } from '../../delivery/provider-schemas.ts';
 import { DEFAULT_PAGE_SIZE, queryReader, schemaAjv } from '../../kernel/schema.ts';
 
 const validateProviderTest = schemaAjv().compile<ProviderTestInput>(providerTestInputSchema);
 const readNotificationList = queryReader(notificationListQuery);
+const readDeliveryList = queryReader(deliveryListQuery);
+const readOutbox = queryReader(outboxQuery);
 
 function oneOf(ctx: { query: Record<string, unknown> }, name: string, allowed: readonly string[], errors: FieldError[]): string | undefined {
   const value = ctx.query[name];
@@ -130,12 +131,8 @@ export function deliveryRoutes(services: Services, router: Router): void {
     ctx.body = await services.views.get(auth(ctx).tenant.id, ctx.params.id);
   });
   router.get('/v1/deliveries', async (ctx) => {
-    const { limit, cursor } = pageParams(ctx);
-    const errors: FieldError[] = [];
-    const status = oneOf(ctx, 'status', DELIVERY_STATUSES, errors);
-    const channel = oneOf(ctx, 'channel', CHANNELS, errors);
-    fail(errors);
-    ctx.body = await services.views.deliveries(auth(ctx).tenant.id, { limit, cursor, status, channel });
+    const { limit = DEFAULT_PAGE_SIZE, ...filters } = readQuery(ctx, readDeliveryList);
+    ctx.body = await services.views.deliveries(auth(ctx).tenant.id, { limit, ...filters });
   });
   router.get('/v1/deliveries/:id', async (ctx) => {
     ctx.body = await services.views.delivery(auth(ctx).tenant.id, ctx.params.id);
@@ -149,11 +146,8 @@ export function deliveryRoutes(services: Services, router: Router): void {
 
   // ---- sandbox outbox and audit trail
   router.get('/v1/outbox', async (ctx) => {
-    const { limit, cursor } = pageParams(ctx);
-    const errors: FieldError[] = [];
-    const channel = oneOf(ctx, 'channel', CHANNELS, errors);
-    fail(errors);
-    ctx.body = await services.views.outbox(auth(ctx).tenant.id, { limit, cursor, channel, to: queryString(ctx, 'to') });
+    const { limit = DEFAULT_PAGE_SIZE, ...filters } = readQuery(ctx, readOutbox);
+    ctx.body = await services.views.outbox(auth(ctx).tenant.id, { limit, ...filters });
   });
   router.get('/v1/audit', async (ctx) => {
     const { limit, cursor } = pageParams(ctx);
