@@ -101,6 +101,8 @@ function acceptedValues(property: Record<string, unknown>): string | undefined {
 export interface QueryReaderOptions {
   /** Parameters whose repeats are read as one comma-separated value (`?tags=a&tags=b` is `a,b`). */
   joinRepeated?: readonly string[];
+  /** Parameters besides the free-text ones whose repeats are ignored (read as absent), where that is what the route always did. */
+  ignoreRepeated?: readonly string[];
 }
 
 /** A free-text parameter (a plain string): its repeats are ignored, as they always were; other repeats are refused. */
@@ -118,7 +120,7 @@ export function queryReader<T extends TObject>(schema: T, options: QueryReaderOp
   const validate = schemaAjv({ coerceTypes: true }).compile<Static<T>>(schema);
   const properties = schema.properties as Record<string, Record<string, unknown>>;
   const join = new Set(options.joinRepeated ?? []);
-  const ignore = new Set(Object.keys(properties).filter((name) => freeText(properties[name]!)));
+  const ignore = new Set([...Object.keys(properties).filter((name) => freeText(properties[name]!)), ...(options.ignoreRepeated ?? [])]);
   return (query: Record<string, string | string[] | undefined>): { value: Static<T>; errors?: undefined } | { value?: undefined; errors: Array<{ pointer: string; message: string }> } => {
     const input: Record<string, unknown> = {};
     for (const name of Object.keys(properties)) {

@@ -90,4 +90,29 @@ describe('list query parameters (integration)', () => {
       ]);
     });
   });
+
+  describe('GET /v1/webhooks/endpoints and their lists', () => {
+    let endpoint: string;
+    before(async () => {
+      endpoint = (await call('post', '/v1/webhooks/endpoints').send({ url: 'https://hooks.example.com/q' }).expect(201)).body.id;
+    });
+
+    it('reads enabled as a boolean; a repeat of it is ignored, as it always was', async () => {
+      expect((await call('get', '/v1/webhooks/endpoints?enabled=true').expect(200)).body.items.map((e: { id: string }) => e.id)).to.deep.equal([endpoint]);
+      expect((await call('get', '/v1/webhooks/endpoints?enabled=false').expect(200)).body.items).to.deep.equal([]);
+      expect((await call('get', '/v1/webhooks/endpoints?enabled=false&enabled=true').expect(200)).body.items).to.have.length(1);
+      expect(await refused('/v1/webhooks/endpoints?enabled=1&limit=0')).to.deep.equal([
+        { pointer: '/query/limit', message: 'must be an integer from 1 to 200' },
+        { pointer: '/query/enabled', message: 'must be true or false' },
+      ]);
+    });
+
+    it('refuses an unknown message status, attempt outcome or stats time, naming it', async () => {
+      expect((await call('get', `/v1/webhooks/endpoints/${endpoint}/messages?status=pending&eventType=x`).expect(200)).body.items).to.deep.equal([]);
+      expect(await refused(`/v1/webhooks/endpoints/${endpoint}/messages?status=lost`)).to.deep.equal([{ pointer: '/query/status', message: 'must be one of pending, retrying, delivered, failed' }]);
+      expect((await refused(`/v1/webhooks/endpoints/${endpoint}/attempts?outcome=meh`)).map((e) => e.pointer)).to.deep.equal(['/query/outcome']);
+      expect((await call('get', `/v1/webhooks/endpoints/${endpoint}/stats?since=2026-01-01T00:00:00Z`).expect(200)).body.messages).to.deep.equal({ pending: 0, retrying: 0, delivered: 0, failed: 0 });
+      expect(await refused(`/v1/webhooks/endpoints/${endpoint}/stats?since=whenever`)).to.deep.equal([{ pointer: '/query/since', message: 'must be an RFC 3339 timestamp' }]);
+    });
+  });
 });
