@@ -79,13 +79,15 @@ export type { ErrorObject };
  * properties: `queryParameters` gives the OpenAPI `parameters` of the route, `queryReader` checks
  * a Koa query against the same object (numbers and booleans coerced from their text).
  * Here: the OpenAPI `parameters` (`in: query`) of each property of `schema`, its `description`
- * lifted out of the parameter's schema.
+ * lifted out of the parameter's schema. An array property is a comma-separated list
+ * (`style: form, explode: false`: `?tags=a,b`).
  */
-export function queryParameters(schema: TObject): Array<{ name: string; in: 'query'; required: boolean; description?: string; schema: Record<string, unknown> }> {
+export function queryParameters(schema: TObject): Array<{ name: string; in: 'query'; required: boolean; description?: string; style?: string; explode?: boolean; schema: Record<string, unknown> }> {
   const required = new Set<string>((schema as { required?: string[] }).required ?? []);
   return Object.entries(schema.properties as Record<string, TSchema>).map(([name, property]) => {
     const { description, ...rest } = property as Record<string, unknown>;
-    return { name, in: 'query' as const, required: required.has(name), ...(typeof description === 'string' ? { description } : {}), schema: rest };
+    const commaSeparated = rest.type === 'array' ? { style: 'form', explode: false } : {};
+    return { name, in: 'query' as const, required: required.has(name), ...(typeof description === 'string' ? { description } : {}), ...commaSeparated, schema: rest };
   });
 }
 
@@ -95,12 +97,14 @@ function acceptedValues(property: Record<string, unknown>): string | undefined {
   if (property.type === 'boolean') return 'must be true or false';
   if (property.type === 'integer' && typeof property.minimum === 'number' && typeof property.maximum === 'number') return `must be an integer from ${property.minimum} to ${property.maximum}`;
   if (property.format === 'date-time') return 'must be an RFC 3339 timestamp';
+  if (property.type === 'array') {
+    const items = (property.items ?? {}) as Record<string, unknown>;
+    return `must be ${property.minItems ?? 0} to ${property.maxItems ?? 'any number of'} comma-separated values${typeof items.description === 'string' ? ` (${items.description})` : ''}`;
+  }
   return undefined;
 }
 
 export interface QueryReaderOptions {
-  /** Parameters whose repeats are read as one comma-separated value (`?tags=a&tags=b` is `a,b`). */
-  joinRepeated?: readonly string[];
   /** Parameters besides the free-text ones whose repeats are ignored (read as absent), where that is what the route always did. */
   ignoreRepeated?: readonly string[];
 }
@@ -112,20 +116,25 @@ function freeText(property: Record<string, unknown>): boolean {
 
 /**
  * Checks a Koa query (`ctx.query`: a string, or an array of the repeats) against `schema`: an
- * empty value is an absent one, numbers and booleans are read from their text, parameters the
- * schema does not name are left alone, repeats are refused (but see QueryReaderOptions and
+ * empty value is an absent one, numbers and booleans are read from their text, an array is read
+ * from comma-separated values (trimmed, empty ones dropped; repeats add to it), parameters the
+ * schema does not name are left alone, other repeats are refused (but see QueryReaderOptions and
  * freeText). Returns the typed query or the field errors (`/query/<name>`, one per parameter).
  */
 export function queryReader<T extends TObject>(schema: T, options: QueryReaderOptions = {}) {
   const validate = schemaAjv({ coerceTypes: true }).compile<Static<T>>(schema);
   const properties = schema.properties as Record<string, Record<string, unknown>>;
-  const join = new Set(options.joinRepeated ?? []);
+  const lists = new Set(Object.keys(properties).filter((name) => properties[name]!.type === 'array'));
   const ignore = new Set([...Object.keys(properties).filter((name) => freeText(properties[name]!)), ...(options.ignoreRepeated ?? [])]);
   return (query: Record<string, string | string[] | undefined>): { value: Static<T>; errors?: undefined } | { value?: undefined; errors: Array<{ pointer: string; message: string }> } => {
     const input: Record<string, unknown> = {};
     for (const name of Object.keys(properties)) {
       let value: unknown = query[name];
-      if (Array.isArray(value)) value = join.has(name) ? value.join(',') : ignore.has(name) ? undefined : value;
+      if (lists.has(name)) {
+        if (value !== undefined && value !== '') input[name] = [value as string | string[]].flat().flatMap((v) => v.split(',')).map((v) => v.trim()).filter(Boolean);
+        continue;
+      }
+      if (Array.isArray(value)) value = ignore.has(name) ? undefined : value;
       if (value !== undefined && value !== '') input[name] = value;
     }
     if (validate(input)) return { value: input as Static<T> };
