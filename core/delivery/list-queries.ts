@@ -3,8 +3,8 @@ import { DateTime, PagingQuery, StringEnum, Type } from '../kernel/schema.ts';
 import { DELIVERY_STATUSES, NOTIFICATION_STATUSES } from '../notifications/status.ts';
 
 /**
- * The query parameters of the lists this area's API serves (notifications, deliveries, outbox,
- * audit), once: the OpenAPI document (openapi.ts) lists them and the routes check the query
+ * The query parameters of the lists this area's API serves (subscribers, providers,
+ * notifications, deliveries, outbox, audit), once: the OpenAPI document (openapi.ts) lists them and the routes check the query
  * against them (queryReader, core/kernel/schema.ts).
  */
 
@@ -27,4 +27,21 @@ export const outboxQuery = Type.Object({
   ...PagingQuery(),
   channel: Type.Optional(StringEnum(CHANNELS, { description: 'Only this channel' })),
   to: Type.Optional(Type.String({ description: 'Only messages to this subscriber id, email or phone' })),
+});
+
+export const subscriberListQuery = Type.Object({
+  ...PagingQuery(),
+  team: Type.Optional(Type.String({ description: 'Members of this team' })),
+  project: Type.Optional(Type.String({ description: 'Members of this project' })),
+});
+
+export const providerListQuery = Type.Object({
+  channel: Type.Optional(StringEnum(CHANNELS, { description: 'Only this channel' })),
+});
+
+export const auditQuery = Type.Object({
+  ...PagingQuery(),
+  targetType: Type.Optional(Type.String({ description: 'e.g. workflow, provider, delivery, notification' })),
+  targetId: Type.Optional(Type.String({ description: 'The target id' })),
+  action: Type.Optional(Type.String({ description: 'e.g. provider.created' })),
 });

@@ -115,4 +115,18 @@ describe('list query parameters (integration)', () => {
       expect(await refused(`/v1/webhooks/endpoints/${endpoint}/stats?since=whenever`)).to.deep.equal([{ pointer: '/query/since', message: 'must be an RFC 3339 timestamp' }]);
     });
   });
+
+  describe('GET /v1/subscribers, /v1/providers and /v1/audit', () => {
+    it('filter by their documented parameters and refuse a bad channel or page size', async () => {
+      expect((await call('get', '/v1/subscribers?limit=1').expect(200)).body.items.map((s: { subscriberId: string }) => s.subscriberId)).to.deep.equal(['ada']);
+      expect((await call('get', '/v1/subscribers?team=nobody').expect(200)).body.items).to.deep.equal([]);
+      expect(await refused('/v1/subscribers?limit=-1')).to.deep.equal([{ pointer: '/query/limit', message: 'must be an integer from 1 to 200' }]);
+      expect((await call('get', '/v1/providers?channel=email').expect(200)).body.items).to.be.an('array');
+      expect(await refused('/v1/providers?channel=fax')).to.deep.equal([{ pointer: '/query/channel', message: `must be one of ${CHANNELS.join(', ')}` }]);
+      const created = (await call('get', '/v1/audit?action=workflow.created&limit=5').expect(200)).body.items;
+      expect(created.map((e: { action: string }) => e.action)).to.deep.equal(['workflow.created']);
+      expect((await call('get', '/v1/audit?targetType=workflow&targetId=none').expect(200)).body.items).to.deep.equal([]);
+      expect(await refused('/v1/audit?limit=many')).to.deep.equal([{ pointer: '/query/limit', message: 'must be an integer from 1 to 200' }]);
+    });
+  });
 });

@@ -1,10 +1,9 @@
 import type Router from '@koa/router';
-import { CHANNELS } from '@clarion/adapter-kit';
-import { ClarionError, type FieldError } from '../../errors.ts';
+import { ClarionError } from '../../errors.ts';
 import type { Services } from '../../services.ts';
 import { auth } from '../auth.ts';
-import { pageParams, queryString, readJson, readQuery } from '../http.ts';
-import { deliveryListQuery, notificationListQuery, outboxQuery } from '../../delivery/list-queries.ts';
+import { readJson, readQuery } from '../http.ts';
+import { auditQuery, deliveryListQuery, notificationListQuery, outboxQuery, providerListQuery, subscriberListQuery } from '../../delivery/list-queries.ts';
 import { providerTestInputSchema, type ProviderTestInput } from '../../delivery/provider-schemas.ts';
 import { DEFAULT_PAGE_SIZE, queryReader, schemaAjv } from '../../kernel/schema.ts';
 
@@ -12,17 +11,9 @@ const validateProviderTest = schemaAjv().compile<ProviderTestInput>(providerTest
 const readNotificationList = queryReader(notificationListQuery);
 const readDeliveryList = queryReader(deliveryListQuery);
 const readOutbox = queryReader(outboxQuery);
-
-function oneOf(ctx: { query: Record<string, unknown> }, name: string, allowed: readonly string[], errors: FieldError[]): string | undefined {
-  const value = ctx.query[name];
-  if (value === undefined || value === '') return undefined;
-  if (typeof value !== 'string' || !allowed.includes(value)) errors.push({ pointer: `/query/${name}`, message: `must be one of ${allowed.join(', ')}` });
-  return value as string;
-}
-
-function fail(errors: FieldError[]) {
-  if (errors.length > 0) throw new ClarionError('CLARION_ERR_HTTP_INVALID_REQUEST', 'Invalid query parameters', { errors });
-}
+const readSubscriberList = queryReader(subscriberListQuery);
+const readProviderList = queryReader(providerListQuery);
+const readAudit = queryReader(auditQuery);
 
 /** Workflows, subscribers, providers, notifications, deliveries, outbox and audit. */
 export function deliveryRoutes(services: Services, router: Router): void {
@@ -52,8 +43,8 @@ export function deliveryRoutes(services: Services, router: Router): void {
 
   // ---- subscribers
   router.get('/v1/subscribers', async (ctx) => {
-    const { limit, cursor } = pageParams(ctx);
-    ctx.body = await services.subscribers.list(auth(ctx).tenant.id, { limit, after: cursor, team: queryString(ctx, 'team'), project: queryString(ctx, 'project') });
+    const { limit = DEFAULT_PAGE_SIZE, cursor, ...filters } = readQuery(ctx, readSubscriberList);
+    ctx.body = await services.subscribers.list(auth(ctx).tenant.id, { limit, after: cursor, ...filters });
   });
   // The colon is literal (Google's custom-method style): escaped for the router.
   router.post('/v1/subscribers\\:bulk', async (ctx) => {
@@ -82,9 +73,7 @@ export function deliveryRoutes(services: Services, router: Router): void {
     ctx.body = { items: services.adapters.list() };
   });
   router.get('/v1/providers', async (ctx) => {
-    const errors: FieldError[] = [];
-    const channel = oneOf(ctx, 'channel', CHANNELS, errors);
-    fail(errors);
+    const { channel } = readQuery(ctx, readProviderList);
     ctx.body = { items: await services.providers.list(auth(ctx).tenant.id, channel) };
   });
   router.post('/v1/providers', async (ctx) => {
@@ -150,9 +139,7 @@ export function deliveryRoutes(services: Services, router: Router): void {
     ctx.body = await services.views.outbox(auth(ctx).tenant.id, { limit, ...filters });
   });
   router.get('/v1/audit', async (ctx) => {
-    const { limit, cursor } = pageParams(ctx);
-    ctx.body = await services.views.audit(auth(ctx).tenant.id, {
-      limit, cursor, targetType: queryString(ctx, 'targetType'), targetId: queryString(ctx, 'targetId'), action: queryString(ctx, 'action'),
-    });
+    const { limit = DEFAULT_PAGE_SIZE, ...filters } = readQuery(ctx, readAudit);
+    ctx.body = await services.views.audit(auth(ctx).tenant.id, { limit, ...filters });
   });
 }
