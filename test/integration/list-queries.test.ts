@@ -129,4 +129,15 @@ describe('list query parameters (integration)', () => {
       expect(await refused('/v1/audit?limit=many')).to.deep.equal([{ pointer: '/query/limit', message: 'must be an integer from 1 to 200' }]);
     });
   });
+
+  describe('GET /v1/events', () => {
+    it('filters by type, source and status; refuses an unknown status or page size, naming each', async () => {
+      expect((await call('get', '/v1/events?type=com.acme.ping&source=/q&status=processed&limit=2').expect(200)).body.items).to.have.length(2);
+      expect((await call('get', '/v1/events?source=/elsewhere').expect(200)).body.items).to.deep.equal([]);
+      expect(await refused('/v1/events?status=lost&limit=0')).to.deep.equal([
+        { pointer: '/query/limit', message: 'must be an integer from 1 to 200' },
+        { pointer: '/query/status', message: 'must be one of received, processing, processed, failed, cancelled' },
+      ]);
+    });
+  });
 });
