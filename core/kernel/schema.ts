@@ -60,6 +60,9 @@ export function PagingQuery(max = 200) {
   };
 }
 
+/** The query of a list that takes nothing but `limit` and `cursor` (at most 200 a page). */
+export const PageQuery = Type.Object(PagingQuery());
+
 /** A list answered whole. */
 export function Items<T extends TSchema>(item: T) {
   return Type.Object({ items: Type.Array(item) });
