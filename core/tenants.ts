@@ -4,7 +4,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { Knex } from 'knex';
 import { announceChange } from './cache-invalidation.ts';
 import { ClarionError } from './errors.ts';
-import { Type } from './kernel/schema.ts';
+import { Type, type Static } from './kernel/schema.ts';
 import { routingModeSchema } from './delivery/routing.ts';
 
 /**
@@ -15,17 +15,11 @@ import { routingModeSchema } from './delivery/routing.ts';
 
 const KEY_PREFIX = 'ck_';
 
-export interface TenantSettings {
-  /** Accept event types that have no contract (their data is then stored unvalidated). */
-  acceptUnvalidatedTypes?: boolean;
-  defaultLocale?: string;
-  brand?: { name?: string; color?: string; logoUrl?: string };
-  /** Email open and click tracking for workflows that do not say (critical ones never inherit it). */
-  tracking?: { opens?: boolean; clicks?: boolean };
-  /** Days the tenant's events, notifications, deliveries, ... are kept (CLARION_RETENTION_DAYS when unset, never more than CLARION_RETENTION_MAX_DAYS). */
-  retentionDays?: number;
-  [key: string]: unknown;
-}
+/**
+ * The tenant's settings as stored: the fields of `tenantSettingsSchema` (below), checked by
+ * PATCH /v1/tenant, and whatever older versions stored besides.
+ */
+export type TenantSettings = Static<typeof storedSettingsSchema> & { [key: string]: unknown };
 
 export interface TenantRow {
   id: string;
@@ -204,10 +198,12 @@ const settingsFields = {
 };
 export const tenantSettingsSchema = Type.Object(settingsFields, { additionalProperties: false, minProperties: 1 });
 export const tenantPatchSchema = Type.Object({ settings: tenantSettingsSchema }, { additionalProperties: false });
+export type TenantPatch = Static<typeof tenantPatchSchema>;
 /** Settings as stored: what PATCH accepted, and whatever older versions stored. */
+const storedSettingsSchema = Type.Object(settingsFields);
 export const tenantViewSchema = Type.Object({
   id: Type.String({ format: 'uuid' }),
   name: Type.String(),
-  settings: Type.Object(settingsFields),
+  settings: storedSettingsSchema,
   createdAt: Type.String({ format: 'date-time' }),
 });

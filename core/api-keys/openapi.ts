@@ -1,4 +1,4 @@
-import { Page, Type } from '../kernel/schema.ts';
+import { Page, PageQuery, Type, queryParameters } from '../kernel/schema.ts';
 import { apiKeyCreateSchema, apiKeySecretSchema, apiKeyViewSchema } from './service.ts';
 
 /** The API key routes and schemas of the OpenAPI document (spread into core/gateway/openapi.ts). */
@@ -8,7 +8,6 @@ const errors = (...statuses: number[]) => Object.fromEntries(statuses.map((s) =>
 const json = (schema: object, description = 'OK') => ({ description, content: { 'application/json': { schema } } });
 const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
 const Ref = (name: string) => Type.Unsafe<unknown>(ref(name));
-const query = (name: string, description: string, schema: object = { type: 'string' }) => ({ name, in: 'query', required: false, description, schema });
 const tags = ['api-keys'];
 
 export const apiKeyPaths = {
@@ -17,7 +16,7 @@ export const apiKeyPaths = {
       tags,
       summary: "List the tenant's API keys, newest first, revoked ones included",
       description: 'Never the keys themselves nor their hashes: each key is recognised by its `prefix`.',
-      parameters: [query('limit', 'Page size (1-200, default 50).', { type: 'integer', minimum: 1, maximum: 200 }), query('cursor', 'The `nextCursor` of the previous page.')],
+      parameters: queryParameters(PageQuery),
       responses: {
         '200': json(Page(Ref('ApiKey'))),
         ...errors(400, 401),

@@ -1,10 +1,9 @@
-import { CHANNELS } from '@clarion/adapter-kit';
-import { DELIVERY_STATUSES, NOTIFICATION_STATUSES } from '../notifications/status.ts';
 import { attemptViewSchema, auditEntrySchema, deliveryDetailSchema, deliveryViewSchema, interactionViewSchema, notificationDetailSchema, notificationViewSchema, outboxMessageSchema } from '../db/repositories/view-schemas.ts';
 import { workflowSchema, workflowViewSchema } from '../workflows/service.ts';
 import { adapterViewSchema, providerInputSchema, providerPatchSchema, providerPriceSchema, providerTestInputSchema, providerTestResultSchema, providerViewSchema } from './provider-schemas.ts';
 import { bulkResultSchema, subscriberBulkSchema, subscriberInputSchema, subscriberPutSchema, subscriberViewSchema } from '../subscribers/schemas.ts';
-import { AnyObject, Items, Page, Type } from '../kernel/schema.ts';
+import { AnyObject, Items, Page, Type, queryParameters } from '../kernel/schema.ts';
+import { auditQuery, deliveryListQuery, notificationListQuery, outboxQuery, providerListQuery, subscriberListQuery } from './list-queries.ts';
 
 /** OpenAPI paths and schemas of workflows, subscribers, providers, notifications, deliveries, outbox and audit. */
 
@@ -13,12 +12,9 @@ const errors = (...statuses: number[]) => Object.fromEntries(statuses.map((s) =>
 const json = (schema: object, description = 'OK') => ({ description, content: { 'application/json': { schema } } });
 const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
 const path = (name: string, description: string) => ({ name, in: 'path', required: true, description, schema: { type: 'string' } });
-const q = (name: string, description: string, schema: object = { type: 'string' }) => ({ name, in: 'query', required: false, description, schema });
-const paging = [q('limit', 'Page size (1-200, default 50).', { type: 'integer', minimum: 1, maximum: 200 }), q('cursor', 'The `nextCursor` of the previous page.')];
 const Ref = (name: string) => Type.Unsafe<unknown>(ref(name));
 const page = (item: string) => Page(Ref(item));
 const body = (schema: object) => ({ required: true, content: { 'application/json': { schema } } });
-const channels = [...CHANNELS];
 
 export const deliveryPaths = {
   '/v1/media/{token}': {
@@ -64,7 +60,7 @@ export const deliveryPaths = {
     },
   },
   '/v1/subscribers': {
-    get: { tags: ['subscribers'], summary: 'List subscribers (by id)', parameters: [...paging, q('team', 'Members of this team'), q('project', 'Members of this project')], responses: { '200': json(page('Subscriber')), ...errors(400, 401) } },
+    get: { tags: ['subscribers'], summary: 'List subscribers (by id)', parameters: queryParameters(subscriberListQuery), responses: { '200': json(page('Subscriber')), ...errors(400, 401) } },
   },
   '/v1/subscribers:bulk': {
     post: {
@@ -107,7 +103,7 @@ export const deliveryPaths = {
     get: { tags: ['providers'], summary: 'Installed channel adapters and their configuration schemas', responses: { '200': json(Items(Ref('Adapter'))), ...errors(401) } },
   },
   '/v1/providers': {
-    get: { tags: ['providers'], summary: "The tenant's provider configurations (secrets masked)", parameters: [q('channel', 'Only this channel', { enum: channels })], responses: { '200': json(Items(Ref('Provider'))), ...errors(400, 401) } },
+    get: { tags: ['providers'], summary: "The tenant's provider configurations (secrets masked)", parameters: queryParameters(providerListQuery), responses: { '200': json(Items(Ref('Provider'))), ...errors(400, 401) } },
     post: { tags: ['providers'], summary: 'Add a provider configuration (credentials encrypted at rest)', requestBody: body(ref('ProviderInput')), responses: { '201': json(ref('Provider'), 'Created'), ...errors(400, 401, 415, 422) } },
   },
   '/v1/providers/{id}': {
@@ -151,14 +147,7 @@ export const deliveryPaths = {
     get: {
       tags: ['notifications'],
       summary: 'List notifications, newest first',
-      parameters: [
-        ...paging,
-        q('status', 'Only this status', { enum: [...NOTIFICATION_STATUSES] }),
-        q('subscriber', 'Only this subscriber id'),
-        q('workflow', 'Only this workflow key'),
-        q('since', 'Created at or after (RFC 3339)', { type: 'string', format: 'date-time' }),
-        q('until', 'Created before (RFC 3339)', { type: 'string', format: 'date-time' }),
-      ],
+      parameters: queryParameters(notificationListQuery),
       responses: { '200': json(page('Notification')), ...errors(400, 401) },
     },
   },
@@ -169,7 +158,7 @@ export const deliveryPaths = {
     get: {
       tags: ['deliveries'],
       summary: 'List deliveries; `?status=dead` is the dead-letter view',
-      parameters: [...paging, q('status', 'Only this status', { enum: [...DELIVERY_STATUSES] }), q('channel', 'Only this channel', { enum: channels })],
+      parameters: queryParameters(deliveryListQuery),
       responses: { '200': json(page('Delivery')), ...errors(400, 401) },
     },
   },
@@ -180,10 +169,10 @@ export const deliveryPaths = {
     post: { tags: ['deliveries'], summary: 'Send a dead or failed delivery again (attempts and providers start over)', parameters: [path('id', 'Delivery id')], responses: { '202': json(ref('DeliveryDetail'), 'Requeued'), ...errors(401, 404, 409) } },
   },
   '/v1/outbox': {
-    get: { tags: ['deliveries'], summary: 'What the sandbox adapter recorded instead of sending', parameters: [...paging, q('channel', 'Only this channel', { enum: channels }), q('to', 'Only messages to this subscriber id, email or phone')], responses: { '200': json(page('OutboxMessage')), ...errors(400, 401) } },
+    get: { tags: ['deliveries'], summary: 'What the sandbox adapter recorded instead of sending', parameters: queryParameters(outboxQuery), responses: { '200': json(page('OutboxMessage')), ...errors(400, 401) } },
   },
   '/v1/audit': {
-    get: { tags: ['audit'], summary: 'The audit trail: who did what to what, newest first', parameters: [...paging, q('targetType', 'e.g. workflow, provider, delivery, notification'), q('targetId', 'The target id'), q('action', 'e.g. provider.created')], responses: { '200': json(page('AuditEntry')), ...errors(400, 401) } },
+    get: { tags: ['audit'], summary: 'The audit trail: who did what to what, newest first', parameters: queryParameters(auditQuery), responses: { '200': json(page('AuditEntry')), ...errors(400, 401) } },
   },
 };
 

@@ -6,6 +6,7 @@ import { isDatabaseUnavailable } from '../db/unavailable.ts';
 import { ClarionError, problemDocument, type FieldError } from '../errors.ts';
 import { parseMediaType } from '../ingest/cloudevents.ts';
 import { decodeText, parseJsonBody, stringProblem } from '../ingest/json.ts';
+import { DEFAULT_PAGE_SIZE, PageQuery, queryReader } from '../kernel/schema.ts';
 
 /** What a 503 tells the client to wait before it retries (`Retry-After`). */
 export const RETRY_AFTER_SECONDS = 2;
@@ -100,20 +101,22 @@ export function guardPathParams(router: Router): void {
   }
 }
 
-/** Reads `limit` and `cursor` query parameters with clear errors. */
-export function pageParams(ctx: Context, max = 200): { limit: number; cursor?: string } {
-  const errors: FieldError[] = [];
-  let limit = 50;
-  if (ctx.query.limit !== undefined) {
-    limit = Number(ctx.query.limit);
-    if (!Number.isInteger(limit) || limit < 1 || limit > max) errors.push({ pointer: '/query/limit', message: `must be an integer from 1 to ${max}` });
-  }
-  const cursor = typeof ctx.query.cursor === 'string' && ctx.query.cursor !== '' ? ctx.query.cursor : undefined;
-  if (errors.length > 0) throw new ClarionError('CLARION_ERR_HTTP_INVALID_REQUEST', 'Invalid query parameters', { errors });
+const readPage = queryReader(PageQuery);
+
+/** Reads the `limit` and `cursor` query parameters of a list that takes nothing else (PageQuery, core/kernel/schema.ts). */
+export function pageParams(ctx: Context): { limit: number; cursor?: string } {
+  const { limit = DEFAULT_PAGE_SIZE, cursor } = readQuery(ctx, readPage);
   return { limit, cursor };
 }
 
 export function queryString(ctx: Context, name: string): string | undefined {
   const value = ctx.query[name];
   return typeof value === 'string' && value !== '' ? value : undefined;
+}
+
+/** The query of `ctx` read by `reader` (core/kernel/schema.ts queryReader), or a 400 naming each bad parameter. */
+export function readQuery<T>(ctx: Context, reader: (query: Context['query']) => { value: T; errors?: undefined } | { value?: undefined; errors: FieldError[] }): T {
+  const { value, errors } = reader(ctx.query);
+  if (errors) throw new ClarionError('CLARION_ERR_HTTP_INVALID_REQUEST', 'Invalid query parameters', { errors });
+  return value;
 }

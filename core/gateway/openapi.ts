@@ -15,10 +15,10 @@ import { schedulePaths, scheduleSchemas } from '../schedules/openapi.ts';
 import { topicPaths, topicSchemas } from '../topics/openapi.ts';
 import { cancellationInputSchema, cancellationResultSchema } from '../notifications/cancellation.ts';
 import { analyticsPaths, analyticsSchemas } from '../analytics/openapi.ts';
-import { contractBodySchema, contractVersionsSchema, eventDetailSchema, ingestSchemas, limited } from '../ingest/openapi.ts';
+import { contractBodySchema, contractVersionsSchema, eventDetailSchema, eventListQuery, ingestSchemas, limited } from '../ingest/openapi.ts';
 import { tenantPatchSchema, tenantSettingsSchema, tenantViewSchema } from '../tenants.ts';
 import { problemSchema } from '../errors.ts';
-import { AnyObject, Items, Page, Type } from '../kernel/schema.ts';
+import { AnyObject, Items, Page, Type, queryParameters } from '../kernel/schema.ts';
 
 const problem = { $ref: '#/components/responses/Problem' };
 const errorResponses = (...statuses: number[]) => Object.fromEntries(statuses.map((s) => [String(s), problem]));
@@ -28,10 +28,6 @@ const Ref = (name: string) => Type.Unsafe<unknown>(ref(name));
 const pathParam = (name: string, description: string) => ({ name, in: 'path', required: true, description, schema: { type: 'string' } });
 const query = (name: string, description: string, schema: object = { type: 'string' }) => ({ name, in: 'query', required: false, description, schema });
 const header = (name: string, bytes: number, description: string) => ({ name, in: 'header', required: false, schema: limited(bytes), description });
-const paging = [
-  query('limit', 'Page size (1-200, default 50).', { type: 'integer', minimum: 1, maximum: 200 }),
-  query('cursor', 'The `nextCursor` of the previous page.'),
-];
 
 export function openApiDocument(serverUrl: string): Record<string, unknown> {
   const document = {
@@ -138,12 +134,7 @@ export function openApiDocument(serverUrl: string): Record<string, unknown> {
         get: {
           tags: ['events'],
           summary: "List the tenant's events, newest first",
-          parameters: [
-            ...paging,
-            query('type', 'Only this event type.'),
-            query('source', 'Only this source.'),
-            query('status', 'Only this processing status.', { enum: ['received', 'processing', 'processed', 'failed', 'cancelled'] }),
-          ],
+          parameters: queryParameters(eventListQuery),
           responses: { '200': json(Page(Ref('StoredEvent'))), ...errorResponses(400, 401) },
         },
       },

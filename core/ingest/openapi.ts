@@ -1,4 +1,4 @@
-import { DateTime, Dictionary, Nullable, NullableDateTime, NullableString, StringEnum, Type, Uuid, type Static } from '../kernel/schema.ts';
+import { DateTime, Dictionary, Nullable, NullableDateTime, NullableString, PagingQuery, StringEnum, Type, Uuid, type Static } from '../kernel/schema.ts';
 import {
   MAX_DATACONTENTTYPE_BYTES, MAX_DATASCHEMA_BYTES, MAX_EXTENSION_VALUE_BYTES, MAX_EXTENSIONS, MAX_ID_BYTES, MAX_JSON_DEPTH, MAX_SOURCE_BYTES, MAX_SUBJECT_BYTES, MAX_TYPE_BYTES,
 } from './limits.ts';
@@ -66,9 +66,19 @@ export const topicFanOutSchema = Type.Object(
   { description: "The fan-out of the event to topics for one workflow, streamed in pages by the worker: members at the time it began, once each, never the event's own recipients nor its `exclude` list." },
 );
 
+export const EVENT_STATUSES = ['received', 'processing', 'processed', 'failed', 'cancelled'] as const;
+
+/** `GET /v1/events`: documented (core/gateway/openapi.ts) and checked (queryReader; a repeat of status was always ignored) from this object. */
+export const eventListQuery = Type.Object({
+  ...PagingQuery(),
+  type: Type.Optional(Type.String({ description: 'Only this event type.' })),
+  source: Type.Optional(Type.String({ description: 'Only this source.' })),
+  status: Type.Optional(StringEnum(EVENT_STATUSES, { description: 'Only this processing status.' })),
+});
+
 export const storedEventSchema = Type.Object({
   id: Uuid(),
-  status: StringEnum(['received', 'processing', 'processed', 'failed', 'cancelled'], { description: '`cancelled`: cancelled before it was fanned out' }),
+  status: StringEnum(EVENT_STATUSES, { description: '`cancelled`: cancelled before it was fanned out' }),
   error: Type.Optional(NullableString({ description: 'What went wrong processing it (recipients that cannot be resolved...)' })),
   notice: Type.Optional(NullableString({ description: 'Why a processed event produced nothing, when that is no error (no workflow for its type)' })),
   receivedAt: DateTime(),

@@ -1,6 +1,6 @@
 import { Ajv2020, type ErrorObject, type Options } from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
-import Type, { type Static, type TSchema } from 'typebox';
+import Type, { type Static, type TObject, type TSchema } from 'typebox';
 
 /**
  * Request and response schemas are written once, with TypeBox, beside the service that checks
@@ -49,6 +49,20 @@ export function Page<T extends TSchema>(item: T) {
   return Type.Object({ items: Type.Array(item), nextCursor: NullableString() });
 }
 
+/** Page size when the query does not say. */
+export const DEFAULT_PAGE_SIZE = 50;
+
+/** The `limit` and `cursor` query parameters of a keyset-paged list (at most `max` a page). */
+export function PagingQuery(max = 200) {
+  return {
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: max, default: DEFAULT_PAGE_SIZE, description: `Page size (1-${max}, default ${DEFAULT_PAGE_SIZE}).` })),
+    cursor: Type.Optional(Type.String({ description: 'The `nextCursor` of the previous page.' })),
+  };
+}
+
+/** The query of a list that takes nothing but `limit` and `cursor` (at most 200 a page). */
+export const PageQuery = Type.Object(PagingQuery());
+
 /** A list answered whole. */
 export function Items<T extends TSchema>(item: T) {
   return Type.Object({ items: Type.Array(item) });
@@ -62,3 +76,77 @@ export function schemaAjv(options: Options = {}): Ajv2020 {
 }
 
 export type { ErrorObject };
+
+/**
+ * A route's query parameters, written once as a TypeBox object of (mostly optional) scalar
+ * properties: `queryParameters` gives the OpenAPI `parameters` of the route, `queryReader` checks
+ * a Koa query against the same object (numbers and booleans coerced from their text).
+ * Here: the OpenAPI `parameters` (`in: query`) of each property of `schema`, its `description`
+ * lifted out of the parameter's schema. An array property is a comma-separated list
+ * (`style: form, explode: false`: `?tags=a,b`).
+ */
+export function queryParameters(schema: TObject): Array<{ name: string; in: 'query'; required: boolean; description?: string; style?: string; explode?: boolean; schema: Record<string, unknown> }> {
+  const required = new Set<string>((schema as { required?: string[] }).required ?? []);
+  return Object.entries(schema.properties as Record<string, TSchema>).map(([name, property]) => {
+    const { description, ...rest } = property as Record<string, unknown>;
+    const commaSeparated = rest.type === 'array' ? { style: 'form', explode: false } : {};
+    return { name, in: 'query' as const, required: required.has(name), ...(typeof description === 'string' ? { description } : {}), ...commaSeparated, schema: rest };
+  });
+}
+
+/** What each property accepts, said the way the API always said it. */
+function acceptedValues(property: Record<string, unknown>): string | undefined {
+  if (Array.isArray(property.enum)) return `must be one of ${property.enum.join(', ')}`;
+  if (property.type === 'boolean') return 'must be true or false';
+  if (property.type === 'integer' && typeof property.minimum === 'number' && typeof property.maximum === 'number') return `must be an integer from ${property.minimum} to ${property.maximum}`;
+  if (property.format === 'date-time') return 'must be an RFC 3339 timestamp';
+  if (property.type === 'array') {
+    const items = (property.items ?? {}) as Record<string, unknown>;
+    return `must be ${property.minItems ?? 0} to ${property.maxItems ?? 'any number of'} comma-separated values${typeof items.description === 'string' ? ` (${items.description})` : ''}`;
+  }
+  return undefined;
+}
+
+export interface QueryReaderOptions {
+  /** Parameters besides the free-text ones whose repeats are ignored (read as absent), where that is what the route always did. */
+  ignoreRepeated?: readonly string[];
+}
+
+/** A free-text parameter (a plain string): its repeats are ignored, as they always were; other repeats are refused. */
+function freeText(property: Record<string, unknown>): boolean {
+  return property.type === 'string' && property.enum === undefined && property.format === undefined && property.pattern === undefined;
+}
+
+/**
+ * Checks a Koa query (`ctx.query`: a string, or an array of the repeats) against `schema`: an
+ * empty value is an absent one, numbers and booleans are read from their text, an array is read
+ * from comma-separated values (trimmed, empty ones dropped; repeats add to it), parameters the
+ * schema does not name are left alone, other repeats are refused (but see QueryReaderOptions and
+ * freeText). Returns the typed query or the field errors (`/query/<name>`, one per parameter).
+ */
+export function queryReader<T extends TObject>(schema: T, options: QueryReaderOptions = {}) {
+  const validate = schemaAjv({ coerceTypes: true }).compile<Static<T>>(schema);
+  const properties = schema.properties as Record<string, Record<string, unknown>>;
+  const lists = new Set(Object.keys(properties).filter((name) => properties[name]!.type === 'array'));
+  const ignore = new Set([...Object.keys(properties).filter((name) => freeText(properties[name]!)), ...(options.ignoreRepeated ?? [])]);
+  return (query: Record<string, string | string[] | undefined>): { value: Static<T>; errors?: undefined } | { value?: undefined; errors: Array<{ pointer: string; message: string }> } => {
+    const input: Record<string, unknown> = {};
+    for (const name of Object.keys(properties)) {
+      let value: unknown = query[name];
+      if (lists.has(name)) {
+        if (value !== undefined && value !== '') input[name] = [value as string | string[]].flat().flatMap((v) => v.split(',')).map((v) => v.trim()).filter(Boolean);
+        continue;
+      }
+      if (Array.isArray(value)) value = ignore.has(name) ? undefined : value;
+      if (value !== undefined && value !== '') input[name] = value;
+    }
+    if (validate(input)) return { value: input as Static<T> };
+    const errors = new Map<string, string>();
+    for (const error of validate.errors ?? []) {
+      const name = error.keyword === 'required' ? (error.params as { missingProperty: string }).missingProperty : error.instancePath.split('/')[1];
+      if (name === undefined || errors.has(name)) continue;
+      errors.set(name, error.keyword === 'required' ? 'is required' : (acceptedValues(properties[name] ?? {}) ?? error.message ?? 'is invalid'));
+    }
+    return { errors: [...errors].map(([name, message]) => ({ pointer: `/query/${name}`, message })) };
+  };
+}

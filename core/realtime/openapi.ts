@@ -1,6 +1,5 @@
-import { Page, Type } from '../kernel/schema.ts';
-import { STATUS_FILTERS } from './feed.ts';
-import { inboxSessionRequestSchema, inboxTokenRequestSchema, itemPatchSchema, markSchema } from './schemas.ts';
+import { Page, Type, queryParameters } from '../kernel/schema.ts';
+import { inboxFilterQuery, inboxListQuery, inboxSessionRequestSchema, inboxTokenRequestSchema, itemPatchSchema, markSchema } from './schemas.ts';
 import { inboxCountsSchema, inboxItemSchema, inboxSecretSchema, inboxTokenSchema, markResultSchema, presenceSchema } from './views.ts';
 
 /** OpenAPI paths and schemas of the in-app inbox: browser authentication, feed, stream, widget. */
@@ -15,13 +14,6 @@ const body = (schema: object, required = true) => ({ required, content: { 'appli
 export const subscriberOnly = [{ inboxToken: [] }];
 
 const query = (name: string, description: string, schema: object = { type: 'string' }) => ({ name, in: 'query', required: false, description, schema });
-const filters = [
-  query('category', 'Only these categories (comma-separated).'),
-  query('workflow', 'Only these workflows (comma-separated keys).'),
-  query('tags', 'Only items with any of these tags (comma-separated).'),
-  query('since', 'Arrived at or after (RFC 3339).', { type: 'string', format: 'date-time' }),
-  query('until', 'Arrived before (RFC 3339).', { type: 'string', format: 'date-time' }),
-];
 const itemPath = path('itemId', 'The inbox item id');
 
 export const inboxPaths: Record<string, Record<string, unknown>> = {
@@ -30,12 +22,7 @@ export const inboxPaths: Record<string, Record<string, unknown>> = {
       tags: ['inbox'],
       summary: "The subscriber's inbox, latest first (an item back from a snooze counts from its return); cursor-paginated",
       security: subscriberOnly,
-      parameters: [
-        query('limit', 'Page size (1-100, default 50).', { type: 'integer', minimum: 1, maximum: 100 }),
-        query('cursor', 'The `nextCursor` of the previous page.'),
-        query('status', 'unread, read, unseen, seen (of the inbox: neither archived nor snoozed), archived, snoozed, or all. Default: the inbox.', { enum: [...STATUS_FILTERS] }),
-        ...filters,
-      ],
+      parameters: queryParameters(inboxListQuery),
       responses: { '200': json(Page(Ref('InboxItem'))), ...errors(400, 401, 403) },
     },
   },
@@ -67,7 +54,7 @@ export const inboxPaths: Record<string, Record<string, unknown>> = {
       tags: ['inbox'],
       summary: 'Total, unread and unseen items of the inbox (neither archived nor snoozed), in total and per category, in one query',
       security: subscriberOnly,
-      parameters: filters,
+      parameters: queryParameters(inboxFilterQuery),
       responses: { '200': json(ref('InboxCounts')), ...errors(400, 401, 403) },
     },
   },

@@ -1,7 +1,7 @@
-import { Nullable, DateTime, StringEnum, Type, type Static } from '../kernel/schema.ts';
+import { Nullable, DateTime, PagingQuery, StringEnum, Type, type Static } from '../kernel/schema.ts';
 import { WORKFLOW_KEY } from '../workflows/service.ts';
 import { DEFAULT_TOKEN_SECONDS, INBOX_SCOPES, MAX_TOKEN_SECONDS } from './auth.ts';
-import { MARK_ACTIONS } from './feed.ts';
+import { MARK_ACTIONS, STATUS_FILTERS } from './feed.ts';
 
 /**
  * The bodies of the inbox routes, defined once with TypeBox (core/kernel/schema.ts): the gateway
@@ -75,3 +75,24 @@ export const inboxSessionRequestSchema = Type.Object(
   { additionalProperties: false },
 );
 export type InboxSessionRequest = Static<typeof inboxSessionRequestSchema>;
+
+/**
+ * The query parameters of `GET /v1/inbox/counts` (the filters) and `GET /v1/inbox` (paging, a
+ * status and the filters), once: the OpenAPI document (openapi.ts) lists them and the routes
+ * check the query against them (queryReader, core/kernel/schema.ts). The lists are
+ * comma-separated (`?tags=a,b`; a repeat adds to the list, as it always did).
+ */
+const labels = (description: string, what: string) =>
+  Type.Optional(Type.Array(Type.String({ pattern: LABEL.source, description: what }), { minItems: 1, maxItems: 50, description }));
+export const inboxFilterQuery = Type.Object({
+  category: labels('Only these categories (comma-separated).', 'categories: lower-case letters, digits, . _ -'),
+  workflow: Type.Optional(Type.Array(Type.String({ pattern: WORKFLOW_KEY.source, description: 'workflow keys' }), { minItems: 1, maxItems: 50, description: 'Only these workflows (comma-separated keys).' })),
+  tags: labels('Only items with any of these tags (comma-separated).', 'tags: lower-case letters, digits, . _ -'),
+  since: Type.Optional(DateTime({ description: 'Arrived at or after (RFC 3339).' })),
+  until: Type.Optional(DateTime({ description: 'Arrived before (RFC 3339).' })),
+});
+export const inboxListQuery = Type.Object({
+  ...PagingQuery(100),
+  status: Type.Optional(StringEnum(STATUS_FILTERS, { description: 'unread, read, unseen, seen (of the inbox: neither archived nor snoozed), archived, snoozed, or all. Default: the inbox.' })),
+  ...inboxFilterQuery.properties,
+});

@@ -1,4 +1,4 @@
-import { Page, Type } from '../kernel/schema.ts';
+import { Page, PageQuery, Type, queryParameters } from '../kernel/schema.ts';
 import { scheduleInputSchema, scheduleUpdateSchema, scheduleViewSchema } from './service.ts';
 
 /** The schedule routes and schemas of the OpenAPI document (spread into core/gateway/openapi.ts). */
@@ -8,9 +8,8 @@ const errors = (...statuses: number[]) => Object.fromEntries(statuses.map((s) =>
 const json = (schema: object, description = 'OK') => ({ description, content: { 'application/json': { schema } } });
 const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
 const Ref = (name: string) => Type.Unsafe<unknown>(ref(name));
-const query = (name: string, description: string, schema: object = { type: 'string' }) => ({ name, in: 'query', required: false, description, schema });
 const key = { name: 'key', in: 'path', required: true, description: 'The schedule key', schema: { type: 'string' } };
-const paging = [query('limit', 'Page size (1-200, default 50).', { type: 'integer', minimum: 1, maximum: 200 }), query('cursor', 'The `nextCursor` of the previous page.')];
+const paging = queryParameters(PageQuery);
 const tags = ['schedules'];
 
 export const schedulePaths = {

@@ -1,5 +1,5 @@
 import { CHANNELS } from '@clarion/adapter-kit';
-import { Items, Page, Type } from '../kernel/schema.ts';
+import { Items, Page, PageQuery, Type, queryParameters } from '../kernel/schema.ts';
 import {
   LAYOUT_NAME, layoutInputSchema, layoutViewSchema, rollbackSchema, templatePartsSchema, templatePreviewSchema, templateSummarySchema, templateVersionSchema, templateVersionSummarySchema,
   templateViewSchema, templateWarningSchema, unpublishResultSchema, withWarningsSchema,
@@ -82,7 +82,7 @@ export const templatePaths = {
     get: {
       tags,
       summary: 'List the saved versions, newest first',
-      parameters: [...keyParams, query('limit', 'Page size (1-200, default 50).', { type: 'integer', minimum: 1, maximum: 200 }), query('cursor', 'The `nextCursor` of the previous page.')],
+      parameters: [...keyParams, ...queryParameters(PageQuery)],
       responses: {
         '200': json(Page(Ref('TemplateVersionSummary'))),
         ...errors(400, 401),

@@ -1,5 +1,5 @@
-import { Items, Page, Type } from '../kernel/schema.ts';
-import { ATTEMPT_OUTCOMES, endpointInputSchema, endpointPatchSchema, MESSAGE_STATUSES, recoverSchema, rotateSecretSchema } from './schemas.ts';
+import { Items, Page, Type, queryParameters } from '../kernel/schema.ts';
+import { attemptListQuery, endpointInputSchema, endpointListQuery, endpointPatchSchema, messageListQuery, recoverSchema, rotateSecretSchema, statsQuery } from './schemas.ts';
 import { attemptViewSchema, endpointStatsSchema, endpointViewSchema, endpointWithSecretSchema, eventTypeSchema, messageViewSchema, recoverResultSchema } from './views.ts';
 
 /** The outgoing webhook routes and schemas of the OpenAPI document (spread into core/gateway/openapi.ts). */
@@ -10,8 +10,6 @@ const json = (schema: object, description = 'OK') => ({ description, content: { 
 const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
 const Ref = (name: string) => Type.Unsafe<unknown>(ref(name));
 const id = (description: string) => ({ name: 'id', in: 'path', required: true, description, schema: { type: 'string' } });
-const query = (name: string, description: string, schema: object = { type: 'string' }) => ({ name, in: 'query', required: false, description, schema });
-const paging = [query('limit', 'Page size (1-200, default 50).', { type: 'integer', minimum: 1, maximum: 200 }), query('cursor', 'The `nextCursor` of the previous page.')];
 const page = (item: string) => Page(Ref(item));
 const tags = ['webhooks'];
 const endpointId = id('The endpoint id.');
@@ -31,7 +29,7 @@ export const webhookPaths = {
     get: {
       tags,
       summary: "List the tenant's webhook endpoints, newest first",
-      parameters: [...paging, query('enabled', 'Only enabled (true) or disabled (false) endpoints.', { type: 'boolean' })],
+      parameters: queryParameters(endpointListQuery),
       responses: { '200': json(page('WebhookEndpoint')), ...errors(400, 401) },
     },
   },
@@ -66,7 +64,7 @@ export const webhookPaths = {
     get: {
       tags,
       summary: 'Delivery attempts to the endpoint, newest first',
-      parameters: [endpointId, ...paging, query('messageId', 'Only attempts of this message (its id or its `webhook-id`).'), query('outcome', 'Only this outcome.', { enum: ATTEMPT_OUTCOMES })],
+      parameters: [endpointId, ...queryParameters(attemptListQuery)],
       responses: { '200': json(page('WebhookAttempt')), ...errors(400, 401, 404) },
     },
   },
@@ -74,7 +72,7 @@ export const webhookPaths = {
     get: {
       tags,
       summary: 'Messages queued for the endpoint, newest first',
-      parameters: [endpointId, ...paging, query('status', 'Only this status.', { enum: MESSAGE_STATUSES }), query('eventType', 'Only this event type.')],
+      parameters: [endpointId, ...queryParameters(messageListQuery)],
       responses: { '200': json(page('WebhookMessage')), ...errors(400, 401, 404) },
     },
   },
@@ -82,7 +80,7 @@ export const webhookPaths = {
     get: {
       tags,
       summary: 'Message and attempt counts and durations of the endpoint',
-      parameters: [endpointId, query('since', 'Start of the period (RFC 3339); default 24 hours ago.', { type: 'string', format: 'date-time' })],
+      parameters: [endpointId, ...queryParameters(statsQuery)],
       responses: { '200': json(ref('WebhookEndpointStats')), ...errors(400, 401, 404) },
     },
   },

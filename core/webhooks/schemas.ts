@@ -1,4 +1,4 @@
-import { Nullable, StringEnum, Type, type Static } from '../kernel/schema.ts';
+import { DateTime, Nullable, PagingQuery, StringEnum, Type, type Static } from '../kernel/schema.ts';
 
 /**
  * The request bodies of the webhook routes, once: `endpoints.ts` and `messages.ts` validate with
@@ -59,3 +59,26 @@ export const recoverSchema = Type.Object(
   { additionalProperties: false },
 );
 export type RecoverInput = Static<typeof recoverSchema>;
+
+/**
+ * The query parameters of the endpoint, attempt and message lists and of the stats, once: the
+ * OpenAPI document (openapi.ts) lists them and the routes check the query against them
+ * (queryReader, core/kernel/schema.ts; a repeat of one of these was always ignored).
+ */
+export const endpointListQuery = Type.Object({
+  ...PagingQuery(),
+  enabled: Type.Optional(Type.Boolean({ description: 'Only enabled (true) or disabled (false) endpoints.' })),
+});
+export const attemptListQuery = Type.Object({
+  ...PagingQuery(),
+  messageId: Type.Optional(Type.String({ description: 'Only attempts of this message (its id or its `webhook-id`).' })),
+  outcome: Type.Optional(StringEnum(ATTEMPT_OUTCOMES, { description: 'Only this outcome.' })),
+});
+export const messageListQuery = Type.Object({
+  ...PagingQuery(),
+  status: Type.Optional(StringEnum(MESSAGE_STATUSES, { description: 'Only this status.' })),
+  eventType: Type.Optional(Type.String({ description: 'Only this event type.' })),
+});
+export const statsQuery = Type.Object({
+  since: Type.Optional(DateTime({ description: 'Start of the period (RFC 3339); default 24 hours ago.' })),
+});

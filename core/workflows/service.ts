@@ -33,27 +33,46 @@ const DURATION = '^\\d+(\\.\\d+)?(ms|s|m|h|d)$';
  * "offset": "-3d"}`; a time without an offset is read in the subscriber's time zone). Either may
  * carry a `condition` (JSON Logic): a step whose condition is false is skipped.
  */
+const stepFields = {
+  name: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
+  condition: Type.Optional(Type.Unknown({ description: 'A JSON Logic expression over data, event, subscriber and notification: the step runs only when it is true' })),
+};
+/** A step that sends. */
+const sendStepSchema = Type.Object({
+  name: stepFields.name,
+  channels: Type.Array(channel, { minItems: 1, uniqueItems: true, description: 'Send on these channels (of the workflow\'s, as its plugins kept them)' }),
+  condition: stepFields.condition,
+});
+/** A step that waits. */
+const waitStepSchema = Type.Object({
+  name: stepFields.name,
+  delay: OneOf([
+    Type.String({ pattern: DURATION, description: 'Wait this long (e.g. 30m, 1h, 3d; at most 366d)' }),
+    Type.Object(
+      {
+        until: Type.String({ pattern: POINTER, description: 'JSON Pointer into the event to an RFC 3339 time (a local time is read in the subscriber\'s time zone)' }),
+        offset: Type.Optional(Type.String({ pattern: '^-?\\d+(\\.\\d+)?(ms|s|m|h|d)$', description: 'Added to that time (e.g. -3d: three days before)' })),
+      },
+      { additionalProperties: false },
+    ),
+  ]),
+  condition: stepFields.condition,
+});
+/**
+ * The schema a step is checked against: the fields of both kinds, each optional, so that a step
+ * with both or neither is told so in one message (checkSteps) rather than by a `oneOf` of the two.
+ */
 export const workflowStepSchema = Type.Object(
   {
-    name: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
-    channels: Type.Optional(Type.Array(channel, { minItems: 1, uniqueItems: true, description: 'Send on these channels (of the workflow\'s, as its plugins kept them)' })),
-    delay: Type.Optional(
-      OneOf([
-        Type.String({ pattern: DURATION, description: 'Wait this long (e.g. 30m, 1h, 3d; at most 366d)' }),
-        Type.Object(
-          {
-            until: Type.String({ pattern: POINTER, description: 'JSON Pointer into the event to an RFC 3339 time (a local time is read in the subscriber\'s time zone)' }),
-            offset: Type.Optional(Type.String({ pattern: '^-?\\d+(\\.\\d+)?(ms|s|m|h|d)$', description: 'Added to that time (e.g. -3d: three days before)' })),
-          },
-          { additionalProperties: false },
-        ),
-      ]),
-    ),
-    condition: Type.Optional(Type.Unknown({ description: 'A JSON Logic expression over data, event, subscriber and notification: the step runs only when it is true' })),
+    name: stepFields.name,
+    channels: Type.Optional(sendStepSchema.properties.channels),
+    delay: Type.Optional(waitStepSchema.properties.delay),
+    condition: stepFields.condition,
   },
   { additionalProperties: false },
 );
-export type WorkflowStep = { name?: string; condition?: unknown } & ({ channels: Channel[] } | { delay: string | { until: string; offset?: string } });
+/** A checked step: a send or a wait. */
+export type WorkflowStep = Static<typeof sendStepSchema> | Static<typeof waitStepSchema>;
 
 /** The fields of a workflow as a client sends it (PUT /v1/workflows/{key}); also those of the answer. */
 const workflowFields = {

@@ -64,6 +64,9 @@ describe('inbox feed API', function () {
     expect((await c.as(ada).get('/v1/inbox?category=billing').expect(200)).body.items.map((i: Item) => i.workflow)).to.deep.equal(['invoice.due']);
     expect((await c.as(ada).get('/v1/inbox?workflow=order.shipped').expect(200)).body.items).to.have.length(4);
     expect((await c.as(ada).get('/v1/inbox?tags=money,other').expect(200)).body.items).to.have.length(1);
+    // A repeat adds to the list, as a comma does; spaces around the names are dropped.
+    expect((await c.as(ada).get('/v1/inbox?tags=money&tags=other').expect(200)).body.items).to.have.length(1);
+    expect((await c.as(ada).get('/v1/inbox?tags=%20money%20,%20other').expect(200)).body.items).to.have.length(1);
     expect((await c.as(ada).get('/v1/inbox?status=read').expect(200)).body.items).to.have.length(0);
     expect((await c.as(ada).get(`/v1/inbox?since=${new Date(Date.now() + 60_000).toISOString()}`).expect(200)).body.items).to.have.length(0);
     expect((await c.as(ada).get(`/v1/inbox?until=${new Date(Date.now() + 60_000).toISOString()}`).expect(200)).body.items).to.have.length(5);

@@ -1833,11 +1833,11 @@ export interface paths {
                     /** @description unread, read, unseen, seen (of the inbox: neither archived nor snoozed), archived, snoozed, or all. Default: the inbox. */
                     status?: "unread" | "read" | "unseen" | "seen" | "archived" | "snoozed" | "all";
                     /** @description Only these categories (comma-separated). */
-                    category?: string;
+                    category?: string[];
                     /** @description Only these workflows (comma-separated keys). */
-                    workflow?: string;
+                    workflow?: string[];
                     /** @description Only items with any of these tags (comma-separated). */
-                    tags?: string;
+                    tags?: string[];
                     /** @description Arrived at or after (RFC 3339). */
                     since?: string;
                     /** @description Arrived before (RFC 3339). */
@@ -1945,11 +1945,11 @@ export interface paths {
             parameters: {
                 query?: {
                     /** @description Only these categories (comma-separated). */
-                    category?: string;
+                    category?: string[];
                     /** @description Only these workflows (comma-separated keys). */
-                    workflow?: string;
+                    workflow?: string[];
                     /** @description Only items with any of these tags (comma-separated). */
-                    tags?: string;
+                    tags?: string[];
                     /** @description Arrived at or after (RFC 3339). */
                     since?: string;
                     /** @description Arrived before (RFC 3339). */

@@ -1,32 +1,19 @@
 import type Router from '@koa/router';
-import { CHANNELS } from '@clarion/adapter-kit';
-import { ClarionError, type FieldError } from '../../errors.ts';
+import { ClarionError } from '../../errors.ts';
 import type { Services } from '../../services.ts';
 import { auth } from '../auth.ts';
-import { pageParams, queryString, readJson } from '../http.ts';
-import { DELIVERY_STATUSES, NOTIFICATION_STATUSES } from '../../notifications/status.ts';
+import { readJson, readQuery } from '../http.ts';
+import { auditQuery, deliveryListQuery, notificationListQuery, outboxQuery, providerListQuery, subscriberListQuery } from '../../delivery/list-queries.ts';
 import { providerTestInputSchema, type ProviderTestInput } from '../../delivery/provider-schemas.ts';
-import { schemaAjv } from '../../kernel/schema.ts';
+import { DEFAULT_PAGE_SIZE, queryReader, schemaAjv } from '../../kernel/schema.ts';
 
 const validateProviderTest = schemaAjv().compile<ProviderTestInput>(providerTestInputSchema);
-
-function oneOf(ctx: { query: Record<string, unknown> }, name: string, allowed: readonly string[], errors: FieldError[]): string | undefined {
-  const value = ctx.query[name];
-  if (value === undefined || value === '') return undefined;
-  if (typeof value !== 'string' || !allowed.includes(value)) errors.push({ pointer: `/query/${name}`, message: `must be one of ${allowed.join(', ')}` });
-  return value as string;
-}
-
-function timeParam(ctx: { query: Record<string, unknown> }, name: string, errors: FieldError[]): string | undefined {
-  const value = ctx.query[name];
-  if (value === undefined || value === '') return undefined;
-  if (typeof value !== 'string' || Number.isNaN(Date.parse(value))) errors.push({ pointer: `/query/${name}`, message: 'must be an RFC 3339 timestamp' });
-  return value as string;
-}
-
-function fail(errors: FieldError[]) {
-  if (errors.length > 0) throw new ClarionError('CLARION_ERR_HTTP_INVALID_REQUEST', 'Invalid query parameters', { errors });
-}
+const readNotificationList = queryReader(notificationListQuery);
+const readDeliveryList = queryReader(deliveryListQuery);
+const readOutbox = queryReader(outboxQuery);
+const readSubscriberList = queryReader(subscriberListQuery);
+const readProviderList = queryReader(providerListQuery);
+const readAudit = queryReader(auditQuery);
 
 /** Workflows, subscribers, providers, notifications, deliveries, outbox and audit. */
 export function deliveryRoutes(services: Services, router: Router): void {
@@ -56,8 +43,8 @@ export function deliveryRoutes(services: Services, router: Router): void {
 
   // ---- subscribers
   router.get('/v1/subscribers', async (ctx) => {
-    const { limit, cursor } = pageParams(ctx);
-    ctx.body = await services.subscribers.list(auth(ctx).tenant.id, { limit, after: cursor, team: queryString(ctx, 'team'), project: queryString(ctx, 'project') });
+    const { limit = DEFAULT_PAGE_SIZE, cursor, ...filters } = readQuery(ctx, readSubscriberList);
+    ctx.body = await services.subscribers.list(auth(ctx).tenant.id, { limit, after: cursor, ...filters });
   });
   // The colon is literal (Google's custom-method style): escaped for the router.
   router.post('/v1/subscribers\\:bulk', async (ctx) => {
@@ -86,9 +73,7 @@ export function deliveryRoutes(services: Services, router: Router): void {
     ctx.body = { items: services.adapters.list() };
   });
   router.get('/v1/providers', async (ctx) => {
-    const errors: FieldError[] = [];
-    const channel = oneOf(ctx, 'channel', CHANNELS, errors);
-    fail(errors);
+    const { channel } = readQuery(ctx, readProviderList);
     ctx.body = { items: await services.providers.list(auth(ctx).tenant.id, channel) };
   });
   router.post('/v1/providers', async (ctx) => {
@@ -128,26 +113,15 @@ export function deliveryRoutes(services: Services, router: Router): void {
 
   // ---- notifications and deliveries
   router.get('/v1/notifications', async (ctx) => {
-    const { limit, cursor } = pageParams(ctx);
-    const errors: FieldError[] = [];
-    const status = oneOf(ctx, 'status', NOTIFICATION_STATUSES, errors);
-    const since = timeParam(ctx, 'since', errors);
-    const until = timeParam(ctx, 'until', errors);
-    fail(errors);
-    ctx.body = await services.views.list(auth(ctx).tenant.id, {
-      limit, cursor, status, since, until, subscriber: queryString(ctx, 'subscriber'), workflow: queryString(ctx, 'workflow'),
-    });
+    const { limit = DEFAULT_PAGE_SIZE, ...filters } = readQuery(ctx, readNotificationList);
+    ctx.body = await services.views.list(auth(ctx).tenant.id, { limit, ...filters });
   });
   router.get('/v1/notifications/:id', async (ctx) => {
     ctx.body = await services.views.get(auth(ctx).tenant.id, ctx.params.id);
   });
   router.get('/v1/deliveries', async (ctx) => {
-    const { limit, cursor } = pageParams(ctx);
-    const errors: FieldError[] = [];
-    const status = oneOf(ctx, 'status', DELIVERY_STATUSES, errors);
-    const channel = oneOf(ctx, 'channel', CHANNELS, errors);
-    fail(errors);
-    ctx.body = await services.views.deliveries(auth(ctx).tenant.id, { limit, cursor, status, channel });
+    const { limit = DEFAULT_PAGE_SIZE, ...filters } = readQuery(ctx, readDeliveryList);
+    ctx.body = await services.views.deliveries(auth(ctx).tenant.id, { limit, ...filters });
   });
   router.get('/v1/deliveries/:id', async (ctx) => {
     ctx.body = await services.views.delivery(auth(ctx).tenant.id, ctx.params.id);
@@ -161,16 +135,11 @@ export function deliveryRoutes(services: Services, router: Router): void {
 
   // ---- sandbox outbox and audit trail
   router.get('/v1/outbox', async (ctx) => {
-    const { limit, cursor } = pageParams(ctx);
-    const errors: FieldError[] = [];
-    const channel = oneOf(ctx, 'channel', CHANNELS, errors);
-    fail(errors);
-    ctx.body = await services.views.outbox(auth(ctx).tenant.id, { limit, cursor, channel, to: queryString(ctx, 'to') });
+    const { limit = DEFAULT_PAGE_SIZE, ...filters } = readQuery(ctx, readOutbox);
+    ctx.body = await services.views.outbox(auth(ctx).tenant.id, { limit, ...filters });
   });
   router.get('/v1/audit', async (ctx) => {
-    const { limit, cursor } = pageParams(ctx);
-    ctx.body = await services.views.audit(auth(ctx).tenant.id, {
-      limit, cursor, targetType: queryString(ctx, 'targetType'), targetId: queryString(ctx, 'targetId'), action: queryString(ctx, 'action'),
-    });
+    const { limit = DEFAULT_PAGE_SIZE, ...filters } = readQuery(ctx, readAudit);
+    ctx.body = await services.views.audit(auth(ctx).tenant.id, { limit, ...filters });
   });
 }

@@ -2,11 +2,13 @@ import type Router from '@koa/router';
 import type { Services } from '../../services.ts';
 import { parseEvents } from '../../ingest/cloudevents.ts';
 import { auth } from '../auth.ts';
-import { pageParams, queryString, readBody, readJson } from '../http.ts';
+import { queryString, readBody, readJson, readQuery } from '../http.ts';
+import { DEFAULT_PAGE_SIZE, queryReader } from '../../kernel/schema.ts';
+import { eventListQuery } from '../../ingest/openapi.ts';
 import { ClarionError } from '../../errors.ts';
 import { checkCancellation } from '../../notifications/cancellation.ts';
 
-const EVENT_STATUSES = ['received', 'processing', 'processed', 'failed', 'cancelled'];
+const readEventList = queryReader(eventListQuery, { ignoreRepeated: ['status'] });
 
 export function eventRoutes(services: Services, router: Router): void {
   // CloudEvents HTTP webhook abuse protection (CloudEvents "HTTP 1.1 Web Hooks" spec, section 4).
@@ -27,14 +29,8 @@ export function eventRoutes(services: Services, router: Router): void {
   });
 
   router.get('/v1/events', async (ctx) => {
-    const { limit, cursor } = pageParams(ctx);
-    const status = queryString(ctx, 'status');
-    if (status && !EVENT_STATUSES.includes(status)) {
-      throw new ClarionError('CLARION_ERR_HTTP_INVALID_REQUEST', 'Invalid query parameters', {
-        errors: [{ pointer: '/query/status', message: `must be one of ${EVENT_STATUSES.join(', ')}` }],
-      });
-    }
-    const page = await services.events.list(auth(ctx).tenant.id, { limit, cursor, status, type: queryString(ctx, 'type'), source: queryString(ctx, 'source') });
+    const { limit = DEFAULT_PAGE_SIZE, ...filters } = readQuery(ctx, readEventList);
+    const page = await services.events.list(auth(ctx).tenant.id, { limit, ...filters });
     ctx.body = page;
   });
 

@@ -1,52 +1,25 @@
 import type Router from '@koa/router';
 import type { Context } from 'koa';
-import { ClarionError, type FieldError } from '../../errors.ts';
+import { ClarionError } from '../../errors.ts';
 import { parseCursor } from '../../realtime/hub.ts';
-import { STATUS_FILTERS, type InboxFilter, type StatusFilter } from '../../realtime/feed.ts';
-import { LABEL, itemPatchSchema, markSchema, type ItemPatch, type MarkRequest } from '../../realtime/schemas.ts';
-import { schemaAjv } from '../../kernel/schema.ts';
+import type { InboxFilter, StatusFilter } from '../../realtime/feed.ts';
+import { inboxFilterQuery, inboxListQuery, itemPatchSchema, markSchema, type ItemPatch, type MarkRequest } from '../../realtime/schemas.ts';
+import { DEFAULT_PAGE_SIZE, queryReader, schemaAjv, type Static } from '../../kernel/schema.ts';
 import { checkBody } from '../../realtime/service.ts';
 import type { Services } from '../../services.ts';
-import { WORKFLOW_KEY } from '../../workflows/service.ts';
 import { auth, requireSubscriber, subscriber } from '../auth.ts';
-import { pageParams, readJson } from '../http.ts';
+import { readJson, readQuery } from '../http.ts';
 
 const ajv = schemaAjv();
 const validatePatch = ajv.compile<ItemPatch>(itemPatchSchema);
 const validateMark = ajv.compile<MarkRequest>(markSchema);
 
-/** The inbox filters of a query string (`status`, `category`, `workflow`, `tags` comma-separated, `since`, `until`). */
-function inboxFilter(ctx: Context): InboxFilter {
-  const errors: FieldError[] = [];
-  const one = (name: string): string | undefined => {
-    const value = ctx.query[name];
-    if (value === undefined || value === '') return undefined;
-    return Array.isArray(value) ? value.join(',') : value;
-  };
-  const list = (name: string, pattern: RegExp, what: string): string[] | undefined => {
-    const value = one(name);
-    if (value === undefined) return undefined;
-    const items = value.split(',').map((v) => v.trim()).filter(Boolean);
-    if (items.length === 0 || items.length > 50 || items.some((i) => !pattern.test(i))) errors.push({ pointer: `/query/${name}`, message: `must be 1 to 50 comma-separated ${what}` });
-    return items;
-  };
-  const time = (name: string): string | undefined => {
-    const value = one(name);
-    if (value !== undefined && (!/^\d{4}-\d{2}-\d{2}T/.test(value) || Number.isNaN(Date.parse(value)))) errors.push({ pointer: `/query/${name}`, message: 'must be an RFC 3339 timestamp' });
-    return value;
-  };
-  const status = one('status');
-  if (status !== undefined && !(STATUS_FILTERS as readonly string[]).includes(status)) errors.push({ pointer: '/query/status', message: `must be one of ${STATUS_FILTERS.join(', ')}` });
-  const filter: InboxFilter = {
-    status: status as StatusFilter | undefined,
-    categories: list('category', LABEL, 'categories (lower-case letters, digits, . _ -)'),
-    workflows: list('workflow', WORKFLOW_KEY, 'workflow keys'),
-    tags: list('tags', LABEL, 'tags (lower-case letters, digits, . _ -)'),
-    since: time('since'),
-    until: time('until'),
-  };
-  if (errors.length > 0) throw new ClarionError('CLARION_ERR_HTTP_INVALID_REQUEST', 'Invalid query parameters', { errors });
-  return filter;
+const readInboxList = queryReader(inboxListQuery);
+const readInboxFilter = queryReader(inboxFilterQuery);
+
+/** The inbox filters of a checked query, as the feed takes them. */
+function inboxFilter(query: Static<typeof inboxFilterQuery> & { status?: StatusFilter }): InboxFilter {
+  return { status: query.status, categories: query.category, workflows: query.workflow, tags: query.tags, since: query.since, until: query.until };
 }
 
 /** Reads an optional JSON body: none (no Content-Type and no length) is `{}`. */
@@ -94,10 +67,9 @@ export function inboxRoutes(services: Services, router: Router): void {
   const preferences = requireSubscriber(services.inbox, 'preferences');
 
   router.get('/v1/inbox', read, async (ctx) => {
-    const filter = inboxFilter(ctx);
-    const page = pageParams(ctx, 100);
+    const { limit = DEFAULT_PAGE_SIZE, cursor, ...filters } = readQuery(ctx, readInboxList);
     ctx.set('Cache-Control', 'no-store');
-    ctx.body = await services.inbox.feed.list(subscriber(ctx), filter, page);
+    ctx.body = await services.inbox.feed.list(subscriber(ctx), inboxFilter(filters), { limit, cursor });
   });
   // WebSocket upgrades of this path never reach here (the HTTP server hands them to the hub).
   router.get('/v1/inbox/stream', async (ctx) => {
@@ -113,8 +85,8 @@ export function inboxRoutes(services: Services, router: Router): void {
     services.inbox.hub.sse(who, ctx.req, ctx.res, cursor);
   });
   router.get('/v1/inbox/counts', read, async (ctx) => {
-    const filter = inboxFilter(ctx);
-    if (filter.status) throw new ClarionError('CLARION_ERR_HTTP_INVALID_REQUEST', 'Invalid query parameters', { errors: [{ pointer: '/query/status', message: 'does not apply to counts (they count the inbox: total, unread, unseen)' }] });
+    const filter = inboxFilter(readQuery(ctx, readInboxFilter));
+    if (ctx.query.status !== undefined && ctx.query.status !== '') throw new ClarionError('CLARION_ERR_HTTP_INVALID_REQUEST', 'Invalid query parameters', { errors: [{ pointer: '/query/status', message: 'does not apply to counts (they count the inbox: total, unread, unseen)' }] });
     ctx.set('Cache-Control', 'no-store');
     ctx.body = await services.inbox.feed.counts(subscriber(ctx), filter);
   });

@@ -1,9 +1,10 @@
 import type Router from '@koa/router';
 import type { Context } from 'koa';
-import { ClarionError } from '../../errors.ts';
 import type { Services } from '../../services.ts';
 import { auth } from '../auth.ts';
-import { pageParams, queryString, readJson } from '../http.ts';
+import { readJson, readQuery } from '../http.ts';
+import { DEFAULT_PAGE_SIZE, queryReader } from '../../kernel/schema.ts';
+import { attemptListQuery, endpointListQuery, messageListQuery, statsQuery } from '../../webhooks/schemas.ts';
 
 const BASE = '/v1/webhooks';
 
@@ -13,12 +14,11 @@ async function optionalJson(ctx: Context, limit: number): Promise<unknown> {
   return hasBody ? readJson(ctx, limit) : {};
 }
 
-function booleanQuery(ctx: Context, name: string): boolean | undefined {
-  const value = queryString(ctx, name);
-  if (value === undefined) return undefined;
-  if (value === 'true' || value === 'false') return value === 'true';
-  throw new ClarionError('CLARION_ERR_HTTP_INVALID_REQUEST', 'Invalid query parameters', { errors: [{ pointer: `/query/${name}`, message: 'must be true or false' }] });
-}
+// A repeat of any of these was always ignored.
+const readEndpointList = queryReader(endpointListQuery, { ignoreRepeated: ['enabled'] });
+const readAttemptList = queryReader(attemptListQuery, { ignoreRepeated: ['outcome'] });
+const readMessageList = queryReader(messageListQuery, { ignoreRepeated: ['status'] });
+const readStats = queryReader(statsQuery, { ignoreRepeated: ['since'] });
 
 export function webhookRoutes(services: Services, router: Router): void {
   const hub = services.webhooks;
@@ -39,8 +39,8 @@ export function webhookRoutes(services: Services, router: Router): void {
   });
 
   router.get(`${BASE}/endpoints`, async (ctx) => {
-    const { limit: pageSize, cursor } = pageParams(ctx);
-    ctx.body = await hub.listEndpoints(auth(ctx).tenant.id, { limit: pageSize, cursor, enabled: booleanQuery(ctx, 'enabled') });
+    const { limit: pageSize = DEFAULT_PAGE_SIZE, ...filters } = readQuery(ctx, readEndpointList);
+    ctx.body = await hub.listEndpoints(auth(ctx).tenant.id, { limit: pageSize, ...filters });
   });
 
   router.get(`${BASE}/endpoints/:id`, async (ctx) => {
@@ -67,27 +67,17 @@ export function webhookRoutes(services: Services, router: Router): void {
   });
 
   router.get(`${BASE}/endpoints/:id/attempts`, async (ctx) => {
-    const { limit: pageSize, cursor } = pageParams(ctx);
-    ctx.body = await hub.listAttempts(auth(ctx).tenant.id, ctx.params.id, {
-      limit: pageSize,
-      cursor,
-      messageId: queryString(ctx, 'messageId'),
-      outcome: queryString(ctx, 'outcome'),
-    });
+    const { limit: pageSize = DEFAULT_PAGE_SIZE, ...filters } = readQuery(ctx, readAttemptList);
+    ctx.body = await hub.listAttempts(auth(ctx).tenant.id, ctx.params.id, { limit: pageSize, ...filters });
   });
 
   router.get(`${BASE}/endpoints/:id/messages`, async (ctx) => {
-    const { limit: pageSize, cursor } = pageParams(ctx);
-    ctx.body = await hub.listMessages(auth(ctx).tenant.id, ctx.params.id, {
-      limit: pageSize,
-      cursor,
-      status: queryString(ctx, 'status'),
-      eventType: queryString(ctx, 'eventType'),
-    });
+    const { limit: pageSize = DEFAULT_PAGE_SIZE, ...filters } = readQuery(ctx, readMessageList);
+    ctx.body = await hub.listMessages(auth(ctx).tenant.id, ctx.params.id, { limit: pageSize, ...filters });
   });
 
   router.get(`${BASE}/endpoints/:id/stats`, async (ctx) => {
-    ctx.body = await hub.stats(auth(ctx).tenant.id, ctx.params.id, queryString(ctx, 'since'));
+    ctx.body = await hub.stats(auth(ctx).tenant.id, ctx.params.id, readQuery(ctx, readStats).since);
   });
 
   router.post(`${BASE}/endpoints/:id/recover`, async (ctx) => {
