@@ -15,7 +15,7 @@ import { schedulePaths, scheduleSchemas } from '../schedules/openapi.ts';
 import { topicPaths, topicSchemas } from '../topics/openapi.ts';
 import { cancellationInputSchema, cancellationResultSchema } from '../notifications/cancellation.ts';
 import { analyticsPaths, analyticsSchemas } from '../analytics/openapi.ts';
-import { contractBodySchema, contractVersionsSchema, eventDetailSchema, eventListQuery, ingestSchemas, limited } from '../ingest/openapi.ts';
+import { contractBodySchema, contractReadQuery, contractVersionsSchema, eventCancelQuery, eventDetailSchema, eventListQuery, eventReadQuery, ingestSchemas, limited } from '../ingest/openapi.ts';
 import { tenantPatchSchema, tenantSettingsSchema, tenantViewSchema } from '../tenants.ts';
 import { problemSchema } from '../errors.ts';
 import { AnyObject, Items, Page, Type, queryParameters } from '../kernel/schema.ts';
@@ -26,7 +26,6 @@ const json = (schema: object, description = 'OK') => ({ description, content: { 
 const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
 const Ref = (name: string) => Type.Unsafe<unknown>(ref(name));
 const pathParam = (name: string, description: string) => ({ name, in: 'path', required: true, description, schema: { type: 'string' } });
-const query = (name: string, description: string, schema: object = { type: 'string' }) => ({ name, in: 'query', required: false, description, schema });
 const header = (name: string, bytes: number, description: string) => ({ name, in: 'header', required: false, schema: limited(bytes), description });
 
 export function openApiDocument(serverUrl: string): Record<string, unknown> {
@@ -142,7 +141,7 @@ export function openApiDocument(serverUrl: string): Record<string, unknown> {
         get: {
           tags: ['events'],
           summary: 'Read one event and its processing status',
-          parameters: [pathParam('id', "Clarion's event id (`eventId` in the ingest answer) or the CloudEvent `id`."), query('source', 'Disambiguates a CloudEvent id used by several sources.')],
+          parameters: [pathParam('id', "Clarion's event id (`eventId` in the ingest answer) or the CloudEvent `id`."), ...queryParameters(eventReadQuery)],
           responses: {
             '200': json({ allOf: [ref('StoredEvent'), eventDetailSchema] }),
             ...errorResponses(401, 404, 409),
@@ -157,8 +156,7 @@ export function openApiDocument(serverUrl: string): Record<string, unknown> {
             'Audited (`event.cancelled`); each notification suppressed is announced as `io.clarion.notification.suppressed` with `data.reason` `cancelled: <reason>`. Cancelling again changes nothing more.',
           parameters: [
             pathParam('id', "Clarion's event id or the CloudEvent `id`."),
-            query('source', 'Disambiguates a CloudEvent id used by several sources.'),
-            query('reason', 'Why (at most 500 characters): kept on the event, the decisions and the audit trail.'),
+            ...queryParameters(eventCancelQuery),
           ],
           responses: { '200': json(ref('CancellationResult')), ...errorResponses(400, 401, 404, 409) },
         },
@@ -191,7 +189,7 @@ export function openApiDocument(serverUrl: string): Record<string, unknown> {
         get: {
           tags: ['contracts'],
           summary: "Read a contract: the one in effect (the tenant's current version, else the bundled one), or one of the tenant's versions (`?version=`)",
-          parameters: [pathParam('type', 'The CloudEvent type'), query('version', 'A specific version.', { type: 'integer', minimum: 1 })],
+          parameters: [pathParam('type', 'The CloudEvent type'), ...queryParameters(contractReadQuery)],
           responses: {
             '200': json({ allOf: [ref('Contract'), contractVersionsSchema] }),
             ...errorResponses(400, 401, 404),

@@ -76,6 +76,17 @@ export const eventListQuery = Type.Object({
   status: Type.Optional(StringEnum(EVENT_STATUSES, { description: 'Only this processing status.' })),
 });
 
+const eventSource = () => Type.Optional(Type.String({ description: 'Disambiguates a CloudEvent id used by several sources.' }));
+/** `GET /v1/events/{id}`: documented and checked from this object. */
+export const eventReadQuery = Type.Object({ source: eventSource() });
+/** `DELETE /v1/events/{id}`: documented and checked from this object. */
+export const eventCancelQuery = Type.Object({
+  source: eventSource(),
+  reason: Type.Optional(Type.String({ maxLength: 500, description: 'Why (at most 500 characters): kept on the event, the decisions and the audit trail.' })),
+});
+/** `GET /v1/contracts/{type}`: documented and checked from this object. */
+export const contractReadQuery = Type.Object({ version: Type.Optional(Type.Integer({ minimum: 1, description: 'A specific version.' })) });
+
 export const storedEventSchema = Type.Object({
   id: Uuid(),
   status: StringEnum(EVENT_STATUSES, { description: '`cancelled`: cancelled before it was fanned out' }),

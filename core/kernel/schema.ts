@@ -99,6 +99,8 @@ function acceptedValues(property: Record<string, unknown>): string | undefined {
   if (Array.isArray(property.enum)) return `must be one of ${property.enum.join(', ')}`;
   if (property.type === 'boolean') return 'must be true or false';
   if (property.type === 'integer' && typeof property.minimum === 'number' && typeof property.maximum === 'number') return `must be an integer from ${property.minimum} to ${property.maximum}`;
+  if (property.type === 'integer' && property.minimum === 1) return 'must be a positive integer';
+  if (property.type === 'string' && typeof property.maxLength === 'number' && property.pattern === undefined && property.enum === undefined) return `must be at most ${property.maxLength} characters`;
   if (property.format === 'date-time') return 'must be an RFC 3339 timestamp';
   if (property.type === 'array') {
     const items = (property.items ?? {}) as Record<string, unknown>;

@@ -5,10 +5,13 @@ import type { Logger } from 'pino';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { PgListener } from '../db/listener.ts';
 import { ClarionError } from '../errors.ts';
+import { CURSOR_PATTERN } from './schemas.ts';
 import { inboxConnections, inboxDisconnects, inboxMessages } from '../metrics.ts';
 import type { Clock } from '../kernel/clock.ts';
 import { INBOX_CHANNEL, changesAfter, currentSeq, inboxCounts, type InboxAnnouncement, type InboxChange, type StoredChange } from './changes.ts';
 import type { InboxSubscriber } from './auth.ts';
+
+const CURSOR = new RegExp(CURSOR_PATTERN);
 
 /**
  * The inbox streams of one gateway process, at `/v1/inbox/stream`: WebSocket (`ws`) or
@@ -468,7 +471,7 @@ export class InboxHub {
 /** A cursor as streams give them (the decimal number of a change); a 400 otherwise. */
 export function parseCursor(value: string | null | undefined): number | undefined {
   if (value === null || value === undefined || value === '') return undefined;
-  if (!/^\d{1,15}$/.test(value)) {
+  if (!CURSOR.test(value)) {
     throw new ClarionError('CLARION_ERR_HTTP_INVALID_REQUEST', 'The cursor is not one this stream gave', { errors: [{ pointer: '/query/cursor', message: 'must be the cursor of a change the stream sent' }] });
   }
   return Number(value);

@@ -1,5 +1,5 @@
 import { Page, Type, queryParameters } from '../kernel/schema.ts';
-import { inboxFilterQuery, inboxListQuery, inboxSessionRequestSchema, inboxTokenRequestSchema, itemPatchSchema, markSchema } from './schemas.ts';
+import { inboxFilterQuery, inboxListQuery, inboxSessionRequestSchema, inboxStreamQuery, inboxTokenRequestSchema, itemPatchSchema, markSchema, widgetQuery } from './schemas.ts';
 import { inboxCountsSchema, inboxItemSchema, inboxSecretSchema, inboxTokenSchema, markResultSchema, presenceSchema } from './views.ts';
 
 /** OpenAPI paths and schemas of the in-app inbox: browser authentication, feed, stream, widget. */
@@ -13,7 +13,6 @@ const path = (name: string, description: string) => ({ name, in: 'path', require
 const body = (schema: object, required = true) => ({ required, content: { 'application/json': { schema } } });
 export const subscriberOnly = [{ inboxToken: [] }];
 
-const query = (name: string, description: string, schema: object = { type: 'string' }) => ({ name, in: 'query', required: false, description, schema });
 const itemPath = path('itemId', 'The inbox item id');
 
 export const inboxPaths: Record<string, Record<string, unknown>> = {
@@ -38,8 +37,7 @@ export const inboxPaths: Record<string, Record<string, unknown>> = {
         'The token goes in `?token=` (browsers cannot send headers on these) or the Authorization header; a refused WebSocket upgrade gets the problem document as its HTTP answer.',
       security: subscriberOnly,
       parameters: [
-        query('token', 'The inbox token (scope inbox:read), when the Authorization header cannot be sent.'),
-        query('cursor', 'The `cursor` of the last change handled: the stream replays what came after it.', { type: 'string', pattern: '^[0-9]+$' }),
+        ...queryParameters(inboxStreamQuery),
         { name: 'Last-Event-ID', in: 'header', required: false, description: 'SSE: the same as `cursor` (EventSource sends it by itself when it reconnects)', schema: { type: 'string' } },
       ],
       responses: {
@@ -152,7 +150,7 @@ export const inboxPaths: Record<string, Record<string, unknown>> = {
         'with an ETag (`If-None-Match` answers 304). `X-Clarion-Widget-Version` names the version; `?v=<that version>` is cached for good, the bare address for 5 minutes. ' +
         'Served to any origin (CORS), as every `/v1/inbox` route is.',
       security: [],
-      parameters: [query('v', 'The version (`X-Clarion-Widget-Version`): with the current one the answer is cacheable for good.')],
+      parameters: queryParameters(widgetQuery),
       responses: {
         '200': { description: 'The module', content: { 'text/javascript': { schema: { type: 'string' } } } },
         '304': { description: 'Not modified (If-None-Match)' },

@@ -96,3 +96,21 @@ export const inboxListQuery = Type.Object({
   status: Type.Optional(StringEnum(STATUS_FILTERS, { description: 'unread, read, unseen, seen (of the inbox: neither archived nor snoozed), archived, snoozed, or all. Default: the inbox.' })),
   ...inboxFilterQuery.properties,
 });
+
+/** A stream cursor as the stream gives it: the sequence number of a change. */
+export const CURSOR_PATTERN = '^[0-9]{1,15}$';
+
+/**
+ * `GET /v1/inbox/stream` (WebSocket or SSE): documented from this object; the token goes to the
+ * inbox auth, the cursor is checked with its pattern by the hub (hub.ts `parseCursor`, which also
+ * reads SSE's Last-Event-ID and the WebSocket upgrade's query, outside the routes).
+ */
+export const inboxStreamQuery = Type.Object({
+  token: Type.Optional(Type.String({ description: 'The inbox token (scope inbox:read), when the Authorization header cannot be sent.' })),
+  cursor: Type.Optional(Type.String({ pattern: CURSOR_PATTERN, description: 'The `cursor` of the last change handled: the stream replays what came after it.' })),
+});
+
+/** `GET /v1/inbox/widget.js`: documented from this object (the version only chooses how long the answer may be cached). */
+export const widgetQuery = Type.Object({
+  v: Type.Optional(Type.String({ description: 'The version (`X-Clarion-Widget-Version`): with the current one the answer is cacheable for good.' })),
+});

@@ -2,7 +2,7 @@ import { CHANNELS } from '@clarion/adapter-kit';
 import { Items, Page, PageQuery, Type, queryParameters } from '../kernel/schema.ts';
 import {
   LAYOUT_NAME, layoutInputSchema, layoutViewSchema, rollbackSchema, templatePartsSchema, templatePreviewSchema, templateSummarySchema, templateVersionSchema, templateVersionSummarySchema,
-  templateViewSchema, templateWarningSchema, unpublishResultSchema, withWarningsSchema,
+  templateListQuery, templateViewSchema, templateWarningSchema, unpublishResultSchema, withWarningsSchema,
 } from './schemas.ts';
 import { previewSchema, saveSchema } from './service.ts';
 import { WORKFLOW_KEY } from '../workflows/service.ts';
@@ -15,7 +15,6 @@ const json = (schema: object, description = 'OK') => ({ description, content: { 
 const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
 const Ref = (name: string) => Type.Unsafe<unknown>(ref(name));
 const pathParam = (name: string, description: string, schema: object = { type: 'string' }) => ({ name, in: 'path', required: true, description, schema });
-const query = (name: string, description: string, schema: object = { type: 'string' }) => ({ name, in: 'query', required: false, description, schema });
 const tags = ['templates'];
 
 const keyParams = [
@@ -31,7 +30,7 @@ export const templatePaths = {
     get: {
       tags,
       summary: "List templates: the bundled defaults and the tenant's own, one item per workflow, channel and locale",
-      parameters: [query('workflow', 'Only this workflow.'), query('channel', 'Only this channel.', { enum: CHANNELS }), query('locale', 'Only this locale.')],
+      parameters: queryParameters(templateListQuery),
       responses: { '200': json(Items(Ref('TemplateSummary'))), ...errors(400, 401) },
     },
   },

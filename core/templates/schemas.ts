@@ -125,3 +125,13 @@ export const layoutInputSchema = Type.Object({ content: Type.String({ minLength:
 
 /** The body of POST /v1/templates/{workflow}/{channel}/{locale}/rollback. */
 export const rollbackSchema = Type.Object({ version: Type.Integer({ minimum: 1, maximum: 2_147_483_647 }) }, { additionalProperties: false });
+
+/**
+ * `GET /v1/templates`: documented and checked from this object; the locale is then put in its
+ * canonical form (`fr-ca` is `fr-CA`), which a schema cannot say, by the route.
+ */
+export const templateListQuery = Type.Object({
+  workflow: Type.Optional(Type.String({ description: 'Only this workflow.' })),
+  channel: Type.Optional(StringEnum(CHANNELS, { description: 'Only this channel.' })),
+  locale: Type.Optional(Type.String({ description: 'Only this locale (BCP 47, e.g. fr or fr-CA).' })),
+});

@@ -140,4 +140,31 @@ describe('list query parameters (integration)', () => {
       ]);
     });
   });
+
+  describe('single reads: an event, a contract; the templates list', () => {
+    it('reads an event by its CloudEvent id and source, and refuses a cancellation reason over 500 characters before looking', async () => {
+      const event = (await call('get', '/v1/events/p-1?source=/q').expect(200)).body;
+      expect(event.cloudevent).to.include({ id: 'p-1', source: '/q' });
+      await call('get', '/v1/events/p-1?source=/elsewhere').expect(404);
+      const res = await request(t.callback).delete(`/v1/events/no-such-event?reason=${'x'.repeat(501)}`).set('authorization', `Bearer ${key}`).expect(400);
+      expect(res.body.errors).to.deep.equal([{ pointer: '/query/reason', message: 'must be at most 500 characters' }]);
+      // Nothing was cancelled by the refused request.
+      expect((await call('get', '/v1/events/p-2').expect(200)).body.status).to.equal('processed');
+    });
+
+    it('reads a contract version, refusing one that is not a positive integer', async () => {
+      await call('put', '/v1/contracts/com.acme.ping').send({ type: 'object' }).expect(201);
+      expect((await call('get', '/v1/contracts/com.acme.ping?version=1').expect(200)).body.version).to.equal(1);
+      for (const bad of ['0', 'two', '1.5', '-3']) {
+        expect(await refused(`/v1/contracts/com.acme.ping?version=${bad}`), bad).to.deep.equal([{ pointer: '/query/version', message: 'must be a positive integer' }]);
+      }
+      await call('get', '/v1/contracts/com.acme.ping?version=7').expect(404);
+    });
+
+    it('lists templates by workflow, channel and locale (put in canonical form), naming a bad channel or locale', async () => {
+      expect((await call('get', '/v1/templates?workflow=ping&channel=email&locale=EN').expect(200)).body.items).to.be.an('array');
+      expect(await refused('/v1/templates?channel=fax')).to.deep.equal([{ pointer: '/query/channel', message: `must be one of ${CHANNELS.join(', ')}` }]);
+      expect(await refused('/v1/templates?locale=not_a_locale!')).to.deep.equal([{ pointer: '/query/locale', message: 'must be a BCP 47 locale such as fr or fr-CA' }]);
+    });
+  });
 });

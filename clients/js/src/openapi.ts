@@ -615,7 +615,7 @@ export interface paths {
                     workflow?: string;
                     /** @description Only this channel. */
                     channel?: "email" | "sms" | "push" | "whatsapp" | "voice" | "chat" | "webhook" | "in_app";
-                    /** @description Only this locale. */
+                    /** @description Only this locale (BCP 47, e.g. fr or fr-CA). */
                     locale?: string;
                 };
                 header?: never;

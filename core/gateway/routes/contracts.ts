@@ -3,10 +3,14 @@ import { ClarionError } from '../../errors.ts';
 import type { Services } from '../../services.ts';
 import { MAX_TYPE_BYTES } from '../../ingest/limits.ts';
 import { auth } from '../auth.ts';
-import { readJson } from '../http.ts';
+import { readJson, readQuery } from '../http.ts';
+import { contractReadQuery } from '../../ingest/openapi.ts';
+import { queryReader } from '../../kernel/schema.ts';
 
 /** ASCII only, so characters are bytes: as long as an event's `type` may be. */
 const TYPE = new RegExp(`^[A-Za-z0-9][A-Za-z0-9._:/-]{0,${MAX_TYPE_BYTES - 1}}$`);
+
+const readContractQuery = queryReader(contractReadQuery);
 
 export function contractRoutes(services: Services, router: Router): void {
   router.put('/v1/contracts/:type', async (ctx) => {
@@ -25,13 +29,7 @@ export function contractRoutes(services: Services, router: Router): void {
 
   router.get('/v1/contracts/:type', async (ctx) => {
     const type = checkType(ctx.params.type);
-    let version: number | undefined;
-    if (ctx.query.version !== undefined) {
-      version = Number(ctx.query.version);
-      if (!Number.isInteger(version) || version < 1) {
-        throw new ClarionError('CLARION_ERR_HTTP_INVALID_REQUEST', 'Invalid query parameters', { errors: [{ pointer: '/query/version', message: 'must be a positive integer' }] });
-      }
-    }
+    const { version } = readQuery(ctx, readContractQuery);
     const tenantId = auth(ctx).tenant.id;
     // Without a version: the contract in effect, which is the bundled one until the tenant registers its own.
     const contract = version === undefined ? await services.contracts.effective(tenantId, type) : await services.contracts.get(tenantId, type, version);

@@ -2,13 +2,14 @@ import type Router from '@koa/router';
 import type { Services } from '../../services.ts';
 import { parseEvents } from '../../ingest/cloudevents.ts';
 import { auth } from '../auth.ts';
-import { queryString, readBody, readJson, readQuery } from '../http.ts';
+import { readBody, readJson, readQuery } from '../http.ts';
 import { DEFAULT_PAGE_SIZE, queryReader } from '../../kernel/schema.ts';
-import { eventListQuery } from '../../ingest/openapi.ts';
-import { ClarionError } from '../../errors.ts';
+import { eventCancelQuery, eventListQuery, eventReadQuery } from '../../ingest/openapi.ts';
 import { checkCancellation } from '../../notifications/cancellation.ts';
 
 const readEventList = queryReader(eventListQuery, { ignoreRepeated: ['status'] });
+const readEventRead = queryReader(eventReadQuery);
+const readEventCancel = queryReader(eventCancelQuery);
 
 export function eventRoutes(services: Services, router: Router): void {
   // CloudEvents HTTP webhook abuse protection (CloudEvents "HTTP 1.1 Web Hooks" spec, section 4).
@@ -37,9 +38,8 @@ export function eventRoutes(services: Services, router: Router): void {
   // Cancels what is still pending for the event; what providers already have is reported.
   router.delete('/v1/events/:id', async (ctx) => {
     const { tenant, actor } = auth(ctx);
-    const event = await services.events.get(tenant.id, ctx.params.id, queryString(ctx, 'source'));
-    const reason = queryString(ctx, 'reason');
-    if (reason && reason.length > 500) throw new ClarionError('CLARION_ERR_HTTP_INVALID_REQUEST', 'Invalid query parameters', { errors: [{ pointer: '/query/reason', message: 'must be at most 500 characters' }] });
+    const { source, reason } = readQuery(ctx, readEventCancel);
+    const event = await services.events.get(tenant.id, ctx.params.id, source);
     ctx.body = await services.notifications.cancel(tenant.id, { eventIds: [event.id] }, { reason, actor });
   });
 
@@ -51,7 +51,7 @@ export function eventRoutes(services: Services, router: Router): void {
 
   router.get('/v1/events/:id', async (ctx) => {
     const tenantId = auth(ctx).tenant.id;
-    const event = await services.events.get(tenantId, ctx.params.id, queryString(ctx, 'source'));
+    const event = await services.events.get(tenantId, ctx.params.id, readQuery(ctx, readEventRead).source);
     ctx.body = { ...event, notifications: await services.views.forEvent(tenantId, event.id), topicFanOuts: await services.views.topicFanOuts(tenantId, event.id) };
   });
 }

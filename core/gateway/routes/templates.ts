@@ -1,13 +1,15 @@
 import type Router from '@koa/router';
-import { CHANNELS, type Channel } from '@clarion/adapter-kit';
 import { ClarionError } from '../../errors.ts';
 import type { Services } from '../../services.ts';
 import { canonicalLocale } from '../../templates/locale.ts';
 import { parseVersion, rollbackVersion, templateKey } from '../../templates/service.ts';
 import { auth } from '../auth.ts';
-import { pageParams, queryString, readJson } from '../http.ts';
+import { pageParams, readJson, readQuery } from '../http.ts';
+import { queryReader } from '../../kernel/schema.ts';
+import { templateListQuery } from '../../templates/schemas.ts';
 
 const BASE = '/v1/templates';
+const readTemplateList = queryReader(templateListQuery);
 const KEY = `${BASE}/:workflow/:channel/:locale`;
 
 /**
@@ -21,14 +23,10 @@ export function templateRoutes(services: Services, router: Router): void {
     `${BASE}/${encodeURIComponent(key.workflow)}/${key.channel}/${encodeURIComponent(key.locale)}`;
 
   router.get(BASE, async (ctx) => {
-    const channel = queryString(ctx, 'channel');
-    const localeQuery = queryString(ctx, 'locale');
-    const locale = localeQuery === undefined ? undefined : canonicalLocale(localeQuery);
-    const errors = [];
-    if (channel !== undefined && !CHANNELS.includes(channel as Channel)) errors.push({ pointer: '/query/channel', message: `must be one of ${CHANNELS.join(', ')}` });
-    if (localeQuery !== undefined && !locale) errors.push({ pointer: '/query/locale', message: 'must be a BCP 47 locale such as fr or fr-CA' });
-    if (errors.length > 0) throw new ClarionError('CLARION_ERR_HTTP_INVALID_REQUEST', 'Invalid query parameters', { errors });
-    ctx.body = { items: await templates.list(auth(ctx).tenant.id, { workflow: queryString(ctx, 'workflow'), channel, locale }) };
+    const query = readQuery(ctx, readTemplateList);
+    const locale = query.locale === undefined ? undefined : canonicalLocale(query.locale);
+    if (query.locale !== undefined && !locale) throw new ClarionError('CLARION_ERR_HTTP_INVALID_REQUEST', 'Invalid query parameters', { errors: [{ pointer: '/query/locale', message: 'must be a BCP 47 locale such as fr or fr-CA' }] });
+    ctx.body = { items: await templates.list(auth(ctx).tenant.id, { workflow: query.workflow, channel: query.channel, locale }) };
   });
 
   router.post(`${BASE}/preview`, async (ctx) => {
