@@ -167,17 +167,25 @@ async function dueJobs(knex: TestDatabase['knex'], tasks: string[]): Promise<num
 }
 
 /**
- * Queued graphile-worker jobs of a task with their payloads. With fanOutEntries, the one read of
- * graphile-worker's private tables in Clarion: its public `jobs` view leaves payloads out, and the public functions
- * that return them (`reschedule_jobs`, `permanently_fail_jobs`) change the jobs they return.
- * Tests only; everything else goes through the view, `add_job(s)` and WorkerUtils.
+ * Queued (unlocked) graphile-worker jobs of some tasks, with their payloads, through its public
+ * API only: the `jobs` view leaves payloads out, and `reschedule_jobs` with nothing to change
+ * (every argument but the ids null) returns the rows it touched, payloads included, changing
+ * nothing but their `updated_at`.
  */
-export async function queuedJobs(knex: TestDatabase['knex'], task: string): Promise<Array<{ id: string; payload: Record<string, unknown> }>> {
+async function queuedWithPayloads(knex: TestDatabase['knex'], tasks: string[]): Promise<Array<{ id: string; task: string; run_at: Date; payload: unknown }>> {
   const { rows } = await knex.raw(
-    `select j.id, p.payload from graphile_worker.jobs j join graphile_worker._private_jobs p on p.id = j.id where j.task_identifier = ? order by j.id`,
-    [task],
+    `select j.id, j.task_identifier as task, j.run_at, r.payload
+       from graphile_worker.reschedule_jobs(array(select id from graphile_worker.jobs where task_identifier = any(?::text[]) and locked_at is null)) r
+       join graphile_worker.jobs j on j.id = r.id
+      order by j.id`,
+    [tasks],
   );
   return rows;
+}
+
+/** Queued graphile-worker jobs of a task with their payloads (see queuedWithPayloads). */
+export async function queuedJobs(knex: TestDatabase['knex'], task: string): Promise<Array<{ id: string; payload: Record<string, unknown> }>> {
+  return (await queuedWithPayloads(knex, [task])).map(({ id, payload }) => ({ id, payload: payload as Record<string, unknown> }));
 }
 
 /**
@@ -185,10 +193,7 @@ export async function queuedJobs(knex: TestDatabase['knex'], task: string): Prom
  * `process_events` batch job (events stored together share one: core/ingest/service.ts).
  */
 export async function fanOutEntries(knex: TestDatabase['knex']): Promise<Array<{ jobId: string; task: string; runAt: Date; eventId: string; tenantId: string; type?: string; traceparent?: string }>> {
-  const { rows } = await knex.raw(
-    `select j.id, j.task_identifier as task, j.run_at, p.payload from graphile_worker.jobs j join graphile_worker._private_jobs p on p.id = j.id
-      where j.task_identifier in ('process_event', 'process_events') order by j.id`,
-  );
+  const rows = await queuedWithPayloads(knex, ['process_event', 'process_events']);
   return (rows as Array<{ id: string; task: string; run_at: Date; payload: Record<string, unknown> | Array<Record<string, unknown>> }>).flatMap((row) =>
     (Array.isArray(row.payload) ? row.payload : [row.payload]).map((entry) => ({ jobId: row.id, task: row.task, runAt: row.run_at, ...(entry as { eventId: string; tenantId: string }) })),
   );
