@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import { withConnection } from '../db/prepared.ts';
 
 /**
  * The rollups (migrations/20261210010000_add_analytics_rollups.ts): triggers append deltas as
@@ -92,18 +93,14 @@ export async function fold(db: Knex, batch = BATCH): Promise<number> {
  * outside any transaction), so no fold competes with its truncation.
  */
 async function shrink(db: Knex): Promise<void> {
-  const client = db.client as { acquireConnection(): Promise<{ query(sql: string, values?: unknown[]): Promise<unknown> }>; releaseConnection(c: unknown): Promise<void> };
-  const connection = await client.acquireConnection();
-  try {
+  await withConnection(db, async (connection) => {
     await connection.query('select pg_advisory_lock($1)', [FOLD_LOCK]);
     try {
       await connection.query('vacuum analytics_deltas');
     } finally {
       await connection.query('select pg_advisory_unlock($1)', [FOLD_LOCK]);
     }
-  } finally {
-    await client.releaseConnection(connection);
-  }
+  });
 }
 
 /**

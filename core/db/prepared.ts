@@ -16,12 +16,20 @@ interface ConnectionSource {
  * it runs unnamed.
  */
 export async function prepared<R = Record<string, unknown>>(db: Knex, name: string | undefined, text: string, values: unknown[]): Promise<R[]> {
+  const named = name !== undefined && (db.client as unknown as ConnectionSource).config.clarionPreparedStatements !== false;
+  return withConnection(db, async (connection) => (await connection.query<R & pg.QueryResultRow>(named ? { name, text, values } : { text, values })).rows);
+}
+
+/**
+ * Runs `fn` on one connection of `db`'s pool (a transaction's own, when `db` is one), released
+ * after: for what must run on one session outside any transaction (a vacuum holding a session
+ * lock) and for the prepared statements above.
+ */
+export async function withConnection<T>(db: Knex, fn: (connection: pg.ClientBase) => Promise<T>): Promise<T> {
   const source = db.client as unknown as ConnectionSource;
   const connection = await source.acquireConnection();
   try {
-    const named = name !== undefined && source.config.clarionPreparedStatements !== false;
-    const result = await connection.query<R & pg.QueryResultRow>(named ? { name, text, values } : { text, values });
-    return result.rows;
+    return await fn(connection);
   } finally {
     await source.releaseConnection(connection);
   }
