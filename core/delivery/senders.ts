@@ -1,8 +1,8 @@
 import type { AdapterHost, Channel, OutboundMessage, Sender } from '@clarion/adapter-kit';
-import { ConfigError, PermanentError } from '@clarion/adapter-kit';
+import { ConfigError } from '@clarion/adapter-kit';
 import { recordOutbox } from '../db/repositories/host.ts';
 import { isDatabaseUnavailable } from '../db/unavailable.ts';
-import { putInboxItem } from '../realtime/feed.ts';
+import { InboxWrites } from '../realtime/inbox-writes.ts';
 import type { ClarionError } from '../errors.ts';
 import type { DeliveryContext } from './context.ts';
 import type { ProviderRecord } from './providers.ts';
@@ -17,9 +17,12 @@ const SANDBOX = 'sandbox';
 export class Senders {
   readonly #ctx: DeliveryContext;
   readonly #senders = new Map<string, { version: string; sender: Promise<Sender> }>();
+  /** The in-app puts of every sender, written together (inbox-writes.ts). */
+  readonly #inbox: InboxWrites;
 
   constructor(ctx: DeliveryContext) {
     this.#ctx = ctx;
+    this.#inbox = new InboxWrites({ knex: ctx.knex, workflows: ctx.workflows, subscriberIds: (db, subscribers) => ctx.subscribers.idsOf(db, subscribers) });
   }
 
   /** Providers still to try for this delivery, in order; the implicit adapter or the sandbox when none is configured. */
@@ -75,14 +78,11 @@ export class Senders {
   }
 
   #host(): AdapterHost {
-    const { knex, subscribers, workflows } = this.#ctx;
+    const { knex } = this.#ctx;
+    const inbox = this.#inbox;
     return {
       inbox: {
-        async put(message: OutboundMessage): Promise<string> {
-          const subscriberId = await subscribers.idOf(knex, message.tenantId, message.to.id);
-          if (!subscriberId) throw new PermanentError(`subscriber ${message.to.id} no longer exists`);
-          return putInboxItem({ knex, workflows }, subscriberId, message);
-        },
+        put: (message: OutboundMessage) => inbox.put(message),
       },
       outbox: {
         record: (adapter: string, message: OutboundMessage, providerId: string) => recordOutbox(knex, adapter, message, providerId),

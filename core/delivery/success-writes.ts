@@ -1,15 +1,18 @@
-import { setImmediate } from 'node:timers';
-import DataLoader from 'dataloader';
+import type DataLoader from 'dataloader';
 import type { Knex } from 'knex';
+import { pacedLoader } from '../db/paced-batches.ts';
 import { recordSuccess, recordSuccesses, type SuccessChange, type SuccessRecord } from '../db/repositories/deliveries.ts';
 
 /** Successes written by one statement at most. */
 const MAX_BATCH = 100;
+/** Statements writing successes at once; the successes that finish meanwhile wait for the next. */
+const MAX_IN_FLIGHT = 2;
 
 /**
- * The successful attempts that finish in the same turn of the event loop (the sends the worker
- * runs at once), written by one statement and one commit (deliveries.ts recordSuccesses) instead
- * of one each. Each send still awaits its own write before its job completes, so a job done means
+ * The successful attempts that finish together, written by one statement and one commit
+ * (deliveries.ts recordSuccesses) instead of one each: those of the same turn of the event loop,
+ * and those that finish while MAX_IN_FLIGHT statements are already writing (paced-batches.ts), so
+ * the slower the commits, the more each one carries. Each send still awaits its own write before its job completes, so a job done means
  * its success is committed, as before. Two deliveries of one notification never share a statement
  * (its roll-up would not see the other's change): the second goes in the next one. When a
  * statement fails, its successes are written again one by one, so one bad row fails only its own
@@ -21,7 +24,7 @@ export class SuccessWrites {
 
   constructor(knex: Knex) {
     this.#knex = knex;
-    this.#loader = new DataLoader((records) => this.#write(records), { cache: false, maxBatchSize: MAX_BATCH, batchScheduleFn: (run) => setImmediate(run) });
+    this.#loader = pacedLoader((records) => this.#write(records), { maxBatchSize: MAX_BATCH, maxInFlight: MAX_IN_FLIGHT });
   }
 
   /** Records one success; resolves with its notification's change once it is committed. */

@@ -11,7 +11,7 @@ import { recipientStatus } from '../notifications/status.ts';
 import type { Clock } from '../kernel/clock.ts';
 import { isUuid } from '../kernel/ids.ts';
 import type { Workflow } from '../workflows/service.ts';
-import { inboxCounts, lockInbox, recordChange, type InboxCounts, type LockedInbox } from './changes.ts';
+import { inboxCounts, lockInbox, lockInboxes, recordChange, recordChanges, type InboxCounts, type LockedInbox } from './changes.ts';
 import type { InboxAction, InboxItemView, MarkResult } from './views.ts';
 
 /**
@@ -355,16 +355,11 @@ export class InboxFeed {
   }
 }
 
-/**
- * The in-app adapter's put (the delivery engine's host calls it): the item, filed under its
- * workflow's category and tags, is change `item.created` of the subscriber's inbox, written and
- * announced in one transaction (the streams hear of it at commit).
- */
-export async function putInboxItem(deps: Pick<FeedDeps, 'knex' | 'workflows'>, subscriberId: string, message: OutboundMessage): Promise<string> {
-  const { knex, workflows } = deps;
+/** An in-app message as the columns of its inbox item, filed under its workflow's category and tags. */
+async function itemFields(workflows: FeedDeps['workflows'], message: OutboundMessage): Promise<Record<string, unknown>> {
   const workflowKey = typeof message.metadata?.workflow === 'string' ? message.metadata.workflow : null;
   const workflow = workflowKey ? await workflows.get(message.tenantId, workflowKey).catch(() => undefined) : undefined;
-  const fields = {
+  return {
     notification_id: message.notificationId,
     workflow_key: workflowKey,
     category: workflow?.category ?? null,
@@ -375,6 +370,16 @@ export async function putInboxItem(deps: Pick<FeedDeps, 'knex' | 'workflows'>, s
     actions: JSON.stringify(normalizeActions(message.content.actions ?? [])),
     data: JSON.stringify(message.content.data ?? {}),
   };
+}
+
+/**
+ * The in-app adapter's put (the delivery engine's host calls it): the item, filed under its
+ * workflow's category and tags, is change `item.created` of the subscriber's inbox, written and
+ * announced in one transaction (the streams hear of it at commit).
+ */
+export async function putInboxItem(deps: Pick<FeedDeps, 'knex' | 'workflows'>, subscriberId: string, message: OutboundMessage): Promise<string> {
+  const { knex, workflows } = deps;
+  const fields = await itemFields(workflows, message);
   return knex.transaction(async (trx) => {
     // The inbox is locked: nothing else adds to it until this commits.
     const inbox = await lockInbox(trx, message.tenantId, subscriberId);
@@ -396,6 +401,26 @@ export async function putInboxItem(deps: Pick<FeedDeps, 'knex' | 'workflows'>, s
       .returning('*');
     await recordChange(trx, inbox, { type: 'item.created', item: itemView(row) as unknown as Record<string, unknown> });
     return row.id as string;
+  });
+}
+
+/**
+ * Several puts of messages without a correlation key, each to a different subscriber, in one
+ * transaction: the same statements as one put (inboxes locked, items inserted, one change each,
+ * announced at commit), for all of them at once. Returns the items' ids, in order.
+ */
+export async function putInboxItems(deps: Pick<FeedDeps, 'knex' | 'workflows'>, puts: Array<{ subscriberId: string; message: OutboundMessage }>): Promise<string[]> {
+  const { knex, workflows } = deps;
+  const fields = await Promise.all(puts.map(({ message }) => itemFields(workflows, message)));
+  return knex.transaction(async (trx) => {
+    const inboxes = await lockInboxes(trx, puts.map(({ subscriberId, message }) => ({ tenantId: message.tenantId, subscriberId })));
+    const rows: Array<Record<string, unknown>> = await trx('inbox_items')
+      .insert(puts.map(({ subscriberId, message }, i) => ({ tenant_id: message.tenantId, subscriber_id: subscriberId, ...fields[i] })))
+      .returning('*');
+    const bySubscriber = new Map(rows.map((row) => [row.subscriber_id as string, row]));
+    const items = puts.map(({ subscriberId }) => bySubscriber.get(subscriberId)!);
+    await recordChanges(trx, inboxes.map((inbox, i) => ({ inbox, body: { type: 'item.created', item: itemView(items[i]) as unknown as Record<string, unknown> } })));
+    return items.map((row) => row.id as string);
   });
 }
 

@@ -277,10 +277,13 @@ export class SubscriberService {
     return db('subscribers').where({ tenant_id: tenantId, ...address }).whereNull('erased_at').orderBy('updated_at', 'desc').first('id', 'external_id');
   }
 
-  /** The row id of a subscriber (not erased), for writes that reference it. */
-  async idOf(db: Knex, tenantId: string, externalId: string): Promise<string | undefined> {
-    const row = await db('subscribers').where({ tenant_id: tenantId, external_id: externalId }).whereNull('erased_at').first('id');
-    return row?.id;
+  /** The row ids of subscribers (not erased), for writes that reference them, in one query: by `${tenantId} ${externalId}`. */
+  async idsOf(db: Knex, subscribers: Array<{ tenantId: string; externalId: string }>): Promise<Map<string, string>> {
+    const rows: Array<{ id: string; tenant_id: string; external_id: string }> = await db('subscribers')
+      .whereIn(['tenant_id', 'external_id'], subscribers.map((s) => [s.tenantId, s.externalId]))
+      .whereNull('erased_at')
+      .select('id', 'tenant_id', 'external_id');
+    return new Map(rows.map((r) => [`${r.tenant_id} ${r.external_id}`, r.id]));
   }
 
   /** The tenant's subscribers (not erased), with what resolving their preferences needs. */
