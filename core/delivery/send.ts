@@ -14,6 +14,15 @@ import type { Senders } from './senders.ts';
 import { orderByPrice, routingFor } from './routing.ts';
 import { SpanKind, withSpan } from '../tracing.ts';
 
+export interface SendOptions {
+  /** The job was scheduled for the provider's throughput slot, which it already holds. */
+  slotReserved?: boolean;
+  /** Sends only a delivery still `pending` (a first send run again sends nothing twice). */
+  onlyPending?: boolean;
+  /** Runs the provider call when its turn comes: the sends of a batch share the worker's calls in flight. */
+  limit?: <T>(call: () => Promise<T>) => Promise<T>;
+}
+
 /**
  * `send_delivery` (and each entry of `send_deliveries`): one attempt at one delivery. Everything it needs is read in one round trip; the
  * message is rendered in the subscriber's language; the first provider of the channel whose
@@ -26,7 +35,7 @@ export async function sendDelivery(
   parts: { senders: Senders; breakers: Breakers; attempts: Attempts; contexts: SendContexts },
   deliveryId: string,
   tenantId: string,
-  options: { slotReserved?: boolean; onlyPending?: boolean } = {},
+  options: SendOptions = {},
 ): Promise<void> {
   const { knex, log, clock, config } = ctx;
   const { senders, breakers, attempts } = parts;
@@ -87,24 +96,32 @@ export async function sendDelivery(
     }
   }
 
-  const startedAt = clock.now();
-  const started = performance.now();
-  const signal = AbortSignal.timeout(config.sendTimeoutMs);
+  let startedAt = clock.now();
+  let started = performance.now();
+  let signal: AbortSignal | undefined;
   let result: SendResult;
   let sender: Sender | undefined;
+  // A provider's calls in flight are limited (options.limit); the send's timeout starts with the
+  // call, not while it waits for its turn. A local adapter's sends are Clarion's own writes.
+  const limit = options.limit && !ctx.adapters.get(provider.adapter)?.definition.local ? options.limit : <T>(call: () => Promise<T>) => call();
   try {
     sender = await senders.of(provider);
     const ready = sender;
     // The provider call, as a client span (adapters' own HTTP calls happen inside it).
-    result = await withSpan(
-      'clarion.send',
-      { kind: SpanKind.CLIENT, attributes: { 'clarion.channel': channel, 'clarion.adapter': provider.adapter, 'clarion.delivery_id': deliveryId } },
-      async (span) => {
-        const sent = await breaker.execute(() => ready.send(message, { idempotencyKey: delivery.idempotency_key, signal }), signal);
-        if (sent?.providerMessageId) span.setAttribute('clarion.provider_message_id', sent.providerMessageId);
-        return sent;
-      },
-    );
+    result = await limit(() => {
+      startedAt = clock.now();
+      started = performance.now();
+      const timeout = (signal = AbortSignal.timeout(config.sendTimeoutMs));
+      return withSpan(
+        'clarion.send',
+        { kind: SpanKind.CLIENT, attributes: { 'clarion.channel': channel, 'clarion.adapter': provider.adapter, 'clarion.delivery_id': deliveryId } },
+        async (span) => {
+          const sent = await breaker.execute(() => ready.send(message, { idempotencyKey: delivery.idempotency_key, signal: timeout }), timeout);
+          if (sent?.providerMessageId) span.setAttribute('clarion.provider_message_id', sent.providerMessageId);
+          return sent;
+        },
+      );
+    });
   } catch (err) {
     // Making the sender reads the provider's configuration: the database being away there fails
     // the job, which runs again; nothing was sent.
@@ -116,7 +133,7 @@ export async function sendDelivery(
       return;
     }
     attemptSeconds.observe({ channel, adapter: provider.adapter }, durationMs / 1000);
-    const error = signal.aborted && !(err instanceof DeliveryError) ? new TransientError(`the provider did not answer within ${config.sendTimeoutMs} ms`, { code: 'timeout', cause: err }) : toDeliveryError(err);
+    const error = signal?.aborted && !(err instanceof DeliveryError) ? new TransientError(`the provider did not answer within ${config.sendTimeoutMs} ms`, { code: 'timeout', cause: err }) : toDeliveryError(err);
     if (!(err instanceof DeliveryError)) dlog.error({ err }, 'adapter threw something other than a DeliveryError; treated as transient');
     await attempts.finish({ delivery, notification, workflow, provider, error, startedAt, durationMs, dlog, probe, rendered: { locale: message.locale, variant: message.variant ?? null } });
     return;

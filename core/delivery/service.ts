@@ -7,7 +7,7 @@ import { requeue } from './dead-letters.ts';
 import { mediaFile } from './media.ts';
 import type { ProviderTestResult } from './provider-schemas.ts';
 import { sendThroughChannel, testProvider } from './provider-test.ts';
-import { sendDelivery } from './send.ts';
+import { sendDelivery, type SendOptions } from './send.ts';
 import { SendContexts } from './send-contexts.ts';
 import { Senders } from './senders.ts';
 
@@ -36,7 +36,7 @@ export class DeliveryService {
    * `send_delivery`: one attempt at one delivery; schedules whatever comes next. `onlyPending`: a
    * first send (`send_deliveries`), skipped once the delivery has left `pending`.
    */
-  sendDelivery(deliveryId: string, tenantId: string, options: { slotReserved?: boolean; onlyPending?: boolean } = {}): Promise<void> {
+  sendDelivery(deliveryId: string, tenantId: string, options: SendOptions = {}): Promise<void> {
     return sendDelivery(this.#ctx, { senders: this.#senders, breakers: this.#breakers, attempts: this.#attempts, contexts: this.#contexts }, deliveryId, tenantId, options);
   }
 

@@ -1,3 +1,4 @@
+import { defineAdapter } from '@clarion/adapter-kit';
 import { expect } from 'chai';
 import request from 'supertest';
 import { queuedJobs, testApp, type TestApp } from '../support/clarion.ts';
@@ -118,6 +119,49 @@ describe('send_deliveries batch jobs (integration)', () => {
     await t.runJobsUntilIdle();
     expect((await deliveriesOf(['fay'])).get('fay')).to.include({ status: 'retrying', successes: 0 });
     expect(await sentTo('fay')).to.equal(0);
+  });
+
+  it("takes a turn for a provider's call only: a local adapter's send does not wait for one", async () => {
+    // A network adapter of the test's own, saying whether its call ran inside a turn.
+    let inTurn = false;
+    const calls: boolean[] = [];
+    t.services.adapters.register(
+      defineAdapter({ name: 'gauge', channel: 'email', configSchema: { type: 'object', properties: {} }, create: () => ({ send: async () => (calls.push(inTurn), { providerMessageId: `g-${calls.length}`, status: 'sent' }) }) }),
+      'test',
+    );
+    const turns: string[] = [];
+    const limit = async <T>(call: () => Promise<T>): Promise<T> => {
+      turns.push('turn');
+      inTurn = true;
+      try {
+        return await call();
+      } finally {
+        inTurn = false;
+      }
+    };
+    // Acme sends email through the sandbox (local); Beta through its gauge provider.
+    const beta = await t.tenant('Beta', { acceptUnvalidatedTypes: true });
+    const betaCall = (method: 'post' | 'put', url: string) => request(t.callback)[method](url).set('authorization', `Bearer ${beta.apiKey}`);
+    await betaCall('post', '/v1/providers').send({ channel: 'email', adapter: 'gauge', config: {} }).expect(201);
+    await betaCall('put', '/v1/workflows/order').send({ trigger: 'com.acme.order', channels: ['email'], templates: { email: { subject: 'order', text: 'Hello' } } }).expect(201);
+    const posted = await betaCall('post', '/v1/events').set('content-type', 'application/cloudevents+json')
+      .send(JSON.stringify({ specversion: '1.0', id: `sb-${++seq}`, source: '/shop', type: 'com.acme.order', data: { recipients: [{ id: 'gil', email: 'gil@example.com' }] } }))
+      .expect(202);
+    await t.services.notifications.processEvent(posted.body.accepted[0].eventId, beta.tenantId);
+    await post('com.acme.order', ['hal']);
+    const [gil] = await t.db.knex('deliveries').where({ tenant_id: beta.tenantId }).select('id');
+    const hal = (await deliveriesOf(['hal'])).get('hal')!;
+    await t.services.delivery.sendDelivery(hal.id, tenantId, { onlyPending: true, limit });
+    expect(turns).to.deep.equal([]);
+    expect(await sentTo('hal')).to.equal(1);
+    await t.services.delivery.sendDelivery(gil.id, beta.tenantId, { onlyPending: true, limit });
+    expect(turns).to.deep.equal(['turn']);
+    expect(calls).to.deep.equal([true]);
+    expect(await t.db.knex('deliveries').where({ id: gil.id }).first('status', 'provider_message_id')).to.deep.equal({ status: 'sent', provider_message_id: 'g-1' });
+    // Their batch jobs find them sent, and send nothing again.
+    await t.runJobsUntilIdle();
+    expect(calls).to.have.length(1);
+    expect(await sentTo('hal')).to.equal(1);
   });
 
   it('queues the first sends of a fan-out through the transaction path (a team) as one batch job too', async () => {

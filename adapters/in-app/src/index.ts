@@ -9,6 +9,7 @@ export default defineAdapter<Record<string, never>>({
   name: 'in-app',
   channel: 'in_app',
   implicit: true,
+  local: true,
   description: "Stores the message in the subscriber's in-app inbox.",
   configSchema: { type: 'object', additionalProperties: false, properties: {} },
   create(_config, { host }) {

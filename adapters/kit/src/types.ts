@@ -265,6 +265,12 @@ export interface AdapterDefinition<Config = Record<string, unknown>> {
    * for them (the in-app inbox).
    */
   implicit?: boolean;
+  /**
+   * Sends within Clarion (through the host: the inbox, the outbox), never to a provider over the
+   * network. Its sends are not held to the worker's provider calls in flight
+   * (CLARION_WORKER_CONCURRENCY): they are Clarion's own writes, batched as such.
+   */
+  local?: boolean;
   description?: string;
   /** JSON Schema of the provider configuration (credentials and options). Drives validation and the admin form. */
   configSchema: JSONSchema;

@@ -21,6 +21,7 @@ export default defineAdapter<SandboxConfig>({
   name: 'sandbox',
   channel: 'email',
   channels: [...CHANNELS],
+  local: true,
   description: 'Records messages in the outbox instead of sending them (development).',
   configSchema: {
     type: 'object',
