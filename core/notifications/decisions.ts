@@ -3,7 +3,7 @@ import type { Channel } from '@clarion/adapter-kit';
 import type { Knex } from 'knex';
 import { DateTime } from 'luxon';
 import { cancelNotifications } from '../db/repositories/cancellation.ts';
-import { insertDeliveries, type FirstSends } from '../db/repositories/deliveries.ts';
+import { insertDeliveries, insertedDeliveriesCte, type FirstSends } from '../db/repositories/deliveries.ts';
 import { getEvent, insertNotification, lockNotification, updateNotification } from '../db/repositories/notifications.ts';
 import type { EscalationStep, EventRow, SubscriberRowShape } from '../db/repositories/rows.ts';
 import { DELIVER_LOCAL, DELIVER_ZONE, isZone } from '../ingest/extensions.ts';
@@ -132,6 +132,35 @@ export async function createNotification(ctx: NotificationsContext, trx: Knex, i
   } else if (applied.status === 'suppressed') {
     await emitNotification(ctx.webhooks(), trx, event.tenant_id, 'io.clarion.notification.suppressed', id, { workflow: workflow.key, subscriberId: subscriber.external_id, reason: (final as { reason?: string }).reason ?? null });
   }
+}
+
+/**
+ * Notifications of an event for many subscribers at once, when the workflow's chain has nothing
+ * to decide for any of them (`needsChain` false, the event not held to a local time): one
+ * statement writes them all `pending`, with their deliveries and their `send_deliveries` jobs,
+ * as the one-statement fan-out does. `members` selects the subscribers' row ids (`id`). Returns
+ * how many members it read, the notifications written, and the largest member id (for paging).
+ */
+export async function notifyMembers(
+  trx: Knex,
+  input: { tenantId: string; eventId: string; workflow: Workflow; members: Knex.QueryBuilder | Knex.Raw },
+): Promise<{ members: number; notifications: number; last: string | null }> {
+  const { tenantId, eventId, workflow } = input;
+  const deliveries = insertedDeliveriesCte('notification');
+  const { rows } = await trx.raw(
+    `with page as (?),
+     notification as (
+       insert into notifications (id, tenant_id, event_id, subscriber_id, workflow_key, priority, status, channels)
+       select gen_random_uuid(), ?, ?, p.id, ?, ?, 'pending', ?::jsonb from page p
+       returning id, tenant_id, channels, priority
+     ), ${deliveries.sql}
+     select (select count(*)::int from notification) as notifications, (select count(*)::int from page) as members,
+            (select id::text from page order by id desc limit 1) as last, (select count(*) from queued) as q`,
+    [input.members, tenantId, eventId, workflow.key, workflow.priority, JSON.stringify(workflow.channels), ...deliveries.bindings],
+  );
+  const { notifications, members, last } = rows[0] as { notifications: number; members: number; last: string | null };
+  if (notifications > 0) notificationsTotal.inc({ status: 'pending' }, notifications);
+  return { members, notifications, last };
 }
 
 /**

@@ -9,7 +9,7 @@ import { notificationsTotal } from '../metrics.ts';
 import { planRecipients, type RecipientEntry, type SubscriberInput } from '../subscribers/service.ts';
 import type { Workflow } from '../workflows/service.ts';
 import type { NotificationsContext } from './context.ts';
-import { createNotification, deliverLocal, needsChain } from './decisions.ts';
+import { createNotification, deliverLocal, needsChain, notifyMembers } from './decisions.ts';
 import { eventDocument, pointer } from './event-document.ts';
 import { startTopicFanOut } from './topic-fan-out.ts';
 import { withSpan } from '../tracing.ts';
@@ -36,6 +36,8 @@ import { withSpan } from '../tracing.ts';
 export const FAN_OUT_AT_ONCE = 50;
 /** Most shapes of that statement prepared per process (each connection keeps a plan per shape). */
 const FAN_OUT_SHAPES = 64;
+/** Members of a team or project one statement notifies at most, when their chain has nothing to decide. */
+const DIRECT_PAGE = 1000;
 
 export interface FanOutPlan {
   workflows: Array<{ workflow: Workflow; entries: RecipientEntry[]; problems: string[]; exclude: Set<string> }>;
@@ -228,12 +230,21 @@ export class FanOut {
       const { subscribers, problems: found } = await this.#ctx.subscribers.resolvePlan(trx, tenantId, { entries: entries.filter((e) => e.kind !== 'topic'), problems: [] });
       problems.push(...found.map((p) => `${workflow.key}: ${p}`));
       const notified = new Set<string>();
+      // A chain with nothing to decide (no plugin decides for this tenant, no steps, no
+      // correlation, no local time): the notifications are written many per statement, as the
+      // one-statement path and a topic page write them; otherwise one by one through the chain.
+      const direct = !deliverLocal(event) && !(await needsChain(this.#ctx, tenantId, workflow));
+      const members: string[] = [];
       for (const subscriber of subscribers) {
         // Members of a team or project the event excludes (the actor) get nothing.
         if (exclude.has(subscriber.external_id)) continue;
         notified.add(subscriber.external_id);
-        await createNotification(this.#ctx, trx, { event, workflow, subscriber, firstSends });
+        if (direct) members.push(subscriber.id);
+        else await createNotification(this.#ctx, trx, { event, workflow, subscriber, firstSends });
         count++;
+      }
+      for (let i = 0; i < members.length; i += DIRECT_PAGE) {
+        await notifyMembers(trx, { tenantId, eventId: event.id, workflow, members: trx.raw('select unnest(?::uuid[]) as id', [members.slice(i, i + DIRECT_PAGE)]) });
       }
       if (topics.length > 0) {
         const started = await startTopicFanOut(this.#ctx, trx, { event, workflow, topics, skip: [...exclude, ...notified] });

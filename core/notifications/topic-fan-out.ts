@@ -1,14 +1,13 @@
 import type { Knex } from 'knex';
-import { insertedDeliveriesCte, queueFirstSends, type FirstSends } from '../db/repositories/deliveries.ts';
+import { queueFirstSends, type FirstSends } from '../db/repositories/deliveries.ts';
 import { getEvent } from '../db/repositories/notifications.ts';
 import { countMembers, finishTopicPage, lockTopicFanOut, topicFanOutHead, topicMembersPage, topicsByKey, type TopicFanOutRow } from '../db/repositories/topic-fan-outs.ts';
 import { enqueue } from '../jobs/tasks.ts';
-import { notificationsTotal } from '../metrics.ts';
 import type { EventRow } from '../db/repositories/rows.ts';
 import type { RecipientEntry } from '../subscribers/service.ts';
 import type { Workflow } from '../workflows/service.ts';
 import type { NotificationsContext } from './context.ts';
-import { createNotification, deliverLocal, needsChain } from './decisions.ts';
+import { createNotification, deliverLocal, needsChain, notifyMembers } from './decisions.ts';
 
 /**
  * The fan-out of an event to topics, streamed: never one transaction holding locks while a large
@@ -118,21 +117,8 @@ export class TopicFanOut {
 
   /** A page in one statement: the members, their notifications, deliveries and send jobs. */
   async #setPage(trx: Knex, row: TopicFanOutRow, workflow: Workflow): Promise<{ last: string | null; notifications: number; full: boolean }> {
-    const deliveries = insertedDeliveriesCte('notification');
     const page = topicMembersPage(trx, row, this.#pageSize, ['s.id']);
-    const { rows } = await trx.raw(
-      `with page as (?),
-       notification as (
-         insert into notifications (id, tenant_id, event_id, subscriber_id, workflow_key, priority, status, channels)
-         select gen_random_uuid(), ?, ?, p.id, ?, ?, 'pending', ?::jsonb from page p
-         returning id, tenant_id, channels, priority
-       ), ${deliveries.sql}
-       select (select count(*)::int from notification) as notifications, (select count(*)::int from page) as members,
-              (select id::text from page order by id desc limit 1) as last, (select count(*) from queued) as q`,
-      [page, row.tenant_id, row.event_id, workflow.key, workflow.priority, JSON.stringify(workflow.channels), ...deliveries.bindings],
-    );
-    const { notifications, members, last } = rows[0] as { notifications: number; members: number; last: string | null };
-    if (notifications > 0) notificationsTotal.inc({ status: 'pending' }, notifications);
+    const { notifications, members, last } = await notifyMembers(trx, { tenantId: row.tenant_id, eventId: row.event_id, workflow, members: page });
     return { last, notifications, full: members === this.#pageSize };
   }
 }

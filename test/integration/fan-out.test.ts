@@ -142,6 +142,40 @@ describe('fan-out (integration)', () => {
     expect(viaList.error).to.equal(null);
   });
 
+  it("writes a team's notifications many per statement when no plugin decides, one by one through the chain when one does", async () => {
+    // A tenant of its own: whether any of its subscribers has preferences decides the path.
+    const own = await t.tenant('Teams', { acceptUnvalidatedTypes: true });
+    const ownCall = (method: 'post' | 'put' | 'get', url: string) => request(t.callback)[method](url).set('authorization', `Bearer ${own.apiKey}`);
+    for (const id of ['sre-1', 'sre-2', 'sre-3', 'sre-4']) await ownCall('put', `/v1/subscribers/${id}`).send({ teams: ['sre'] }).expect(201);
+    await ownCall('put', '/v1/workflows/pager').send({ trigger: 'com.acme.pager', channels: ['in_app'], templates: { in_app: { title: 'Page', body: 'Up' } } }).expect(201);
+    const inserts: string[] = [];
+    const count = (q: { sql: string }) => {
+      if (/insert into "?notifications"?/i.test(q.sql)) inserts.push(q.sql);
+    };
+    const fanOut = async (actor: string) => {
+      const posted = await ownCall('post', '/v1/events').set('content-type', 'application/cloudevents+json')
+        .send(JSON.stringify({ specversion: '1.0', id: `team-${++seq}`, source: '/test', type: 'com.acme.pager', data: { recipients: ['team:sre'], exclude: actor } }))
+        .expect(202);
+      const eventId = posted.body.accepted[0].eventId as string;
+      inserts.length = 0;
+      t.db.knex.on('query', count);
+      try {
+        expect((await t.services.notifications.processEvent(eventId, own.tenantId, 'com.acme.pager')).notifications).to.equal(3);
+      } finally {
+        t.db.knex.off('query', count);
+      }
+      const rows = await t.db.knex('notifications as n').join('subscribers as s', 's.id', 'n.subscriber_id').where('n.event_id', eventId).orderBy('s.external_id').select('s.external_id', 'n.status');
+      const deliveries = await t.db.knex('deliveries as d').join('notifications as n', 'n.id', 'd.notification_id').where('n.event_id', eventId).count('* as n').first();
+      return { rows: rows.map((r) => `${r.external_id}:${r.status}`), statements: inserts.length, deliveries: Number(deliveries!.n) };
+    };
+
+    // Nobody has preferences: one statement for the three, with their deliveries (the actor left out).
+    expect(await fanOut('sre-2')).to.deep.equal({ rows: ['sre-1:pending', 'sre-3:pending', 'sre-4:pending'], statements: 1, deliveries: 3 });
+    // One member opts out of in-app: the chain decides for each member, one by one.
+    await ownCall('put', '/v1/subscribers/sre-3/preferences').send({ settings: { channels: { in_app: false } } }).expect(200);
+    expect(await fanOut('sre-1')).to.deep.equal({ rows: ['sre-2:pending', 'sre-3:suppressed', 'sre-4:pending'], statements: 3, deliveries: 2 });
+  });
+
   it('prepares at most 64 shapes of the one-statement fan-out per process, and runs the others unprepared', async () => {
     // One connection, so that its prepared statements can be counted.
     const knex = createKnex(t.db.url, 1);
