@@ -294,20 +294,51 @@ describe('RabbitMQ binding (real broker)', function () {
     expect(done.map((r) => r.messageId).sort()).to.deep.equal([...Array(10).keys()].map((i) => `slow-${i}`).sort());
   });
 
+  it('acknowledges, before it disconnects, every message it finished while stopping: none comes back', async () => {
+    const q = queues();
+    const c = await consumer({ ...q, prefetch: 20 });
+    const ids = [...Array(20).keys()].map((i) => `drain-${i}`);
+    let received = 0;
+    const all = new Promise<void>((resolve) => c.on('received', () => ++received === ids.length && resolve()));
+    const settled = reports(c, ids.length);
+    // Held on a lock, the messages finish together once it is released: their acknowledgements
+    // and the disconnection leave in one burst.
+    const trx = await t.db.knex.transaction();
+    await trx.raw('lock table events in exclusive mode');
+    let stopped: Promise<void>;
+    try {
+      for (const id of ids) await publish(q.queue, ...binary(id));
+      await all;
+      stopped = c.stop();
+    } finally {
+      await trx.commit();
+    }
+    await stopped;
+    expect((await settled).map((r) => r.outcome)).to.deep.equal(ids.map(() => 'accepted'));
+    expect(await storedIds('drain-%')).to.deep.equal([...ids].sort());
+    // Nothing left unacknowledged: the broker has no message to deliver again.
+    expect(await declared(q.queue)).to.equal(0);
+  });
+
   it('loses nothing when Clarion stops mid-stream: in-flight messages are committed and acknowledged, the rest wait', async () => {
     const q = queues();
     const first = await consumer({ ...q, prefetch: 5 });
     const ids = [...Array(60).keys()].map((i) => `stop-${i}`);
     const some = reports(first, 10);
-    for (const id of ids) await publish(q.queue, ...binary(id));
+    // Published while the first consumer works, which stops after ten.
+    const published = Promise.all(ids.map((id) => publish(q.queue, ...binary(id))));
     await some;
     await first.stop();
+    await published;
     const second = await consumer(q);
-    // Every event stored, and the queue drained: a message whose event the first consumer had
-    // committed but whose acknowledgement the closing channel did not carry comes back to the
-    // second, which settles it as a duplicate.
-    await untilMessages(second, async () => (await storedIds('stop-%')).length === ids.length && (await declared(q.queue)) === 0);
+    const outcomes: AmqpMessageReport[] = [];
+    second.on('message', (r) => outcomes.push(r));
+    // Every event stored, the queue drained, and nothing held by the second consumer (being
+    // ingested, or waiting out a backoff after a failure that was not the message's fault).
+    await untilMessages(second, async () => (await storedIds('stop-%')).length === ids.length && (await declared(q.queue)) === 0 && second.unsettled === 0);
     expect(await storedIds('stop-%')).to.deep.equal([...ids].sort());
+    // The first acknowledged all it stored before it disconnected: none of it came back.
+    expect(outcomes.filter((r) => r.outcome === 'duplicate').map((r) => r.messageId)).to.deep.equal([]);
     await second.stop();
     expect(await declared(q.queue)).to.equal(0);
     // A message dead-lettered here was refused as a client error: name it and why (seen once

@@ -78,6 +78,8 @@ export class AmqpConsumer extends EventEmitter<{ received: [string | undefined];
   #session: Session | undefined;
   #stopping = false;
   readonly #inFlight = new Set<Promise<void>>();
+  /** Messages received and not yet settled (being ingested, or waiting out a backoff). */
+  #unsettled = 0;
   /** Consecutive failures that were not the messages' fault: the backoff before the next requeue. */
   #failures = 0;
   /** Pending waits (backoffs, reopening a channel), each run at once when the consumer stops. */
@@ -117,7 +119,19 @@ export class AmqpConsumer extends EventEmitter<{ received: [string | undefined];
     return this.#session !== undefined;
   }
 
-  /** Stops taking messages, lets those in flight finish (and be acknowledged), then disconnects. */
+  /**
+   * Messages received and not yet settled: being ingested, or waiting out a backoff before they
+   * are returned to the queue. 0 once each message received so far was acknowledged,
+   * dead-lettered or returned (the `message` event of the last one is emitted after the count).
+   */
+  get unsettled(): number {
+    return this.#unsettled;
+  }
+
+  /**
+   * Stops taking messages, lets those in flight finish (and be acknowledged; one waiting out a
+   * backoff is returned to the queue at once), then disconnects.
+   */
   async stop(): Promise<void> {
     this.#stopping = true;
     for (const [timer, fn] of [...this.#timers]) {
@@ -126,9 +140,21 @@ export class AmqpConsumer extends EventEmitter<{ received: [string | undefined];
       fn();
     }
     const session = this.#session;
-    if (session) await session.channel.cancel(CONSUMER_TAG).catch(() => {});
+    if (session) await session.channel.cancel(CONSUMER_TAG).catch((err) => this.#log.warn({ err }, 'AMQP consumer could not be cancelled: closing its channel'));
     await Promise.allSettled([...this.#inFlight]);
-    await this.#connection?.close().catch(() => {});
+    // The channels are closed before the connection, each waiting for the broker's close-ok: an
+    // acknowledgement goes out on its channel's frames, ahead of that channel's close, but amqplib
+    // interleaves the frames of the channels with the connection's own, so a connection close sent
+    // at once could reach the broker before acknowledgements written just before it. The broker
+    // would then drop those acknowledgements and deliver the messages again (to be found
+    // duplicates: nothing lost, but work done twice and a queue that never drains on a stop).
+    const current = this.#session ?? session;
+    if (current) {
+      for (const ch of [current.channel, current.confirm]) {
+        await ch.close().catch((err: Error) => this.#log.warn({ err }, 'AMQP channel could not be closed cleanly: unacknowledged messages will be redelivered'));
+      }
+    }
+    await this.#connection?.close().catch((err: Error) => this.#log.warn({ err: redactUrl(err) }, 'AMQP connection could not be closed cleanly'));
   }
 
   async #setup(model: ChannelModel): Promise<void> {
@@ -162,9 +188,11 @@ export class AmqpConsumer extends EventEmitter<{ received: [string | undefined];
       (message) => {
         if (message === null) {
           // The broker cancelled the consumer (the queue was deleted): start over on a new channel.
-          void channel.close().catch(() => {});
+          this.#log.warn('AMQP consumer cancelled by the broker (queue deleted?): reopening the channel');
+          void channel.close().catch((err: Error) => this.#log.warn({ err }, 'AMQP channel could not be closed after a cancel'));
           return;
         }
+        this.#unsettled++;
         const handling = this.#handle(session, message).finally(() => this.#inFlight.delete(handling));
         this.#inFlight.add(handling);
       },
@@ -177,7 +205,22 @@ export class AmqpConsumer extends EventEmitter<{ received: [string | undefined];
 
   async #handle(session: Session, message: ConsumeMessage): Promise<void> {
     const messageId = message.properties.messageId as string | undefined;
-    this.emit('received', messageId);
+    let report: AmqpMessageReport | undefined;
+    try {
+      this.emit('received', messageId);
+      report = await this.#settle(session, message, messageId);
+    } catch (err) {
+      this.#log.error({ err, messageId }, 'AMQP message handling failed: it stays unacknowledged and is redelivered');
+    } finally {
+      this.#unsettled--;
+    }
+    if (!report) return;
+    amqpMessages.inc({ outcome: report.outcome });
+    this.emit('message', report);
+  }
+
+  /** Ingests, dead-letters or returns one message; its report, or undefined when it is left to the broker (the channel is gone). */
+  async #settle(session: Session, message: ConsumeMessage, messageId: string | undefined): Promise<AmqpMessageReport | undefined> {
     let report: AmqpMessageReport;
     try {
       const tenant = await this.#tenantOf(message.properties.headers);
@@ -198,25 +241,35 @@ export class AmqpConsumer extends EventEmitter<{ received: [string | undefined];
         } catch (publishErr) {
           // Not in the dead-letter queue: the original stays unacknowledged and comes back.
           this.#log.warn({ err: publishErr, messageId }, 'refused message could not be dead-lettered: it will be redelivered');
-          return;
+          return undefined;
         }
         this.#log.warn({ code: err.code, messageId, errors: err.errors.slice(0, 5) }, 'message refused: dead-lettered');
       } else {
         const failures = ++this.#failures;
-        this.#log.error({ err, messageId }, 'message could not be ingested: returning it to the queue');
-        await new Promise<void>((resolve) => this.#later(Math.min(30_000, 250 * 2 ** Math.min(failures, 7)), resolve));
-        settle(() => session.channel.nack(message, false, true));
-        report = { outcome: 'requeued', messageId, accepted: [], duplicates: [], code: err instanceof ClarionError ? err.code : 'CLARION_ERR_SERVER_INTERNAL' };
-        amqpMessages.inc({ outcome: report.outcome });
-        this.emit('message', report);
-        return;
+        const delay = Math.min(30_000, 250 * 2 ** Math.min(failures, 7));
+        this.#log.error({ err, messageId, retryInMs: this.#stopping ? 0 : delay }, 'message could not be ingested: returning it to the queue');
+        // Stopping: returned at once (a backoff begun earlier is cut short by stop()).
+        if (!this.#stopping) await new Promise<void>((resolve) => this.#later(delay, resolve));
+        if (!this.#send(session, message, 'nack')) return undefined;
+        return { outcome: 'requeued', messageId, accepted: [], duplicates: [], code: err instanceof ClarionError ? err.code : 'CLARION_ERR_SERVER_INTERNAL' };
       }
     }
     // After the commit (or the dead-letter's confirm): a channel that closed meanwhile loses the
     // ack, and the broker redelivers the message, which is then a duplicate.
-    if (!settle(() => session.channel.ack(message))) return;
-    amqpMessages.inc({ outcome: report.outcome });
-    this.emit('message', report);
+    if (!this.#send(session, message, 'ack')) return undefined;
+    return report;
+  }
+
+  /** Acks or returns the message; false (logged) when its channel is gone: the broker then redelivers it. */
+  #send(session: Session, message: ConsumeMessage, how: 'ack' | 'nack'): boolean {
+    try {
+      if (how === 'ack') session.channel.ack(message);
+      else session.channel.nack(message, false, true);
+      return true;
+    } catch (err) {
+      this.#log.warn({ err, messageId: message.properties.messageId, deliveryTag: message.fields.deliveryTag }, `AMQP ${how} not sent (channel closed): the broker will deliver the message again`);
+      return false;
+    }
   }
 
   async #tenantOf(headers: Record<string, unknown> | undefined): Promise<TenantRow> {
@@ -266,16 +319,6 @@ export class AmqpConsumer extends EventEmitter<{ received: [string | undefined];
 }
 
 const CONSUMER_TAG = 'clarion-ingest';
-
-/** Acks or nacks; false when the channel is gone (the broker then redelivers). */
-function settle(fn: () => void): boolean {
-  try {
-    fn();
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /** Connection errors may quote the URL, password included. */
 function redactUrl(err: Error | undefined): Error | undefined {
