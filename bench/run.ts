@@ -147,7 +147,7 @@ function sampleWaits(knex: ReturnType<typeof createKnex>): { stop(): Promise<unk
 
 async function main() {
   const dataDir = await mkdtemp(path.join(tmpdir(), 'clarion-bench-'));
-  const pgss = process.env.BENCH_PGSS ? ['shared_preload_libraries=pg_stat_statements', 'pg_stat_statements.track=top'] : [];
+  const pgss = process.env.BENCH_PGSS ? ['shared_preload_libraries=pg_stat_statements', `pg_stat_statements.track=${process.env.BENCH_PGSS === 'all' ? 'all' : 'top'}`] : [];
   const server = await startEmbedded(dataDir, log, { settings: pgss });
   const admin = createKnex(server.url, 2);
   const secret = randomBytes(32).toString('base64');
