@@ -2,13 +2,15 @@ import type { Knex } from 'knex';
 import { ClarionError, type FieldError } from '../errors.ts';
 import { DateTime, Dictionary, Nullable, NullableString, schemaAjv, StringEnum, Type, type Static } from '../kernel/schema.ts';
 import { addSpan, quantile, type Histogram } from './histogram.ts';
-import { COUNTERS, DELIVERED, DIMENSIONS, LEVELS, MINUTE_DAYS, SENT, type Level } from './rollups.ts';
+import { COARSE_LATENCY_DIMENSIONS, COARSE_LEVELS, COUNTERS, DELIVERED, type DIMENSIONS, LEVELS, MINUTE_DAYS, SENT, type Level } from './rollups.ts';
 
 /**
  * `GET /v1/analytics`: figures per bucket (minute, hour or UTC day) and per group, from the rollup
  * of the interval plus the deltas not yet folded into it (so the answer is current to the last
- * committed change), never from the raw rows. Buckets are when the delivery or notification was
- * created. Empty buckets are left out; `totals` sums each group over the whole range.
+ * committed change), never from the raw rows: the coarse rollup (keyed without channel, provider
+ * and adapter) when the question neither groups nor filters by those, else the full one. Buckets
+ * are when the delivery or notification was created. Empty buckets are left out; `totals` sums
+ * each group over the whole range.
  */
 
 export const GROUPS = ['workflow', 'channel', 'provider', 'variant', 'locale'] as const;
@@ -174,8 +176,21 @@ interface Row {
   [key: string]: unknown;
 }
 
-/** The two statements of a query (counters; latency histograms) and their bindings. */
-export function analyticsSql(tenantId: string, q: AnalyticsQuery): { counters: { sql: string; bindings: Knex.RawBinding[] }; latency: { sql: string; bindings: Knex.RawBinding[] } } {
+/**
+ * Which rollup answers a question: `coarse` (`analytics_coarse_<level>`,
+ * `analytics_latency_coarse_<level>`: workflow, variant and locale only) when its interval has one
+ * and it neither groups nor filters by channel, provider or adapter; else `fine`. Both hold the
+ * same figures.
+ */
+export type Rollup = 'fine' | 'coarse';
+export function rollupOf(q: AnalyticsQuery): Rollup {
+  const coarse: readonly string[] = COARSE_LATENCY_DIMENSIONS;
+  const columns = [...q.groupBy.map((g) => COLUMN[g]), ...Object.keys(q.filters).map((f) => COLUMN[f as Filter])];
+  return (COARSE_LEVELS as readonly Level[]).includes(q.interval) && columns.every((c) => coarse.includes(c)) ? 'coarse' : 'fine';
+}
+
+/** The two statements of a query (counters; latency histograms) and their bindings, from `rollup` (by default the one `rollupOf` chooses). */
+export function analyticsSql(tenantId: string, q: AnalyticsQuery, rollup: Rollup = rollupOf(q)): { counters: { sql: string; bindings: Knex.RawBinding[] }; latency: { sql: string; bindings: Knex.RawBinding[] } } {
   const groupColumns = q.groupBy.flatMap((g) => (g === 'provider' ? ['provider', 'adapter'] : [COLUMN[g]]));
   const where: string[] = [];
   const filterBindings: Knex.RawBinding[] = [];
@@ -186,6 +201,7 @@ export function analyticsSql(tenantId: string, q: AnalyticsQuery): { counters: {
   const filter = where.length > 0 ? ` and ${where.join(' and ')}` : '';
   const range: Knex.RawBinding[] = [tenantId, q.from, q.to, ...filterBindings];
   const level = q.interval;
+  const table = rollup === 'coarse' ? `coarse_${level}` : level;
   const bucket = level === 'minute' ? 'bucket' : `date_trunc('${level}', bucket, 'UTC')`;
   const counters = [...COUNTERS, 'cost'];
   const keys = ['bucket', ...groupColumns];
@@ -194,9 +210,9 @@ export function analyticsSql(tenantId: string, q: AnalyticsQuery): { counters: {
     counters: {
       sql: `
         select ${[...keys, 'reason', 'currency'].join(', ')}, ${counters.map((c) => `sum(${c}) as ${c}`).join(', ')} from (
-          select bucket, ${DIMENSIONS.join(', ')}, ${counters.join(', ')} from analytics_${level} where tenant_id = ? and bucket >= ? and bucket < ?${filter}
+          select bucket${groups}, reason, currency, ${counters.join(', ')} from analytics_${table} where tenant_id = ? and bucket >= ? and bucket < ?${filter}
           union all
-          select ${bucket} as bucket, ${DIMENSIONS.join(', ')}, ${counters.join(', ')} from analytics_deltas where tenant_id = ? and bucket >= ? and bucket < ?${filter}
+          select ${bucket} as bucket${groups}, reason, currency, ${counters.join(', ')} from analytics_deltas where tenant_id = ? and bucket >= ? and bucket < ?${filter}
         ) r group by ${[...keys, 'reason', 'currency'].join(', ')}`,
       bindings: [...range, ...range],
     },
@@ -208,7 +224,7 @@ export function analyticsSql(tenantId: string, q: AnalyticsQuery): { counters: {
       sql: `
         select bucket${groups}, kind, array_lower(counts, 1) as lo, array_to_json(counts) as counts from (
           select bucket${groups}, kind, clarion_histogram_sum(counts) as counts from (
-            select bucket${groups}, kind, counts from analytics_latency_${level} where tenant_id = ? and bucket >= ? and bucket < ?${filter}
+            select bucket${groups}, kind, counts from analytics_latency_${table} where tenant_id = ? and bucket >= ? and bucket < ?${filter}
             union all
             select ${bucket}${groups}, ${SENT}::smallint, array_fill(count(*), array[1], array[sent_bucket::int]) from analytics_deltas where sent_bucket is not null and tenant_id = ? and bucket >= ? and bucket < ?${filter} group by ${[bucket, ...groupColumns, 'sent_bucket'].join(', ')}
             union all
@@ -220,9 +236,9 @@ export function analyticsSql(tenantId: string, q: AnalyticsQuery): { counters: {
   };
 }
 
-/** The figures, from the rollups. */
-export async function runQuery(db: Knex, tenantId: string, q: AnalyticsQuery): Promise<AnalyticsAnswer> {
-  const sql = analyticsSql(tenantId, q);
+/** The figures, from the rollups (`rollup`: the one `rollupOf` chooses, unless told). */
+export async function runQuery(db: Knex, tenantId: string, q: AnalyticsQuery, rollup: Rollup = rollupOf(q)): Promise<AnalyticsAnswer> {
+  const sql = analyticsSql(tenantId, q, rollup);
   const [counted, timed] = await Promise.all([
     db.raw(sql.counters.sql, sql.counters.bindings) as unknown as Promise<{ rows: Row[] }>,
     db.raw(sql.latency.sql, sql.latency.bindings) as unknown as Promise<{ rows: Row[] }>,
@@ -230,17 +246,28 @@ export async function runQuery(db: Knex, tenantId: string, q: AnalyticsQuery): P
 
   const items = new Map<string, Accumulator>();
   const totals = new Map<string, Accumulator>();
+  const columns = q.groupBy.flatMap((g) => (g === 'provider' ? ['provider', 'adapter'] : [COLUMN[g]]));
   const keyOf = (row: Row): GroupKey => Object.fromEntries(q.groupBy.flatMap((g) => (g === 'provider' ? [['provider', blank(row.provider)], ['adapter', blank(row.adapter)]] : [[g, blank(row[COLUMN[g]])]])));
+  // A row's two accumulators (its bucket's and its group's totals), found by its raw values: its
+  // group's JSON and its bucket's ISO string are made once per bucket and group, not per row.
+  const seen = new Map<string, [Accumulator, Accumulator]>();
   const each = (row: Row, apply: (a: Accumulator) => void) => {
-    const group = keyOf(row);
-    const id = JSON.stringify(group);
-    const at = new Date(row.bucket).toISOString();
-    apply(accumulator(items, `${at}|${id}`, { bucket: at, group }));
-    apply(accumulator(totals, id, { group }));
+    let raw = String(new Date(row.bucket).getTime());
+    for (const c of columns) raw += `\u0000${row[c] as string}`;
+    let pair = seen.get(raw);
+    if (!pair) {
+      const group = keyOf(row);
+      const id = JSON.stringify(group);
+      const at = new Date(row.bucket).toISOString();
+      seen.set(raw, (pair = [accumulator(items, `${at}|${id}`, { bucket: at, group }, id), accumulator(totals, id, { group }, id)]));
+    }
+    apply(pair[0]);
+    apply(pair[1]);
   };
   for (const row of counted.rows) each(row, (a) => addCounters(a, row));
   for (const row of timed.rows) each(row, (a) => addLatency(a, row));
-  const byBucket = (a: Accumulator, b: Accumulator) => a.key.bucket!.localeCompare(b.key.bucket!) || JSON.stringify(a.key.group).localeCompare(JSON.stringify(b.key.group));
+  // Ordered as String#localeCompare orders (a collator made once compares the same, much faster), by the group's JSON made once.
+  const byBucket = (a: Accumulator, b: Accumulator) => collate(a.key.bucket!, b.key.bucket!) || collate(a.id, b.id);
   return {
     from: q.from.toISOString(),
     to: q.to.toISOString(),
@@ -248,14 +275,17 @@ export async function runQuery(db: Knex, tenantId: string, q: AnalyticsQuery): P
     groupBy: q.groupBy,
     filters: q.filters,
     items: [...items.values()].sort(byBucket).map((a) => ({ bucket: a.key.bucket!, group: a.key.group, ...figures(a) })),
-    totals: [...totals.values()].map((a) => ({ group: a.key.group, ...figures(a) })).sort((a, b) => JSON.stringify(a.group).localeCompare(JSON.stringify(b.group))),
+    totals: [...totals.values()].sort((a, b) => collate(a.id, b.id)).map((a) => ({ group: a.key.group, ...figures(a) })),
   };
 }
 
+const collate = new Intl.Collator().compare;
 const blank = (value: unknown) => (value === '' || value === undefined ? null : (value as string));
 
 interface Accumulator {
   key: { bucket?: string; group: GroupKey };
+  /** JSON.stringify(key.group) */
+  id: string;
   counts: Record<string, number>;
   reasons: Record<string, number>;
   cost: Record<string, number>;
@@ -263,9 +293,9 @@ interface Accumulator {
   delivered: Histogram | null;
 }
 
-function accumulator(into: Map<string, Accumulator>, id: string, key: Accumulator['key']): Accumulator {
-  let a = into.get(id);
-  if (!a) into.set(id, (a = { key, counts: Object.fromEntries(COUNTERS.map((c) => [c, 0])), reasons: {}, cost: {}, sent: null, delivered: null }));
+function accumulator(into: Map<string, Accumulator>, entry: string, key: Accumulator['key'], id: string): Accumulator {
+  let a = into.get(entry);
+  if (!a) into.set(entry, (a = { key, id, counts: Object.fromEntries(COUNTERS.map((c) => [c, 0])), reasons: {}, cost: {}, sent: null, delivered: null }));
   return a;
 }
 

@@ -46,7 +46,7 @@ const FINISHED_EVENT = `
   and not exists (select 1 from topic_fan_outs f where f.event_id = e.id and f.status = 'running')`;
 
 /** The tables of rollups kept for CLARION_ANALYTICS_RETENTION_DAYS, and the minute ones kept MINUTE_DAYS. */
-const LONG_ROLLUPS = ['analytics_hour', 'analytics_day', 'analytics_latency_hour', 'analytics_latency_day'];
+const LONG_ROLLUPS = ['analytics_hour', 'analytics_day', 'analytics_latency_hour', 'analytics_latency_day', 'analytics_coarse_hour', 'analytics_coarse_day', 'analytics_latency_coarse_hour', 'analytics_latency_coarse_day'];
 const MINUTE_ROLLUPS = ['analytics_minute', 'analytics_latency_minute'];
 
 /** The window of a tenant: its setting within the operator's maximum, else the operator's default. */

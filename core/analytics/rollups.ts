@@ -7,7 +7,10 @@ import { withConnection } from '../db/prepared.ts';
  * one statement per batch. The batch's rows are deleted and summed in the same statement, so a
  * delta is counted exactly once whatever runs concurrently: two folds never take the same rows
  * (`skip locked`), and a fold that fails leaves its rows for the next. Minute buckets are kept
- * for MINUTE_DAYS days (older deltas skip them: the hour and day tables still count them).
+ * for MINUTE_DAYS days (older deltas skip them: the hour and day tables still count them). The
+ * same statement adds the batch to the coarse hour and day tables, keyed without channel, provider
+ * and adapter (migrations/20261219000000_analytics_coarse_rollups.ts), which answer the questions
+ * that need none of those.
  */
 
 export const DIMENSIONS = ['workflow_key', 'channel', 'provider', 'adapter', 'variant', 'locale', 'reason', 'currency'] as const;
@@ -15,6 +18,10 @@ export const LATENCY_DIMENSIONS = ['workflow_key', 'channel', 'provider', 'adapt
 export const COUNTERS = ['notifications', 'deliveries', 'sent', 'delivered', 'failed', 'bounced', 'suppressed', 'opened', 'clicked', 'finished', 'attempts'] as const;
 export const LEVELS = ['minute', 'hour', 'day'] as const;
 export type Level = (typeof LEVELS)[number];
+/** The dimensions the coarse rollups keep (`analytics_coarse_<level>`, `analytics_latency_coarse_<level>`), at these levels. */
+export const COARSE_DIMENSIONS = ['workflow_key', 'variant', 'locale', 'reason', 'currency'] as const;
+export const COARSE_LATENCY_DIMENSIONS = ['workflow_key', 'variant', 'locale'] as const;
+export const COARSE_LEVELS = ['hour', 'day'] as const satisfies readonly Level[];
 /** How long minute buckets are kept (hour and day buckets: see retention). */
 export const MINUTE_DAYS = 7;
 /** Latency kinds in `analytics_latency_*`. */
@@ -34,17 +41,21 @@ const sums = columns.map((c) => `sum(${c}) as ${c}`).join(', ');
 const truncated = (level: Level) => (level === 'minute' ? 'bucket' : `date_trunc('${level}', bucket, 'UTC')`);
 const recent = (level: Level) => (level === 'minute' ? `where bucket >= now() - interval '${MINUTE_DAYS} days'` : '');
 
-const counters = (level: Level) => `
-  insert into analytics_${level} (tenant_id, bucket, ${dims}, ${columns.join(', ')})
-  select tenant_id, ${truncated(level)}, ${dims}, ${sums} from minute ${recent(level)} group by tenant_id, ${truncated(level)}, ${dims}
-  on conflict (tenant_id, bucket, ${dims}) do update set ${columns.map((c) => `${c} = analytics_${level}.${c} + excluded.${c}`).join(', ')}`;
+const counters = (level: Level, table = `analytics_${level}`, keys = dims) => `
+  insert into ${table} (tenant_id, bucket, ${keys}, ${columns.join(', ')})
+  select tenant_id, ${truncated(level)}, ${keys}, ${sums} from minute ${recent(level)} group by tenant_id, ${truncated(level)}, ${keys}
+  on conflict (tenant_id, bucket, ${keys}) do update set ${columns.map((c) => `${c} = ${table}.${c} + excluded.${c}`).join(', ')}`;
 
 // One histogram per (bucket, dimensions, kind): an int8[] whose lower bound is its first latency
 // bucket (migrations/20261218000000_latency_histogram_arrays.ts), added to the stored one.
-const latencies = (level: Level) => `
-  insert into analytics_latency_${level} (tenant_id, bucket, ${latencyDims}, kind, counts)
-  select tenant_id, ${truncated(level)}, ${latencyDims}, kind, clarion_histogram_of(array_agg(latency), array_agg(count)) from latency ${recent(level)} group by tenant_id, ${truncated(level)}, ${latencyDims}, kind
-  on conflict (tenant_id, bucket, ${latencyDims}, kind) do update set counts = clarion_histogram_add(analytics_latency_${level}.counts, excluded.counts)`;
+// (The coarse ones: a latency bucket given twice, by two providers, counts twice.)
+const latencies = (level: Level, table = `analytics_latency_${level}`, keys = latencyDims) => `
+  insert into ${table} (tenant_id, bucket, ${keys}, kind, counts)
+  select tenant_id, ${truncated(level)}, ${keys}, kind, clarion_histogram_of(array_agg(latency), array_agg(count)) from latency ${recent(level)} group by tenant_id, ${truncated(level)}, ${keys}, kind
+  on conflict (tenant_id, bucket, ${keys}, kind) do update set counts = clarion_histogram_add(${table}.counts, excluded.counts)`;
+const coarse = COARSE_LEVELS.map(
+  (level) => `cc_${level} as (${counters(level, `analytics_coarse_${level}`, COARSE_DIMENSIONS.join(', '))}), lc_${level} as (${latencies(level, `analytics_latency_coarse_${level}`, COARSE_LATENCY_DIMENSIONS.join(', '))})`,
+);
 
 const FOLD = `
   with moved as (
@@ -56,7 +67,7 @@ const FOLD = `
     select tenant_id, bucket, ${latencyDims}, ${SENT}::smallint as kind, sent_bucket as latency, count(*) as count from moved where sent_bucket is not null group by tenant_id, bucket, ${latencyDims}, sent_bucket
     union all
     select tenant_id, bucket, ${latencyDims}, ${DELIVERED}::smallint, delivered_bucket, count(*) from moved where delivered_bucket is not null group by tenant_id, bucket, ${latencyDims}, delivered_bucket
-  ), ${LEVELS.map((level) => `c_${level} as (${counters(level)}), l_${level} as (${latencies(level)})`).join(', ')}
+  ), ${[...LEVELS.map((level) => `c_${level} as (${counters(level)}), l_${level} as (${latencies(level)})`), ...coarse].join(', ')}
   select (select count(*) from moved)::int as moved`;
 
 /** Folds every pending delta into the rollups; returns how many were folded. */

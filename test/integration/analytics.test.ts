@@ -182,6 +182,60 @@ describe('analytics (integration)', () => {
     expect(byLocale.totals.find((x: { group: { locale: string | null } }) => x.group.locale === 'en')).to.deep.include({ sent: 6 });
   });
 
+  it('answers the same figures from the coarse rollups as from the full ones, before and after folding, at every interval', async () => {
+    // A tenant of its own (the figures above stay as worked out): two email providers, SMS as a fallback, two workflows.
+    const other = await t.tenant('Coarse', { acceptUnvalidatedTypes: true });
+    const as = (method: 'post' | 'put', url: string) => call(method, url, other.apiKey);
+    await as('post', '/v1/providers').send({ channel: 'email', adapter: 'sandbox', config: { rejectAddresses: ['eve@example.com'] } }).expect(201);
+    await as('post', '/v1/providers').send({ channel: 'email', adapter: 'sandbox', priority: 2, config: {} }).expect(201);
+    await as('post', '/v1/providers').send({ channel: 'sms', adapter: 'sandbox', config: {} }).expect(201);
+    await as('put', '/v1/workflows/orders').send({ trigger: 'com.acme.order', channels: ['email'], fallbacks: { email: ['sms'] }, templates: { email: { subject: 'Order', text: 'Order' }, sms: { text: 'Order' } } }).expect(201);
+    await as('put', '/v1/workflows/alerts').send({ trigger: 'com.acme.alert', channels: ['email', 'sms'], templates: { email: { subject: 'Alert', text: 'Alert' }, sms: { text: 'Alert' } } }).expect(201);
+    const recipients = [{ id: 'ann', email: 'ann@example.com', phone: '+14155550102', locale: 'fr' }, { id: 'eve', email: 'eve@example.com', phone: '+14155550101' }, { id: 'bo', email: 'bo@example.com' }];
+    for (const type of ['com.acme.order', 'com.acme.alert', 'com.acme.order']) {
+      await as('post', '/v1/events').set('content-type', 'application/cloudevents+json').send(JSON.stringify({ specversion: '1.0', id: `coarse-${++seq}`, source: '/shop', type, data: { recipients } })).expect(202);
+    }
+    await t.runJobsUntilIdle();
+
+    const { parseQuery, rollupOf, runQuery } = await import('../../core/analytics/queries.ts');
+    const now = new Date();
+    const questions = [{}, { groupBy: 'workflow' }, { groupBy: 'workflow,locale,variant' }, { groupBy: 'locale', workflow: 'orders' }, { workflow: 'alerts,orders', locale: 'fr' }];
+    const answers = async () => {
+      const all: unknown[] = [];
+      for (const interval of ['hour', 'day']) {
+        for (const question of questions) {
+          const q = parseQuery({ interval, ...question }, now);
+          expect(rollupOf(q), `${interval} ${JSON.stringify(question)}`).to.equal('coarse');
+          const answer = await runQuery(t.db.knex, other.tenantId, q);
+          expect(answer, `${interval} ${JSON.stringify(question)}`).to.deep.equal(await runQuery(t.db.knex, other.tenantId, q, 'fine'));
+          all.push(answer);
+        }
+      }
+      return all;
+    };
+    const pending = await answers();
+    expect(await t.db.knex('analytics_deltas').where({ tenant_id: other.tenantId }).count({ n: '*' }).first()).to.not.deep.equal({ n: 0 });
+    await t.services.analytics.fold();
+    expect(await answers()).to.deep.equal(pending);
+    // Folded into rows of their own: fewer than the full tables' (both email providers and SMS in one).
+    for (const [coarse, fine] of [['analytics_coarse_day', 'analytics_day'], ['analytics_latency_coarse_day', 'analytics_latency_day'], ['analytics_latency_coarse_hour', 'analytics_latency_hour']]) {
+      const rows = async (table: string) => Number((await t.db.knex(table).where({ tenant_id: other.tenantId }).count({ n: '*' }).first())!.n);
+      expect(await rows(coarse), coarse).to.be.within(1, (await rows(fine)) - 1);
+    }
+    // Figures of both channels, summed: what the full rollups answer by channel, added up.
+    const [total] = (pending[0] as { totals: Array<{ sent: number; failed: number; latencyMs: { sent: { p50: number | null } } }> }).totals;
+    const byChannel = (await runQuery(t.db.knex, other.tenantId, parseQuery({ interval: 'hour', groupBy: 'channel' }, now))).totals;
+    expect(byChannel.filter((x) => x.sent > 0).map((x) => x.group.channel).sort()).to.deep.equal(['email', 'sms']);
+    expect(total.sent).to.equal(byChannel.reduce((s, x) => s + x.sent, 0));
+    expect(total.failed).to.equal(byChannel.reduce((s, x) => s + x.failed, 0));
+    expect(total.latencyMs.sent.p50).to.be.a('number');
+
+    // By minute, or by channel, provider or adapter: the full rollups.
+    for (const question of [{ interval: 'minute' }, { groupBy: 'channel' }, { groupBy: 'workflow,provider' }, { channel: 'sms' }, { adapter: 'sandbox' }, { provider: randomUUID() }]) {
+      expect(rollupOf(parseQuery({ interval: 'day', ...question }, now)), JSON.stringify(question)).to.equal('fine');
+    }
+  });
+
   it('answers the same figures as CSV', async () => {
     const res = await call('get', '/v1/analytics?groupBy=channel&format=csv').expect(200);
     expect(res.headers['content-type']).to.equal('text/csv; charset=utf-8');

@@ -132,6 +132,8 @@ describe('retention (integration)', () => {
     // Rollups: today's figures (folded), one day 400 days old (within 730), one 800 days old; minute buckets 9 days old go.
     await t.services.analytics.fold();
     await k('analytics_day').insert([rollupRow(a.tenantId, ago(400)), rollupRow(a.tenantId, ago(800)), rollupRow(b.tenantId, ago(800))]);
+    const coarse = ({ channel: _c, provider: _p, adapter: _a, ...row }: ReturnType<typeof rollupRow>) => row;
+    await k('analytics_coarse_day').insert([coarse(rollupRow(a.tenantId, ago(400))), coarse(rollupRow(a.tenantId, ago(800))), coarse(rollupRow(b.tenantId, ago(800)))]);
     await k('analytics_minute').insert([rollupRow(a.tenantId, ago(9)), rollupRow(a.tenantId, ago(1))]);
     const figures = async () => (await call('get', `/v1/analytics?interval=day&from=${ago(2).toISOString()}`, a.apiKey).expect(200)).body.totals[0];
     const before = await figures();
@@ -162,6 +164,9 @@ describe('retention (integration)', () => {
     const days = (await k('analytics_day').where({ tenant_id: a.tenantId }).where('bucket', '<', ago(300)).pluck('bucket')).map((d: Date) => d.getTime());
     expect(days).to.deep.equal([ago(400).getTime()]);
     expect(await k('analytics_day').where({ tenant_id: b.tenantId }).where('bucket', '<', ago(300)).count({ c: '*' })).to.deep.equal([{ c: 0 }]);
+    // The coarse day rollup too (the questions by workflow, variant or locale read it).
+    expect((await k('analytics_coarse_day').where({ tenant_id: a.tenantId }).where('bucket', '<', ago(300)).pluck('bucket')).map((d: Date) => d.getTime())).to.deep.equal([ago(400).getTime()]);
+    expect(await k('analytics_coarse_day').where({ tenant_id: b.tenantId }).where('bucket', '<', ago(300)).count({ c: '*' })).to.deep.equal([{ c: 0 }]);
     expect((await k('analytics_minute').where({ tenant_id: a.tenantId, workflow_key: 'orders', deliveries: 7 }).pluck('bucket')).map((d: Date) => d.getTime())).to.deep.equal([ago(1).getTime()]);
     // The audit trail is append-only: retention leaves it.
     expect(Number((await k('audit_logs').where({ tenant_id: a.tenantId }).count({ c: '*' }))[0].c)).to.be.greaterThan(0);
