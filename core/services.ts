@@ -18,7 +18,7 @@ import { DeliveryService } from './delivery/service.ts';
 import { ContractRegistry, type BundledContract } from './ingest/contracts.ts';
 import { EventQueries } from './ingest/events.ts';
 import { IngestService } from './ingest/service.ts';
-import { systemClock, systemRandom, systemTimers, type Clock, type Random, type Timers } from './kernel/clock.ts';
+import { backgroundTimers, systemClock, systemRandom, systemTimers, type Clock, type Random, type Timers } from './kernel/clock.ts';
 import { configureMetrics } from './metrics.ts';
 import { MonitoringService } from './monitoring/service.ts';
 import { NotificationService } from './notifications/service.ts';
@@ -93,7 +93,7 @@ export interface Services {
   ready(): Promise<void>;
 }
 
-export function createServices(config: Config, knex: Knex, log: Logger, clock: Clock = systemClock, random: Random = systemRandom, timers: Timers = systemTimers): Services {
+export function createServices(config: Config, knex: Knex, log: Logger, clock: Clock = systemClock, random: Random = systemRandom, timers?: Timers): Services {
   configureMetrics({ tenantLabels: config.metricsTenantLabels });
   const invalidation = new CacheInvalidation({ ttlMs: config.cacheTtlMs, log });
   const workflows = new WorkflowService(knex, invalidation);
@@ -111,7 +111,7 @@ export function createServices(config: Config, knex: Knex, log: Logger, clock: C
   const webhooks = new WebhookService({ knex, config, clock, log, outbound, caches: invalidation });
   const templates = new TemplateService({ knex, log: log.child({ component: 'templates' }), clock, publicUrl: config.publicUrl, contracts, events, caches: invalidation });
   const preferences = new PreferenceService({ knex, config, clock, workflows, webhooks: () => webhooks, caches: invalidation });
-  const inbox = new InboxService({ knex, config, clock, log: log.child({ component: 'inbox' }), workflows, webhooks: () => webhooks, caches: invalidation });
+  const inbox = new InboxService({ knex, config, clock, timers: timers ?? backgroundTimers, log: log.child({ component: 'inbox' }), workflows, webhooks: () => webhooks, caches: invalidation });
   // The two stages share no code but the status module; the delivery stage asks the notification
   // stage (and so the plugin that made it, such as a digest) for a notification's template data
   // through this wiring.
@@ -130,7 +130,7 @@ export function createServices(config: Config, knex: Knex, log: Logger, clock: C
   });
   const ingest = new IngestService(knex, contracts, log.child({ component: 'ingest' }), {
     windowMs: config.ingestGroupWindowMs, maxEvents: config.ingestGroupMax, maxQueued: config.ingestQueueMax,
-  }, clock, timers, { outbound, timeoutMs: config.attachmentFetchTimeoutMs });
+  }, clock, timers ?? systemTimers, { outbound, timeoutMs: config.attachmentFetchTimeoutMs });
   let loading: Promise<void> | undefined;
   const services: Services = {
     config,

@@ -29,3 +29,15 @@ export const systemTimers: Timers = {
     return () => clearTimeout(timer);
   },
 };
+
+/**
+ * The system's timers, but a pending one does not keep the process alive (a stream's heartbeat,
+ * say: the process lives as long as its server, not as long as its next beat).
+ */
+export const backgroundTimers: Timers = {
+  after(ms, run) {
+    const timer = setTimeout(run, ms);
+    timer.unref();
+    return () => clearTimeout(timer);
+  },
+};

@@ -7,7 +7,7 @@ import { PgListener } from '../db/listener.ts';
 import { ClarionError } from '../errors.ts';
 import { CURSOR_PATTERN } from './schemas.ts';
 import { inboxConnections, inboxDisconnects, inboxMessages } from '../metrics.ts';
-import type { Clock } from '../kernel/clock.ts';
+import type { Clock, Timers } from '../kernel/clock.ts';
 import { INBOX_CHANNEL, changesAfter, currentSeq, inboxCounts, type InboxAnnouncement, type InboxChange, type StoredChange } from './changes.ts';
 import type { InboxSubscriber } from './auth.ts';
 
@@ -51,6 +51,12 @@ export interface HubDeps {
   knex: Knex;
   log: Logger;
   clock: Clock;
+  /**
+   * The heartbeats (and with them the pings whose answer is checked at the next beat) and the wait
+   * for a lagging client to take more: tests decide when they fire (test/support/clock.ts
+   * ManualTimers), so no stream is cut because a loaded process ran a check late.
+   */
+  timers: Timers;
   heartbeatMs: number;
   maxBufferBytes: number;
   /** The subscriber of a stream request (token in the Authorization header or `?token=`). */
@@ -197,7 +203,7 @@ export class InboxHub {
   /** Open connections by subscriber row id. */
   readonly #connections = new Map<string, Set<Connection>>();
   readonly #listeners: Partial<HubEvents> = {};
-  #heartbeat: NodeJS.Timeout | undefined;
+  #cancelBeat: (() => void) | undefined;
   #started = false;
   #stopping = false;
 
@@ -239,14 +245,15 @@ export class InboxHub {
   async start(connectionString: string): Promise<void> {
     this.#stopping = false;
     await this.#listener.start(connectionString);
-    this.#heartbeat = setInterval(() => this.#beat(), this.#deps.heartbeatMs);
-    this.#heartbeat.unref();
+    this.#cancelBeat?.();
+    this.#nextBeat();
   }
 
   /** Ends every stream (WebSocket close 1001, SSE end) and stops listening. */
   async stop(): Promise<void> {
     this.#stopping = true;
-    clearInterval(this.#heartbeat);
+    this.#cancelBeat?.();
+    this.#cancelBeat = undefined;
     for (const set of [...this.#connections.values()]) for (const c of [...set]) this.#drop(c, 'shutdown');
     await this.#listener.stop();
   }
@@ -421,18 +428,26 @@ export class InboxHub {
    */
   async #pace(connection: Connection, change: StoredChange): Promise<boolean> {
     if (connection.pending() > this.#deps.maxBufferBytes / 2) {
-      let timer: NodeJS.Timeout | undefined;
+      let cancel: (() => void) | undefined;
       const timedOut = await Promise.race([
         connection.flushed().then(() => false),
-        new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(true), this.#deps.heartbeatMs))),
+        new Promise<boolean>((resolve) => (cancel = this.#deps.timers.after(this.#deps.heartbeatMs, () => resolve(true)))),
       ]);
-      clearTimeout(timer);
+      cancel?.();
       if (timedOut && connection.pending() > this.#deps.maxBufferBytes / 2) {
         connection.end('slow');
         return false;
       }
     }
     return this.#push(connection, change);
+  }
+
+  /** Every heartbeatMs, one beat after the other (a timer set again as each fires). */
+  #nextBeat(): void {
+    this.#cancelBeat = this.#deps.timers.after(this.#deps.heartbeatMs, () => {
+      this.#nextBeat();
+      this.#beat();
+    });
   }
 
   #beat(): void {

@@ -7,7 +7,7 @@ import { audit } from '../db/repositories/audit-log.ts';
 import { ClarionError } from '../errors.ts';
 import { toFieldErrors } from '../kernel/validation.ts';
 import { schemaAjv } from '../kernel/schema.ts';
-import type { Clock } from '../kernel/clock.ts';
+import type { Clock, Timers } from '../kernel/clock.ts';
 import { checkExternalId } from '../subscribers/service.ts';
 import { InboxAuth, type InboxScope, type InboxSubscriber } from './auth.ts';
 import { InboxFeed, type FeedDeps } from './feed.ts';
@@ -20,6 +20,8 @@ export interface InboxDeps {
   knex: Knex;
   config: Config;
   clock: Clock;
+  /** The streams' heartbeats and liveness checks (core/realtime/hub.ts). */
+  timers: Timers;
   log: Logger;
   workflows: FeedDeps['workflows'];
   webhooks: FeedDeps['webhooks'];
@@ -65,6 +67,7 @@ export class InboxService {
       knex: deps.knex,
       log: deps.log.child({ component: 'inbox-stream' }),
       clock: deps.clock,
+      timers: deps.timers,
       heartbeatMs: deps.config.inboxHeartbeatMs,
       maxBufferBytes: deps.config.inboxMaxBufferBytes,
       authenticate: (header, token) => this.fromRequest(header, token, 'inbox:read'),

@@ -3,7 +3,7 @@ import { once } from 'node:events';
 import net from 'node:net';
 import { expect } from 'chai';
 import { lockInbox, recordChange } from '../../core/realtime/changes.ts';
-import { ManualClock } from '../support/clock.ts';
+import { ManualClock, ManualTimers } from '../support/clock.ts';
 import { testApp, type TestApp } from '../support/clarion.ts';
 import { clients, inAppWorkflow } from '../support/inbox.ts';
 import { SseClient, WsClient, serve, type StreamMessage } from '../support/stream.ts';
@@ -11,12 +11,14 @@ import { SseClient, WsClient, serve, type StreamMessage } from '../support/strea
 /**
  * The inbox stream on a real socket: WebSocket and SSE at one path, pushed changes with counts,
  * resume from a cursor with nothing lost or doubled, refusals, heartbeats and back-pressure.
- * Waits are for messages and closes, never for time.
+ * Waits are for messages and closes, never for time: the hub's heartbeats (and the liveness checks
+ * that go with them) are on ManualTimers and beat only where a test fires them.
  */
 describe('inbox stream (WebSocket and SSE)', function () {
   this.timeout(60_000);
   let t: TestApp;
   let clock: ManualClock;
+  let timers: ManualTimers;
   let server: Awaited<ReturnType<typeof serve>>;
   let c: ReturnType<typeof clients>;
   let token: string;
@@ -24,7 +26,9 @@ describe('inbox stream (WebSocket and SSE)', function () {
 
   before(async () => {
     clock = new ManualClock();
-    t = await testApp({ clock, env: { CLARION_INBOX_HEARTBEAT_MS: '200', CLARION_INBOX_MAX_BUFFER_BYTES: '65536' } });
+    timers = new ManualTimers();
+    // Events are stored one by one at once: no group-commit window waits on the manual timers.
+    t = await testApp({ clock, timers, env: { CLARION_INBOX_HEARTBEAT_MS: '200', CLARION_INBOX_MAX_BUFFER_BYTES: '65536', CLARION_INGEST_GROUP_WINDOW_MS: '0' } });
     server = await serve(t, t.db.url);
     const { apiKey } = await t.tenant('Acme', { acceptUnvalidatedTypes: true });
     c = clients(t, apiKey);
@@ -109,6 +113,7 @@ describe('inbox stream (WebSocket and SSE)', function () {
     try {
       await trx.raw('lock table inbox_changes in access exclusive mode');
       again = await ws(`token=${token}&cursor=${ready.cursor}`);
+      timers.fireAll();
       await again.next((m) => m.type === 'heartbeat');
     } finally {
       await trx.commit();
@@ -199,11 +204,19 @@ describe('inbox stream (WebSocket and SSE)', function () {
 
   it('sends heartbeats, and cuts a WebSocket that stops answering pings', async () => {
     const live = await ws();
-    await live.next((m) => m.type === 'heartbeat');
     const deaf = await ws(`token=${token}`, { autoPong: false });
+    await Promise.all([live, deaf].map((s) => s.next((m) => m.type === 'ready')));
+    // A beat: each is pinged, then gets a heartbeat.
+    timers.fireAll();
+    const first = await live.next((m) => m.type === 'heartbeat');
     await deaf.next((m) => m.type === 'heartbeat');
+    // The live client's pong (sent as the ping came, before the heartbeat) has reached the hub.
+    await live.roundTrip();
+    // The next beat cuts the one whose ping went unanswered, and only that one.
+    timers.fireAll();
     const closed = await deaf.whenClosed();
     expect(closed.code).to.equal(1006);
+    await live.next((m) => m.type === 'heartbeat', live.messages.indexOf(first) + 1);
     expect(live.closed, 'a client that answers stays').to.equal(undefined);
   });
 
@@ -229,8 +242,9 @@ describe('inbox stream back-pressure', function () {
   const open: Array<{ close(): void }> = [];
 
   before(async () => {
-    // Heartbeats far apart: the client below never answers a ping, and must be cut for not reading.
-    t = await testApp({ env: { CLARION_INBOX_HEARTBEAT_MS: '600000', CLARION_INBOX_MAX_BUFFER_BYTES: '65536' } });
+    // No beats (ManualTimers, never fired): the client below never answers a ping, and must be cut
+    // for not reading, not for that.
+    t = await testApp({ timers: new ManualTimers(), env: { CLARION_INBOX_MAX_BUFFER_BYTES: '65536', CLARION_INGEST_GROUP_WINDOW_MS: '0' } });
     server = await serve(t, t.db.url);
     const { apiKey } = await t.tenant('Acme', { acceptUnvalidatedTypes: true });
     c = clients(t, apiKey);
@@ -264,12 +278,13 @@ describe('inbox stream back-pressure', function () {
     // Changes small enough to be announced whole (pushed without reading the log).
     const padding = 'x'.repeat(6000);
     let sent = 0;
+    // Twenty a transaction: their announcements come together at its commit, each pushed whole.
     while (hub.size > 0 && sent < 900) {
       await t.db.knex.transaction(async (trx) => {
         const inbox = await lockInbox(trx, subscriber.tenant_id, subscriber.id);
-        await recordChange(trx, inbox, { type: 'items.updated', ids: null, patch: { padding }, reason: 'test' });
+        for (let i = 0; i < 20; i++) await recordChange(trx, inbox, { type: 'items.updated', ids: null, patch: { padding }, reason: 'test' });
       });
-      sent++;
+      sent += 20;
     }
     slow.destroy();
     expect(hub.size, 'the slow client was cut').to.equal(0);

@@ -47,7 +47,8 @@ export interface TestApp {
 /**
  * A gateway on a fresh database, driven without a socket. `listen`: its caches hear the changes
  * other processes announce (as under the runtime); otherwise only its own changes drop them.
- * `timers`: the operational timers (ingest's group-commit window), e.g. ./clock.ts ManualTimers.
+ * `timers`: the operational timers (ingest's group-commit window, the inbox streams' heartbeats),
+ * e.g. ./clock.ts ManualTimers.
  */
 export async function testApp(options: { env?: Record<string, string>; clock?: Clock; timers?: Timers; listen?: boolean } = {}): Promise<TestApp> {
   const db = await freshDatabase();

@@ -92,6 +92,17 @@ export class WsClient extends StreamClient {
     });
   }
 
+  /**
+   * Resolves once the server has read every frame this client sent before (a pong it answered a
+   * ping with, say): a ping of its own, answered after those, in order.
+   */
+  roundTrip(): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.socket.once('pong', () => resolve());
+      this.socket.ping(undefined, undefined, (err) => err && reject(err));
+    });
+  }
+
   close(): void {
     this.socket.close();
   }
