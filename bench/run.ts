@@ -26,6 +26,7 @@
  * BENCH_PGSS=1 (print the statements that took the database's time, pg_stat_statements, and what
  * the busy backends waited on, sampled from pg_stat_activity).
  * BENCH_CPU_PROF=gateway,worker (a V8 CPU profile of each, into BENCH_CPU_PROF_DIR, default the working directory).
+ * BENCH_NODE_FLAGS: the Node flags of the gateway and the worker instead of bin/clarion.js's own ("" for Node's defaults).
  */
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';

@@ -10,11 +10,10 @@ import { decodeSecretKey, type Config } from './config.ts';
 import { createKnex, migrate } from './db/database.ts';
 import { startEmbedded, type EmbeddedDatabase } from './db/embedded.ts';
 import { ClarionError } from './errors.ts';
-import { createGateway } from './gateway/app.ts';
-import { JobWorker } from './jobs/worker.ts';
+import type { JobWorker } from './jobs/worker.ts';
 import { observeQueue } from './metrics.ts';
 import { createServices, type Services } from './services.ts';
-import { AmqpConsumer } from './ingest/amqp/consumer.ts';
+import type { AmqpConsumer } from './ingest/amqp/consumer.ts';
 import { systemClock, type Clock } from './kernel/clock.ts';
 
 /**
@@ -149,10 +148,14 @@ export async function startClarion({ config: givenConfig, log, gateway = true, w
     if (worker) {
       // The first deliveries should not wait for the render processes to start.
       services.templates.warm();
+      // Each role imports its own modules: a worker never holds the HTTP app (koa, the routes,
+      // the API document's schemas: 3.7 MB of heap).
+      const { JobWorker } = await import('./jobs/worker.ts');
       jobs = await JobWorker.start({ config, services, knex: database.knex, url: database.url, log, clock });
     }
     if (consume && config.amqpUrl) amqp = await startAmqp(services, config);
     if (gateway) {
+      const { createGateway } = await import('./gateway/app.ts');
       const { app, close } = createGateway(services);
       closeGateway = close;
       server = http.createServer(app.callback());
@@ -196,6 +199,7 @@ async function startAmqp(services: Services, config: Config): Promise<AmqpConsum
   if (config.amqpTenant && !(await services.tenants.find(config.amqpTenant))) {
     throw new ClarionError('CLARION_ERR_CONFIG_INVALID', `CLARION_AMQP_TENANT=${config.amqpTenant} names no tenant: use the tenantId that \`clarion tenant create\` printed`);
   }
+  const { AmqpConsumer } = await import('./ingest/amqp/consumer.ts');
   const consumer = new AmqpConsumer(
     {
       url: config.amqpUrl!,

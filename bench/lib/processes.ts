@@ -7,6 +7,11 @@ import getPort from 'get-port';
 /** Clarion's processes as production runs them: `clarion gateway` and `clarion worker`, each its own. */
 
 const CLI = fileURLToPath(new URL('../../bin/clarion.js', import.meta.url));
+/**
+ * The Node flags `clarion` runs with: those of its `#!/usr/bin/env -S node ...` line, or
+ * BENCH_NODE_FLAGS (space-separated, to compare V8 settings; empty for Node's defaults).
+ */
+export const NODE_FLAGS = (process.env.BENCH_NODE_FLAGS ?? readFileSync(CLI, 'utf8').split('\n', 1)[0]!).split(/\s+/).filter((arg) => arg.startsWith('--'));
 
 export interface ClarionProcess {
   child: ChildProcess;
@@ -20,7 +25,7 @@ export async function startProcess(role: 'gateway' | 'worker', env: Record<strin
   // BENCH_CPU_PROF=gateway,worker: a V8 CPU profile of each process named, in BENCH_CPU_PROF_DIR
   // (the working directory by default), written when it stops (open in Chrome DevTools).
   const profile = (process.env.BENCH_CPU_PROF ?? '').split(',').includes(role) ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_CPU_PROF_DIR ?? '.', '--cpu-prof-name', `${role}-\${pid}.cpuprofile`] : [];
-  const child = spawn(process.execPath, [...profile, CLI, role], {
+  const child = spawn(process.execPath, [...NODE_FLAGS, ...profile, CLI, role], {
     env: { ...process.env, CLARION_LOG_LEVEL: 'error', ...env, ...(port ? { PORT: String(port), HOST: '127.0.0.1' } : {}) },
     stdio: ['ignore', 'pipe', 'inherit'],
   });

@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { ConfigError, DeliveryError, PermanentError, TransientError, combineOutcomes, defineAdapter, deviceScope } from '@clarion/adapter-kit';
 import type { DestinationOutcome, OutboundMessage, SendResult } from '@clarion/adapter-kit';
-import { cert, deleteApp, initializeApp } from 'firebase-admin/app';
+// firebase-admin is loaded when the first FCM sender is created (create()), not with the adapter:
+// a process whose tenants use no FCM provider never holds it.
 import type { App } from 'firebase-admin/app';
-import { getMessaging } from 'firebase-admin/messaging';
 import type { Message } from 'firebase-admin/messaging';
 import { classifyFcmError } from './classify.ts';
 
@@ -92,7 +92,8 @@ export default defineAdapter<FcmConfig>({
   channel: 'push',
   description: 'Push notifications through Firebase Cloud Messaging (HTTP v1, firebase-admin).',
   configSchema,
-  create(config, { log, providerId, outbound }) {
+  async create(config, { log, providerId, outbound }) {
+    const [{ cert, deleteApp, initializeApp }, { getMessaging }] = await Promise.all([import('firebase-admin/app'), import('firebase-admin/messaging')]);
     let app: App;
     try {
       // Token requests and sends go through the operator's outbound policy (the SDK's own agent otherwise).

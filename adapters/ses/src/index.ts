@@ -1,4 +1,5 @@
-import { GetAccountCommand, SESv2Client, SendEmailCommand } from '@aws-sdk/client-sesv2';
+// The AWS SDK is loaded when the first SES sender is created (create()), not with the adapter:
+// a process whose tenants use no SES provider never holds it (docs/plugins.md, adapter packages).
 import type { SendEmailCommandInput } from '@aws-sdk/client-sesv2';
 import { CallbackRejected, PermanentError, TransientError, callbackHeader, defineAdapter } from '@clarion/adapter-kit';
 import type { CallbackRequest, CallbackResult, OutboundMessage, SendResult, StatusUpdate } from '@clarion/adapter-kit';
@@ -152,7 +153,8 @@ export default defineAdapter<SesConfig>({
   channel: 'email',
   description: 'E-mail through Amazon SES (API v2 SendEmail), with event receipts over signed SNS notifications.',
   configSchema,
-  create(config, { fetch, log, outbound }) {
+  async create(config, { fetch, log, outbound }) {
+    const { GetAccountCommand, SESv2Client, SendEmailCommand } = await import('@aws-sdk/client-sesv2');
     const client = new SESv2Client({
       region: config.region,
       // The SDK's requests go through the operator's outbound policy.

@@ -1,6 +1,6 @@
 import { ConfigError, PermanentError, TransientError, classifySmtp, defineAdapter, excerpt } from '@clarion/adapter-kit';
 import type { Socket } from 'node:net';
-import nodemailer from 'nodemailer';
+// nodemailer is loaded when the first SMTP sender is created (create()), not with the adapter.
 
 export interface SmtpConfig {
   host: string;
@@ -51,7 +51,8 @@ export default defineAdapter<SmtpConfig>({
       timeoutSeconds: { type: 'integer', minimum: 1, maximum: 300, default: 30 },
     },
   },
-  create(config, { outbound }) {
+  async create(config, { outbound }) {
+    const { default: nodemailer } = await import('nodemailer');
     const timeout = (config.timeoutSeconds ?? 30) * 1000;
     const port = config.port ?? 587;
     const transport = nodemailer.createTransport({

@@ -18,7 +18,7 @@ import {
   fetchOrClassify,
 } from '@clarion/adapter-kit';
 import type { CallbackRequest, ErrorCodeTable } from '@clarion/adapter-kit';
-import twilio from 'twilio';
+import type twilio from 'twilio';
 import type RequestClient from 'twilio/lib/base/RequestClient.js';
 import type * as HttpResponse from 'twilio/lib/http/response.js';
 
@@ -46,12 +46,38 @@ export const credentialProperties = {
 
 export const credentialDependencies = { apiKeySid: ['apiKeySecret'], apiKeySecret: ['apiKeySid'] } as const;
 
+type Twilio = typeof twilio;
+let sdk: Promise<Twilio> | undefined;
+let loaded: Twilio | undefined;
+
+/**
+ * Loads the twilio SDK, once per process. Each Twilio adapter awaits it in `create()`: the SDK is
+ * not loaded with the adapters (at start), only when a sender of one of them is first created,
+ * so a process whose tenants use no Twilio provider never holds it.
+ */
+export function loadTwilio(): Promise<Twilio> {
+  return (sdk ??= import('twilio').then((m) => {
+    loaded = m.default;
+    fetchRequestClient = fetchRequestClientOf(loaded);
+    return loaded;
+  }));
+}
+
+/** The SDK, for code that runs once `loadTwilio()` has resolved (a sender's methods). */
+export function twilioSdk(): Twilio {
+  if (!loaded) throw new Error('the twilio SDK is not loaded: await loadTwilio() in create() first');
+  return loaded;
+}
+
+type FetchRequestClient = InstanceType<ReturnType<typeof fetchRequestClientOf>>;
+let fetchRequestClient: ReturnType<typeof fetchRequestClientOf> | undefined;
+
 /**
  * The twilio SDK's HTTP layer, replaced by the engine's fetch: sends then honour the delivery's
  * AbortSignal and whatever the engine wraps fetch with (timeouts, guards), and never follow
  * redirects. The SDK still builds the request and parses Twilio's answers and errors.
  */
-class FetchRequestClient extends twilio.RequestClient {
+const fetchRequestClientOf = (sdk: Twilio) => class FetchRequestClient extends sdk.RequestClient {
   readonly #fetch: typeof fetch;
   readonly #signal: AbortSignal | undefined;
   /** The Retry-After header of the last answer (429s), which Twilio's RestException drops. */
@@ -89,7 +115,7 @@ class FetchRequestClient extends twilio.RequestClient {
     this.retryAfter = res.headers.get('retry-after');
     return { statusCode: res.status, body: text as TData, headers: Object.fromEntries(res.headers) } as Response<TData>;
   }
-}
+};
 
 function appendParam(params: URLSearchParams, key: string, value: unknown): void {
   if (value === undefined || value === null) return;
@@ -99,7 +125,8 @@ function appendParam(params: URLSearchParams, key: string, value: unknown): void
 
 /** A Twilio REST client for one send (or one `verify`), isolated from the process environment. */
 export function twilioClient(credentials: TwilioCredentials, fetchImpl: typeof fetch, signal?: AbortSignal): { client: twilio.Twilio; http: FetchRequestClient } {
-  const http = new FetchRequestClient(fetchImpl, signal);
+  const twilio = twilioSdk();
+  const http = new fetchRequestClient!(fetchImpl, signal);
   const [username, password] = credentials.apiKeySid && credentials.apiKeySecret ? [credentials.apiKeySid, credentials.apiKeySecret] : [credentials.accountSid, credentials.authToken];
   // env: {} so a TWILIO_REGION/TWILIO_EDGE of the host never reroutes a tenant's own account.
   const client = twilio(username, password, { accountSid: credentials.accountSid, httpClient: http, env: {}, userAgentExtensions: ['clarion'] });
@@ -123,7 +150,8 @@ export const COMMON_CODES: ErrorCodeTable = {
 
 /** Turns whatever a Twilio call threw into a classified delivery error. */
 export function classifyTwilio(err: unknown, codes: ErrorCodeTable, retryAfter: string | null): DeliveryError {
-  if (err instanceof twilio.RestException) {
+  // Nothing the SDK threw can exist before it is loaded.
+  if (loaded && err instanceof loaded.RestException) {
     const code = err.code ?? undefined;
     const body = JSON.stringify({ status: err.status, code: err.code, message: err.message, more_info: err.moreInfo });
     return classifyCode({ ...COMMON_CODES, ...codes }, code, {
@@ -145,7 +173,7 @@ export function verifyTwilioCallback(request: CallbackRequest, credentials: Twil
   const signature = callbackHeader(request, 'x-twilio-signature');
   if (!signature) throw new CallbackRejected(401, 'the callback carries no X-Twilio-Signature');
   const fields = callbackFields(request);
-  if (!twilio.validateRequest(credentials.authToken, signature, request.url, fields)) {
+  if (!twilioSdk().validateRequest(credentials.authToken, signature, request.url, fields)) {
     throw new CallbackRejected(403, 'the X-Twilio-Signature does not match this URL and body');
   }
   if (fields.AccountSid !== undefined && fields.AccountSid !== credentials.accountSid) {

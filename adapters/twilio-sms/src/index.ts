@@ -1,7 +1,6 @@
 import { PermanentError, defineAdapter, smsKeyword, smsSegments, toE164 } from '@clarion/adapter-kit';
 import type { CallbackResult, ErrorCodeTable, ReceiptStatus, StatusUpdate } from '@clarion/adapter-kit';
-import twilio from 'twilio';
-import { assertNotAborted, classifyTwilio, credentialDependencies, credentialProperties, twilioClient, verifyTwilioAccount, verifyTwilioCallback } from '@clarion/twilio-shared';
+import { assertNotAborted, loadTwilio, classifyTwilio, credentialDependencies, credentialProperties, twilioClient, verifyTwilioAccount, verifyTwilioCallback } from '@clarion/twilio-shared';
 import type { TwilioCredentials } from '@clarion/twilio-shared';
 
 export interface TwilioSmsConfig extends TwilioCredentials {
@@ -104,14 +103,16 @@ function twilioPrice(price: string | null | undefined, unit: string | null | und
 /** Media files Twilio takes in one message (https://www.twilio.com/docs/api/errors/21623). */
 const MAX_MEDIA = 10;
 
-const EMPTY_TWIML = new twilio.twiml.MessagingResponse().toString();
 
 export default defineAdapter<TwilioSmsConfig>({
   name: 'twilio-sms',
   channel: 'sms',
   description: 'SMS through the Twilio Messages API, with status callbacks and STOP/START/ACK replies.',
   configSchema,
-  create(config, context) {
+  async create(config, context) {
+    // The SDK is loaded with the first sender, not with the adapter (@clarion/twilio-shared).
+    const twilio = await loadTwilio();
+    const EMPTY_TWIML = new twilio.twiml.MessagingResponse().toString();
     return {
       async send(message, { signal }) {
         assertNotAborted(signal);

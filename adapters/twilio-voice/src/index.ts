@@ -1,6 +1,6 @@
 import { ConfigError, DeliveryError, PermanentError, defineAdapter, toE164 } from '@clarion/adapter-kit';
 import type { CallbackResult, ErrorCodeTable, StatusUpdate } from '@clarion/adapter-kit';
-import { assertNotAborted, classifyTwilio, credentialDependencies, credentialProperties, twilioClient, verifyTwilioCallback } from '@clarion/twilio-shared';
+import { assertNotAborted, loadTwilio, classifyTwilio, credentialDependencies, credentialProperties, twilioClient, verifyTwilioCallback } from '@clarion/twilio-shared';
 import type { TwilioCredentials } from '@clarion/twilio-shared';
 import { SAY_LANGUAGES, acknowledgedTwiml, callTwiml, promptsFor, retryTwiml, sayLanguage, speechFor } from './speech.ts';
 import type { Prompts } from './speech.ts';
@@ -123,7 +123,9 @@ export default defineAdapter<TwilioVoiceConfig>({
   channel: 'voice',
   description: 'Phone calls through the Twilio Calls API: the message spoken in the subscriber\'s language, "press 1" acknowledges it.',
   configSchema,
-  create(config, context) {
+  async create(config, context) {
+    // The SDK is loaded with the first sender, not with the adapter (@clarion/twilio-shared).
+    await loadTwilio();
     const options = { voice: config.voice, voices: config.voices, prompts: config.prompts };
     const fallbackLanguage = config.fallbackLanguage ?? 'en-US';
     const gatherTimeout = config.gatherTimeout ?? 5;

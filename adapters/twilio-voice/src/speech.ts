@@ -1,4 +1,4 @@
-import twilio from 'twilio';
+import { twilioSdk } from '@clarion/twilio-shared';
 import type VoiceResponse from 'twilio/lib/twiml/VoiceResponse.js';
 
 /**
@@ -152,7 +152,7 @@ function gather(response: VoiceResponse, action: string, timeout: number) {
 
 /** The call: the message and the prompt inside `<Gather>` (a key can be pressed at any time), repeated, then goodbye. */
 export function callTwiml(text: string, message: Speech, prompt: { prompts: Prompts; speech: Speech }, action: string, repeat: number, timeout: number): string {
-  const response = new twilio.twiml.VoiceResponse();
+  const response = new (twilioSdk().twiml.VoiceResponse)();
   for (let i = 0; i < repeat; i++) {
     const node = gather(response, action, timeout);
     say(node, message, text);
@@ -165,7 +165,7 @@ export function callTwiml(text: string, message: Speech, prompt: { prompts: Prom
 
 /** The answer to "1": thanks, then hang up. */
 export function acknowledgedTwiml(prompt: { prompts: Prompts; speech: Speech }, outcome: 'acknowledged' | 'alreadyAcknowledged' | 'nothingToAcknowledge' = 'acknowledged'): string {
-  const response = new twilio.twiml.VoiceResponse();
+  const response = new (twilioSdk().twiml.VoiceResponse)();
   say(response, prompt.speech, prompt.prompts[outcome]);
   response.hangup();
   return response.toString();
@@ -173,7 +173,7 @@ export function acknowledgedTwiml(prompt: { prompts: Prompts; speech: Speech }, 
 
 /** The answer to another key (or none): say so, ask again once, then hang up. */
 export function retryTwiml(prompt: { prompts: Prompts; speech: Speech }, action: string, timeout: number, invalid: boolean): string {
-  const response = new twilio.twiml.VoiceResponse();
+  const response = new (twilioSdk().twiml.VoiceResponse)();
   if (invalid) say(response, prompt.speech, prompt.prompts.invalidKey);
   say(gather(response, action, timeout), prompt.speech, prompt.prompts.acknowledge);
   say(response, prompt.speech, prompt.prompts.noInput);

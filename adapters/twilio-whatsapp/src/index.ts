@@ -1,7 +1,6 @@
 import { ConfigError, PermanentError, defineAdapter, smsKeyword, toE164 } from '@clarion/adapter-kit';
 import type { CallbackResult, ErrorCodeTable, OutboundMessage, ReceiptStatus, StatusUpdate } from '@clarion/adapter-kit';
-import twilio from 'twilio';
-import { assertNotAborted, classifyTwilio, credentialDependencies, credentialProperties, twilioClient, verifyTwilioAccount, verifyTwilioCallback } from '@clarion/twilio-shared';
+import { assertNotAborted, loadTwilio, classifyTwilio, credentialDependencies, credentialProperties, twilioClient, verifyTwilioAccount, verifyTwilioCallback } from '@clarion/twilio-shared';
 import type { TwilioCredentials } from '@clarion/twilio-shared';
 
 export interface TwilioWhatsAppConfig extends TwilioCredentials {
@@ -111,14 +110,16 @@ function statusUpdate(fields: Record<string, string>): StatusUpdate | undefined 
   };
 }
 
-const EMPTY_TWIML = new twilio.twiml.MessagingResponse().toString();
 
 export default defineAdapter<TwilioWhatsAppConfig>({
   name: 'twilio-whatsapp',
   channel: 'whatsapp',
   description: 'WhatsApp through the Twilio Messages API: free text in the 24-hour window, approved Content templates outside it.',
   configSchema,
-  create(config, context) {
+  async create(config, context) {
+    // The SDK is loaded with the first sender, not with the adapter (@clarion/twilio-shared).
+    const twilio = await loadTwilio();
+    const EMPTY_TWIML = new twilio.twiml.MessagingResponse().toString();
     return {
       async send(message, { signal }) {
         assertNotAborted(signal);

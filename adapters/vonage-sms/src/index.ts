@@ -16,8 +16,8 @@ import {
   toE164,
 } from '@clarion/adapter-kit';
 import type { CallbackRequest, CallbackResult, ErrorCodeTable, StatusUpdate } from '@clarion/adapter-kit';
-import { AlgorithmTypes } from '@vonage/auth';
-import { SMS } from '@vonage/sms';
+// The Vonage SDK (its signature check) is loaded when the first sender is created (create()), not
+// with the adapter.
 
 export interface VonageSmsConfig {
   /** The account's API key (dashboard, "API settings"). */
@@ -29,18 +29,13 @@ export interface VonageSmsConfig {
   /** The signature secret Vonage signs delivery receipts with (signed webhooks must be enabled). Secret. Without it receipts are refused. */
   signatureSecret?: string;
   /** The signature method chosen in the dashboard. Default: md5hash (Vonage's default). */
-  signatureMethod?: keyof typeof ALGORITHMS;
+  signatureMethod?: (typeof ALGORITHMS)[number];
   /** How long, in milliseconds, Vonage keeps trying to deliver. Default: Vonage's (72 hours). */
   ttl?: number;
 }
 
-const ALGORITHMS = {
-  md5hash: AlgorithmTypes.md5hash,
-  md5hmac: AlgorithmTypes.md5hmac,
-  sha1hmac: AlgorithmTypes.sha1hmac,
-  sha256hmac: AlgorithmTypes.sha256hmac,
-  sha512hmac: AlgorithmTypes.sha512hmac,
-} as const;
+/** Signature methods, by the names of the SDK's `AlgorithmTypes` members. */
+const ALGORITHMS = ['md5hash', 'md5hmac', 'sha1hmac', 'sha256hmac', 'sha512hmac'] as const;
 
 const configSchema = {
   type: 'object',
@@ -55,7 +50,7 @@ const configSchema = {
       description: 'Sender: a Vonage number in E.164 (+447700900001) or an alphanumeric sender id (up to 11 letters/digits).',
     },
     signatureSecret: { type: 'string', minLength: 1, writeOnly: true, description: 'Signature secret of signed webhooks, to verify delivery receipts and inbound SMS.' },
-    signatureMethod: { type: 'string', enum: Object.keys(ALGORITHMS), default: 'md5hash', description: 'Signature method set in the dashboard.' },
+    signatureMethod: { type: 'string', enum: [...ALGORITHMS], default: 'md5hash', description: 'Signature method set in the dashboard.' },
     ttl: { type: 'integer', minimum: 20_000, maximum: 604_800_000, description: 'Delivery attempts stop after this many milliseconds. Default: 72 hours.' },
   },
 };
@@ -162,12 +157,13 @@ export default defineAdapter<VonageSmsConfig>({
   channel: 'sms',
   description: 'SMS through the Vonage SMS API, with signed delivery receipts: the second SMS provider for fallback.',
   configSchema,
-  create(config, context) {
+  async create(config, context) {
+    const [{ AlgorithmTypes }, { SMS }] = await Promise.all([import('@vonage/auth'), import('@vonage/sms')]);
     // The SDK's signature check for receipts (it never sends here: sends go through the engine's
     // fetch, to honour the AbortSignal). privateKey '' keeps @vonage/auth from probing
     // fs.existsSync(undefined), which Node reports as deprecated.
     const verifier = new SMS({ apiKey: config.apiKey, apiSecret: config.apiSecret, privateKey: '' });
-    const algorithm = ALGORITHMS[config.signatureMethod ?? 'md5hash'];
+    const algorithm = AlgorithmTypes[config.signatureMethod ?? 'md5hash'];
 
     function verifiedFields(request: CallbackRequest): Record<string, string> {
       const fields = callbackFields(request);

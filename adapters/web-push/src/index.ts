@@ -1,7 +1,7 @@
 import { createECDH } from 'node:crypto';
 import { ConfigError, PermanentError, TransientError, classifyHttp, combineOutcomes, defineAdapter, deviceScope, excerpt, fetchOrClassify } from '@clarion/adapter-kit';
 import type { DeliveryError, DestinationOutcome, Device, OutboundMessage, Priority } from '@clarion/adapter-kit';
-import webpush from 'web-push';
+// web-push is loaded when the first Web Push sender is created (create()), not with the adapter.
 import type { PushSubscription, Urgency } from 'web-push';
 
 export interface WebPushConfig {
@@ -122,7 +122,8 @@ export default defineAdapter<WebPushConfig>({
   channel: 'push',
   description: 'Browser push notifications over the Web Push protocol with VAPID (Chrome/FCM, Firefox/autopush, Safari, Edge).',
   configSchema,
-  create(config, { fetch, log }) {
+  async create(config, { fetch, log }) {
+    const { default: webpush } = await import('web-push');
     const vapidDetails = { subject: config.subject, publicKey: config.publicKey, privateKey: config.privateKey };
     try {
       // Validates subject and key lengths, then that the private key is a P-256 key whose public
