@@ -39,22 +39,33 @@ export function addSpan(h: Histogram | null, lo: number, counts: number[]): Hist
 
 /** The q-quantile (0..1) in ms, or null for an empty histogram. */
 export function quantile(h: Histogram | null, q: number): number | null {
-  if (!h) return null;
-  const total = h.counts.reduce((s, c) => s + (c ?? 0), 0);
-  if (total === 0) return null;
-  const target = q * total;
+  return quantiles(h, q)[0];
+}
+
+/** The quantiles `qs` (each 0..1, in ascending order) in ms, in one pass; nulls for an empty histogram. */
+export function quantiles(h: Histogram | null, ...qs: number[]): Array<number | null> {
+  const result = qs.map((): number | null => null);
+  if (!h) return result;
+  let total = 0;
+  for (const c of h.counts) total += c ?? 0;
+  if (total === 0) return result;
+  let next = 0;
   let cumulative = 0;
-  for (let i = 0; i < h.counts.length; i++) {
+  for (let i = 0; i < h.counts.length && next < qs.length; i++) {
     const c = h.counts[i] ?? 0;
-    if (c > 0 && cumulative + c >= target) {
-      const k = h.lo + i;
-      const within = Math.max(0, target - cumulative) / c;
-      if (k === 1) return within;
-      const lower = 2 ** ((k - 2) / 4);
-      if (k >= LAST_BUCKET) return lower;
-      return lower * 2 ** (within / 4);
+    while (next < qs.length && c > 0 && cumulative + c >= qs[next] * total) {
+      result[next] = within(h.lo + i, Math.max(0, qs[next] * total - cumulative) / c);
+      next++;
     }
     cumulative += c;
   }
-  return null;
+  return result;
+}
+
+/** A latency `fraction` (0..1) of the way through bucket k, interpolated geometrically. */
+function within(k: number, fraction: number): number {
+  if (k === 1) return fraction;
+  const lower = 2 ** ((k - 2) / 4);
+  if (k >= LAST_BUCKET) return lower;
+  return lower * 2 ** (fraction / 4);
 }

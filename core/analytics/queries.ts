@@ -1,7 +1,8 @@
 import type { Knex } from 'knex';
 import { ClarionError, type FieldError } from '../errors.ts';
 import { DateTime, Dictionary, Nullable, NullableString, schemaAjv, StringEnum, Type, type Static } from '../kernel/schema.ts';
-import { addSpan, quantile, type Histogram } from './histogram.ts';
+import { withConnection } from '../db/prepared.ts';
+import { addSpan, quantiles as quantilesOf, type Histogram } from './histogram.ts';
 import { COARSE_LATENCY_DIMENSIONS, COARSE_LEVELS, COUNTERS, DELIVERED, type DIMENSIONS, LEVELS, MINUTE_DAYS, SENT, type Level } from './rollups.ts';
 
 /**
@@ -171,11 +172,6 @@ export function parseQuery(input: Record<string, unknown>, now: Date): Analytics
   return { from, to, interval, groupBy: [...new Set(groupBy)], filters };
 }
 
-interface Row {
-  bucket: Date;
-  [key: string]: unknown;
-}
-
 /**
  * Which rollup answers a question: `coarse` (`analytics_coarse_<level>`,
  * `analytics_latency_coarse_<level>`: workflow, variant and locale only) when its interval has one
@@ -206,10 +202,13 @@ export function analyticsSql(tenantId: string, q: AnalyticsQuery, rollup: Rollup
   const counters = [...COUNTERS, 'cost'];
   const keys = ['bucket', ...groupColumns];
   const groups = groupColumns.map((c) => `, ${c}`).join('');
+  // Each row's bucket as epoch milliseconds and its group as one JSON text (the group columns in
+  // order): runQuery keys its sums by them without parsing a timestamp or joining strings per row.
+  const rowKey = `(extract(epoch from bucket) * 1000)::float8 as t, ${groupColumns.length > 0 ? `json_build_array(${groupColumns.join(', ')})::text` : `'[]'`} as gk`;
   return {
     counters: {
       sql: `
-        select ${[...keys, 'reason', 'currency'].join(', ')}, ${counters.map((c) => `sum(${c}) as ${c}`).join(', ')} from (
+        select ${rowKey}, reason, currency, ${counters.map((c) => `sum(${c}) as ${c}`).join(', ')} from (
           select bucket${groups}, reason, currency, ${counters.join(', ')} from analytics_${table} where tenant_id = ? and bucket >= ? and bucket < ?${filter}
           union all
           select ${bucket} as bucket${groups}, reason, currency, ${counters.join(', ')} from analytics_deltas where tenant_id = ? and bucket >= ? and bucket < ?${filter}
@@ -222,7 +221,7 @@ export function analyticsSql(tenantId: string, q: AnalyticsQuery, rollup: Rollup
     // their first bucket and JSON, which node-pg parses fast.
     latency: {
       sql: `
-        select bucket${groups}, kind, array_lower(counts, 1) as lo, array_to_json(counts) as counts from (
+        select ${rowKey}, kind, array_lower(counts, 1) as lo, array_to_json(counts) as counts from (
           select bucket${groups}, kind, clarion_histogram_sum(counts) as counts from (
             select bucket${groups}, kind, counts from analytics_latency_${table} where tenant_id = ? and bucket >= ? and bucket < ?${filter}
             union all
@@ -239,80 +238,106 @@ export function analyticsSql(tenantId: string, q: AnalyticsQuery, rollup: Rollup
 /** The figures, from the rollups (`rollup`: the one `rollupOf` chooses, unless told). */
 export async function runQuery(db: Knex, tenantId: string, q: AnalyticsQuery, rollup: Rollup = rollupOf(q)): Promise<AnalyticsAnswer> {
   const sql = analyticsSql(tenantId, q, rollup);
-  const [counted, timed] = await Promise.all([
-    db.raw(sql.counters.sql, sql.counters.bindings) as unknown as Promise<{ rows: Row[] }>,
-    db.raw(sql.latency.sql, sql.latency.bindings) as unknown as Promise<{ rows: Row[] }>,
-  ]);
-
-  const items = new Map<string, Accumulator>();
-  const totals = new Map<string, Accumulator>();
-  const columns = q.groupBy.flatMap((g) => (g === 'provider' ? ['provider', 'adapter'] : [COLUMN[g]]));
-  const keyOf = (row: Row): GroupKey => Object.fromEntries(q.groupBy.flatMap((g) => (g === 'provider' ? [['provider', blank(row.provider)], ['adapter', blank(row.adapter)]] : [[g, blank(row[COLUMN[g]])]])));
-  // A row's two accumulators (its bucket's and its group's totals), found by its raw values: its
-  // group's JSON and its bucket's ISO string are made once per bucket and group, not per row.
-  const seen = new Map<string, [Accumulator, Accumulator]>();
-  const each = (row: Row, apply: (a: Accumulator) => void) => {
-    let raw = String(new Date(row.bucket).getTime());
-    for (const c of columns) raw += `\u0000${row[c] as string}`;
-    let pair = seen.get(raw);
-    if (!pair) {
-      const group = keyOf(row);
-      const id = JSON.stringify(group);
-      const at = new Date(row.bucket).toISOString();
-      seen.set(raw, (pair = [accumulator(items, `${at}|${id}`, { bucket: at, group }, id), accumulator(totals, id, { group }, id)]));
-    }
-    apply(pair[0]);
-    apply(pair[1]);
+  // Rows as arrays (the columns as the statements list them): thousands of rows are read by
+  // position, not by name from objects of twenty properties.
+  const rowsOf = (statement: { sql: string; bindings: Knex.RawBinding[] }) => {
+    const native = db.raw(statement.sql, statement.bindings).toSQL().toNative();
+    return withConnection(db, async (connection) => (await connection.query<unknown[]>({ text: native.sql, values: native.bindings as unknown[], rowMode: 'array' })).rows);
   };
-  for (const row of counted.rows) each(row, (a) => addCounters(a, row));
-  for (const row of timed.rows) each(row, (a) => addLatency(a, row));
-  // Ordered as String#localeCompare orders (a collator made once compares the same, much faster), by the group's JSON made once.
-  const byBucket = (a: Accumulator, b: Accumulator) => collate(a.key.bucket!, b.key.bucket!) || collate(a.id, b.id);
+  const [counted, timed] = await Promise.all([rowsOf(sql.counters), rowsOf(sql.latency)]);
+
+  // One entry per group (by its JSON text from the database), each with its totals and its
+  // buckets by epoch milliseconds: a row costs two map lookups, one of them by number, and its
+  // counters are read once for both of the accumulators it adds to.
+  const columns = q.groupBy.flatMap((g) => (g === 'provider' ? ['provider', 'adapter'] : [COLUMN[g]]));
+  const groups = new Map<string, GroupEntry>();
+  const byId = new Map<string, GroupEntry>();
+  const entryOf = (row: unknown[]): Accumulator[] => {
+    const t = row[0] as number;
+    const gk = row[1] as string;
+    let group = groups.get(gk);
+    if (!group) {
+      const values = JSON.parse(gk) as Array<string | null>;
+      const byColumn = new Map(columns.map((c, i) => [c, values[i]]));
+      const key: GroupKey = Object.fromEntries(q.groupBy.flatMap((g) => (g === 'provider' ? [['provider', blank(byColumn.get('provider'))], ['adapter', blank(byColumn.get('adapter'))]] : [[g, blank(byColumn.get(COLUMN[g]))]])));
+      const id = JSON.stringify(key);
+      // '' and null are both "none": two texts of the database may be one group.
+      group = byId.get(id) ?? { key, id, rank: 0, totals: accumulator(), buckets: new Map() };
+      byId.set(id, group);
+      groups.set(gk, group);
+    }
+    let bucket = group.buckets.get(t);
+    if (!bucket) group.buckets.set(t, (bucket = accumulator()));
+    return [bucket, group.totals];
+  };
+  // Counters' rows: t, gk, reason, currency, then COUNTERS' sums and the cost.
+  const values = new Array<number>(COUNTERS.length);
+  const suppressedAt = COUNTERS.indexOf('suppressed');
+  for (const row of counted) {
+    for (let i = 0; i < COUNTERS.length; i++) values[i] = Number(row[4 + i]);
+    const cost = Number(row[4 + COUNTERS.length]);
+    for (const a of entryOf(row)) addCounters(a, values, row[2] as string | null, values[suppressedAt], row[3] as string | null, cost);
+  }
+  // Latency rows: t, gk, kind, lo, counts.
+  for (const row of timed) {
+    const lo = Number(row[3]);
+    const counts = row[4] as number[]; // JSON numbers (array_to_json of int8[])
+    const delivered = Number(row[2]) === DELIVERED;
+    for (const a of entryOf(row)) {
+      if (delivered) a.delivered = addSpan(a.delivered, lo, counts);
+      else a.sent = addSpan(a.sent, lo, counts);
+    }
+  }
+  // Ordered as String#localeCompare orders the groups' JSON (a collator made once compares the
+  // same, much faster), sorted once; buckets by time, which is their ISO strings' order too.
+  const ordered = [...byId.values()].sort((a, b) => collate(a.id, b.id));
+  ordered.forEach((g, rank) => (g.rank = rank));
+  const items: Array<{ t: number; group: GroupEntry; a: Accumulator }> = [];
+  for (const group of ordered) for (const [t, a] of group.buckets) items.push({ t, group, a });
+  items.sort((x, y) => x.t - y.t || x.group.rank - y.group.rank);
   return {
     from: q.from.toISOString(),
     to: q.to.toISOString(),
     interval: q.interval,
     groupBy: q.groupBy,
     filters: q.filters,
-    items: [...items.values()].sort(byBucket).map((a) => ({ bucket: a.key.bucket!, group: a.key.group, ...figures(a) })),
-    totals: [...totals.values()].sort((a, b) => collate(a.id, b.id)).map((a) => ({ group: a.key.group, ...figures(a) })),
+    items: items.map(({ t, group, a }) => ({ bucket: new Date(t).toISOString(), group: group.key, ...figures(a) })),
+    totals: ordered.map((g) => ({ group: g.key, ...figures(g.totals) })),
   };
 }
 
 const collate = new Intl.Collator().compare;
 const blank = (value: unknown) => (value === '' || value === undefined ? null : (value as string));
 
+/** The sums of one bucket and group, or of one group's totals. */
 interface Accumulator {
-  key: { bucket?: string; group: GroupKey };
-  /** JSON.stringify(key.group) */
-  id: string;
-  counts: Record<string, number>;
+  /** By COUNTERS' order. */
+  counts: number[];
   reasons: Record<string, number>;
   cost: Record<string, number>;
   sent: Histogram | null;
   delivered: Histogram | null;
 }
 
-function accumulator(into: Map<string, Accumulator>, entry: string, key: Accumulator['key'], id: string): Accumulator {
-  let a = into.get(entry);
-  if (!a) into.set(entry, (a = { key, id, counts: Object.fromEntries(COUNTERS.map((c) => [c, 0])), reasons: {}, cost: {}, sent: null, delivered: null }));
-  return a;
+interface GroupEntry {
+  key: GroupKey;
+  /** JSON.stringify(key) */
+  id: string;
+  /** Its place in the answer's order. */
+  rank: number;
+  totals: Accumulator;
+  /** By the bucket's epoch milliseconds. */
+  buckets: Map<number, Accumulator>;
 }
 
-function addCounters(a: Accumulator, row: Row): void {
-  for (const c of COUNTERS) a.counts[c] += Number(row[c]);
-  const reason = row.reason as string;
-  if (reason && Number(row.suppressed) > 0) a.reasons[reason] = (a.reasons[reason] ?? 0) + Number(row.suppressed);
-  const currency = row.currency as string;
-  const cost = Number(row.cost);
+function accumulator(): Accumulator {
+  return { counts: new Array<number>(COUNTERS.length).fill(0), reasons: {}, cost: {}, sent: null, delivered: null };
+}
+
+function addCounters(a: Accumulator, values: readonly number[], reason: string | null, suppressed: number, currency: string | null, cost: number): void {
+  for (let i = 0; i < values.length; i++) a.counts[i] += values[i];
+  if (reason && suppressed > 0) a.reasons[reason] = (a.reasons[reason] ?? 0) + suppressed;
   if (currency && cost !== 0) a.cost[currency] = round((a.cost[currency] ?? 0) + cost, 6);
-}
-
-function addLatency(a: Accumulator, row: Row): void {
-  const lo = Number(row.lo);
-  const counts = (row.counts as Array<number | string>).map(Number);
-  if (Number(row.kind) === SENT) a.sent = addSpan(a.sent, lo, counts);
-  else a.delivered = addSpan(a.delivered, lo, counts);
 }
 
 const ratio = (n: number, d: number) => (d > 0 ? round(n / d, 4) : null);
@@ -323,8 +348,16 @@ function round(value: number, digits: number): number {
   return Math.round(value * f) / f;
 }
 
+const INDEX = Object.fromEntries(COUNTERS.map((c, i) => [c, i])) as Record<(typeof COUNTERS)[number], number>;
+
 function figures(a: Accumulator): Figures {
-  const c = a.counts;
+  const n = a.counts;
+  const c = {
+    notifications: n[INDEX.notifications], deliveries: n[INDEX.deliveries], sent: n[INDEX.sent], delivered: n[INDEX.delivered], failed: n[INDEX.failed],
+    bounced: n[INDEX.bounced], suppressed: n[INDEX.suppressed], opened: n[INDEX.opened], clicked: n[INDEX.clicked], finished: n[INDEX.finished], attempts: n[INDEX.attempts],
+  };
+  const [sent50, sent95] = quantilesOf(a.sent, 0.5, 0.95);
+  const [delivered50, delivered95] = quantilesOf(a.delivered, 0.5, 0.95);
   return {
     notifications: c.notifications,
     deliveries: c.deliveries,
@@ -345,10 +378,11 @@ function figures(a: Accumulator): Figures {
       failed: ratio(c.failed, c.finished),
     },
     latencyMs: {
-      sent: { p50: ms(quantile(a.sent, 0.5)), p95: ms(quantile(a.sent, 0.95)) },
-      delivered: { p50: ms(quantile(a.delivered, 0.5)), p95: ms(quantile(a.delivered, 0.95)) },
+      sent: { p50: ms(sent50), p95: ms(sent95) },
+      delivered: { p50: ms(delivered50), p95: ms(delivered95) },
     },
     attemptsPerDelivery: ratio(c.attempts, c.finished),
     cost: a.cost,
   };
 }
+
