@@ -3,7 +3,7 @@ import { ClarionError, type FieldError } from '../errors.ts';
 import { DateTime, Dictionary, Nullable, NullableString, schemaAjv, StringEnum, Type, type Static } from '../kernel/schema.ts';
 import { withConnection } from '../db/prepared.ts';
 import { addSpan, quantiles as quantilesOf, type Histogram } from './histogram.ts';
-import { COARSE_LATENCY_DIMENSIONS, COARSE_LEVELS, COUNTERS, DELIVERED, type DIMENSIONS, LEVELS, MINUTE_DAYS, SENT, type Level } from './rollups.ts';
+import { CHANNEL_MINUTE_DIMENSIONS, COARSE_LATENCY_DIMENSIONS, COARSE_LEVELS, COUNTERS, DELIVERED, type DIMENSIONS, LEVELS, MINUTE_DAYS, SENT, type Level } from './rollups.ts';
 
 /**
  * `GET /v1/analytics`: figures per bucket (minute, hour or UTC day) and per group, from the rollup
@@ -173,16 +173,28 @@ export function parseQuery(input: Record<string, unknown>, now: Date): Analytics
 }
 
 /**
- * Which rollup answers a question: `coarse` (`analytics_coarse_<level>`,
+ * Which rollup answers a question: `channel` (`analytics_channel_minute`,
+ * `analytics_latency_channel_minute`: the channel only) for a question by minute that groups and
+ * filters by nothing but the channel; `coarse` (`analytics_coarse_<level>`,
  * `analytics_latency_coarse_<level>`: workflow, variant and locale only) when its interval has one
- * and it neither groups nor filters by channel, provider or adapter; else `fine`. Both hold the
+ * and it neither groups nor filters by channel, provider or adapter; else `fine`. All hold the
  * same figures.
  */
-export type Rollup = 'fine' | 'coarse';
+export type Rollup = 'fine' | 'coarse' | 'channel';
 export function rollupOf(q: AnalyticsQuery): Rollup {
-  const coarse: readonly string[] = COARSE_LATENCY_DIMENSIONS;
-  const columns = [...q.groupBy.map((g) => COLUMN[g]), ...Object.keys(q.filters).map((f) => COLUMN[f as Filter])];
-  return (COARSE_LEVELS as readonly Level[]).includes(q.interval) && columns.every((c) => coarse.includes(c)) ? 'coarse' : 'fine';
+  const columns: string[] = [...q.groupBy.map((g) => COLUMN[g]), ...Object.keys(q.filters).map((f) => COLUMN[f as Filter])];
+  const within = (kept: readonly string[]) => columns.every((c) => kept.includes(c));
+  if (q.interval === 'minute' && within(CHANNEL_MINUTE_DIMENSIONS)) return 'channel';
+  return (COARSE_LEVELS as readonly Level[]).includes(q.interval) && within(COARSE_LATENCY_DIMENSIONS) ? 'coarse' : 'fine';
+}
+
+/** The tables' name after `analytics_` and `analytics_latency_`. */
+function tableOf(rollup: Rollup, level: Level): string {
+  if (rollup === 'channel') {
+    if (level !== 'minute') throw new Error(`no channel rollup by ${level}`);
+    return 'channel_minute';
+  }
+  return rollup === 'coarse' ? `coarse_${level}` : level;
 }
 
 /** The two statements of a query (counters; latency histograms) and their bindings, from `rollup` (by default the one `rollupOf` chooses). */
@@ -197,7 +209,7 @@ export function analyticsSql(tenantId: string, q: AnalyticsQuery, rollup: Rollup
   const filter = where.length > 0 ? ` and ${where.join(' and ')}` : '';
   const range: Knex.RawBinding[] = [tenantId, q.from, q.to, ...filterBindings];
   const level = q.interval;
-  const table = rollup === 'coarse' ? `coarse_${level}` : level;
+  const table = tableOf(rollup, level);
   const bucket = level === 'minute' ? 'bucket' : `date_trunc('${level}', bucket, 'UTC')`;
   const counters = [...COUNTERS, 'cost'];
   const keys = ['bucket', ...groupColumns];

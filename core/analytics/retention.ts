@@ -47,7 +47,7 @@ const FINISHED_EVENT = `
 
 /** The tables of rollups kept for CLARION_ANALYTICS_RETENTION_DAYS, and the minute ones kept MINUTE_DAYS. */
 const LONG_ROLLUPS = ['analytics_hour', 'analytics_day', 'analytics_latency_hour', 'analytics_latency_day', 'analytics_coarse_hour', 'analytics_coarse_day', 'analytics_latency_coarse_hour', 'analytics_latency_coarse_day'];
-const MINUTE_ROLLUPS = ['analytics_minute', 'analytics_latency_minute'];
+const MINUTE_ROLLUPS = ['analytics_minute', 'analytics_latency_minute', 'analytics_channel_minute', 'analytics_latency_channel_minute'];
 
 /** The window of a tenant: its setting within the operator's maximum, else the operator's default. */
 export function retentionDaysOf(settings: Record<string, unknown> | null | undefined, config: { retentionDays: number; retentionMaxDays: number }): number {

@@ -10,7 +10,9 @@ import { withConnection } from '../db/prepared.ts';
  * for MINUTE_DAYS days (older deltas skip them: the hour and day tables still count them). The
  * same statement adds the batch to the coarse hour and day tables, keyed without channel, provider
  * and adapter (migrations/20261219000000_analytics_coarse_rollups.ts), which answer the questions
- * that need none of those.
+ * that need none of those, and to the minute tables keyed by channel alone
+ * (migrations/20261220000000_analytics_channel_minutes.ts), which answer the questions by minute
+ * that need nothing else.
  */
 
 export const DIMENSIONS = ['workflow_key', 'channel', 'provider', 'adapter', 'variant', 'locale', 'reason', 'currency'] as const;
@@ -22,6 +24,8 @@ export type Level = (typeof LEVELS)[number];
 export const COARSE_DIMENSIONS = ['workflow_key', 'variant', 'locale', 'reason', 'currency'] as const;
 export const COARSE_LATENCY_DIMENSIONS = ['workflow_key', 'variant', 'locale'] as const;
 export const COARSE_LEVELS = ['hour', 'day'] as const satisfies readonly Level[];
+/** The dimension the channel minute rollups keep (`analytics_channel_minute`, `analytics_latency_channel_minute`). */
+export const CHANNEL_MINUTE_DIMENSIONS = ['channel'] as const;
 /** How long minute buckets are kept (hour and day buckets: see retention). */
 export const MINUTE_DAYS = 7;
 /** Latency kinds in `analytics_latency_*`. */
@@ -57,6 +61,8 @@ const coarse = COARSE_LEVELS.map(
   (level) => `cc_${level} as (${counters(level, `analytics_coarse_${level}`, COARSE_DIMENSIONS.join(', '))}), lc_${level} as (${latencies(level, `analytics_latency_coarse_${level}`, COARSE_LATENCY_DIMENSIONS.join(', '))})`,
 );
 
+const channelMinutes = `cm as (${counters('minute', 'analytics_channel_minute', [...CHANNEL_MINUTE_DIMENSIONS, 'reason', 'currency'].join(', '))}), lm as (${latencies('minute', 'analytics_latency_channel_minute', CHANNEL_MINUTE_DIMENSIONS.join(', '))})`;
+
 const FOLD = `
   with moved as (
     delete from analytics_deltas where ctid = any(array(select ctid from analytics_deltas limit ? for update skip locked))
@@ -67,7 +73,7 @@ const FOLD = `
     select tenant_id, bucket, ${latencyDims}, ${SENT}::smallint as kind, sent_bucket as latency, count(*) as count from moved where sent_bucket is not null group by tenant_id, bucket, ${latencyDims}, sent_bucket
     union all
     select tenant_id, bucket, ${latencyDims}, ${DELIVERED}::smallint, delivered_bucket, count(*) from moved where delivered_bucket is not null group by tenant_id, bucket, ${latencyDims}, delivered_bucket
-  ), ${[...LEVELS.map((level) => `c_${level} as (${counters(level)}), l_${level} as (${latencies(level)})`), ...coarse].join(', ')}
+  ), ${[...LEVELS.map((level) => `c_${level} as (${counters(level)}), l_${level} as (${latencies(level)})`), ...coarse, channelMinutes].join(', ')}
   select (select count(*) from moved)::int as moved`;
 
 /** Folds every pending delta into the rollups; returns how many were folded. */

@@ -202,14 +202,18 @@ describe('analytics (integration)', () => {
     const questions = [{}, { groupBy: 'workflow' }, { groupBy: 'workflow,locale,variant' }, { groupBy: 'locale', workflow: 'orders' }, { workflow: 'alerts,orders', locale: 'fr' }];
     const answers = async () => {
       const all: unknown[] = [];
-      for (const interval of ['hour', 'day']) {
-        for (const question of questions) {
-          const q = parseQuery({ interval, ...question }, now);
-          expect(rollupOf(q), `${interval} ${JSON.stringify(question)}`).to.equal('coarse');
-          const answer = await runQuery(t.db.knex, other.tenantId, q);
-          expect(answer, `${interval} ${JSON.stringify(question)}`).to.deep.equal(await runQuery(t.db.knex, other.tenantId, q, 'fine'));
-          all.push(answer);
-        }
+      const asked = [
+        ...['hour', 'day'].flatMap((interval) => questions.map((question) => [{ interval, ...question }, 'coarse'] as const)),
+        // By minute, by channel or nothing: the channel minute rollups.
+        ...[{}, { groupBy: 'channel' }, { channel: 'sms' }, { groupBy: 'channel', channel: 'email,sms' }].map((question) => [{ interval: 'minute', ...question }, 'channel'] as const),
+      ];
+      for (const [question, rollup] of asked) {
+        const q = parseQuery(question, now);
+        expect(rollupOf(q), JSON.stringify(question)).to.equal(rollup);
+        const answer = await runQuery(t.db.knex, other.tenantId, q);
+        if (rollup === 'channel') expect(answer.items, JSON.stringify(question)).to.not.be.empty;
+        expect(answer, JSON.stringify(question)).to.deep.equal(await runQuery(t.db.knex, other.tenantId, q, 'fine'));
+        all.push(answer);
       }
       return all;
     };
@@ -218,7 +222,7 @@ describe('analytics (integration)', () => {
     await t.services.analytics.fold();
     expect(await answers()).to.deep.equal(pending);
     // Folded into rows of their own: fewer than the full tables' (both email providers and SMS in one).
-    for (const [coarse, fine] of [['analytics_coarse_day', 'analytics_day'], ['analytics_latency_coarse_day', 'analytics_latency_day'], ['analytics_latency_coarse_hour', 'analytics_latency_hour']]) {
+    for (const [coarse, fine] of [['analytics_coarse_day', 'analytics_day'], ['analytics_latency_coarse_day', 'analytics_latency_day'], ['analytics_latency_coarse_hour', 'analytics_latency_hour'], ['analytics_channel_minute', 'analytics_minute'], ['analytics_latency_channel_minute', 'analytics_latency_minute']]) {
       const rows = async (table: string) => Number((await t.db.knex(table).where({ tenant_id: other.tenantId }).count({ n: '*' }).first())!.n);
       expect(await rows(coarse), coarse).to.be.within(1, (await rows(fine)) - 1);
     }
@@ -231,7 +235,7 @@ describe('analytics (integration)', () => {
     expect(total.latencyMs.sent.p50).to.be.a('number');
 
     // By minute, or by channel, provider or adapter: the full rollups.
-    for (const question of [{ interval: 'minute' }, { groupBy: 'channel' }, { groupBy: 'workflow,provider' }, { channel: 'sms' }, { adapter: 'sandbox' }, { provider: randomUUID() }]) {
+    for (const question of [{ interval: 'minute', groupBy: 'workflow' }, { interval: 'minute', groupBy: 'channel', provider: randomUUID() }, { groupBy: 'channel' }, { groupBy: 'workflow,provider' }, { channel: 'sms' }, { adapter: 'sandbox' }, { provider: randomUUID() }]) {
       expect(rollupOf(parseQuery({ interval: 'day', ...question }, now)), JSON.stringify(question)).to.equal('fine');
     }
   });

@@ -2,9 +2,11 @@ import { expect } from 'chai';
 import { parseQuery, rollupOf, runQuery } from '../../core/analytics/queries.ts';
 import { fold } from '../../core/analytics/rollups.ts';
 import * as coarse from '../../migrations/20261219000000_analytics_coarse_rollups.ts';
+import * as channelMinutes from '../../migrations/20261220000000_analytics_channel_minutes.ts';
 import { freshDatabase, type TestDatabase } from '../support/postgres.ts';
 
 const TABLES = ['analytics_coarse_hour', 'analytics_coarse_day', 'analytics_latency_coarse_hour', 'analytics_latency_coarse_day'];
+const CHANNEL_TABLES = ['analytics_channel_minute', 'analytics_latency_channel_minute'];
 
 /**
  * The coarse rollups' migration: a database upgraded with history gets coarse tables holding what
@@ -31,9 +33,9 @@ describe('coarse rollups: the migration (integration)', function () {
     }
     return rows;
   };
-  const snapshot = async () => {
+  const snapshot = async (tables = TABLES) => {
     const all: Record<string, unknown[]> = {};
-    for (const table of TABLES) {
+    for (const table of tables) {
       const { rows } = await db.knex.raw(`select *, ${table.includes('latency') ? 'array_lower(counts, 1) as lo' : 'null as lo'} from ${table} order by 1, 2, 3, 4, 5, 6${table.includes('latency') ? '' : ', 7'}`);
       all[table] = rows;
     }
@@ -48,10 +50,15 @@ describe('coarse rollups: the migration (integration)', function () {
     }
     return all;
   };
+  /** By minute (three days: 4,320 buckets), by channel or nothing. */
+  const minuteQuestions = () =>
+    [{}, { groupBy: 'channel' }, { channel: 'sms' }].map((question) => parseQuery({ from: '2030-06-01', to: '2030-06-04', interval: 'minute', ...question }, new Date('2030-06-04T00:00:00Z')));
   const sameFromBoth = async () => {
-    for (const q of questions()) {
-      expect(rollupOf(q)).to.equal('coarse');
-      expect(await runQuery(db.knex, tenantId, q), JSON.stringify(q)).to.deep.equal(await runQuery(db.knex, tenantId, q, 'fine'));
+    for (const [q, rollup] of [...questions().map((q) => [q, 'coarse'] as const), ...minuteQuestions().map((q) => [q, 'channel'] as const)]) {
+      expect(rollupOf(q)).to.equal(rollup);
+      const answer = await runQuery(db.knex, tenantId, q);
+      expect(answer.items, JSON.stringify(q)).to.not.be.empty;
+      expect(answer, JSON.stringify(q)).to.deep.equal(await runQuery(db.knex, tenantId, q, 'fine'));
     }
   };
 
@@ -80,6 +87,22 @@ describe('coarse rollups: the migration (integration)', function () {
 
     await db.knex.transaction((trx) => coarse.up(trx));
     expect(await snapshot()).to.deep.equal(folded);
+    await sameFromBoth();
+  });
+
+  it('fills the channel minute tables from the history in the full minute tables: the rows the fold made', async () => {
+    const folded = await snapshot(CHANNEL_TABLES);
+    for (const table of CHANNEL_TABLES) expect(folded[table], table).to.not.be.empty;
+    const minutes = async () => ({ counters: await db.knex('analytics_minute').orderBy(['bucket', 'channel', 'provider', 'workflow_key', 'variant', 'locale', 'reason']), latency: await db.knex('analytics_latency_minute').orderBy(['bucket', 'channel', 'provider', 'workflow_key', 'variant', 'locale', 'kind']) });
+    const minutesBefore = await minutes();
+
+    await channelMinutes.down(db.knex);
+    const { rows } = await db.knex.raw(`select count(*)::int as n from information_schema.tables where table_name = any(?)`, [CHANNEL_TABLES]);
+    expect(rows[0].n).to.equal(0);
+    expect(await minutes()).to.deep.equal(minutesBefore);
+
+    await db.knex.transaction((trx) => channelMinutes.up(trx));
+    expect(await snapshot(CHANNEL_TABLES)).to.deep.equal(folded);
     await sameFromBoth();
   });
 

@@ -113,6 +113,8 @@ describe('erasing a subscriber (integration)', () => {
     analytics_coarse_day: 'counts per workflow, variant and locale, nobody in them',
     analytics_latency_coarse_hour: 'latency histograms, nobody in them',
     analytics_latency_coarse_day: 'latency histograms, nobody in them',
+    analytics_channel_minute: 'counts per channel, nobody in them',
+    analytics_latency_channel_minute: 'latency histograms, nobody in them',
     schedules: 'recurring sends: entries naming her tombstoned, her email and phone replaced',
     attachments: 'files of the events she was notified of: deleted (the events stay, redacted)',
     knex_migrations: 'migrations applied',
