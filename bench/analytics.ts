@@ -14,10 +14,12 @@
  *     yet folded;
  *  4. measures what keeping the rollups costs the send path: bursts of BENCH_SEND_BURST (3000)
  *     events through a local SMTP sink, BENCH_ROUNDS (11) rounds each of one burst with the
- *     analytics triggers and one without (in alternating order), the median of the rounds' costs
- *     beside the 5 % ceiling; and the database time of one delivery status change with and
- *     without them.
+ *     analytics triggers and one without (in alternating order): each burst's rate and the
+ *     machine's CPU time per delivery (the fold of its deltas included), the median of the
+ *     rounds' costs beside the 5 % ceiling; and the database time of one delivery status change
+ *     with and without them. Linux only (/proc/stat).
  */
+import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -37,6 +39,15 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 11);
 const CHUNK = 1_000_000;
 const CEILING_MS = 200;
 const TRIGGERS = ['deliveries_analytics_created on deliveries', 'deliveries_analytics_changed on deliveries', 'notifications_analytics_created on notifications', 'notifications_analytics_suppressed on notifications'];
+
+/** The machine's busy CPU time so far, in ms (all cores; /proc/stat: user, nice, system, irq, softirq, steal). */
+function busyMs(): number {
+  const [cpu] = readFileSync('/proc/stat', 'utf8').split('\n');
+  const [user, nice, system, , , irq, softirq, steal] = cpu.split(/\s+/).slice(1).map(Number);
+  return ((user + nice + system + irq + softirq + steal) * 1000) / CLOCK_TICKS;
+}
+/** USER_HZ, the unit of /proc/stat: 100 on Linux whatever the kernel's own tick. */
+const CLOCK_TICKS = 100;
 
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
@@ -226,7 +237,14 @@ async function main() {
       for (const t of TRIGGERS) await knex.raw(`alter table ${t.split(' on ')[1]} ${on ? 'enable' : 'disable'} trigger ${t.split(' on ')[0]}`);
     };
     let n = 0;
-    const burst = async () => {
+    // A burst's rate, and the machine's CPU time per delivery it took: the bursts are CPU-bound
+    // (gateway, worker, PostgreSQL and the sink share two cores), so what the rollups cost the
+    // throughput is what they add to that time, a figure far steadier than the rates themselves
+    // (which a burst's batching and the database's checkpoints move by 10-20 %). With the
+    // triggers on, the burst's deltas are folded before the CPU time is read: the fold's work
+    // is part of the cost, whenever its cron would have run.
+    const burst = async (on: boolean) => {
+      const cpuBefore = busyMs();
       const before = sink.received.length;
       const started = performance.now();
       for (let i = 0; i < BURST; i += 100) {
@@ -238,28 +256,39 @@ async function main() {
         if (res.status !== 202) throw new Error(`batch refused: ${res.status}`);
       }
       while (sink.received.length - before < BURST) await new Promise((r) => setTimeout(r, 20));
-      return BURST / ((performance.now() - started) / 1000);
+      const rate = BURST / ((performance.now() - started) / 1000);
+      if (on) await fold(knex);
+      return { rate, cpuMs: (busyMs() - cpuBefore) / BURST };
     };
     await triggers(true);
-    await burst(); // warm-up: connections, compiled code, the SMTP pool
+    await burst(true); // warm-up: connections, compiled code, the SMTP pool
     // Each round runs one burst without the triggers and one with, in alternating order, and gives
     // the ratio of the two: a drift of the machine over the run (a checkpoint, another process)
     // moves both bursts of a round alike, where comparing the medians of all bursts mixes it in.
-    const rates: Record<'off' | 'on', number[]> = { off: [], on: [] };
-    const costs: number[] = [];
+    const runs: Record<'off' | 'on', Array<{ rate: number; cpuMs: number }>> = { off: [], on: [] };
+    const rateCosts: number[] = [];
+    const cpuCosts: number[] = [];
     for (let round = 0; round < ROUNDS; round++) {
       for (const mode of (round % 2 === 0 ? ['off', 'on'] : ['on', 'off']) as Array<'off' | 'on'>) {
         await triggers(mode === 'on');
-        rates[mode].push(await burst());
+        runs[mode].push(await burst(mode === 'on'));
       }
-      costs.push((1 - rates.on[round] / rates.off[round]) * 100);
+      rateCosts.push((1 - runs.on[round].rate / runs.off[round].rate) * 100);
+      // Throughput bound by CPU goes as 1 / (CPU time per delivery).
+      cpuCosts.push((1 - runs.off[round].cpuMs / runs.on[round].cpuMs) * 100);
       process.stdout.write(`\r  send path: round ${round + 1} of ${ROUNDS}`);
     }
     await triggers(true);
-    const cost = median(costs);
-    const sorted = [...costs].sort((a, b) => a - b);
-    console.log(`\rsend path, bursts of ${BURST} events (${ROUNDS} rounds, alternating): without rollups ${rates.off.map((r) => r.toFixed(0)).join(', ')} deliveries/s (median ${median(rates.off).toFixed(0)}), with ${rates.on.map((r) => r.toFixed(0)).join(', ')} (median ${median(rates.on).toFixed(0)})`);
-    console.log(`  cost of the rollups per round: ${costs.map((c) => c.toFixed(1)).join(', ')} %; median ${cost.toFixed(1)} % (middle half ${sorted[Math.floor(ROUNDS / 4)].toFixed(1)} to ${sorted[Math.floor((3 * ROUNDS) / 4)].toFixed(1)} %), ceiling 5 %: ${cost <= 5 ? 'under' : 'OVER'}`);
+    const spread = (costs: number[]) => {
+      const sorted = [...costs].sort((a, b) => a - b);
+      return `median ${median(costs).toFixed(1)} % (middle half ${sorted[Math.floor(ROUNDS / 4)].toFixed(1)} to ${sorted[Math.floor((3 * ROUNDS) / 4)].toFixed(1)} %)`;
+    };
+    const list = (values: number[], digits = 0) => values.map((v) => v.toFixed(digits)).join(', ');
+    const cost = median(cpuCosts);
+    console.log(`\rsend path, bursts of ${BURST} events (${ROUNDS} rounds, alternating):`);
+    console.log(`  deliveries/s without the rollups ${list(runs.off.map((r) => r.rate))} (median ${median(runs.off.map((r) => r.rate)).toFixed(0)}), with ${list(runs.on.map((r) => r.rate))} (median ${median(runs.on.map((r) => r.rate)).toFixed(0)}); the rounds' cost ${spread(rateCosts)}`);
+    console.log(`  machine CPU per delivery without ${list(runs.off.map((r) => r.cpuMs), 2)} ms (median ${median(runs.off.map((r) => r.cpuMs)).toFixed(2)}), with (the fold included) ${list(runs.on.map((r) => r.cpuMs), 2)} ms (median ${median(runs.on.map((r) => r.cpuMs)).toFixed(2)})`);
+    console.log(`  cost of the rollups to the CPU-bound throughput: ${spread(cpuCosts)}, ceiling 5 %: ${cost <= 5 ? 'under' : 'OVER'}`);
 
     // The database time of one status change (pending -> sent), with and without the triggers.
     {
