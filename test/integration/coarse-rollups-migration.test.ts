@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import type { Knex } from 'knex';
 import { parseQuery, rollupOf, runQuery } from '../../core/analytics/queries.ts';
 import { fold } from '../../core/analytics/rollups.ts';
 import * as coarse from '../../migrations/20261219000000_analytics_coarse_rollups.ts';
@@ -73,37 +74,37 @@ describe('coarse rollups: the migration (integration)', function () {
     await db?.drop();
   });
 
-  it('fills the coarse tables from the history in the full ones: the rows the fold made', async () => {
-    const folded = await snapshot();
-    for (const table of TABLES) expect(folded[table], table).to.not.be.empty;
+  /** The full tables' rows (a counters table and a latency one), in a stable order. */
+  const fullRows = async (counters: string, latency: string) => ({
+    counters: await db.knex(counters).orderBy(['bucket', 'channel', 'provider', 'workflow_key', 'variant', 'locale', 'reason']),
+    latency: await db.knex(latency).orderBy(['bucket', 'channel', 'provider', 'workflow_key', 'variant', 'locale', 'kind']),
+  });
+  /**
+   * A migration's `down` drops its tables and leaves the full ones as they were; its `up` fills
+   * its tables from them with the rows the fold had made, answering as the full tables do.
+   */
+  const roundTrip = async (migration: { up(knex: Knex): Promise<void>; down(knex: Knex): Promise<void> }, tables: string[], full: [string, string]) => {
+    const folded = await snapshot(tables);
+    for (const table of tables) expect(folded[table], table).to.not.be.empty;
     await sameFromBoth();
-    const full = async () => ({ day: await db.knex('analytics_day').orderBy(['bucket', 'channel', 'provider', 'workflow_key', 'variant', 'locale', 'reason']), latency: await db.knex('analytics_latency_hour').orderBy(['bucket', 'channel', 'provider', 'workflow_key', 'variant', 'locale', 'kind']) });
-    const fullBefore = await full();
+    const fullBefore = await fullRows(...full);
 
-    await coarse.down(db.knex);
-    const { rows } = await db.knex.raw(`select count(*)::int as n from information_schema.tables where table_name = any(?)`, [TABLES]);
+    await migration.down(db.knex);
+    const { rows } = await db.knex.raw(`select count(*)::int as n from information_schema.tables where table_name = any(?)`, [tables]);
     expect(rows[0].n).to.equal(0);
-    expect(await full()).to.deep.equal(fullBefore);
+    expect(await fullRows(...full)).to.deep.equal(fullBefore);
 
-    await db.knex.transaction((trx) => coarse.up(trx));
-    expect(await snapshot()).to.deep.equal(folded);
+    await db.knex.transaction((trx) => migration.up(trx));
+    expect(await snapshot(tables)).to.deep.equal(folded);
     await sameFromBoth();
+  };
+
+  it('fills the coarse tables from the history in the full ones: the rows the fold made', async () => {
+    await roundTrip(coarse, TABLES, ['analytics_day', 'analytics_latency_hour']);
   });
 
   it('fills the channel minute tables from the history in the full minute tables: the rows the fold made', async () => {
-    const folded = await snapshot(CHANNEL_TABLES);
-    for (const table of CHANNEL_TABLES) expect(folded[table], table).to.not.be.empty;
-    const minutes = async () => ({ counters: await db.knex('analytics_minute').orderBy(['bucket', 'channel', 'provider', 'workflow_key', 'variant', 'locale', 'reason']), latency: await db.knex('analytics_latency_minute').orderBy(['bucket', 'channel', 'provider', 'workflow_key', 'variant', 'locale', 'kind']) });
-    const minutesBefore = await minutes();
-
-    await channelMinutes.down(db.knex);
-    const { rows } = await db.knex.raw(`select count(*)::int as n from information_schema.tables where table_name = any(?)`, [CHANNEL_TABLES]);
-    expect(rows[0].n).to.equal(0);
-    expect(await minutes()).to.deep.equal(minutesBefore);
-
-    await db.knex.transaction((trx) => channelMinutes.up(trx));
-    expect(await snapshot(CHANNEL_TABLES)).to.deep.equal(folded);
-    await sameFromBoth();
+    await roundTrip(channelMinutes, CHANNEL_TABLES, ['analytics_minute', 'analytics_latency_minute']);
   });
 
   it('folds into the converted tables', async () => {
